@@ -1,0 +1,169 @@
+package tickets
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Entry kinds.
+const (
+	KindCustomer     = "customer"
+	KindAgent        = "agent"
+	KindAutomatic    = "automatic"
+	KindSystem       = "system"
+	KindInternalNote = "internal_note"
+)
+
+// Entry is one item of a ticket's history.
+type Entry struct {
+	ID          int64        `json:"-"`
+	Kind        string       `json:"kind"`
+	Direction   string       `json:"direction"` // in | out
+	From        string       `json:"from"`
+	To          string       `json:"to"`
+	Subject     string       `json:"subject"`
+	Text        string       `json:"text"`
+	MessageID   string       `json:"message_id"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Attachments []Attachment `json:"attachments"`
+	InboundID   int64        `json:"-"`
+	OutgoingID  int64        `json:"-"`
+}
+
+// Attachment is a stored file of an entry; its bytes are in the blob table.
+type Attachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	ContentID   string `json:"content_id,omitempty"`
+	Inline      bool   `json:"inline"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Data        []byte `json:"-"` // set when adding; not loaded by Entries
+}
+
+// AddEntry appends an entry (and its attachments) to a ticket and audits it.
+func (tx *Tx) AddEntry(t *Ticket, e *Entry, actor string) error {
+	e.CreatedAt = tx.now
+	id, err := tx.insert("insert_entry", t.ID, e.Kind, e.Direction, e.From, e.To, e.Subject, e.Text,
+		e.MessageID, nullID(e.InboundID), nullID(e.OutgoingID), fmtTime(e.CreatedAt))
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	for i := range e.Attachments {
+		a := &e.Attachments[i]
+		hash, err := tx.PutBlob(a.Data)
+		if err != nil {
+			return err
+		}
+		a.SHA256, a.Size = hash, int64(len(a.Data))
+		if _, err := tx.exec("insert_attachment", e.ID, a.Filename, a.ContentType, a.ContentID, a.Inline, a.Size, hash); err != nil {
+			return err
+		}
+	}
+	if err := tx.Touch(t); err != nil {
+		return err
+	}
+	return tx.Event(t.ID, "", "entry_added", actor, map[string]any{"kind": e.Kind, "direction": e.Direction, "message_id": e.MessageID})
+}
+
+// Entries lists a ticket's entries, oldest first, with attachment metadata.
+func (tx *Tx) Entries(ticketID int64) ([]Entry, error) {
+	rows, err := tx.query("entries_by_ticket", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var created string
+		var in, outID sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Direction, &e.From, &e.To, &e.Subject, &e.Text, &e.MessageID, &in, &outID, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("tickets: reading entry: %w", err)
+		}
+		e.InboundID, e.OutgoingID, e.CreatedAt = in.Int64, outID.Int64, parseTime(created)
+		e.Attachments = []Attachment{}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	arows, err := tx.query("attachments_by_ticket", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer arows.Close()
+	byID := map[int64]int{}
+	for i, e := range out {
+		byID[e.ID] = i
+	}
+	for arows.Next() {
+		var a Attachment
+		var entryID int64
+		if err := arows.Scan(&entryID, &a.Filename, &a.ContentType, &a.ContentID, &a.Inline, &a.Size, &a.SHA256); err != nil {
+			return nil, fmt.Errorf("tickets: reading attachment: %w", err)
+		}
+		if i, ok := byID[entryID]; ok {
+			out[i].Attachments = append(out[i].Attachments, a)
+		}
+	}
+	return out, arows.Err()
+}
+
+// PutBlob stores data once under its sha256 and returns the hex hash.
+func (tx *Tx) PutBlob(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	if data == nil {
+		data = []byte{}
+	}
+	_, err := tx.exec("insert_blob", hash, len(data), data)
+	return hash, err
+}
+
+// Blob reads stored bytes by hash.
+func (tx *Tx) Blob(hash string) ([]byte, error) {
+	var b []byte
+	err := tx.queryRow("blob_by_hash", hash).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tickets: reading blob: %w", err)
+	}
+	return b, nil
+}
+
+// TicketByMessageID finds the ticket that a message id belongs to: an
+// entry's (inbound or outbound) or an outgoing mail's Message-ID.
+func (tx *Tx) TicketByMessageID(ids []string) (*Ticket, error) {
+	// Most recent reference first: In-Reply-To is passed first by callers.
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		var tid int64
+		err := tx.queryRow("ticket_id_by_message_id", id).Scan(&tid)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("tickets: threading by message id: %w", err)
+		}
+		return tx.TicketByID(tid)
+	}
+	return nil, ErrNotFound
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

@@ -1,0 +1,157 @@
+-- Every statement of package tickets. Parameters are bound (?), never formatted in.
+
+-- name: next_ticket_id
+SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
+
+-- name: insert_ticket
+INSERT INTO tickets (id, ref, type, subject, requester, requester_name, language, status, impact, urgency, priority,
+                     linked_ticket_id, due_at, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14);
+
+-- name: ticket_ref_by_id
+SELECT ref FROM tickets WHERE id = ?;
+
+-- name: ticket_by_ref
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE t.ref = UPPER(?);
+
+-- name: ticket_by_id
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE t.id = ?;
+
+-- name: tickets_list
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE ?1 = '' OR t.status = ?1
+ORDER BY t.id DESC
+LIMIT ?2;
+
+-- name: update_ticket_status
+UPDATE tickets SET status = ?, updated_at = ?, resolved_at = ?, closed_at = ? WHERE id = ?;
+
+-- name: touch_ticket
+UPDATE tickets SET updated_at = ? WHERE id = ?;
+
+-- name: insert_event
+INSERT INTO events (ticket_id, subject_key, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: events_by_ticket
+SELECT kind, actor, subject_key, detail, created_at FROM events WHERE ticket_id = ? ORDER BY id;
+
+-- name: insert_entry
+INSERT INTO entries (ticket_id, kind, direction, from_addr, to_addr, subject, text, message_id, inbound_id, outgoing_id, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: entries_by_ticket
+SELECT id, kind, direction, from_addr, to_addr, subject, text, message_id, inbound_id, outgoing_id, created_at
+FROM entries WHERE ticket_id = ? ORDER BY id;
+
+-- name: insert_attachment
+INSERT INTO attachments (entry_id, filename, content_type, content_id, inline, size, blob_hash) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: attachments_by_ticket
+SELECT a.entry_id, a.filename, a.content_type, a.content_id, a.inline, a.size, a.blob_hash
+FROM attachments a JOIN entries e ON e.id = a.entry_id
+WHERE e.ticket_id = ? ORDER BY a.id;
+
+-- name: insert_blob
+INSERT INTO blobs (hash, size, data) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING;
+
+-- name: blob_by_hash
+SELECT data FROM blobs WHERE hash = ?;
+
+-- name: ticket_id_by_message_id
+SELECT ticket_id FROM (
+    SELECT ticket_id, id AS n FROM entries WHERE message_id = ?1
+    UNION ALL
+    SELECT ticket_id, id AS n FROM outgoing WHERE message_id = ?1 AND ticket_id IS NOT NULL
+    UNION ALL
+    SELECT ticket_id, id AS n FROM inbound WHERE message_id = ?1 AND ticket_id IS NOT NULL
+) ORDER BY n DESC LIMIT 1;
+
+-- name: insert_inbound
+INSERT INTO inbound (mailbox, uidvalidity, uid, message_id, content_hash, raw_hash, size, from_addr, subject,
+                     disposition, reason, ticket_id, duplicate_of, outgoing_id, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: update_inbound_outcome
+UPDATE inbound SET disposition = ?, reason = ?, ticket_id = ?, duplicate_of = ?, outgoing_id = ? WHERE id = ?;
+
+-- name: inbound_by_uid
+SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.mailbox = ? AND i.uidvalidity = ? AND i.uid = ?;
+
+-- name: inbound_uids_in_range
+SELECT uid FROM inbound WHERE mailbox = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?;
+
+-- name: inbound_by_message_id
+SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.message_id = ? ORDER BY i.id LIMIT 1;
+
+-- name: inbound_by_content_hash
+SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.content_hash = ? ORDER BY i.id LIMIT 1;
+
+-- name: inbound_list
+SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
+ORDER BY i.id LIMIT ?;
+
+-- name: insert_outgoing
+INSERT INTO outgoing (ticket_id, kind, to_name, to_addr, subject, text, html, message_id, in_reply_to, refs,
+                      auto_submitted, status, next_attempt_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: outgoing_by_message_id
+SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
+       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
+FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
+WHERE o.message_id = ?;
+
+-- name: outgoing_list
+SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
+       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
+FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
+WHERE ?1 = 0 OR o.ticket_id = ?1
+ORDER BY o.id;
+
+-- name: outgoing_due
+SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
+       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
+FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
+WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+ORDER BY o.next_attempt_at, o.id
+LIMIT ?;
+
+-- name: outgoing_next_due
+SELECT MIN(next_attempt_at) FROM outgoing WHERE status = 'pending';
+
+-- name: outgoing_ticket
+SELECT ticket_id FROM outgoing WHERE id = ?;
+
+-- name: outgoing_sent
+UPDATE outgoing SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status = 'pending';
+
+-- name: outgoing_retry
+UPDATE outgoing SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending';
+
+-- name: outgoing_failed
+UPDATE outgoing SET status = 'failed', attempts = ?, last_error = ? WHERE id = ? AND status = 'pending';
+
+-- name: count_auto_to
+SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ?;
+
+-- name: count_auto_ticket
+SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ?;

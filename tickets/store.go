@@ -1,0 +1,242 @@
+// Package tickets is the system of record: tickets and their entries,
+// inbound records, outgoing mail rows, FAQ entries and audit events in one
+// SQLite file, with ITIL statuses, transitions, priorities and SLA due times.
+// It knows nothing of IMAP, SMTP or Bleve.
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Sentinel errors callers branch on.
+var (
+	ErrNotFound          = errors.New("tickets: not found")
+	ErrInvalidTransition = errors.New("tickets: transition not allowed")
+	ErrTooNew            = errors.New("tickets: database is newer than this program")
+)
+
+// Store is the SQLite system of record. One connection writes (SQLite has
+// one writer anyway, and a single connection keeps BEGIN IMMEDIATE from
+// queueing on busy_timeout); reads go through a small pool.
+type Store struct {
+	path string
+	w    *sql.DB
+	r    *sql.DB
+	now  func() time.Time
+}
+
+// Options for Open; nil means defaults.
+type Options struct {
+	Now func() time.Time // clock for tests; nil = time.Now
+}
+
+// Open opens (creating when missing) the database at path and brings its
+// schema up to date. Every commit is fsync'd (synchronous=FULL in WAL mode):
+// a message is flagged on the server only after its commit is on disk.
+func Open(path string, opts *Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("tickets: empty database path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("tickets: creating %s: %w", dir, err)
+		}
+	}
+	s := &Store{path: path, now: time.Now}
+	if opts != nil && opts.Now != nil {
+		s.now = opts.Now
+	}
+	var err error
+	if s.w, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
+		return nil, fmt.Errorf("tickets: opening %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	if err := s.migrate(context.Background()); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if s.r, err = sql.Open("sqlite", dsn(path, "deferred")); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("tickets: opening %s: %w", path, err)
+	}
+	s.r.SetMaxOpenConns(4)
+	return s, nil
+}
+
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Update runs fn in one write transaction and commits it durably.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	return s.run(ctx, s.w, fn)
+}
+
+// View runs fn in a read transaction.
+func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
+	return s.run(ctx, s.r, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
+	sqltx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("tickets: begin: %w", err)
+	}
+	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now()}
+	if err := fn(tx); err != nil {
+		sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("tickets: commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is one transaction. Its methods are the store's whole write API, so a
+// ticket change and the mail it causes commit together.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	now time.Time
+}
+
+// Now is the transaction's time: every row written in it carries it.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(name string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(tx.ctx, query(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("tickets: %s: %w", name, err)
+	}
+	return res, nil
+}
+
+func (tx *Tx) insert(name string, args ...any) (int64, error) {
+	res, err := tx.exec(name, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func (tx *Tx) queryRow(name string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query(name), args...)
+}
+
+func (tx *Tx) query(name string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("tickets: %s: %w", name, err)
+	}
+	return rows, nil
+}
+
+// migrate applies the embedded migrations above PRAGMA user_version, all in
+// one transaction, so a failed upgrade leaves the old schema untouched.
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("tickets: listing migrations: %w", err)
+	}
+	sort.Strings(files)
+	var current int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("tickets: reading schema version of %s: %w", s.path, err)
+	}
+	if current > len(files) {
+		return fmt.Errorf("%w: %s has schema version %d, this program knows %d", ErrTooNew, s.path, current, len(files))
+	}
+	if current == len(files) {
+		return nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("tickets: begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	for i, f := range files {
+		version := i + 1
+		if n, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0]); err != nil || n != version {
+			return fmt.Errorf("tickets: migration %s is out of sequence (want %03d)", f, version)
+		}
+		if version <= current {
+			continue
+		}
+		body, err := migrationFiles.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("tickets: reading %s: %w", f, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("tickets: applying %s: %w", f, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; the value is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(files))); err != nil {
+		return fmt.Errorf("tickets: setting schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("tickets: commit migration: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion reports PRAGMA user_version.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

@@ -1,0 +1,308 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	clock := t0
+	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestQueries_AllParse(t *testing.T) {
+	for name, q := range queries {
+		if q == "" {
+			t.Errorf("query %s is empty", name)
+		}
+	}
+	s := openTest(t)
+	// Preparing each statement proves it matches the schema.
+	for name, q := range queries {
+		if _, err := s.w.Prepare(q); err != nil {
+			t.Errorf("query %s: %v", name, err)
+		}
+	}
+}
+
+func TestOpen_MigratesOnceAndRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.SchemaVersion(context.Background())
+	if err != nil || v < 1 {
+		t.Fatalf("version %d, %v", v, err)
+	}
+	s.Close()
+	s, err = Open(path, nil) // re-open: nothing to do
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path, nil); !errors.Is(err, ErrTooNew) {
+		t.Fatalf("want ErrTooNew, got %v", err)
+	}
+}
+
+// An old database (frozen at schema 1, with data) upgrades in place and
+// keeps its rows.
+func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := migrationFiles.ReadFile("migrations/001_init.sql")
+	if _, err := db.Exec(string(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 1;
+		INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
+		VALUES (1, 'INC-1001', 'incident', 'old', 'a@example.com', 'new', 'medium', 'medium', 'P3', '', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(context.Background(), func(tx *Tx) error {
+		tk, err := tx.Ticket("inc-1001")
+		if err != nil {
+			return err
+		}
+		if tk.Subject != "old" {
+			t.Errorf("subject %q", tk.Subject)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.SchemaVersion(context.Background()); v != len(mustGlob(t)) {
+		t.Errorf("schema version %d, want %d", v, len(mustGlob(t)))
+	}
+}
+
+func mustGlob(t *testing.T) []string {
+	entries, err := migrationFiles.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func TestPriority_Matrix(t *testing.T) {
+	cases := []struct{ impact, urgency, want string }{
+		{High, High, "P1"}, {High, Medium, "P2"}, {Medium, High, "P2"}, {High, Low, "P3"},
+		{Medium, Medium, "P3"}, {Low, High, "P3"}, {Medium, Low, "P4"}, {Low, Medium, "P4"}, {Low, Low, "P5"},
+	}
+	for _, c := range cases {
+		if got := Priority(c.impact, c.urgency); got != c.want {
+			t.Errorf("Priority(%s,%s) = %s, want %s", c.impact, c.urgency, got, c.want)
+		}
+	}
+}
+
+func TestSetStatus_EnforcesTransitionsAndAudits(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "VPN down", Requester: "a@example.com", Impact: High, Urgency: High})
+		if err != nil {
+			return err
+		}
+		if tk.Ref != "INC-1001" || tk.Priority != "P1" || !tk.DueAt.Equal(t0.Add(4*time.Hour)) {
+			t.Errorf("ticket %+v", tk)
+		}
+		if err := tx.SetStatus(tk, StatusResolved, "agent", "fixed"); err != nil {
+			return err
+		}
+		if err := tx.SetStatus(tk, StatusClosed, "system", "quiet"); err != nil {
+			return err
+		}
+		if err := tx.SetStatus(tk, StatusInProgress, "x", ""); !errors.Is(err, ErrInvalidTransition) {
+			t.Errorf("closed → in_progress: want ErrInvalidTransition, got %v", err)
+		}
+		ev, err := tx.Events(tk.ID)
+		if err != nil {
+			return err
+		}
+		var kinds []string
+		for _, e := range ev {
+			kinds = append(kinds, e.Kind)
+		}
+		if len(kinds) != 3 || kinds[0] != "ticket_created" || kinds[2] != "status_changed" {
+			t.Errorf("events %v", kinds)
+		}
+		req, err := tx.CreateTicket(NewTicket{Type: ServiceRequest, Subject: "new laptop", Requester: "b@example.com"})
+		if err != nil {
+			return err
+		}
+		if req.Ref != "REQ-1002" || req.Priority != "P3" {
+			t.Errorf("request %+v", req)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestThreading_ByEntryAndOutgoingMessageID(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "x", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		if err := tx.AddEntry(tk, &Entry{Kind: KindCustomer, Direction: "in", MessageID: "in-1@example.com",
+			Attachments: []Attachment{{Filename: "a.txt", ContentType: "text/plain", Data: []byte("hello")}}}, "a@example.com"); err != nil {
+			return err
+		}
+		if err := tx.QueueMail(&Outgoing{TicketID: tk.ID, Kind: "ack", To: "a@example.com", Subject: "s", Text: "t", MessageID: "out-1@support.example"}); err != nil {
+			return err
+		}
+		for _, id := range []string{"in-1@example.com", "out-1@support.example"} {
+			got, err := tx.TicketByMessageID([]string{"unknown@x", id})
+			if err != nil || got.ID != tk.ID {
+				t.Errorf("thread by %s: %v %v", id, got, err)
+			}
+		}
+		if _, err := tx.TicketByMessageID([]string{"nope@x"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown id: %v", err)
+		}
+		entries, err := tx.Entries(tk.ID)
+		if err != nil {
+			return err
+		}
+		if len(entries) != 1 || len(entries[0].Attachments) != 1 || entries[0].Attachments[0].Size != 5 {
+			t.Errorf("entries %+v", entries)
+		}
+		b, err := tx.Blob(entries[0].Attachments[0].SHA256)
+		if err != nil || string(b) != "hello" {
+			t.Errorf("blob %q %v", b, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInbound_UniquePerUIDAndKnown(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		for _, uid := range []uint32{3, 5} {
+			if err := tx.RecordInbound(&Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: uid, MessageID: "m@x", Raw: []byte("raw"), Disposition: DispQuarantined, Reason: "r"}); err != nil {
+				return err
+			}
+		}
+		known, err := tx.KnownUIDs("INBOX", 7, []uint32{1, 3, 4, 5, 9})
+		if err != nil {
+			return err
+		}
+		if len(known) != 2 || !known[3] || !known[5] {
+			t.Errorf("known %v", known)
+		}
+		if k, _ := tx.KnownUIDs("INBOX", 8, []uint32{3}); len(k) != 0 {
+			t.Errorf("other uidvalidity known: %v", k)
+		}
+		first, err := tx.FirstInboundByMessageID("m@x")
+		if err != nil || first.UID != 3 {
+			t.Errorf("first %+v %v", first, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx *Tx) error {
+		return tx.RecordInbound(&Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: 3, Raw: []byte("raw"), Disposition: DispDuplicate})
+	})
+	if err == nil {
+		t.Fatal("second record of the same UID was accepted")
+	}
+}
+
+func TestOutgoing_DueRetryFailedSent(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var id1, id2 int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		o1 := &Outgoing{Kind: "ack", To: "a@example.com", Subject: "s", Text: "t", MessageID: "o1@x", References: []string{"a@x", "b@x"}}
+		o2 := &Outgoing{Kind: "ack", To: "b@example.com", Subject: "s", Text: "t", MessageID: "o2@x"}
+		if err := tx.QueueMail(o1); err != nil {
+			return err
+		}
+		id1 = o1.ID
+		if err := tx.QueueMail(o2); err != nil {
+			return err
+		}
+		id2 = o2.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.DueOutgoing(ctx, t0, 10)
+	if err != nil || len(due) != 2 || len(due[0].References) != 2 {
+		t.Fatalf("due %+v %v", due, err)
+	}
+	if err := s.MarkRetry(ctx, id1, 1, t0.Add(time.Minute), "451 busy"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, id2, 1, "550 no such user"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueOutgoing(ctx, t0, 10); len(due) != 0 {
+		t.Fatalf("due right after retry/fail: %+v", due)
+	}
+	due, _ = s.DueOutgoing(ctx, t0.Add(time.Minute), 10)
+	if len(due) != 1 || due[0].ID != id1 || due[0].Attempts != 1 || due[0].LastError != "451 busy" {
+		t.Fatalf("due after a minute %+v", due)
+	}
+	if err := s.MarkSent(ctx, id1, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx *Tx) error {
+		list, err := tx.OutgoingList(0)
+		if err != nil {
+			return err
+		}
+		if list[0].Status != OutSent || list[0].Attempts != 2 || list[1].Status != OutFailed || list[1].LastError != "550 no such user" {
+			t.Errorf("list %+v %+v", list[0], list[1])
+		}
+		n, err := tx.CountAutoRepliesTo("a@example.com", t0)
+		if n != 1 || err != nil {
+			t.Errorf("count %d %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

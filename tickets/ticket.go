@@ -1,0 +1,306 @@
+package tickets
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Ticket types.
+const (
+	Incident       = "incident"
+	ServiceRequest = "service_request"
+)
+
+// Statuses of the ITIL flow.
+const (
+	StatusNew          = "new"
+	StatusAutoAnswered = "auto_answered"
+	StatusEscalated    = "escalated"
+	StatusInProgress   = "in_progress"
+	StatusOnHold       = "on_hold"
+	StatusResolved     = "resolved"
+	StatusClosed       = "closed"
+)
+
+// transitions lists, for each status, the statuses it may move to.
+var transitions = map[string][]string{
+	StatusNew:          {StatusAutoAnswered, StatusEscalated, StatusInProgress, StatusOnHold, StatusResolved},
+	StatusAutoAnswered: {StatusResolved, StatusEscalated, StatusInProgress},
+	StatusEscalated:    {StatusInProgress, StatusOnHold, StatusResolved},
+	StatusInProgress:   {StatusOnHold, StatusEscalated, StatusResolved},
+	StatusOnHold:       {StatusInProgress, StatusEscalated, StatusResolved},
+	StatusResolved:     {StatusClosed, StatusEscalated, StatusInProgress},
+	StatusClosed:       nil,
+}
+
+// CanTransition reports whether a ticket may move from one status to another.
+func CanTransition(from, to string) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Impact and urgency levels.
+const (
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
+)
+
+// Priority is the ITIL priority matrix: impact × urgency → P1 (highest) … P5.
+func Priority(impact, urgency string) string {
+	rank := map[string]int{High: 0, Medium: 1, Low: 2}
+	i, ok1 := rank[impact]
+	u, ok2 := rank[urgency]
+	if !ok1 || !ok2 {
+		return "P3"
+	}
+	return [3][3]string{
+		{"P1", "P2", "P3"},
+		{"P2", "P3", "P4"},
+		{"P3", "P4", "P5"},
+	}[i][u]
+}
+
+// ResolutionTarget is the SLA time to resolve a ticket of a priority.
+func ResolutionTarget(priority string) time.Duration {
+	switch priority {
+	case "P1":
+		return 4 * time.Hour
+	case "P2":
+		return 8 * time.Hour
+	case "P3":
+		return 24 * time.Hour
+	case "P4":
+		return 72 * time.Hour
+	default:
+		return 168 * time.Hour
+	}
+}
+
+// Ticket is one incident or service request.
+type Ticket struct {
+	ID            int64     `json:"-"`
+	Ref           string    `json:"ref"`
+	Type          string    `json:"type"`
+	Subject       string    `json:"subject"`
+	Requester     string    `json:"requester"`
+	RequesterName string    `json:"requester_name,omitempty"`
+	Language      string    `json:"language"`
+	Status        string    `json:"status"`
+	Impact        string    `json:"impact"`
+	Urgency       string    `json:"urgency"`
+	Priority      string    `json:"priority"`
+	LinkedTicket  string    `json:"linked_ticket,omitempty"`
+	DueAt         time.Time `json:"due_at"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	ResolvedAt    time.Time `json:"resolved_at,omitzero"`
+	ClosedAt      time.Time `json:"closed_at,omitzero"`
+}
+
+// NewTicket is what CreateTicket needs.
+type NewTicket struct {
+	Type          string
+	Prefix        string // reference prefix, e.g. "INC"; by type when empty
+	Subject       string
+	Requester     string
+	RequesterName string
+	Language      string
+	Impact        string
+	Urgency       string
+	LinkedTicket  int64 // 0 = none
+	Actor         string
+}
+
+// CreateTicket inserts a ticket in status new, with its reference
+// (prefix-number, numbers shared across types and starting at 1001) and an
+// audit event.
+func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
+	if n.Type != Incident && n.Type != ServiceRequest {
+		return nil, fmt.Errorf("tickets: unknown ticket type %q", n.Type)
+	}
+	if n.Prefix == "" {
+		n.Prefix = map[string]string{Incident: "INC", ServiceRequest: "REQ"}[n.Type]
+	}
+	if n.Impact == "" {
+		n.Impact = Medium
+	}
+	if n.Urgency == "" {
+		n.Urgency = Medium
+	}
+	if n.Language == "" {
+		n.Language = "en"
+	}
+	var id int64
+	if err := tx.queryRow("next_ticket_id").Scan(&id); err != nil {
+		return nil, fmt.Errorf("tickets: next ticket id: %w", err)
+	}
+	t := &Ticket{
+		ID: id, Ref: fmt.Sprintf("%s-%d", n.Prefix, 1000+id), Type: n.Type,
+		Subject: n.Subject, Requester: n.Requester, RequesterName: n.RequesterName,
+		Language: n.Language, Status: StatusNew, Impact: n.Impact, Urgency: n.Urgency,
+		Priority: Priority(n.Impact, n.Urgency), CreatedAt: tx.now, UpdatedAt: tx.now,
+	}
+	t.DueAt = tx.now.Add(ResolutionTarget(t.Priority))
+	var linked any
+	if n.LinkedTicket != 0 {
+		linked = n.LinkedTicket
+	}
+	if _, err := tx.exec("insert_ticket", t.ID, t.Ref, t.Type, t.Subject, t.Requester, t.RequesterName,
+		t.Language, t.Status, t.Impact, t.Urgency, t.Priority, linked, fmtTime(t.DueAt), fmtTime(t.CreatedAt)); err != nil {
+		return nil, err
+	}
+	if err := tx.Event(t.ID, "", "ticket_created", n.Actor, map[string]any{
+		"ref": t.Ref, "type": t.Type, "impact": t.Impact, "urgency": t.Urgency, "priority": t.Priority, "linked": n.LinkedTicket,
+	}); err != nil {
+		return nil, err
+	}
+	if n.LinkedTicket != 0 {
+		if err := tx.queryRow("ticket_ref_by_id", n.LinkedTicket).Scan(&t.LinkedTicket); err != nil {
+			return nil, fmt.Errorf("tickets: linked ticket %d: %w", n.LinkedTicket, err)
+		}
+	}
+	return t, nil
+}
+
+// Ticket loads a ticket by reference (case-insensitive).
+func (tx *Tx) Ticket(ref string) (*Ticket, error) {
+	return scanTicket(tx.queryRow("ticket_by_ref", ref))
+}
+
+// TicketByID loads a ticket by its row id.
+func (tx *Tx) TicketByID(id int64) (*Ticket, error) {
+	return scanTicket(tx.queryRow("ticket_by_id", id))
+}
+
+// Tickets lists tickets, newest first, optionally of one status.
+func (tx *Tx) Tickets(status string, limit int) ([]*Ticket, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := tx.query("tickets_list", status, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanTicket(r scanner) (*Ticket, error) {
+	var t Ticket
+	var due, created, updated, resolved, closed string
+	var linked sql.NullString
+	err := r.Scan(&t.ID, &t.Ref, &t.Type, &t.Subject, &t.Requester, &t.RequesterName, &t.Language,
+		&t.Status, &t.Impact, &t.Urgency, &t.Priority, &linked, &due, &created, &updated, &resolved, &closed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tickets: reading ticket: %w", err)
+	}
+	t.LinkedTicket = linked.String
+	t.DueAt, t.CreatedAt, t.UpdatedAt = parseTime(due), parseTime(created), parseTime(updated)
+	t.ResolvedAt, t.ClosedAt = parseTime(resolved), parseTime(closed)
+	return &t, nil
+}
+
+// SetStatus moves a ticket to a new status if the transition is allowed,
+// and audits it with the reason.
+func (tx *Tx) SetStatus(t *Ticket, to, actor, reason string) error {
+	if t.Status == to {
+		return nil
+	}
+	if !CanTransition(t.Status, to) {
+		return fmt.Errorf("%w: %s from %s to %s", ErrInvalidTransition, t.Ref, t.Status, to)
+	}
+	from := t.Status
+	t.Status, t.UpdatedAt = to, tx.now
+	switch to {
+	case StatusResolved:
+		t.ResolvedAt = tx.now
+	case StatusClosed:
+		t.ClosedAt = tx.now
+	default:
+		t.ResolvedAt = time.Time{}
+	}
+	if _, err := tx.exec("update_ticket_status", t.Status, fmtTime(t.UpdatedAt), fmtTime(t.ResolvedAt), fmtTime(t.ClosedAt), t.ID); err != nil {
+		return err
+	}
+	return tx.Event(t.ID, "", "status_changed", actor, map[string]any{"from": from, "to": to, "reason": reason})
+}
+
+// Touch marks a ticket updated now.
+func (tx *Tx) Touch(t *Ticket) error {
+	t.UpdatedAt = tx.now
+	_, err := tx.exec("touch_ticket", fmtTime(t.UpdatedAt), t.ID)
+	return err
+}
+
+// Event writes an audit event. detail is encoded as JSON.
+func (tx *Tx) Event(ticketID int64, subjectKey, kind, actor string, detail any) error {
+	if actor == "" {
+		actor = "system"
+	}
+	var b []byte
+	if detail != nil {
+		var err error
+		if b, err = json.Marshal(detail); err != nil {
+			return fmt.Errorf("tickets: encoding event %s: %w", kind, err)
+		}
+	}
+	var tid any
+	if ticketID != 0 {
+		tid = ticketID
+	}
+	_, err := tx.exec("insert_event", tid, subjectKey, kind, actor, string(b), fmtTime(tx.now))
+	return err
+}
+
+// Event is one audit record.
+type Event struct {
+	Kind      string          `json:"kind"`
+	Actor     string          `json:"actor"`
+	Subject   string          `json:"subject,omitempty"`
+	Detail    json.RawMessage `json:"detail,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Events lists a ticket's audit events, oldest first.
+func (tx *Tx) Events(ticketID int64) ([]Event, error) {
+	rows, err := tx.query("events_by_ticket", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var detail, created string
+		if err := rows.Scan(&e.Kind, &e.Actor, &e.Subject, &detail, &created); err != nil {
+			return nil, fmt.Errorf("tickets: reading event: %w", err)
+		}
+		if detail != "" {
+			e.Detail = json.RawMessage(detail)
+		}
+		e.CreatedAt = parseTime(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
