@@ -1,0 +1,602 @@
+package intake
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+)
+
+// Errors callers branch on, matched with errors.Is.
+var (
+	// ErrConnect: the server could not be reached or the connection broke
+	// before login (dial, TLS, greeting). Usually temporary.
+	ErrConnect = errors.New("intake: cannot connect to IMAP server")
+	// ErrAuth: the server refused the credentials. Retrying will not help
+	// until the configuration changes.
+	ErrAuth = errors.New("intake: IMAP login refused")
+)
+
+// PollerOptions configures a Poller. Zero fields take the defaults named.
+type PollerOptions struct {
+	Address string // host:port
+	// Security is "tls" (the default), "starttls" or "insecure". Insecure is
+	// refused for anything but a loopback address.
+	Security  string
+	TLSConfig *tls.Config // nil: system roots, verification on; ServerName from Address
+
+	Username, Password string
+	Auth               string                                  // "login" (default), "plain" or "xoauth2"
+	Token              func(ctx context.Context) (string, error) // xoauth2 only: called at each connect
+
+	Mailbox string // default INBOX
+	// ProcessedMailbox "" leaves handled mail in place with \Seen; otherwise
+	// handled mail is moved there (created when missing).
+	ProcessedMailbox string
+	BatchSize        int // UIDs per UID FETCH, default 100
+
+	// PollInterval is the polling period of a server without IDLE and the
+	// IDLE watchdog period; default 60s.
+	PollInterval   time.Duration
+	DialTimeout    time.Duration // default 30s
+	CommandTimeout time.Duration // one command, or one message of a FETCH; default 2m
+	BackoffMin     time.Duration // reconnect backoff, default 1s
+	BackoffMax     time.Duration // default 5m
+}
+
+// Poller fetches the mail of one mailbox and hands it to a Sink. A message is
+// flagged \Seen or moved only after Sink.Store returned nil for its batch.
+// Nothing is ever deleted, except by the COPY+EXPUNGE fallback of MOVE on a
+// server without MOVE.
+type Poller struct {
+	opts PollerOptions
+	host string
+	sink Sink
+	log  *slog.Logger
+
+	lastUIDValidity atomic.Uint32
+}
+
+// knownChunk bounds the UIDs per Sink.Known call (SQL parameter limits).
+const knownChunk = 500
+
+// NewPoller validates opts, fills in defaults and returns a Poller. A nil log
+// discards logs.
+func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error) {
+	if sink == nil {
+		return nil, errors.New("intake: poller needs a sink")
+	}
+	host, _, err := net.SplitHostPort(opts.Address)
+	if err != nil {
+		return nil, fmt.Errorf("intake: IMAP address %q: %w", opts.Address, err)
+	}
+	switch opts.Security {
+	case "":
+		opts.Security = "tls"
+	case "tls", "starttls":
+	case "insecure":
+		if !isLoopback(host) {
+			return nil, fmt.Errorf("intake: security \"insecure\" sends the password in clear and is only allowed for a loopback address, not %q: use \"tls\" or \"starttls\"", host)
+		}
+	default:
+		return nil, fmt.Errorf("intake: unknown IMAP security %q (want tls, starttls or insecure)", opts.Security)
+	}
+	switch opts.Auth {
+	case "":
+		opts.Auth = "login"
+	case "login", "plain":
+	case "xoauth2":
+		if opts.Token == nil {
+			return nil, errors.New("intake: auth xoauth2 needs a Token function")
+		}
+	default:
+		return nil, fmt.Errorf("intake: unknown IMAP auth %q (want login, plain or xoauth2)", opts.Auth)
+	}
+	if opts.Username == "" {
+		return nil, errors.New("intake: IMAP username is required")
+	}
+	if opts.Mailbox == "" {
+		opts.Mailbox = "INBOX"
+	}
+	if opts.ProcessedMailbox != "" && strings.EqualFold(opts.ProcessedMailbox, opts.Mailbox) {
+		return nil, fmt.Errorf("intake: processed mailbox %q is the polled mailbox", opts.ProcessedMailbox)
+	}
+	if opts.BatchSize < 0 {
+		return nil, fmt.Errorf("intake: negative batch size %d", opts.BatchSize)
+	}
+	setDefault(&opts.BatchSize, 100)
+	setDefault(&opts.PollInterval, 60*time.Second)
+	setDefault(&opts.DialTimeout, 30*time.Second)
+	setDefault(&opts.CommandTimeout, 2*time.Minute)
+	setDefault(&opts.BackoffMin, time.Second)
+	setDefault(&opts.BackoffMax, 5*time.Minute)
+	if opts.BackoffMax < opts.BackoffMin {
+		return nil, fmt.Errorf("intake: backoff max %v is below min %v", opts.BackoffMax, opts.BackoffMin)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{opts: opts, host: host, sink: sink, log: log.With("mailbox", opts.Mailbox)}, nil
+}
+
+// RunOnce connects, hands all waiting mail to the sink, and logs out. handled
+// counts the messages passed to Sink.Store (not those the sink already knew).
+// A server that cannot be reached gives an error matching ErrConnect, a
+// refused login one matching ErrAuth.
+func (p *Poller) RunOnce(ctx context.Context) (handled int, err error) {
+	_, handled, err = p.session(ctx, false)
+	return handled, err
+}
+
+// Run handles waiting mail, then waits for more with IDLE (or polls every
+// PollInterval when the server has no IDLE), until ctx is done. After a
+// dropped connection or any other failure it reconnects with exponential
+// backoff, reset by every successful cycle. It returns nil when ctx is done.
+func (p *Poller) Run(ctx context.Context) error {
+	backoff := p.opts.BackoffMin
+	for {
+		cycled, _, err := p.session(ctx, true)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if cycled {
+			backoff = p.opts.BackoffMin
+		}
+		wait := jitter(backoff)
+		level := slog.LevelWarn
+		if errors.Is(err, ErrAuth) {
+			level = slog.LevelError
+		}
+		p.log.Log(ctx, level, "imap session failed, reconnecting", "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		backoff = min(backoff*2, p.opts.BackoffMax)
+	}
+}
+
+// session runs cycles on one connection: one when stay is false, else until
+// ctx is done or the connection fails. cycled reports whether at least one
+// cycle completed.
+func (p *Poller) session(ctx context.Context, stay bool) (cycled bool, handled int, err error) {
+	s, err := p.connect(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	defer s.close()
+	for {
+		n, err := s.cycle(ctx)
+		handled += n
+		if err != nil {
+			return cycled, handled, err
+		}
+		cycled = true
+		if !stay {
+			return cycled, handled, nil
+		}
+		if err := s.wait(ctx); err != nil {
+			return cycled, handled, err
+		}
+	}
+}
+
+// conn is one logged-in connection with the mailbox selected.
+type conn struct {
+	p           *Poller
+	c           *imapclient.Client
+	dc          *deadlineConn
+	wake        chan struct{} // signalled by the unilateral data handler
+	uidValidity uint32
+	idle        bool // server has IDLE
+}
+
+func (p *Poller) connect(ctx context.Context) (*conn, error) {
+	o := &p.opts
+	dialer := &net.Dialer{Timeout: o.DialTimeout}
+	raw, err := dialer.DialContext(ctx, "tcp", o.Address)
+	if err != nil {
+		return nil, fmt.Errorf("%w: dial %s: %w", ErrConnect, o.Address, err)
+	}
+	s := &conn{p: p, dc: newDeadlineConn(raw), wake: make(chan struct{}, 1)}
+	// Until the mailbox is selected, a cancelled ctx aborts at once.
+	stop := context.AfterFunc(ctx, func() { s.dc.Close() })
+	defer stop()
+
+	signal := func() {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	clientOpts := &imapclient.Options{
+		TLSConfig: p.tlsConfig(),
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the client's reader goroutine: only signal.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					signal()
+				}
+			},
+			Expunge: func(uint32) { signal() },
+		},
+	}
+
+	s.dc.arm(o.DialTimeout)
+	switch o.Security {
+	case "tls":
+		tc := tls.Client(s.dc, clientOpts.TLSConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			tc.Close()
+			return nil, fmt.Errorf("%w: TLS handshake with %s: %w", ErrConnect, o.Address, err)
+		}
+		s.c = imapclient.New(tc, clientOpts)
+	case "starttls":
+		s.c, err = imapclient.NewStartTLS(s.dc, clientOpts)
+		if err != nil {
+			return nil, fmt.Errorf("%w: STARTTLS with %s: %w", ErrConnect, o.Address, err)
+		}
+	default:
+		s.c = imapclient.New(s.dc, clientOpts)
+	}
+	if err := s.c.WaitGreeting(); err != nil {
+		s.c.Close()
+		return nil, fmt.Errorf("%w: greeting from %s: %w", ErrConnect, o.Address, err)
+	}
+
+	s.dc.arm(o.CommandTimeout)
+	if err := p.login(ctx, s.c); err != nil {
+		s.c.Close()
+		return nil, err
+	}
+	s.idle = s.c.Caps().Has(imap.CapIdle)
+	if err := s.selectMailbox(); err != nil {
+		s.c.Close()
+		return nil, err
+	}
+	s.dc.disarm()
+	if ctx.Err() != nil {
+		s.c.Close()
+		return nil, fmt.Errorf("intake: connect to %s: %w", o.Address, ctx.Err())
+	}
+	p.log.Info("imap connected", "address", o.Address, "uidvalidity", s.uidValidity, "idle", s.idle)
+	return s, nil
+}
+
+// login authenticates. A refusal by the server (a NO) wraps ErrAuth; a broken
+// connection wraps ErrConnect.
+func (p *Poller) login(ctx context.Context, c *imapclient.Client) error {
+	o := &p.opts
+	var err error
+	var x *xoauth2Client
+	switch o.Auth {
+	case "plain":
+		err = c.Authenticate(sasl.NewPlainClient("", o.Username, o.Password))
+	case "xoauth2":
+		token, terr := o.Token(ctx)
+		if terr != nil {
+			return fmt.Errorf("intake: get XOAUTH2 token for %s: %w", o.Username, terr)
+		}
+		x = newXOAUTH2Client(o.Username, token)
+		err = c.Authenticate(x)
+	default:
+		err = c.Login(o.Username, o.Password).Wait()
+	}
+	if err == nil {
+		return nil
+	}
+	var imapErr *imap.Error
+	if errors.As(err, &imapErr) {
+		if x != nil && x.serverError != "" {
+			return fmt.Errorf("%w: %s as %s (server said %s): %w", ErrAuth, o.Auth, o.Username, x.serverError, err)
+		}
+		return fmt.Errorf("%w: %s as %s: %w", ErrAuth, o.Auth, o.Username, err)
+	}
+	return fmt.Errorf("%w: %s as %s: %w", ErrConnect, o.Auth, o.Username, err)
+}
+
+func (s *conn) selectMailbox() error {
+	o := &s.p.opts
+	if o.ProcessedMailbox != "" {
+		list, err := s.c.List("", o.ProcessedMailbox, nil).Collect()
+		if err != nil {
+			return fmt.Errorf("intake: list %q: %w", o.ProcessedMailbox, err)
+		}
+		if len(list) == 0 {
+			if err := s.c.Create(o.ProcessedMailbox, nil).Wait(); err != nil && !isAlreadyExists(err) {
+				return fmt.Errorf("intake: create processed mailbox %q: %w", o.ProcessedMailbox, err)
+			}
+			s.p.log.Info("created processed mailbox", "processed_mailbox", o.ProcessedMailbox)
+		}
+	}
+	data, err := s.c.Select(o.Mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("intake: select %q: %w", o.Mailbox, err)
+	}
+	s.uidValidity = data.UIDValidity
+	if prev := s.p.lastUIDValidity.Swap(data.UIDValidity); prev != 0 && prev != data.UIDValidity {
+		// Every UID we knew is void; the messages come again under new
+		// UIDs and the sink's dedup (Message-ID, content hash) recognises
+		// them.
+		s.p.log.Warn("uidvalidity changed", "previous", prev, "uidvalidity", data.UIDValidity)
+	}
+	return nil
+}
+
+// cycle handles every waiting message: known ones are marked at once, the
+// rest fetched in UID order, stored batch by batch, and marked after each
+// batch is stored.
+func (s *conn) cycle(ctx context.Context) (handled int, err error) {
+	o := &s.p.opts
+	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
+	if o.ProcessedMailbox == "" {
+		criteria.NotFlag = append(criteria.NotFlag, imap.FlagSeen)
+	}
+	var data *imap.SearchData
+	err = s.timed(func() (err error) {
+		data, err = s.c.UIDSearch(criteria, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("intake: search %q: %w", o.Mailbox, err)
+	}
+	uids := data.AllUIDs()
+	slices.Sort(uids)
+	if len(uids) == 0 {
+		return 0, nil
+	}
+
+	known, err := s.known(ctx, uids)
+	if err != nil {
+		return 0, err
+	}
+	if len(known) > 0 {
+		if err := s.markDone(known); err != nil {
+			return 0, err
+		}
+		s.p.log.Info("marked already recorded messages", "uidvalidity", s.uidValidity, "count", len(known), "uids", imap.UIDSetNum(known...).String())
+		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { _, ok := slices.BinarySearch(known, u); return ok })
+	}
+
+	for start := 0; start < len(uids); start += o.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return handled, err
+		}
+		want := uids[start:min(start+o.BatchSize, len(uids))]
+		batch, err := s.fetch(want)
+		if err != nil {
+			return handled, err
+		}
+		if len(batch) == 0 {
+			continue // expunged meanwhile
+		}
+		if err := s.p.sink.Store(ctx, batch); err != nil {
+			return handled, fmt.Errorf("intake: store %d messages from %q: %w", len(batch), o.Mailbox, err)
+		}
+		done := make([]imap.UID, len(batch))
+		for i, f := range batch {
+			done[i] = imap.UID(f.UID)
+		}
+		if err := s.markDone(done); err != nil {
+			return handled, err
+		}
+		handled += len(batch)
+		s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "uids", imap.UIDSetNum(done...).String())
+	}
+	return handled, nil
+}
+
+// known asks the sink which uids it has already recorded; sorted.
+func (s *conn) known(ctx context.Context, uids []imap.UID) ([]imap.UID, error) {
+	o := &s.p.opts
+	var known []imap.UID
+	for start := 0; start < len(uids); start += knownChunk {
+		chunk := uids[start:min(start+knownChunk, len(uids))]
+		plain := make([]uint32, len(chunk))
+		for i, u := range chunk {
+			plain[i] = uint32(u)
+		}
+		got, err := s.p.sink.Known(ctx, o.Mailbox, s.uidValidity, plain)
+		if err != nil {
+			return nil, fmt.Errorf("intake: ask sink for recorded messages of %q: %w", o.Mailbox, err)
+		}
+		for _, u := range chunk {
+			if got[uint32(u)] {
+				known = append(known, u)
+			}
+		}
+	}
+	return known, nil
+}
+
+// fetch reads the raw messages of uids with BODY.PEEK[], which leaves \Seen
+// alone, and returns them in UID order. The deadline is re-armed for every
+// message, so a large batch is bounded by progress, not by its total size.
+func (s *conn) fetch(uids []imap.UID) ([]Fetched, error) {
+	o := &s.p.opts
+	section := &imap.FetchItemBodySection{Peek: true}
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
+	batch := make([]Fetched, 0, len(uids))
+	err := s.timed(func() error {
+		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			buf, err := msg.Collect()
+			if err != nil {
+				cmd.Close()
+				return err
+			}
+			s.dc.arm(o.CommandTimeout)
+			raw := buf.FindBodySection(section)
+			if buf.UID == 0 || raw == nil {
+				s.p.log.Warn("server sent a message without UID or body", "uidvalidity", s.uidValidity, "seq", buf.SeqNum, "uid", buf.UID)
+				continue
+			}
+			batch = append(batch, Fetched{Mailbox: o.Mailbox, UIDValidity: s.uidValidity, UID: uint32(buf.UID), Raw: raw})
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("intake: fetch %d messages from %q: %w", len(uids), o.Mailbox, err)
+	}
+	slices.SortFunc(batch, func(a, b Fetched) int { return int(int64(a.UID) - int64(b.UID)) })
+	return batch, nil
+}
+
+// markDone flags uids \Seen, or moves them to the processed mailbox.
+func (s *conn) markDone(uids []imap.UID) error {
+	o := &s.p.opts
+	set := imap.UIDSetNum(uids...)
+	if o.ProcessedMailbox == "" {
+		err := s.timed(func() error {
+			return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		})
+		if err != nil {
+			return fmt.Errorf("intake: flag %d messages \\Seen in %q: %w", len(uids), o.Mailbox, err)
+		}
+		return nil
+	}
+	err := s.timed(func() error {
+		_, err := s.c.Move(set, o.ProcessedMailbox).Wait()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("intake: move %d messages from %q to %q: %w", len(uids), o.Mailbox, o.ProcessedMailbox, err)
+	}
+	return nil
+}
+
+// wait returns when there may be new mail: IDLE reported some, the watchdog
+// period passed, or (without IDLE) the poll interval passed. It returns
+// ctx.Err() when ctx is done and an error when the connection failed.
+func (s *conn) wait(ctx context.Context) error {
+	o := &s.p.opts
+	timer := time.NewTimer(o.PollInterval)
+	defer timer.Stop()
+	if !s.idle {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.c.Closed():
+			return fmt.Errorf("%w: connection to %s closed", ErrConnect, o.Address)
+		case <-timer.C:
+			return nil
+		}
+	}
+
+	select {
+	case <-s.wake: // arrived while the last cycle ran
+		return nil
+	default:
+	}
+	var idle *imapclient.IdleCommand
+	err := s.timed(func() (err error) {
+		idle, err = s.c.Idle()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("intake: start IDLE on %q: %w", o.Mailbox, err)
+	}
+	watchdog := false
+	select {
+	case <-ctx.Done():
+	case <-s.wake:
+	case <-s.c.Closed():
+	case <-timer.C:
+		watchdog = true
+	}
+	err = s.timed(func() error {
+		if err := idle.Close(); err != nil {
+			return err
+		}
+		return idle.Wait()
+	})
+	if err != nil {
+		return fmt.Errorf("intake: stop IDLE on %q: %w", o.Mailbox, err)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if watchdog {
+		// IDLE reads without a deadline: a NOOP with one is what tells a
+		// quiet mailbox from a half-open connection.
+		if err := s.timed(func() error { return s.c.Noop().Wait() }); err != nil {
+			return fmt.Errorf("intake: watchdog NOOP on %q: %w", o.Mailbox, err)
+		}
+	}
+	return nil
+}
+
+// timed runs one command with the command timeout armed on the connection.
+func (s *conn) timed(f func() error) error {
+	s.dc.arm(s.p.opts.CommandTimeout)
+	defer s.dc.disarm()
+	return f()
+}
+
+// close logs out politely when the connection still works, then closes it.
+func (s *conn) close() {
+	select {
+	case <-s.c.Closed():
+	default:
+		if err := s.timed(func() error { return s.c.Logout().Wait() }); err != nil {
+			s.p.log.Debug("imap logout failed", "err", err)
+		}
+	}
+	_ = s.c.Close()
+}
+
+func (p *Poller) tlsConfig() *tls.Config {
+	var cfg *tls.Config
+	if p.opts.TLSConfig != nil {
+		cfg = p.opts.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = p.host
+	}
+	return cfg
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isAlreadyExists(err error) bool {
+	var imapErr *imap.Error
+	return errors.As(err, &imapErr) && imapErr.Code == imap.ResponseCodeAlreadyExists
+}
+
+// jitter spreads reconnects over [d/2, d] so many pollers restarted together
+// do not reconnect in step.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}

@@ -1,0 +1,550 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/madoguchi/madoguchi/internal/mailserver"
+)
+
+const (
+	testUser = "support@example.com"
+	testPass = "s3cret-pass"
+	waitFor  = 10 * time.Second
+)
+
+// recordingSink is a real Sink over a map: Store records a batch, Known
+// answers from what was stored (plus any preset UIDs), like the desk's store.
+type recordingSink struct {
+	mu      sync.Mutex
+	stored  map[sinkKey][]byte
+	calls   map[sinkKey]int // Store calls per message, to catch double delivery
+	batches [][]uint32
+	preset  map[sinkKey]bool
+	failErr error              // returned by the next Store, once
+	onStore func([]Fetched)    // runs inside Store before it returns
+	arrived chan Fetched       // every stored message, for tests to wait on
+}
+
+type sinkKey struct {
+	mailbox     string
+	uidValidity uint32
+	uid         uint32
+}
+
+func newRecordingSink() *recordingSink {
+	return &recordingSink{
+		stored:  make(map[sinkKey][]byte),
+		calls:   make(map[sinkKey]int),
+		preset:  make(map[sinkKey]bool),
+		arrived: make(chan Fetched, 1000),
+	}
+}
+
+func (s *recordingSink) Known(_ context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[uint32]bool)
+	for _, u := range uids {
+		k := sinkKey{mailbox, uidValidity, u}
+		if _, ok := s.stored[k]; ok || s.preset[k] {
+			out[u] = true
+		}
+	}
+	return out, nil
+}
+
+func (s *recordingSink) Store(_ context.Context, batch []Fetched) error {
+	s.mu.Lock()
+	hook := s.onStore
+	if err := s.failErr; err != nil {
+		s.failErr = nil
+		s.mu.Unlock()
+		return err
+	}
+	s.mu.Unlock()
+	if hook != nil {
+		hook(batch)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	uids := make([]uint32, len(batch))
+	for i, f := range batch {
+		k := sinkKey{f.Mailbox, f.UIDValidity, f.UID}
+		s.stored[k] = f.Raw
+		s.calls[k]++
+		uids[i] = f.UID
+	}
+	s.batches = append(s.batches, uids)
+	for _, f := range batch {
+		s.arrived <- f
+	}
+	return nil
+}
+
+func (s *recordingSink) batchUIDs() [][]uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.batches)
+}
+
+// next waits for the next stored message.
+func (s *recordingSink) next(t *testing.T) Fetched {
+	t.Helper()
+	select {
+	case f := <-s.arrived:
+		return f
+	case <-time.After(waitFor):
+		t.Fatal("timed out waiting for the sink to receive a message")
+		return Fetched{}
+	}
+}
+
+func startServer(t *testing.T, opts mailserver.IMAPOptions) *mailserver.IMAPServer {
+	t.Helper()
+	opts.Username, opts.Password = testUser, testPass
+	s, err := mailserver.StartIMAP(opts)
+	if err != nil {
+		t.Fatalf("StartIMAP: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mail(i int) []byte {
+	return fmt.Appendf(nil, "From: user%d@example.com\r\nTo: support@example.com\r\nSubject: printer %d is broken\r\nMessage-ID: <m%d@example.com>\r\n\r\nIt does not print.\r\n", i, i, i)
+}
+
+func appendMails(t *testing.T, s *mailserver.IMAPServer, mailbox string, from, to int) {
+	t.Helper()
+	for i := from; i <= to; i++ {
+		if _, err := s.Append(mailbox, mail(i)); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+}
+
+func newTestPoller(t *testing.T, s *mailserver.IMAPServer, sink Sink, edit func(*PollerOptions)) *Poller {
+	t.Helper()
+	opts := PollerOptions{
+		Address:    s.Addr,
+		Security:   "insecure",
+		Username:   testUser,
+		Password:   testPass,
+		BackoffMin: 10 * time.Millisecond,
+		BackoffMax: 50 * time.Millisecond,
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	p, err := NewPoller(opts, sink, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatalf("NewPoller: %v", err)
+	}
+	return p
+}
+
+// seen returns the UIDs of mailbox flagged \Seen, sorted.
+func seen(t *testing.T, s *mailserver.IMAPServer, mailbox string) []uint32 {
+	t.Helper()
+	flags, err := s.Flags(mailbox)
+	if err != nil {
+		t.Fatalf("Flags: %v", err)
+	}
+	var out []uint32
+	for uid, fs := range flags {
+		if slices.Contains(fs, `\Seen`) {
+			out = append(out, uid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// runInBackground starts Run and returns a function that cancels it and
+// checks that it returned nil.
+func runInBackground(t *testing.T, p *Poller) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v after cancel; want nil", err)
+			}
+		case <-time.After(waitFor):
+			t.Error("Run did not return after cancel")
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestRunOnce_FetchesInUIDOrderInBatchesAndFlagsAfterStore(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 5)
+	sink := newRecordingSink()
+	sink.onStore = func(batch []Fetched) {
+		// BODY.PEEK[] must not have set \Seen: only the poller's STORE
+		// after this returns may.
+		flagged := seen(t, s, "INBOX")
+		for _, f := range batch {
+			if slices.Contains(flagged, f.UID) {
+				t.Errorf("uid %d already \\Seen while its batch is being stored", f.UID)
+			}
+		}
+	}
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 2 })
+
+	n, err := p.RunOnce(t.Context())
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	if n != 5 {
+		t.Fatalf("handled %d; want 5", n)
+	}
+	if got, want := sink.batchUIDs(), [][]uint32{{1, 2}, {3, 4}, {5}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("Store batches %v; want %v", got, want)
+	}
+	uv, _ := s.UIDValidity("INBOX")
+	for i := 1; i <= 5; i++ {
+		raw := sink.stored[sinkKey{"INBOX", uv, uint32(i)}]
+		if !bytes.Equal(raw, mail(i)) {
+			t.Errorf("uid %d stored as %q; want mail %d verbatim", i, raw, i)
+		}
+	}
+	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2, 3, 4, 5}) {
+		t.Fatalf("\\Seen uids %v; want all five", got)
+	}
+
+	n, err = p.RunOnce(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+	if len(sink.batchUIDs()) != 3 {
+		t.Fatalf("second RunOnce called Store again: %v", sink.batchUIDs())
+	}
+	if c, _ := s.Count("INBOX"); c != 5 {
+		t.Fatalf("INBOX holds %d messages; want 5 (nothing deleted)", c)
+	}
+}
+
+func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 5)
+	sink := newRecordingSink()
+	boom := errors.New("disk full")
+	calls := 0
+	sink.onStore = func([]Fetched) {
+		calls++
+		if calls == 1 {
+			sink.mu.Lock()
+			sink.failErr = boom // the second batch fails
+			sink.mu.Unlock()
+		}
+	}
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 2 })
+
+	n, err := p.RunOnce(t.Context())
+	if !errors.Is(err, boom) {
+		t.Fatalf("RunOnce error %v; want it to wrap the sink's error", err)
+	}
+	if n != 2 {
+		t.Fatalf("handled %d before the failure; want 2", n)
+	}
+	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
+		t.Fatalf("\\Seen uids %v; want only the stored batch 1,2", got)
+	}
+
+	n, err = p.RunOnce(t.Context())
+	if err != nil || n != 3 {
+		t.Fatalf("retry RunOnce = %d, %v; want 3, nil", n, err)
+	}
+	if got, want := sink.batchUIDs(), [][]uint32{{1, 2}, {3, 4}, {5}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("Store batches %v; want %v", got, want)
+	}
+	if got := seen(t, s, "INBOX"); len(got) != 5 {
+		t.Fatalf("\\Seen uids %v; want all five", got)
+	}
+}
+
+func TestRunOnce_KnownUIDsAreFlaggedWithoutStore(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 5)
+	uv, _ := s.UIDValidity("INBOX")
+	sink := newRecordingSink()
+	// Committed before a crash that hit between commit and flag.
+	sink.preset[sinkKey{"INBOX", uv, 2}] = true
+	sink.preset[sinkKey{"INBOX", uv, 4}] = true
+	p := newTestPoller(t, s, sink, nil)
+
+	n, err := p.RunOnce(t.Context())
+	if err != nil || n != 3 {
+		t.Fatalf("RunOnce = %d, %v; want 3, nil", n, err)
+	}
+	if got, want := sink.batchUIDs(), [][]uint32{{1, 3, 5}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("Store batches %v; want %v", got, want)
+	}
+	if got := seen(t, s, "INBOX"); len(got) != 5 {
+		t.Fatalf("\\Seen uids %v; want all five", got)
+	}
+}
+
+func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 5)
+	sink := newRecordingSink()
+	storedBefore := 0
+	sink.onStore = func(batch []Fetched) {
+		if c, err := s.Count("Processed"); err != nil || c != storedBefore {
+			t.Errorf("Processed holds %d (%v) while storing a batch; want the %d stored before", c, err, storedBefore)
+		}
+		storedBefore += len(batch)
+	}
+	// "Processed" does not exist yet: the poller creates it.
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 2; o.ProcessedMailbox = "Processed" })
+
+	n, err := p.RunOnce(t.Context())
+	if err != nil || n != 5 {
+		t.Fatalf("RunOnce = %d, %v; want 5, nil", n, err)
+	}
+	if c, _ := s.Count("INBOX"); c != 0 {
+		t.Fatalf("INBOX holds %d after moving; want 0", c)
+	}
+	if c, _ := s.Count("Processed"); c != 5 {
+		t.Fatalf("Processed holds %d; want 5", c)
+	}
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+}
+
+func TestRun_IdleWakesOnNewMail(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 1)
+	sink := newRecordingSink()
+	// An hour-long poll interval: only IDLE can deliver the second mail.
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = time.Hour })
+	stop := runInBackground(t, p)
+
+	if f := sink.next(t); f.UID != 1 {
+		t.Fatalf("first stored uid %d; want 1", f.UID)
+	}
+	appendMails(t, s, "INBOX", 2, 2)
+	if f := sink.next(t); f.UID != 2 || !bytes.Equal(f.Raw, mail(2)) {
+		t.Fatalf("second stored uid %d; want 2 with its raw mail", f.UID)
+	}
+	stop()
+	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
+		t.Fatalf("\\Seen uids %v; want 1,2", got)
+	}
+}
+
+func TestRun_PollsAServerWithoutIdle(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{DisableIdle: true})
+	appendMails(t, s, "INBOX", 1, 1)
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = 20 * time.Millisecond })
+	runInBackground(t, p)
+
+	if f := sink.next(t); f.UID != 1 {
+		t.Fatalf("first stored uid %d; want 1", f.UID)
+	}
+	appendMails(t, s, "INBOX", 2, 2)
+	if f := sink.next(t); f.UID != 2 {
+		t.Fatalf("second stored uid %d; want 2", f.UID)
+	}
+}
+
+func TestRun_ReconnectsAfterDroppedConnection(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 1)
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = time.Hour })
+	stop := runInBackground(t, p)
+
+	if f := sink.next(t); f.UID != 1 {
+		t.Fatalf("first stored uid %d; want 1", f.UID)
+	}
+	s.DropConnections()
+	appendMails(t, s, "INBOX", 2, 2)
+	if f := sink.next(t); f.UID != 2 {
+		t.Fatalf("stored uid %d after the drop; want 2", f.UID)
+	}
+	stop()
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	for k, n := range sink.calls {
+		if n != 1 {
+			t.Errorf("uid %d stored %d times; want once (known messages are only flagged)", k.uid, n)
+		}
+	}
+}
+
+func TestRunOnce_UIDValidityChangeRedeliversUnderNewUIDValidity(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 3)
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, nil)
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 3 {
+		t.Fatalf("RunOnce = %d, %v; want 3, nil", n, err)
+	}
+	old, _ := s.UIDValidity("INBOX")
+
+	if err := s.ResetMailbox("INBOX", true); err != nil {
+		t.Fatalf("ResetMailbox: %v", err)
+	}
+	uv, _ := s.UIDValidity("INBOX")
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 3 {
+		t.Fatalf("RunOnce after reset = %d, %v; want 3, nil", n, err)
+	}
+	for i := 0; i < 6; i++ {
+		f := sink.next(t)
+		want := old
+		if i >= 3 {
+			want = uv
+		}
+		if f.UIDValidity != want {
+			t.Fatalf("delivery %d has uidvalidity %d; want %d", i, f.UIDValidity, want)
+		}
+	}
+	if got := seen(t, s, "INBOX"); len(got) != 3 {
+		t.Fatalf("\\Seen uids %v after reset; want all three", got)
+	}
+}
+
+func TestRunOnce_RefusedLoginIsErrAuth(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	for _, auth := range []string{"login", "plain"} {
+		p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Auth = auth; o.Password = "wrong" })
+		_, err := p.RunOnce(t.Context())
+		if !errors.Is(err, ErrAuth) || errors.Is(err, ErrConnect) {
+			t.Errorf("auth %s with a wrong password: %v; want ErrAuth only", auth, err)
+		}
+	}
+}
+
+func TestRunOnce_NothingListeningIsErrConnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p, err := NewPoller(PollerOptions{Address: addr, Security: "insecure", Username: testUser, Password: testPass}, newRecordingSink(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.RunOnce(t.Context()); !errors.Is(err, ErrConnect) {
+		t.Fatalf("RunOnce against a closed port: %v; want ErrConnect", err)
+	}
+}
+
+func TestRunOnce_PlainAuthFetches(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 2)
+	p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Auth = "plain" })
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 2 {
+		t.Fatalf("RunOnce = %d, %v; want 2, nil", n, err)
+	}
+}
+
+func TestRunOnce_XOAUTH2UsesTokenAndNeverLogsIt(t *testing.T) {
+	const token = "ya29.secret-token"
+	s := startServer(t, mailserver.IMAPOptions{OAuthToken: token})
+	appendMails(t, s, "INBOX", 1, 1)
+	var logs bytes.Buffer
+	newPoller := func(tok string) *Poller {
+		p, err := NewPoller(PollerOptions{
+			Address: s.Addr, Security: "insecure", Username: testUser, Auth: "xoauth2",
+			Token: func(context.Context) (string, error) { return tok, nil },
+		}, newRecordingSink(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	if n, err := newPoller(token).RunOnce(t.Context()); err != nil || n != 1 {
+		t.Fatalf("RunOnce with a good token = %d, %v; want 1, nil", n, err)
+	}
+	_, err := newPoller("expired").RunOnce(t.Context())
+	if !errors.Is(err, ErrAuth) {
+		t.Fatalf("RunOnce with a bad token: %v; want ErrAuth", err)
+	}
+	if !strings.Contains(err.Error(), `"status":"401"`) {
+		t.Errorf("error %q does not carry the server's explanation", err)
+	}
+	if strings.Contains(logs.String(), token) || strings.Contains(err.Error(), "expired") {
+		t.Errorf("token leaked into logs or errors")
+	}
+}
+
+func TestXOAUTH2Client_InitialResponse(t *testing.T) {
+	c := newXOAUTH2Client("someone@example.com", "abc123")
+	mech, ir, err := c.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mech != "XOAUTH2" {
+		t.Fatalf("mechanism %q; want XOAUTH2", mech)
+	}
+	if want := "user=someone@example.com\x01auth=Bearer abc123\x01\x01"; string(ir) != want {
+		t.Fatalf("initial response %q; want %q", ir, want)
+	}
+	resp, err := c.Next([]byte(`{"status":"400"}`))
+	if err != nil || resp == nil || len(resp) != 0 {
+		t.Fatalf("answer to the error challenge = %q, %v; want an empty response", resp, err)
+	}
+}
+
+func TestNewPoller_RejectsBadOptions(t *testing.T) {
+	base := PollerOptions{Address: "imap.example.com:993", Username: testUser, Password: testPass}
+	for _, tc := range []struct {
+		name string
+		edit func(*PollerOptions)
+		want string
+	}{
+		{"insecure to a remote host", func(o *PollerOptions) { o.Security = "insecure"; o.Address = "imap.example.com:143" }, "loopback"},
+		{"insecure to a private address", func(o *PollerOptions) { o.Security = "insecure"; o.Address = "10.0.0.1:143" }, "loopback"},
+		{"unknown security", func(o *PollerOptions) { o.Security = "ssl3" }, "security"},
+		{"unknown auth", func(o *PollerOptions) { o.Auth = "cram-md5" }, "auth"},
+		{"xoauth2 without token", func(o *PollerOptions) { o.Auth = "xoauth2" }, "Token"},
+		{"address without port", func(o *PollerOptions) { o.Address = "imap.example.com" }, "address"},
+		{"processed is the polled mailbox", func(o *PollerOptions) { o.ProcessedMailbox = "inbox" }, "processed"},
+		{"no username", func(o *PollerOptions) { o.Username = "" }, "username"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := base
+			tc.edit(&o)
+			_, err := NewPoller(o, newRecordingSink(), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("NewPoller error %v; want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+	for _, addr := range []string{"127.0.0.1:143", "[::1]:143", "localhost:143"} {
+		o := base
+		o.Security, o.Address = "insecure", addr
+		if _, err := NewPoller(o, newRecordingSink(), nil); err != nil {
+			t.Errorf("insecure to loopback %s refused: %v", addr, err)
+		}
+	}
+}
