@@ -37,7 +37,7 @@ type PollerOptions struct {
 	TLSConfig *tls.Config // nil: system roots, verification on; ServerName from Address
 
 	Username, Password string
-	Auth               string                                  // "login" (default), "plain" or "xoauth2"
+	Auth               string                                    // "login" (default), "plain" or "xoauth2"
 	Token              func(ctx context.Context) (string, error) // xoauth2 only: called at each connect
 
 	Mailbox string // default INBOX

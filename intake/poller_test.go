@@ -30,9 +30,9 @@ type recordingSink struct {
 	calls   map[sinkKey]int // Store calls per message, to catch double delivery
 	batches [][]uint32
 	preset  map[sinkKey]bool
-	failErr error              // returned by the next Store, once
-	onStore func([]Fetched)    // runs inside Store before it returns
-	arrived chan Fetched       // every stored message, for tests to wait on
+	failErr error           // returned by the next Store, once
+	onStore func([]Fetched) // runs inside Store before it returns
+	arrived chan Fetched    // every stored message, for tests to wait on
 }
 
 type sinkKey struct {
