@@ -1,0 +1,281 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/mail"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks every key that is set: forms, enums, ranges, and how keys
+// go together. It does not require the keys only `run` needs (see
+// [Config.RequireRun]), so that `tickets list` works from a config that has
+// no mail server in it. All problems are reported, one a line.
+func (c *Config) Validate() error {
+	v := &validator{}
+
+	v.required("store.path", c.Store.Path)
+
+	c.IMAP.Server.validate(v, []string{AuthLogin, AuthPlain, AuthXOAUTH2})
+	v.required("imap.mailbox", c.IMAP.Mailbox)
+	if c.IMAP.ProcessedMailbox != "" && c.IMAP.ProcessedMailbox == c.IMAP.Mailbox {
+		v.add("imap.processed_mailbox", "is the same as imap.mailbox %q; leave it empty to only mark mail \\Seen", c.IMAP.Mailbox)
+	}
+	v.intRange("imap.batch_size", c.IMAP.BatchSize, 1, 1000)
+	v.minDuration("imap.poll_interval", c.IMAP.PollInterval, time.Second)
+
+	c.SMTP.Server.validate(v, []string{AuthNone, AuthPlain, AuthLogin, AuthXOAUTH2})
+	v.address("smtp.from", c.SMTP.From)
+	v.minDuration("smtp.timeout", c.SMTP.Timeout, time.Second)
+	v.intRange("smtp.max_attempts", c.SMTP.MaxAttempts, 1, 100)
+	v.minDuration("smtp.retry_base", c.SMTP.RetryBase, time.Second)
+	if c.SMTP.RetryMax.Duration < c.SMTP.RetryBase.Duration {
+		v.add("smtp.retry_max", "%s is less than smtp.retry_base (%s)", c.SMTP.RetryMax, c.SMTP.RetryBase)
+	}
+
+	v.address("desk.support_address", c.Desk.SupportAddress)
+	v.oneOf("desk.language", c.Desk.Language, "en", "ja")
+	if d := c.Desk.MessageIDDomain; d != "" && !validDomain(d) {
+		v.add("desk.message_id_domain", "%q is not a domain name", d)
+	}
+	v.intRange("desk.auto_reply_sender_limit", c.Desk.AutoReplySenderLimit, 0, math.MaxInt32)
+	v.intRange("desk.auto_reply_ticket_limit", c.Desk.AutoReplyTicketLimit, 0, math.MaxInt32)
+	v.minDuration("desk.auto_reply_window", c.Desk.AutoReplyWindow, time.Second)
+	v.prefix("desk.reference_prefix_incident", c.Desk.ReferencePrefixIncident)
+	v.prefix("desk.reference_prefix_request", c.Desk.ReferencePrefixRequest)
+	if c.Desk.ReferencePrefixIncident != "" && c.Desk.ReferencePrefixIncident == c.Desk.ReferencePrefixRequest {
+		v.add("desk.reference_prefix_request", "is the same as desk.reference_prefix_incident (%q): references would not tell incidents from requests", c.Desk.ReferencePrefixRequest)
+	}
+	v.minDuration("desk.close_after", c.Desk.CloseAfter, time.Second)
+
+	for i, r := range c.Rules {
+		r.validate(v, fmt.Sprintf("rules[%d]", i))
+	}
+
+	v.intRange64("limits.max_message_bytes", c.Limits.MaxMessageBytes, 1024, math.MaxInt64)
+	v.intRange("limits.max_parts", c.Limits.MaxParts, 1, math.MaxInt32)
+	v.intRange("limits.max_depth", c.Limits.MaxDepth, 1, 1000)
+
+	v.unit("responder.auto_send_confidence", c.Responder.AutoSendConfidence)
+	v.unit("responder.suggest_confidence", c.Responder.SuggestConfidence)
+	if c.Responder.SuggestConfidence > c.Responder.AutoSendConfidence {
+		v.add("responder.suggest_confidence", "%g is greater than responder.auto_send_confidence (%g)", c.Responder.SuggestConfidence, c.Responder.AutoSendConfidence)
+	}
+	v.unit("responder.min_margin", c.Responder.MinMargin)
+	v.unit("responder.max_unhelpful_ratio", c.Responder.MaxUnhelpfulRatio)
+	v.intRange("responder.min_votes", c.Responder.MinVotes, 1, math.MaxInt32)
+	v.minDuration("responder.confirm_after", c.Responder.ConfirmAfter, time.Second)
+	v.intRange("responder.max_candidates", c.Responder.MaxCandidates, 1, 100)
+
+	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	v.oneOf("log.format", c.Log.Format, "text", "json")
+
+	return v.err()
+}
+
+// RequireRun checks what `run` (and `check-config`) need on top of
+// [Config.Validate]: the mail servers, the credentials to log in, our own
+// address, and that the files named for TLS and templates can be read. It
+// names every missing key.
+func (c *Config) RequireRun() error {
+	v := &validator{}
+	v.required("imap.address", c.IMAP.Address)
+	v.required("imap.username", c.IMAP.Username)
+	c.IMAP.requireCredentials(v)
+	v.required("smtp.address", c.SMTP.Address)
+	v.required("smtp.from", c.SMTP.From)
+	if c.SMTP.Auth != AuthNone {
+		v.required("smtp.username", c.SMTP.Username)
+		c.SMTP.requireCredentials(v)
+	}
+	v.required("desk.support_address", c.Desk.SupportAddress)
+	for _, s := range []Server{c.IMAP.Server, c.SMTP.Server} {
+		if s.CAFile != "" {
+			if _, err := s.TLSConfig(); err != nil {
+				v.errs = append(v.errs, err)
+			}
+		}
+	}
+	if d := c.Templates.Dir; d != "" {
+		if fi, err := os.Stat(d); err != nil {
+			v.errs = append(v.errs, &KeyError{Key: "templates.dir", Err: err})
+		} else if !fi.IsDir() {
+			v.add("templates.dir", "%s is not a directory", d)
+		}
+	}
+	return v.err()
+}
+
+func (s Server) validate(v *validator, auths []string) {
+	if s.Address != "" {
+		if err := checkHostPort(s.Address); err != nil {
+			v.errs = append(v.errs, &KeyError{Key: s.key("address"), Err: err})
+		}
+	}
+	v.oneOf(s.key("security"), s.Security, SecurityTLS, SecurityStartTLS, SecurityInsecure)
+	if s.Security == SecurityInsecure && s.Address != "" && checkHostPort(s.Address) == nil && !isLoopback(s.Host()) {
+		v.add(s.key("security"), "insecure (plain text) is allowed only to a loopback address, not %q: use tls or starttls", s.Host())
+	}
+	v.oneOf(s.key("auth"), s.Auth, auths...)
+	if s.TokenFile != "" && s.TokenCommand != "" {
+		v.add(s.key("token_command"), "set together with %s; use one of them", s.key("token_file"))
+	}
+	if s.Auth != AuthXOAUTH2 {
+		for _, k := range []struct{ key, val string }{{"token_file", s.TokenFile}, {"token_command", s.TokenCommand}} {
+			if k.val != "" {
+				v.add(s.key(k.key), "is set but %s is %q; it is used only with xoauth2", s.key("auth"), s.Auth)
+			}
+		}
+	}
+}
+
+func (s Server) requireCredentials(v *validator) {
+	if s.Auth == AuthXOAUTH2 {
+		if s.TokenFile == "" && s.TokenCommand == "" {
+			v.add(s.key("token_file"), "required for run with xoauth2 (or %s)", s.key("token_command"))
+		}
+		return
+	}
+	if s.Password == "" {
+		v.add(s.key("password"), "required for run (or %s, or $%s)", s.key("password_file"), envName(s.key("password")))
+	}
+}
+
+func (r Rule) validate(v *validator, key string) {
+	v.required(key+".field", r.Field)
+	if r.Field != "" {
+		v.oneOf(key+".field", r.Field, "subject", "body", "from", "any")
+	}
+	v.required(key+".pattern", r.Pattern)
+	if _, err := regexp.Compile(r.Pattern); err != nil {
+		v.errs = append(v.errs, &KeyError{Key: key + ".pattern", Err: err})
+	}
+	v.oneOf(key+".type", r.Type, "", "incident", "service_request")
+	v.oneOf(key+".impact", r.Impact, "", "high", "medium", "low")
+	v.oneOf(key+".urgency", r.Urgency, "", "high", "medium", "low")
+	if r.Type == "" && r.Impact == "" && r.Urgency == "" {
+		v.add(key, "sets none of type, impact, urgency: the rule would do nothing")
+	}
+}
+
+// validator collects every problem instead of stopping at the first.
+type validator struct{ errs []error }
+
+func (v *validator) err() error { return errors.Join(v.errs...) }
+
+func (v *validator) add(key, format string, args ...any) {
+	v.errs = append(v.errs, &KeyError{Key: key, Err: fmt.Errorf(format, args...)})
+}
+
+func (v *validator) required(key, val string) {
+	if val == "" {
+		v.add(key, "required")
+	}
+}
+
+func (v *validator) oneOf(key, val string, allowed ...string) {
+	for _, a := range allowed {
+		if val == a {
+			return
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = a
+		if a == "" {
+			names[i] = `""`
+		}
+	}
+	v.add(key, "%q is not one of %s", val, strings.Join(names, ", "))
+}
+
+func (v *validator) intRange(key string, n, lo, hi int) {
+	v.intRange64(key, int64(n), int64(lo), int64(hi))
+}
+
+func (v *validator) intRange64(key string, n, lo, hi int64) {
+	switch {
+	case n < lo && hi >= math.MaxInt32:
+		v.add(key, "%d is less than %d", n, lo)
+	case n < lo || n > hi:
+		v.add(key, "%d is not within %d..%d", n, lo, hi)
+	}
+}
+
+// unit checks a ratio or confidence; NaN fails too.
+func (v *validator) unit(key string, x float64) {
+	if !(x >= 0 && x <= 1) {
+		v.add(key, "%g is not within [0, 1]", x)
+	}
+}
+
+func (v *validator) minDuration(key string, d Duration, lo time.Duration) {
+	if d.Duration < lo {
+		v.add(key, "%s is less than %s", d.Duration, lo)
+	}
+}
+
+// address checks a mail address as net/mail reads it ("Name <a@b>" or a@b).
+func (v *validator) address(key, val string) {
+	if val == "" {
+		return
+	}
+	if _, err := mail.ParseAddress(val); err != nil {
+		v.errs = append(v.errs, &KeyError{Key: key, Err: fmt.Errorf("%q is not a mail address: %w", val, err)})
+	}
+}
+
+var prefixRE = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,9}$`)
+
+// prefix checks a ticket reference prefix: it is matched back out of
+// subjects, so it stays to upper-case letters and digits.
+func (v *validator) prefix(key, val string) {
+	if !prefixRE.MatchString(val) {
+		v.add(key, "%q must be 1 to 10 upper-case letters or digits, starting with a letter", val)
+	}
+}
+
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if host == "" {
+		return fmt.Errorf("%q has no host", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not a number within 1..65535", addr, port)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func validDomain(d string) bool {
+	if len(d) > 253 || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
