@@ -95,9 +95,9 @@ type SMTP struct {
 type Desk struct {
 	SupportAddress          string   `toml:"support_address"`
 	Language                string   `toml:"language"`
-	MessageIDDomain         string   `toml:"message_id_domain"` // after loading: never "" when support_address is set
-	AutoReplySenderLimit    int      `toml:"auto_reply_sender_limit"`
-	AutoReplyTicketLimit    int      `toml:"auto_reply_ticket_limit"`
+	MessageIDDomain         string   `toml:"message_id_domain"`       // after loading: never "" when support_address is set
+	AutoReplySenderLimit    int      `toml:"auto_reply_sender_limit"` // per window; 0 = no automatic replies (never "unlimited": invariant 4)
+	AutoReplyTicketLimit    int      `toml:"auto_reply_ticket_limit"` // per window; 0 = no automatic replies
 	AutoReplyWindow         Duration `toml:"auto_reply_window"`
 	ReferencePrefixIncident string   `toml:"reference_prefix_incident"`
 	ReferencePrefixRequest  string   `toml:"reference_prefix_request"`
