@@ -1,0 +1,552 @@
+package intake
+
+import (
+	"bytes"
+	netmail "net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// field is one header field as it came: the name as written and the value
+// unfolded but otherwise raw (still possibly 8-bit or RFC 2047 encoded).
+type field struct {
+	name  string
+	value []byte
+}
+
+// header is a parsed header section in message order. Lookups compare names
+// case-insensitively; a linear scan beats a map for the ~20 fields of a mail.
+type header []field
+
+func (h header) get(name string) []byte {
+	for i := range h {
+		if strings.EqualFold(h[i].name, name) {
+			return h[i].value
+		}
+	}
+	return nil
+}
+
+func (h header) has(name string) bool {
+	for i := range h {
+		if strings.EqualFold(h[i].name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerEnd says how a header section ended.
+type headerEnd int
+
+const (
+	endBlankLine headerEnd = iota // the normal case
+	endEOF                        // the data ended inside the header
+	endBadLine                    // a line that is no header field started the body
+)
+
+// parseHeader reads a header section leniently: folded lines are joined,
+// a line that is not a field ends the header (the blank line is often
+// missing in broken mail) and the rest is the body.
+func parseHeader(b []byte) (header, []byte, headerEnd) {
+	h := make(header, 0, 24)
+	pos := 0
+	for pos < len(b) {
+		end := bytes.IndexByte(b[pos:], '\n')
+		next := len(b)
+		if end >= 0 {
+			end += pos
+			next = end + 1
+		} else {
+			end = len(b)
+		}
+		line := b[pos:end]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if len(line) == 0 {
+			return h, b[next:], endBlankLine
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(h) == 0 {
+				return h, b[pos:], endBadLine
+			}
+			last := &h[len(h)-1]
+			v := make([]byte, 0, len(last.value)+len(line))
+			v = append(append(v, last.value...), line...)
+			last.value = v
+			pos = next
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !validFieldName(bytes.TrimRight(line[:colon], " \t")) {
+			return h, b[pos:], endBadLine
+		}
+		h = append(h, field{
+			name:  string(bytes.TrimRight(line[:colon], " \t")),
+			value: bytes.TrimLeft(line[colon+1:], " \t"),
+		})
+		pos = next
+	}
+	return h, nil, endEOF
+}
+
+func validFieldName(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for _, c := range k {
+		if c < 33 || c > 126 || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// headerText decodes a header value for display: raw 8-bit bytes are read
+// by guessing their charset, RFC 2047 encoded-words are decoded (adjacent
+// words of one charset together, so a character split across two words
+// survives), undecodable words stay as they were, and line breaks, tabs and
+// control characters become spaces.
+func headerText(raw []byte) string {
+	var s string
+	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
+		s = string(raw)
+	} else {
+		s = guessText(raw).Text
+	}
+	if strings.Contains(s, "=?") {
+		s = decodeWords(s)
+	}
+	return cleanLine(s)
+}
+
+// decodeWords decodes RFC 2047 encoded-words anywhere in s, leniently.
+func decodeWords(s string) string {
+	var out strings.Builder
+	out.Grow(len(s))
+	var pendCharset string
+	var pend []byte
+	flush := func() {
+		if pend != nil {
+			out.WriteString(decodeText(pend, pendCharset).Text)
+			pend, pendCharset = nil, ""
+		}
+	}
+	i := 0
+	for i < len(s) {
+		start := strings.Index(s[i:], "=?")
+		if start < 0 {
+			break
+		}
+		start += i
+		charset, payload, end, ok := parseWord(s, start)
+		if !ok {
+			flush()
+			out.WriteString(s[i : start+2])
+			i = start + 2
+			continue
+		}
+		between := s[i:start]
+		if pend == nil || strings.Trim(between, " \t\r\n") != "" {
+			flush()
+			out.WriteString(between)
+		} else if !strings.EqualFold(charset, pendCharset) {
+			flush()
+		}
+		if pend == nil {
+			pendCharset = charset
+			pend = make([]byte, 0, len(payload))
+		}
+		pend = append(pend, payload...)
+		i = end
+	}
+	flush()
+	out.WriteString(s[i:])
+	return out.String()
+}
+
+// parseWord reads the encoded-word at s[start:] ("=?cs?B?...?=") and returns
+// its charset and decoded bytes, and where it ends.
+func parseWord(s string, start int) (charset string, payload []byte, end int, ok bool) {
+	p := start + 2
+	q := strings.IndexByte(s[p:], '?')
+	if q <= 0 || q > 64 || strings.ContainsAny(s[p:p+q], " \t\r\n=") {
+		return "", nil, 0, false
+	}
+	charset = s[p : p+q]
+	p += q + 1
+	if p+2 > len(s) || s[p+1] != '?' {
+		return "", nil, 0, false
+	}
+	enc := s[p] | 0x20
+	p += 2
+	q = strings.Index(s[p:], "?=")
+	if q < 0 {
+		return "", nil, 0, false
+	}
+	text := s[p : p+q]
+	end = p + q + 2
+	switch enc {
+	case 'b':
+		// Strict here: a word that is not base64 stays readable as it is
+		// rather than turning into noise.
+		if strings.Trim(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= ") != "" {
+			return "", nil, 0, false
+		}
+		out, clean := decodeBase64([]byte(text))
+		if !clean && len(out) == 0 {
+			return "", nil, 0, false
+		}
+		payload = out
+	case 'q':
+		payload = decodeQP([]byte(text), true)
+	default:
+		return "", nil, 0, false
+	}
+	return charset, payload, end, true
+}
+
+// cleanLine turns control characters and line breaks into single spaces and
+// trims, so a header value is one readable line of valid UTF-8.
+func cleanLine(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(s) {
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == ' ' || (r >= 0x80 && r < 0xa0) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// parseAddressList reads an address header leniently: quoted names,
+// comments, groups, bare addresses and RFC 2047 names (even inside quotes,
+// where they do not belong but often are) all give an Address.
+func parseAddressList(raw []byte) []Address {
+	if len(raw) == 0 {
+		return nil
+	}
+	var s string
+	if isASCII(raw) {
+		s = string(raw)
+	} else {
+		s = guessText(raw).Text
+	}
+	var list []Address
+	quoted, angle, paren := false, 0, 0
+	start := 0
+	emit := func(end int) {
+		if a, ok := parseOneAddress(s[start:end]); ok {
+			list = append(list, a)
+		}
+		start = end + 1
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				quoted = false
+			}
+		case c == '"':
+			quoted = true
+		case c == '(':
+			paren++
+		case c == ')' && paren > 0:
+			paren--
+		case paren > 0:
+		case c == '<':
+			angle++
+		case c == '>' && angle > 0:
+			angle--
+		case angle > 0:
+		case c == ',' || c == ';':
+			emit(i)
+		case c == ':':
+			// A group ("Team: a@x, b@y;"): its display name is dropped.
+			start = i + 1
+		}
+	}
+	emit(len(s))
+	return list
+}
+
+func parseOneAddress(s string) (Address, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Address{}, false
+	}
+	var name, addr, comment string
+	if lt := lastTopLevel(s, '<'); lt >= 0 {
+		gt := strings.IndexByte(s[lt:], '>')
+		if gt < 0 {
+			addr = s[lt+1:]
+			name = s[:lt]
+		} else {
+			addr = s[lt+1 : lt+gt]
+			name = s[:lt] + " " + s[lt+gt+1:]
+		}
+		// Drop an obsolete source route ("<@a,@b:user@c>").
+		if strings.HasPrefix(addr, "@") {
+			if c := strings.IndexByte(addr, ':'); c >= 0 {
+				addr = addr[c+1:]
+			}
+		}
+	} else {
+		addr, comment = stripComments(s)
+		// "user@example.com John" without brackets: the token with @ wins.
+		if f := strings.Fields(addr); len(f) > 1 {
+			for _, t := range f {
+				if strings.Contains(t, "@") {
+					addr = t
+				}
+			}
+		}
+	}
+	if name != "" {
+		name, comment = stripCommentsKeep(name)
+	}
+	name = unquoteName(name)
+	if name == "" && comment != "" {
+		name = unquoteName(comment)
+	}
+	addr = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == '"' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, addr)
+	addr = strings.TrimPrefix(addr, "mailto:")
+	if addr == "" && name == "" {
+		return Address{}, false
+	}
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		addr = addr[:at+1] + strings.ToLower(addr[at+1:])
+	}
+	return Address{Name: name, Addr: strings.ToValidUTF8(addr, "")}, true
+}
+
+// lastTopLevel finds the last c outside quotes and comments.
+func lastTopLevel(s string, c byte) int {
+	quoted, paren, at := false, 0, -1
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case quoted:
+			if ch == '\\' {
+				i++
+			} else if ch == '"' {
+				quoted = false
+			}
+		case ch == '"':
+			quoted = true
+		case ch == '(':
+			paren++
+		case ch == ')' && paren > 0:
+			paren--
+		case paren == 0 && ch == c:
+			at = i
+		}
+	}
+	return at
+}
+
+// stripComments removes (comments) outside quotes and returns the rest and
+// the first comment's text.
+func stripComments(s string) (string, string) {
+	if !strings.Contains(s, "(") {
+		return s, ""
+	}
+	var b strings.Builder
+	var comment strings.Builder
+	quoted, paren, first := false, 0, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted:
+			if c == '"' {
+				quoted = false
+			}
+			b.WriteByte(c)
+		case c == '"' && paren == 0:
+			quoted = true
+			b.WriteByte(c)
+		case c == '(':
+			paren++
+			if paren > 1 && first {
+				comment.WriteByte(c)
+			}
+		case c == ')' && paren > 0:
+			paren--
+			if paren == 0 {
+				first = comment.Len() == 0
+			} else if first {
+				comment.WriteByte(c)
+			}
+		case paren > 0:
+			if first {
+				comment.WriteByte(c)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), comment.String()
+}
+
+func stripCommentsKeep(s string) (string, string) {
+	rest, comment := stripComments(s)
+	if strings.TrimSpace(rest) == "" {
+		return comment, ""
+	}
+	return rest, comment
+}
+
+// unquoteName removes the quotes and escapes of a display name and decodes
+// its encoded-words.
+func unquoteName(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "\"\\") {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '\\' && i+1 < len(s) {
+				i++
+				b.WriteByte(s[i])
+				continue
+			}
+			if c != '"' {
+				b.WriteByte(c)
+			}
+		}
+		s = b.String()
+	}
+	if strings.Contains(s, "=?") {
+		s = decodeWords(s)
+	}
+	s = cleanLine(s)
+	s = strings.Trim(s, "'")
+	return strings.TrimSpace(s)
+}
+
+// parseMsgIDs returns the message ids in a Message-ID, In-Reply-To or
+// References value, without <>. Text outside brackets (comments such as
+// "(message from ...)") is ignored; a bare id without brackets is kept.
+func parseMsgIDs(raw []byte) []string {
+	s := string(raw)
+	var ids []string
+	for {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			break
+		}
+		gt := strings.IndexByte(s[lt:], '>')
+		if gt < 0 {
+			break
+		}
+		if id := cleanID(s[lt+1 : lt+gt]); id != "" {
+			ids = append(ids, id)
+		}
+		s = s[lt+gt+1:]
+	}
+	if ids == nil {
+		for _, f := range strings.Fields(string(raw)) {
+			if strings.Contains(f, "@") {
+				if id := cleanID(f); id != "" {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func cleanID(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == 0x7f || r == '<' || r == '>' {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.ToValidUTF8(s, "")
+}
+
+// dateLayouts are what net/mail misses in the wild: missing seconds or
+// weekday are handled by net/mail; these cover odd orders and zones.
+var dateLayouts = []string{
+	"Mon, 2 Jan 2006 15:04:05 -0700 (MST)",
+	"Mon, 2 Jan 2006 15:04:05 MST",
+	"Mon, 2 Jan 2006 15:04 -0700",
+	"2 Jan 2006 15:04:05 -0700",
+	"Mon Jan 2 15:04:05 2006",
+	"Mon Jan 2 15:04:05 MST 2006",
+	"Mon, Jan 2 2006 15:04:05 -0700",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02T15:04:05Z07:00",
+	"2006/01/02 15:04:05",
+	"Mon, 2 Jan 06 15:04:05 -0700",
+	"Mon, 02 Jan 2006 15:04:05 -0700",
+}
+
+// parseDate reads a Date header leniently; zero when unreadable.
+func parseDate(raw []byte) time.Time {
+	s := cleanLine(string(raw))
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := netmail.ParseDate(s); err == nil {
+		return t
+	}
+	// Trailing comments and doubled spaces are the usual breakage.
+	if i := strings.IndexByte(s, '('); i > 0 {
+		s = strings.TrimSpace(s[:i])
+		if t, err := netmail.ParseDate(s); err == nil {
+			return t
+		}
+	}
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, ",", ", ")), " ")
+	s = strings.ReplaceAll(s, " ,", ",")
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// returnPath reports a Return-Path value: "<>" for the null path, the
+// address without brackets otherwise, "" when absent.
+func returnPath(raw []byte, present bool) string {
+	if !present {
+		return ""
+	}
+	s := strings.TrimSpace(string(raw))
+	inner := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">"))
+	if inner == "" {
+		return "<>"
+	}
+	if a, ok := parseOneAddress(s); ok && a.Addr != "" {
+		return a.Addr
+	}
+	return cleanID(inner)
+}
