@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -339,13 +341,19 @@ func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
 func TestRun_IdleWakesOnNewMail(t *testing.T) {
 	s := startServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 1)
+	proxy := startFreezingProxy(t, s.Addr) // never frozen here: it only reports IDLE
 	sink := newRecordingSink()
 	// An hour-long poll interval: only IDLE can deliver the second mail.
-	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = time.Hour })
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.Address = proxy.addr; o.PollInterval = time.Hour })
 	stop := runInBackground(t, p)
 
 	if f := sink.next(t); f.UID != 1 {
 		t.Fatalf("first stored uid %d; want 1", f.UID)
+	}
+	select {
+	case <-proxy.idling:
+	case <-time.After(waitFor):
+		t.Fatal("the poller never entered IDLE")
 	}
 	appendMails(t, s, "INBOX", 2, 2)
 	if f := sink.next(t); f.UID != 2 || !bytes.Equal(f.Raw, mail(2)) {
@@ -545,6 +553,181 @@ func TestNewPoller_RejectsBadOptions(t *testing.T) {
 		o.Security, o.Address = "insecure", addr
 		if _, err := NewPoller(o, newRecordingSink(), nil); err != nil {
 			t.Errorf("insecure to loopback %s refused: %v", addr, err)
+		}
+	}
+}
+
+func TestRunOnce_TLSAndSTARTTLSVerifyTheServer(t *testing.T) {
+	serverTLS, clientTLS, err := mailserver.SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, security := range []string{"tls", "starttls"} {
+		t.Run(security, func(t *testing.T) {
+			s := startServer(t, mailserver.IMAPOptions{TLSConfig: serverTLS, ImplicitTLS: security == "tls"})
+			appendMails(t, s, "INBOX", 1, 2)
+
+			untrusted := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Security = security })
+			if _, err := untrusted.RunOnce(t.Context()); !errors.Is(err, ErrConnect) {
+				t.Fatalf("RunOnce trusting only system roots: %v; want ErrConnect (certificate refused)", err)
+			}
+
+			p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Security = security; o.TLSConfig = clientTLS })
+			if n, err := p.RunOnce(t.Context()); err != nil || n != 2 {
+				t.Fatalf("RunOnce = %d, %v; want 2, nil", n, err)
+			}
+			if got := seen(t, s, "INBOX"); len(got) != 2 {
+				t.Fatalf("\\Seen uids %v; want both", got)
+			}
+		})
+	}
+}
+
+func TestRunOnce_SilentServerTimesOutInsteadOfHanging(t *testing.T) {
+	// Greets, then never answers: what a wedged server or a half-open
+	// connection looks like to the client.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			io.WriteString(c, "* OK [CAPABILITY IMAP4rev1] ready\r\n")
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	p, err := NewPoller(PollerOptions{
+		Address: ln.Addr().String(), Security: "insecure", Username: testUser, Password: testPass,
+		CommandTimeout: 100 * time.Millisecond,
+	}, newRecordingSink(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := p.RunOnce(t.Context()); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, ErrAuth) {
+			t.Fatalf("RunOnce against a silent server: %v; want a connection error", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("RunOnce hung on a silent server")
+	}
+}
+
+func TestRun_IdleWatchdogNoticesHalfOpenConnection(t *testing.T) {
+	s := startServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 1)
+	proxy := startFreezingProxy(t, s.Addr)
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) {
+		o.Address = proxy.addr
+		o.PollInterval = 50 * time.Millisecond
+		o.CommandTimeout = 200 * time.Millisecond
+	})
+	runInBackground(t, p)
+
+	if f := sink.next(t); f.UID != 1 {
+		t.Fatalf("first stored uid %d; want 1", f.UID)
+	}
+	select {
+	case <-proxy.idling:
+	case <-time.After(waitFor):
+		t.Fatal("the poller never entered IDLE")
+	}
+	// The established connection now swallows everything in both
+	// directions without closing: no EOF will ever tell the poller. Only
+	// the watchdog (leave IDLE, NOOP under a deadline) can notice.
+	proxy.freeze()
+	appendMails(t, s, "INBOX", 2, 2)
+	if f := sink.next(t); f.UID != 2 {
+		t.Fatalf("stored uid %d after the freeze; want 2", f.UID)
+	}
+}
+
+// freezingProxy forwards TCP to a backend; freeze makes every connection
+// open at that moment drop all traffic while staying open. Later
+// connections work.
+type freezingProxy struct {
+	addr   string
+	idling chan struct{} // signalled when the server accepts an IDLE
+	mu     sync.Mutex
+	live   []*atomic.Bool
+}
+
+func startFreezingProxy(t *testing.T, backend string) *freezingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := &freezingProxy{addr: ln.Addr().String(), idling: make(chan struct{}, 1)}
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", backend)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			frozen := new(atomic.Bool)
+			px.mu.Lock()
+			px.live = append(px.live, frozen)
+			px.mu.Unlock()
+			closeBoth := func() { client.Close(); server.Close() }
+			t.Cleanup(closeBoth)
+			conns.Add(2)
+			go func() { defer conns.Done(); pump(server, client, frozen, nil); closeBoth() }()
+			go func() { defer conns.Done(); pump(client, server, frozen, px.sawServer); closeBoth() }()
+		}
+	}()
+	return px
+}
+
+func (px *freezingProxy) freeze() {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	for _, f := range px.live {
+		f.Store(true)
+	}
+}
+
+// sawServer watches server output for the continuation that starts IDLE
+// (imapserver sends "+ idling").
+func (px *freezingProxy) sawServer(p []byte) {
+	if bytes.Contains(p, []byte("+ idling")) {
+		select {
+		case px.idling <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func pump(dst io.Writer, src io.Reader, frozen *atomic.Bool, watch func([]byte)) {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && watch != nil {
+			watch(buf[:n])
+		}
+		if n > 0 && !frozen.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
 		}
 	}
 }

@@ -2,14 +2,22 @@ package mailserver
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -31,6 +39,10 @@ type IMAPOptions struct {
 	// OAuthToken, when set, enables AUTHENTICATE XOAUTH2: the bearer token
 	// Username must present.
 	OAuthToken string
+	// TLSConfig, when set, offers STARTTLS, or with ImplicitTLS speaks TLS
+	// from the first byte (as on port 993). See SelfSignedTLS.
+	TLSConfig   *tls.Config
+	ImplicitTLS bool
 }
 
 // IMAPServer is a running in-process IMAP server with one user.
@@ -44,8 +56,9 @@ type IMAPServer struct {
 	ln     net.Listener
 	done   chan struct{} // closed when Serve returns
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	notify chan struct{} // closed and replaced on every Append, to wake IDLE
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1:0. Authentication works
@@ -54,12 +67,24 @@ func StartIMAP(opts IMAPOptions) (*IMAPServer, error) {
 	if opts.Username == "" {
 		return nil, errors.New("mailserver: IMAP username is required")
 	}
+	if opts.ImplicitTLS && opts.TLSConfig == nil {
+		return nil, errors.New("mailserver: implicit TLS needs a TLS config")
+	}
+	if opts.DisableIdle && opts.TLSConfig != nil && !opts.ImplicitTLS {
+		// The IDLE filter sits below imapserver's STARTTLS upgrade.
+		return nil, errors.New("mailserver: DisableIdle cannot be combined with STARTTLS")
+	}
+	var starttls *tls.Config
+	if !opts.ImplicitTLS {
+		starttls = opts.TLSConfig
+	}
 	s := &IMAPServer{
-		opts:  opts,
-		mem:   imapmemserver.New(),
-		user:  imapmemserver.NewUser(opts.Username, opts.Password),
-		conns: make(map[net.Conn]struct{}),
-		done:  make(chan struct{}),
+		opts:   opts,
+		mem:    imapmemserver.New(),
+		user:   imapmemserver.NewUser(opts.Username, opts.Password),
+		conns:  make(map[net.Conn]struct{}),
+		notify: make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	s.mem.AddUser(s.user)
 	for _, name := range append([]string{"INBOX"}, opts.Mailboxes...) {
@@ -80,6 +105,7 @@ func StartIMAP(opts IMAPOptions) (*IMAPServer, error) {
 			imap.CapUIDPlus:   {},
 			imap.CapNamespace: {},
 		},
+		TLSConfig:    starttls,
 		InsecureAuth: true,
 		Logger:       log.New(io.Discard, "", 0), // a test dropping connections is not news
 	})
@@ -103,6 +129,10 @@ func (s *IMAPServer) Append(mailbox string, raw []byte) (uint32, error) {
 	if err != nil {
 		return 0, fmt.Errorf("mailserver: append to %q: %w", mailbox, err)
 	}
+	s.mu.Lock()
+	close(s.notify)
+	s.notify = make(chan struct{})
+	s.mu.Unlock()
 	return uint32(data.UID), nil
 }
 
@@ -259,6 +289,41 @@ func RawFetch(addr, user, pass, mailbox string, batch int) (n int, size int64, e
 	return n, size, nil
 }
 
+// SelfSignedTLS makes a throw-away certificate for 127.0.0.1, ::1 and
+// localhost, and returns a server config using it and a client config that
+// trusts exactly it.
+func SelfSignedTLS() (server, client *tls.Config, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mailserver: generate key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "madoguchi test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mailserver: create certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mailserver: parse certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}}
+	client = &tls.Config{RootCAs: pool}
+	return server, client, nil
+}
+
 // bodies returns the raw messages of mailbox in UID order.
 func (s *IMAPServer) bodies(mailbox string) ([][]byte, error) {
 	c, err := s.dial()
@@ -290,7 +355,14 @@ func (s *IMAPServer) bodies(mailbox string) ([][]byte, error) {
 
 // dial opens an authenticated client connection for the helpers above.
 func (s *IMAPServer) dial() (*imapclient.Client, error) {
-	c, err := imapclient.DialInsecure(s.Addr, nil)
+	var c *imapclient.Client
+	var err error
+	if s.opts.ImplicitTLS {
+		// Our own server on loopback: there is nothing to verify.
+		c, err = imapclient.DialTLS(s.Addr, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	} else {
+		c, err = imapclient.DialInsecure(s.Addr, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mailserver: dial %s: %w", s.Addr, err)
 	}
@@ -345,11 +417,32 @@ func (sess *imapSession) Close() error {
 	return sess.UserSession.Close()
 }
 
+// Idle replaces imapmemserver's, which misses an update that lands between
+// the "+ idling" continuation and its tracker registration (it does not poll
+// when it starts). Here every wake-up polls, and the notification channel is
+// taken before the poll, so an Append can never fall in a gap. The ticker
+// covers changes made by other sessions (APPEND, COPY, MOVE commands).
 func (sess *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 	if sess.srv.opts.DisableIdle {
 		return &imap.Error{Type: imap.StatusResponseTypeBad, Text: "IDLE not supported"}
 	}
-	return sess.UserSession.Idle(w, stop)
+	const otherSessions = 100 * time.Millisecond
+	ticker := time.NewTicker(otherSessions)
+	defer ticker.Stop()
+	for {
+		sess.srv.mu.Lock()
+		notify := sess.srv.notify
+		sess.srv.mu.Unlock()
+		if err := sess.UserSession.Poll(w, true); err != nil {
+			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-notify:
+		case <-ticker.C:
+		}
+	}
 }
 
 func (sess *imapSession) AuthenticateMechanisms() []string {
@@ -418,6 +511,10 @@ func (l *imapListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
+	}
+	if l.srv.opts.ImplicitTLS {
+		// Below the IDLE filter, which must see plain text.
+		c = tls.Server(c, l.srv.opts.TLSConfig)
 	}
 	tc := &imapConn{Conn: c, srv: l.srv}
 	l.srv.track(tc)

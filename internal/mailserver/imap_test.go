@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -209,3 +210,50 @@ func (x *xoauth2TestClient) Start() (string, []byte, error) {
 func (x *xoauth2TestClient) Next([]byte) ([]byte, error) { return []byte{}, nil }
 
 var _ sasl.Client = (*xoauth2TestClient)(nil)
+
+func TestIMAP_IdleReportsAppendedMessage(t *testing.T) {
+	s := startIMAP(t, IMAPOptions{})
+	exists := make(chan uint32, 10)
+	c, err := imapclient.DialInsecure(s.Addr, &imapclient.Options{
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					exists <- *d.NumMessages
+				}
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login("desk", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	idle, err := c.Idle()
+	if err != nil {
+		t.Fatalf("IDLE: %v", err)
+	}
+	// Appended right after the continuation: the window imapmemserver's own
+	// Idle loses.
+	if _, err := s.Append("INBOX", testMail(1)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-exists:
+		if n != 1 {
+			t.Fatalf("EXISTS %d; want 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no EXISTS during IDLE")
+	}
+	if err := idle.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Wait(); err != nil {
+		t.Fatalf("IDLE ended with %v", err)
+	}
+}
