@@ -18,7 +18,7 @@ func BenchmarkRawFetch(b *testing.B) {
 		messages = 2000
 		batch    = 200
 	)
-	s, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: testUser, Password: testPass})
+	s, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: pollUser, Password: pollPass})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkRawFetch(b *testing.B) {
 	var total int
 	var size int64
 	for b.Loop() {
-		n, bytes, err := mailserver.RawFetch(s.Addr, testUser, testPass, "INBOX", batch)
+		n, bytes, err := mailserver.RawFetch(s.Addr, pollUser, pollPass, "INBOX", batch)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -48,13 +48,13 @@ func BenchmarkRawFetch(b *testing.B) {
 // BenchmarkRawFetch.
 func BenchmarkPollerRunOnce(b *testing.B) {
 	const messages = 2000
-	s, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: testUser, Password: testPass})
+	s, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: pollUser, Password: pollPass})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
 	fillBench(b, s, messages)
-	p, err := NewPoller(PollerOptions{Address: s.Addr, Security: "insecure", Username: testUser, Password: testPass, BatchSize: 200}, discardSink{}, nil)
+	p, err := NewPoller(PollerOptions{Address: s.Addr, Security: "insecure", Username: pollUser, Password: pollPass, BatchSize: 200}, discardSink{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

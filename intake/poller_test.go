@@ -19,9 +19,9 @@ import (
 )
 
 const (
-	testUser = "support@example.com"
-	testPass = "s3cret-pass"
-	waitFor  = 10 * time.Second
+	pollUser   = "support@example.com"
+	pollPass   = "s3cret-pass"
+	pollerWait = 10 * time.Second
 )
 
 // recordingSink is a real Sink over a map: Store records a batch, Known
@@ -105,15 +105,15 @@ func (s *recordingSink) next(t *testing.T) Fetched {
 	select {
 	case f := <-s.arrived:
 		return f
-	case <-time.After(waitFor):
+	case <-time.After(pollerWait):
 		t.Fatal("timed out waiting for the sink to receive a message")
 		return Fetched{}
 	}
 }
 
-func startServer(t *testing.T, opts mailserver.IMAPOptions) *mailserver.IMAPServer {
+func startPollerServer(t *testing.T, opts mailserver.IMAPOptions) *mailserver.IMAPServer {
 	t.Helper()
-	opts.Username, opts.Password = testUser, testPass
+	opts.Username, opts.Password = pollUser, pollPass
 	s, err := mailserver.StartIMAP(opts)
 	if err != nil {
 		t.Fatalf("StartIMAP: %v", err)
@@ -122,14 +122,14 @@ func startServer(t *testing.T, opts mailserver.IMAPOptions) *mailserver.IMAPServ
 	return s
 }
 
-func mail(i int) []byte {
+func pollerMail(i int) []byte {
 	return fmt.Appendf(nil, "From: user%d@example.com\r\nTo: support@example.com\r\nSubject: printer %d is broken\r\nMessage-ID: <m%d@example.com>\r\n\r\nIt does not print.\r\n", i, i, i)
 }
 
 func appendMails(t *testing.T, s *mailserver.IMAPServer, mailbox string, from, to int) {
 	t.Helper()
 	for i := from; i <= to; i++ {
-		if _, err := s.Append(mailbox, mail(i)); err != nil {
+		if _, err := s.Append(mailbox, pollerMail(i)); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
@@ -140,8 +140,8 @@ func newTestPoller(t *testing.T, s *mailserver.IMAPServer, sink Sink, edit func(
 	opts := PollerOptions{
 		Address:    s.Addr,
 		Security:   "insecure",
-		Username:   testUser,
-		Password:   testPass,
+		Username:   pollUser,
+		Password:   pollPass,
 		BackoffMin: 10 * time.Millisecond,
 		BackoffMax: 50 * time.Millisecond,
 	}
@@ -156,7 +156,7 @@ func newTestPoller(t *testing.T, s *mailserver.IMAPServer, sink Sink, edit func(
 }
 
 // seen returns the UIDs of mailbox flagged \Seen, sorted.
-func seen(t *testing.T, s *mailserver.IMAPServer, mailbox string) []uint32 {
+func seenUIDs(t *testing.T, s *mailserver.IMAPServer, mailbox string) []uint32 {
 	t.Helper()
 	flags, err := s.Flags(mailbox)
 	if err != nil {
@@ -172,9 +172,9 @@ func seen(t *testing.T, s *mailserver.IMAPServer, mailbox string) []uint32 {
 	return out
 }
 
-// runInBackground starts Run and returns a function that cancels it and
+// runPoller starts Run and returns a function that cancels it and
 // checks that it returned nil.
-func runInBackground(t *testing.T, p *Poller) (stop func()) {
+func runPoller(t *testing.T, p *Poller) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -191,7 +191,7 @@ func runInBackground(t *testing.T, p *Poller) (stop func()) {
 			if err != nil {
 				t.Errorf("Run returned %v after cancel; want nil", err)
 			}
-		case <-time.After(waitFor):
+		case <-time.After(pollerWait):
 			t.Error("Run did not return after cancel")
 		}
 	}
@@ -200,13 +200,13 @@ func runInBackground(t *testing.T, p *Poller) (stop func()) {
 }
 
 func TestRunOnce_FetchesInUIDOrderInBatchesAndFlagsAfterStore(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)
 	sink := newRecordingSink()
 	sink.onStore = func(batch []Fetched) {
 		// BODY.PEEK[] must not have set \Seen: only the poller's STORE
 		// after this returns may.
-		flagged := seen(t, s, "INBOX")
+		flagged := seenUIDs(t, s, "INBOX")
 		for _, f := range batch {
 			if slices.Contains(flagged, f.UID) {
 				t.Errorf("uid %d already \\Seen while its batch is being stored", f.UID)
@@ -228,11 +228,11 @@ func TestRunOnce_FetchesInUIDOrderInBatchesAndFlagsAfterStore(t *testing.T) {
 	uv, _ := s.UIDValidity("INBOX")
 	for i := 1; i <= 5; i++ {
 		raw := sink.stored[sinkKey{"INBOX", uv, uint32(i)}]
-		if !bytes.Equal(raw, mail(i)) {
+		if !bytes.Equal(raw, pollerMail(i)) {
 			t.Errorf("uid %d stored as %q; want mail %d verbatim", i, raw, i)
 		}
 	}
-	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2, 3, 4, 5}) {
+	if got := seenUIDs(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2, 3, 4, 5}) {
 		t.Fatalf("\\Seen uids %v; want all five", got)
 	}
 
@@ -249,7 +249,7 @@ func TestRunOnce_FetchesInUIDOrderInBatchesAndFlagsAfterStore(t *testing.T) {
 }
 
 func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)
 	sink := newRecordingSink()
 	boom := errors.New("disk full")
@@ -271,7 +271,7 @@ func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.
 	if n != 2 {
 		t.Fatalf("handled %d before the failure; want 2", n)
 	}
-	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
+	if got := seenUIDs(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
 		t.Fatalf("\\Seen uids %v; want only the stored batch 1,2", got)
 	}
 
@@ -282,13 +282,13 @@ func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.
 	if got, want := sink.batchUIDs(), [][]uint32{{1, 2}, {3, 4}, {5}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("Store batches %v; want %v", got, want)
 	}
-	if got := seen(t, s, "INBOX"); len(got) != 5 {
+	if got := seenUIDs(t, s, "INBOX"); len(got) != 5 {
 		t.Fatalf("\\Seen uids %v; want all five", got)
 	}
 }
 
 func TestRunOnce_KnownUIDsAreFlaggedWithoutStore(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)
 	uv, _ := s.UIDValidity("INBOX")
 	sink := newRecordingSink()
@@ -304,13 +304,13 @@ func TestRunOnce_KnownUIDsAreFlaggedWithoutStore(t *testing.T) {
 	if got, want := sink.batchUIDs(), [][]uint32{{1, 3, 5}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("Store batches %v; want %v", got, want)
 	}
-	if got := seen(t, s, "INBOX"); len(got) != 5 {
+	if got := seenUIDs(t, s, "INBOX"); len(got) != 5 {
 		t.Fatalf("\\Seen uids %v; want all five", got)
 	}
 }
 
 func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)
 	sink := newRecordingSink()
 	storedBefore := 0
@@ -339,38 +339,38 @@ func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
 }
 
 func TestRun_IdleWakesOnNewMail(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 1)
 	proxy := startFreezingProxy(t, s.Addr) // never frozen here: it only reports IDLE
 	sink := newRecordingSink()
 	// An hour-long poll interval: only IDLE can deliver the second mail.
 	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.Address = proxy.addr; o.PollInterval = time.Hour })
-	stop := runInBackground(t, p)
+	stop := runPoller(t, p)
 
 	if f := sink.next(t); f.UID != 1 {
 		t.Fatalf("first stored uid %d; want 1", f.UID)
 	}
 	select {
 	case <-proxy.idling:
-	case <-time.After(waitFor):
+	case <-time.After(pollerWait):
 		t.Fatal("the poller never entered IDLE")
 	}
 	appendMails(t, s, "INBOX", 2, 2)
-	if f := sink.next(t); f.UID != 2 || !bytes.Equal(f.Raw, mail(2)) {
+	if f := sink.next(t); f.UID != 2 || !bytes.Equal(f.Raw, pollerMail(2)) {
 		t.Fatalf("second stored uid %d; want 2 with its raw mail", f.UID)
 	}
 	stop()
-	if got := seen(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
+	if got := seenUIDs(t, s, "INBOX"); !slices.Equal(got, []uint32{1, 2}) {
 		t.Fatalf("\\Seen uids %v; want 1,2", got)
 	}
 }
 
 func TestRun_PollsAServerWithoutIdle(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{DisableIdle: true})
+	s := startPollerServer(t, mailserver.IMAPOptions{DisableIdle: true})
 	appendMails(t, s, "INBOX", 1, 1)
 	sink := newRecordingSink()
 	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = 20 * time.Millisecond })
-	runInBackground(t, p)
+	runPoller(t, p)
 
 	if f := sink.next(t); f.UID != 1 {
 		t.Fatalf("first stored uid %d; want 1", f.UID)
@@ -382,11 +382,11 @@ func TestRun_PollsAServerWithoutIdle(t *testing.T) {
 }
 
 func TestRun_ReconnectsAfterDroppedConnection(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 1)
 	sink := newRecordingSink()
 	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.PollInterval = time.Hour })
-	stop := runInBackground(t, p)
+	stop := runPoller(t, p)
 
 	if f := sink.next(t); f.UID != 1 {
 		t.Fatalf("first stored uid %d; want 1", f.UID)
@@ -407,7 +407,7 @@ func TestRun_ReconnectsAfterDroppedConnection(t *testing.T) {
 }
 
 func TestRunOnce_UIDValidityChangeRedeliversUnderNewUIDValidity(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 3)
 	sink := newRecordingSink()
 	p := newTestPoller(t, s, sink, nil)
@@ -433,13 +433,13 @@ func TestRunOnce_UIDValidityChangeRedeliversUnderNewUIDValidity(t *testing.T) {
 			t.Fatalf("delivery %d has uidvalidity %d; want %d", i, f.UIDValidity, want)
 		}
 	}
-	if got := seen(t, s, "INBOX"); len(got) != 3 {
+	if got := seenUIDs(t, s, "INBOX"); len(got) != 3 {
 		t.Fatalf("\\Seen uids %v after reset; want all three", got)
 	}
 }
 
 func TestRunOnce_RefusedLoginIsErrAuth(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	for _, auth := range []string{"login", "plain"} {
 		p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Auth = auth; o.Password = "wrong" })
 		_, err := p.RunOnce(t.Context())
@@ -456,7 +456,7 @@ func TestRunOnce_NothingListeningIsErrConnect(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p, err := NewPoller(PollerOptions{Address: addr, Security: "insecure", Username: testUser, Password: testPass}, newRecordingSink(), nil)
+	p, err := NewPoller(PollerOptions{Address: addr, Security: "insecure", Username: pollUser, Password: pollPass}, newRecordingSink(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +466,7 @@ func TestRunOnce_NothingListeningIsErrConnect(t *testing.T) {
 }
 
 func TestRunOnce_PlainAuthFetches(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 2)
 	p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Auth = "plain" })
 	if n, err := p.RunOnce(t.Context()); err != nil || n != 2 {
@@ -476,12 +476,12 @@ func TestRunOnce_PlainAuthFetches(t *testing.T) {
 
 func TestRunOnce_XOAUTH2UsesTokenAndNeverLogsIt(t *testing.T) {
 	const token = "ya29.secret-token"
-	s := startServer(t, mailserver.IMAPOptions{OAuthToken: token})
+	s := startPollerServer(t, mailserver.IMAPOptions{OAuthToken: token})
 	appendMails(t, s, "INBOX", 1, 1)
 	var logs bytes.Buffer
 	newPoller := func(tok string) *Poller {
 		p, err := NewPoller(PollerOptions{
-			Address: s.Addr, Security: "insecure", Username: testUser, Auth: "xoauth2",
+			Address: s.Addr, Security: "insecure", Username: pollUser, Auth: "xoauth2",
 			Token: func(context.Context) (string, error) { return tok, nil },
 		}, newRecordingSink(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 		if err != nil {
@@ -524,7 +524,7 @@ func TestXOAUTH2Client_InitialResponse(t *testing.T) {
 }
 
 func TestNewPoller_RejectsBadOptions(t *testing.T) {
-	base := PollerOptions{Address: "imap.example.com:993", Username: testUser, Password: testPass}
+	base := PollerOptions{Address: "imap.example.com:993", Username: pollUser, Password: pollPass}
 	for _, tc := range []struct {
 		name string
 		edit func(*PollerOptions)
@@ -564,7 +564,7 @@ func TestRunOnce_TLSAndSTARTTLSVerifyTheServer(t *testing.T) {
 	}
 	for _, security := range []string{"tls", "starttls"} {
 		t.Run(security, func(t *testing.T) {
-			s := startServer(t, mailserver.IMAPOptions{TLSConfig: serverTLS, ImplicitTLS: security == "tls"})
+			s := startPollerServer(t, mailserver.IMAPOptions{TLSConfig: serverTLS, ImplicitTLS: security == "tls"})
 			appendMails(t, s, "INBOX", 1, 2)
 
 			untrusted := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.Security = security })
@@ -576,7 +576,7 @@ func TestRunOnce_TLSAndSTARTTLSVerifyTheServer(t *testing.T) {
 			if n, err := p.RunOnce(t.Context()); err != nil || n != 2 {
 				t.Fatalf("RunOnce = %d, %v; want 2, nil", n, err)
 			}
-			if got := seen(t, s, "INBOX"); len(got) != 2 {
+			if got := seenUIDs(t, s, "INBOX"); len(got) != 2 {
 				t.Fatalf("\\Seen uids %v; want both", got)
 			}
 		})
@@ -603,7 +603,7 @@ func TestRunOnce_SilentServerTimesOutInsteadOfHanging(t *testing.T) {
 		}
 	}()
 	p, err := NewPoller(PollerOptions{
-		Address: ln.Addr().String(), Security: "insecure", Username: testUser, Password: testPass,
+		Address: ln.Addr().String(), Security: "insecure", Username: pollUser, Password: pollPass,
 		CommandTimeout: 100 * time.Millisecond,
 	}, newRecordingSink(), nil)
 	if err != nil {
@@ -616,13 +616,13 @@ func TestRunOnce_SilentServerTimesOutInsteadOfHanging(t *testing.T) {
 		if err == nil || errors.Is(err, ErrAuth) {
 			t.Fatalf("RunOnce against a silent server: %v; want a connection error", err)
 		}
-	case <-time.After(waitFor):
+	case <-time.After(pollerWait):
 		t.Fatal("RunOnce hung on a silent server")
 	}
 }
 
 func TestRun_IdleWatchdogNoticesHalfOpenConnection(t *testing.T) {
-	s := startServer(t, mailserver.IMAPOptions{})
+	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 1)
 	proxy := startFreezingProxy(t, s.Addr)
 	sink := newRecordingSink()
@@ -631,14 +631,14 @@ func TestRun_IdleWatchdogNoticesHalfOpenConnection(t *testing.T) {
 		o.PollInterval = 50 * time.Millisecond
 		o.CommandTimeout = 200 * time.Millisecond
 	})
-	runInBackground(t, p)
+	runPoller(t, p)
 
 	if f := sink.next(t); f.UID != 1 {
 		t.Fatalf("first stored uid %d; want 1", f.UID)
 	}
 	select {
 	case <-proxy.idling:
-	case <-time.After(waitFor):
+	case <-time.After(pollerWait):
 		t.Fatal("the poller never entered IDLE")
 	}
 	// The established connection now swallows everything in both
@@ -688,8 +688,8 @@ func startFreezingProxy(t *testing.T, backend string) *freezingProxy {
 			closeBoth := func() { client.Close(); server.Close() }
 			t.Cleanup(closeBoth)
 			conns.Add(2)
-			go func() { defer conns.Done(); pump(server, client, frozen, nil); closeBoth() }()
-			go func() { defer conns.Done(); pump(client, server, frozen, px.sawServer); closeBoth() }()
+			go func() { defer conns.Done(); proxyPump(server, client, frozen, nil); closeBoth() }()
+			go func() { defer conns.Done(); proxyPump(client, server, frozen, px.sawServer); closeBoth() }()
 		}
 	}()
 	return px
@@ -714,7 +714,7 @@ func (px *freezingProxy) sawServer(p []byte) {
 	}
 }
 
-func pump(dst io.Writer, src io.Reader, frozen *atomic.Bool, watch func([]byte)) {
+func proxyPump(dst io.Writer, src io.Reader, frozen *atomic.Bool, watch func([]byte)) {
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := src.Read(buf)
