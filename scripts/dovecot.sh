@@ -39,14 +39,16 @@ start() {
 	[ -e "$dir/run/master.pid" ] && kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null &&
 		die "a Dovecot already runs from $dir (stop it first)"
 
-	local mail_user login_user internal_user
+	local mail_user login_user internal_user chroot=yes
 	if [ "$(id -u)" -eq 0 ]; then
-		mail_user=dovecot login_user=dovenull internal_user=dovecot
+		mail_user=dovecot login_user=dovenull internal_user=dovecot chroot=yes
 		id dovenull >/dev/null 2>&1 || die "user dovenull is missing (is dovecot-core installed?)"
 		runuser -u "$mail_user" -- test -x "$dir" ||
 			die "$dir is not traversable by user $mail_user: chmod o+x it and its parents"
 	else
-		mail_user=$(id -un) login_user=$(id -un) internal_user=$(id -un)
+		# chroot needs root: without it the login and anvil processes
+		# would fail to start.
+		mail_user=$(id -un) login_user=$(id -un) internal_user=$(id -un) chroot=
 	fi
 	local uid gid
 	uid=$(id -u "$mail_user")
@@ -70,7 +72,7 @@ start() {
 	while :; do
 		tries=$((tries + 1))
 		[ -n "$fixed" ] || port=$(free_port)
-		write_conf "$dir" "$port" "$login_user" "$internal_user" "$uid" "$gid"
+		write_conf "$dir" "$port" "$login_user" "$internal_user" "$uid" "$gid" "$chroot"
 		if dovecot -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log" && wait_port "$port"; then
 			echo "127.0.0.1:$port"
 			return 0
@@ -84,7 +86,7 @@ start() {
 }
 
 write_conf() {
-	local dir=$1 port=$2 login_user=$3 internal_user=$4 uid=$5 gid=$6
+	local dir=$1 port=$2 login_user=$3 internal_user=$4 uid=$5 gid=$6 chroot=$7
 	cat >"$dir/dovecot.conf" <<EOF
 # Written by scripts/dovecot.sh for tests: loopback only, plain LOGIN, no TLS.
 base_dir = $dir/run
@@ -97,6 +99,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = $login_user
 default_internal_user = $internal_user
+default_internal_group = $(id -gn "$internal_user")
 first_valid_uid = $uid
 last_valid_uid = $uid
 first_valid_gid = $gid
@@ -120,6 +123,7 @@ userdb {
   args = $dir/users
 }
 service imap-login {
+  chroot = ${chroot:+login}
   inet_listener imap {
     address = 127.0.0.1
     port = $port
@@ -129,6 +133,7 @@ service imap-login {
   }
 }
 service anvil {
+  chroot = ${chroot:+empty}
   # Many short logins from one address are the tests' normal, not an attack.
   unix_listener anvil-auth-penalty {
     mode = 0
