@@ -13,19 +13,22 @@ SELECT ref FROM tickets WHERE id = ?;
 
 -- name: ticket_by_ref
 SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
 FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
 WHERE t.ref = UPPER(?);
 
 -- name: ticket_by_id
 SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
 FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
 WHERE t.id = ?;
 
 -- name: tickets_list
 SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
 FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
 WHERE ?1 = '' OR t.status = ?1
 ORDER BY t.id DESC
@@ -155,3 +158,84 @@ SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ?;
 
 -- name: count_auto_ticket
 SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ?;
+
+-- name: tickets_resolved_before
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE t.status = 'resolved' AND t.resolved_at <> '' AND t.resolved_at <= ?
+ORDER BY t.id LIMIT ?;
+
+-- name: auto_answered_before
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE t.status = 'auto_answered' AND t.auto_answered_at <> '' AND t.auto_answered_at <= ?
+ORDER BY t.id LIMIT ?;
+
+-- name: set_auto_answer
+UPDATE tickets SET auto_answer_key = ?, auto_answered_at = ? WHERE id = ?;
+
+-- name: faq_version
+SELECT version FROM faq_version WHERE id = 1;
+
+-- name: bump_faq_version
+UPDATE faq_version SET version = version + 1 WHERE id = 1;
+
+-- name: upsert_faq
+INSERT INTO faq_entries (key, question, answer, tags, language, status, source_ticket_id, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+ON CONFLICT (key) DO UPDATE SET question = excluded.question, answer = excluded.answer, tags = excluded.tags,
+    language = excluded.language, status = excluded.status,
+    source_ticket_id = COALESCE(excluded.source_ticket_id, faq_entries.source_ticket_id), updated_at = excluded.updated_at;
+
+-- name: faq_exists
+SELECT COUNT(*) FROM faq_entries WHERE key = ?;
+
+-- name: faq_by_key
+SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at
+FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
+WHERE f.key = ?;
+
+-- name: faq_list
+SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at
+FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
+WHERE ?1 = '' OR f.status = ?1
+ORDER BY f.key;
+
+-- name: faq_set_status
+UPDATE faq_entries SET status = ?, updated_at = ? WHERE key = ?;
+
+-- name: faq_vote_helpful
+UPDATE faq_entries SET helpful = helpful + 1, updated_at = ? WHERE key = ?;
+
+-- name: faq_vote_not_helpful
+UPDATE faq_entries SET not_helpful = not_helpful + 1, updated_at = ? WHERE key = ?;
+
+-- name: insert_paraphrase
+INSERT INTO faq_paraphrases (faq_key, text, ticket_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (faq_key, text) DO NOTHING;
+
+-- name: paraphrases_all
+SELECT faq_key, text FROM faq_paraphrases ORDER BY id;
+
+-- name: paraphrases_by_key
+SELECT faq_key, text FROM faq_paraphrases WHERE faq_key = ? ORDER BY id;
+
+-- name: delete_suggestions
+DELETE FROM ticket_suggestions WHERE ticket_id = ?;
+
+-- name: insert_suggestion
+INSERT INTO ticket_suggestions (ticket_id, rank, faq_key, confidence, score) VALUES (?, ?, ?, ?, ?);
+
+-- name: suggestions_by_ticket
+SELECT faq_key, confidence, score FROM ticket_suggestions WHERE ticket_id = ? ORDER BY rank;
+
+-- name: resolved_tickets
+SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
+       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
+       t.auto_answer_key, t.auto_answered_at
+FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+WHERE t.status IN ('resolved', 'closed')
+ORDER BY t.id;

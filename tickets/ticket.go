@@ -103,6 +103,8 @@ type Ticket struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	ResolvedAt    time.Time `json:"resolved_at,omitzero"`
 	ClosedAt      time.Time `json:"closed_at,omitzero"`
+	AutoAnswerKey string    `json:"auto_answer_key,omitempty"` // the FAQ entry mailed as an automatic answer
+	AutoAnswerAt  time.Time `json:"auto_answered_at,omitzero"`
 }
 
 // NewTicket is what CreateTicket needs.
@@ -205,10 +207,11 @@ type scanner interface{ Scan(...any) error }
 
 func scanTicket(r scanner) (*Ticket, error) {
 	var t Ticket
-	var due, created, updated, resolved, closed string
+	var due, created, updated, resolved, closed, autoAt string
 	var linked sql.NullString
 	err := r.Scan(&t.ID, &t.Ref, &t.Type, &t.Subject, &t.Requester, &t.RequesterName, &t.Language,
-		&t.Status, &t.Impact, &t.Urgency, &t.Priority, &linked, &due, &created, &updated, &resolved, &closed)
+		&t.Status, &t.Impact, &t.Urgency, &t.Priority, &linked, &due, &created, &updated, &resolved, &closed,
+		&t.AutoAnswerKey, &autoAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -217,7 +220,7 @@ func scanTicket(r scanner) (*Ticket, error) {
 	}
 	t.LinkedTicket = linked.String
 	t.DueAt, t.CreatedAt, t.UpdatedAt = parseTime(due), parseTime(created), parseTime(updated)
-	t.ResolvedAt, t.ClosedAt = parseTime(resolved), parseTime(closed)
+	t.ResolvedAt, t.ClosedAt, t.AutoAnswerAt = parseTime(resolved), parseTime(closed), parseTime(autoAt)
 	return &t, nil
 }
 
@@ -301,6 +304,45 @@ func (tx *Tx) Events(ticketID int64) ([]Event, error) {
 		}
 		e.CreatedAt = parseTime(created)
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ResolvedBefore lists resolved tickets whose resolution is older than t.
+func (tx *Tx) ResolvedBefore(t time.Time, limit int) ([]*Ticket, error) {
+	return tx.ticketList("tickets_resolved_before", fmtTime(t), limit)
+}
+
+// AutoAnsweredBefore lists tickets still waiting in auto_answered since before t.
+func (tx *Tx) AutoAnsweredBefore(t time.Time, limit int) ([]*Ticket, error) {
+	return tx.ticketList("auto_answered_before", fmtTime(t), limit)
+}
+
+// ResolvedTickets lists resolved and closed tickets, oldest first.
+func (tx *Tx) ResolvedTickets() ([]*Ticket, error) {
+	return tx.ticketList("resolved_tickets")
+}
+
+// SetAutoAnswer records which FAQ entry answered the ticket, and when.
+func (tx *Tx) SetAutoAnswer(t *Ticket, key string) error {
+	t.AutoAnswerKey, t.AutoAnswerAt = key, tx.now
+	_, err := tx.exec("set_auto_answer", key, fmtTime(tx.now), t.ID)
+	return err
+}
+
+func (tx *Tx) ticketList(name string, args ...any) ([]*Ticket, error) {
+	rows, err := tx.query(name, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Ticket
+	for rows.Next() {
+		tk, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tk)
 	}
 	return out, rows.Err()
 }

@@ -1,0 +1,47 @@
+# madoguchi: the front door. `make demo` and `make test` work on a fresh
+# machine with Go; `make e2e` needs Dovecot (.ci/run installs it).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 10s
+
+.PHONY: all build demo test fuzz e2e bench bench-faq vet fmt clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/madoguchi ./cmd/madoguchi
+
+demo:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/madoguchi demo
+
+# Unit and in-process protocol tests, then a short run of the parser fuzzer.
+test: vet
+	$(GO) test -count=1 ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./intake
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./intake
+
+# The built binary against a real Dovecot on loopback.
+e2e:
+	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/...
+
+# Parsing and end-to-end ingest, beside the raw IMAP fetch limit.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m ./intake ./desk
+
+# The FAQ matcher against ../shared/bench/localgovfaq (skips when absent).
+bench-faq:
+	MADOGUCHI_FAQBENCH=1 $(GO) test -count=1 -run 'TestFAQBench' -v -timeout 30m ./responder
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,24 @@
+package intake
+
+import "context"
+
+// Fetched is one message as fetched from the server, before parsing.
+type Fetched struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+	Raw         []byte
+}
+
+// Sink is where the poller hands fetched mail. The desk implements it on top
+// of the ticket store; the poller only flags or moves a message on the server
+// after Store has returned nil for it.
+type Sink interface {
+	// Known returns the subset of uids (of mailbox at uidValidity) that are
+	// already recorded durably, so they are flagged again without a fetch
+	// (a crash between commit and flag leaves such messages behind).
+	Known(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error)
+	// Store records every message of batch durably (committed and fsync'd)
+	// before it returns nil. An error means none of the batch may be flagged.
+	Store(ctx context.Context, batch []Fetched) error
+}

@@ -1,0 +1,263 @@
+package tickets
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// FAQ statuses.
+const (
+	FAQDraft     = "draft"
+	FAQPublished = "published"
+	FAQRetired   = "retired"
+)
+
+// FAQ is an entry curated from resolved incidents.
+type FAQ struct {
+	Key          string    `json:"key"`
+	Question     string    `json:"question"`
+	Answer       string    `json:"answer"`
+	Tags         []string  `json:"tags"`
+	Language     string    `json:"language"`
+	Status       string    `json:"status"`
+	SourceTicket string    `json:"source_ticket,omitempty"`
+	Helpful      int       `json:"helpful"`
+	NotHelpful   int       `json:"not_helpful"`
+	Paraphrases  []string  `json:"paraphrases"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// ValidateFAQ checks an entry before it is stored; the error names the field.
+func ValidateFAQ(f *FAQ) error {
+	switch {
+	case strings.TrimSpace(f.Key) == "":
+		return errors.New("key is empty")
+	case strings.ContainsAny(f.Key, " \t\r\n"):
+		return fmt.Errorf("key %q contains white space", f.Key)
+	case strings.TrimSpace(f.Question) == "":
+		return errors.New("question is empty")
+	case strings.TrimSpace(f.Answer) == "":
+		return errors.New("answer is empty")
+	}
+	switch f.Status {
+	case FAQDraft, FAQPublished, FAQRetired:
+	default:
+		return fmt.Errorf("status %q is not one of draft, published, retired", f.Status)
+	}
+	switch f.Language {
+	case "", "en", "ja":
+	default:
+		return fmt.Errorf("language %q is not one of en, ja", f.Language)
+	}
+	return nil
+}
+
+// PutFAQ inserts or replaces an entry (its votes and paraphrases stay) and
+// audits it. sourceTicket is 0 when the entry did not come from a ticket.
+func (tx *Tx) PutFAQ(f *FAQ, sourceTicket int64, actor string) (created bool, err error) {
+	if f.Status == "" {
+		f.Status = FAQDraft
+	}
+	if err := ValidateFAQ(f); err != nil {
+		return false, fmt.Errorf("tickets: FAQ %q: %w", f.Key, err)
+	}
+	if f.Tags == nil {
+		f.Tags = []string{}
+	}
+	tags, err := json.Marshal(f.Tags)
+	if err != nil {
+		return false, fmt.Errorf("tickets: FAQ tags: %w", err)
+	}
+	var n int
+	if err := tx.queryRow("faq_exists", f.Key).Scan(&n); err != nil {
+		return false, fmt.Errorf("tickets: faq_exists: %w", err)
+	}
+	if _, err := tx.exec("upsert_faq", f.Key, f.Question, f.Answer, string(tags), f.Language, f.Status, nullID(sourceTicket), fmtTime(tx.now)); err != nil {
+		return false, err
+	}
+	kind := "faq_updated"
+	if n == 0 {
+		kind = "faq_created"
+	}
+	if err := tx.faqChanged(f.Key, kind, actor, map[string]any{"status": f.Status, "source_ticket": sourceTicket}); err != nil {
+		return false, err
+	}
+	return n == 0, nil
+}
+
+// SetFAQStatus publishes, retires or drafts an entry.
+func (tx *Tx) SetFAQStatus(key, status, actor string) error {
+	f, err := tx.FAQ(key)
+	if err != nil {
+		return err
+	}
+	f.Status = status
+	if err := ValidateFAQ(f); err != nil {
+		return fmt.Errorf("tickets: FAQ %q: %w", key, err)
+	}
+	if _, err := tx.exec("faq_set_status", status, fmtTime(tx.now), key); err != nil {
+		return err
+	}
+	return tx.faqChanged(key, "faq_status_changed", actor, map[string]any{"status": status})
+}
+
+// VoteFAQ counts an entry helpful or not helpful for a ticket.
+func (tx *Tx) VoteFAQ(key string, helpful bool, ticketID int64, actor string) error {
+	q := "faq_vote_not_helpful"
+	if helpful {
+		q = "faq_vote_helpful"
+	}
+	res, err := tx.exec(q, fmtTime(tx.now), key)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: FAQ %q", ErrNotFound, key)
+	}
+	return tx.faqChanged(key, "faq_voted", actor, map[string]any{"helpful": helpful, "ticket": ticketID})
+}
+
+// AddParaphrase keeps a customer's wording of a question the entry answered.
+func (tx *Tx) AddParaphrase(key, text string, ticketID int64, actor string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil
+	}
+	if _, err := tx.exec("insert_paraphrase", key, text, nullID(ticketID), fmtTime(tx.now)); err != nil {
+		return err
+	}
+	return tx.faqChanged(key, "faq_paraphrase_added", actor, map[string]any{"ticket": ticketID})
+}
+
+// FAQVersion is the counter every FAQ change bumps.
+func (tx *Tx) FAQVersion() (int64, error) {
+	var v int64
+	if err := tx.queryRow("faq_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("tickets: faq_version: %w", err)
+	}
+	return v, nil
+}
+
+func (tx *Tx) faqChanged(key, kind, actor string, detail any) error {
+	if _, err := tx.exec("bump_faq_version"); err != nil {
+		return err
+	}
+	return tx.Event(0, key, kind, actor, detail)
+}
+
+// FAQ loads one entry with its paraphrases.
+func (tx *Tx) FAQ(key string) (*FAQ, error) {
+	f, err := scanFAQ(tx.queryRow("faq_by_key", key))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query("paraphrases_by_key", key)
+	if err != nil {
+		return nil, err
+	}
+	return f, attachParaphrases(rows, map[string]*FAQ{f.Key: f})
+}
+
+// FAQs lists entries (of one status, or all) with their paraphrases.
+func (tx *Tx) FAQs(status string) ([]*FAQ, error) {
+	rows, err := tx.query("faq_list", status)
+	if err != nil {
+		return nil, err
+	}
+	var out []*FAQ
+	byKey := map[string]*FAQ{}
+	for rows.Next() {
+		f, err := scanFAQ(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, f)
+		byKey[f.Key] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	prows, err := tx.query("paraphrases_all")
+	if err != nil {
+		return nil, err
+	}
+	return out, attachParaphrases(prows, byKey)
+}
+
+func attachParaphrases(rows *sql.Rows, byKey map[string]*FAQ) error {
+	defer rows.Close()
+	for rows.Next() {
+		var key, text string
+		if err := rows.Scan(&key, &text); err != nil {
+			return fmt.Errorf("tickets: reading paraphrase: %w", err)
+		}
+		if f := byKey[key]; f != nil {
+			f.Paraphrases = append(f.Paraphrases, text)
+		}
+	}
+	return rows.Err()
+}
+
+func scanFAQ(r scanner) (*FAQ, error) {
+	var f FAQ
+	var tags, created, updated string
+	var src sql.NullString
+	err := r.Scan(&f.Key, &f.Question, &f.Answer, &tags, &f.Language, &f.Status, &src, &f.Helpful, &f.NotHelpful, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tickets: reading FAQ: %w", err)
+	}
+	if err := json.Unmarshal([]byte(tags), &f.Tags); err != nil {
+		return nil, fmt.Errorf("tickets: FAQ %q tags: %w", f.Key, err)
+	}
+	f.SourceTicket, f.CreatedAt, f.UpdatedAt = src.String, parseTime(created), parseTime(updated)
+	f.Paraphrases = []string{}
+	return &f, nil
+}
+
+// Suggestion is a FAQ entry shown to agents on a ticket.
+type Suggestion struct {
+	Key        string  `json:"key"`
+	Confidence float64 `json:"confidence"`
+	Score      float64 `json:"score"`
+}
+
+// SetSuggestions replaces a ticket's suggested entries.
+func (tx *Tx) SetSuggestions(ticketID int64, list []Suggestion) error {
+	if _, err := tx.exec("delete_suggestions", ticketID); err != nil {
+		return err
+	}
+	for i, s := range list {
+		if _, err := tx.exec("insert_suggestion", ticketID, i+1, s.Key, s.Confidence, s.Score); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Suggestions lists a ticket's suggested entries, best first.
+func (tx *Tx) Suggestions(ticketID int64) ([]Suggestion, error) {
+	rows, err := tx.query("suggestions_by_ticket", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Suggestion{}
+	for rows.Next() {
+		var s Suggestion
+		if err := rows.Scan(&s.Key, &s.Confidence, &s.Score); err != nil {
+			return nil, fmt.Errorf("tickets: reading suggestion: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
