@@ -36,7 +36,10 @@ func decodeText(b []byte, label string) decoded {
 	label = normalizeCharset(label)
 	wide := strings.HasPrefix(label, "utf-16") || strings.HasPrefix(label, "utf-32") || label == "ucs-2"
 	if !wide && isASCII(b) && bytes.IndexByte(b, 0x1b) < 0 {
-		return decoded{Text: string(b), Used: "us-ascii"}
+		// ASCII reads the same in any charset; an unknown label is still
+		// worth a note.
+		unknown := label != "" && !knownCharset(label)
+		return decoded{Text: string(b), Used: "us-ascii", Lied: unknown, Unknown: unknown}
 	}
 	switch {
 	case label == "" || label == "us-ascii" || label == "ascii":
@@ -308,7 +311,16 @@ func normalizeCharset(label string) string {
 	if i := strings.IndexByte(label, '*'); i >= 0 {
 		label = label[:i]
 	}
-	return strings.ToLower(label)
+	label = strings.ToLower(label)
+	// "charset=charset=us-ascii" is seen in the wild.
+	for strings.HasPrefix(label, "charset=") {
+		label = strings.TrimPrefix(label, "charset=")
+	}
+	return label
+}
+
+func knownCharset(l string) bool {
+	return l == "us-ascii" || l == "ascii" || isUTF8Label(l) || isISO2022JPLabel(l) || lookupCharset(l) != nil
 }
 
 func isUTF8Label(l string) bool {

@@ -326,6 +326,10 @@ func (p *parser) transferDecode(h header, body []byte, path string) []byte {
 		return body
 	case "base64":
 		out, clean := decodeBase64(body)
+		if !clean && len(out) == 0 && len(bytes.TrimSpace(body)) > 0 {
+			p.note("part %s is declared base64 but is not, kept the raw bytes", path)
+			return body
+		}
 		if !clean {
 			p.note("malformed base64 in part %s, kept the %d bytes that decoded", path, len(out))
 		}
@@ -507,7 +511,7 @@ func decodeBase64(b []byte) (out []byte, clean bool) {
 		}
 		if bad > 0 {
 			clean = false
-			if bad*10 > len(line) {
+			if bad*10 > len(line) || bytes.IndexAny(line, " \t") >= 0 {
 				break
 			}
 		}
@@ -847,13 +851,24 @@ func hasMailHeader(h header) bool {
 	return false
 }
 
-// skipMboxLine drops an mbox "From " separator line that exports leave in.
+// skipMboxLine drops an mbox "From " separator line that exports leave in,
+// and white space or blank lines before the first header field (seen in
+// mail that went through broken stores).
 func skipMboxLine(b []byte) []byte {
-	if !bytes.HasPrefix(b, []byte("From ")) {
-		return b
+	if bytes.HasPrefix(b, []byte("From ")) {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b = b[i+1:]
+		}
 	}
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		return b[i+1:]
+	if len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		t := bytes.TrimLeft(b, " \t\r\n")
+		line := t
+		if i := bytes.IndexByte(t, '\n'); i >= 0 {
+			line = t[:i]
+		}
+		if colon := bytes.IndexByte(line, ':'); colon > 0 && validFieldName(bytes.TrimRight(line[:colon], " \t")) {
+			return t
+		}
 	}
 	return b
 }

@@ -81,6 +81,16 @@ func parseHeader(b []byte) (header, []byte, headerEnd) {
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || !validFieldName(bytes.TrimRight(line[:colon], " \t")) {
+			// A parameter list wrapped without indentation continues
+			// its field; anything else starts the body.
+			if n := len(h); n > 0 && len(h[n-1].value) > 0 && (h[n-1].value[len(h[n-1].value)-1] == ';' || h[n-1].value[len(h[n-1].value)-1] == ',') {
+				last := &h[n-1]
+				v := make([]byte, 0, len(last.value)+1+len(line))
+				v = append(append(append(v, last.value...), ' '), line...)
+				last.value = v
+				pos = next
+				continue
+			}
 			return h, b[pos:], endBadLine
 		}
 		h = append(h, field{
