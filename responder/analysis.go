@@ -1,0 +1,250 @@
+package responder
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/ikawaha/kagome-dict/ipa"
+	"github.com/ikawaha/kagome/v2/tokenizer"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Analyzer names registered with Bleve. Both share the English chain for
+// Latin-script runs; they differ in how a Japanese run is cut: by morphemes
+// (kagome, precise) or by overlapping character bigrams (recall for words
+// the dictionary does not know, such as place names and new katakana).
+const (
+	morphAnalyzerName  = "madoguchi_morph"
+	bigramAnalyzerName = "madoguchi_bigram"
+)
+
+func init() {
+	// Registration only fails on a duplicate name, which is a programming
+	// error caught by any test run.
+	if err := registry.RegisterAnalyzer(morphAnalyzerName, func(_ map[string]any, cache *registry.Cache) (analysis.Analyzer, error) {
+		return newMixedAnalyzer(cache, true)
+	}); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterAnalyzer(bigramAnalyzerName, func(_ map[string]any, cache *registry.Cache) (analysis.Analyzer, error) {
+		return newMixedAnalyzer(cache, false)
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// mixedAnalyzer handles a text that mixes Japanese and English: the text is
+// NFKC-normalised and lower-cased (全角/半角, ｶﾀｶﾅ→カタカナ, ＡＢＣ→abc), then cut
+// into script runs. Latin-script runs go through Bleve's English analyzer
+// (possessives, stop words, Porter stemming); Japanese runs go through kagome
+// or the bigram cutter.
+type mixedAnalyzer struct {
+	en    analysis.Analyzer
+	morph bool
+}
+
+func newMixedAnalyzer(cache *registry.Cache, morph bool) (*mixedAnalyzer, error) {
+	enA, err := cache.AnalyzerNamed(en.AnalyzerName)
+	if err != nil {
+		return nil, fmt.Errorf("responder: english analyzer: %w", err)
+	}
+	return &mixedAnalyzer{en: enA, morph: morph}, nil
+}
+
+// Analyze implements analysis.Analyzer.
+func (a *mixedAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	text := normalizeText(string(input))
+	var out analysis.TokenStream
+	pos := 0
+	emit := func(term string, start, end int, typ analysis.TokenType) {
+		pos++
+		out = append(out, &analysis.Token{Term: []byte(term), Start: start, End: end, Position: pos, Type: typ})
+	}
+	for _, r := range splitRuns(text) {
+		if !r.japanese {
+			for _, t := range a.en.Analyze([]byte(r.text)) {
+				emit(string(t.Term), r.start+t.Start, r.start+t.End, t.Type)
+			}
+			continue
+		}
+		if a.morph {
+			for _, m := range morphemes(r.text) {
+				emit(m.term, r.start+m.start, r.start+m.end, analysis.Ideographic)
+			}
+			continue
+		}
+		for _, b := range bigrams(r.text) {
+			emit(b.term, r.start+b.start, r.start+b.end, analysis.Double)
+		}
+	}
+	return out
+}
+
+// normalizeText applies NFKC and lower-casing, the width normalisation every
+// field and query goes through.
+func normalizeText(s string) string {
+	return strings.ToLower(norm.NFKC.String(s))
+}
+
+type run struct {
+	text     string
+	start    int
+	japanese bool
+}
+
+// splitRuns cuts text into maximal runs of Japanese script (kanji, kana, the
+// prolonged sound mark) and of everything else.
+func splitRuns(text string) []run {
+	var runs []run
+	start := 0
+	cur := false
+	for i, r := range text {
+		ja := isJapanese(r)
+		if i == 0 {
+			cur = ja
+			continue
+		}
+		if ja != cur {
+			runs = append(runs, run{text: text[start:i], start: start, japanese: cur})
+			start, cur = i, ja
+		}
+	}
+	if start < len(text) {
+		runs = append(runs, run{text: text[start:], start: start, japanese: cur})
+	}
+	return runs
+}
+
+func isJapanese(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) ||
+		r == 'ー' || r == '々' || r == '〆' || r == 'ヶ'
+}
+
+type piece struct {
+	term       string
+	start, end int
+}
+
+// bigrams cuts a Japanese run into overlapping character bigrams; a
+// one-character run is kept whole so that 市 or 税 still match.
+func bigrams(s string) []piece {
+	n := utf8.RuneCountInString(s)
+	if n == 1 {
+		return []piece{{term: s, start: 0, end: len(s)}}
+	}
+	var out []piece
+	offs := make([]int, 0, n+1)
+	for i := range s {
+		offs = append(offs, i)
+	}
+	offs = append(offs, len(s))
+	for i := 0; i+2 <= n; i++ {
+		out = append(out, piece{term: s[offs[i]:offs[i+2]], start: offs[i], end: offs[i+2]})
+	}
+	return out
+}
+
+var (
+	kagomeOnce sync.Once
+	kagomeTok  *tokenizer.Tokenizer
+	kagomeErr  error
+)
+
+// japaneseTokenizer loads the IPA dictionary once, on first use: it costs
+// ~100 ms and tens of MB, which tests that never see Japanese should not pay.
+func japaneseTokenizer() (*tokenizer.Tokenizer, error) {
+	kagomeOnce.Do(func() {
+		kagomeTok, kagomeErr = tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
+	})
+	return kagomeTok, kagomeErr
+}
+
+// morphemes returns the content words of a Japanese run as base forms:
+// nouns, verbs and adjectives, without dependent words (非自立), pronouns,
+// numerals and a light list of function-like words. Search mode splits long
+// compounds (国民健康保険 → 国民 健康 保険) so parts match on their own.
+func morphemes(s string) []piece {
+	t, err := japaneseTokenizer()
+	if err != nil {
+		// Without a dictionary fall back to bigrams rather than lose the text.
+		return bigrams(s)
+	}
+	var out []piece
+	prevNoun := -1 // index in out of the previous noun when it ends where this token starts
+	lastEnd := -1
+	for _, tok := range t.Analyze(s, tokenizer.Search) {
+		if tok.Class == tokenizer.DUMMY {
+			continue
+		}
+		pos := tok.POS()
+		if !contentWord(pos) {
+			continue
+		}
+		term := tok.Surface
+		if bf, ok := tok.BaseForm(); ok && bf != "*" && bf != "" {
+			term = bf
+		}
+		if _, stop := jaStopWords[term]; stop {
+			continue
+		}
+		p := piece{term: term, start: tok.Position, end: tok.Position + len(tok.Surface)}
+		isNoun := pos[0] == "名詞"
+		if isNoun && prevNoun >= 0 && lastEnd == p.start {
+			// Adjacent nouns also index as one compound (認知+症 → 認知症),
+			// so an exact compound outranks its parts scattered in a text.
+			prev := out[prevNoun]
+			out = append(out, piece{term: prev.term + p.term, start: prev.start, end: p.end})
+		}
+		out = append(out, p)
+		prevNoun, lastEnd = -1, p.end
+		if isNoun {
+			prevNoun = len(out) - 1
+		}
+	}
+	return out
+}
+
+func contentWord(pos []string) bool {
+	if len(pos) == 0 {
+		return false
+	}
+	sub := ""
+	if len(pos) > 1 {
+		sub = pos[1]
+	}
+	switch pos[0] {
+	case "名詞":
+		switch sub {
+		case "非自立", "代名詞", "数", "特殊":
+			return false
+		case "接尾":
+			// Keep 城, 届, 症, 書 (名詞-接尾-一般); drop さん, counters and the like.
+			return len(pos) > 2 && pos[2] == "一般"
+		}
+		return true
+	case "動詞", "形容詞":
+		return sub != "非自立" && sub != "接尾"
+	case "接頭詞":
+		return false
+	}
+	return false
+}
+
+// jaStopWords are base forms that occur in almost any question and say
+// nothing about its topic. Kept short on purpose: a long list hides meaning.
+var jaStopWords = map[string]struct{}{
+	"する": {}, "いる": {}, "ある": {}, "なる": {}, "れる": {}, "られる": {}, "せる": {}, "させる": {},
+	"こと": {}, "もの": {}, "よう": {}, "ため": {}, "ほう": {}, "とき": {}, "ところ": {},
+	"いう": {}, "思う": {}, "ない": {}, "いい": {}, "よい": {}, "くださる": {}, "いただく": {},
+	"おる": {}, "くる": {}, "いく": {}, "しまう": {}, "やる": {}, "もらう": {},
+	"の": {}, "ん": {}, "さん": {}, "様": {}, "方": {}, "等": {},
+	// Verbs and adjectives of asking itself (教えて, 知りたい, できますか).
+	"教える": {}, "知る": {}, "できる": {}, "出来る": {}, "欲しい": {}, "ほしい": {}, "わかる": {}, "分かる": {},
+	"下さる": {}, "いただける": {}, "頂く": {}, "頂ける": {}, "願う": {}, "お願い": {},
+}

@@ -1,0 +1,157 @@
+package responder
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxQueryRunes bounds what reaches the index: the first sentences and the
+// question sentences of a long mail carry its topic; the rest (history,
+// context, logs) mostly adds noise and latency.
+const maxQueryRunes = 400
+
+var (
+	// Subject prefixes of replies and forwards in the languages our users
+	// write, and ticket tags such as [INC-123] or [#42], repeated.
+	subjectPrefixRe = regexp.MustCompile(`(?i)^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|antw|回答|返信|転送)\s*(?:\[\d+\])?\s*[:：]\s*|\[[^\]\s]{1,30}\]\s*|【[^】]{1,30}】\s*)`)
+
+	greetingLineRe = regexp.MustCompile(`(?i)^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^,\n!]{0,40}[,!]\s*`)
+	greetingOnlyRe = regexp.MustCompile(`(?i)^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.?!\n]{0,30}$`)
+	// A short line that is only a sign-off: what follows is signature.
+	signOffRe   = regexp.MustCompile(`(?i)^\s*(?:thanks|thank you|many thanks|thanks in advance|thx|best|best regards|kind regards|warm regards|regards|sincerely|yours sincerely|yours truly|cheers|br|mfg|以上|以上です|以上、?よろしくお願い(?:いた|致)?します)[\s,.!。、]*(?:[\p{L} .'-]{0,30})$`)
+	sigSepRe    = regexp.MustCompile(`^(?:--\s*|[-=_*━─＝ー]{8,})$`)
+	disclaimRe  = regexp.MustCompile(`(?i)^\s*(?:this e-?mail\b.*\b(?:confidential|intended)|this message\b.*\bconfidential|confidentiality notice|the information (?:contained|in this)|disclaimer:|本メール.*(?:機密|秘密|誤送信|宛先)|このメール.*(?:機密|秘密|誤送信)|【?機密保持)`)
+	sentFromRe  = regexp.MustCompile(`(?i)^\s*(?:sent from my|送信元:|iphoneから送信)`)
+	addresseeRe = regexp.MustCompile(`^\s*[^\n。]{0,20}(?:様|御中|各位|ご担当者様|担当者様)[\s、,]*$`)
+	// Set phrases of Japanese business mail, removed wherever they stand.
+	jaPhraseRe = regexp.MustCompile(`(?:いつも|大変)?お世話に(?:なっております|なります|なりました)[。、！!]?|お疲れ(?:様|さま)です[。、！!]?|(?:何卒|なにとぞ|どうぞ)?(?:よろしく|宜しく)お願い(?:いた|致|申し上げ)?(?:します|いたします|致します|ます)[。！!]?|突然のご連絡失礼いたします[。]?|ご確認(?:の程|のほど)?(?:よろしく)?お願いいたします[。]?`)
+	spaceRe    = regexp.MustCompile(`[ \t\x{3000}]+`)
+	sentenceRe = regexp.MustCompile(`[^。．！？!?\n]+(?:[。．！？!?]+|\n|$)`)
+)
+
+// CleanQuery turns a mail into the text worth matching: subject prefixes and
+// ticket tags, greetings, set phrases, sign-offs and whatever follows them,
+// signatures and disclaimers are removed, and a long mail is cut to its first
+// sentences plus its question sentences.
+func CleanQuery(subject, body string) string {
+	subject = cleanSubject(subject)
+	body = cleanBody(body)
+	var parts []string
+	if subject != "" {
+		parts = append(parts, subject)
+	}
+	if body != "" {
+		parts = append(parts, body)
+	}
+	return shorten(strings.Join(parts, "\n"), maxQueryRunes)
+}
+
+func cleanSubject(s string) string {
+	for {
+		t := subjectPrefixRe.ReplaceAllString(s, "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return strings.TrimSpace(jaPhraseRe.ReplaceAllString(s, ""))
+}
+
+func cleanBody(body string) string {
+	body = strings.ReplaceAll(body, "\r\n", "\n")
+	var kept []string
+	for _, line := range strings.Split(body, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if sigSepRe.MatchString(trimmed) || disclaimRe.MatchString(trimmed) || signOffRe.MatchString(trimmed) {
+			// Everything from here on is signature, disclaimer or courtesy.
+			if len(kept) > 0 || !sigSepRe.MatchString(trimmed) {
+				break
+			}
+			continue
+		}
+		if sentFromRe.MatchString(trimmed) || addresseeRe.MatchString(trimmed) || greetingOnlyRe.MatchString(trimmed) {
+			continue
+		}
+		trimmed = greetingLineRe.ReplaceAllString(trimmed, "")
+		trimmed = jaPhraseRe.ReplaceAllString(trimmed, "")
+		trimmed = strings.TrimSpace(spaceRe.ReplaceAllString(trimmed, " "))
+		if trimmed != "" {
+			kept = append(kept, trimmed)
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
+// shorten keeps a text within limit runes: the first two sentences (they
+// usually name the topic), then question sentences, then the rest in order.
+func shorten(text string, limit int) string {
+	if utf8.RuneCountInString(text) <= limit {
+		return text
+	}
+	sentences := sentenceRe.FindAllString(text, -1)
+	keep := make([]bool, len(sentences))
+	budget := limit
+	take := func(i int) {
+		n := utf8.RuneCountInString(sentences[i])
+		if keep[i] || n > budget {
+			return
+		}
+		keep[i] = true
+		budget -= n
+	}
+	for i := 0; i < len(sentences) && i < 2; i++ {
+		take(i)
+	}
+	for i, s := range sentences {
+		if isQuestionSentence(s) {
+			take(i)
+		}
+	}
+	for i := range sentences {
+		take(i)
+	}
+	var b strings.Builder
+	for i, s := range sentences {
+		if keep[i] {
+			b.WriteString(s)
+		}
+	}
+	out := strings.TrimSpace(b.String())
+	if out == "" {
+		// One giant sentence: keep its head.
+		r := []rune(text)
+		out = string(r[:limit])
+	}
+	return out
+}
+
+func isQuestionSentence(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || strings.HasSuffix(s, "か。") ||
+		strings.HasSuffix(s, "か") || strings.Contains(s, "教えて") || strings.Contains(s, "知りたい") ||
+		strings.Contains(s, "できない") || strings.Contains(s, "できません")
+}
+
+// DetectLanguage says "ja" when a meaningful share of the letters are kana or
+// kanji (one Japanese character carries about as much as an English word, so
+// the bar is a quarter of the letters), else "en".
+func DetectLanguage(text string) string {
+	ja, latin := 0, 0
+	for _, r := range text {
+		switch {
+		case isJapanese(r):
+			ja++
+		case unicode.IsLetter(r):
+			latin++
+		}
+	}
+	if ja == 0 {
+		return "en"
+	}
+	if ja >= 20 || float64(ja) >= 0.25*float64(ja+latin) {
+		return "ja"
+	}
+	return "en"
+}

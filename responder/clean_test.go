@@ -1,0 +1,116 @@
+package responder
+
+import (
+	"github.com/blevesearch/bleve/v2/registry"
+	"strings"
+	"testing"
+)
+
+func TestCleanQuery_RemovesBoilerplateKeepsQuestion(t *testing.T) {
+	cases := []struct {
+		name, subject, body string
+		want                []string // must remain
+		gone                []string // must be removed
+	}{
+		{"japanese set phrases", "", "いつもお世話になっております。\nVPNに接続できません。\nよろしくお願いいたします。",
+			[]string{"VPNに接続できません"}, []string{"お世話", "よろしく"}},
+		{"osewa and otsukare", "", "お世話になっております。お疲れ様です。プリンターが動きません。よろしくお願いします。",
+			[]string{"プリンターが動きません"}, []string{"お世話", "お疲れ", "よろしく"}},
+		{"english greeting and sign-off", "", "Hi John,\nHow do I reset my password?\n\nThanks,\nMary Smith\nACME Corp\n+81 3 1234",
+			[]string{"How do I reset my password?"}, []string{"Hi John", "Thanks", "Mary", "ACME"}},
+		{"dear and best regards", "", "Dear support team,\nOutlook crashes on start.\nBest regards\nBob",
+			[]string{"Outlook crashes on start."}, []string{"Dear", "regards", "Bob"}},
+		{"sincerely", "", "Hello,\nThe printer is offline.\nSincerely,\nAnn", []string{"printer is offline"}, []string{"Hello", "Sincerely", "Ann"}},
+		{"dash-dash signature", "", "My VPN drops every hour.\n-- \nTaro Yamada\nIT dept", []string{"VPN drops"}, []string{"Taro", "IT dept"}},
+		{"english disclaimer", "", "Wi-Fi is slow today.\n\nThis e-mail and any attachments are confidential and intended solely for the addressee.",
+			[]string{"Wi-Fi is slow"}, []string{"confidential"}},
+		{"japanese disclaimer", "", "共有フォルダにアクセスできません。\n本メールは機密情報を含む場合があります。誤送信の場合は削除してください。",
+			[]string{"共有フォルダにアクセスできません"}, []string{"機密", "誤送信"}},
+		{"japanese addressee", "", "情報システム部 御中\nメールが送れません。", []string{"メールが送れません"}, []string{"御中"}},
+		{"subject prefixes and tags", "Re: Fwd: AW: [INC-123] VPN error", "", []string{"VPN error"}, []string{"Re:", "Fwd", "AW:", "INC-123"}},
+		{"japanese subject prefixes", "回答: 転送: 【INC-9】パスワード再設定", "", []string{"パスワード再設定"}, []string{"回答", "転送", "INC-9"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := CleanQuery(c.subject, c.body)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("CleanQuery lost %q: %q", w, got)
+				}
+			}
+			for _, g := range c.gone {
+				if strings.Contains(got, g) {
+					t.Errorf("CleanQuery kept %q: %q", g, got)
+				}
+			}
+		})
+	}
+}
+
+func TestCleanQuery_LongMailKeepsQuestionSentences(t *testing.T) {
+	filler := strings.Repeat("昨日から社内のいくつかの部署で同じような現象が起きていると聞いています。", 20)
+	body := "メールの送信に時間がかかります。" + filler + "添付ファイルの上限は何MBですか？" + filler
+	got := CleanQuery("", body)
+	if n := len([]rune(got)); n > maxQueryRunes {
+		t.Fatalf("cleaned query has %d runes, limit %d", n, maxQueryRunes)
+	}
+	for _, w := range []string{"メールの送信に時間がかかります", "添付ファイルの上限は何MBですか？"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("long mail lost %q", w)
+		}
+	}
+}
+
+func TestCleanQuery_ThanksInsideASentenceIsKept(t *testing.T) {
+	got := CleanQuery("", "Thanks for the quick fix last week, but the VPN drops again since this morning.")
+	if !strings.Contains(got, "VPN drops") {
+		t.Fatalf("sentence starting with Thanks was cut: %q", got)
+	}
+}
+
+func TestDetectLanguage(t *testing.T) {
+	cases := map[string]string{
+		"VPNに接続できない":                   "ja",
+		"パスワードを忘れました":                  "ja",
+		"How do I reset my password?":  "en",
+		"Outlook password reset パスワード": "en",
+		"":                             "en",
+		"ＰＣが起動しない。電源ボタンを押しても反応がありません。": "ja",
+	}
+	for in, want := range cases {
+		if got := DetectLanguage(in); got != want {
+			t.Errorf("DetectLanguage(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestAnalyzer_WidthAndScriptRuns(t *testing.T) {
+	a, err := newMixedAnalyzer(testCache(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := func(s string) []string {
+		var out []string
+		for _, tok := range a.Analyze([]byte(s)) {
+			out = append(out, string(tok.Term))
+		}
+		return out
+	}
+	if a, b := terms("ＰＣ"), terms("pc"); strings.Join(a, " ") != strings.Join(b, " ") || strings.Join(a, " ") != "pc" {
+		t.Errorf("ＰＣ → %v, pc → %v, want [pc]", a, b)
+	}
+	if a, b := terms("ﾊﾟｽﾜｰﾄﾞ"), terms("パスワード"); strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("ﾊﾟｽﾜｰﾄﾞ → %v, パスワード → %v", a, b)
+	}
+	got := strings.Join(terms("Outlook password resetting パスワード再設定"), " ")
+	for _, w := range []string{"outlook", "password", "reset", "パスワード", "設定"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("mixed text terms %q lack %q", got, w)
+		}
+	}
+}
+
+func testCache(t *testing.T) *registry.Cache {
+	t.Helper()
+	return registry.NewCache()
+}

@@ -1,0 +1,415 @@
+package responder
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sampleFAQ is a small IT-support FAQ in both languages.
+func sampleFAQ() []Entry {
+	return []Entry{
+		{Key: "pw-reset", Question: "How do I reset my password?", Answer: "Open the self-service portal and choose Reset password. A link is mailed to you.", Status: StatusPublished},
+		{Key: "vpn", Question: "VPNに接続できない", Answer: "VPNクライアントを再起動し、社内ネットワークの認証情報を確認してください。", Status: StatusPublished},
+		{Key: "pc-ja", Question: "ＰＣが起動しない", Answer: "電源ケーブルを確認し、電源ボタンを長押ししてください。", Status: StatusPublished},
+		{Key: "pw-ja", Question: "ﾊﾟｽﾜｰﾄﾞを忘れた", Answer: "パスワード再設定ページから手続きしてください。", Status: StatusPublished},
+		{Key: "outlook", Question: "Outlook password reset パスワード", Answer: "Outlookのパスワードはポータルで変更します。", Status: StatusPublished},
+		{Key: "printer", Question: "The printer on my floor does not print", Answer: "Check the queue and restart the printer.", Status: StatusPublished},
+		{Key: "mail-quota", Question: "メールボックスの容量がいっぱいです", Answer: "古いメールをアーカイブしてください。", Status: StatusPublished},
+		{Key: "wifi", Question: "Wi-Fi keeps disconnecting", Answer: "Forget the network and join it again.", Status: StatusPublished},
+		{Key: "draft-teams", Question: "Teams meeting has no sound", Answer: "Select the right speaker in Teams settings.", Status: StatusDraft},
+		{Key: "retired-fax", Question: "How do I send a fax?", Answer: "Fax is no longer supported.", Status: StatusRetired},
+	}
+}
+
+func openSample(t *testing.T, opts Options) *Index {
+	t.Helper()
+	x, err := Open(opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = x.Close() })
+	if err := x.Rebuild(sampleFAQ(), "fp-1"); err != nil {
+		t.Fatalf("Rebuild: %v", err)
+	}
+	return x
+}
+
+func topKey(t *testing.T, x *Index, subject, body string) string {
+	t.Helper()
+	res, err := x.Match(context.Background(), subject, body)
+	if err != nil {
+		t.Fatalf("Match(%q, %q): %v", subject, body, err)
+	}
+	if len(res.Candidates) == 0 {
+		t.Fatalf("Match(%q, %q): no candidates (%s)", subject, body, res.Reason)
+	}
+	return res.Candidates[0].Key
+}
+
+func TestMatch_WidthVariantsFindTheSameEntry(t *testing.T) {
+	x := openSample(t, Options{})
+	for _, q := range []string{"PCが起動しない", "ｐｃが起動しない", "ＰＣが起動しません"} {
+		if got := topKey(t, x, "", q); got != "pc-ja" {
+			t.Errorf("%q matched %s, want pc-ja", q, got)
+		}
+	}
+	for _, q := range []string{"パスワードを忘れました", "ﾊﾟｽﾜｰﾄﾞを忘れました"} {
+		if got := topKey(t, x, "", q); got != "pw-ja" {
+			t.Errorf("%q matched %s, want pw-ja", q, got)
+		}
+	}
+}
+
+func TestMatch_MixedJapaneseAndEnglish(t *testing.T) {
+	x := openSample(t, Options{})
+	if got := topKey(t, x, "Re: VPNに接続できない", "自宅からVPNに接続できません。"); got != "vpn" {
+		t.Errorf("VPN mail matched %s", got)
+	}
+	if got := topKey(t, x, "", "Outlook password reset パスワード"); got != "outlook" {
+		t.Errorf("Outlook mail matched %s", got)
+	}
+}
+
+func TestMatch_EnglishStemming(t *testing.T) {
+	x := openSample(t, Options{})
+	if got := topKey(t, x, "", "resetting passwords"); got != "pw-reset" && got != "outlook" {
+		t.Errorf("resetting passwords matched %s, want a password-reset entry", got)
+	}
+	if got := topKey(t, x, "Printing problem", "Our printers are not printing anything"); got != "printer" {
+		t.Errorf("printing mail matched %s", got)
+	}
+}
+
+func TestMatch_ExactQuestionIsAutoWhenPublished(t *testing.T) {
+	// A ten-entry index gives a restated question about 0.69; the band
+	// itself is tested in TestDecide_Bands.
+	x := openSample(t, Options{AutoSendConfidence: 0.6})
+	res, err := x.Match(context.Background(), "", "Wi-Fi keeps disconnecting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Decision != Auto || res.Candidates[0].Key != "wifi" {
+		t.Fatalf("got %s %+v (%s), want auto wifi", res.Decision, res.Candidates, res.Reason)
+	}
+}
+
+func TestMatch_DraftIsNeverAuto(t *testing.T) {
+	x := openSample(t, Options{AutoSendConfidence: 0.01})
+	res, err := x.Match(context.Background(), "", "Teams meeting has no sound")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Candidates[0].Key != "draft-teams" || res.Decision == Auto || res.Reason != "entry is draft" {
+		t.Fatalf("got %s top %s reason %q, want suggest with 'entry is draft'", res.Decision, res.Candidates[0].Key, res.Reason)
+	}
+}
+
+func TestMatch_RetiredIsNeverReturned(t *testing.T) {
+	x := openSample(t, Options{})
+	res, err := x.Match(context.Background(), "", "How do I send a fax?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Candidates {
+		if c.Key == "retired-fax" {
+			t.Fatalf("retired entry returned: %+v", res)
+		}
+	}
+}
+
+func TestMatch_UnhelpfulEntryIsNeverAuto(t *testing.T) {
+	x := openSample(t, Options{AutoSendConfidence: 0.01})
+	e := sampleFAQ()[7] // wifi
+	e.Helpful, e.NotHelpful = 1, 3
+	if err := x.Upsert(e, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Match(context.Background(), "", "Wi-Fi keeps disconnecting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Decision == Auto || res.Reason != "unhelpful 3/4" {
+		t.Fatalf("got %s reason %q, want not auto with 'unhelpful 3/4'", res.Decision, res.Reason)
+	}
+}
+
+func TestMatch_SmallMarginIsNotAuto(t *testing.T) {
+	x := openSample(t, Options{AutoSendConfidence: 0.01})
+	twin := Entry{Key: "wifi-2", Question: "Wi-Fi keeps disconnecting", Answer: "Forget the network and join it again.", Status: StatusPublished}
+	if err := x.Upsert(twin, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Match(context.Background(), "", "Wi-Fi keeps disconnecting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Decision == Auto || !strings.HasPrefix(res.Reason, "margin") {
+		t.Fatalf("two identical entries gave %s %q, want not auto for the margin", res.Decision, res.Reason)
+	}
+	if res.Reason == "" {
+		t.Fatal("not-auto result without a reason")
+	}
+}
+
+func TestMatch_UnrelatedMailEscalates(t *testing.T) {
+	x := openSample(t, Options{})
+	res, err := x.Match(context.Background(), "lunch", "Shall we have lunch on Friday at the canteen?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Decision != Escalate {
+		t.Fatalf("got %s %+v, want escalate", res.Decision, res.Candidates)
+	}
+}
+
+func TestMatch_ParaphraseBoostsItsEntry(t *testing.T) {
+	x := openSample(t, Options{})
+	mail := "my laptop will not connect to the wireless network at the office"
+	before := topKey(t, x, "", mail)
+	e := sampleFAQ()[7]
+	e.Paraphrases = []string{"laptop will not connect to the wireless network"}
+	if err := x.Upsert(e, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Match(context.Background(), "", mail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Candidates[0].Key != "wifi" {
+		t.Fatalf("with paraphrase top is %s (before %s), want wifi", res.Candidates[0].Key, before)
+	}
+	if res.Candidates[0].Confidence < DefaultSuggestConfidence {
+		t.Fatalf("paraphrase match confidence %.2f below suggest", res.Candidates[0].Confidence)
+	}
+}
+
+func TestUpsertAndDelete_VisibleInMatch(t *testing.T) {
+	x := openSample(t, Options{})
+	e := Entry{Key: "sso", Question: "Single sign-on loops back to the login page", Answer: "Clear cookies.", Status: StatusPublished}
+	if err := x.Upsert(e, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := topKey(t, x, "", "single sign-on login loop"); got != "sso" {
+		t.Fatalf("after upsert top is %s", got)
+	}
+	if err := x.Delete("sso", "fp-3"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Match(context.Background(), "", "single sign-on login loop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Candidates {
+		if c.Key == "sso" {
+			t.Fatal("deleted entry still matched")
+		}
+	}
+	if fp := x.Fingerprint(); fp != "fp-3" {
+		t.Fatalf("fingerprint %q, want fp-3", fp)
+	}
+	// Retiring through Upsert removes the entry too.
+	n, _ := x.Count()
+	w := sampleFAQ()[7]
+	w.Status = StatusRetired
+	if err := x.Upsert(w, "fp-4"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := x.Count(); m != n-1 {
+		t.Fatalf("count after retiring %d, want %d", m, n-1)
+	}
+}
+
+func TestFingerprint_PersistsAcrossCloseAndOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.bleve")
+	x, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := x.Fingerprint(); fp != "" {
+		t.Fatalf("new index fingerprint %q, want empty", fp)
+	}
+	if err := x.Rebuild(sampleFAQ(), "fp-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Upsert(Entry{Key: "k", Question: "extra", Status: StatusPublished}, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if fp := y.Fingerprint(); fp != "fp-2" {
+		t.Fatalf("fingerprint after reopen %q, want fp-2", fp)
+	}
+	if n, _ := y.Count(); n != 10 {
+		t.Fatalf("count after reopen %d, want 10", n)
+	}
+	if got := topKey(t, y, "", "VPNに接続できない"); got != "vpn" {
+		t.Fatalf("after reopen matched %s", got)
+	}
+}
+
+func TestOpen_DeletedDirStartsEmptyAndRebuilds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.bleve")
+	x := openSample(t, Options{Path: path})
+	_ = x.Close()
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatalf("Open on deleted dir: %v", err)
+	}
+	defer y.Close()
+	if fp := y.Fingerprint(); fp != "" {
+		t.Fatalf("fingerprint %q, want empty so the desk rebuilds", fp)
+	}
+	if err := y.Rebuild(sampleFAQ(), "fp-9"); err != nil {
+		t.Fatal(err)
+	}
+	if got := topKey(t, y, "", "VPNに接続できない"); got != "vpn" {
+		t.Fatalf("after rebuild matched %s", got)
+	}
+}
+
+func TestOpen_GarbageDirIsErrCorruptAndRecoverable(t *testing.T) {
+	for name, garble := range map[string]func(path string) error{
+		"garbage files": func(path string) error {
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(path, "junk.bin"), []byte("\x00\x01not an index"), 0o644)
+		},
+		"garbage meta": func(path string) error {
+			x, err := Open(Options{Path: path})
+			if err != nil {
+				return err
+			}
+			if err := x.Rebuild(sampleFAQ(), "fp"); err != nil {
+				return err
+			}
+			_ = x.Close()
+			return os.WriteFile(filepath.Join(path, "index_meta.json"), []byte("{broken"), 0o644)
+		},
+		"garbage segments": func(path string) error {
+			x, err := Open(Options{Path: path})
+			if err != nil {
+				return err
+			}
+			if err := x.Rebuild(sampleFAQ(), "fp"); err != nil {
+				return err
+			}
+			_ = x.Close()
+			return filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && filepath.Base(p) != "index_meta.json" {
+					return os.WriteFile(p, []byte("garbage"), 0o644)
+				}
+				return err
+			})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "faq.bleve")
+			if err := garble(path); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(Options{Path: path})
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open on %s: %v, want ErrCorrupt", name, err)
+			}
+			// Either way back: Reset then Open, or Open with Recreate.
+			if err := Reset(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := garble(path); err != nil {
+				t.Fatal(err)
+			}
+			x, err := Open(Options{Path: path, Recreate: true})
+			if err != nil {
+				t.Fatalf("Open with Recreate: %v", err)
+			}
+			defer x.Close()
+			if err := x.Rebuild(sampleFAQ(), "fp-new"); err != nil {
+				t.Fatal(err)
+			}
+			if got := topKey(t, x, "", "Wi-Fi keeps disconnecting"); got != "wifi" {
+				t.Fatalf("after recreate matched %s", got)
+			}
+		})
+	}
+}
+
+func TestReset_RefusesRoot(t *testing.T) {
+	for _, p := range []string{"", "/", "."} {
+		if err := Reset(p); err == nil {
+			t.Errorf("Reset(%q) succeeded", p)
+		}
+	}
+}
+
+func TestConfidence_MonotoneInTopScore(t *testing.T) {
+	// Raising the top score with the runner-up, coverage and query fixed
+	// never lowers the confidence.
+	const runnerUp, idfSum = 4.0, 10.0
+	prev := -1.0
+	for s := 4.0; s <= 40; s += 0.5 {
+		f := features{CovQ: 0.6, Cov: 0.8, Margin: (s - runnerUp) / s, Rel: s / idfSum}
+		c := confidence(f)
+		if c < prev {
+			t.Fatalf("confidence fell from %.4f to %.4f at score %.1f", prev, c, s)
+		}
+		if c < 0 || c > 1 {
+			t.Fatalf("confidence %.4f outside [0,1]", c)
+		}
+		prev = c
+	}
+}
+
+func TestDecide_Bands(t *testing.T) {
+	x := &Index{opts: withDefaults(Options{})}
+	h := func(conf, margin float64, status string, helpful, not int) []hit {
+		return []hit{{Candidate: Candidate{Key: "a", Confidence: conf, Status: status}, helpful: helpful, notHelpful: not, feats: features{Margin: margin}}}
+	}
+	cases := []struct {
+		name   string
+		hits   []hit
+		want   Decision
+		reason string
+	}{
+		{"confident published", h(0.8, 0.5, StatusPublished, 0, 0), Auto, ""},
+		{"plausible", h(0.4, 0.5, StatusPublished, 0, 0), Suggest, "confidence 0.40 < 0.70"},
+		{"weak", h(0.1, 0.5, StatusPublished, 0, 0), Escalate, "confidence 0.10 < 0.70"},
+		{"small margin", h(0.8, 0.05, StatusPublished, 0, 0), Suggest, "margin 0.05 < 0.10"},
+		{"draft", h(0.9, 0.5, StatusDraft, 0, 0), Suggest, "entry is draft"},
+		{"unhelpful", h(0.9, 0.5, StatusPublished, 1, 3), Suggest, "unhelpful 3/4"},
+		{"too few votes to judge", h(0.9, 0.5, StatusPublished, 0, 2), Auto, ""},
+		{"nothing", nil, Escalate, "no matching entry"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := x.decide(c.hits)
+			if r.Decision != c.want || r.Reason != c.reason {
+				t.Fatalf("got %s %q, want %s %q", r.Decision, r.Reason, c.want, c.reason)
+			}
+		})
+	}
+}
+
+func TestIndex_ClosedReturnsErrClosed(t *testing.T) {
+	x, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = x.Close()
+	if _, err := x.Match(context.Background(), "", "vpn"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Match after Close: %v", err)
+	}
+}
