@@ -1,0 +1,240 @@
+package mailserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPOptions configures StartSMTP.
+type SMTPOptions struct {
+	// Username and Password, when Username is set, are required via AUTH
+	// PLAIN before MAIL FROM is accepted. "" means no AUTH at all.
+	Username, Password string
+}
+
+// Received is one message accepted by the SMTP server.
+type Received struct {
+	From string
+	To   []string
+	Data []byte
+	At   time.Time
+}
+
+// SMTPServer is a real go-smtp server on a loopback port that keeps every
+// message it accepts in memory. Tests deliver to it; the demo prints from it.
+type SMTPServer struct {
+	// Addr is the listening address, 127.0.0.1:port.
+	Addr string
+
+	srv  *smtp.Server
+	ln   net.Listener
+	done chan struct{} // closed when Serve returns
+
+	mu       sync.Mutex
+	received []Received
+	changed  chan struct{} // closed and replaced on every accepted message
+	failures []*smtp.SMTPError
+	hook     func(Received)
+}
+
+// StartSMTP listens on 127.0.0.1:0 and serves until Close.
+func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("mailserver: smtp listen: %w", err)
+	}
+	s := &SMTPServer{
+		Addr:    ln.Addr().String(),
+		ln:      ln,
+		done:    make(chan struct{}),
+		changed: make(chan struct{}),
+	}
+	srv := smtp.NewServer(&smtpBackend{server: s, opts: opts})
+	srv.Domain = "localhost"
+	// Plain-text AUTH is acceptable only because the listener is loopback.
+	srv.AllowInsecureAuth = true
+	srv.MaxMessageBytes = 32 << 20
+	srv.MaxRecipients = 100
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv = srv
+	go func() {
+		defer close(s.done)
+		_ = srv.Serve(ln) // returns smtp.ErrServerClosed after Close
+	}()
+	return s, nil
+}
+
+// Received returns a copy of every message accepted so far, in order.
+func (s *SMTPServer) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.received...)
+}
+
+// Wait blocks until at least n messages were accepted, or ctx is done.
+func (s *SMTPServer) Wait(ctx context.Context, n int) ([]Received, error) {
+	for {
+		s.mu.Lock()
+		if len(s.received) >= n {
+			out := append([]Received(nil), s.received...)
+			s.mu.Unlock()
+			return out, nil
+		}
+		changed := s.changed
+		have := len(s.received)
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("mailserver: waiting for %d messages, have %d: %w", n, have, ctx.Err())
+		}
+	}
+}
+
+// FailNext makes the next `times` DATA commands fail with the given reply,
+// e.g. FailNext(451, "4.3.0", "try later", 1) or FailNext(550, "5.1.1",
+// "no such user", 1). enhanced "" sends the default X.0.0 code.
+func (s *SMTPServer) FailNext(code int, enhanced string, message string, times int) {
+	e := &smtp.SMTPError{Code: code, EnhancedCode: parseEnhanced(enhanced), Message: message}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range times {
+		s.failures = append(s.failures, e)
+	}
+}
+
+// OnReceive sets a hook called (outside the lock) for every accepted message.
+func (s *SMTPServer) OnReceive(f func(Received)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = f
+}
+
+// Close stops the listener, ends open sessions and waits for Serve to return.
+func (s *SMTPServer) Close() error {
+	err := s.srv.Close()
+	// Serve may not have registered the listener with srv yet, in which
+	// case srv.Close cannot close it: close it here too.
+	if lerr := s.ln.Close(); lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
+		err = lerr
+	}
+	<-s.done
+	if err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("mailserver: smtp close: %w", err)
+	}
+	return nil
+}
+
+// accept stores a message, or refuses it when a failure is queued.
+func (s *SMTPServer) accept(r Received) error {
+	s.mu.Lock()
+	if len(s.failures) > 0 {
+		e := s.failures[0]
+		s.failures = s.failures[1:]
+		s.mu.Unlock()
+		return e
+	}
+	s.received = append(s.received, r)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(r)
+	}
+	return nil
+}
+
+func parseEnhanced(s string) smtp.EnhancedCode {
+	var c smtp.EnhancedCode
+	if _, err := fmt.Sscanf(s, "%d.%d.%d", &c[0], &c[1], &c[2]); err != nil {
+		return smtp.EnhancedCodeNotSet
+	}
+	return c
+}
+
+type smtpBackend struct {
+	server *SMTPServer
+	opts   SMTPOptions
+}
+
+func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{backend: b, authed: b.opts.Username == ""}, nil
+}
+
+// smtpSession is used by one connection only; go-smtp serialises its calls.
+type smtpSession struct {
+	backend *smtpBackend
+	authed  bool
+	from    string
+	to      []string
+}
+
+func (s *smtpSession) AuthMechanisms() []string {
+	if s.backend.opts.Username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username != s.backend.opts.Username || password != s.backend.opts.Password {
+			return smtp.ErrAuthFailed
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if !s.authed {
+		return smtp.ErrAuthRequired
+	}
+	s.from = from
+	s.to = nil
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !s.authed {
+		return smtp.ErrAuthRequired
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *smtpSession) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		return fmt.Errorf("mailserver: reading DATA: %w", err)
+	}
+	return s.backend.server.accept(Received{
+		From: s.from,
+		To:   append([]string(nil), s.to...),
+		Data: buf.Bytes(),
+		At:   time.Now(),
+	})
+}
+
+func (s *smtpSession) Reset() {
+	s.from = ""
+	s.to = nil
+}
+
+func (s *smtpSession) Logout() error { return nil }
