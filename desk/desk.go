@@ -1,0 +1,246 @@
+// Package desk is the workflow: it records every fetched message with one
+// disposition, threads replies to their tickets, classifies new tickets,
+// decides what mail to send, and writes state and outgoing mail in one
+// transaction. It speaks no network protocol.
+package desk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/templates"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// Options configure the desk; zero fields take defaults.
+type Options struct {
+	SupportAddress       string // our own address: mail from it is our own mail coming back
+	MessageIDDomain      string // "" = domain of SupportAddress
+	Language             string // en | ja: default language of outgoing mail
+	IncidentPrefix       string // default INC
+	RequestPrefix        string // default REQ
+	Rules                []Rule // applied in order; include DefaultRules() to keep them
+	AutoReplySenderLimit int    // automatic mails to one address per window; 0 = default 5, <0 = none at all
+	AutoReplyTicketLimit int    // automatic mails on one ticket per window; 0 = default 3, <0 = none at all
+	AutoReplyWindow      time.Duration
+	CloseAfter           time.Duration // resolved → closed after this quiet period; default 7 days
+	Limits               intake.Limits
+	Workers              int           // parallel parsers; default GOMAXPROCS
+	ConfirmAfter         time.Duration // auto_answered with no reply → resolved after this; default 72h
+}
+
+// Deps are the parts a desk works with.
+type Deps struct {
+	Store     *tickets.Store   // required
+	Templates *templates.Set   // required
+	Index     *responder.Index // nil = no FAQ answers: every ticket waits for an agent
+	Log       *slog.Logger     // nil = discard
+}
+
+// Desk is the workflow engine. It implements intake.Sink.
+type Desk struct {
+	opts  Options
+	store *tickets.Store
+	tmpl  *templates.Set
+	index *responder.Index
+	log   *slog.Logger
+	wake  chan struct{}
+}
+
+var _ intake.Sink = (*Desk)(nil)
+
+// New builds a desk.
+func New(opts Options, deps Deps) (*Desk, error) {
+	if deps.Store == nil || deps.Templates == nil {
+		return nil, errors.New("desk: store and templates are required")
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts.SupportAddress = strings.ToLower(strings.TrimSpace(opts.SupportAddress))
+	if opts.SupportAddress == "" || !strings.Contains(opts.SupportAddress, "@") {
+		return nil, fmt.Errorf("desk: support address %q is not an address", opts.SupportAddress)
+	}
+	if opts.MessageIDDomain == "" {
+		opts.MessageIDDomain = opts.SupportAddress[strings.LastIndexByte(opts.SupportAddress, '@')+1:]
+	}
+	opts.MessageIDDomain = strings.ToLower(opts.MessageIDDomain)
+	if opts.Language != "ja" {
+		opts.Language = "en"
+	}
+	if opts.IncidentPrefix == "" {
+		opts.IncidentPrefix = "INC"
+	}
+	if opts.RequestPrefix == "" {
+		opts.RequestPrefix = "REQ"
+	}
+	opts.AutoReplySenderLimit = limitOrDefault(opts.AutoReplySenderLimit, 5)
+	opts.AutoReplyTicketLimit = limitOrDefault(opts.AutoReplyTicketLimit, 3)
+	if opts.AutoReplyWindow <= 0 {
+		opts.AutoReplyWindow = time.Hour
+	}
+	if opts.CloseAfter <= 0 {
+		opts.CloseAfter = 7 * 24 * time.Hour
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.ConfirmAfter <= 0 {
+		opts.ConfirmAfter = 72 * time.Hour
+	}
+	return &Desk{opts: opts, store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
+}
+
+func limitOrDefault(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// Wake is signalled after a commit that queued outgoing mail.
+func (d *Desk) Wake() <-chan struct{} { return d.wake }
+
+// Known implements intake.Sink.
+func (d *Desk) Known(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
+	var known map[uint32]bool
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		known, err = tx.KnownUIDs(mailbox, uidValidity, uids)
+		return err
+	})
+	return known, err
+}
+
+// Outcome is what happened to one message.
+type Outcome struct {
+	Disposition string
+	Reason      string
+	Ticket      string   // reference, "" when none
+	Status      string   // the ticket's status afterwards
+	Sent        []string // kinds of mail queued
+}
+
+// Store implements intake.Sink: it parses the batch in parallel, then
+// records every message in one transaction, committed durably.
+func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
+	_, err := d.ReceiveBatch(ctx, batch)
+	return err
+}
+
+// ReceiveBatch is Store that also reports each message's outcome.
+func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
+	parsed := d.parseAll(ctx, batch)
+	outcomes := make([]Outcome, len(batch))
+	queued := false
+	var changed faqChanges
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+		queued, changed = false, faqChanges{}
+		for i := range parsed {
+			oc, err := d.receive(tx, &parsed[i], &changed)
+			if err != nil {
+				return fmt.Errorf("desk: message uid %d of %s: %w", batch[i].UID, batch[i].Mailbox, err)
+			}
+			outcomes[i] = oc
+			queued = queued || len(oc.Sent) > 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.reindex(ctx, changed)
+	for i, oc := range outcomes {
+		d.log.Info("mail received", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
+			"ticket", oc.Ticket, "reason", oc.Reason, "sent", oc.Sent)
+	}
+	if queued {
+		d.poke()
+	}
+	return outcomes, nil
+}
+
+func (d *Desk) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// parsedMail is a fetched message after parsing (and FAQ matching), before
+// the transaction.
+type parsedMail struct {
+	f     intake.Fetched
+	msg   *intake.Message
+	err   error
+	match *responder.Result // nil when not matched
+}
+
+func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMail {
+	out := make([]parsedMail, len(batch))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(d.opts.Workers, len(batch)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = d.parseOne(batch[i])
+				d.matchOne(ctx, &out[i])
+			}
+		}()
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
+	p.f = f
+	// Parse promises never to panic; this guard keeps one bad message from
+	// taking the gateway down if that promise is ever broken.
+	defer func() {
+		if r := recover(); r != nil {
+			p.msg, p.err = nil, &intake.QuarantineError{Reason: "parser failure", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	p.msg, p.err = intake.Parse(f.Raw, d.opts.Limits)
+	return p
+}
+
+// newMessageID makes a Message-ID of ours (without <>). Random, so a
+// stranger cannot guess one to thread into a ticket.
+func (d *Desk) newMessageID(ref string) string {
+	var b [15]byte
+	rand.Read(b[:])
+	id := "madoguchi." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	if ref != "" {
+		id += "." + strings.ToLower(ref)
+	}
+	return id + "@" + d.opts.MessageIDDomain
+}
+
+// looksLikeOurMessageID reports whether a Message-ID has the form of ours.
+// The domain alone would not do: an in-house helpdesk shares its domain
+// with its customers' mail servers.
+func (d *Desk) looksLikeOurMessageID(id string) bool {
+	at := strings.LastIndexByte(id, '@')
+	return at >= 0 && strings.HasPrefix(id, "madoguchi.") && strings.EqualFold(id[at+1:], d.opts.MessageIDDomain)
+}

@@ -1,0 +1,439 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/templates"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// fixture is a desk over a real SQLite file and the embedded templates,
+// with a clock the test moves.
+type fixture struct {
+	t     *testing.T
+	desk  *Desk
+	store *tickets.Store
+	now   time.Time
+	uid   atomic.Uint32
+	index *responder.Index // set before newFixture's New by newFAQFixture
+}
+
+func newFixture(t *testing.T, mod func(*Options)) *fixture {
+	return newFixtureWith(t, nil, mod)
+}
+
+func newFixtureWith(t *testing.T, index *responder.Index, mod func(*Options)) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), index: index}
+	store, err := tickets.Open(filepath.Join(t.TempDir(), "desk.db"), &tickets.Options{Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	tmpl, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{SupportAddress: "support@example.com", Rules: DefaultRules()}
+	if mod != nil {
+		mod(&opts)
+	}
+	d, err := New(opts, Deps{Store: store, Templates: tmpl, Index: f.index})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.desk, f.store = d, store
+	return f
+}
+
+// deliver hands raw messages to the desk as the poller would, each under a
+// new UID, and returns their outcomes.
+func (f *fixture) deliver(raws ...string) []Outcome {
+	f.t.Helper()
+	var batch []intake.Fetched
+	for _, r := range raws {
+		batch = append(batch, intake.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid.Add(1), Raw: []byte(r)})
+	}
+	out, err := f.desk.ReceiveBatch(context.Background(), batch)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+func (f *fixture) one(raw string) Outcome {
+	f.t.Helper()
+	return f.deliver(raw)[0]
+}
+
+func (f *fixture) outgoing() []*tickets.Outgoing {
+	f.t.Helper()
+	var list []*tickets.Outgoing
+	err := f.store.View(context.Background(), func(tx *tickets.Tx) error {
+		var err error
+		list, err = tx.OutgoingList(0)
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return list
+}
+
+func (f *fixture) ticket(ref string) *tickets.Ticket {
+	f.t.Helper()
+	var t *tickets.Ticket
+	err := f.store.View(context.Background(), func(tx *tickets.Tx) error {
+		var err error
+		t, err = tx.Ticket(ref)
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return t
+}
+
+func (f *fixture) update(fn func(tx *tickets.Tx) error) {
+	f.t.Helper()
+	if err := f.store.Update(context.Background(), fn); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func mail(from, subject, body string, headers ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: support@example.com\r\nSubject: %s\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\n", from, subject)
+	for _, h := range headers {
+		b.WriteString(h + "\r\n")
+	}
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	return b.String()
+}
+
+func TestReceive_NewMailOpensTicketAndQueuesOneAck(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("Alice <alice@customer.example>", "Printer jam", "The printer on floor 3 is jammed.", "Message-ID: <a1@customer.example>"))
+	if oc.Disposition != tickets.DispNewTicket || oc.Ticket != "INC-1001" || len(oc.Sent) != 1 || oc.Sent[0] != "ack" {
+		t.Fatalf("outcome %+v", oc)
+	}
+	out := f.outgoing()
+	if len(out) != 1 {
+		t.Fatalf("outgoing %d", len(out))
+	}
+	o := out[0]
+	if o.To != "alice@customer.example" || o.InReplyTo != "a1@customer.example" || o.AutoSubmitted != "auto-replied" ||
+		!strings.Contains(o.Subject, "[INC-1001]") || !strings.Contains(o.Text, "INC-1001") || o.Status != tickets.OutPending {
+		t.Fatalf("ack %+v", o)
+	}
+	if got := o.References; len(got) != 1 || got[0] != "a1@customer.example" {
+		t.Errorf("references %v", got)
+	}
+}
+
+func TestReceive_SameMessageIDTwiceIsDuplicateWithoutSecondAck(t *testing.T) {
+	f := newFixture(t, nil)
+	raw := mail("alice@customer.example", "VPN", "VPN broken", "Message-ID: <dup@customer.example>")
+	first := f.one(raw)
+	// Same Message-ID, different bytes (another relay added a header).
+	second := f.one("Received: from relay2\r\n" + raw)
+	if first.Disposition != tickets.DispNewTicket || second.Disposition != tickets.DispDuplicate || second.Ticket != first.Ticket {
+		t.Fatalf("first %+v second %+v", first, second)
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d outgoing mails, want 1", n)
+	}
+}
+
+func TestReceive_NoMessageIDSameContentIsDuplicate(t *testing.T) {
+	f := newFixture(t, nil)
+	raw := mail("alice@customer.example", "No id", "body")
+	out := f.deliver(raw, raw)
+	if out[0].Disposition != tickets.DispNewTicket || out[1].Disposition != tickets.DispDuplicate {
+		t.Fatalf("outcomes %+v", out)
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d outgoing mails, want 1", n)
+	}
+}
+
+func TestReceive_SameUIDAgainKeepsTheFirstRecord(t *testing.T) {
+	f := newFixture(t, nil)
+	batch := []intake.Fetched{{Mailbox: "INBOX", UIDValidity: 9, UID: 4, Raw: []byte(mail("a@customer.example", "x", "y", "Message-ID: <u4@c>"))}}
+	for i := 0; i < 2; i++ {
+		if _, err := f.desk.ReceiveBatch(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	known, err := f.desk.Known(context.Background(), "INBOX", 9, []uint32{3, 4})
+	if err != nil || !known[4] || known[3] {
+		t.Fatalf("known %v %v", known, err)
+	}
+	var n int
+	f.update(func(tx *tickets.Tx) error {
+		l, err := tx.InboundList(0)
+		n = len(l)
+		return err
+	})
+	if n != 1 || len(f.outgoing()) != 1 {
+		t.Fatalf("%d records, %d outgoing", n, len(f.outgoing()))
+	}
+}
+
+func TestReceive_EveryMessageGetsOneRecordedDisposition(t *testing.T) {
+	f := newFixture(t, nil)
+	out := f.deliver(
+		mail("a@customer.example", "one", "x", "Message-ID: <m1@c>"),
+		"this is not a mail at all\x00\x01",
+		mail("b@customer.example", "ooo", "away", "Auto-Submitted: auto-replied", "Message-ID: <m3@c>"),
+		mail("support@example.com", "loop", "ours", "Message-ID: <m4@c>"),
+	)
+	var recs []*tickets.Inbound
+	f.update(func(tx *tickets.Tx) error {
+		var err error
+		recs, err = tx.InboundList(0)
+		return err
+	})
+	if len(recs) != 4 {
+		t.Fatalf("%d records for 4 messages", len(recs))
+	}
+	want := []string{tickets.DispNewTicket, "", tickets.DispAutomatic, tickets.DispOwnMail}
+	for i, r := range recs {
+		if r.Disposition == "" || (want[i] != "" && r.Disposition != want[i]) || r.Disposition != out[i].Disposition {
+			t.Errorf("record %d: %s (%s), want %s", i, r.Disposition, r.Reason, want[i])
+		}
+		if r.RawHash == "" || r.Size == 0 {
+			t.Errorf("record %d keeps no raw message", i)
+		}
+	}
+	if recs[1].Disposition != tickets.DispQuarantined && recs[1].Disposition != tickets.DispNewTicket {
+		t.Errorf("garbage got %s", recs[1].Disposition)
+	}
+	if recs[1].Disposition == tickets.DispQuarantined && recs[1].Reason == "" {
+		t.Error("quarantined without a reason")
+	}
+}
+
+func TestReceive_AutomaticMailNeverAnswered(t *testing.T) {
+	cases := []struct {
+		name, from string
+		headers    []string
+	}{
+		{"auto-submitted", "a@customer.example", []string{"Auto-Submitted: auto-replied"}},
+		{"precedence bulk", "a@customer.example", []string{"Precedence: bulk"}},
+		{"list-id", "a@customer.example", []string{"List-Id: <news.customer.example>"}},
+		{"x-autoreply", "a@customer.example", []string{"X-Autoreply: yes"}},
+		{"mailer-daemon", "MAILER-DAEMON@customer.example", nil},
+		{"noreply", "no-reply@customer.example", nil},
+		{"empty return-path", "a@customer.example", []string{"Return-Path: <>"}},
+		{"monitoring alert", "nagios@customer.example", []string{"Auto-Submitted: auto-generated"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			oc := f.one(mail(c.from, "Server down alert", "CRITICAL: disk full", c.headers...))
+			if oc.Disposition != tickets.DispAutomatic && oc.Disposition != tickets.DispBounce {
+				t.Errorf("disposition %s (%s)", oc.Disposition, oc.Reason)
+			}
+			if n := len(f.outgoing()); n != 0 {
+				t.Errorf("%d mails sent to a machine", n)
+			}
+		})
+	}
+}
+
+func TestReceive_AutoSubmittedNoStillGetsAck(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("a@customer.example", "Question", "How do I?", "Auto-Submitted: no"))
+	if oc.Disposition != tickets.DispNewTicket || len(oc.Sent) != 1 {
+		t.Fatalf("outcome %+v", oc)
+	}
+}
+
+func TestReceive_MonitoringAlertOpensIncidentWithoutReply(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("alerts@monitor.example", "CRITICAL: db01 down", "Host db01 is DOWN", "Auto-Submitted: auto-generated"))
+	if oc.Disposition != tickets.DispAutomatic || oc.Ticket == "" || len(oc.Sent) != 0 {
+		t.Fatalf("outcome %+v", oc)
+	}
+	if tk := f.ticket(oc.Ticket); tk.Type != tickets.Incident {
+		t.Errorf("type %s", tk.Type)
+	}
+}
+
+func TestReceive_RateLimitHoldsAgainstRobotWithoutHeaders(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.AutoReplySenderLimit = 3 })
+	for i := 0; i < 10; i++ {
+		f.one(mail("robot@customer.example", fmt.Sprintf("Report %d", i), "numbers", fmt.Sprintf("Message-ID: <r%d@c>", i)))
+	}
+	if n := len(f.outgoing()); n != 3 {
+		t.Fatalf("%d acks to a looping robot, want 3", n)
+	}
+	f.now = f.now.Add(2 * time.Hour) // the window has passed
+	f.one(mail("robot@customer.example", "Report 11", "numbers", "Message-ID: <r11@c>"))
+	if n := len(f.outgoing()); n != 4 {
+		t.Fatalf("%d acks after the window, want 4", n)
+	}
+}
+
+func TestReceive_ReplyThreadsByInReplyToOurAck(t *testing.T) {
+	f := newFixture(t, nil)
+	f.one(mail("alice@customer.example", "VPN", "VPN broken", "Message-ID: <v1@c>"))
+	ack := f.outgoing()[0]
+	oc := f.one(mail("alice@customer.example", "Re: "+ack.Subject, "Still broken.\n\nOn Wed, support wrote:\n> we got it", "Message-ID: <v2@c>", "In-Reply-To: <"+ack.MessageID+">"))
+	if oc.Disposition != tickets.DispAppended || oc.Ticket != ack.TicketRef || len(oc.Sent) != 0 {
+		t.Fatalf("outcome %+v", oc)
+	}
+	// A colleague in Cc replying to the thread also lands there.
+	oc = f.one(mail("colleague@customer.example", "Re: VPN", "Me too", "Message-ID: <v3@c>", "References: <v1@c>"))
+	if oc.Disposition != tickets.DispAppended || oc.Ticket != ack.TicketRef {
+		t.Fatalf("colleague %+v", oc)
+	}
+}
+
+func TestReceive_SubjectTagFromRequesterAppendsWithEveryPrefix(t *testing.T) {
+	for _, prefix := range []string{"Re:", "RE:", "Fwd:", "AW:", "SV:", "VS:", "回答:", "転送:", "Re: Re:"} {
+		t.Run(prefix, func(t *testing.T) {
+			f := newFixture(t, nil)
+			first := f.one(mail("alice@customer.example", "VPN", "VPN broken", "Message-ID: <t1@c>"))
+			oc := f.one(mail("Alice <ALICE@customer.example>", prefix+" ["+first.Ticket+"] VPN", "more", "Message-ID: <t2@c>"))
+			if oc.Disposition != tickets.DispAppended || oc.Ticket != first.Ticket {
+				t.Fatalf("outcome %+v", oc)
+			}
+		})
+	}
+}
+
+func TestReceive_ForgedSubjectTagFromStrangerOpensNewTicket(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.one(mail("alice@customer.example", "Payroll", "my salary question", "Message-ID: <p1@c>"))
+	oc := f.one(mail("mallory@evil.example", "Re: ["+first.Ticket+"] Payroll", "add me", "Message-ID: <p2@c>"))
+	if oc.Disposition != tickets.DispNewTicket || oc.Ticket == first.Ticket || !strings.Contains(oc.Reason, "not its requester") {
+		t.Fatalf("outcome %+v", oc)
+	}
+}
+
+func TestReceive_ReplyToResolvedReopensAndToClosedOpensLinkedTicket(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.one(mail("alice@customer.example", "Disk", "disk full", "Message-ID: <d1@c>"))
+	f.update(func(tx *tickets.Tx) error {
+		t, err := tx.Ticket(first.Ticket)
+		if err != nil {
+			return err
+		}
+		return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "cleaned up")
+	})
+	oc := f.one(mail("alice@customer.example", "Re: ["+first.Ticket+"] Disk", "full again", "Message-ID: <d2@c>", "In-Reply-To: <d1@c>"))
+	if oc.Disposition != tickets.DispAppended || oc.Status != tickets.StatusEscalated || oc.Reason != "reopened" {
+		t.Fatalf("reply to resolved: %+v", oc)
+	}
+	f.update(func(tx *tickets.Tx) error {
+		t, _ := tx.Ticket(first.Ticket)
+		if err := tx.SetStatus(t, tickets.StatusResolved, "agent", ""); err != nil {
+			return err
+		}
+		return tx.SetStatus(t, tickets.StatusClosed, "system", "")
+	})
+	oc = f.one(mail("alice@customer.example", "Re: ["+first.Ticket+"] Disk", "and again", "Message-ID: <d3@c>", "In-Reply-To: <d1@c>"))
+	if oc.Disposition != tickets.DispNewTicket || oc.Ticket == first.Ticket {
+		t.Fatalf("reply to closed: %+v", oc)
+	}
+	if tk := f.ticket(oc.Ticket); tk.LinkedTicket != first.Ticket {
+		t.Errorf("new ticket links %q, want %s", tk.LinkedTicket, first.Ticket)
+	}
+}
+
+func TestReceive_OwnMailComingBackIsIgnored(t *testing.T) {
+	f := newFixture(t, nil)
+	f.one(mail("alice@customer.example", "x", "y", "Message-ID: <o1@c>"))
+	ack := f.outgoing()[0]
+	oc := f.one(mail("someone@relay.example", ack.Subject, "copy", "Message-ID: <"+ack.MessageID+">"))
+	if oc.Disposition != tickets.DispOwnMail {
+		t.Fatalf("our Message-ID back: %+v", oc)
+	}
+	oc = f.one(mail("Support <support@example.com>", "hello", "x", "Message-ID: <o2@c>"))
+	if oc.Disposition != tickets.DispOwnMail || len(f.outgoing()) != 1 {
+		t.Fatalf("From our address: %+v", oc)
+	}
+}
+
+func TestReceive_BounceIsLinkedToTheMailItReports(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.one(mail("gone@customer.example", "Help", "please", "Message-ID: <b1@c>"))
+	ack := f.outgoing()[0]
+	dsn := "From: MAILER-DAEMON@mx.customer.example\r\nTo: support@example.com\r\nSubject: Undelivered Mail\r\nMessage-ID: <bn1@mx>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; gone@customer.example\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + ack.MessageID + ">\r\n--b--\r\n"
+	oc := f.one(dsn)
+	if oc.Disposition != tickets.DispBounce || oc.Ticket != first.Ticket || !strings.Contains(oc.Reason, "5.1.1") {
+		t.Fatalf("bounce %+v", oc)
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("a bounce was answered: %d outgoing", n)
+	}
+}
+
+func TestReceive_JapaneseMailGetsJapaneseAckAndUrgentWordsRaisePriority(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("yamada@customer.example", "【至急】全員メールが送れません", "お世話になっております。全員メールが送れません。至急対応をお願いします。", "Message-ID: <j1@c>"))
+	tk := f.ticket(oc.Ticket)
+	if tk.Language != "ja" || tk.Type != tickets.Incident || tk.Urgency != tickets.High || tk.Impact != tickets.High || tk.Priority != "P1" {
+		t.Fatalf("ticket %+v", tk)
+	}
+	ack := f.outgoing()[0]
+	if !isJapanese(ack.Text) {
+		t.Errorf("ack is not Japanese: %q", ack.Text)
+	}
+}
+
+func TestReceive_RequestWordsMakeServiceRequest(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("a@customer.example", "アカウント発行の申請", "新入社員のアカウント発行を依頼します。", "Message-ID: <s1@c>"))
+	if !strings.HasPrefix(oc.Ticket, "REQ-") || f.ticket(oc.Ticket).Type != tickets.ServiceRequest {
+		t.Fatalf("outcome %+v", oc)
+	}
+}
+
+func TestTick_ClosesResolvedAfterQuietPeriod(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.CloseAfter = 24 * time.Hour })
+	oc := f.one(mail("a@customer.example", "x", "y", "Message-ID: <c1@c>"))
+	f.update(func(tx *tickets.Tx) error {
+		t, _ := tx.Ticket(oc.Ticket)
+		return tx.SetStatus(t, tickets.StatusResolved, "agent", "")
+	})
+	if res, err := f.desk.Tick(context.Background()); err != nil || res.Closed != 0 {
+		t.Fatalf("closed too early: %+v %v", res, err)
+	}
+	f.now = f.now.Add(25 * time.Hour)
+	if res, err := f.desk.Tick(context.Background()); err != nil || res.Closed != 1 {
+		t.Fatalf("tick %+v %v", res, err)
+	}
+	if s := f.ticket(oc.Ticket).Status; s != tickets.StatusClosed {
+		t.Fatalf("status %s", s)
+	}
+}
+
+func TestBaseSubject_StripsPrefixesAndTags(t *testing.T) {
+	for in, want := range map[string]string{
+		"Re: [INC-1001] VPN":    "VPN",
+		"RE: Fwd: AW: hello":    "hello",
+		"回答: 転送: パスワード":         "パスワード",
+		"Re：全角コロン":              "全角コロン",
+		"Regarding the printer": "Regarding the printer",
+	} {
+		if got := baseSubject(in); got != want {
+			t.Errorf("baseSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

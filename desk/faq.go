@@ -1,0 +1,445 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// matchOne asks the FAQ index about a new conversation from a person. It
+// runs in the parse workers, before the transaction: the index is read-only
+// here and matching is the costly step.
+func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
+	if d.index == nil || p.msg == nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
+		return
+	}
+	res, err := d.index.Match(ctx, p.msg.Subject, intake.StripQuoted(p.msg.Text))
+	if err != nil {
+		d.log.Warn("FAQ match failed; the ticket goes to agents", "err", err)
+		return
+	}
+	p.match = &res
+}
+
+// respond acts on the FAQ decision for a new ticket. It reports whether an
+// automatic answer was queued (it then replaces the acknowledgement). With
+// an index, a ticket not answered goes to the agents (escalated).
+func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, match *responder.Result, oc *Outcome) (bool, error) {
+	if d.index == nil {
+		return false, nil
+	}
+	if match == nil && !msg.Auto.IsAutomatic() {
+		res, err := d.index.Match(context.Background(), msg.Subject, intake.StripQuoted(msg.Text))
+		if err != nil {
+			d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", t.Ref, "err", err)
+		} else {
+			match = &res
+		}
+	}
+	escalate := func(why string) (bool, error) {
+		oc.Reason = joinReason(oc.Reason, why)
+		return false, tx.SetStatus(t, tickets.StatusEscalated, "system", why)
+	}
+	if match == nil || len(match.Candidates) == 0 {
+		return escalate("no FAQ entry matches")
+	}
+	var sugg []tickets.Suggestion
+	for _, c := range match.Candidates {
+		sugg = append(sugg, tickets.Suggestion{Key: c.Key, Confidence: c.Confidence, Score: c.Score})
+	}
+	if err := tx.SetSuggestions(t.ID, sugg); err != nil {
+		return false, err
+	}
+	top := match.Candidates[0]
+	switch {
+	case match.Decision != responder.Auto:
+		if match.Decision == responder.Suggest {
+			return escalate(fmt.Sprintf("FAQ %s suggested to agents (confidence %.2f)", top.Key, top.Confidence))
+		}
+		return escalate(fmt.Sprintf("no confident FAQ answer (best %s at %.2f)", top.Key, top.Confidence))
+	case t.Priority == "P1" || t.Priority == "P2":
+		return escalate(fmt.Sprintf("FAQ %s not sent automatically to a %s ticket", top.Key, t.Priority))
+	}
+	// The database is the truth: the entry must still be published there.
+	f, err := tx.FAQ(top.Key)
+	if errors.Is(err, tickets.ErrNotFound) || (err == nil && f.Status != tickets.FAQPublished) {
+		return escalate(fmt.Sprintf("FAQ %s is not published", top.Key))
+	}
+	if err != nil {
+		return false, err
+	}
+	data := d.mailData(t, msg)
+	data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+	sent, err := d.answer(tx, t, msg, "auto_answer", "auto_answer", data, oc)
+	if err != nil || !sent {
+		if err != nil {
+			return false, err
+		}
+		return escalate("automatic answer held back")
+	}
+	if err := tx.SetAutoAnswer(t, f.Key); err != nil {
+		return false, err
+	}
+	why := fmt.Sprintf("answered from FAQ %s (confidence %.2f)", f.Key, top.Confidence)
+	oc.Reason = joinReason(oc.Reason, why)
+	return true, tx.SetStatus(t, tickets.StatusAutoAnswered, "system", why)
+}
+
+// Words of thanks or success in a reply to an automatic answer, and the
+// words that undo them ("thanks, but it still fails").
+var (
+	successWords = regexp.MustCompile(`(?i)\b(thanks?|thank you|thx|(that|this|it) (fixed|solved|worked|helped)|works now|working now|solved|resolved|fixed)\b|解決しました|解決いたしました|解決できました|解消しました|解消いたしました|ありがとうございま|ありがとう|助かりました|直りました|できました|つながりました|繋がりました`)
+	failureWords = regexp.MustCompile(`(?i)\b(still|not|n't|no luck|but|however|didn'?t|doesn'?t|don'?t|can'?t|cannot|won'?t|isn'?t|unable|again|same (problem|error|issue))\b|まだ|ません|できない|出来ない|ない。|ないです|だめ|ダメ|駄目|しかし|ですが|けど|再発|変わりません|同じ`)
+)
+
+// isSuccessReply reports whether a reply says the answer solved the problem.
+func isSuccessReply(text string) bool {
+	text = strings.TrimSpace(text)
+	if len(text) > 2000 {
+		text = text[:2000]
+	}
+	return successWords.MatchString(text) && !failureWords.MatchString(text)
+}
+
+// confirmOrEscalate handles the customer's reply to an automatic answer:
+// thanks resolve the ticket, count the entry helpful and keep the
+// customer's wording as a paraphrase; anything else brings in a person.
+func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, oc *Outcome, changed *faqChanges) error {
+	key := t.AutoAnswerKey
+	changed.add(key)
+	if isSuccessReply(intake.StripQuoted(msg.Text)) {
+		if err := tx.SetStatus(t, tickets.StatusResolved, msg.From.Addr, "customer confirmed FAQ "+key); err != nil {
+			return err
+		}
+		if err := tx.VoteFAQ(key, true, t.ID, msg.From.Addr); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+			return err
+		}
+		question, err := d.originalQuestion(tx, t)
+		if err != nil {
+			return err
+		}
+		if err := tx.AddParaphrase(key, question, t.ID, msg.From.Addr); err != nil {
+			return err
+		}
+		oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+": resolved")
+		return nil
+	}
+	if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer still needs help after FAQ "+key); err != nil {
+		return err
+	}
+	if err := tx.VoteFAQ(key, false, t.ID, msg.From.Addr); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		return err
+	}
+	oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
+	return nil
+}
+
+// originalQuestion is the customer's first message of a ticket, cleaned the
+// way queries are, and cut to a paraphrase's length.
+func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
+	entries, err := tx.Entries(t.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.Kind == tickets.KindCustomer && e.Direction == "in" {
+			q := responder.CleanQuery(baseSubject(e.Subject), e.Text)
+			if r := []rune(q); len(r) > 500 {
+				q = string(r[:500])
+			}
+			return q, nil
+		}
+	}
+	return t.Subject, nil
+}
+
+// faqChanges collects the FAQ keys a transaction changed, to update the
+// index after the commit.
+type faqChanges map[string]bool
+
+func (c *faqChanges) add(key string) {
+	if *c == nil {
+		*c = faqChanges{}
+	}
+	(*c)[key] = true
+}
+
+// reindex brings the index up to date with committed FAQ changes. The
+// index is derived: if this fails, SyncIndex at the next start rebuilds it.
+func (d *Desk) reindex(ctx context.Context, changed faqChanges) {
+	if d.index == nil || len(changed) == 0 {
+		return
+	}
+	var entries []*tickets.FAQ
+	var version int64
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		if version, err = tx.FAQVersion(); err != nil {
+			return err
+		}
+		for key := range changed {
+			f, err := tx.FAQ(key)
+			if errors.Is(err, tickets.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			entries = append(entries, f)
+		}
+		return nil
+	})
+	if err == nil {
+		for _, f := range entries {
+			if err = d.index.Upsert(indexEntry(f), fingerprint(version)); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		d.log.Error("FAQ index update failed; rebuilding", "err", err)
+		if _, err := d.SyncIndex(ctx); err != nil {
+			d.log.Error("FAQ index rebuild failed", "err", err)
+		}
+	}
+}
+
+// SyncIndex rebuilds the FAQ index from the database when its fingerprint
+// differs from the store's FAQ version (invariant 6), and reports whether
+// it did. force rebuilds anyway.
+func (d *Desk) SyncIndex(ctx context.Context) (bool, error) {
+	return d.syncIndex(ctx, false)
+}
+
+// Reindex rebuilds the FAQ index from the database unconditionally.
+func (d *Desk) Reindex(ctx context.Context) error {
+	_, err := d.syncIndex(ctx, true)
+	return err
+}
+
+func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
+	if d.index == nil {
+		return false, nil
+	}
+	var all []*tickets.FAQ
+	var version int64
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		if version, err = tx.FAQVersion(); err != nil {
+			return err
+		}
+		all, err = tx.FAQs("")
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if !force && d.index.Fingerprint() == fingerprint(version) {
+		return false, nil
+	}
+	entries := make([]responder.Entry, 0, len(all))
+	for _, f := range all {
+		entries = append(entries, indexEntry(f))
+	}
+	if err := d.index.Rebuild(entries, fingerprint(version)); err != nil {
+		return false, fmt.Errorf("desk: rebuilding FAQ index: %w", err)
+	}
+	d.log.Info("FAQ index rebuilt", "entries", len(entries), "version", version)
+	return true, nil
+}
+
+func fingerprint(version int64) string { return "faq-v" + strconv.FormatInt(version, 10) }
+
+func indexEntry(f *tickets.FAQ) responder.Entry {
+	return responder.Entry{Key: f.Key, Question: f.Question, Answer: f.Answer, Paraphrases: f.Paraphrases, Tags: f.Tags,
+		Language: f.Language, Status: f.Status, Helpful: f.Helpful, NotHelpful: f.NotHelpful}
+}
+
+// PutFAQs stores entries in one transaction (all or nothing) and indexes them.
+func (d *Desk) PutFAQs(ctx context.Context, list []tickets.FAQ, actor string) (created int, err error) {
+	changed := faqChanges{}
+	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
+		created = 0
+		for i := range list {
+			ok, err := tx.PutFAQ(&list[i], 0, actor)
+			if err != nil {
+				return err
+			}
+			if ok {
+				created++
+			}
+			changed.add(list[i].Key)
+		}
+		return nil
+	})
+	if err == nil {
+		d.reindex(ctx, changed)
+	}
+	return created, err
+}
+
+// SetFAQStatus publishes, retires or drafts an entry.
+func (d *Desk) SetFAQStatus(ctx context.Context, key, status, actor string) error {
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error { return tx.SetFAQStatus(key, status, actor) })
+	if err == nil {
+		d.reindex(ctx, faqChanges{key: true})
+	}
+	return err
+}
+
+// ErrNothingToPromote is returned by Promote for a ticket without an agent's answer.
+var ErrNothingToPromote = errors.New("desk: the ticket has no agent answer to promote")
+
+// Promote drafts a FAQ entry from a resolved ticket: the customer's cleaned
+// question and the agent's resolving answer (the last agent entry).
+func (d *Desk) Promote(ctx context.Context, ref, key, actor string) (*tickets.FAQ, error) {
+	var f *tickets.FAQ
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+		t, err := tx.Ticket(ref)
+		if err != nil {
+			return fmt.Errorf("desk: ticket %s: %w", ref, err)
+		}
+		if t.Status != tickets.StatusResolved && t.Status != tickets.StatusClosed {
+			return fmt.Errorf("desk: ticket %s is %s, not resolved", t.Ref, t.Status)
+		}
+		entries, err := tx.Entries(t.ID)
+		if err != nil {
+			return err
+		}
+		var answer string
+		for _, e := range entries {
+			if e.Kind == tickets.KindAgent && strings.TrimSpace(e.Text) != "" {
+				answer = intake.StripQuoted(e.Text)
+			}
+		}
+		if answer == "" {
+			return fmt.Errorf("%w: %s", ErrNothingToPromote, t.Ref)
+		}
+		question, err := d.originalQuestion(tx, t)
+		if err != nil {
+			return err
+		}
+		if key == "" {
+			key = strings.ToLower(t.Ref)
+		}
+		f = &tickets.FAQ{Key: key, Question: question, Answer: strings.TrimSpace(answer), Language: t.Language, Status: tickets.FAQDraft}
+		_, err = tx.PutFAQ(f, t.ID, actor)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.reindex(ctx, faqChanges{f.Key: true})
+	return f, nil
+}
+
+// Gap is a group of similar resolved tickets that no FAQ entry answers.
+type Gap struct {
+	Tickets  []string `json:"tickets"`
+	Subjects []string `json:"subjects"`
+	Sample   string   `json:"sample"` // the first ticket's cleaned question
+}
+
+// Gaps lists resolved tickets that no entry answers, grouped by
+// similarity, largest group first: the incidents to write up next.
+func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
+	if d.index == nil {
+		return nil, errors.New("desk: the FAQ responder is disabled")
+	}
+	type open struct {
+		ref, subject, question string
+	}
+	var gaps []open
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.ResolvedTickets()
+		if err != nil {
+			return err
+		}
+		for _, t := range list {
+			if t.AutoAnswerKey != "" {
+				continue // an entry answered it
+			}
+			q, err := d.originalQuestion(tx, t)
+			if err != nil {
+				return err
+			}
+			res, err := d.index.Match(ctx, "", q)
+			if err != nil {
+				return err
+			}
+			if res.Decision == responder.Escalate {
+				gaps = append(gaps, open{t.Ref, t.Subject, q})
+			}
+		}
+		return nil
+	})
+	if err != nil || len(gaps) == 0 {
+		return []Gap{}, err
+	}
+	// Group with a throw-away in-memory index of the gap questions: two
+	// tickets are alike when one matches the other at suggest confidence.
+	tmp, err := responder.Open(responder.Options{MaxCandidates: 20})
+	if err != nil {
+		return nil, err
+	}
+	defer tmp.Close()
+	var entries []responder.Entry
+	for _, g := range gaps {
+		entries = append(entries, responder.Entry{Key: g.ref, Question: g.question, Answer: g.subject, Status: responder.StatusPublished})
+	}
+	if err := tmp.Rebuild(entries, ""); err != nil {
+		return nil, err
+	}
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(k string) string {
+		if p, ok := parent[k]; ok && p != k {
+			parent[k] = find(p)
+			return parent[k]
+		}
+		return k
+	}
+	for _, g := range gaps {
+		res, err := tmp.Match(ctx, "", g.question)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range res.Candidates {
+			if c.Key != g.ref && c.Confidence >= responder.DefaultSuggestConfidence {
+				parent[find(c.Key)] = find(g.ref)
+			}
+		}
+	}
+	groups := map[string]*Gap{}
+	var order []string
+	for _, g := range gaps {
+		root := find(g.ref)
+		if groups[root] == nil {
+			groups[root] = &Gap{Sample: g.question}
+			order = append(order, root)
+		}
+		groups[root].Tickets = append(groups[root].Tickets, g.ref)
+		groups[root].Subjects = append(groups[root].Subjects, g.subject)
+	}
+	out := make([]Gap, 0, len(order))
+	for _, r := range order {
+		out = append(out, *groups[r])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Tickets) > len(out[j].Tickets) })
+	return out, nil
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

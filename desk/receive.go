@@ -1,0 +1,390 @@
+package desk
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/templates"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// receive records one message and acts on it, inside the batch transaction.
+// Every path ends in exactly one inbound record.
+func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outcome, error) {
+	f, msg := p.f, p.msg
+	if prev, err := tx.InboundAt(f.Mailbox, f.UIDValidity, f.UID); err == nil {
+		// Handed to us again (a retried batch): the first record stands.
+		return Outcome{Disposition: prev.Disposition, Reason: prev.Reason, Ticket: prev.Ticket}, nil
+	} else if !errors.Is(err, tickets.ErrNotFound) {
+		return Outcome{}, err
+	}
+	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
+	if msg != nil {
+		in.MessageID, in.ContentHash, in.From, in.Subject = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject
+	}
+	// Record first, so entries can point at the record; the outcome is set
+	// before the transaction ends.
+	in.Disposition = tickets.DispQuarantined
+	if err := tx.RecordInbound(in); err != nil {
+		return Outcome{}, err
+	}
+	oc, err := d.decide(tx, in, p, changed)
+	if err != nil {
+		return Outcome{}, err
+	}
+	in.Disposition, in.Reason = oc.Disposition, oc.Reason
+	if err := tx.SetInboundOutcome(in); err != nil {
+		return Outcome{}, err
+	}
+	if in.TicketID != 0 && oc.Ticket == "" {
+		if t, err := tx.TicketByID(in.TicketID); err == nil {
+			oc.Ticket, oc.Status = t.Ref, t.Status
+		}
+	}
+	return oc, nil
+}
+
+func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, changed *faqChanges) (Outcome, error) {
+	msg, perr := p.msg, p.err
+	// Duplicates first: the same Message-ID, or (without one) the same bytes.
+	if prev, err := d.firstCopy(tx, in); err != nil {
+		return Outcome{}, err
+	} else if prev != nil {
+		in.DuplicateOf, in.TicketID = prev.ID, prev.TicketID
+		key := "Message-ID " + in.MessageID
+		if in.MessageID == "" {
+			key = "content"
+		}
+		return Outcome{Disposition: tickets.DispDuplicate, Reason: fmt.Sprintf("same %s as inbound %d (%s/%d/%d)", key, prev.ID, prev.Mailbox, prev.UIDValidity, prev.UID)}, nil
+	}
+	if perr != nil {
+		reason := perr.Error()
+		if q, ok := intake.IsQuarantine(perr); ok {
+			reason = q.Reason
+			if q.Err != nil {
+				reason += ": " + q.Err.Error()
+			}
+		}
+		return Outcome{Disposition: tickets.DispQuarantined, Reason: reason}, nil
+	}
+	if reason, own, err := d.ownMail(tx, msg); err != nil {
+		return Outcome{}, err
+	} else if own {
+		return Outcome{Disposition: tickets.DispOwnMail, Reason: reason}, nil
+	}
+	if msg.Auto.Kind == intake.AutoBounce {
+		return d.bounce(tx, in, msg)
+	}
+	t, tagNote, err := d.thread(tx, msg)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if msg.Auto.IsAutomatic() {
+		return d.automatic(tx, in, msg, t)
+	}
+	if t == nil {
+		oc, err := d.newTicket(tx, in, msg, nil, p.match)
+		if tagNote != "" {
+			oc.Reason = strings.TrimPrefix(oc.Reason+"; "+tagNote, "; ")
+		}
+		return oc, err
+	}
+	return d.reply(tx, in, msg, t, changed)
+}
+
+func (d *Desk) firstCopy(tx *tickets.Tx, in *tickets.Inbound) (*tickets.Inbound, error) {
+	var prev *tickets.Inbound
+	var err error
+	if in.MessageID != "" {
+		prev, err = tx.FirstInboundByMessageID(in.MessageID)
+	} else {
+		prev, err = tx.FirstInboundByContentHash(in.ContentHash)
+	}
+	if errors.Is(err, tickets.ErrNotFound) || (err == nil && prev.ID == in.ID) {
+		return nil, nil
+	}
+	return prev, err
+}
+
+func (d *Desk) ownMail(tx *tickets.Tx, msg *intake.Message) (string, bool, error) {
+	if strings.EqualFold(msg.From.Addr, d.opts.SupportAddress) {
+		return "From is our support address", true, nil
+	}
+	if msg.MessageID == "" {
+		return "", false, nil
+	}
+	if _, err := tx.OutgoingByMessageID(msg.MessageID); err == nil {
+		return "Message-ID is one of our outgoing mails", true, nil
+	} else if !errors.Is(err, tickets.ErrNotFound) {
+		return "", false, err
+	}
+	if d.looksLikeOurMessageID(msg.MessageID) {
+		return "Message-ID has our form and domain", true, nil
+	}
+	return "", false, nil
+}
+
+// thread finds the ticket a message belongs to: by In-Reply-To/References,
+// else by a subject tag, but only for that ticket's own requester.
+func (d *Desk) thread(tx *tickets.Tx, msg *intake.Message) (*tickets.Ticket, string, error) {
+	ids := slices.Clone(msg.InReplyTo)
+	for i := len(msg.References) - 1; i >= 0; i-- {
+		ids = append(ids, msg.References[i])
+	}
+	t, err := tx.TicketByMessageID(ids)
+	if err == nil {
+		return t, "", nil
+	}
+	if !errors.Is(err, tickets.ErrNotFound) {
+		return nil, "", err
+	}
+	tag := subjectTag([]string{d.opts.IncidentPrefix, d.opts.RequestPrefix}, msg.Subject)
+	if tag == "" {
+		return nil, "", nil
+	}
+	t, err = tx.Ticket(tag)
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, fmt.Sprintf("subject tag [%s] names no ticket", tag), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !strings.EqualFold(t.Requester, msg.From.Addr) {
+		return nil, fmt.Sprintf("subject tag [%s] ignored: sender is not its requester", tag), nil
+	}
+	return t, "", nil
+}
+
+func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message) (Outcome, error) {
+	dsn := msg.DSN
+	if dsn == nil || dsn.OriginalMessageID == "" {
+		return Outcome{Disposition: tickets.DispBounce, Reason: "delivery report for a message we cannot identify"}, nil
+	}
+	out, err := tx.OutgoingByMessageID(dsn.OriginalMessageID)
+	if errors.Is(err, tickets.ErrNotFound) {
+		return Outcome{Disposition: tickets.DispBounce, Reason: "delivery report for a message that is not ours: " + dsn.OriginalMessageID}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	in.OutgoingID, in.TicketID = out.ID, out.TicketID
+	reason := strings.TrimSpace(fmt.Sprintf("%s %s for %s: %s", dsn.Action, dsn.Status, strings.Join(dsn.Recipients, ", "), dsn.Diagnostic))
+	if out.TicketID != 0 {
+		t, err := tx.TicketByID(out.TicketID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		e := &tickets.Entry{Kind: tickets.KindSystem, Direction: "in", From: msg.From.Addr, Subject: msg.Subject,
+			Text: fmt.Sprintf("Delivery report for our %s mail %s: %s", out.Kind, out.MessageID, reason), MessageID: msg.MessageID, InboundID: in.ID}
+		if err := tx.AddEntry(t, e, "mailer-daemon"); err != nil {
+			return Outcome{}, err
+		}
+		if err := tx.Event(t.ID, fmt.Sprint(out.ID), "mail_bounced", "mailer-daemon", map[string]any{"action": dsn.Action, "status": dsn.Status, "recipients": dsn.Recipients}); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return Outcome{Disposition: tickets.DispBounce, Reason: reason}, nil
+}
+
+// automatic handles mail from machines: it may open or update a ticket
+// (a monitoring alert is an incident) but never gets a reply.
+func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message, t *tickets.Ticket) (Outcome, error) {
+	reason := string(msg.Auto.Kind) + ": " + msg.Auto.Reason
+	if t != nil {
+		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic); err != nil {
+			return Outcome{}, err
+		}
+		in.TicketID = t.ID
+		return Outcome{Disposition: tickets.DispAutomatic, Reason: reason, Ticket: t.Ref, Status: t.Status}, nil
+	}
+	if msg.Auto.Kind != intake.AutoGenerated {
+		// Out-of-office and list mail that answers nothing of ours opens nothing.
+		return Outcome{Disposition: tickets.DispAutomatic, Reason: reason}, nil
+	}
+	t, err := d.createTicket(tx, msg, 0)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic); err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	return Outcome{Disposition: tickets.DispAutomatic, Reason: reason + "; opened " + t.Ref + " without reply", Ticket: t.Ref, Status: t.Status}, nil
+}
+
+func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message, closed *tickets.Ticket, match *responder.Result) (Outcome, error) {
+	var linked int64
+	if closed != nil {
+		linked = closed.ID
+	}
+	t, err := d.createTicket(tx, msg, linked)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	oc := Outcome{Disposition: tickets.DispNewTicket, Ticket: t.Ref}
+	if closed != nil {
+		oc.Reason = "reply to closed " + closed.Ref
+	}
+	answered, err := d.respond(tx, t, msg, match, &oc)
+	if err != nil || answered {
+		oc.Status = t.Status
+		return oc, err
+	}
+	name, data := "ack", d.mailData(t, msg)
+	if closed != nil {
+		name, data.OldTicket = "new_after_closed", closed.Ref
+	}
+	if _, err := d.answer(tx, t, msg, "ack", name, data, &oc); err != nil {
+		return Outcome{}, err
+	}
+	oc.Status = t.Status
+	return oc, nil
+}
+
+func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message, t *tickets.Ticket, changed *faqChanges) (Outcome, error) {
+	if t.Status == tickets.StatusClosed {
+		// A follow-up of a closed ticket is matched afresh inside the
+		// transaction: it was not matched with the batch, being a reply.
+		return d.newTicket(tx, in, msg, t, nil)
+	}
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	oc := Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref}
+	if t.Status == tickets.StatusAutoAnswered && t.AutoAnswerKey != "" {
+		if err := d.confirmOrEscalate(tx, t, msg, &oc, changed); err != nil {
+			return Outcome{}, err
+		}
+	} else if t.Status == tickets.StatusResolved {
+		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer replied to a resolved ticket"); err != nil {
+			return Outcome{}, err
+		}
+		oc.Reason = "reopened"
+		if _, err := d.answer(tx, t, msg, "reopened", "reopened", d.mailData(t, msg), &oc); err != nil {
+			return Outcome{}, err
+		}
+	}
+	oc.Status = t.Status
+	return oc, nil
+}
+
+func (d *Desk) createTicket(tx *tickets.Tx, msg *intake.Message, linked int64) (*tickets.Ticket, error) {
+	c := classify(d.opts.Rules, msg.Subject, msg.Text, msg.From.Addr)
+	prefix := d.opts.IncidentPrefix
+	if c.Type == tickets.ServiceRequest {
+		prefix = d.opts.RequestPrefix
+	}
+	subject := baseSubject(msg.Subject)
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	return tx.CreateTicket(tickets.NewTicket{
+		Type: c.Type, Prefix: prefix, Subject: subject, Requester: strings.ToLower(msg.From.Addr),
+		RequesterName: msg.From.Name, Language: d.language(msg), Impact: c.Impact, Urgency: c.Urgency,
+		LinkedTicket: linked, Actor: msg.From.Addr,
+	})
+}
+
+func (d *Desk) language(msg *intake.Message) string {
+	if isJapanese(msg.Subject + "\n" + msg.Text) {
+		return "ja"
+	}
+	return d.opts.Language
+}
+
+func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *intake.Message, kind string) error {
+	text := msg.Text
+	if len(msg.InReplyTo)+len(msg.References) > 0 {
+		text = intake.StripQuoted(text)
+	}
+	e := &tickets.Entry{Kind: kind, Direction: "in", From: msg.From.Addr, To: joinAddrs(msg.To), Subject: msg.Subject,
+		Text: text, MessageID: msg.MessageID, InboundID: in.ID}
+	for _, a := range msg.Attachments {
+		e.Attachments = append(e.Attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType,
+			ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
+	}
+	return tx.AddEntry(t, e, msg.From.Addr)
+}
+
+func (d *Desk) mailData(t *tickets.Ticket, msg *intake.Message) templates.Data {
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress}
+}
+
+// answer queues an automatic reply to msg on ticket t, unless a rate limit
+// holds it back (a robot that sets no automatic header still cannot make
+// us loop with it). It reports whether the mail was queued.
+func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, kind, tmpl string, data templates.Data, oc *Outcome) (bool, error) {
+	to := strings.ToLower(msg.From.Addr)
+	if to == "" || msg.Auto.IsAutomatic() {
+		return false, nil
+	}
+	since := tx.Now().Add(-d.opts.AutoReplyWindow)
+	{
+		lim := d.opts.AutoReplySenderLimit
+		n, err := tx.CountAutoRepliesTo(to, since)
+		if err != nil {
+			return false, err
+		}
+		if n >= lim {
+			return false, d.suppress(tx, t, oc, fmt.Sprintf("%d automatic mails to %s within %s", n, to, d.opts.AutoReplyWindow))
+		}
+	}
+	{
+		lim := d.opts.AutoReplyTicketLimit
+		n, err := tx.CountAutoRepliesOnTicket(t.ID, since)
+		if err != nil {
+			return false, err
+		}
+		if n >= lim {
+			return false, d.suppress(tx, t, oc, fmt.Sprintf("%d automatic mails on %s within %s", n, t.Ref, d.opts.AutoReplyWindow))
+		}
+	}
+	m, err := d.tmpl.Render(tmpl, t.Language, data)
+	if err != nil {
+		return false, fmt.Errorf("desk: rendering %s: %w", tmpl, err)
+	}
+	out := &tickets.Outgoing{
+		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: msg.From.Name, To: to, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), AutoSubmitted: "auto-replied",
+	}
+	if msg.MessageID != "" {
+		out.InReplyTo = msg.MessageID
+		refs := append(slices.Clone(msg.References), msg.MessageID)
+		if len(refs) > 10 { // keep the thread root and the recent ones
+			refs = append(refs[:1], refs[len(refs)-9:]...)
+		}
+		out.References = refs
+	}
+	if err := tx.QueueMail(out); err != nil {
+		return false, err
+	}
+	e := &tickets.Entry{Kind: tickets.KindAutomatic, Direction: "out", From: d.opts.SupportAddress, To: to,
+		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
+	if err := tx.AddEntry(t, e, "system"); err != nil {
+		return false, err
+	}
+	oc.Sent = append(oc.Sent, kind)
+	return true, nil
+}
+
+func (d *Desk) suppress(tx *tickets.Tx, t *tickets.Ticket, oc *Outcome, why string) error {
+	oc.Reason = strings.TrimPrefix(oc.Reason+"; automatic reply suppressed: "+why, "; ")
+	return tx.Event(t.ID, "", "auto_reply_suppressed", "system", map[string]any{"why": why})
+}
+
+func joinAddrs(list []intake.Address) string {
+	s := make([]string, len(list))
+	for i, a := range list {
+		s[i] = a.Addr
+	}
+	return strings.Join(s, ", ")
+}
