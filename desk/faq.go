@@ -341,6 +341,10 @@ func (d *Desk) Promote(ctx context.Context, ref, key, actor string) (*tickets.FA
 	return f, nil
 }
 
+// gapLikeness is the share of a ticket's self-match score at which another
+// ticket counts as the same incident.
+const gapLikeness = 0.3
+
 // Gap is a group of similar resolved tickets that no FAQ entry answers.
 type Gap struct {
 	Tickets  []string `json:"tickets"`
@@ -412,8 +416,16 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Likeness relative to the ticket's match with itself: raw scores
+		// compare within one query.
+		var self float64
 		for _, c := range res.Candidates {
-			if c.Key != g.ref && c.Confidence >= responder.DefaultSuggestConfidence {
+			if c.Key == g.ref {
+				self = c.Score
+			}
+		}
+		for _, c := range res.Candidates {
+			if c.Key != g.ref && self > 0 && c.Score >= gapLikeness*self {
 				parent[find(c.Key)] = find(g.ref)
 			}
 		}

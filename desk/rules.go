@@ -19,18 +19,19 @@ type Rule struct {
 }
 
 // DefaultRules are the built-in English and Japanese classification rules.
-// Service-request words come before incident words so that "please fix,
-// it is broken" stays an incident.
+// A plain question comes first and urgent or wide-impact words last, so
+// "URGENT: how do I ..." stays urgent; service-request words come before
+// incident words so that "please fix, it is broken" stays an incident.
 func DefaultRules() []Rule {
 	r := func(field, pattern, typ, impact, urgency string) Rule {
 		return Rule{Field: field, Pattern: regexp.MustCompile(pattern), Type: typ, Impact: impact, Urgency: urgency}
 	}
 	return []Rule{
+		r("subject", `(?i)\b(question|how (do|can|to) i)\b|質問|教えて|方法`, "", tickets.Low, tickets.Low),
 		r("any", `(?i)\b(request(ing)?|please (add|create|install|grant|order|provide|set up)|access to|new (account|laptop|license|user)|onboard(ing)?)\b|申請|依頼|申し込み|申込|発行して|追加して|作成して|貸与|購入`, tickets.ServiceRequest, "", ""),
 		r("any", `(?i)\b(outage|down|not working|doesn'?t work|cannot|can'?t|unable|error|broken|fail(s|ed|ure)?|crash(ed|es)?|alert|critical)\b|障害|停止|ダウン|できません|できない|エラー|繋がらない|つながらない|動かない|起動しない|落ちて|不具合`, tickets.Incident, "", ""),
 		r("any", `(?i)\b(urgent|asap|emergency|immediately|critical)\b|至急|緊急|大至急|急ぎ`, "", "", tickets.High),
 		r("any", `(?i)\b(all (users|staff|employees)|everyone|entire (office|company)|whole (office|company|team)|production|outage|server down)\b|全員|全社|全体|全拠点|本番|サーバー?(が)?(停止|ダウン)`, "", tickets.High, ""),
-		r("subject", `(?i)\b(question|how (do|can|to) i)\b|質問|教えて|方法`, "", tickets.Low, tickets.Low),
 	}
 }
 

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/madoguchi/madoguchi/config"
+	"github.com/madoguchi/madoguchi/desk"
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/outbox"
+	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/templates"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// app is the wired gateway. Parts are built only when a command needs them.
+type app struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	store  *tickets.Store
+	tmpl   *templates.Set
+	desk   *desk.Desk
+	index  *responder.Index
+	poller *intake.Poller
+	sender *outbox.Sender
+}
+
+func loadConfig(g *globals) (*config.Config, error) {
+	path := config.ResolvePath(g.configPath, os.Getenv)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens only the database (the list commands need no servers).
+func openStore(g *globals) (*app, error) {
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: newLogger(cfg.Log, os.Stderr)}
+	if a.store, err = tickets.Open(cfg.Store.Path, nil); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// openDesk wires the store, the templates, the FAQ index and the desk:
+// what the FAQ commands need, without the mail servers. A stale or broken
+// index is rebuilt from the database here (invariant 6).
+func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	var err error
+	if a.tmpl, err = templates.New(cfg.Templates.Dir); err != nil {
+		return nil, err
+	}
+	if a.store, err = tickets.Open(cfg.Store.Path, nil); err != nil {
+		return nil, err
+	}
+	if cfg.Responder.Enabled {
+		if a.index, err = openIndex(cfg, log); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	if a.desk, err = desk.New(deskOptions(cfg), desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}); err != nil {
+		a.close()
+		return nil, err
+	}
+	if _, err := a.desk.SyncIndex(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func openIndex(cfg *config.Config, log *slog.Logger) (*responder.Index, error) {
+	r := cfg.Responder
+	opts := responder.Options{
+		Path: r.IndexPath, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
+		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
+	}
+	x, err := responder.Open(opts)
+	if errors.Is(err, responder.ErrCorrupt) {
+		// Derived data: start it afresh; SyncIndex refills it from the database.
+		log.Warn("FAQ index unreadable; recreating it", "path", r.IndexPath, "err", err)
+		opts.Recreate = true
+		x, err = responder.Open(opts)
+	}
+	return x, err
+}
+
+// openGateway wires everything `run` needs.
+func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	if err := cfg.RequireRun(); err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	a, err := openDesk(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if a.poller, err = newPoller(cfg, a.desk, log.With("component", "intake")); err != nil {
+		a.close()
+		return nil, err
+	}
+	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox")); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) close() error {
+	var errs []error
+	if a.index != nil {
+		errs = append(errs, a.index.Close())
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func deskOptions(cfg *config.Config) desk.Options {
+	var rules []desk.Rule
+	if cfg.Desk.DefaultRules {
+		rules = desk.DefaultRules()
+	}
+	for _, r := range cfg.Rules {
+		// Validated at load; an error here cannot happen.
+		if cr, err := desk.CompileRule(r.Field, r.Pattern, r.Type, r.Impact, r.Urgency); err == nil {
+			rules = append(rules, cr)
+		}
+	}
+	senderLimit, ticketLimit := cfg.Desk.AutoReplySenderLimit, cfg.Desk.AutoReplyTicketLimit
+	if senderLimit == 0 {
+		senderLimit = -1 // 0 in the file means "no automatic replies"
+	}
+	if ticketLimit == 0 {
+		ticketLimit = -1
+	}
+	return desk.Options{
+		SupportAddress:       cfg.Desk.SupportAddress,
+		MessageIDDomain:      cfg.Desk.MessageIDDomain,
+		Language:             cfg.Desk.Language,
+		IncidentPrefix:       cfg.Desk.ReferencePrefixIncident,
+		RequestPrefix:        cfg.Desk.ReferencePrefixRequest,
+		Rules:                rules,
+		AutoReplySenderLimit: senderLimit,
+		AutoReplyTicketLimit: ticketLimit,
+		AutoReplyWindow:      cfg.Desk.AutoReplyWindow.Duration,
+		CloseAfter:           cfg.Desk.CloseAfter.Duration,
+		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
+		Limits: intake.Limits{
+			MaxBytes: cfg.Limits.MaxMessageBytes,
+			MaxParts: cfg.Limits.MaxParts,
+			MaxDepth: cfg.Limits.MaxDepth,
+		},
+	}
+}
+
+func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
+	c := cfg.IMAP
+	tlsCfg, err := c.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	opts := intake.PollerOptions{
+		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
+		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
+		Mailbox: c.Mailbox, ProcessedMailbox: c.ProcessedMailbox,
+		BatchSize: c.BatchSize, PollInterval: c.PollInterval.Duration,
+	}
+	if c.Auth == config.AuthXOAUTH2 {
+		opts.Token = c.TokenFunc()
+	}
+	return intake.NewPoller(opts, sink, log)
+}
+
+func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger) (*outbox.Sender, error) {
+	c := cfg.SMTP
+	tlsCfg, err := c.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	opts := outbox.Options{
+		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
+		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
+		From: c.From, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
+		MaxAttempts: c.MaxAttempts, RetryBase: c.RetryBase.Duration, RetryMax: c.RetryMax.Duration,
+	}
+	if c.Auth == config.AuthXOAUTH2 {
+		opts.Token = c.TokenFunc()
+	}
+	return outbox.New(opts, store, log)
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/madoguchi/madoguchi/config"
+	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+func newDemoCmd() *cobra.Command {
+	var once bool
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "demo [--once] [--data DIR]",
+		Short: "Run the real pipeline on in-process IMAP and SMTP servers with sample mail",
+		Long: `demo starts an in-process IMAP server (go-imap's imapmemserver) and SMTP
+server (go-smtp) on 127.0.0.1, delivers sample mail in English and Japanese
+(a question, an urgent incident, a reply to a ticket, an out-of-office reply,
+a bounce), runs the real pipeline on them, and prints for each mail its
+disposition, the ticket and its status, and what was sent back.
+
+Then it keeps running with the server addresses printed, so you can send
+more mail with any client (IMAP login demo/demo), until Ctrl-C. With --once
+it exits after the sample mail.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDemo(c.Context(), c.OutOrStdout(), dataDir, once)
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "exit after the sample mail")
+	cmd.Flags().StringVar(&dataDir, "data", "", "directory for the demo database (default: a new temporary directory)")
+	return cmd
+}
+
+const demoSupport = "support@demo.example"
+
+func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) error {
+	if dataDir == "" {
+		dir, err := os.MkdirTemp("", "madoguchi-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dataDir = dir
+	}
+	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "demo", Password: "demo"})
+	if err != nil {
+		return fmt.Errorf("demo: starting IMAP server: %w", err)
+	}
+	defer imapSrv.Close()
+	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
+	if err != nil {
+		return fmt.Errorf("demo: starting SMTP server: %w", err)
+	}
+	defer smtpSrv.Close()
+
+	cfg := config.Default()
+	cfg.Store.Path = filepath.Join(dataDir, "madoguchi.db")
+	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "demo", "demo"
+	cfg.IMAP.PollInterval = config.Duration{Duration: 5 * time.Second}
+	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Demo Support <"+demoSupport+">"
+	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = demoSupport, "demo.example"
+	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logLevel := slog.LevelWarn
+	a, err := openGateway(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s, database %s\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path)
+	d := &demo{a: a, imap: imapSrv, smtp: smtpSrv, out: out}
+	if err := d.round(ctx, "1. New mail from customers", d.firstRound()); err != nil {
+		return err
+	}
+	second, err := d.secondRound(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.round(ctx, "2. Replies, an out-of-office and a bounce", second); err != nil {
+		return err
+	}
+	if err := d.summary(ctx); err != nil {
+		return err
+	}
+	if once {
+		return nil
+	}
+	fmt.Fprintf(out, "\nStill running: send mail to %s through SMTP %s is not needed —\n"+
+		"append to the IMAP mailbox at %s (user demo, password demo) with any client,\n"+
+		"or read what madoguchi sent on the SMTP side. Ctrl-C stops.\n", demoSupport, smtpSrv.Addr, imapSrv.Addr)
+	smtpSrv.OnReceive(func(r mailserver.Received) {
+		fmt.Fprintf(out, "  → sent to %s: %s\n", strings.Join(r.To, ", "), headerOf(r.Data, "Subject"))
+	})
+	return a.run(ctx)
+}
+
+type demo struct {
+	a      *app
+	imap   *mailserver.IMAPServer
+	smtp   *mailserver.SMTPServer
+	out    io.Writer
+	lastIn int64
+}
+
+type demoMail struct {
+	label string
+	raw   []byte
+}
+
+func (d *demo) round(ctx context.Context, title string, mails []demoMail) error {
+	fmt.Fprintf(d.out, "\n%s\n", title)
+	for _, m := range mails {
+		if _, err := d.imap.Append("INBOX", m.raw); err != nil {
+			return err
+		}
+	}
+	if err := d.a.runOnce(ctx); err != nil {
+		return err
+	}
+	return d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.InboundList(0)
+		if err != nil {
+			return err
+		}
+		outgoing, err := tx.OutgoingList(0)
+		if err != nil {
+			return err
+		}
+		i := 0
+		for _, in := range list {
+			if in.ID <= d.lastIn {
+				continue
+			}
+			d.lastIn = in.ID
+			label := in.Subject
+			if i < len(mails) {
+				label = mails[i].label
+			}
+			i++
+			fmt.Fprintf(d.out, "  • %s\n    from %s: %q\n    → %s", label, in.From, in.Subject, in.Disposition)
+			if in.Ticket != "" {
+				t, err := tx.Ticket(in.Ticket)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(d.out, ", ticket %s (%s, %s, %s)", t.Ref, t.Status, t.Type, t.Priority)
+			}
+			if in.Reason != "" {
+				fmt.Fprintf(d.out, "\n    reason: %s", in.Reason)
+			}
+			fmt.Fprintln(d.out)
+			for _, o := range outgoing {
+				if o.InReplyTo != "" && o.InReplyTo == in.MessageID {
+					fmt.Fprintf(d.out, "    ← %s mail %s to %s: %q\n", o.Kind, o.Status, o.To, o.Subject)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func (d *demo) summary(ctx context.Context) error {
+	return d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.Tickets("", 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(d.out, "\nTickets\n")
+		for i := len(list) - 1; i >= 0; i-- {
+			t := list[i]
+			fmt.Fprintf(d.out, "  %-9s %-10s %-15s %s  %s <%s>\n", t.Ref, t.Status, t.Type, t.Priority, t.Subject, t.Requester)
+		}
+		fmt.Fprintf(d.out, "SMTP server received %d mails, each with Auto-Submitted set.\n", len(d.smtp.Received()))
+		return nil
+	})
+}
+
+func (d *demo) firstRound() []demoMail {
+	return []demoMail{
+		{"English question", buildMail("Alice Example <alice@customer.example>", "How do I connect to the VPN from home?",
+			"Hello,\n\nI started working from home today. How do I connect to the office VPN?\n\nThanks,\nAlice\n", "utf-8",
+			"Message-ID: <q1@customer.example>")},
+		{"Japanese question (ISO-2022-JP)", buildMail("山田 太郎 <yamada@customer.example>", "パスワードの再設定について",
+			"お世話になっております。山田です。\n\nメールのパスワードを忘れてしまいました。再設定の方法を教えてください。\n\nよろしくお願いいたします。\n", "iso-2022-jp",
+			"Message-ID: <q2@customer.example>")},
+		{"Urgent incident (Japanese, Shift_JIS)", buildMail("佐藤 花子 <sato@customer.example>", "【至急】ファイルサーバーに接続できません",
+			"全員がファイルサーバーに接続できません。業務が止まっています。至急対応をお願いします。\n", "shift_jis",
+			"Message-ID: <q3@customer.example>")},
+		{"Urgent incident (English)", buildMail("Bob Ops <bob@customer.example>", "URGENT: production mail server down",
+			"The production mail server is down for everyone since 09:10. Please help ASAP.\n", "utf-8",
+			"Message-ID: <q4@customer.example>")},
+	}
+}
+
+// secondRound builds mail that answers what the first round sent: a reply
+// to Alice's acknowledgement, an out-of-office to Yamada's, and a bounce
+// of Bob's.
+func (d *demo) secondRound(ctx context.Context) ([]demoMail, error) {
+	acks := map[string]*tickets.Outgoing{}
+	err := d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.OutgoingList(0)
+		for _, o := range list {
+			acks[o.To] = o
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var mails []demoMail
+	if ack := acks["alice@customer.example"]; ack != nil {
+		mails = append(mails, demoMail{"Customer reply to her ticket", buildMail("Alice Example <alice@customer.example>", "Re: "+ack.Subject,
+			"I found the VPN client but it asks for a certificate. Where do I get it?\n\nOn Tue, support wrote:\n> We received your request.\n", "utf-8",
+			"Message-ID: <q5@customer.example>", "In-Reply-To: <"+ack.MessageID+">", "References: <q1@customer.example> <"+ack.MessageID+">")})
+	}
+	if ack := acks["yamada@customer.example"]; ack != nil {
+		mails = append(mails, demoMail{"Out-of-office reply", buildMail("山田 太郎 <yamada@customer.example>", "不在: "+ack.Subject,
+			"11月30日まで不在にしております。\n", "utf-8",
+			"Message-ID: <oof1@customer.example>", "Auto-Submitted: auto-replied", "In-Reply-To: <"+ack.MessageID+">")})
+	}
+	if ack := acks["bob@customer.example"]; ack != nil {
+		mails = append(mails, demoMail{"Bounce of an acknowledgement", bounceMail(ack.MessageID, ack.To)})
+	}
+	mails = append(mails, demoMail{"Stranger forging a ticket tag", buildMail("mallory@elsewhere.example", "Re: [INC-1004] please add me",
+		"Please give me access to this ticket.\n", "utf-8", "Message-ID: <forged@elsewhere.example>")})
+	return mails, nil
+}
+
+// buildMail writes a small RFC 5322 message in the given charset.
+func buildMail(from, subject, body, charset string, extra ...string) []byte {
+	var enc func(string) string = func(s string) string { return s }
+	switch charset {
+	case "iso-2022-jp":
+		enc = func(s string) string { b, _ := japanese.ISO2022JP.NewEncoder().String(s); return b }
+	case "shift_jis":
+		enc = func(s string) string { b, _ := japanese.ShiftJIS.NewEncoder().String(s); return b }
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: Support <%s>\r\n", encodeFrom(from), demoSupport)
+	fmt.Fprintf(&b, "Subject: %s\r\n", encodeWord(charset, enc(subject)))
+	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
+	for _, h := range extra {
+		fmt.Fprintf(&b, "%s\r\n", h)
+	}
+	cte := "8bit"
+	if charset == "iso-2022-jp" {
+		cte = "7bit"
+	}
+	fmt.Fprintf(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=%s\r\nContent-Transfer-Encoding: %s\r\n\r\n", charset, cte)
+	b.WriteString(strings.ReplaceAll(enc(body), "\n", "\r\n"))
+	return b.Bytes()
+}
+
+func encodeWord(charset, s string) string {
+	return mime.BEncoding.Encode(charset, s)
+}
+
+func encodeFrom(from string) string {
+	i := strings.LastIndexByte(from, '<')
+	if i <= 0 {
+		return from
+	}
+	return mime.BEncoding.Encode("utf-8", strings.TrimSpace(from[:i])) + " " + from[i:]
+}
+
+func bounceMail(origID, rcpt string) []byte {
+	boundary := "dsn-boundary-1"
+	return []byte("From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n" +
+		"To: " + demoSupport + "\r\n" +
+		"Subject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <bounce1@mx.customer.example>\r\n" +
+		"Auto-Submitted: auto-replied\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\"\r\n\r\n" +
+		"--" + boundary + "\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n" +
+		"--" + boundary + "\r\nContent-Type: message/delivery-status\r\n\r\n" +
+		"Reporting-MTA: dns; mx.customer.example\r\n\r\n" +
+		"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <" + rcpt + ">: Recipient address rejected: User unknown\r\n" +
+		"--" + boundary + "\r\nContent-Type: text/rfc822-headers\r\n\r\n" +
+		"Message-ID: <" + origID + ">\r\nFrom: " + demoSupport + "\r\nTo: " + rcpt + "\r\n" +
+		"--" + boundary + "--\r\n")
+}
+
+func headerOf(raw []byte, name string) string {
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if line == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, name) {
+			if dec, err := new(mime.WordDecoder).DecodeHeader(strings.TrimSpace(v)); err == nil {
+				return dec
+			}
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/desk"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// withDesk runs fn on a desk with the FAQ index opened (and synced).
+func withDesk(g *globals, c *cobra.Command, fn func(ctx context.Context, a *app) error) error {
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return fn(c.Context(), a)
+}
+
+func newReindexCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reindex",
+		Short: "Rebuild the FAQ index from the database",
+		Long: `reindex drops the Bleve index of FAQ entries and rebuilds it from the
+database, the system of record. Start-up does the same by itself when the
+index is stale or unreadable; this command is for doing it on demand.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				if a.index == nil {
+					return usageErr("the responder is disabled (responder.enabled = false)")
+				}
+				if err := a.desk.Reindex(ctx); err != nil {
+					return err
+				}
+				n, err := a.index.Count()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "FAQ index rebuilt: %d entries in %s\n", n, a.cfg.Responder.IndexPath)
+				return nil
+			})
+		},
+	}
+}
+
+func newFAQCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "faq",
+		Short: "Curate the FAQ entries the responder answers from",
+		Long: `faq manages the FAQ entries: add, import and export them, publish or retire
+them, promote a resolved ticket to a draft entry, list the recurring
+incidents no entry answers yet (gaps), and try the matcher (match).
+Only published entries are mailed automatically.`,
+	}
+	cmd.AddCommand(faqAdd(g), faqImport(g), faqExport(g), faqList(g), faqShow(g),
+		faqStatus(g, "publish", tickets.FAQPublished), faqStatus(g, "retire", tickets.FAQRetired),
+		faqPromote(g), faqGaps(g), faqMatch(g))
+	return cmd
+}
+
+func faqAdd(g *globals) *cobra.Command {
+	var f tickets.FAQ
+	var tags string
+	cmd := &cobra.Command{
+		Use:   "add --key KEY --question Q --answer A [--tags a,b] [--language ja] [--status published]",
+		Short: "Add or replace one FAQ entry",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			for _, t := range strings.Split(tags, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					f.Tags = append(f.Tags, t)
+				}
+			}
+			if err := tickets.ValidateFAQ(&f); err != nil {
+				return usageErr("faq add: %v", err)
+			}
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				created, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, "admin")
+				if err != nil {
+					return err
+				}
+				verb := "updated"
+				if created == 1 {
+					verb = "added"
+				}
+				fmt.Fprintf(c.OutOrStdout(), "FAQ %s %s (%s)\n", f.Key, verb, f.Status)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&f.Key, "key", "", "stable key of the entry (required)")
+	cmd.Flags().StringVar(&f.Question, "question", "", "the question (required)")
+	cmd.Flags().StringVar(&f.Answer, "answer", "", "the answer (required)")
+	cmd.Flags().StringVar(&tags, "tags", "", "comma-separated tags")
+	cmd.Flags().StringVar(&f.Language, "language", "", "en | ja (empty: detected)")
+	cmd.Flags().StringVar(&f.Status, "status", tickets.FAQDraft, "draft | published | retired")
+	return cmd
+}
+
+func faqImport(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "import FILE [--format jsonl|csv|yaml]",
+		Short: "Import FAQ entries from JSONL, CSV or YAML, all or nothing",
+		Long: `import reads entries with the fields key, question, answer, tags, language
+and status (default draft) from FILE ("-" for standard input). Every bad row
+is reported with its line number, and then nothing of the file is imported.
+Existing keys are replaced (their votes and paraphrases stay).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			format, err := desk.FAQFormat(format, args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			r := io.Reader(os.Stdin)
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			list, err := desk.ParseFAQFile(r, format)
+			if err != nil {
+				return &exitError{code: 1, err: fmt.Errorf("%s: %w", args[0], err)}
+			}
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				created, err := a.desk.PutFAQs(ctx, list, "admin")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "imported %d entries (%d new, %d updated)\n", len(list), created, len(list)-created)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "jsonl | csv | yaml (default: from the file name)")
+	return cmd
+}
+
+func faqExport(g *globals) *cobra.Command {
+	var format, status string
+	cmd := &cobra.Command{
+		Use:   "export [--format jsonl|csv|yaml] [--status S]",
+		Short: "Write FAQ entries to standard output in an import format",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if _, err := desk.FAQFormat(format, ""); err != nil {
+				return usageErr("%v", err)
+			}
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				list, err := tx.FAQs(status)
+				if err != nil {
+					return err
+				}
+				return desk.WriteFAQFile(c.OutOrStdout(), list, format)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "jsonl", "jsonl | csv | yaml")
+	cmd.Flags().StringVar(&status, "status", "", "only entries in this status")
+	return cmd
+}
+
+func faqList(g *globals) *cobra.Command {
+	var status string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--status S] [--json]",
+		Short: "List FAQ entries",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				list, err := tx.FAQs(status)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				w := table(c.OutOrStdout(), "KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
+				for _, f := range list {
+					row(w, f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "draft | published | retired")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func faqShow(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show KEY [--json]",
+		Short: "Show one FAQ entry with its votes and paraphrases",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				f, err := tx.FAQ(args[0])
+				if err != nil {
+					return fmt.Errorf("FAQ %s: %w", args[0], err)
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), f)
+				}
+				out := c.OutOrStdout()
+				fmt.Fprintf(out, "%s  (%s, %s)  helpful %d / not helpful %d\n", f.Key, f.Status, f.Language, f.Helpful, f.NotHelpful)
+				if f.SourceTicket != "" {
+					fmt.Fprintf(out, "from ticket %s\n", f.SourceTicket)
+				}
+				if len(f.Tags) > 0 {
+					fmt.Fprintf(out, "tags: %s\n", strings.Join(f.Tags, ", "))
+				}
+				fmt.Fprintf(out, "\nQ: %s\n\nA: %s\n", f.Question, f.Answer)
+				for _, p := range f.Paraphrases {
+					fmt.Fprintf(out, "\n  also asked as: %s", p)
+				}
+				fmt.Fprintln(out)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func faqStatus(g *globals, verb, status string) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " KEY",
+		Short: fmt.Sprintf("Set a FAQ entry's status to %s", status),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				if err := a.desk.SetFAQStatus(ctx, args[0], status, "admin"); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "FAQ %s is %s\n", args[0], status)
+				return nil
+			})
+		},
+	}
+}
+
+func faqPromote(g *globals) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "promote REF [--key KEY]",
+		Short: "Draft a FAQ entry from a resolved ticket",
+		Long: `promote drafts an entry from a resolved (or closed) ticket: the customer's
+question, cleaned of greetings and quotes, and the agent's resolving answer.
+Review it with faq show, then faq publish.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				f, err := a.desk.Promote(ctx, args[0], key, "admin")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "draft FAQ %s from %s\nQ: %s\nA: %s\n", f.Key, strings.ToUpper(args[0]), f.Question, f.Answer)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "key of the new entry (default: the ticket reference)")
+	return cmd
+}
+
+func faqGaps(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "gaps [--json]",
+		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				gaps, err := a.desk.Gaps(ctx)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), gaps)
+				}
+				for i, gp := range gaps {
+					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample)
+				}
+				if len(gaps) == 0 {
+					fmt.Fprintln(c.OutOrStdout(), "no gaps: every resolved ticket is answered by an entry")
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+type matchLine struct {
+	ID         any              `json:"id"`
+	Decision   string           `json:"decision"`
+	Reason     string           `json:"reason,omitempty"`
+	Candidates []matchCandidate `json:"candidates"`
+}
+
+type matchCandidate struct {
+	Key        string  `json:"key"`
+	Confidence float64 `json:"confidence"`
+	Score      float64 `json:"score"`
+	Question   string  `json:"question,omitempty"`
+}
+
+func faqMatch(g *globals) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "match [--json] [--limit N] TEXT|-",
+		Short: "Ask the matcher what it would do with a mail text",
+		Long: `match runs the responder on TEXT and prints its decision (auto, suggest,
+escalate) and the ranked candidates with their confidence. With "-" it reads
+JSON lines {"id": ..., "text": ...} on standard input and writes one JSON
+line per query: {"id", "decision", "candidates": [{"key", "confidence",
+"score"}]}.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withDesk(g, c, func(ctx context.Context, a *app) error {
+				if a.index == nil {
+					return usageErr("the responder is disabled (responder.enabled = false)")
+				}
+				match := func(id any, text string) (matchLine, error) {
+					res, err := a.index.Match(ctx, "", text)
+					if err != nil {
+						return matchLine{}, err
+					}
+					line := matchLine{ID: id, Decision: string(res.Decision), Reason: res.Reason, Candidates: []matchCandidate{}}
+					for i, cand := range res.Candidates {
+						if limit > 0 && i >= limit {
+							break
+						}
+						line.Candidates = append(line.Candidates, matchCandidate{Key: cand.Key, Confidence: cand.Confidence, Score: cand.Score, Question: cand.Question})
+					}
+					return line, nil
+				}
+				out := c.OutOrStdout()
+				if len(args) == 1 && args[0] == "-" {
+					enc := json.NewEncoder(out)
+					enc.SetEscapeHTML(false)
+					sc := bufio.NewScanner(c.InOrStdin())
+					sc.Buffer(make([]byte, 64*1024), 16<<20)
+					for n := 1; sc.Scan(); n++ {
+						if strings.TrimSpace(sc.Text()) == "" {
+							continue
+						}
+						var q struct {
+							ID   any    `json:"id"`
+							Text string `json:"text"`
+						}
+						if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+							return fmt.Errorf("standard input line %d: %w", n, err)
+						}
+						line, err := match(q.ID, q.Text)
+						if err != nil {
+							return err
+						}
+						line.Reason = ""
+						for i := range line.Candidates {
+							line.Candidates[i].Question = ""
+						}
+						if err := enc.Encode(line); err != nil {
+							return err
+						}
+					}
+					return sc.Err()
+				}
+				line, err := match(nil, strings.Join(args, " "))
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(out, line)
+				}
+				fmt.Fprintf(out, "decision: %s", line.Decision)
+				if line.Reason != "" {
+					fmt.Fprintf(out, " (%s)", line.Reason)
+				}
+				fmt.Fprintln(out)
+				for i, cand := range line.Candidates {
+					fmt.Fprintf(out, "%2d. %-12s confidence %.2f  %s\n", i+1, cand.Key, cand.Confidence, cand.Question)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most N candidates (0 = the configured max_candidates)")
+	return cmd
+}

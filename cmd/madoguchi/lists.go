@@ -1,0 +1,240 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+func newTicketsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "tickets", Short: "List and show tickets"}
+	var status string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--status S] [--json]",
+		Short: "List tickets, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if status != "" && !validStatus(status) {
+				return usageErr("unknown status %q (new, auto_answered, escalated, in_progress, on_hold, resolved, closed)", status)
+			}
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				list, err := tx.Tickets(status, 0)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				w := table(c.OutOrStdout(), "REF", "STATUS", "PRIORITY", "TYPE", "REQUESTER", "UPDATED", "SUBJECT")
+				for _, t := range list {
+					row(w, t.Ref, t.Status, t.Priority, t.Type, t.Requester, when(t.UpdatedAt), t.Subject)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only tickets in this status")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show REF [--json]",
+		Short: "Show a ticket with its entries",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				t, err := tx.Ticket(args[0])
+				if err != nil {
+					return fmt.Errorf("ticket %s: %w", args[0], err)
+				}
+				entries, err := tx.Entries(t.ID)
+				if err != nil {
+					return err
+				}
+				events, err := tx.Events(t.ID)
+				if err != nil {
+					return err
+				}
+				sugg, err := tx.Suggestions(t.ID)
+				if err != nil {
+					return err
+				}
+				view := ticketView{Ticket: t, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg}
+				if showJSON {
+					return writeJSON(c.OutOrStdout(), view)
+				}
+				return printTicket(c.OutOrStdout(), view)
+			})
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	cmd.AddCommand(list, show)
+	return cmd
+}
+
+type ticketView struct {
+	*tickets.Ticket
+	Entries     []tickets.Entry      `json:"entries"`
+	Events      []tickets.Event      `json:"events"`
+	Suggestions []tickets.Suggestion `json:"suggestions"`
+}
+
+func printTicket(out io.Writer, v ticketView) error {
+	t := v.Ticket
+	fmt.Fprintf(out, "%s  %s\n", t.Ref, t.Subject)
+	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s) · due %s\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency, when(t.DueAt))
+	fmt.Fprintf(out, "requester %s · language %s · created %s\n", t.Requester, t.Language, when(t.CreatedAt))
+	if t.LinkedTicket != "" {
+		fmt.Fprintf(out, "follows %s\n", t.LinkedTicket)
+	}
+	if t.AutoAnswerKey != "" {
+		fmt.Fprintf(out, "answered automatically from FAQ %s at %s\n", t.AutoAnswerKey, when(t.AutoAnswerAt))
+	}
+	if len(v.Suggestions) > 0 {
+		fmt.Fprintf(out, "FAQ suggestions:")
+		for _, s := range v.Suggestions {
+			fmt.Fprintf(out, " %s (%.2f)", s.Key, s.Confidence)
+		}
+		fmt.Fprintln(out)
+	}
+	for _, e := range v.Entries {
+		fmt.Fprintf(out, "\n── %s %s %s  %s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, e.From, e.To)
+		fmt.Fprintf(out, "   Subject: %s\n", e.Subject)
+		for _, line := range strings.Split(strings.TrimSpace(e.Text), "\n") {
+			fmt.Fprintf(out, "   %s\n", line)
+		}
+		for _, a := range e.Attachments {
+			fmt.Fprintf(out, "   [attachment] %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+		}
+	}
+	return nil
+}
+
+func newInboundCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "inbound", Short: "Received messages and their dispositions"}
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List every received message with its disposition",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				list, err := tx.InboundList(0)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				w := table(c.OutOrStdout(), "ID", "MAILBOX", "UID", "DISPOSITION", "TICKET", "FROM", "REASON")
+				for _, in := range list {
+					row(w, fmt.Sprint(in.ID), in.Mailbox, fmt.Sprint(in.UID), in.Disposition, in.Ticket, in.From, in.Reason)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(list)
+	return cmd
+}
+
+func newOutboxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "outbox", Short: "Outgoing mail and its delivery state"}
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List every outgoing mail with its status",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				list, err := tx.OutgoingList(0)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				w := table(c.OutOrStdout(), "ID", "TICKET", "KIND", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR")
+				for _, o := range list {
+					row(w, fmt.Sprint(o.ID), o.TicketRef, o.Kind, o.To, o.Status, fmt.Sprint(o.Attempts), o.Subject, o.LastError)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(list)
+	return cmd
+}
+
+func withStore(g *globals, c *cobra.Command, fn func(*tickets.Tx) error) error {
+	a, err := openStore(g)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return a.store.View(c.Context(), fn)
+}
+
+func validStatus(s string) bool {
+	for _, v := range []string{tickets.StatusNew, tickets.StatusAutoAnswered, tickets.StatusEscalated, tickets.StatusInProgress,
+		tickets.StatusOnHold, tickets.StatusResolved, tickets.StatusClosed} {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// nonNil makes an empty list print as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func table(w io.Writer, head ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row(tw, head...)
+	return tw
+}
+
+func row(w io.Writer, cols ...string) {
+	for i, c := range cols {
+		c = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return ' '
+			}
+			return r
+		}, c)
+		if len([]rune(c)) > 60 {
+			c = string([]rune(c)[:59]) + "…"
+		}
+		cols[i] = c
+	}
+	fmt.Fprintln(w, strings.Join(cols, "\t"))
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}

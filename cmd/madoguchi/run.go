@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/intake"
+)
+
+func newRunCmd(g *globals) *cobra.Command {
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "run [--once]",
+		Short: "Run the gateway until SIGINT/SIGTERM (or once with --once)",
+		Long: `run polls the support mailbox (IDLE where the server has it), records every
+mail, opens or updates tickets, and delivers the outgoing mail, until it gets
+SIGINT or SIGTERM; then it finishes the batch at hand and stops.
+
+With --once it fetches and handles all waiting mail, applies due timers,
+delivers the due outgoing mail, and exits 0. It exits non-zero with a clear
+message when a server cannot be reached or refuses the login.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			a, err := openGateway(cmd.Context(), cfg, newLogger(cfg.Log, os.Stderr))
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			if once {
+				return a.runOnce(cmd.Context())
+			}
+			return a.run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "handle all waiting mail, deliver due mail, then exit")
+	return cmd
+}
+
+// runOnce is one full pass: mail in, timers, mail out.
+func (a *app) runOnce(ctx context.Context) error {
+	n, err := a.poller.RunOnce(ctx)
+	if err != nil {
+		return serverErr("IMAP", a.cfg.IMAP.Address, err)
+	}
+	if _, err := a.desk.Tick(ctx); err != nil {
+		return err
+	}
+	res, err := a.sender.DeliverDue(ctx)
+	if err != nil {
+		return serverErr("SMTP", a.cfg.SMTP.Address, err)
+	}
+	a.log.Info("run --once done", "received", n, "sent", res.Sent, "retried", res.Retried, "failed", res.Failed)
+	return nil
+}
+
+// run keeps the poller, the sender and the timers going until ctx ends;
+// each goroutine has this function as its owner and is waited for.
+func (a *app) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := a.poller.Run(ctx); err != nil && ctx.Err() == nil {
+			errs <- fmt.Errorf("poller: %w", err)
+			cancel()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := a.sender.Run(ctx, a.desk.Wake()); err != nil && ctx.Err() == nil {
+			errs <- fmt.Errorf("outbox: %w", err)
+			cancel()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if _, err := a.desk.Tick(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("tick failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	a.log.Info("madoguchi running", "imap", a.cfg.IMAP.Address, "mailbox", a.cfg.IMAP.Mailbox, "smtp", a.cfg.SMTP.Address)
+	wg.Wait()
+	close(errs)
+	err := <-errs
+	if err == nil {
+		a.log.Info("madoguchi stopped")
+	}
+	return err
+}
+
+func serverErr(proto, addr string, err error) error {
+	switch {
+	case errors.Is(err, intake.ErrAuth):
+		return &exitError{code: 3, err: fmt.Errorf("%s server %s refused the login: %w", proto, addr, err)}
+	case errors.Is(err, intake.ErrConnect):
+		return &exitError{code: 3, err: fmt.Errorf("cannot connect to %s server %s: %w", proto, addr, err)}
+	}
+	return err
+}
