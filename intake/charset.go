@@ -85,6 +85,9 @@ func decodeText(b []byte, label string) decoded {
 		if s, name, ok := guessJapanese(b); ok {
 			return decoded{Text: s, Used: name, Lied: true}
 		}
+		if enc == charmap.Windows1252 {
+			return decoded{Text: latin1(b), Used: label}
+		}
 		out, err := enc.NewDecoder().Bytes(b)
 		if err != nil {
 			return decoded{Text: latin1(b), Used: "windows-1252", Lied: true}
@@ -131,9 +134,13 @@ func guessJapanese(b []byte) (string, string, bool) {
 	}
 	best, bestName, bestScore := "", "", 0
 	for _, c := range [...]struct {
-		name string
-		enc  encoding.Encoding
-	}{{"shift_jis", japanese.ShiftJIS}, {"euc-jp", japanese.EUCJP}} {
+		name  string
+		enc   encoding.Encoding
+		valid func([]byte) bool
+	}{{"shift_jis", japanese.ShiftJIS, plausibleSJIS}, {"euc-jp", japanese.EUCJP, plausibleEUCJP}} {
+		if !c.valid(b) {
+			continue
+		}
 		out, err := c.enc.NewDecoder().Bytes(b)
 		if err != nil || introducedReplacement(b, out) {
 			continue
@@ -143,6 +150,57 @@ func guessJapanese(b []byte) (string, string, bool) {
 		}
 	}
 	return best, bestName, bestScore > 0
+}
+
+// plausibleSJIS checks the byte structure of Shift_JIS (CP932) cheaply, so
+// the decoders only run on text that can be it.
+func plausibleSJIS(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c < 0x80 || (c >= 0xa1 && c <= 0xdf):
+		case (c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xfc):
+			if i+1 >= len(b) {
+				return false
+			}
+			t := b[i+1]
+			if t < 0x40 || t == 0x7f || t > 0xfc {
+				return false
+			}
+			i++
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plausibleEUCJP checks the byte structure of EUC-JP cheaply.
+func plausibleEUCJP(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c < 0x80:
+		case c == 0x8e:
+			if i+1 >= len(b) || b[i+1] < 0xa1 || b[i+1] > 0xdf {
+				return false
+			}
+			i++
+		case c == 0x8f:
+			if i+2 >= len(b) || b[i+1] < 0xa1 || b[i+2] < 0xa1 || b[i+1] == 0xff || b[i+2] == 0xff {
+				return false
+			}
+			i += 2
+		case c >= 0xa1 && c <= 0xfe:
+			if i+1 >= len(b) || b[i+1] < 0xa1 || b[i+1] == 0xff {
+				return false
+			}
+			i++
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // japaneseScore rates how much decoded text looks like Japanese: kana count
@@ -359,10 +417,26 @@ func isASCII(b []byte) bool {
 	return true
 }
 
+// latin1 decodes windows-1252 (the superset of ISO-8859-1 that mail
+// really uses) by table; its five unassigned bytes keep their C1 code
+// points, as ISO-8859-1 would read them.
 func latin1(b []byte) string {
-	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
-	if err != nil {
-		out, _ = charmap.ISO8859_1.NewDecoder().Bytes(b)
+	var sb strings.Builder
+	sb.Grow(len(b) + len(b)/2)
+	for _, c := range b {
+		switch {
+		case c < 0x80:
+			sb.WriteByte(c)
+		case c < 0xa0:
+			sb.WriteRune(cp1252[c-0x80])
+		default:
+			sb.WriteRune(rune(c))
+		}
 	}
-	return strings.ToValidUTF8(string(out), "\uFFFD")
+	return sb.String()
+}
+
+var cp1252 = [32]rune{
+	0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d, 0x8f,
+	0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 }

@@ -11,8 +11,8 @@ import (
 
 // FuzzParse checks the promises of Parse on any input: no panic, an error
 // is always a *QuarantineError with a reason, and the texts are valid UTF-8.
-// Seeds are every mail in testdata (crashers found earlier are in
-// testdata/fuzz/FuzzParse and run with the plain tests).
+// Seeds are every mail in testdata; a crasher the fuzzer finds lands in
+// testdata/fuzz/FuzzParse and from then on runs with the plain tests.
 func FuzzParse(f *testing.F) {
 	err := filepath.WalkDir("testdata", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".eml" {

@@ -269,6 +269,10 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 			break
 		}
 		i += pos
+		if i > 0 && body[i-1] != '\n' {
+			pos = i + len(delim)
+			continue
+		}
 		lineEnd := bytes.IndexByte(body[i:], '\n')
 		if lineEnd < 0 {
 			lineEnd = len(body)
@@ -276,12 +280,11 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 			lineEnd += i
 		}
 		rest := body[i+len(delim) : lineEnd]
-		atLineStart := i == 0 || body[i-1] == '\n'
 		final := bytes.HasPrefix(rest, []byte("--"))
 		if final {
 			rest = rest[2:]
 		}
-		if !atLineStart || len(bytes.TrimSpace(rest)) != 0 {
+		if len(bytes.TrimSpace(rest)) != 0 {
 			pos = i + len(delim)
 			continue
 		}

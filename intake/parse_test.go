@@ -541,3 +541,19 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(files)), "µs/msg")
 }
+
+// Adversarial shapes that once cost quadratic time: a header folded over
+// many lines and a body full of boundary look-alikes. With the quadratic
+// code each took tens of seconds; now they parse in milliseconds.
+func TestParse_PathologicalShapesStayFast(t *testing.T) {
+	folded := "From: a@example.com\r\nSubject: x" + strings.Repeat("\r\n y", 1<<18) + "\r\n\r\nbody"
+	m, err := Parse([]byte(folded), Limits{})
+	if err != nil || !strings.HasPrefix(m.Subject, "x y y") || m.Text != "body" {
+		t.Fatalf("folded: Subject %.20q, Text %q, err %v", m.Subject, m.Text, err)
+	}
+	dashes := "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nfirst\r\n" + strings.Repeat("--a", 1<<18)
+	m, err = Parse([]byte(dashes), Limits{})
+	if err != nil || !strings.HasPrefix(m.Text, "first") {
+		t.Fatalf("dashes: Text %.20q, err %v", m.Text, err)
+	}
+}
