@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/outbox"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -55,11 +56,19 @@ func (a *app) runOnce(ctx context.Context) error {
 	if _, err := a.desk.Tick(ctx); err != nil {
 		return err
 	}
-	res, err := a.sender.DeliverDue(ctx)
-	if err != nil {
-		return serverErr("SMTP", a.cfg.SMTP.Address, err)
+	// Deliver batch after batch until a pass leaves nothing due now.
+	var total outbox.Result
+	for {
+		res, err := a.sender.DeliverDue(ctx)
+		if err != nil {
+			return serverErr("SMTP", a.cfg.SMTP.Address, err)
+		}
+		total.Sent, total.Retried, total.Failed = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed
+		if res.Sent+res.Retried+res.Failed == 0 {
+			break
+		}
 	}
-	a.log.Info("run --once done", "received", n, "sent", res.Sent, "retried", res.Retried, "failed", res.Failed)
+	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed)
 	return nil
 }
 
