@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -452,7 +453,7 @@ func (s *conn) fetch(uids []imap.UID) ([]Fetched, error) {
 	if err != nil {
 		return nil, fmt.Errorf("intake: fetch %d messages from %q: %w", len(uids), o.Mailbox, err)
 	}
-	slices.SortFunc(batch, func(a, b Fetched) int { return int(int64(a.UID) - int64(b.UID)) })
+	slices.SortFunc(batch, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
 	return batch, nil
 }
 

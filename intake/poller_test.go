@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 )
 
@@ -335,6 +338,38 @@ func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
 	}
 	if n, err := p.RunOnce(t.Context()); err != nil || n != 0 {
 		t.Fatalf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+}
+
+func TestRunOnce_ProcessedMailboxWithoutMOVEUsesCopyAndExpungesOnlyItsOwn(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{DisableMove: true, Mailboxes: []string{"Processed"}})
+	appendMails(t, s, "INBOX", 1, 4)
+	// Someone else marked uid 4 \Deleted without expunging it: the fallback
+	// must not expunge it for them (UID EXPUNGE of our UIDs only).
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(pollUser, pollPass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(4), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	p := newTestPoller(t, s, newRecordingSink(), func(o *PollerOptions) { o.ProcessedMailbox = "Processed" })
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 3 {
+		t.Fatalf("RunOnce = %d, %v; want 3 (the \\Deleted one skipped), nil", n, err)
+	}
+	if c, _ := s.Count("INBOX"); c != 1 {
+		t.Fatalf("INBOX holds %d; want 1 (the other client's \\Deleted message)", c)
+	}
+	if c, _ := s.Count("Processed"); c != 3 {
+		t.Fatalf("Processed holds %d; want 3", c)
 	}
 }
 

@@ -43,6 +43,9 @@ type IMAPOptions struct {
 	// from the first byte (as on port 993). See SelfSignedTLS.
 	TLSConfig   *tls.Config
 	ImplicitTLS bool
+	// DisableMove leaves MOVE out of the capabilities, so clients fall back
+	// to COPY, STORE \Deleted and (UID) EXPUNGE.
+	DisableMove bool
 }
 
 // IMAPServer is a running in-process IMAP server with one user.
@@ -74,6 +77,17 @@ func StartIMAP(opts IMAPOptions) (*IMAPServer, error) {
 		// The IDLE filter sits below imapserver's STARTTLS upgrade.
 		return nil, errors.New("mailserver: DisableIdle cannot be combined with STARTTLS")
 	}
+	// IMAP4rev1 plus the extensions a poller cares about; MOVE lets the
+	// processed-mailbox path use a real UID MOVE.
+	caps := imap.CapSet{
+		imap.CapIMAP4rev1: {},
+		imap.CapMove:      {},
+		imap.CapUIDPlus:   {},
+		imap.CapNamespace: {},
+	}
+	if opts.DisableMove {
+		delete(caps, imap.CapMove)
+	}
 	var starttls *tls.Config
 	if !opts.ImplicitTLS {
 		starttls = opts.TLSConfig
@@ -97,14 +111,7 @@ func StartIMAP(opts IMAPOptions) (*IMAPServer, error) {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return &imapSession{srv: s}, nil, nil
 		},
-		// IMAP4rev1 plus the extensions a poller cares about; MOVE lets the
-		// processed-mailbox path use a real UID MOVE.
-		Caps: imap.CapSet{
-			imap.CapIMAP4rev1: {},
-			imap.CapMove:      {},
-			imap.CapUIDPlus:   {},
-			imap.CapNamespace: {},
-		},
+		Caps:         caps,
 		TLSConfig:    starttls,
 		InsecureAuth: true,
 		Logger:       log.New(io.Discard, "", 0), // a test dropping connections is not news
