@@ -56,6 +56,10 @@ func HTMLToText(s string) string {
 				}
 				continue
 			}
+			if a == atom.Body && !end {
+				// <body> ends the head even when </head> is missing.
+				skip = 0
+			}
 			if skip > 0 {
 				continue
 			}

@@ -286,7 +286,7 @@ func parseAddressList(raw []byte) []Address {
 		return nil
 	}
 	var s string
-	if isASCII(raw) {
+	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
 		s = string(raw)
 	} else {
 		s = guessText(raw).Text

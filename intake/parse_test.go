@@ -557,3 +557,15 @@ func TestParse_PathologicalShapesStayFast(t *testing.T) {
 		t.Fatalf("dashes: Text %.20q, err %v", m.Text, err)
 	}
 }
+
+func TestParse_RawISO2022JPHeadersWithoutEncodedWords(t *testing.T) {
+	yamada := "\x1b$B;3ED\x1b(B" // 山田, sent raw by old Japanese mailers
+	raw := "From: " + yamada + " <yamada@example.jp>\r\nSubject: " + yamada + " test\r\n\r\nbody"
+	m, err := Parse([]byte(raw), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "山田 test" || m.From.Name != "山田" {
+		t.Errorf("Subject = %q, From = %+v", m.Subject, m.From)
+	}
+}
