@@ -42,6 +42,7 @@ type SMTPServer struct {
 
 	mu       sync.Mutex
 	received []Received
+	refused  []Received
 	changed  chan struct{} // closed and replaced on every accepted message
 	failures []*smtp.SMTPError
 	hook     func(Received)
@@ -81,6 +82,14 @@ func (s *SMTPServer) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Received(nil), s.received...)
+}
+
+// Refused returns a copy of every message whose DATA was refused by
+// FailNext, so a test can check what a failed attempt carried.
+func (s *SMTPServer) Refused() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.refused...)
 }
 
 // Wait blocks until at least n messages were accepted, or ctx is done.
@@ -143,6 +152,7 @@ func (s *SMTPServer) accept(r Received) error {
 	if len(s.failures) > 0 {
 		e := s.failures[0]
 		s.failures = s.failures[1:]
+		s.refused = append(s.refused, r)
 		s.mu.Unlock()
 		return e
 	}

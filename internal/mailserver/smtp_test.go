@@ -83,6 +83,9 @@ func TestSMTP_FailNextRefusesDataThenAccepts(t *testing.T) {
 	if n := len(s.Received()); n != 1 {
 		t.Fatalf("received %d, want 1 (refused ones are not stored)", n)
 	}
+	if n := len(s.Refused()); n != 2 {
+		t.Fatalf("refused %d, want 2", n)
+	}
 }
 
 func TestSMTP_AuthRequiredWhenUsernameSet(t *testing.T) {

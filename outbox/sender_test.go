@@ -1,0 +1,485 @@
+package outbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// memQueue is an in-memory Queue with the same due/mark semantics as the
+// SQL store (which is tested in package tickets).
+type memQueue struct {
+	mu   sync.Mutex
+	rows map[int64]*tickets.Outgoing
+	next int64
+}
+
+func newMemQueue() *memQueue { return &memQueue{rows: map[int64]*tickets.Outgoing{}} }
+
+func (q *memQueue) add(o tickets.Outgoing) int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.next++
+	o.ID = q.next
+	o.Status = tickets.OutPending
+	q.rows[o.ID] = &o
+	return o.ID
+}
+
+func (q *memQueue) get(id int64) tickets.Outgoing {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return *q.rows[id]
+}
+
+func (q *memQueue) DueOutgoing(_ context.Context, now time.Time, limit int) ([]tickets.Outgoing, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []tickets.Outgoing
+	for _, o := range q.rows {
+		if o.Status == tickets.OutPending && !o.NextAttemptAt.After(now) {
+			out = append(out, *o)
+		}
+	}
+	slices.SortFunc(out, func(a, b tickets.Outgoing) int { return int(a.ID - b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (q *memQueue) MarkSent(_ context.Context, id int64, at time.Time) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.rows[id].Status, q.rows[id].SentAt = tickets.OutSent, at
+	return nil
+}
+
+func (q *memQueue) MarkRetry(_ context.Context, id int64, attempts int, next time.Time, lastErr string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	o := q.rows[id]
+	o.Attempts, o.NextAttemptAt, o.LastError = attempts, next, lastErr
+	return nil
+}
+
+func (q *memQueue) MarkFailed(_ context.Context, id int64, attempts int, lastErr string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	o := q.rows[id]
+	o.Status, o.Attempts, o.LastError = tickets.OutFailed, attempts, lastErr
+	return nil
+}
+
+// clock is the injected time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	srv    *mailserver.SMTPServer
+	q      *memQueue
+	clock  *clock
+	sender *Sender
+}
+
+func newFixture(t *testing.T, srvOpts mailserver.SMTPOptions, tweak func(*Options)) *fixture {
+	t.Helper()
+	srv, err := mailserver.StartSMTP(srvOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	f := &fixture{srv: srv, q: newMemQueue(), clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}}
+	opts := Options{
+		Address:   srv.Addr,
+		Security:  SecurityInsecure,
+		From:      "Example Support <support@example.com>",
+		Timeout:   5 * time.Second,
+		RetryBase: 30 * time.Second,
+		RetryMax:  time.Hour,
+		Now:       f.clock.Now,
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	f.sender, err = New(opts, f.q, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) deliver(t *testing.T) Result {
+	t.Helper()
+	res, err := f.sender.DeliverDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func row(subject string) tickets.Outgoing {
+	return tickets.Outgoing{
+		TicketRef:     "INC-1042",
+		Kind:          "ack",
+		ToName:        "Hanako Yamada",
+		To:            "hanako@customer.example",
+		Subject:       subject,
+		Text:          "We received your request.\n",
+		MessageID:     "ack.1042.abc@desk.example.com",
+		InReplyTo:     "CAF=orig1@mail.customer.example",
+		References:    []string{"first@mail.customer.example", "CAF=orig1@mail.customer.example"},
+		AutoSubmitted: "auto-replied",
+	}
+}
+
+// parsed is a received message read back with go-message, as a mail
+// client would.
+type parsed struct {
+	header mail.Header
+	raw    textproto.MIMEHeader
+}
+
+func parse(t *testing.T, data []byte) parsed {
+	t.Helper()
+	mr, err := mail.CreateReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("received mail does not parse: %v\n%s", err, data)
+	}
+	raw, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(data))).ReadMIMEHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parsed{header: mr.Header, raw: raw}
+}
+
+func TestDeliverDue_DeliversOnceWithThreadingHeaders(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	en := row("[INC-1042] Re: Printer on 3F does not print")
+	id1 := f.q.add(en)
+	ja := row("[INC-1043] Re: プリンターが印刷できません（至急）")
+	ja.MessageID = "ack.1043.def@desk.example.com"
+	ja.AutoSubmitted = "auto-generated"
+	ja.HTML = "<p>受付番号 INC-1043</p>"
+	id2 := f.q.add(ja)
+
+	if res := f.deliver(t); res != (Result{Sent: 2}) {
+		t.Fatalf("first pass = %+v, want 2 sent", res)
+	}
+	if res := f.deliver(t); res != (Result{}) {
+		t.Fatalf("second pass = %+v, want nothing to do", res)
+	}
+	got := f.srv.Received()
+	if len(got) != 2 {
+		t.Fatalf("server received %d mails, want 2", len(got))
+	}
+	for i, want := range []tickets.Outgoing{en, ja} {
+		r := got[i]
+		if r.From != "support@example.com" || !slices.Equal(r.To, []string{"hanako@customer.example"}) {
+			t.Errorf("mail %d envelope = %s → %v", i, r.From, r.To)
+		}
+		p := parse(t, r.Data)
+		if mid, _ := p.header.MessageID(); mid != want.MessageID {
+			t.Errorf("mail %d Message-ID = %q, want %q", i, mid, want.MessageID)
+		}
+		if irt := p.raw.Get("In-Reply-To"); irt != "<"+want.InReplyTo+">" {
+			t.Errorf("mail %d In-Reply-To = %q", i, irt)
+		}
+		if refs, _ := p.header.MsgIDList("References"); !slices.Equal(refs, want.References) {
+			t.Errorf("mail %d References = %q, want %q", i, refs, want.References)
+		}
+		if as := p.raw.Get("Auto-Submitted"); as != want.AutoSubmitted {
+			t.Errorf("mail %d Auto-Submitted = %q, want %q", i, as, want.AutoSubmitted)
+		}
+		if s := p.raw.Get("X-Auto-Response-Suppress"); s != "All" {
+			t.Errorf("mail %d X-Auto-Response-Suppress = %q", i, s)
+		}
+		if subj, err := p.header.Subject(); err != nil || subj != want.Subject {
+			t.Errorf("mail %d subject decodes to %q (%v), want %q", i, subj, err, want.Subject)
+		}
+		if d, err := p.header.Date(); err != nil || !d.Equal(f.clock.Now()) {
+			t.Errorf("mail %d Date = %v (%v), want the injected clock", i, d, err)
+		}
+		if to, _ := p.header.AddressList("To"); len(to) != 1 || to[0].Name != "Hanako Yamada" {
+			t.Errorf("mail %d To = %v", i, to)
+		}
+	}
+	if raw := string(got[1].Data); !strings.Contains(raw, "=?UTF-8?") || !strings.Contains(raw, "multipart/alternative") {
+		t.Errorf("Japanese mail: want an encoded-word subject and an HTML alternative:\n%s", raw)
+	}
+	for _, id := range []int64{id1, id2} {
+		if o := f.q.get(id); o.Status != tickets.OutSent || !o.SentAt.Equal(f.clock.Now()) {
+			t.Errorf("row %d = %s at %v, want sent at the clock", id, o.Status, o.SentAt)
+		}
+	}
+}
+
+func TestDeliverDue_HeaderInjectionIsNeutralised(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	o := row("Help\r\nBcc: evil@example.com")
+	o.ToName = "Eve\r\nBcc: evil2@example.com\r\n"
+	o.InReplyTo = "x@y\r\nBcc: evil3@example.com"
+	o.References = []string{"ok@example.com", "bad id@example.com", "<wrapped@example.com>", "a@b\nX-Evil: 1", "noat"}
+	o.AutoSubmitted = "no\r\nBcc: evil4@example.com"
+	id := f.q.add(o)
+
+	if res := f.deliver(t); res.Sent != 1 {
+		t.Fatalf("result = %+v (last error %q), want sent", res, f.q.get(id).LastError)
+	}
+	got := f.srv.Received()
+	if len(got) != 1 || !slices.Equal(got[0].To, []string{"hanako@customer.example"}) {
+		t.Fatalf("envelope recipients = %v, want only the customer", got[0].To)
+	}
+	p := parse(t, got[0].Data)
+	for _, h := range []string{"Bcc", "X-Evil", "In-Reply-To"} {
+		if v, ok := p.raw[h]; ok {
+			t.Errorf("header %s present: %q", h, v)
+		}
+	}
+	// The injected text survives only as harmless words inside the subject
+	// and the display name.
+	if subj, _ := p.header.Subject(); subj != "Help Bcc: evil@example.com" {
+		t.Errorf("subject = %q, want one line", subj)
+	}
+	if to, _ := p.header.AddressList("To"); len(to) != 1 || to[0].Address != "hanako@customer.example" || strings.ContainsAny(to[0].Name, "\r\n") {
+		t.Errorf("To = %v", to)
+	}
+	if refs, _ := p.header.MsgIDList("References"); !slices.Equal(refs, []string{"ok@example.com"}) {
+		t.Errorf("References = %q, want only the valid id", refs)
+	}
+	if as := p.raw.Get("Auto-Submitted"); as != "auto-replied" {
+		t.Errorf("Auto-Submitted = %q, want the default", as)
+	}
+}
+
+func TestDeliverDue_TemporaryFailureRetriesWithSameMessageID(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	f.srv.FailNext(451, "4.3.0", "mailbox busy, try later", 1)
+	id := f.q.add(row("Printer"))
+	start := f.clock.Now()
+
+	if res := f.deliver(t); res != (Result{Retried: 1}) {
+		t.Fatalf("first pass = %+v, want 1 retried", res)
+	}
+	o := f.q.get(id)
+	if o.Status != tickets.OutPending || o.Attempts != 1 || !strings.Contains(o.LastError, "451") {
+		t.Fatalf("after 451: status %s attempts %d error %q", o.Status, o.Attempts, o.LastError)
+	}
+	// Backoff after the first failure: RetryBase less at most 20% jitter.
+	if wait := o.NextAttemptAt.Sub(start); wait < 24*time.Second || wait > 30*time.Second {
+		t.Fatalf("next attempt in %v, want 24s..30s", wait)
+	}
+	if res := f.deliver(t); res != (Result{}) {
+		t.Fatalf("pass before the retry time = %+v, want nothing", res)
+	}
+
+	f.clock.Advance(30 * time.Second)
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("retry pass = %+v, want 1 sent", res)
+	}
+	refused, got := f.srv.Refused(), f.srv.Received()
+	if len(refused) != 1 || len(got) != 1 {
+		t.Fatalf("server saw %d refused and %d received, want 1 and 1 (two attempts, one delivery)", len(refused), len(got))
+	}
+	for _, data := range [][]byte{refused[0].Data, got[0].Data} {
+		p := parse(t, data)
+		if mid, _ := p.header.MessageID(); mid != o.MessageID {
+			t.Errorf("attempt carried Message-ID %q, want the row's %q", mid, o.MessageID)
+		}
+	}
+	if o := f.q.get(id); o.Status != tickets.OutSent {
+		t.Errorf("status = %s, want sent", o.Status)
+	}
+}
+
+func TestDeliverDue_BackoffDoublesAndIsCapped(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) {
+		o.RetryBase, o.RetryMax, o.MaxAttempts = 10*time.Second, 50*time.Second, 10
+	})
+	f.srv.FailNext(421, "4.4.2", "closing", 5)
+	id := f.q.add(row("Printer"))
+	for attempt, max := range []time.Duration{10, 20, 40, 50, 50} {
+		before := f.clock.Now()
+		if res := f.deliver(t); res != (Result{Retried: 1}) {
+			t.Fatalf("attempt %d: %+v", attempt+1, res)
+		}
+		o := f.q.get(id)
+		max *= time.Second
+		if wait := o.NextAttemptAt.Sub(before); wait > max || wait < max*4/5 {
+			t.Errorf("after attempt %d: wait %v, want %v..%v", o.Attempts, wait, max*4/5, max)
+		}
+		f.clock.Advance(max)
+	}
+	if res := f.deliver(t); res.Sent != 1 {
+		t.Fatalf("final pass: %+v", res)
+	}
+}
+
+func TestDeliverDue_PermanentFailureIsFinal(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	f.srv.FailNext(550, "5.1.1", "no such user here", 1)
+	id := f.q.add(row("Printer"))
+
+	if res := f.deliver(t); res != (Result{Failed: 1}) {
+		t.Fatalf("result = %+v, want 1 failed", res)
+	}
+	o := f.q.get(id)
+	if o.Status != tickets.OutFailed || o.Attempts != 1 {
+		t.Fatalf("status %s attempts %d, want failed after 1", o.Status, o.Attempts)
+	}
+	if !strings.HasPrefix(o.LastError, "550 5.1.1 no such user here") {
+		t.Errorf("last error = %q, want the server's 550 5.1.1 answer", o.LastError)
+	}
+	f.clock.Advance(24 * time.Hour)
+	if res := f.deliver(t); res != (Result{}) {
+		t.Fatalf("later pass = %+v, want no further attempt", res)
+	}
+	if n := len(f.srv.Refused()) + len(f.srv.Received()); n != 1 {
+		t.Errorf("server saw %d attempts, want 1", n)
+	}
+}
+
+func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more
+
+	q := newMemQueue()
+	c := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	s, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := row("one"), row("two")
+	b.MessageID = "two@desk.example.com"
+	ida, idb := q.add(a), q.add(b)
+	res, err := s.DeliverDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (Result{Retried: 2}) {
+		t.Fatalf("result = %+v, want both retried", res)
+	}
+	for _, id := range []int64{ida, idb} {
+		o := q.get(id)
+		if o.Status != tickets.OutPending || o.Attempts != 1 || !o.NextAttemptAt.After(c.Now()) || o.LastError == "" {
+			t.Errorf("row %d: %+v", id, o)
+		}
+		if !strings.Contains(o.LastError, addr) {
+			t.Errorf("last error %q does not say where it tried", o.LastError)
+		}
+	}
+}
+
+func TestDeliverDue_MaxAttemptsExhaustedFails(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.MaxAttempts = 3 })
+	f.srv.FailNext(451, "4.3.0", "still busy", 10)
+	id := f.q.add(row("Printer"))
+
+	want := []Result{{Retried: 1}, {Retried: 1}, {Failed: 1}}
+	for i, w := range want {
+		if res := f.deliver(t); res != w {
+			t.Fatalf("pass %d = %+v, want %+v", i+1, res, w)
+		}
+		f.clock.Advance(time.Hour)
+	}
+	o := f.q.get(id)
+	if o.Status != tickets.OutFailed || o.Attempts != 3 || !strings.Contains(o.LastError, "451") {
+		t.Fatalf("row = %s attempts %d error %q, want failed after 3 with the last 451", o.Status, o.Attempts, o.LastError)
+	}
+	if res := f.deliver(t); res != (Result{}) {
+		t.Fatalf("pass after giving up = %+v", res)
+	}
+}
+
+func TestDeliverDue_AuthPlainOnLoopback(t *testing.T) {
+	creds := mailserver.SMTPOptions{Username: "desk", Password: "s3cret"}
+	f := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "s3cret" })
+	f.q.add(row("Printer"))
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("with the right password: %+v", res)
+	}
+
+	bad := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "wrong" })
+	id := bad.q.add(row("Printer"))
+	if res := bad.deliver(t); res != (Result{Retried: 1}) {
+		t.Fatalf("with a wrong password: %+v, want retried (a configuration problem is not the mail's fault)", res)
+	}
+	if le := bad.q.get(id).LastError; strings.Contains(le, "wrong") || !strings.Contains(le, "535") {
+		t.Errorf("last error = %q, want the 535 and never the password", le)
+	}
+}
+
+func TestRun_DeliversOnWakeAndStopsOnCancel(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Interval = time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	wake := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() { done <- f.sender.Run(ctx, wake) }()
+
+	f.q.add(row("first"))
+	wake <- struct{}{}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if _, err := f.srv.Wait(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	second := row("second")
+	second.MessageID = "second@desk.example.com"
+	f.q.add(second)
+	wake <- struct{}{}
+	if _, err := f.srv.Wait(wctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v, want nil on cancel", err)
+	}
+}
+
+func TestNew_RefusesBadOptions(t *testing.T) {
+	q := newMemQueue()
+	cases := map[string]Options{
+		"insecure to a non-loopback address": {Address: "192.0.2.10:25", Security: SecurityInsecure, From: "support@example.com"},
+		"insecure to a public IPv6 address":  {Address: "[2001:db8::1]:25", Security: SecurityInsecure, From: "support@example.com"},
+		"unknown security":                   {Address: "smtp.example.com:587", Security: "none", From: "support@example.com"},
+		"bad From":                           {Address: "smtp.example.com:587", From: "not an address"},
+		"unknown auth":                       {Address: "smtp.example.com:587", From: "support@example.com", Auth: "cram"},
+		"xoauth2 without a token":            {Address: "smtp.example.com:587", From: "support@example.com", Auth: "xoauth2"},
+	}
+	for name, opts := range cases {
+		if _, err := New(opts, q, nil); err == nil {
+			t.Errorf("%s: New succeeded", name)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:2525", "localhost:25", "[::1]:25", "127.0.0.2"} {
+		if _, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com"}, q, nil); err != nil {
+			t.Errorf("insecure to %s: %v", addr, err)
+		}
+	}
+}
