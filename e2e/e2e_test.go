@@ -9,9 +9,11 @@ import (
 	"maps"
 	"math/rand/v2"
 	netmail "net/mail"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,7 +49,16 @@ func TestE2E_KillNineRestart(t *testing.T) {
 	// Kill moments spread over the length of an undisturbed first run;
 	// later runs have less left to do, so some of them finish first.
 	const kills = 7
-	r := rand.New(rand.NewPCG(7, 9))
+	seed := uint64(7)
+	if v := os.Getenv("E2E_KILL_SEED"); v != "" { // to explore other kill moments by hand
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("E2E_KILL_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("kill moments from seed %d (E2E_KILL_SEED)", seed)
+	r := rand.New(rand.NewPCG(seed, 9))
 	killed := 0
 	for i := range kills {
 		after := time.Duration(float64(base.firstRun) * (float64(i) + r.Float64()) / kills)

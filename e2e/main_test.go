@@ -211,12 +211,12 @@ type (
 		LastError string `json:"last_error"`
 	}
 	ticketRecord struct {
-		Ref       string          `json:"ref"`
-		Subject   string          `json:"subject"`
-		Requester json.RawMessage `json:"requester"` // a string or an object: only compared, never read
-		Status    string          `json:"status"`
-		Type      string          `json:"type"`
-		Priority  string          `json:"priority"`
+		Ref       string `json:"ref"`
+		Subject   string `json:"subject"`
+		Requester string `json:"requester"`
+		Status    string `json:"status"`
+		Type      string `json:"type"`
+		Priority  string `json:"priority"`
 	}
 )
 
