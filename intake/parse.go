@@ -539,48 +539,58 @@ func isBase64(c byte) bool {
 // escape is kept as it is. In headers (RFC 2047 Q) "_" is a space.
 func decodeQP(b []byte, header bool) []byte {
 	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c == '_' && header:
-			out = append(out, ' ')
+	for i := 0; i < len(b); {
+		// Copy the run of ordinary bytes in one go.
+		j := i
+		for j < len(b) && b[j] != '=' && b[j] != ' ' && b[j] != '\t' && b[j] != '_' {
+			j++
+		}
+		out = append(out, b[i:j]...)
+		if j == len(b) {
+			break
+		}
+		i = j
+		switch c := b[i]; {
+		case c == '_':
+			if header {
+				out = append(out, ' ')
+			} else {
+				out = append(out, '_')
+			}
+			i++
 		case c == '=':
 			if i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
 				out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
-				i += 2
+				i += 3
 				continue
 			}
 			// Soft line break: "=" then optional white space then EOL.
-			j := i + 1
-			for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
-				j++
+			k := i + 1
+			for k < len(b) && (b[k] == ' ' || b[k] == '\t') {
+				k++
 			}
-			if j < len(b) && b[j] == '\r' {
-				j++
+			if k < len(b) && b[k] == '\r' {
+				k++
 			}
-			if j < len(b) && b[j] == '\n' {
-				i = j
-				continue
+			switch {
+			case k < len(b) && b[k] == '\n':
+				i = k + 1
+			case k == len(b):
+				i = k
+			default:
+				out = append(out, c)
+				i++
 			}
-			if j == len(b) {
-				i = j
-				continue
+		default: // space or tab
+			k := i
+			for k < len(b) && (b[k] == ' ' || b[k] == '\t') {
+				k++
 			}
-			out = append(out, c)
-		case (c == ' ' || c == '\t') && !header:
 			// Trailing white space before a line break is padding.
-			j := i
-			for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
-				j++
+			if header || k == len(b) || (b[k] != '\r' && b[k] != '\n') {
+				out = append(out, b[i:k]...)
 			}
-			if j < len(b) && (b[j] == '\r' || b[j] == '\n') {
-				i = j - 1
-				continue
-			}
-			out = append(out, b[i:j]...)
-			i = j - 1
-		default:
-			out = append(out, c)
+			i = k
 		}
 	}
 	return out

@@ -569,3 +569,22 @@ func TestParse_RawISO2022JPHeadersWithoutEncodedWords(t *testing.T) {
 		t.Errorf("Subject = %q, From = %+v", m.Subject, m.From)
 	}
 }
+
+func TestDecodeQP(t *testing.T) {
+	tests := []struct {
+		in     string
+		header bool
+		want   string
+	}{
+		{"caf=C3=A9 au lait=\r\n, s'il=20\r\nvous  \r\nplait", false, "café au lait, s'il \r\nvous\r\nplait"},
+		{"a=zz b= \nc=", false, "a=zz bc"},
+		{"snake_case", false, "snake_case"},
+		{"Hello_w=6Frld", true, "Hello world"},
+		{"lower=c3=a9", false, "loweré"},
+	}
+	for _, tt := range tests {
+		if got := string(decodeQP([]byte(tt.in), tt.header)); got != tt.want {
+			t.Errorf("decodeQP(%q, %v) = %q, want %q", tt.in, tt.header, got, tt.want)
+		}
+	}
+}
