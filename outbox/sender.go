@@ -131,12 +131,18 @@ func New(opts Options, q Queue, log *slog.Logger) (*Sender, error) {
 	if opts.HelloName != "" {
 		clientOpts = append(clientOpts, mail.WithHELO(opts.HelloName))
 	}
+	// go-mail refuses PLAIN/LOGIN without TLS unless the host is literally
+	// localhost/127.0.0.1/::1; insecure is already proven loopback above.
+	plain, login := mail.SMTPAuthPlain, mail.SMTPAuthLogin
+	if opts.Security == SecurityInsecure {
+		plain, login = mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc
+	}
 	switch strings.ToLower(opts.Auth) {
 	case "":
 	case "plain":
-		clientOpts = append(clientOpts, mail.WithSMTPAuth(mail.SMTPAuthPlain))
+		clientOpts = append(clientOpts, mail.WithSMTPAuth(plain))
 	case "login":
-		clientOpts = append(clientOpts, mail.WithSMTPAuth(mail.SMTPAuthLogin))
+		clientOpts = append(clientOpts, mail.WithSMTPAuth(login))
 	case "xoauth2":
 		if opts.Token == nil && opts.Password == "" {
 			return nil, errors.New("outbox: auth xoauth2 needs a token source")
@@ -490,7 +496,7 @@ func splitAddress(addr, security string) (string, int, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		// No port given: the usual one for the security mode.
-		host, portStr = addr, map[string]string{SecurityTLS: "465", SecurityStartTLS: "587", SecurityInsecure: "25"}[strings.ToLower(security)]
+		host, portStr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), map[string]string{SecurityTLS: "465", SecurityStartTLS: "587", SecurityInsecure: "25"}[strings.ToLower(security)]
 		if portStr == "" {
 			portStr = "587"
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/textproto"
@@ -424,6 +425,17 @@ func TestDeliverDue_AuthPlainOnLoopback(t *testing.T) {
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("with the right password: %+v", res)
 	}
+	// The same over "localhost", which go-mail's own loopback check knows
+	// only by name.
+	byName := newFixture(t, creds, func(o *Options) {
+		_, port, _ := net.SplitHostPort(o.Address)
+		o.Address = "localhost:" + port
+		o.Auth, o.Username, o.Password = "plain", "desk", "s3cret"
+	})
+	byName.q.add(row("Printer"))
+	if res := byName.deliver(t); res.Sent != 1 {
+		t.Fatalf("via localhost: %+v", res)
+	}
 
 	bad := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "wrong" })
 	id := bad.q.add(row("Printer"))
@@ -477,9 +489,103 @@ func TestNew_RefusesBadOptions(t *testing.T) {
 			t.Errorf("%s: New succeeded", name)
 		}
 	}
-	for _, addr := range []string{"127.0.0.1:2525", "localhost:25", "[::1]:25", "127.0.0.2"} {
+	for _, addr := range []string{"127.0.0.1:2525", "localhost:25", "[::1]:25", "127.0.0.2", "[::1]"} {
 		if _, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com"}, q, nil); err != nil {
 			t.Errorf("insecure to %s: %v", addr, err)
 		}
+	}
+}
+
+func TestDeliverDue_OneConnectionPerBatch(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	for i := range 5 {
+		o := row("Printer")
+		o.MessageID = fmt.Sprintf("batch.%d@desk.example.com", i)
+		f.q.add(o)
+	}
+	f.srv.FailNext(550, "5.1.1", "no such user", 1) // a refused mail does not cost the connection
+	if res := f.deliver(t); res != (Result{Sent: 4, Failed: 1}) {
+		t.Fatalf("result = %+v", res)
+	}
+	if n := f.srv.Connections(); n != 1 {
+		t.Errorf("connections = %d, want 1 for the batch", n)
+	}
+}
+
+func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
+	serverTLS, clientTLS, err := mailserver.SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvOpts := mailserver.SMTPOptions{TLSConfig: serverTLS}
+
+	trusted := newFixture(t, srvOpts, func(o *Options) { o.Security, o.TLSConfig = SecurityStartTLS, clientTLS })
+	trusted.q.add(row("Printer"))
+	if res := trusted.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("trusted certificate: %+v", res)
+	}
+
+	// No TLSConfig means the system roots, which do not know the test CA.
+	untrusted := newFixture(t, srvOpts, func(o *Options) { o.Security = SecurityStartTLS })
+	id := untrusted.q.add(row("Printer"))
+	if res := untrusted.deliver(t); res != (Result{Retried: 1}) {
+		t.Fatalf("untrusted certificate: %+v, want retried", res)
+	}
+	if le := untrusted.q.get(id).LastError; !strings.Contains(le, "certificate") {
+		t.Errorf("last error = %q, want the certificate failure", le)
+	}
+	if n := len(untrusted.srv.Received()); n != 0 {
+		t.Errorf("mail went out over an unverified connection")
+	}
+}
+
+func TestDeliverDue_StartTLSRequiredButNotOffered(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Security = SecurityStartTLS })
+	f.q.add(row("Printer"))
+	if res := f.deliver(t); res != (Result{Retried: 1}) {
+		t.Fatalf("result = %+v, want retried", res)
+	}
+	if n := len(f.srv.Received()); n != 0 {
+		t.Fatalf("mail was sent in the clear to a server without STARTTLS")
+	}
+}
+
+func TestDeliverDue_ImplicitTLS(t *testing.T) {
+	serverTLS, clientTLS, err := mailserver.SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, mailserver.SMTPOptions{TLSConfig: serverTLS, ImplicitTLS: true},
+		func(o *Options) { o.Security, o.TLSConfig = SecurityTLS, clientTLS })
+	f.q.add(row("Printer"))
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("result = %+v", res)
+	}
+}
+
+func TestDeliverDue_XOAUTH2FetchesATokenPerConnection(t *testing.T) {
+	serverTLS, clientTLS, err := mailserver.SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	f := newFixture(t, mailserver.SMTPOptions{Username: "desk@example.com", OAuthToken: "ya29.fresh", TLSConfig: serverTLS},
+		func(o *Options) {
+			o.Security, o.TLSConfig = SecurityStartTLS, clientTLS
+			o.Auth, o.Username = "xoauth2", "desk@example.com"
+			o.Token = func(context.Context) (string, error) { calls++; return "ya29.fresh", nil }
+		})
+	f.q.add(row("one"))
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("first pass: %+v", res)
+	}
+	o := row("two")
+	o.MessageID = "two@desk.example.com"
+	f.q.add(o)
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("second pass: %+v", res)
+	}
+	if calls != 2 {
+		t.Errorf("token fetched %d times, want once per connection (2)", calls)
 	}
 }

@@ -3,11 +3,13 @@ package mailserver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +22,13 @@ type SMTPOptions struct {
 	// Username and Password, when Username is set, are required via AUTH
 	// PLAIN before MAIL FROM is accepted. "" means no AUTH at all.
 	Username, Password string
+	// OAuthToken, when set with Username, also offers AUTH XOAUTH2: the
+	// bearer token Username must present.
+	OAuthToken string
+	// TLSConfig, when set, offers STARTTLS, or with ImplicitTLS speaks TLS
+	// from the first byte (as on port 465). See SelfSignedTLS.
+	TLSConfig   *tls.Config
+	ImplicitTLS bool
 }
 
 // Received is one message accepted by the SMTP server.
@@ -41,6 +50,7 @@ type SMTPServer struct {
 	done chan struct{} // closed when Serve returns
 
 	mu       sync.Mutex
+	sessions int
 	received []Received
 	refused  []Received
 	changed  chan struct{} // closed and replaced on every accepted message
@@ -50,9 +60,15 @@ type SMTPServer struct {
 
 // StartSMTP listens on 127.0.0.1:0 and serves until Close.
 func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
+	if opts.ImplicitTLS && opts.TLSConfig == nil {
+		return nil, errors.New("mailserver: smtp ImplicitTLS needs a TLSConfig")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("mailserver: smtp listen: %w", err)
+	}
+	if opts.ImplicitTLS {
+		ln = tls.NewListener(ln, opts.TLSConfig)
 	}
 	s := &SMTPServer{
 		Addr:    ln.Addr().String(),
@@ -69,6 +85,9 @@ func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.ErrorLog = log.New(io.Discard, "", 0)
+	if !opts.ImplicitTLS {
+		srv.TLSConfig = opts.TLSConfig // non-nil: STARTTLS is offered
+	}
 	s.srv = srv
 	go func() {
 		defer close(s.done)
@@ -90,6 +109,13 @@ func (s *SMTPServer) Refused() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Received(nil), s.refused...)
+}
+
+// Connections counts the SMTP sessions opened so far.
+func (s *SMTPServer) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
 }
 
 // Wait blocks until at least n messages were accepted, or ctx is done.
@@ -181,6 +207,9 @@ type smtpBackend struct {
 }
 
 func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	b.server.mu.Lock()
+	b.server.sessions++
+	b.server.mu.Unlock()
 	return &smtpSession{backend: b, authed: b.opts.Username == ""}, nil
 }
 
@@ -196,11 +225,19 @@ func (s *smtpSession) AuthMechanisms() []string {
 	if s.backend.opts.Username == "" {
 		return nil
 	}
+	if s.backend.opts.OAuthToken != "" {
+		return []string{sasl.Plain, xoauth2}
+	}
 	return []string{sasl.Plain}
 }
 
+const xoauth2 = "XOAUTH2"
+
 func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
-	if mech != sasl.Plain {
+	switch {
+	case mech == xoauth2 && s.backend.opts.OAuthToken != "":
+		return &smtpXOAuth2Server{sess: s}, nil
+	case mech != sasl.Plain:
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	return sasl.NewPlainServer(func(identity, username, password string) error {
@@ -248,3 +285,29 @@ func (s *smtpSession) Reset() {
 }
 
 func (s *smtpSession) Logout() error { return nil }
+
+// smtpXOAuth2Server checks "user=U\x01auth=Bearer T\x01\x01" (the
+// initial response go-mail and Gmail clients send).
+type smtpXOAuth2Server struct {
+	sess *smtpSession
+}
+
+func (x *smtpXOAuth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if resp == nil {
+		return []byte{}, false, nil // ask for the initial response
+	}
+	var user, token string
+	for _, field := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(field, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(field, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	opts := x.sess.backend.opts
+	if user != opts.Username || token == "" || token != opts.OAuthToken {
+		return nil, false, smtp.ErrAuthFailed
+	}
+	x.sess.authed = true
+	return nil, true, nil
+}

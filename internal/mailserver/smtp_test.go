@@ -145,3 +145,60 @@ func TestSMTP_WaitHonoursContext(t *testing.T) {
 		t.Fatalf("Wait err = %v, want context.Canceled", err)
 	}
 }
+
+func TestSMTP_StartTLSAndImplicitTLS(t *testing.T) {
+	serverTLS, clientTLS, err := SelfSignedTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	starttls := startSMTP(t, SMTPOptions{TLSConfig: serverTLS})
+	c, err := smtp.DialStartTLS(starttls.Addr, clientTLS)
+	if err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	if _, ok := c.TLSConnectionState(); !ok {
+		t.Error("STARTTLS connection is not encrypted")
+	}
+	if err := c.SendMail("a@example.com", []string{"b@example.com"}, strings.NewReader(sampleMail)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+
+	implicit := startSMTP(t, SMTPOptions{TLSConfig: serverTLS, ImplicitTLS: true})
+	c, err = smtp.DialTLS(implicit.Addr, clientTLS)
+	if err != nil {
+		t.Fatalf("implicit TLS: %v", err)
+	}
+	if err := c.SendMail("a@example.com", []string{"b@example.com"}, strings.NewReader(sampleMail)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if len(starttls.Received()) != 1 || len(implicit.Received()) != 1 {
+		t.Fatalf("received %d and %d, want 1 each", len(starttls.Received()), len(implicit.Received()))
+	}
+	if _, err := StartSMTP(SMTPOptions{ImplicitTLS: true}); err == nil {
+		t.Error("ImplicitTLS without a TLSConfig must be refused")
+	}
+}
+
+type smtpXOAuth2Client struct{ user, token string }
+
+func (x smtpXOAuth2Client) Start() (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
+}
+func (x smtpXOAuth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
+
+func TestSMTP_XOAUTH2AcceptsTokenAndRefusesOthers(t *testing.T) {
+	s := startSMTP(t, SMTPOptions{Username: "desk@example.com", OAuthToken: "ya29.token"})
+	err := send(s.Addr, smtpXOAuth2Client{"desk@example.com", "stale"}, "a@example.com", []string{"b@example.com"}, sampleMail)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 535 {
+		t.Fatalf("wrong token: err = %v, want 535", err)
+	}
+	if err := send(s.Addr, smtpXOAuth2Client{"desk@example.com", "ya29.token"}, "a@example.com", []string{"b@example.com"}, sampleMail); err != nil {
+		t.Fatalf("right token: %v", err)
+	}
+	if len(s.Received()) != 1 || s.Connections() != 2 {
+		t.Fatalf("received %d over %d connections, want 1 over 2", len(s.Received()), s.Connections())
+	}
+}
