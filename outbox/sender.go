@@ -269,6 +269,10 @@ func (s *Sender) untilNext(ctx context.Context, res Result) time.Duration {
 
 // record writes the outcome of one attempt to the queue and logs it.
 func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, res *Result) error {
+	// The attempt has happened: a shutdown arriving now must not keep its
+	// outcome from the queue, or a delivered mail would be sent again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	now := s.now()
 	attempt := row.Attempts + 1
 	log := s.log.With("ticket", row.TicketRef, "kind", row.Kind, "to", row.To,
@@ -422,6 +426,9 @@ func classify(err error) *deliveryError {
 	if errors.As(err, &se) {
 		d := &deliveryError{err: err, code: se.ErrorCode(), enhanced: se.EnhancedStatusCode()}
 		switch {
+		case d.code == 421:
+			// "Service not available, closing transmission channel".
+			d.temporary, d.connection = true, true
 		case d.code >= 400 && d.code < 500:
 			d.temporary = true
 		case d.code >= 500:

@@ -589,3 +589,62 @@ func TestDeliverDue_XOAUTH2FetchesATokenPerConnection(t *testing.T) {
 		t.Errorf("token fetched %d times, want once per connection (2)", calls)
 	}
 }
+
+func TestDeliverDue_UnsendableRowFailsAtOnce(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	badID := row("Printer")
+	badID.MessageID = "no brackets <allowed>@x"
+	badTo := row("Printer")
+	badTo.MessageID = "ok@desk.example.com"
+	badTo.To = "not an address"
+	ida, idb := f.q.add(badID), f.q.add(badTo)
+	if res := f.deliver(t); res != (Result{Failed: 2}) {
+		t.Fatalf("result = %+v, want both failed", res)
+	}
+	for _, id := range []int64{ida, idb} {
+		if o := f.q.get(id); o.Status != tickets.OutFailed || o.LastError == "" {
+			t.Errorf("row %d: %s %q", id, o.Status, o.LastError)
+		}
+	}
+	if n := len(f.srv.Received()) + len(f.srv.Refused()); n != 0 {
+		t.Errorf("server saw %d mails, want none", n)
+	}
+}
+
+// NextDue makes memQueue tell Run when the earliest pending row is due,
+// as tickets.Store does.
+func (q *memQueue) NextDue(context.Context) (time.Time, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var next time.Time
+	for _, o := range q.rows {
+		if o.Status == tickets.OutPending && (next.IsZero() || o.NextAttemptAt.Before(next)) {
+			next = o.NextAttemptAt
+		}
+	}
+	return next, nil
+}
+
+func TestRun_WakesAtTheEarliestRetry(t *testing.T) {
+	// Real clock: the retry is due 20-25ms after the 451, while the
+	// fallback interval is an hour, so only the retry time can wake Run.
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) {
+		o.Now, o.Interval, o.RetryBase, o.RetryMax = nil, time.Hour, 25*time.Millisecond, time.Second
+	})
+	f.srv.FailNext(451, "4.3.0", "busy", 1)
+	f.q.add(row("Printer"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.sender.Run(ctx, nil) }()
+	if _, err := f.srv.Wait(ctx, 1); err != nil {
+		t.Fatalf("retry never ran: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.srv.Refused()); n != 1 {
+		t.Errorf("refused %d, want 1", n)
+	}
+}
