@@ -32,7 +32,7 @@ type tuning struct {
 var defaultTuning = tuning{
 	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1,
 	Morph: true, Bigram: 0,
-	MaxTerms: 40, Fetch: 10,
+	MaxTerms: 24, Fetch: 10,
 }
 
 // hit is a candidate with what the decision needs beyond it.
@@ -153,8 +153,11 @@ func buildQuery(morph, bigram []string, t tuning, idf map[string]map[string]floa
 			if f.boost == 0 {
 				return nil
 			}
-			if t.OneIDF && idf[f.field][term] == 0 {
-				return nil // term absent from this field: the clause cannot match
+			if idf[f.field][term] == 0 {
+				// Term absent from this field: the clause cannot match, and
+				// leaving it out saves a posting lookup (and keeps Bleve's
+				// coord over clauses that could match).
+				return nil
 			}
 			b := f.boost * weight
 			if t.OneIDF {
