@@ -70,11 +70,11 @@ SELECT data FROM blobs WHERE hash = ?;
 
 -- name: ticket_id_by_message_id
 SELECT ticket_id FROM (
-    SELECT ticket_id, id AS n FROM entries WHERE message_id = ?1
+    SELECT ticket_id, id AS n FROM entries WHERE message_id = ?1 AND message_id <> ''
     UNION ALL
     SELECT ticket_id, id AS n FROM outgoing WHERE message_id = ?1 AND ticket_id IS NOT NULL
     UNION ALL
-    SELECT ticket_id, id AS n FROM inbound WHERE message_id = ?1 AND ticket_id IS NOT NULL
+    SELECT ticket_id, id AS n FROM inbound WHERE message_id = ?1 AND message_id <> '' AND ticket_id IS NOT NULL
 ) ORDER BY n DESC LIMIT 1;
 
 -- name: insert_inbound
@@ -98,7 +98,7 @@ SELECT uid FROM inbound WHERE mailbox = ? AND uidvalidity = ? AND uid BETWEEN ? 
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
-WHERE i.message_id = ? ORDER BY i.id LIMIT 1;
+WHERE i.message_id = ? AND i.message_id <> '' ORDER BY i.id LIMIT 1;
 
 -- name: inbound_by_content_hash
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,

@@ -36,10 +36,11 @@ var (
 // one writer anyway, and a single connection keeps BEGIN IMMEDIATE from
 // queueing on busy_timeout); reads go through a small pool.
 type Store struct {
-	path string
-	w    *sql.DB
-	r    *sql.DB
-	now  func() time.Time
+	path  string
+	w     *sql.DB
+	r     *sql.DB
+	now   func() time.Time
+	stmts map[string]*sql.Stmt // on the writer: parsing SQL costs more than running it
 }
 
 // Options for Open; nil means defaults.
@@ -72,6 +73,15 @@ func Open(path string, opts *Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
+	s.stmts = make(map[string]*sql.Stmt, len(queries))
+	for name, q := range queries {
+		st, err := s.w.Prepare(q)
+		if err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("tickets: preparing %s: %w", name, err)
+		}
+		s.stmts[name] = st
+	}
 	if s.r, err = sql.Open("sqlite", dsn(path, "deferred")); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("tickets: opening %s: %w", path, err)
@@ -91,6 +101,9 @@ func dsn(path, txlock string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -116,6 +129,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
 	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now()}
+	if db == s.w {
+		tx.stmts = s.stmts
+	}
 	if err := fn(tx); err != nil {
 		sqltx.Rollback()
 		return err
@@ -129,16 +145,32 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
 // Tx is one transaction. Its methods are the store's whole write API, so a
 // ticket change and the mail it causes commit together.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
-	now time.Time
+	tx    *sql.Tx
+	ctx   context.Context
+	now   time.Time
+	stmts map[string]*sql.Stmt // prepared statements of a write transaction
 }
 
 // Now is the transaction's time: every row written in it carries it.
 func (tx *Tx) Now() time.Time { return tx.now }
 
+// stmt returns the prepared statement for name bound to this transaction,
+// or nil for a read transaction (whose pool connections prepare on use).
+func (tx *Tx) stmt(name string) *sql.Stmt {
+	if st := tx.stmts[name]; st != nil {
+		return tx.tx.StmtContext(tx.ctx, st)
+	}
+	return nil
+}
+
 func (tx *Tx) exec(name string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, query(name), args...)
+	var res sql.Result
+	var err error
+	if st := tx.stmt(name); st != nil {
+		res, err = st.ExecContext(tx.ctx, args...)
+	} else {
+		res, err = tx.tx.ExecContext(tx.ctx, query(name), args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %s: %w", name, err)
 	}
@@ -154,11 +186,20 @@ func (tx *Tx) insert(name string, args ...any) (int64, error) {
 }
 
 func (tx *Tx) queryRow(name string, args ...any) *sql.Row {
+	if st := tx.stmt(name); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query(name), args...)
 }
 
 func (tx *Tx) query(name string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, query(name), args...)
+	var rows *sql.Rows
+	var err error
+	if st := tx.stmt(name); st != nil {
+		rows, err = st.QueryContext(tx.ctx, args...)
+	} else {
+		rows, err = tx.tx.QueryContext(tx.ctx, query(name), args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %s: %w", name, err)
 	}
