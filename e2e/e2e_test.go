@@ -74,6 +74,7 @@ func TestE2E_KillNineRestart(t *testing.T) {
 	d.runOnce(t)
 
 	s := collect(t, c, d)
+	s.resendsAllowed = killed
 	assertModel(t, s)
 
 	if diff := diffDispositions(base.dispositions(), s.dispositions()); diff != "" {
@@ -131,6 +132,12 @@ type scenario struct {
 	tickets  []ticketRecord
 	sent     []sentMail
 	flags    map[uint32][]imap.Flag
+	// resendsAllowed is how many mails may reach the SMTP server a second
+	// time with the same Message-ID: SMTP has no two-phase commit, so a
+	// process killed after the relay accepted a mail and before the row was
+	// marked sent resends it (at-least-once, same Message-ID, so receivers
+	// can drop the copy). At most one per kill.
+	resendsAllowed int
 }
 
 // sentMail is one message the SMTP server accepted, as far as the tests read it.
@@ -284,9 +291,6 @@ func (s *scenario) assertThreading(t *testing.T) {
 func (s *scenario) assertSent(t *testing.T) {
 	t.Helper()
 	c := s.corpus
-	if len(s.sent) != c.eligible() {
-		t.Errorf("SMTP server received %d mails, want %d (one acknowledgement per new request)", len(s.sent), c.eligible())
-	}
 	rowByID := map[string]outboxRow{}
 	for _, r := range s.outbox {
 		rowByID[r.MessageID] = r
@@ -304,10 +308,15 @@ func (s *scenario) assertSent(t *testing.T) {
 			t.Errorf("mail %s to %v: Auto-Submitted is %q, want auto-replied or auto-generated", m.MessageID, m.To, m.AutoSubmitted)
 		}
 		for _, to := range m.To {
-			perRecipient[to]++
 			if machines[to] {
 				t.Errorf("mail %s was sent to %s, an automatic sender", m.MessageID, to)
 			}
+		}
+		if byID[m.MessageID] > 1 {
+			continue // a resend: counted below, not as another mail
+		}
+		for _, to := range m.To {
+			perRecipient[to]++
 		}
 		if row, ok := rowByID[m.MessageID]; !ok {
 			t.Errorf("mail %s to %v matches no outbox row", m.MessageID, m.To)
@@ -315,10 +324,19 @@ func (s *scenario) assertSent(t *testing.T) {
 			perTicket[row.Ticket]++
 		}
 	}
-	for id, n := range byID {
-		if n > 1 {
-			t.Errorf("Message-ID %s (ticket %s) reached the SMTP server %d times: a duplicate delivery", id, rowByID[id].Ticket, n)
+	if len(byID) != c.eligible() {
+		t.Errorf("SMTP server received %d distinct mails, want %d (one acknowledgement per new request)", len(byID), c.eligible())
+	}
+	resends := len(s.sent) - len(byID)
+	if resends > s.resendsAllowed {
+		for id, n := range byID {
+			if n > 1 {
+				t.Errorf("Message-ID %s (ticket %s) reached the SMTP server %d times", id, rowByID[id].Ticket, n)
+			}
 		}
+		t.Errorf("%d resends, at most %d allowed (one per kill that cut a run short; none without kills)", resends, s.resendsAllowed)
+	} else if resends > 0 {
+		t.Logf("%d mail(s) resent with the same Message-ID after a kill between SMTP acceptance and the sent mark", resends)
 	}
 	for _, a := range s.acks() {
 		if n := perTicket[a.Ticket]; n != 1 {
