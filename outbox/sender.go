@@ -73,6 +73,9 @@ type Options struct {
 // Result counts what one DeliverDue did.
 type Result struct {
 	Sent, Retried, Failed int
+	// Unreachable is the error of a pass that could not connect or log in
+	// to the server; its rows were deferred as temporary failures.
+	Unreachable error
 }
 
 // Sender delivers due rows. DeliverDue and Run may be called from several
@@ -199,6 +202,7 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 				// shares the fate, and dialling again per row would only
 				// multiply the timeouts.
 				derr := &deliveryError{temporary: true, err: fmt.Errorf("connecting to %s: %w", s.opts.Address, err)}
+				res.Unreachable = derr.err
 				for _, r := range rows[i:] {
 					if err := s.record(ctx, r, derr, &res); err != nil {
 						return res, err

@@ -281,7 +281,7 @@ func TestDeliverDue_TemporaryFailureRetriesWithSameMessageID(t *testing.T) {
 	id := f.q.add(row("Printer"))
 	start := f.clock.Now()
 
-	if res := f.deliver(t); res != (Result{Retried: 1}) {
+	if res := f.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("first pass = %+v, want 1 retried", res)
 	}
 	o := f.q.get(id)
@@ -323,7 +323,7 @@ func TestDeliverDue_BackoffDoublesAndIsCapped(t *testing.T) {
 	id := f.q.add(row("Printer"))
 	for attempt, max := range []time.Duration{10, 20, 40, 50, 50} {
 		before := f.clock.Now()
-		if res := f.deliver(t); res != (Result{Retried: 1}) {
+		if res := f.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 			t.Fatalf("attempt %d: %+v", attempt+1, res)
 		}
 		o := f.q.get(id)
@@ -383,7 +383,7 @@ func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (Result{Retried: 2}) {
+	if res.Unreachable == nil || res != (Result{Retried: 2, Unreachable: res.Unreachable}) {
 		t.Fatalf("result = %+v, want both retried", res)
 	}
 	for _, id := range []int64{ida, idb} {
@@ -439,7 +439,7 @@ func TestDeliverDue_AuthPlainOnLoopback(t *testing.T) {
 
 	bad := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "wrong" })
 	id := bad.q.add(row("Printer"))
-	if res := bad.deliver(t); res != (Result{Retried: 1}) {
+	if res := bad.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("with a wrong password: %+v, want retried (a configuration problem is not the mail's fault)", res)
 	}
 	if le := bad.q.get(id).LastError; strings.Contains(le, "wrong") || !strings.Contains(le, "535") {
@@ -528,7 +528,7 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 	// No TLSConfig means the system roots, which do not know the test CA.
 	untrusted := newFixture(t, srvOpts, func(o *Options) { o.Security = SecurityStartTLS })
 	id := untrusted.q.add(row("Printer"))
-	if res := untrusted.deliver(t); res != (Result{Retried: 1}) {
+	if res := untrusted.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("untrusted certificate: %+v, want retried", res)
 	}
 	if le := untrusted.q.get(id).LastError; !strings.Contains(le, "certificate") {
@@ -542,7 +542,7 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 func TestDeliverDue_StartTLSRequiredButNotOffered(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Security = SecurityStartTLS })
 	f.q.add(row("Printer"))
-	if res := f.deliver(t); res != (Result{Retried: 1}) {
+	if res := f.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("result = %+v, want retried", res)
 	}
 	if n := len(f.srv.Received()); n != 0 {

@@ -64,6 +64,10 @@ func (a *app) runOnce(ctx context.Context) error {
 			return serverErr("SMTP", a.cfg.SMTP.Address, err)
 		}
 		total.Sent, total.Retried, total.Failed = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed
+		if res.Unreachable != nil {
+			// The mail stays queued for the next run; say so loudly.
+			return &exitError{code: 3, err: fmt.Errorf("SMTP server %s: %w (%d mails deferred)", a.cfg.SMTP.Address, res.Unreachable, res.Retried)}
+		}
 		if res.Sent+res.Retried+res.Failed == 0 {
 			break
 		}
