@@ -86,6 +86,10 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 
 	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s, database %s\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path)
 	d := &demo{a: a, imap: imapSrv, smtp: smtpSrv, out: out}
+	if _, err := a.desk.PutFAQs(ctx, append([]tickets.FAQ(nil), demoFAQ...), "demo"); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %d FAQ entries published (madoguchi faq list)\n", len(demoFAQ))
 	if err := d.round(ctx, "1. New mail from customers", d.firstRound()); err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	if err != nil {
 		return err
 	}
-	if err := d.round(ctx, "2. Replies, an out-of-office and a bounce", second); err != nil {
+	if err := d.round(ctx, "2. Replies to the answers, an out-of-office, a bounce, a forged tag", second); err != nil {
 		return err
 	}
 	if err := d.summary(ctx); err != nil {
@@ -161,6 +165,18 @@ func (d *demo) round(ctx context.Context, title string, mails []demoMail) error 
 					return err
 				}
 				fmt.Fprintf(d.out, ", ticket %s (%s, %s, %s)", t.Ref, t.Status, t.Type, t.Priority)
+				if in.Disposition == tickets.DispNewTicket {
+					sugg, err := tx.Suggestions(t.ID)
+					if err != nil {
+						return err
+					}
+					for i, sg := range sugg {
+						if i == 3 {
+							break
+						}
+						fmt.Fprintf(d.out, "\n    FAQ candidate %s (confidence %.2f)", sg.Key, sg.Confidence)
+					}
+				}
 			}
 			if in.Reason != "" {
 				fmt.Fprintf(d.out, "\n    reason: %s", in.Reason)
@@ -192,14 +208,25 @@ func (d *demo) summary(ctx context.Context) error {
 	})
 }
 
+// demoFAQ is the FAQ the demo answers from, as an admin would import it.
+var demoFAQ = []tickets.FAQ{
+	{Key: "vpn-home", Question: "How do I connect to the office VPN from home?", Answer: "Install \"Demo VPN\" from the software portal, start it, and sign in with your company account and the code from your authenticator app.", Language: "en", Status: tickets.FAQPublished, Tags: []string{"vpn", "remote"}},
+	{Key: "password-reset-ja", Question: "メールのパスワードを忘れました。再設定の方法を教えてください。", Answer: "パスワード再設定ページ（https://id.demo.example/reset）で社員番号を入力すると、登録済みの携帯電話に確認コードが届きます。コードを入力して新しいパスワードを設定してください。", Language: "ja", Status: tickets.FAQPublished, Tags: []string{"password"}},
+	{Key: "printer-toner", Question: "How do I replace the toner cartridge in the office printer?", Answer: "Open the front cover, pull out the old cartridge, shake the new one and push it in until it clicks. Spare toner is in the supply room.", Language: "en", Status: tickets.FAQPublished},
+	{Key: "printer-queue", Question: "My print job is stuck in the printer queue. How do I clear it?", Answer: "Open Settings > Printers, select the printer, open the queue and cancel the stuck job; then restart the Print Spooler service.", Language: "en", Status: tickets.FAQPublished},
+}
+
 func (d *demo) firstRound() []demoMail {
 	return []demoMail{
-		{"English question", buildMail("Alice Example <alice@customer.example>", "How do I connect to the VPN from home?",
-			"Hello,\n\nI started working from home today. How do I connect to the office VPN?\n\nThanks,\nAlice\n", "utf-8",
+		{"English question the FAQ answers", buildMail("Alice Example <alice@customer.example>", "VPN from home?",
+			"Hello,\n\nI started working from home today. How do I connect to the office VPN from home?\n\nThanks,\nAlice\n", "utf-8",
 			"Message-ID: <q1@customer.example>")},
-		{"Japanese question (ISO-2022-JP)", buildMail("山田 太郎 <yamada@customer.example>", "パスワードの再設定について",
-			"お世話になっております。山田です。\n\nメールのパスワードを忘れてしまいました。再設定の方法を教えてください。\n\nよろしくお願いいたします。\n", "iso-2022-jp",
+		{"Japanese question the FAQ answers (ISO-2022-JP)", buildMail("山田 太郎 <yamada@customer.example>", "パスワードの再設定について",
+			"お世話になっております。山田です。\n\nメールのパスワードを忘れました。再設定の方法を教えてください。\n\nよろしくお願いいたします。\n", "iso-2022-jp",
 			"Message-ID: <q2@customer.example>")},
+		{"Question the FAQ only half answers (suggestion to agents)", buildMail("Carol <carol@customer.example>", "Printer problem",
+			"The printer on floor 2 shows a paper jam light although there is no paper stuck. What should I do?\n", "utf-8",
+			"Message-ID: <q6@customer.example>")},
 		{"Urgent incident (Japanese, Shift_JIS)", buildMail("佐藤 花子 <sato@customer.example>", "【至急】ファイルサーバーに接続できません",
 			"全員がファイルサーバーに接続できません。業務が止まっています。至急対応をお願いします。\n", "shift_jis",
 			"Message-ID: <q3@customer.example>")},
@@ -209,15 +236,15 @@ func (d *demo) firstRound() []demoMail {
 	}
 }
 
-// secondRound builds mail that answers what the first round sent: a reply
-// to Alice's acknowledgement, an out-of-office to Yamada's, and a bounce
-// of Bob's.
+// secondRound builds mail that answers what the first round sent: the
+// customers' replies to the automatic answers, an out-of-office, a bounce,
+// and a stranger quoting someone else's ticket.
 func (d *demo) secondRound(ctx context.Context) ([]demoMail, error) {
-	acks := map[string]*tickets.Outgoing{}
+	sent := map[string]*tickets.Outgoing{}
 	err := d.a.store.View(ctx, func(tx *tickets.Tx) error {
 		list, err := tx.OutgoingList(0)
 		for _, o := range list {
-			acks[o.To] = o
+			sent[o.To] = o
 		}
 		return err
 	})
@@ -225,18 +252,25 @@ func (d *demo) secondRound(ctx context.Context) ([]demoMail, error) {
 		return nil, err
 	}
 	var mails []demoMail
-	if ack := acks["alice@customer.example"]; ack != nil {
-		mails = append(mails, demoMail{"Customer reply to her ticket", buildMail("Alice Example <alice@customer.example>", "Re: "+ack.Subject,
-			"I found the VPN client but it asks for a certificate. Where do I get it?\n\nOn Tue, support wrote:\n> We received your request.\n", "utf-8",
-			"Message-ID: <q5@customer.example>", "In-Reply-To: <"+ack.MessageID+">", "References: <q1@customer.example> <"+ack.MessageID+">")})
+	reply := func(label, from, to, body string, extra ...string) {
+		o := sent[to]
+		if o == nil {
+			return
+		}
+		hdr := append([]string{"Message-ID: <re-" + strings.SplitN(to, "@", 2)[0] + "@customer.example>", "In-Reply-To: <" + o.MessageID + ">"}, extra...)
+		mails = append(mails, demoMail{label, buildMail(from, "Re: "+o.Subject, body, "utf-8", hdr...)})
 	}
-	if ack := acks["yamada@customer.example"]; ack != nil {
-		mails = append(mails, demoMail{"Out-of-office reply", buildMail("山田 太郎 <yamada@customer.example>", "不在: "+ack.Subject,
+	reply("Customer confirms the automatic answer", "山田 太郎 <yamada@customer.example>", "yamada@customer.example",
+		"解決しました。ありがとうございました。\n\n> パスワード再設定ページで…\n")
+	reply("Customer says the answer did not help", "Alice Example <alice@customer.example>", "alice@customer.example",
+		"Thanks, but it still does not work: the client says my certificate is missing.\n\nOn Wed, support wrote:\n> Install Demo VPN\n")
+	if o := sent["sato@customer.example"]; o != nil {
+		mails = append(mails, demoMail{"Out-of-office reply", buildMail("佐藤 花子 <sato@customer.example>", "不在: "+o.Subject,
 			"11月30日まで不在にしております。\n", "utf-8",
-			"Message-ID: <oof1@customer.example>", "Auto-Submitted: auto-replied", "In-Reply-To: <"+ack.MessageID+">")})
+			"Message-ID: <oof1@customer.example>", "Auto-Submitted: auto-replied", "In-Reply-To: <"+o.MessageID+">")})
 	}
-	if ack := acks["bob@customer.example"]; ack != nil {
-		mails = append(mails, demoMail{"Bounce of an acknowledgement", bounceMail(ack.MessageID, ack.To)})
+	if o := sent["bob@customer.example"]; o != nil {
+		mails = append(mails, demoMail{"Bounce of an acknowledgement", bounceMail(o.MessageID, o.To)})
 	}
 	mails = append(mails, demoMail{"Stranger forging a ticket tag", buildMail("mallory@elsewhere.example", "Re: [INC-1004] please add me",
 		"Please give me access to this ticket.\n", "utf-8", "Message-ID: <forged@elsewhere.example>")})
