@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs the command tree in-process, as a user would from a shell.
+func cli(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	root := newRoot()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+func writeConfig(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "madoguchi.toml")
+	body := `[store]
+path = "data/m.db"
+[imap]
+address = "127.0.0.1:1"
+security = "insecure"
+username = "support"
+password = "imap-secret-value"
+[smtp]
+address = "127.0.0.1:1025"
+security = "insecure"
+from = "Support <support@example.com>"
+[desk]
+support_address = "support@example.com"
+[log]
+level = "error"
+` + extra
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCheckConfig_MasksSecretsAndNamesBadKeys(t *testing.T) {
+	cfg := writeConfig(t, "")
+	out, _, err := cli(t, "", "--config", cfg, "check-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "imap-secret-value") || !strings.Contains(out, "******") {
+		t.Fatalf("check-config output leaks or does not mask the password:\n%s", out)
+	}
+	bad := writeConfig(t, "[responder]\nauto_send_confidence = 1.5\n")
+	_, _, err = cli(t, "", "--config", bad, "check-config")
+	if err == nil || !strings.Contains(err.Error(), "responder.auto_send_confidence") {
+		t.Fatalf("bad value: %v", err)
+	}
+	if code := err.(*exitError).code; code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+}
+
+func TestLists_EmptyStorePrintsEmptyJSONArrays(t *testing.T) {
+	cfg := writeConfig(t, "")
+	for _, args := range [][]string{{"tickets", "list", "--json"}, {"inbound", "list", "--json"}, {"outbox", "list", "--json"}, {"faq", "list", "--json"}} {
+		out, _, err := cli(t, "", append([]string{"--config", cfg}, args...)...)
+		if err != nil || strings.TrimSpace(out) != "[]" {
+			t.Errorf("%v: %q %v", args, out, err)
+		}
+	}
+}
+
+func TestFAQImport_BadRowsImportNothingAndNameTheirLines(t *testing.T) {
+	cfg := writeConfig(t, "")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "faq.jsonl")
+	os.WriteFile(bad, []byte(`{"key":"ok","question":"q","answer":"a","status":"published"}
+{"key":"","question":"q","answer":"a"}
+{"key":"x","question":"q","answer":"a","status":"live"}
+`), 0o600)
+	_, _, err := cli(t, "", "--config", cfg, "faq", "import", bad)
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("import of bad rows: %v", err)
+	}
+	out, _, _ := cli(t, "", "--config", cfg, "faq", "list", "--json")
+	if strings.TrimSpace(out) != "[]" {
+		t.Fatalf("half-imported: %s", out)
+	}
+	good := filepath.Join(dir, "faq.csv")
+	os.WriteFile(good, []byte("key,question,answer,tags,language,status\nvpn,How do I connect to the VPN?,Use the client.,\"vpn,remote\",en,published\n"), 0o600)
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "import", good); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = cli(t, "", "--config", cfg, "faq", "export", "--format", "yaml")
+	if err != nil || !strings.Contains(out, "key: vpn") || !strings.Contains(out, "- remote") {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+}
+
+func TestFAQMatch_StdinJSONLines(t *testing.T) {
+	cfg := writeConfig(t, "")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "A-17", "--question", "How do I reset my password?",
+		"--answer", "Use the reset page.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cli(t, `{"id": "q1", "text": "how do I reset my password"}
+{"id": 2, "text": "invoice for November"}
+`, "--config", cfg, "faq", "match", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines, got %q", out)
+	}
+	var first struct {
+		ID         any
+		Decision   string
+		Candidates []struct {
+			Key        string
+			Confidence float64
+			Score      float64
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != "q1" || first.Decision == "" || len(first.Candidates) == 0 || first.Candidates[0].Key != "A-17" {
+		t.Fatalf("first line %s", lines[0])
+	}
+}
+
+func TestReindex_RecoversFromDeletedIndex(t *testing.T) {
+	cfg := writeConfig(t, "")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "wifi", "--question", "How do I join the guest wifi?",
+		"--answer", "Ask reception.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(filepath.Dir(cfg), "data", "faq.bleve")
+	if err := os.RemoveAll(index); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(index, 0o755)
+	os.WriteFile(filepath.Join(index, "index_meta.json"), []byte("garbage"), 0o644)
+	// Start-up sees the unreadable index and rebuilds it from the database.
+	out, _, err := cli(t, "", "--config", cfg, "faq", "match", "--json", "guest wifi")
+	if err != nil || !strings.Contains(out, `"wifi"`) {
+		t.Fatalf("match after corrupting the index: %v\n%s", err, out)
+	}
+	out, _, err = cli(t, "", "--config", cfg, "reindex")
+	if err != nil || !strings.Contains(out, "1 entries") {
+		t.Fatalf("reindex: %v %s", err, out)
+	}
+}
+
+func TestRunOnce_UnreachableServersExitNonZero(t *testing.T) {
+	cfg := writeConfig(t, "")
+	_, _, err := cli(t, "", "--config", cfg, "run", "--once")
+	ee, ok := err.(*exitError)
+	if !ok || ee.code != 3 || !strings.Contains(err.Error(), "cannot connect to IMAP server 127.0.0.1:1") {
+		t.Fatalf("run --once against nothing: %v", err)
+	}
+}
+
+func TestDemo_ShowsEveryDisposition(t *testing.T) {
+	var out bytes.Buffer
+	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester", "ack mail sent"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
