@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -435,5 +436,49 @@ func TestBaseSubject_StripsPrefixesAndTags(t *testing.T) {
 		if got := baseSubject(in); got != want {
 			t.Errorf("baseSubject(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Invariant 3: a ticket change and the mail it causes commit together. A
+// fault in the middle of a batch (injected with a trigger on the real
+// SQLite file) leaves neither a ticket nor a queued mail behind, and the
+// retried batch then does everything once.
+func TestReceiveBatch_FaultLeavesNoTicketWithoutItsMailAndNoMailWithoutItsTicket(t *testing.T) {
+	f := newFixture(t, nil)
+	db, err := sql.Open("sqlite", "file:"+f.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER inject_fault BEFORE INSERT ON inbound WHEN NEW.uid = 2
+		BEGIN SELECT RAISE(ABORT, 'injected fault'); END`); err != nil {
+		t.Fatal(err)
+	}
+	batch := []intake.Fetched{
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: []byte(mail("a@customer.example", "one", "x", "Message-ID: <x1@c>"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 2, Raw: []byte(mail("b@customer.example", "two", "y", "Message-ID: <x2@c>"))},
+	}
+	if _, err := f.desk.ReceiveBatch(context.Background(), batch); err == nil || !strings.Contains(err.Error(), "injected fault") {
+		t.Fatalf("want the injected fault, got %v", err)
+	}
+	count := func(table string) (n int) {
+		if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, table := range []string{"tickets", "entries", "outgoing", "inbound", "events"} {
+		if n := count(table); n != 0 {
+			t.Errorf("%s has %d rows after a failed batch", table, n)
+		}
+	}
+	if _, err := db.Exec(`DROP TRIGGER inject_fault`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.ReceiveBatch(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	if count("tickets") != 2 || count("outgoing") != 2 || count("inbound") != 2 {
+		t.Errorf("after the retry: %d tickets, %d mails, %d records; want 2 of each", count("tickets"), count("outgoing"), count("inbound"))
 	}
 }
