@@ -379,7 +379,9 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 			if err != nil {
 				return err
 			}
-			if res.Decision == responder.Escalate {
+			// Only an answer confident enough to send closes the gap: a
+			// suggestion still needs an agent every time.
+			if res.Decision != responder.Auto {
 				gaps = append(gaps, open{t.Ref, t.Subject, q})
 			}
 		}
