@@ -18,11 +18,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	mail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 
+	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -339,13 +339,13 @@ func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 	}
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
-	to, err := netmail.ParseAddress(oneLine(row.To))
+	to, err := netmail.ParseAddress(templates.OneLine(row.To))
 	if err != nil {
-		return nil, fmt.Errorf("recipient %q: %w", oneLine(row.To), err)
+		return nil, fmt.Errorf("recipient %q: %w", templates.OneLine(row.To), err)
 	}
-	to.Name = oneLine(row.ToName)
+	to.Name = templates.OneLine(row.ToName)
 	msg.ToMailAddress(to)
-	msg.Subject(oneLine(row.Subject))
+	msg.Subject(templates.OneLine(row.Subject))
 	msg.SetMessageIDWithValue(row.MessageID)
 	msg.SetDateWithValue(s.now())
 	if validMessageID(row.InReplyTo) {
@@ -472,7 +472,7 @@ func serverReply(s string, code int) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return oneLine(text), true
+	return templates.OneLine(text), true
 }
 
 func setDefaults(o *Options) {
@@ -576,14 +576,3 @@ func autoSubmitted(v string) string {
 	}
 }
 
-// oneLine drops line breaks and other control or format characters, so a
-// value cannot start a new header line or hide text.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}

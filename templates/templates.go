@@ -114,14 +114,14 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 		mt = langs[DefaultLang]
 	}
 	d.Subject = baseSubject(d.Subject, d.Ticket, d.OldTicket)
-	d.Name = oneLine(d.Name)
+	d.Name = OneLine(d.Name)
 
 	var m Mail
 	var b strings.Builder
 	if err := mt.subject.Execute(&b, d); err != nil {
 		return Mail{}, fmt.Errorf("templates: %s: subject: %w", mt.file, err)
 	}
-	m.Subject = oneLine(b.String())
+	m.Subject = OneLine(b.String())
 	b.Reset()
 	if err := mt.text.Execute(&b, d); err != nil {
 		return Mail{}, fmt.Errorf("templates: %s: %w", mt.file, err)
@@ -249,7 +249,7 @@ var replyPrefix = regexp.MustCompile(`(?i)^\s*(re|aw|sv|fw|fwd|wg|返信|転送)
 // control characters, no stacked "Re:" and no ticket tag of ours, so a
 // template can write "[TAG] Re: {{.Subject}}" without "Re: Re:".
 func baseSubject(subject string, tags ...string) string {
-	s := oneLine(subject)
+	s := OneLine(subject)
 	for {
 		before := s
 		for _, t := range tags {
@@ -265,10 +265,11 @@ func baseSubject(subject string, tags ...string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// oneLine replaces CR, LF, tabs and every other control or format
-// character by a space and collapses runs of spaces: a rendered subject
-// must never be able to start a new header line.
-func oneLine(s string) string {
+// OneLine replaces CR, LF, tabs and every other control or format
+// character by a space and collapses runs of spaces: a value that reaches
+// a mail header (a rendered subject, a name from inbound mail) must never
+// be able to start a new header line or hide text. The outbox uses it too.
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
 			return ' '

@@ -491,14 +491,7 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 	if resp == nil {
 		return []byte{}, false, nil // ask for the initial response
 	}
-	var user, token string
-	for _, field := range strings.Split(string(resp), "\x01") {
-		if v, ok := strings.CutPrefix(field, "user="); ok {
-			user = v
-		} else if v, ok := strings.CutPrefix(field, "auth=Bearer "); ok {
-			token = v
-		}
-	}
+	user, token := parseXOAuth2(resp)
 	srv := x.sess.srv
 	if user != srv.opts.Username || token == "" || token != srv.opts.OAuthToken {
 		x.failed = true
@@ -506,6 +499,19 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 	}
 	x.sess.UserSession = imapmemserver.NewUserSession(srv.user)
 	return nil, true, nil
+}
+
+// parseXOAuth2 reads the user and bearer token of an XOAUTH2 initial
+// response ("user=U\x01auth=Bearer T\x01\x01"), for both servers.
+func parseXOAuth2(resp []byte) (user, token string) {
+	for _, field := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(field, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(field, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	return user, token
 }
 
 // imapListener tracks accepted connections for DropConnections.

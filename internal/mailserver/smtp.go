@@ -9,7 +9,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -296,14 +295,7 @@ func (x *smtpXOAuth2Server) Next(resp []byte) ([]byte, bool, error) {
 	if resp == nil {
 		return []byte{}, false, nil // ask for the initial response
 	}
-	var user, token string
-	for _, field := range strings.Split(string(resp), "\x01") {
-		if v, ok := strings.CutPrefix(field, "user="); ok {
-			user = v
-		} else if v, ok := strings.CutPrefix(field, "auth=Bearer "); ok {
-			token = v
-		}
-	}
+	user, token := parseXOAuth2(resp)
 	opts := x.sess.backend.opts
 	if user != opts.Username || token == "" || token != opts.OAuthToken {
 		return nil, false, smtp.ErrAuthFailed
