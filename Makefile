@@ -28,13 +28,16 @@ fuzz:
 e2e:
 	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/...
 
-# Parsing and end-to-end ingest, beside the raw IMAP fetch limit.
+# Parsing, the raw IMAP fetch limit, and end-to-end ingest (plain and with
+# FAQ matching) of MADOGUCHI_BENCH_N mixed messages (default 2000).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m ./intake ./desk
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./intake
+	$(GO) test -run '^$$' -bench Ingest -benchtime 1x -timeout 30m ./desk
 
 # The FAQ matcher against ../shared/bench/localgovfaq (skips when absent).
 bench-faq:
-	MADOGUCHI_FAQBENCH=1 $(GO) test -count=1 -run 'TestFAQBench' -v -timeout 30m ./responder
+	MADOGUCHI_FAQBENCH=1 $(GO) test -count=1 -run 'TestFAQBenchReport' -v -timeout 60m ./responder
+	$(GO) test -run '^$$' -bench BenchmarkMatch -timeout 30m ./responder
 
 vet:
 	$(GO) vet ./...
