@@ -126,6 +126,17 @@ func (d *Desk) Known(ctx context.Context, mailbox string, uidValidity uint32, ui
 	return known, err
 }
 
+// LastUID implements intake.Sink.
+func (d *Desk) LastUID(ctx context.Context, mailbox string, uidValidity uint32) (uint32, error) {
+	var last uint32
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		last, err = tx.LastUID(mailbox, uidValidity)
+		return err
+	})
+	return last, err
+}
+
 // Outcome is what happened to one message.
 type Outcome struct {
 	Disposition string

@@ -345,7 +345,24 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 	o := &s.p.opts
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
 	if o.ProcessedMailbox == "" {
-		criteria.NotFlag = append(criteria.NotFlag, imap.FlagSeen)
+		// \Seen marks what we handled, but a person may also read a mail
+		// in their client before we fetch it: above the last recorded UID
+		// of this UIDVALIDITY everything counts, below it only unseen mail
+		// (a crash between commit and flag). With no record yet (first
+		// start, or a new UIDVALIDITY) unseen mail is the queue, so old
+		// read mail is not ticketed.
+		last, err := s.p.sink.LastUID(ctx, o.Mailbox, s.uidValidity)
+		if err != nil {
+			return 0, fmt.Errorf("intake: ask sink for the last recorded UID of %q: %w", o.Mailbox, err)
+		}
+		unseen := imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
+		if last == 0 {
+			criteria.And(&unseen)
+		} else {
+			var above imap.UIDSet
+			above.AddRange(imap.UID(last+1), 0) // last+1:*
+			criteria.Or = append(criteria.Or, [2]imap.SearchCriteria{{UID: []imap.UIDSet{above}}, unseen})
+		}
 	}
 	var data *imap.SearchData
 	err = s.timed(func() (err error) {

@@ -76,6 +76,8 @@ func BenchmarkPollerRunOnce(b *testing.B) {
 
 type discardSink struct{}
 
+func (discardSink) LastUID(context.Context, string, uint32) (uint32, error) { return 0, nil }
+
 func (discardSink) Known(context.Context, string, uint32, []uint32) (map[uint32]bool, error) {
 	return nil, nil
 }

@@ -68,6 +68,18 @@ func (s *recordingSink) Known(_ context.Context, mailbox string, uidValidity uin
 	return out, nil
 }
 
+func (s *recordingSink) LastUID(_ context.Context, mailbox string, uidValidity uint32) (uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last uint32
+	for k := range s.stored {
+		if k.mailbox == mailbox && k.uidValidity == uidValidity {
+			last = max(last, k.uid)
+		}
+	}
+	return last, nil
+}
+
 func (s *recordingSink) Store(_ context.Context, batch []Fetched) error {
 	s.mu.Lock()
 	hook := s.onStore
@@ -764,5 +776,51 @@ func proxyPump(dst io.Writer, src io.Reader, frozen *atomic.Bool, watch func([]b
 		if err != nil {
 			return
 		}
+	}
+}
+
+// A person reading a new mail in their client (setting \Seen) before the
+// poller fetched it must not hide it: above the last recorded UID every
+// message counts. Below it, and before anything is recorded, read mail is
+// left alone (it was there before madoguchi, or already handled).
+func TestRunOnce_MailReadByAPersonBeforeFetchIsNotLost(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 1) // old mail, already read before madoguchi started
+	markSeenByPerson(t, s, 1)
+	appendMails(t, s, "INBOX", 2, 2)
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, nil)
+	if n, err := p.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("first run: handled %d, %v; want only the unread mail", n, err)
+	}
+	appendMails(t, s, "INBOX", 3, 3)
+	markSeenByPerson(t, s, 3)
+	if n, err := p.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("second run: handled %d, %v; want the mail read by a person", n, err)
+	}
+	got := sink.batchUIDs()
+	if len(got) != 2 || got[0][0] != 2 || got[1][0] != 3 {
+		t.Fatalf("batches %v, want [[2] [3]]", got)
+	}
+}
+
+// markSeenByPerson flags a message \Seen from another client session, as a
+// person's mail client would.
+func markSeenByPerson(t *testing.T, s *mailserver.IMAPServer, uid uint32) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(pollUser, pollPass).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := c.Store(imap.UIDSetNum(imap.UID(uid)), store, nil).Close(); err != nil {
+		t.Fatal(err)
 	}
 }

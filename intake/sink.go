@@ -18,6 +18,10 @@ type Sink interface {
 	// already recorded durably, so they are flagged again without a fetch
 	// (a crash between commit and flag leaves such messages behind).
 	Known(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error)
+	// LastUID is the highest UID recorded for mailbox at uidValidity, 0
+	// when none: the poller resumes above it even for mail that someone
+	// marked \Seen in a mail client before it was fetched.
+	LastUID(ctx context.Context, mailbox string, uidValidity uint32) (uint32, error)
 	// Store records every message of batch durably (committed and fsync'd)
 	// before it returns nil. An error means none of the batch may be flagged.
 	Store(ctx context.Context, batch []Fetched) error

@@ -102,6 +102,15 @@ func (tx *Tx) KnownUIDs(mailbox string, uidValidity uint32, uids []uint32) (map[
 	return known, rows.Err()
 }
 
+// LastUID is the highest UID recorded for mailbox/uidvalidity, 0 when none.
+func (tx *Tx) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
+	var last uint32
+	if err := tx.queryRow("inbound_last_uid", mailbox, uidValidity).Scan(&last); err != nil {
+		return 0, fmt.Errorf("tickets: inbound_last_uid: %w", err)
+	}
+	return last, nil
+}
+
 // FirstInboundByMessageID returns the first record of a Message-ID, or ErrNotFound.
 func (tx *Tx) FirstInboundByMessageID(messageID string) (*Inbound, error) {
 	return scanInbound(tx.queryRow("inbound_by_message_id", messageID))
