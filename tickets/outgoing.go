@@ -17,7 +17,7 @@ type Outgoing struct {
 	ID            int64     `json:"id"`
 	TicketID      int64     `json:"-"`
 	TicketRef     string    `json:"ticket"`
-	Kind          string    `json:"kind"`    // ack, auto_answer, relay, agent_notify, reminder, ...
+	Kind          string    `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
 	ToName        string    `json:"to_name,omitempty"`
 	To            string    `json:"to"`      // one address
 	Subject       string    `json:"subject"` // may hold anything the customer wrote: the sender must sanitise
