@@ -33,8 +33,9 @@ a bounce), runs the real pipeline on them, and prints for each mail its
 disposition, the ticket and its status, and what was sent back.
 
 Then it keeps running with the server addresses printed, so you can send
-more mail with any client (IMAP login demo/demo), until Ctrl-C. With --once
-it exits after the sample mail.`,
+more mail to the support address through its SMTP server with any client:
+it lands in the IMAP mailbox and madoguchi answers it, until Ctrl-C. With
+--once it exits after the sample mail.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runDemo(c.Context(), c.OutOrStdout(), dataDir, once)
@@ -106,11 +107,24 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	if once {
 		return nil
 	}
-	fmt.Fprintf(out, "\nStill running: send mail to %s through SMTP %s is not needed —\n"+
-		"append to the IMAP mailbox at %s (user demo, password demo) with any client,\n"+
-		"or read what madoguchi sent on the SMTP side. Ctrl-C stops.\n", demoSupport, smtpSrv.Addr, imapSrv.Addr)
+	fmt.Fprintf(out, "\nStill running. Send mail to %s through SMTP %s (no login) with any client,\n"+
+		"e.g. `swaks --server %s --to %s --from you@example.org --header 'Subject: VPN from home?'`;\n"+
+		"it lands in the IMAP mailbox (%s, login demo/demo) and madoguchi answers it.\n"+
+		"Mail to anyone else is what madoguchi sent; it is printed here. Ctrl-C stops.\n",
+		demoSupport, smtpSrv.Addr, smtpSrv.Addr, demoSupport, imapSrv.Addr)
+	// The demo's SMTP server plays the whole mail system: mail for the
+	// support address goes into its mailbox, the rest is shown.
 	smtpSrv.OnReceive(func(r mailserver.Received) {
-		fmt.Fprintf(out, "  → sent to %s: %s\n", strings.Join(r.To, ", "), headerOf(r.Data, "Subject"))
+		for _, to := range r.To {
+			if strings.EqualFold(to, demoSupport) {
+				if _, err := imapSrv.Append("INBOX", r.Data); err != nil {
+					fmt.Fprintf(out, "  ! could not deliver to the mailbox: %v\n", err)
+				}
+				fmt.Fprintf(out, "  → new mail for %s: %s\n", demoSupport, headerOf(r.Data, "Subject"))
+				return
+			}
+		}
+		fmt.Fprintf(out, "  ← sent to %s: %s\n", strings.Join(r.To, ", "), headerOf(r.Data, "Subject"))
 	})
 	return a.run(ctx)
 }
