@@ -575,4 +575,3 @@ func autoSubmitted(v string) string {
 		return "auto-replied"
 	}
 }
-
