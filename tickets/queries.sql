@@ -12,24 +12,15 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14);
 SELECT ref FROM tickets WHERE id = ?;
 
 -- name: ticket_by_ref
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE t.ref = UPPER(?);
 
 -- name: ticket_by_id
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE t.id = ?;
 
 -- name: tickets_list
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE ?1 = '' OR t.status = ?1
 ORDER BY t.id DESC
 LIMIT ?2;
@@ -163,18 +154,12 @@ SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ?;
 SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ?;
 
 -- name: tickets_resolved_before
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE t.status = 'resolved' AND t.resolved_at <> '' AND t.resolved_at <= ?
 ORDER BY t.id LIMIT ?;
 
 -- name: auto_answered_before
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE t.status = 'auto_answered' AND t.auto_answered_at <> '' AND t.auto_answered_at <= ?
 ORDER BY t.id LIMIT ?;
 
@@ -236,9 +221,6 @@ INSERT INTO ticket_suggestions (ticket_id, rank, faq_key, confidence, score) VAL
 SELECT faq_key, confidence, score FROM ticket_suggestions WHERE ticket_id = ? ORDER BY rank;
 
 -- name: resolved_tickets
-SELECT t.id, t.ref, t.type, t.subject, t.requester, t.requester_name, t.language, t.status, t.impact, t.urgency,
-       t.priority, l.ref, t.due_at, t.created_at, t.updated_at, t.resolved_at, t.closed_at,
-       t.auto_answer_key, t.auto_answered_at
-FROM tickets t LEFT JOIN tickets l ON l.id = t.linked_ticket_id
+SELECT * FROM ticket_rows t
 WHERE t.status IN ('resolved', 'closed')
 ORDER BY t.id;

@@ -187,20 +187,7 @@ func (tx *Tx) Tickets(status string, limit int) ([]*Ticket, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := tx.query("tickets_list", status, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return tx.ticketList("tickets_list", status, limit)
 }
 
 type scanner interface{ Scan(...any) error }
