@@ -115,7 +115,12 @@ type metrics struct {
 	p50, p99               time.Duration
 }
 
-func evaluate(qs []queryRow, res []ranked) metrics {
+func evaluate(qs []queryRow, res []ranked) metrics { return evaluateGrade(qs, res, 2) }
+
+// evaluateGrade counts a hit at relevance grade >= minGrade. A fifth of the
+// dev queries have no grade-2 entry at all, so with minGrade 2 Hit@k tops
+// out at 0.80.
+func evaluateGrade(qs []queryRow, res []ranked, minGrade int) metrics {
 	var m metrics
 	var lat []time.Duration
 	for i, q := range qs {
@@ -126,7 +131,7 @@ func evaluate(qs []queryRow, res []ranked) metrics {
 			if rank >= 10 {
 				break
 			}
-			if q.Relevant[k] == 2 {
+			if q.Relevant[k] >= minGrade {
 				if rank == 0 {
 					m.hit1++
 				}
@@ -191,32 +196,6 @@ func runResponder(t testing.TB, x *Index, qs []queryRow) []ranked {
 		r := ranked{latency: el, auto: res.Decision == Auto}
 		for _, c := range res.Candidates {
 			r.keys = append(r.keys, c.Key)
-		}
-		out[i] = r
-	}
-	return out
-}
-
-// runTuning ranks with a given tuning through the internal search, deeper
-// than MaxCandidates so Hit@10 is measurable, and keeps the top features.
-func runTuning(t testing.TB, x *Index, qs []queryRow, tu tuning) []ranked {
-	out := make([]ranked, len(qs))
-	ctx := context.Background()
-	for i, q := range qs {
-		start := time.Now()
-		hits, err := x.search(ctx, CleanQuery("", q.Text), tu)
-		el := time.Since(start)
-		if err != nil {
-			t.Fatalf("search %s: %v", q.ID, err)
-		}
-		r := ranked{latency: el}
-		for _, h := range hits {
-			r.keys = append(r.keys, h.Key)
-		}
-		if len(hits) > 0 {
-			r.feats, r.conf = hits[0].feats, hits[0].Confidence
-			res := x.decide(hits)
-			r.auto = res.Decision == Auto
 		}
 		out[i] = r
 	}
@@ -340,6 +319,8 @@ func TestFAQBenchReport(t *testing.T) {
 		rq, rr := split(qs, respRes, half)
 		fmt.Fprintln(&b, evaluate(rq, rr).row("responder ("+name+")"))
 	}
+	fmt.Fprintln(&b, evaluateGrade(qs, baseRes, 1).row("baseline, grade>=1 (all)"))
+	fmt.Fprintln(&b, evaluateGrade(qs, respRes, 1).row("responder, grade>=1 (all)"))
 	for _, half := range []string{"", "tune", "check"} {
 		fq, fr := split(qs, falseRes, half)
 		fm := evaluate(fq, fr)
