@@ -115,8 +115,6 @@ func tuneSweep(t *testing.T, x *Index, qs []queryRow) {
 		variants[name] = tu
 	}
 	v("oneidf", func(t *tuning) { t.OneIDF = true })
-	v("bigram 0.3", func(t *tuning) { t.Bigram = 0.3 })
-	v("bigram 1", func(t *tuning) { t.Bigram = 1 })
 	v("q2", func(t *tuning) { t.QBoost, t.PBoost = 2, 2 })
 	v("q5", func(t *tuning) { t.QBoost, t.PBoost = 5, 5 })
 	v("a0.5", func(t *tuning) { t.ABoost = 0.5 })

@@ -28,7 +28,9 @@ var (
 	// Set phrases of Japanese business mail, removed wherever they stand.
 	jaPhraseRe = regexp.MustCompile(`(?:いつも|大変)?お世話に(?:なっております|なります|なりました)[。、！!]?|お疲れ(?:様|さま)です[。、！!]?|(?:何卒|なにとぞ|どうぞ)?(?:よろしく|宜しく)お願い(?:いた|致|申し上げ)?(?:します|いたします|致します|ます)[。！!]?|突然のご連絡失礼いたします[。]?|ご確認(?:の程|のほど)?(?:よろしく)?お願いいたします[。]?`)
 	spaceRe    = regexp.MustCompile(`[ \t\x{3000}]+`)
-	sentenceRe = regexp.MustCompile(`[^。．！？!?\n]+(?:[。．！？!?]+|\n|$)`)
+	// A sentence ends at Japanese or Latin end punctuation or a line break;
+	// a Latin full stop only before white space (not in "v1.2" or "e.g").
+	sentenceRe = regexp.MustCompile(`(?:[^。．！？!?\n.]|\.[^\s.。．！？!?])+(?:[。．！？!?.]+[ \t]*|\n|$)`)
 )
 
 // CleanQuery turns a mail into the text worth matching: subject prefixes and
@@ -45,8 +47,39 @@ func CleanQuery(subject, body string) string {
 	if body != "" {
 		parts = append(parts, body)
 	}
-	return shorten(strings.Join(parts, "\n"), maxQueryRunes)
+	return shorten(dedupeSentences(strings.Join(parts, "\n")), maxQueryRunes)
 }
+
+// dedupeSentences drops a sentence seen before: a pasted error repeated
+// twenty times says no more than once, and would otherwise fill the budget
+// of shorten and cost tokenisation for nothing. It stops reading after
+// maxScanRunes, far beyond what shorten keeps.
+func dedupeSentences(text string) string {
+	if len(text) > 4*maxScanRunes {
+		text = text[:4*maxScanRunes]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
+	sentences := sentenceRe.FindAllString(text, -1)
+	if len(sentences) < 2 {
+		return text
+	}
+	seen := make(map[string]bool, len(sentences))
+	var b strings.Builder
+	for _, s := range sentences {
+		key := strings.TrimSpace(s)
+		if key == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		b.WriteString(s)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// maxScanRunes bounds how much of a mail CleanQuery reads at all.
+const maxScanRunes = 4000
 
 func cleanSubject(s string) string {
 	for {

@@ -61,6 +61,21 @@ func TestCleanQuery_LongMailKeepsQuestionSentences(t *testing.T) {
 	}
 }
 
+func TestCleanQuery_RepeatedSentencesCountOnce(t *testing.T) {
+	body := strings.Repeat("The shared drive disconnects every few minutes. ", 15) + "\nHow do I fix it?"
+	got := CleanQuery("Shared drive", body)
+	if n := strings.Count(got, "The shared drive disconnects"); n != 1 {
+		t.Fatalf("repeated sentence kept %d times: %q", n, got)
+	}
+	if !strings.Contains(got, "How do I fix it?") {
+		t.Fatalf("question after the repetition lost: %q", got)
+	}
+	ja := CleanQuery("", strings.Repeat("共有フォルダーに接続できなくなります。", 20))
+	if ja != "共有フォルダーに接続できなくなります。" {
+		t.Fatalf("japanese repetition: %q", ja)
+	}
+}
+
 func TestCleanQuery_ThanksInsideASentenceIsKept(t *testing.T) {
 	got := CleanQuery("", "Thanks for the quick fix last week, but the VPN drops again since this morning.")
 	if !strings.Contains(got, "VPN drops") {

@@ -26,7 +26,6 @@ import (
 // queries (id%4==0) and checked on the other half (bench_test.go).
 type tuning struct {
 	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases, answer, tags
-	Bigram                         float64 // weight of the bigram clauses; 0 leaves them out
 	MaxTerms                       int     // per analyzer, bounds latency on long mails
 	Fetch                          int     // first-stage candidates re-ranked
 	// OneIDF divides each clause's boost by its idf: Bleve multiplies the
@@ -42,7 +41,7 @@ type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov float64 }
 
 var defaultTuning = tuning{
 	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1,
-	Bigram: 0, MaxTerms: 64, Fetch: 50,
+	MaxTerms: 64, Fetch: 50,
 	Rerank: rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
 }
 
@@ -76,11 +75,11 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	idfByField, n, err := x.fieldIDFs(ctx, qa.morph, qa.bigram)
+	idfByField, n, err := x.fieldIDFs(ctx, qa.morph)
 	if err != nil {
 		return nil, err
 	}
-	bq := buildQuery(qa.morph, qa.bigram, t, idfByField)
+	bq := buildQuery(qa.morph, t, idfByField)
 	if bq == nil {
 		return nil, nil
 	}
@@ -140,42 +139,29 @@ func (w rerankWeights) score(f features) float64 {
 
 // queryAnalysis is the query cut once for every use.
 type queryAnalysis struct {
-	morph, bigram []string
-	grams         []uint64 // sorted distinct character bigrams, for similarity
+	morph []string
+	grams []uint64 // sorted distinct character bigrams, for similarity
 }
 
-// analyzeQuery runs the query through the analyzers, deduplicated in order
-// and capped at t.MaxTerms each.
+// analyzeQuery cuts the query once: its terms through the index's own
+// analyzer, deduplicated in order and capped at t.MaxTerms, and its
+// character bigrams for the similarity features.
 func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
-	m := x.idx.Mapping()
-	terms := func(name string) ([]string, error) {
-		a := m.AnalyzerNamed(name)
-		if a == nil {
-			return nil, fmt.Errorf("responder: analyzer %s not registered", name)
-		}
-		seen := map[string]bool{}
-		var out []string
-		for _, tok := range a.Analyze([]byte(q)) {
-			s := string(tok.Term)
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			out = append(out, s)
-			if len(out) >= t.MaxTerms {
-				break
-			}
-		}
-		return out, nil
+	a := x.idx.Mapping().AnalyzerNamed(morphAnalyzerName)
+	if a == nil {
+		return queryAnalysis{}, fmt.Errorf("responder: analyzer %s not registered", morphAnalyzerName)
 	}
 	var qa queryAnalysis
-	var err error
-	if qa.morph, err = terms(morphAnalyzerName); err != nil {
-		return qa, err
-	}
-	if t.Bigram > 0 {
-		if qa.bigram, err = terms(bigramAnalyzerName); err != nil {
-			return qa, err
+	seen := map[string]bool{}
+	for _, tok := range a.Analyze([]byte(q)) {
+		s := string(tok.Term)
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		qa.morph = append(qa.morph, s)
+		if len(qa.morph) >= t.MaxTerms {
+			break
 		}
 	}
 	qa.grams = charGrams(q)
@@ -186,7 +172,7 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 // boosts, and one disjunction over the terms. Bleve's disjunction scales a
 // sum by the share of clauses that matched, so a document that covers more
 // of the query's terms wins over one that repeats a single term.
-func buildQuery(morph, bigram []string, t tuning, idf map[string]map[string]float64) query.Query {
+func buildQuery(morph []string, t tuning, idf map[string]map[string]float64) query.Query {
 	type fb struct {
 		field string
 		boost float64
@@ -224,7 +210,6 @@ func buildQuery(morph, bigram []string, t tuning, idf map[string]map[string]floa
 		}
 	}
 	add(morph, []fb{{fQuestion, t.QBoost}, {fPara, t.PBoost}, {fAnswer, t.ABoost}, {fTags, t.TBoost}}, 1)
-	add(bigram, []fb{{fQuestionBg, t.QBoost}, {fParaBg, t.PBoost}, {fAnswerBg, t.ABoost}}, t.Bigram)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -234,7 +219,7 @@ func buildQuery(morph, bigram []string, t tuning, idf map[string]map[string]floa
 // fieldIDFs returns the BM25 idf of each query term in each field it is
 // searched in (0 when the field does not hold the term), the same figure
 // Bleve's scorer uses, and the number of documents.
-func (x *Index) fieldIDFs(ctx context.Context, morph, bigram []string) (map[string]map[string]float64, uint64, error) {
+func (x *Index) fieldIDFs(ctx context.Context, morph []string) (map[string]map[string]float64, uint64, error) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
 		return nil, 0, fmt.Errorf("responder: idf: %w", err)
@@ -269,11 +254,6 @@ func (x *Index) fieldIDFs(ctx context.Context, morph, bigram []string) (map[stri
 	}
 	if err := look(morph, fQuestion, fPara, fAnswer, fTags); err != nil {
 		return nil, 0, err
-	}
-	if len(bigram) > 0 {
-		if err := look(bigram, fQuestionBg, fParaBg, fAnswerBg); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, n, nil
 }

@@ -134,7 +134,7 @@ var (
 
 // schemaVersion changes whenever the mapping or the analysis changes, so an
 // index written by an older binary reads as stale and is rebuilt.
-const schemaVersion = "responder/2"
+const schemaVersion = "responder/3"
 
 // Open opens the index at opts.Path, creating it when the directory does not
 // exist or is empty. A directory holding anything else than a readable index
@@ -259,16 +259,14 @@ func newBleve(path string) (bleve.Index, error) {
 	return idx, nil
 }
 
-// Document field names. Each text field exists twice: morphemes (precise)
-// and bigrams (recall); see analysis.go.
+// Document field names. Text fields are cut into morphemes (analysis.go);
+// character-bigram fields were tried for recall and dropped: they lowered
+// MRR on the tune half and doubled the index.
 const (
 	fQuestion   = "question"
 	fPara       = "para"
 	fAnswer     = "answer"
 	fTags       = "tags"
-	fQuestionBg = "question_bg"
-	fParaBg     = "para_bg"
-	fAnswerBg   = "answer_bg"
 	fStatus     = "status"
 	fHelpful    = "helpful"
 	fNotHelpful = "not_helpful"
@@ -306,9 +304,6 @@ func buildMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fPara, text(morphAnalyzerName, true))
 	dm.AddFieldMappingsAt(fAnswer, text(morphAnalyzerName, false))
 	dm.AddFieldMappingsAt(fTags, text(morphAnalyzerName, false))
-	dm.AddFieldMappingsAt(fQuestionBg, text(bigramAnalyzerName, false))
-	dm.AddFieldMappingsAt(fParaBg, text(bigramAnalyzerName, false))
-	dm.AddFieldMappingsAt(fAnswerBg, text(bigramAnalyzerName, false))
 	dm.AddFieldMappingsAt(fStatus, stored())
 	dm.AddFieldMappingsAt(fHelpful, stored())
 	dm.AddFieldMappingsAt(fNotHelpful, stored())
@@ -332,9 +327,6 @@ func document(e Entry) map[string]any {
 		fPara:       e.Paraphrases,
 		fAnswer:     e.Answer,
 		fTags:       e.Tags,
-		fQuestionBg: e.Question,
-		fParaBg:     e.Paraphrases,
-		fAnswerBg:   e.Answer,
 		fStatus:     status,
 		fHelpful:    fmt.Sprint(e.Helpful),
 		fNotHelpful: fmt.Sprint(e.NotHelpful),
