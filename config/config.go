@@ -184,10 +184,12 @@ func Default() *Config {
 		Limits: Limits{MaxMessageBytes: 25 << 20, MaxParts: 500, MaxDepth: 20},
 		Responder: Responder{
 			Enabled:            true,
-			AutoSendConfidence: 0.85,
-			SuggestConfidence:  0.45,
-			MinMargin:          0.15,
-			MaxUnhelpfulRatio:  0.34,
+			// The responder's calibrated defaults (responder.Default*); a
+			// test in cmd/madoguchi keeps the two in step.
+			AutoSendConfidence: 0.70,
+			SuggestConfidence:  0.20,
+			MinMargin:          0.10,
+			MaxUnhelpfulRatio:  0.5,
 			MinVotes:           3,
 			ConfirmAfter:       Duration{72 * hour},
 			MaxCandidates:      5,

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/madoguchi/madoguchi/config"
+	"github.com/madoguchi/madoguchi/responder"
 )
 
 // cli runs the command tree in-process, as a user would from a shell.
@@ -179,5 +182,17 @@ func TestDemo_ShowsEveryDisposition(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The configuration's responder defaults are the responder's calibrated
+// ones: a recalibration that forgets the config would otherwise ship
+// thresholds nobody measured.
+func TestConfigDefaults_MatchResponderCalibration(t *testing.T) {
+	r := config.Default().Responder
+	if r.AutoSendConfidence != responder.DefaultAutoSendConfidence || r.SuggestConfidence != responder.DefaultSuggestConfidence ||
+		r.MinMargin != responder.DefaultMinMargin || r.MaxUnhelpfulRatio != responder.DefaultMaxUnhelpfulRatio ||
+		r.MinVotes != responder.DefaultMinVotes || r.MaxCandidates != responder.DefaultMaxCandidates {
+		t.Fatalf("config defaults %+v differ from the responder's calibrated defaults", r)
 	}
 }
