@@ -183,7 +183,7 @@ func Default() *Config {
 		},
 		Limits: Limits{MaxMessageBytes: 25 << 20, MaxParts: 500, MaxDepth: 20},
 		Responder: Responder{
-			Enabled:            true,
+			Enabled: true,
 			// The responder's calibrated defaults (responder.Default*); a
 			// test in cmd/madoguchi keeps the two in step.
 			AutoSendConfidence: 0.70,
