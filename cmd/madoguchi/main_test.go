@@ -178,7 +178,8 @@ func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester", "ack mail sent"} {
+	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester", "ack mail sent",
+		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
