@@ -24,7 +24,7 @@ import (
 
 // Options configure the desk; zero fields take defaults.
 type Options struct {
-	SupportAddress       string // our own address: mail from it is our own mail coming back
+	SupportAddress       string // our own address: mail from it is our own mail coming back; required to receive mail
 	MessageIDDomain      string // "" = domain of SupportAddress
 	Language             string // en | ja: default language of outgoing mail
 	IncidentPrefix       string // default INC
@@ -38,6 +38,10 @@ type Options struct {
 	Workers              int           // parallel parsers; default GOMAXPROCS
 	ConfirmAfter         time.Duration // auto_answered with no reply → resolved after this; default 72h
 }
+
+// ErrNoSupportAddress: a desk without Options.SupportAddress can curate
+// the FAQ but not receive mail.
+var ErrNoSupportAddress = errors.New("desk: no support address configured: cannot receive mail")
 
 // Deps are the parts a desk works with.
 type Deps struct {
@@ -69,10 +73,10 @@ func New(opts Options, deps Deps) (*Desk, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts.SupportAddress = strings.ToLower(strings.TrimSpace(opts.SupportAddress))
-	if opts.SupportAddress == "" || !strings.Contains(opts.SupportAddress, "@") {
+	if opts.SupportAddress != "" && !strings.Contains(opts.SupportAddress, "@") {
 		return nil, fmt.Errorf("desk: support address %q is not an address", opts.SupportAddress)
 	}
-	if opts.MessageIDDomain == "" {
+	if opts.MessageIDDomain == "" && opts.SupportAddress != "" {
 		opts.MessageIDDomain = opts.SupportAddress[strings.LastIndexByte(opts.SupportAddress, '@')+1:]
 	}
 	opts.MessageIDDomain = strings.ToLower(opts.MessageIDDomain)
@@ -155,6 +159,10 @@ func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
 
 // ReceiveBatch is Store that also reports each message's outcome.
 func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
+	if d.opts.SupportAddress == "" {
+		// Without it our own mail coming back could not be told apart.
+		return nil, ErrNoSupportAddress
+	}
 	parsed := d.parseAll(ctx, batch)
 	outcomes := make([]Outcome, len(batch))
 	queued := false

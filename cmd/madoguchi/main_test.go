@@ -197,3 +197,17 @@ func TestConfigDefaults_MatchResponderCalibration(t *testing.T) {
 		t.Fatalf("config defaults %+v differ from the responder's calibrated defaults", r)
 	}
 }
+
+// An admin curating the FAQ needs only the store in the configuration.
+func TestFAQCommands_NeedOnlyTheStore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "madoguchi.toml")
+	os.WriteFile(cfg, []byte("[store]\npath = \"m.db\"\n"), 0o600)
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "k1", "--question", "How do I print?", "--answer", "Press print.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := cli(t, "", "--config", cfg, "faq", "gaps")
+	if err != nil || !strings.Contains(out, "no gaps") {
+		t.Fatalf("faq gaps: %v %q", err, out)
+	}
+}
