@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -89,7 +90,7 @@ type ticketView struct {
 
 func printTicket(out io.Writer, v ticketView) error {
 	t := v.Ticket
-	fmt.Fprintf(out, "%s  %s\n", t.Ref, t.Subject)
+	fmt.Fprintf(out, "%s  %s\n", t.Ref, printable(t.Subject))
 	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s) · due %s\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency, when(t.DueAt))
 	fmt.Fprintf(out, "requester %s · language %s · created %s\n", t.Requester, t.Language, when(t.CreatedAt))
 	if t.LinkedTicket != "" {
@@ -106,13 +107,13 @@ func printTicket(out io.Writer, v ticketView) error {
 		fmt.Fprintln(out)
 	}
 	for _, e := range v.Entries {
-		fmt.Fprintf(out, "\n── %s %s %s  %s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, e.From, e.To)
-		fmt.Fprintf(out, "   Subject: %s\n", e.Subject)
-		for _, line := range strings.Split(strings.TrimSpace(e.Text), "\n") {
+		fmt.Fprintf(out, "\n── %s %s %s  %s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, printable(e.From), printable(e.To))
+		fmt.Fprintf(out, "   Subject: %s\n", printable(e.Subject))
+		for _, line := range strings.Split(strings.TrimSpace(printable(e.Text)), "\n") {
 			fmt.Fprintf(out, "   %s\n", line)
 		}
 		for _, a := range e.Attachments {
-			fmt.Fprintf(out, "   [attachment] %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+			fmt.Fprintf(out, "   [attachment] %s (%s, %d bytes)\n", printable(a.Filename), printable(a.ContentType), a.Size)
 		}
 	}
 	return nil
@@ -218,18 +219,28 @@ func table(w io.Writer, head ...string) *tabwriter.Writer {
 
 func row(w io.Writer, cols ...string) {
 	for i, c := range cols {
-		c = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
-				return ' '
-			}
-			return r
-		}, c)
+		c = strings.Join(strings.Fields(printable(c)), " ")
 		if len([]rune(c)) > 60 {
 			c = string([]rune(c)[:59]) + "…"
 		}
 		cols[i] = c
 	}
 	fmt.Fprintln(w, strings.Join(cols, "\t"))
+}
+
+// printable drops control characters but newlines and tabs: mail text is
+// written by strangers, and an escape sequence must not reach an admin's
+// terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func when(t time.Time) string {

@@ -211,3 +211,9 @@ func TestFAQCommands_NeedOnlyTheStore(t *testing.T) {
 		t.Fatalf("faq gaps: %v %q", err, out)
 	}
 }
+
+func TestPrintable_DropsTerminalEscapes(t *testing.T) {
+	if got := printable("ok\x1b[31mred\x1b]0;title\x07\u202etxt.exe\nline2\ttab"); got != "ok[31mred]0;titletxt.exe\nline2\ttab" {
+		t.Fatalf("printable = %q", got)
+	}
+}
