@@ -73,6 +73,11 @@ func (tx *Tx) InboundAt(mailbox string, uidValidity, uid uint32) (*Inbound, erro
 	return scanInbound(tx.queryRow("inbound_by_uid", mailbox, uidValidity, uid))
 }
 
+// InboundByID reports one record, or ErrNotFound.
+func (tx *Tx) InboundByID(id int64) (*Inbound, error) {
+	return scanInbound(tx.queryRow("inbound_by_id", id))
+}
+
 // KnownUIDs returns which of uids are recorded for mailbox/uidvalidity.
 func (tx *Tx) KnownUIDs(mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
 	known := map[uint32]bool{}

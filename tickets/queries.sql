@@ -85,6 +85,12 @@ WHERE i.mailbox = ? AND i.uidvalidity = ? AND i.uid = ?;
 -- name: inbound_uids_in_range
 SELECT uid FROM inbound WHERE mailbox = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?;
 
+-- name: inbound_by_id
+SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.id = ?;
+
 -- name: inbound_last_uid
 SELECT COALESCE(MAX(uid), 0) FROM inbound WHERE mailbox = ? AND uidvalidity = ?;
 

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -144,7 +144,49 @@ func newInboundCmd(g *globals) *cobra.Command {
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(list)
+	var raw, showJSON bool
+	show := &cobra.Command{
+		Use:   "show ID [--raw | --json]",
+		Short: "Show one received message's record, or its raw bytes",
+		Long: `show prints the record of one received message (its ID from inbound list).
+With --raw it writes the message exactly as it was fetched, e.g. to look at
+a quarantined mail or to feed it to another tool.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return usageErr("inbound show: %q is not a record ID", args[0])
+			}
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				in, err := tx.InboundByID(id)
+				if err != nil {
+					return fmt.Errorf("inbound %d: %w", id, err)
+				}
+				switch {
+				case raw:
+					b, err := tx.Blob(in.RawHash)
+					if err != nil {
+						return err
+					}
+					_, err = c.OutOrStdout().Write(b)
+					return err
+				case showJSON:
+					return writeJSON(c.OutOrStdout(), in)
+				}
+				out := c.OutOrStdout()
+				fmt.Fprintf(out, "inbound %d: %s/%d/%d, %d bytes, received %s\n", in.ID, printable(in.Mailbox), in.UIDValidity, in.UID, in.Size, when(in.ReceivedAt))
+				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), printable(in.Subject))
+				fmt.Fprintf(out, "disposition: %s %s\n", in.Disposition, in.Ticket)
+				if in.Reason != "" {
+					fmt.Fprintf(out, "reason: %s\n", printable(in.Reason))
+				}
+				return nil
+			})
+		},
+	}
+	show.Flags().BoolVar(&raw, "raw", false, "write the raw message")
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	cmd.AddCommand(list, show)
 	return cmd
 }
 
