@@ -185,6 +185,7 @@ func morphemes(s string) []piece {
 		if _, stop := jaStopWords[term]; stop {
 			continue
 		}
+		term = foldSpelling(term)
 		p := piece{term: term, start: tok.Position, end: tok.Position + len(tok.Surface)}
 		isNoun := pos[0] == "名詞"
 		if isNoun && prevNoun >= 0 && lastEnd == p.start {
@@ -239,4 +240,45 @@ var jaStopWords = map[string]struct{}{
 	// Verbs and adjectives of asking itself (教えて, 知りたい, できますか).
 	"教える": {}, "知る": {}, "できる": {}, "出来る": {}, "欲しい": {}, "ほしい": {}, "わかる": {}, "分かる": {},
 	"下さる": {}, "いただける": {}, "頂く": {}, "頂ける": {}, "願う": {}, "お願い": {},
+}
+
+// foldSpelling maps the spelling variants of one word to one term, by rule
+// rather than by list: a word written in kana alone is folded to katakana
+// without a final long-vowel mark (ごみ, ゴミ → ゴミ; コンピューター →
+// コンピュータ), and a word that starts with a kanji loses its hiragana, so
+// okurigana variants meet (申し込み, 申込み, 申込, 申し込む → 申込;
+// 引っ越し → 引越).
+func foldSpelling(term string) string {
+	first, _ := utf8.DecodeRuneInString(term)
+	switch {
+	case unicode.Is(unicode.Han, first):
+		var b strings.Builder
+		for _, r := range term {
+			if !unicode.Is(unicode.Hiragana, r) {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	case isKana(term):
+		rs := []rune(term)
+		for i, r := range rs {
+			if r >= 'ぁ' && r <= 'ゖ' {
+				rs[i] = r + ('ァ' - 'ぁ')
+			}
+		}
+		if len(rs) > 3 && rs[len(rs)-1] == 'ー' {
+			rs = rs[:len(rs)-1]
+		}
+		return string(rs)
+	}
+	return term
+}
+
+func isKana(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Hiragana, r) && !unicode.Is(unicode.Katakana, r) && r != 'ー' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -378,7 +378,7 @@ func anyField(loc search.FieldTermLocationMap, term string) bool {
 
 // Logistic weights of the confidence, fitted by logistic regression (L2
 // 0.001; Top and Margin held non-negative so confidence never falls when the
-// top hit gets stronger) on 1,142 examples: the re-ranked top hit of each
+// top hit gets stronger) on 1,143 examples: the re-ranked top hit of each
 // tune-half dev query (label: is it a grade-2 answer), the top hit of the
 // same queries against an index without their relevant entries (label 0),
 // and 768 synthetic restatements of every 7th entry's own question (mail
@@ -388,7 +388,7 @@ func anyField(loc search.FieldTermLocationMap, term string) bool {
 // index as in a large one. They depend on defaultTuning.Rerank; refit with
 // MADOGUCHI_FAQBENCH=1 go test ./responder -run TestFAQBenchReport -v -args -scale=0 -fit
 var confWeights = struct{ Bias, Top, Margin, Sim, Cont, CovQ, Cov float64 }{
-	Bias: -5.739, Top: 1.481, Margin: 1.594, Sim: 2.010, Cont: 2.697, CovQ: 0.330, Cov: 0.511,
+	Bias: -5.153, Top: 1.285, Margin: 1.284, Sim: 2.022, Cont: 2.755, CovQ: 0.419, Cov: 0.251,
 }
 
 // confidence maps the top hit's features to a probability-like number in

@@ -72,8 +72,8 @@ type Options struct {
 // (calibrate_test.go) on the tune half of the localgovfaq dev queries and
 // checked on the other half: the lowest auto band whose tune-half auto
 // answers were all right (>= 0.95) while false-auto on an index without the
-// queries' relevant entries stayed <= 0.02. At 0.70 with margin 0.10, auto
-// was right 4/4 (tune) and 10/10 (check) at 2-5% coverage, false-auto 0.5%,
+// queries' relevant entries stayed <= 0.02. At 0.75 with margin 0.10, auto
+// was right 2/2 (tune) and 8/8 (check) at 1-4% coverage, false-auto 0-0.5%,
 // and 90% of synthetic restatements of an entry's question went out
 // automatically (the rest lost the margin to a near-duplicate entry, which
 // is what the margin is for). Real citizen wordings rarely reach the band;
@@ -81,7 +81,7 @@ type Options struct {
 // is how the curation loop widens automatic answers. Suggest at 0.20 keeps
 // the candidates whose top hit is right about a third of the time or more.
 const (
-	DefaultAutoSendConfidence = 0.70
+	DefaultAutoSendConfidence = 0.75
 	DefaultSuggestConfidence  = 0.20
 	DefaultMinMargin          = 0.10
 	DefaultMaxUnhelpfulRatio  = 0.5
@@ -134,7 +134,7 @@ var (
 
 // schemaVersion changes whenever the mapping or the analysis changes, so an
 // index written by an older binary reads as stale and is rebuilt.
-const schemaVersion = "responder/3"
+const schemaVersion = "responder/4"
 
 // Open opens the index at opts.Path, creating it when the directory does not
 // exist or is empty. A directory holding anything else than a readable index
