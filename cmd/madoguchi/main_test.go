@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/madoguchi/madoguchi/config"
+	"github.com/madoguchi/madoguchi/internal/mailserver"
 	"github.com/madoguchi/madoguchi/responder"
 )
 
@@ -215,5 +218,59 @@ func TestFAQCommands_NeedOnlyTheStore(t *testing.T) {
 func TestPrintable_DropsTerminalEscapes(t *testing.T) {
 	if got := printable("ok\x1b[31mred\x1b]0;title\x07\u202etxt.exe\nline2\ttab"); got != "ok[31mred]0;titletxt.exe\nline2\ttab" {
 		t.Fatalf("printable = %q", got)
+	}
+}
+
+// `run` end to end on the in-process servers: a mail arriving while it
+// idles is acknowledged without any polling delay (IDLE wakes the poller,
+// the commit wakes the sender), and cancelling (SIGINT/SIGTERM) stops every
+// goroutine it owns.
+func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
+	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imapSrv.Close()
+	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.Store.Path, cfg.Responder.IndexPath = filepath.Join(dir, "m.db"), filepath.Join(dir, "faq.bleve")
+	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "u", "p"
+	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
+	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
+	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	if _, err := imapSrv.Append("INBOX", []byte("From: a@customer.example\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <r1@c>\r\n\r\nbroken\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	got, err := smtpSrv.Wait(wctx, 1)
+	if err != nil {
+		t.Fatalf("no acknowledgement while running: %v", err)
+	}
+	if len(got[0].To) != 1 || got[0].To[0] != "a@customer.example" {
+		t.Fatalf("sent to %v", got[0].To)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancel", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop after cancel")
 	}
 }
