@@ -1,3 +1,5 @@
+//go:build faqbench
+
 package responder
 
 import (

@@ -392,7 +392,7 @@ func anyField(loc search.FieldTermLocationMap, term string) bool {
 // top hit that entry). The restatements teach it that a mail repeating an
 // entry's wording (Sim, Cont near 1) is answered by that entry, in a small
 // index as in a large one. They depend on defaultTuning.Rerank; refit with
-// MADOGUCHI_FAQBENCH=1 go test ./responder -run TestFAQBenchReport -v -args -scale=0 -fit
+// go test -tags faqbench -count=1 -run TestFAQBenchReport -v ./responder -args -scale=0 -fit
 var confWeights = struct{ Bias, Top, Margin, Sim, Cont, CovQ, Cov float64 }{
 	Bias: -5.153, Top: 1.285, Margin: 1.284, Sim: 2.022, Cont: 2.755, CovQ: 0.419, Cov: 0.251,
 }
