@@ -8,16 +8,24 @@ import (
 
 // TickResult counts what a tick changed.
 type TickResult struct {
-	Closed    int
-	Confirmed int // automatic answers with no reply, resolved quietly
+	Closed       int
+	Confirmed    int  // automatic answers with no reply, resolved quietly
+	IndexRebuilt bool // the FAQ changed in the database behind the index's back
 }
 
 // Tick applies the due timers: resolved tickets close after CloseAfter of
-// quiet. `run` calls it on a timer, `run --once` once.
+// quiet, automatic answers nobody replied to resolve after ConfirmAfter.
+// It also brings the FAQ index up to date with changes another process
+// (an admin's `madoguchi faq ...` while `run` holds the index) committed.
+// `run` calls it on a timer, `run --once` once.
 func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
-	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
-		res = TickResult{}
+	rebuilt, err := d.SyncIndex(ctx)
+	if err != nil {
+		return res, err
+	}
+	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
+		res = TickResult{IndexRebuilt: rebuilt}
 		due, err := tx.ResolvedBefore(tx.Now().Add(-d.opts.CloseAfter), 500)
 		if err != nil {
 			return err

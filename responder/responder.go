@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	// Registers the "en" analyzer and its filters our mixed analyzer reuses.
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -23,6 +25,10 @@ import (
 // ErrCorrupt is wrapped by Open when the directory holds something that is
 // not a readable index; the caller may Reset the path and Rebuild.
 var ErrCorrupt = errors.New("responder: index is corrupt")
+
+// ErrLocked is returned by Open when another process holds the index
+// directory for longer than Options.LockTimeout. The index is not touched.
+var ErrLocked = errors.New("responder: index is held by another process")
 
 // ErrClosed is returned by every method after Close.
 var ErrClosed = errors.New("responder: index is closed")
@@ -66,6 +72,11 @@ type Options struct {
 	// Recreate makes Open wipe a directory that is not a readable index and
 	// start empty (fingerprint ""), instead of returning ErrCorrupt.
 	Recreate bool
+
+	// LockTimeout bounds the wait for the index directory, which one
+	// process at a time can hold; past it Open returns ErrLocked. 0 waits
+	// for ever.
+	LockTimeout time.Duration
 }
 
 // Defaults, chosen with the threshold sweep of fitConfidence
@@ -150,7 +161,7 @@ func Open(opts Options) (*Index, error) {
 		x.idx = idx
 		return x, nil
 	}
-	idx, err := openBleve(opts.Path)
+	idx, err := openBleve(opts.Path, opts.LockTimeout)
 	if err != nil && errors.Is(err, ErrCorrupt) && opts.Recreate {
 		if rerr := Reset(opts.Path); rerr != nil {
 			return nil, rerr
@@ -200,7 +211,7 @@ func withDefaults(o Options) Options {
 }
 
 // openBleve opens an existing index or creates one where nothing is.
-func openBleve(path string) (bleve.Index, error) {
+func openBleve(path string, lockTimeout time.Duration) (bleve.Index, error) {
 	entries, err := os.ReadDir(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -213,7 +224,11 @@ func openBleve(path string) (bleve.Index, error) {
 		}
 		return newBleve(path)
 	}
-	idx, err := openBleveSafely(path)
+	idx, err := openBleveSafely(path, lockTimeout)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		// Held, not broken: never let Recreate wipe an index in use.
+		return nil, fmt.Errorf("responder: open index %s: %w", path, ErrLocked)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("responder: open index %s: %w: %w", path, ErrCorrupt, err)
 	}
@@ -228,12 +243,15 @@ func openBleve(path string) (bleve.Index, error) {
 
 // openBleveSafely turns a panic deep in a segment decoder fed with garbage
 // into an error: a corrupted directory must never take the desk down.
-func openBleveSafely(path string) (idx bleve.Index, err error) {
+func openBleveSafely(path string, lockTimeout time.Duration) (idx bleve.Index, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			idx, err = nil, fmt.Errorf("panic while opening: %v", r)
 		}
 	}()
+	if lockTimeout > 0 {
+		return bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": lockTimeout.String()})
+	}
 	return bleve.Open(path)
 }
 

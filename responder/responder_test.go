@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sampleFAQ is a small IT-support FAQ in both languages.
@@ -442,5 +443,29 @@ func TestIndex_ClosedReturnsErrClosed(t *testing.T) {
 	_ = x.Close()
 	if _, err := x.Match(context.Background(), "", "vpn"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Match after Close: %v", err)
+	}
+}
+
+// A second process (here: a second Open) on a held index gets ErrLocked
+// after LockTimeout, and Recreate never wipes an index that is in use.
+func TestOpen_HeldIndexIsLockedNotCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.bleve")
+	x, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Rebuild([]Entry{{Key: "k", Question: "How do I print?", Answer: "Press print.", Status: StatusPublished}}, "fp1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(Options{Path: path, LockTimeout: 50 * time.Millisecond, Recreate: true})
+	if !errors.Is(err, ErrLocked) || errors.Is(err, ErrCorrupt) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if fp := x.Fingerprint(); fp != "fp1" {
+		t.Fatalf("held index changed: fingerprint %q", fp)
+	}
+	if n, err := x.Count(); err != nil || n != 1 {
+		t.Fatalf("held index count %d %v", n, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/desk"
@@ -19,14 +20,17 @@ import (
 
 // app is the wired gateway. Parts are built only when a command needs them.
 type app struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	store  *tickets.Store
-	tmpl   *templates.Set
-	desk   *desk.Desk
-	index  *responder.Index
-	poller *intake.Poller
-	sender *outbox.Sender
+	cfg   *config.Config
+	log   *slog.Logger
+	store *tickets.Store
+	tmpl  *templates.Set
+	desk  *desk.Desk
+	index *responder.Index
+	// indexInUse: a running gateway holds the FAQ index; index is a
+	// temporary copy built from the database.
+	indexInUse bool
+	poller     *intake.Poller
+	sender     *outbox.Sender
 }
 
 func loadConfig(g *globals) (*config.Config, error) {
@@ -59,10 +63,30 @@ func openStore(g *globals) (*app, error) {
 	return a, nil
 }
 
+// indexUse says how a command uses the FAQ index directory, which only one
+// process can hold open.
+type indexUse int
+
+const (
+	// indexOwn: the gateway. Another process holding the index is an error
+	// (two gateways on one database would answer mail twice).
+	indexOwn indexUse = iota
+	// indexWrite: an admin command that changes the FAQ while the gateway
+	// may be running. When the index is held, the change goes to the
+	// database only: the gateway's next tick updates its index from it.
+	indexWrite
+	// indexRead: an admin command that queries the index. When it is held,
+	// a temporary in-memory index is built from the database.
+	indexRead
+)
+
+// lockTimeout is how long to wait for the index directory's lock.
+const lockTimeout = 3 * time.Second
+
 // openDesk wires the store, the templates, the FAQ index and the desk:
 // what the FAQ commands need, without the mail servers. A stale or broken
 // index is rebuilt from the database here (invariant 6).
-func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
 	if a.tmpl, err = templates.New(cfg.Templates.Dir); err != nil {
@@ -72,7 +96,15 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, 
 		return nil, err
 	}
 	if cfg.Responder.Enabled {
-		if a.index, err = openIndex(cfg, log); err != nil {
+		a.index, err = openIndex(cfg, log, cfg.Responder.IndexPath)
+		if errors.Is(err, responder.ErrLocked) && use != indexOwn {
+			log.Info("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
+			a.indexInUse, a.index, err = true, nil, nil
+			if use == indexRead {
+				a.index, err = openIndex(cfg, log, "")
+			}
+		}
+		if err != nil {
 			a.close()
 			return nil, err
 		}
@@ -88,16 +120,21 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, 
 	return a, nil
 }
 
-func openIndex(cfg *config.Config, log *slog.Logger) (*responder.Index, error) {
+// openIndex opens the FAQ index at path ("" = a temporary one in memory).
+func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.Index, error) {
 	r := cfg.Responder
 	opts := responder.Options{
-		Path: r.IndexPath, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
+		Path: path, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
+		LockTimeout: lockTimeout,
 	}
 	x, err := responder.Open(opts)
+	if errors.Is(err, responder.ErrLocked) {
+		return nil, fmt.Errorf("the FAQ index %s is held by another madoguchi process: %w", path, err)
+	}
 	if errors.Is(err, responder.ErrCorrupt) {
 		// Derived data: start it afresh; SyncIndex refills it from the database.
-		log.Warn("FAQ index unreadable; recreating it", "path", r.IndexPath, "err", err)
+		log.Warn("FAQ index unreadable; recreating it", "path", path, "err", err)
 		opts.Recreate = true
 		x, err = responder.Open(opts)
 	}
@@ -109,7 +146,7 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ap
 	if err := cfg.RequireRun(); err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
-	a, err := openDesk(ctx, cfg, log)
+	a, err := openDesk(ctx, cfg, log, indexOwn)
 	if err != nil {
 		return nil, err
 	}

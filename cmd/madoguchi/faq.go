@@ -16,12 +16,12 @@ import (
 )
 
 // withDesk runs fn on a desk with the FAQ index opened (and synced).
-func withDesk(g *globals, c *cobra.Command, fn func(ctx context.Context, a *app) error) error {
+func withDesk(g *globals, c *cobra.Command, use indexUse, fn func(ctx context.Context, a *app) error) error {
 	cfg, err := loadConfig(g)
 	if err != nil {
 		return err
 	}
-	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()))
+	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()), use)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,10 @@ database, the system of record. Start-up does the same by itself when the
 index is stale or unreadable; this command is for doing it on demand.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
+				if a.indexInUse {
+					return fmt.Errorf("the FAQ index %s is held by a running madoguchi, which rebuilds it by itself when the FAQ changes; stop it to rebuild by hand", a.cfg.Responder.IndexPath)
+				}
 				if a.index == nil {
 					return usageErr("the responder is disabled (responder.enabled = false)")
 				}
@@ -87,7 +90,7 @@ func faqAdd(g *globals) *cobra.Command {
 			if err := tickets.ValidateFAQ(&f); err != nil {
 				return usageErr("faq add: %v", err)
 			}
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
 				created, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, "admin")
 				if err != nil {
 					return err
@@ -138,7 +141,7 @@ Existing keys are replaced (their votes and paraphrases stay).`,
 			if err != nil {
 				return &exitError{code: 1, err: fmt.Errorf("%s: %w", args[0], err)}
 			}
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
 				created, err := a.desk.PutFAQs(ctx, list, "admin")
 				if err != nil {
 					return err
@@ -247,7 +250,7 @@ func faqStatus(g *globals, verb, status string) *cobra.Command {
 		Short: fmt.Sprintf("Set a FAQ entry's status to %s", status),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
 				if err := a.desk.SetFAQStatus(ctx, args[0], status, "admin"); err != nil {
 					return err
 				}
@@ -268,7 +271,7 @@ question, cleaned of greetings and quotes, and the agent's resolving answer.
 Review it with faq show, then faq publish.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
 				f, err := a.desk.Promote(ctx, args[0], key, "admin")
 				if err != nil {
 					return err
@@ -289,7 +292,7 @@ func faqGaps(g *globals) *cobra.Command {
 		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexRead, func(ctx context.Context, a *app) error {
 				gaps, err := a.desk.Gaps(ctx)
 				if err != nil {
 					return err
@@ -338,7 +341,7 @@ line per query: {"id", "decision", "candidates": [{"key", "confidence",
 "score"}]}.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexRead, func(ctx context.Context, a *app) error {
 				if a.index == nil {
 					return usageErr("the responder is disabled (responder.enabled = false)")
 				}

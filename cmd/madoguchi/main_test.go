@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -272,5 +273,44 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("run did not stop after cancel")
+	}
+}
+
+// An admin curates the FAQ while the gateway runs and holds the index
+// directory: the commands neither hang nor touch the held index; the
+// change goes to the database and the gateway's next tick picks it up.
+func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
+	cfgPath := writeConfig(t, "")
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	gw, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.close()
+	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn); !errors.Is(err, responder.ErrLocked) {
+		t.Fatalf("a second gateway on the same index: %v, want ErrLocked", err)
+	}
+	if _, _, err := cli(t, "", "--config", cfgPath, "faq", "add", "--key", "badge", "--question", "How do I get a visitor badge?",
+		"--answer", "At reception.", "--status", "published"); err != nil {
+		t.Fatalf("faq add while the gateway runs: %v", err)
+	}
+	out, _, err := cli(t, "", "--config", cfgPath, "faq", "match", "--json", "How do I get a visitor badge?")
+	if err != nil || !strings.Contains(out, `"badge"`) {
+		t.Fatalf("faq match while the gateway runs: %v\n%s", err, out)
+	}
+	if _, _, err := cli(t, "", "--config", cfgPath, "reindex"); err == nil || !strings.Contains(err.Error(), "held by a running madoguchi") {
+		t.Fatalf("reindex while the gateway runs: %v", err)
+	}
+	res, err := gw.desk.Tick(ctx)
+	if err != nil || !res.IndexRebuilt {
+		t.Fatalf("tick: %+v %v; want the index rebuilt from the database", res, err)
+	}
+	m, err := gw.index.Match(ctx, "", "How do I get a visitor badge?")
+	if err != nil || len(m.Candidates) == 0 || m.Candidates[0].Key != "badge" {
+		t.Fatalf("gateway match after tick: %+v %v", m, err)
 	}
 }
