@@ -21,12 +21,18 @@ func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
 	if d.index == nil || p.msg == nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
 		return
 	}
-	res, err := d.index.Match(ctx, p.msg.Subject, intake.StripQuoted(p.msg.Text))
+	p.match = d.match(ctx, p.msg, "")
+}
+
+// match asks the index about a mail's subject and its own words (quoted
+// history stripped); nil when matching failed, so the ticket goes to agents.
+func (d *Desk) match(ctx context.Context, msg *intake.Message, ref string) *responder.Result {
+	res, err := d.index.Match(ctx, msg.Subject, intake.StripQuoted(msg.Text))
 	if err != nil {
-		d.log.Warn("FAQ match failed; the ticket goes to agents", "err", err)
-		return
+		d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", ref, "err", err)
+		return nil
 	}
-	p.match = &res
+	return &res
 }
 
 // respond acts on the FAQ decision for a new ticket. It reports whether an
@@ -37,12 +43,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, m
 		return false, nil
 	}
 	if match == nil && !msg.Auto.IsAutomatic() {
-		res, err := d.index.Match(context.Background(), msg.Subject, intake.StripQuoted(msg.Text))
-		if err != nil {
-			d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", t.Ref, "err", err)
-		} else {
-			match = &res
-		}
+		match = d.match(context.Background(), msg, t.Ref)
 	}
 	escalate := func(why string) (bool, error) {
 		oc.Reason = joinReason(oc.Reason, why)
@@ -231,19 +232,22 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	}
 	var all []*tickets.FAQ
 	var version int64
+	current := false
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
 		var err error
 		if version, err = tx.FAQVersion(); err != nil {
 			return err
 		}
+		// Every tick and every command start asks; only a stale index
+		// is worth reading the whole FAQ for.
+		if current = !force && d.index.Fingerprint() == fingerprint(version); current {
+			return nil
+		}
 		all, err = tx.FAQs("")
 		return err
 	})
-	if err != nil {
+	if err != nil || current {
 		return false, err
-	}
-	if !force && d.index.Fingerprint() == fingerprint(version) {
-		return false, nil
 	}
 	entries := make([]responder.Entry, 0, len(all))
 	for _, f := range all {
