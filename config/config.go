@@ -186,7 +186,7 @@ func Default() *Config {
 			Enabled: true,
 			// The responder's calibrated defaults (responder.Default*); a
 			// test in cmd/madoguchi keeps the two in step.
-			AutoSendConfidence: 0.75,
+			AutoSendConfidence: 0.85,
 			SuggestConfidence:  0.20,
 			MinMargin:          0.10,
 			MaxUnhelpfulRatio:  0.5,

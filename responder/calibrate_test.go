@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -157,8 +159,17 @@ func sortedKeys[V any](m map[string]V) []string {
 // own question as a customer would mail it after finding it in the FAQ or
 // after an agent's answer became a paraphrase, wrapped in mail boilerplate,
 // with punctuation and width changed.
-func restatements(question string) [][2]string {
+func restatements(question, lang string) [][2]string {
 	q := strings.TrimSpace(question)
+	if lang == "en" {
+		lower := strings.ToLower(strings.TrimRight(q, "?.!"))
+		return [][2]string{
+			{"", "Hi team,\n\n" + q + "\n\nThanks,\nMaria"},
+			{q, "Please see subject."},
+			{"Re: question", "Hello,\n" + lower + "\nBest regards,\nTom"},
+			{"", lower},
+		}
+	}
 	head := q
 	if utf8.RuneCountInString(head) > 12 {
 		head = string([]rune(head)[:12])
@@ -180,75 +191,108 @@ func restatements(question string) [][2]string {
 	}
 }
 
-// fitConfidence fits the logistic weights on the tune half: positives are
-// top hits that are a grade-2 answer, negatives top hits that are not and
-// top hits from an index without the queries' relevant entries (grade 1 or
-// 2); synthetic positives are restatements of every 7th entry's question.
-// It prints threshold sweeps on both halves.
-func fitConfidence(t *testing.T, x *Index, qs []queryRow) {
-	rows := loadJSONL[faqRow](t, "faq.jsonl")
-	removed := map[string]bool{}
-	for _, q := range qs {
-		for k := range q.Relevant {
-			removed[k] = true
-		}
-	}
-	y, err := Open(Options{})
+// calExample is one top hit with its label: is it a grade-2 answer.
+type calExample struct {
+	f     features
+	label float64
+	set   string // "ja" or "en"
+	tune  bool
+	kind  string // "query", "removed", "restated"
+}
+
+// calibrationExamples collects, for one evaluation set, the re-ranked top
+// hit of every query (label: grade 2), of every query against the index
+// without its grade-1/2 entries (label 0), and of restatements of every
+// step-th entry's question (label: is the top hit that entry).
+func calibrationExamples(t *testing.T, rows []faqRow, qs []queryRow, lang string, tune func(queryRow) bool, step int) []calExample {
+	x, err := Open(Options{MaxCandidates: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer y.Close()
-	if err := y.Rebuild(faqEntries(rows, removed), "fit"); err != nil {
+	defer x.Close()
+	entries := faqEntries(rows, nil)
+	byKey := map[string]Entry{}
+	for _, e := range entries {
+		byKey[e.Key] = e
+	}
+	if err := x.Rebuild(entries, "cal"); err != nil {
 		t.Fatal(err)
 	}
-	texts := queryTexts(qs)
-	w := defaultTuning.Rerank
-	full := collect(t, x, texts, defaultTuning)
-	gone := collect(t, y, texts, defaultTuning)
-	for i := range full {
-		full[i] = rankWith(full[i], w, confidence)
-		gone[i] = rankWith(gone[i], w, confidence)
+	top := func(q string) (features, string, bool) {
+		hs := collect(t, x, []string{q}, defaultTuning)[0]
+		hs = rankWith(hs, defaultTuning.Rerank, confidence)
+		if len(hs) == 0 {
+			return features{}, "", false
+		}
+		return hs[0].feats, hs[0].Key, true
 	}
-	// Synthetic restatements, split like the queries by entry id.
-	type synth struct {
-		key  string
-		tune bool
-		hits []hit
+	var out []calExample
+	for _, q := range qs {
+		text := CleanQuery("", q.Text)
+		if f, key, ok := top(text); ok {
+			out = append(out, calExample{f, boolF(q.Relevant[key] == 2), lang, tune(q), "query"})
+		}
+		for k := range q.Relevant {
+			if err := x.Delete(k, "cal"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f, _, ok := top(text); ok {
+			out = append(out, calExample{f, 0, lang, tune(q), "removed"})
+		}
+		for k := range q.Relevant {
+			if e, ok := byKey[k]; ok {
+				if err := x.Upsert(e, "cal"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	}
-	var syn []synth
 	for i, r := range rows {
-		if i%7 != 0 {
+		if i%step != 0 {
 			continue
 		}
-		for _, rs := range restatements(r.Question) {
-			hs := collect(t, x, []string{CleanQuery(rs[0], rs[1])}, defaultTuning)[0]
-			syn = append(syn, synth{key: r.ID, tune: i%2 == 0, hits: rankWith(hs, w, confidence)})
+		for _, rs := range restatements(r.Question, lang) {
+			if f, key, ok := top(CleanQuery(rs[0], rs[1])); ok {
+				out = append(out, calExample{f, boolF(key == r.ID), lang, (i/step)%2 == 0, "restated"})
+			}
 		}
 	}
+	return out
+}
 
-	type ex struct {
-		f     features
-		label float64
+// fitConfidence fits the logistic weights of confidence on the tune halves
+// of the localgovfaq dev queries and of the English IT set, with synthetic
+// restatements of their entries, and prints threshold sweeps on every half.
+func fitConfidence(t *testing.T) {
+	jaRows := loadJSONL[faqRow](t, "faq.jsonl")
+	jaQs := loadJSONL[queryRow](t, "queries-dev.jsonl")
+	enDir := filepath.Join("testdata", "itfaq-en")
+	enRows, err := readJSONL[faqRow](filepath.Join(enDir, "faq.jsonl"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	var train []ex
-	for i, q := range qs {
-		if halfOf(q) != "tune" {
-			continue
-		}
-		if len(full[i]) > 0 {
-			train = append(train, ex{full[i][0].feats, boolF(q.Relevant[full[i][0].Key] == 2)})
-		}
-		if len(gone[i]) > 0 {
-			train = append(train, ex{gone[i][0].feats, 0})
+	enQs, err := readJSONL[queryRow](filepath.Join(enDir, "queries-dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enTune := func(q queryRow) bool {
+		n, _ := strconv.Atoi(strings.TrimPrefix(q.ID, "q"))
+		return n%2 == 1
+	}
+	exs := calibrationExamples(t, jaRows, jaQs, "ja", func(q queryRow) bool { return halfOf(q) == "tune" }, 7)
+	exs = append(exs, calibrationExamples(t, enRows, enQs, "en", enTune, 2)...)
+
+	var train []calExample
+	for _, e := range exs {
+		if e.tune {
+			train = append(train, e)
 		}
 	}
-	for _, s := range syn {
-		if s.tune && len(s.hits) > 0 {
-			train = append(train, ex{s.hits[0].feats, boolF(s.hits[0].Key == s.key)})
-		}
+	vec := func(f features) []float64 {
+		return []float64{1, f.Top, f.Margin, f.Sim, f.Cont, f.CovQ, f.Cov}
 	}
-	vec := func(f features) []float64 { return []float64{1, f.Top, f.Margin, f.Sim, f.Cont, f.CovQ, f.Cov} }
-	const dim = 7
+	dim := len(vec(features{}))
 	wt := make([]float64, dim)
 	for iter := 0; iter < 30000; iter++ {
 		g := make([]float64, dim)
@@ -272,8 +316,7 @@ func fitConfidence(t *testing.T, x *Index, qs []queryRow) {
 	}
 	t.Logf("fitted on %d examples: Bias: %.3f, Top: %.3f, Margin: %.3f, Sim: %.3f, Cont: %.3f, CovQ: %.3f, Cov: %.3f",
 		len(train), wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], wt[6])
-
-	conf := func(f features) float64 {
+	fitted := func(f features) float64 {
 		xv := vec(f)
 		z := 0.0
 		for k := range wt {
@@ -282,41 +325,56 @@ func fitConfidence(t *testing.T, x *Index, qs []queryRow) {
 		return 1 / (1 + math.Exp(-z))
 	}
 	var b strings.Builder
-	b.WriteString("\nthreshold sweep with the fitted weights (margin >= MinMargin also required)\n" +
-		"| auto>= | margin>= | tune prec | tune cov | check prec | check cov | false-auto tune | false-auto check | restated auto (right) |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, th := range []float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97} {
-		for _, mm := range []float64{0, 0.05, 0.1, 0.2} {
-			var cnt [2]struct{ auto, right, n, falseAuto int }
-			for i, q := range qs {
-				h := 0
-				if halfOf(q) == "check" {
-					h = 1
+	for _, conf := range []struct {
+		name string
+		fn   func(features) float64
+	}{{"current weights", confidence}, {"fitted weights", fitted}} {
+		fmt.Fprintf(&b, "\nthreshold sweep, %s (auto = conf >= th and margin >= mm): right/auto of queries, false autos of removed, right/auto of restatements\n", conf.name)
+		b.WriteString("| th | mm | ja tune | ja check | en tune | en check | ja false t/c | en false t/c | restated ja | restated en |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, th := range []float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9} {
+			for _, mm := range []float64{0.05, 0.1, 0.2} {
+				type cnt struct{ n, auto, right int }
+				c := map[string]*cnt{}
+				get := func(k string) *cnt {
+					if c[k] == nil {
+						c[k] = &cnt{}
+					}
+					return c[k]
 				}
-				cnt[h].n++
-				if len(full[i]) > 0 && conf(full[i][0].feats) >= th && full[i][0].feats.Margin >= mm {
-					cnt[h].auto++
-					if q.Relevant[full[i][0].Key] == 2 {
-						cnt[h].right++
+				for _, e := range exs {
+					half := "check"
+					if e.tune {
+						half = "tune"
+					}
+					key := e.set + " " + e.kind + " " + half
+					if e.kind == "restated" {
+						key = e.set + " restated"
+					}
+					k := get(key)
+					k.n++
+					if conf.fn(e.f) >= th && e.f.Margin >= mm {
+						k.auto++
+						if e.label == 1 {
+							k.right++
+						}
 					}
 				}
-				if len(gone[i]) > 0 && conf(gone[i][0].feats) >= th && gone[i][0].feats.Margin >= mm {
-					cnt[h].falseAuto++
+				q := func(k string) string {
+					v := get(k)
+					return fmt.Sprintf("%d/%d (cov %.3f)", v.right, v.auto, float64(v.auto)/float64(max(v.n, 1)))
 				}
-			}
-			sAuto, sRight := 0, 0
-			for _, s := range syn {
-				if len(s.hits) > 0 && conf(s.hits[0].feats) >= th && s.hits[0].feats.Margin >= mm {
-					sAuto++
-					if s.hits[0].Key == s.key {
-						sRight++
-					}
+				fa := func(set string) string {
+					a, b := get(set+" removed tune"), get(set+" removed check")
+					return fmt.Sprintf("%.3f/%.3f", float64(a.auto)/float64(max(a.n, 1)), float64(b.auto)/float64(max(b.n, 1)))
 				}
+				rs := func(set string) string {
+					v := get(set + " restated")
+					return fmt.Sprintf("%d/%d of %d", v.right, v.auto, v.n)
+				}
+				fmt.Fprintf(&b, "| %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n", th, mm,
+					q("ja query tune"), q("ja query check"), q("en query tune"), q("en query check"),
+					fa("ja"), fa("en"), rs("ja"), rs("en"))
 			}
-			fmt.Fprintf(&b, "| %.2f | %.2f | %s | %.3f | %s | %.3f | %.3f | %.3f | %d/%d (%d) |\n", th, mm,
-				ratio(cnt[0].right, cnt[0].auto), float64(cnt[0].auto)/float64(cnt[0].n),
-				ratio(cnt[1].right, cnt[1].auto), float64(cnt[1].auto)/float64(cnt[1].n),
-				float64(cnt[0].falseAuto)/float64(cnt[0].n), float64(cnt[1].falseAuto)/float64(cnt[1].n),
-				sAuto, len(syn), sRight)
 		}
 	}
 	t.Log(b.String())
@@ -327,11 +385,4 @@ func boolF(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func ratio(a, b int) string {
-	if b == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.3f (%d/%d)", float64(a)/float64(b), a, b)
 }

@@ -3,6 +3,7 @@ package responder
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -57,20 +58,36 @@ type tuning struct {
 	// BM25 term score by a query weight that holds the idf again, so rare
 	// terms would otherwise count with idf squared.
 	OneIDF bool
-	Rerank rerankWeights
+	// MaxShareQ and MaxShareA leave a term out of the question (and
+	// paraphrase) or answer clauses when more than that share of the
+	// entries, and more than minCapped of them, hold it there (0: no
+	// limit). Such a term says little (its idf is near the floor) but its
+	// postings are what a large index spends its time on.
+	MaxShareQ, MaxShareA float64
+	Rerank               rerankWeights
 }
 
 // rerankWeights combine the candidate features into the final ranking
 // score; fitted by coordinate ascent on MRR@10 of the tune half.
 type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov float64 }
 
+// minCapped keeps the share caps of tuning out of small indexes, where a
+// common term costs nothing and may still tell entries apart.
+const minCapped = 100
+
+// MaxShareA 0.15: on the localgovfaq tune half the same Hit@1 / MRR@10
+// (0.394/0.459 against 0.388/0.458 without a cap; check half 0.417/0.496
+// against 0.417/0.500), and at 100,000 entries the p99 of a match fell
+// from 56 to 42 ms (1,125 timed matches each; 0.10 cost 3 tune queries
+// their first place, 0.20-0.30 saved less).
+//
 // MaxTerms 24 rather than 64: the same figures on both halves of the dev
 // queries (a mail's first 24 distinct content words carry its topic), and a
 // lower 100k-entry p99 (58-64 ms against 68-86 ms in paired runs on the
 // loaded bench machine), since each term is a disjunction over four fields.
 var defaultTuning = tuning{
 	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1,
-	MaxTerms: 24, Fetch: 50,
+	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
 	Rerank: rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
 }
 
@@ -87,7 +104,7 @@ type hit struct {
 type features struct {
 	BM   float64 // first-stage score / best first-stage score of the query
 	Sim  float64 // best char-bigram Dice of the query with the question or a paraphrase
-	Cont float64 // best share of a question's (or paraphrase's) bigrams found in the query
+	Cont float64 // best share of a question's (or paraphrase's) units found in the query
 	CovQ float64 // idf-weighted share of query terms found in the question or a paraphrase
 	Cov  float64 // idf-weighted share of query terms found anywhere in the entry
 	// Of the top hit only: the re-ranking score and its lead over the next.
@@ -108,7 +125,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	bq := buildQuery(qa.morph, t, idfByField)
+	bq := buildQuery(qa.morph, t, idfByField, n)
 	if bq == nil {
 		return nil, nil
 	}
@@ -168,8 +185,9 @@ func (w rerankWeights) score(f features) float64 {
 
 // queryAnalysis is the query cut once for every use.
 type queryAnalysis struct {
-	morph []string
-	grams []uint64 // sorted distinct character bigrams, for similarity
+	morph    []string
+	grams    []uint64 // sorted distinct units of the similarity features
+	analyzer *mixedAnalyzer
 }
 
 // analyzeQuery cuts the query once: its terms through the index's own
@@ -179,6 +197,10 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 	a := x.idx.Mapping().AnalyzerNamed(morphAnalyzerName)
 	if a == nil {
 		return queryAnalysis{}, fmt.Errorf("responder: analyzer %s not registered", morphAnalyzerName)
+	}
+	ma, ok := a.(*mixedAnalyzer)
+	if !ok {
+		return queryAnalysis{}, fmt.Errorf("responder: analyzer %s is a %T", morphAnalyzerName, a)
 	}
 	var qa queryAnalysis
 	seen := map[string]bool{}
@@ -193,7 +215,8 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 			break
 		}
 	}
-	qa.grams = charGrams(q)
+	qa.grams = ma.grams(q)
+	qa.analyzer = ma
 	return qa, nil
 }
 
@@ -201,11 +224,23 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 // boosts, and one disjunction over the terms. Bleve's disjunction scales a
 // sum by the share of clauses that matched, so a document that covers more
 // of the query's terms wins over one that repeats a single term.
-func buildQuery(morph []string, t tuning, idf map[string]map[string]float64) query.Query {
+func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n uint64) query.Query {
 	type fb struct {
-		field string
-		boost float64
+		field  string
+		boost  float64
+		minIDF float64
 	}
+	floor := func(share float64) float64 {
+		if share <= 0 || n == 0 {
+			return 0
+		}
+		df := max(uint64(math.Ceil(share*float64(n))), minCapped)
+		if df >= n {
+			return 0
+		}
+		return bm25IDF(n, df)
+	}
+	qFloor, aFloor := floor(t.MaxShareQ), floor(t.MaxShareA)
 	var outer []query.Query
 	add := func(terms []string, fields []fb, weight float64) {
 		if weight == 0 {
@@ -215,7 +250,7 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64) que
 			var inner []query.Query
 			for _, f := range fields {
 				v := idf[f.field][term]
-				if f.boost == 0 || v == 0 {
+				if f.boost == 0 || v == 0 || v < f.minIDF {
 					// Term absent from this field: the clause cannot match,
 					// and leaving it out saves a posting lookup.
 					continue
@@ -238,7 +273,7 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64) que
 			}
 		}
 	}
-	add(morph, []fb{{fQuestion, t.QBoost}, {fPara, t.PBoost}, {fAnswer, t.ABoost}, {fTags, t.TBoost}}, 1)
+	add(morph, []fb{{fQuestion, t.QBoost, qFloor}, {fPara, t.PBoost, qFloor}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}, 1)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -336,33 +371,54 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		if s == "" {
 			continue
 		}
-		dice, cont := gramOverlap(qa.grams, charGrams(s))
+		dice, cont := gramOverlap(qa.grams, qa.analyzer.grams(s))
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
 	}
 	return f
 }
 
-// charGrams returns the sorted distinct character bigrams of the letters and
-// digits of s after width normalisation: spacing, punctuation and case do
-// not change them, so a restated question scores close to 1 against itself.
-func charGrams(s string) []uint64 {
-	s = normalizeText(s)
-	var runes []rune
-	for _, r := range s {
-		if isGramRune(r) {
-			runes = append(runes, r)
+// grams returns the sorted distinct units that the similarity features
+// compare, after width normalisation: character bigrams of each Japanese
+// run (a one-character run counts whole), and the English analyzer's terms
+// (stop words out, stemmed) of everything else. Letter bigrams would make
+// any two English sentences look alike ("th", "in", "er"), and a short
+// English question would seem restated by any mail that shares a few of
+// its words. Spacing, punctuation and case change no unit, so a restated
+// question scores close to 1 against itself.
+func (a *mixedAnalyzer) grams(s string) []uint64 {
+	text := normalizeText(s)
+	var out []uint64
+	for _, r := range splitRuns(text) {
+		if !r.japanese {
+			for _, t := range a.en.Analyze([]byte(r.text)) {
+				out = append(out, wordUnit(t.Term))
+			}
+			continue
 		}
-	}
-	if len(runes) == 1 {
-		return []uint64{uint64(runes[0])}
-	}
-	out := make([]uint64, 0, len(runes))
-	for i := 0; i+1 < len(runes); i++ {
-		out = append(out, uint64(runes[i])<<32|uint64(runes[i+1]))
+		var runes []rune
+		for _, c := range r.text {
+			if isGramRune(c) {
+				runes = append(runes, c)
+			}
+		}
+		if len(runes) == 1 {
+			out = append(out, uint64(runes[0]))
+		}
+		for i := 0; i+1 < len(runes); i++ {
+			out = append(out, uint64(runes[i])<<32|uint64(runes[i+1]))
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// wordUnit hashes a word into the upper half of the unit space, which no
+// pair of runes (< 2^21 each) reaches.
+func wordUnit(term []byte) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write(term)
+	return h.Sum64() | 1<<63
 }
 
 func isGramRune(r rune) bool {

@@ -416,10 +416,10 @@ func TestDecide_Bands(t *testing.T) {
 		want   Decision
 		reason string
 	}{
-		{"confident published", h(0.8, 0.5, StatusPublished, 0, 0), Auto, ""},
-		{"plausible", h(0.4, 0.5, StatusPublished, 0, 0), Suggest, "confidence 0.40 < 0.75"},
-		{"weak", h(0.1, 0.5, StatusPublished, 0, 0), Escalate, "confidence 0.10 < 0.75"},
-		{"small margin", h(0.8, 0.05, StatusPublished, 0, 0), Suggest, "margin 0.05 < 0.10"},
+		{"confident published", h(0.9, 0.5, StatusPublished, 0, 0), Auto, ""},
+		{"plausible", h(0.4, 0.5, StatusPublished, 0, 0), Suggest, "confidence 0.40 < 0.85"},
+		{"weak", h(0.1, 0.5, StatusPublished, 0, 0), Escalate, "confidence 0.10 < 0.85"},
+		{"small margin", h(0.9, 0.05, StatusPublished, 0, 0), Suggest, "margin 0.05 < 0.10"},
 		{"draft", h(0.9, 0.5, StatusDraft, 0, 0), Suggest, "entry is draft"},
 		{"unhelpful", h(0.9, 0.5, StatusPublished, 1, 3), Suggest, "unhelpful 3/4"},
 		{"too few votes to judge", h(0.9, 0.5, StatusPublished, 0, 2), Auto, ""},
