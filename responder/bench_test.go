@@ -126,18 +126,29 @@ func (b *baseline) run(t testing.TB, qs []queryRow) []ranked {
 const latencyRounds = 3
 
 // timedRuns matches qs latencyRounds times and returns the last round's
-// results with the latencies of all rounds pooled for p50/p99.
-func timedRuns(t testing.TB, x *Index, qs []queryRow) ([]ranked, []time.Duration) {
+// results with each query's latency in every round, for pooled p50/p99.
+func timedRuns(t testing.TB, x *Index, qs []queryRow) ([]ranked, [][]time.Duration) {
 	runtime.GC()
 	var res []ranked
-	var lat []time.Duration
+	lat := make([][]time.Duration, len(qs))
 	for range latencyRounds {
 		res = runResponder(t, x, qs)
-		for _, r := range res {
-			lat = append(lat, r.latency)
+		for i, r := range res {
+			lat[i] = append(lat[i], r.latency)
 		}
 	}
 	return res, lat
+}
+
+// pooled is every timed latency of the queries keep says yes to.
+func pooled(qs []queryRow, lat [][]time.Duration, keep func(queryRow) bool) []time.Duration {
+	var out []time.Duration
+	for i, q := range qs {
+		if keep(q) {
+			out = append(out, lat[i]...)
+		}
+	}
+	return out
 }
 
 // falseAutos matches each query against the index with the entries it
@@ -263,9 +274,8 @@ func reportSet(t *testing.T, dir string, primary bool) {
 			fmt.Fprintln(&b, evaluate(bq, br).row("baseline "+baseAnalyzer+" q+a ("+g.label+")"))
 			rq, rr := filter(qs, respRes, g.keep)
 			m := evaluate(rq, rr)
-			if g.label == "all" {
-				m.p50, m.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
-			}
+			pl := pooled(qs, lat, g.keep)
+			m.p50, m.p99 = percentile(pl, 0.50), percentile(pl, 0.99)
 			if g.label == "answerable" {
 				ansResp = m
 			}
@@ -289,8 +299,9 @@ func reportSet(t *testing.T, dir string, primary bool) {
 			float64(ansResp.autoN)/float64(max(ansResp.n, 1)), unansAuto, unans)
 		fmt.Fprintf(&b, "false-auto (each query against the index without its grade-1/2 entries): %d/%d = %.3f\n",
 			fm.autoN, fm.n, float64(fm.autoN)/float64(fm.n))
+		allLat := pooled(qs, lat, func(queryRow) bool { return true })
 		fmt.Fprintf(&b, "latency: p50 %.2f ms, p99 %.2f ms over %d matches\n",
-			ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99)), len(lat))
+			ms(percentile(allLat, 0.5)), ms(percentile(allLat, 0.99)), len(allLat))
 		if primary && name == "dev" {
 			check := func(what string, got, want float64, atLeast bool) {
 				ok := got >= want
@@ -313,7 +324,7 @@ func reportSet(t *testing.T, dir string, primary bool) {
 			check("MRR@10", ansResp.mrr, 0.55, true)
 			check("auto precision", all.autoPrecision(), 0.95, true)
 			check("false-auto", float64(fm.autoN)/float64(fm.n), 0.02, false)
-			check("p99 ms (1,786 entries)", ms(percentile(lat, 0.99)), 20, false)
+			check("p99 ms (1,786 entries)", ms(percentile(allLat, 0.99)), 20, false)
 		}
 	}
 	t.Log(b.String())
@@ -410,17 +421,19 @@ func scaleTest(t *testing.T, rows []faqRow, qs []queryRow, n int) {
 	runResponder(t, x, qs[:20])
 	res, lat := timedRuns(t, x, qs)
 	m := evaluate(qs, res)
-	m.p50, m.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	all := pooled(qs, lat, func(queryRow) bool { return true })
+	m.p50, m.p99 = percentile(all, 0.50), percentile(all, 0.99)
 	t.Logf("\nscale: %d entries built in %v, on disk %.0f MB; dev queries against the synthetic index (%d timed matches):\n%s\n%s\ntarget p99 <= 50 ms at 100,000 entries: %.2f ms",
-		n, build.Round(time.Second), float64(dirSize(x.opts.Path))/1e6, len(lat), tableHead,
+		n, build.Round(time.Second), float64(dirSize(x.opts.Path))/1e6, len(all), tableHead,
 		m.row(fmt.Sprintf("responder %dk", n/1000)), ms(m.p99))
 }
 
-// BenchmarkMatch measures one Match against the 1,786 real entries.
+// BenchmarkMatch measures one Match against the 1,786 real entries, on
+// disk as in production (the in-memory index is another engine).
 func BenchmarkMatch(b *testing.B) {
 	rows := loadJSONL[faqRow](b, "faq.jsonl")
 	qs := loadJSONL[queryRow](b, "queries-dev.jsonl")
-	x, err := Open(Options{})
+	x, err := Open(Options{Path: filepath.Join(b.TempDir(), "faq.bleve")})
 	if err != nil {
 		b.Fatal(err)
 	}
