@@ -34,12 +34,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./intake
 	$(GO) test -run '^$$' -bench Ingest -benchtime 1x -timeout 30m ./desk
 
-# The FAQ matcher against ../shared/bench/localgovfaq (MADOGUCHI_FAQBENCH_DIR
-# overrides the path); built only with the faqbench tag, so `make test` has
-# no skipping test.
+# The FAQ matcher against ../shared/bench/localgovfaq and the project's own
+# English set (MADOGUCHI_FAQBENCH_DIR=dir1:dir2 replaces the list); built
+# only with the faqbench tag, so `make test` has no skipping test.
 bench-faq:
 	$(GO) test -tags faqbench -count=1 -run 'TestFAQBenchReport' -v -timeout 60m ./responder
-	$(GO) test -tags faqbench -run '^$$' -bench BenchmarkMatch -timeout 30m ./responder
+	$(GO) test -tags faqbench -run '^$$' -bench BenchmarkMatch -benchmem -timeout 30m ./responder
 
 vet:
 	$(GO) vet ./...
