@@ -60,7 +60,7 @@ func (a *mixedAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	}
 	for _, r := range splitRuns(text) {
 		if !r.japanese {
-			for _, t := range a.en.Analyze([]byte(r.text)) {
+			for _, t := range a.english(r.text) {
 				emit(string(t.Term), r.start+t.Start, r.start+t.End, t.Type)
 			}
 			continue
@@ -76,6 +76,29 @@ func (a *mixedAnalyzer) Analyze(input []byte) analysis.TokenStream {
 		}
 	}
 	return out
+}
+
+// english runs Bleve's English chain over a Latin-script run and drops the
+// words of asking itself, as jaStopWords does for Japanese: "can", "need",
+// "please" and the like are in almost every question and say nothing about
+// its topic, but the Snowball stop list keeps them.
+func (a *mixedAnalyzer) english(text string) analysis.TokenStream {
+	ts := a.en.Analyze([]byte(text))
+	out := ts[:0]
+	for _, t := range ts {
+		if _, stop := enAskWords[string(t.Term)]; !stop {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// enAskWords are stemmed forms, as the English chain leaves them.
+var enAskWords = map[string]struct{}{
+	"can": {}, "mai": {}, "might": {}, "must": {},
+	"pleas": {}, "need": {}, "want": {}, "wonder": {}, "help": {}, "know": {}, "tell": {},
+	"anyon": {}, "someon": {}, "anybodi": {}, "somebodi": {}, "thank": {}, "thx": {},
+	"hi": {}, "hello": {}, "hei": {}, "dear": {}, "regard": {}, "cheer": {},
 }
 
 // normalizeText applies NFKC and lower-casing, the width normalisation every

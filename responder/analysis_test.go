@@ -20,3 +20,37 @@ func TestFoldSpelling_VariantsMeet(t *testing.T) {
 		}
 	}
 }
+
+func TestGrams_EnglishComparesWordsJapaneseCharacters(t *testing.T) {
+	a, err := newMixedAnalyzer(testCache(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dice := func(x, y string) float64 {
+		d, _ := gramOverlap(a.grams(x), a.grams(y))
+		return d
+	}
+	cases := []struct {
+		name     string
+		x, y     string
+		min, max float64
+	}{
+		// Case, punctuation and inflection do not change a restatement.
+		{"restated English", "My laptop is very slow; what can I check?", "my laptop is VERY slow, what can i check", 1, 1},
+		{"inflected English", "The VPN connects but is slow", "VPN connecting, slow", 1, 1},
+		// Shared letters are not shared words: letter bigrams would rate
+		// these two alike ("lo", "ow", "ap", "to", ...).
+		{"same letters, other words", "slow laptop", "low lap top", 0, 0},
+		// Frame words (is, my, how, can, what, very) are not units: two of
+		// three content words shared, {laptop, encrypt, check} against
+		// {laptop, slow, check}.
+		{"other question, same frame", "is my laptop encrypted? how can i check", "My laptop is very slow; what can I check?", 0.66, 0.67},
+		{"width variants", "ＰＣが起動しない", "PCが起動しない", 1, 1},
+		{"Japanese restated", "パスワードを忘れました", "パスワードを忘れました。", 1, 1},
+	}
+	for _, c := range cases {
+		if got := dice(c.x, c.y); got < c.min || got > c.max {
+			t.Errorf("%s: Dice(%q, %q) = %.2f, want in [%.2f, %.2f]", c.name, c.x, c.y, got, c.min, c.max)
+		}
+	}
+}

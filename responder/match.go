@@ -404,7 +404,7 @@ func (a *mixedAnalyzer) grams(s string) []uint64 {
 	var out []uint64
 	for _, r := range splitRuns(text) {
 		if !r.japanese {
-			for _, t := range a.en.Analyze([]byte(r.text)) {
+			for _, t := range a.english(r.text) {
 				out = append(out, wordUnit(t.Term))
 			}
 			continue

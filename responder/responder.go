@@ -149,7 +149,7 @@ var (
 
 // schemaVersion changes whenever the mapping or the analysis changes, so an
 // index written by an older binary reads as stale and is rebuilt.
-const schemaVersion = "responder/4"
+const schemaVersion = "responder/5"
 
 // Open opens the index at opts.Path, creating it when the directory does not
 // exist or is empty. A directory holding anything else than a readable index

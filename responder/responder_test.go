@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // sampleFAQ is a small IT-support FAQ in both languages.
@@ -467,5 +469,42 @@ func TestOpen_HeldIndexIsLockedNotCorrupt(t *testing.T) {
 	}
 	if n, err := x.Count(); err != nil || n != 1 {
 		t.Fatalf("held index count %d %v", n, err)
+	}
+}
+
+// clauses lists the field:term pairs of a query built by buildQuery.
+func clauses(q query.Query) []string {
+	switch q := q.(type) {
+	case *query.DisjunctionQuery:
+		var out []string
+		for _, d := range q.Disjuncts {
+			out = append(out, clauses(d)...)
+		}
+		return out
+	case *query.TermQuery:
+		return []string{q.FieldVal + ":" + q.Term}
+	}
+	return nil
+}
+
+func TestBuildQuery_CommonAnswerTermsAreCappedOnlyInLargeIndexes(t *testing.T) {
+	idfs := func(n uint64, dfAnswer uint64) map[string]map[string]float64 {
+		return map[string]map[string]float64{
+			fQuestion: {"申請": bm25IDF(n, 3), "騒音": bm25IDF(n, 2)},
+			fAnswer:   {"申請": bm25IDF(n, dfAnswer), "騒音": bm25IDF(n, 2)},
+		}
+	}
+	terms := []string{"申請", "騒音"}
+	// Held by 40% of the answers of a large index: the answer clause goes
+	// (its postings are the cost, its idf says little); the question
+	// clause stays.
+	got := strings.Join(clauses(buildQuery(terms, defaultTuning, idfs(100000, 40000), 100000)), " ")
+	if strings.Contains(got, fAnswer+":申請") || !strings.Contains(got, fQuestion+":申請") || !strings.Contains(got, fAnswer+":騒音") {
+		t.Errorf("large index: clauses %s", got)
+	}
+	// The same share of a small index is kept: 40 of 100 entries.
+	got = strings.Join(clauses(buildQuery(terms, defaultTuning, idfs(100, 40), 100)), " ")
+	if !strings.Contains(got, fAnswer+":申請") {
+		t.Errorf("small index: common answer term dropped: %s", got)
 	}
 }
