@@ -37,6 +37,8 @@ var (
 	flagFit   = flag.Bool("fit", false, "refit confidence weights in TestFAQBenchReport")
 	flagTune  = flag.Bool("tune", false, "sweep tuning variants in TestFAQBenchReport")
 	flagScale = flag.Int("scale", 100000, "entries in the synthetic scale test (0 skips it)")
+	// The confidence's features, as confidence() weighs them.
+	flagFitFeatures = flag.String("fitfeatures", "Margin,Sim,Cont,CovQ,Cov", "features the -fit logistic regression uses")
 )
 
 const benchDir = "/work/shared/bench/localgovfaq"

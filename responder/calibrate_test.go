@@ -289,8 +289,19 @@ func fitConfidence(t *testing.T) {
 			train = append(train, e)
 		}
 	}
+	getters := map[string]func(features) float64{
+		"Top": func(f features) float64 { return f.Top }, "Margin": func(f features) float64 { return f.Margin },
+		"Sim": func(f features) float64 { return f.Sim }, "Cont": func(f features) float64 { return f.Cont },
+		"CovQ": func(f features) float64 { return f.CovQ },
+		"Cov":  func(f features) float64 { return f.Cov },
+	}
+	names := strings.Split(*flagFitFeatures, ",")
 	vec := func(f features) []float64 {
-		return []float64{1, f.Top, f.Margin, f.Sim, f.Cont, f.CovQ, f.Cov}
+		out := []float64{1}
+		for _, n := range names {
+			out = append(out, getters[n](f))
+		}
+		return out
 	}
 	dim := len(vec(features{}))
 	wt := make([]float64, dim)
@@ -311,11 +322,16 @@ func fitConfidence(t *testing.T) {
 			// Small L2 keeps weights sane on a few hundred examples.
 			wt[k] -= 0.5 * (g[k]/float64(len(train)) + 0.001*wt[k]*boolF(k > 0))
 		}
-		// Monotonicity in the top score: Top and Margin may not count against.
-		wt[1], wt[2] = math.Max(wt[1], 0), math.Max(wt[2], 0)
+		// Monotone in every feature: more evidence never lowers confidence.
+		for k := 1; k < dim; k++ {
+			wt[k] = math.Max(wt[k], 0)
+		}
 	}
-	t.Logf("fitted on %d examples: Bias: %.3f, Top: %.3f, Margin: %.3f, Sim: %.3f, Cont: %.3f, CovQ: %.3f, Cov: %.3f",
-		len(train), wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], wt[6])
+	desc := fmt.Sprintf("Bias: %.3f", wt[0])
+	for i, n := range names {
+		desc += fmt.Sprintf(", %s: %.3f", n, wt[i+1])
+	}
+	t.Logf("fitted on %d examples: %s", len(train), desc)
 	fitted := func(f features) float64 {
 		xv := vec(f)
 		z := 0.0
@@ -329,7 +345,7 @@ func fitConfidence(t *testing.T) {
 		name string
 		fn   func(features) float64
 	}{{"current weights", confidence}, {"fitted weights", fitted}} {
-		fmt.Fprintf(&b, "\nthreshold sweep, %s (auto = conf >= th and margin >= mm): right/auto of queries, false autos of removed, right/auto of restatements\n", conf.name)
+		fmt.Fprintf(&b, "\nthreshold sweep, %s (auto = conf >= th, margin >= mm, and the similarity and containment floors): right/auto of queries, false autos of removed, right/auto of restatements\n", conf.name)
 		b.WriteString("| th | mm | ja tune | ja check | en tune | en check | ja false t/c | en false t/c | restated ja | restated en |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, th := range []float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9} {
 			for _, mm := range []float64{0.05, 0.1, 0.2} {
@@ -352,7 +368,7 @@ func fitConfidence(t *testing.T) {
 					}
 					k := get(key)
 					k.n++
-					if conf.fn(e.f) >= th && e.f.Margin >= mm {
+					if conf.fn(e.f) >= th && e.f.Margin >= mm && e.f.Sim >= minSimilarity && e.f.Cont >= minContainment {
 						k.auto++
 						if e.label == 1 {
 							k.right++

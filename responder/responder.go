@@ -85,10 +85,11 @@ type Options struct {
 // of the English IT set (testdata/itfaq-en) and checked on their other
 // halves: the lowest auto band whose tune-half auto answers were right at
 // least 95% of the time while false-auto (each query against the index
-// without its relevant entries) stayed <= 0.02. At 0.85 with margin 0.10,
-// auto was right 2/2 and 5/5 (Japanese tune/check, 1-3% coverage) and 11/11
-// and 10/10 (English, 13-14% coverage), false-auto 0% (Japanese) and 1.3%
-// (English); at 0.80 English tune was 15/16, at 0.75 Japanese tune 2/3.
+// without its relevant entries) stayed <= 0.02. At 0.85 with margin 0.10
+// (and the floors of decide), auto was right 2/2 and 5/5 (Japanese
+// tune/check, 1-3% coverage) and 10/10 and 10/10 (English, 12.5%),
+// false-auto 0% (Japanese) and 0-1.3% (English); at 0.80 English tune was
+// 15/16, at 0.75 Japanese tune 2/3.
 // About 90% of synthetic restatements of an entry's question go out
 // automatically (the rest lose the margin to a near-duplicate entry, which
 // is what the margin is for). Real citizen wordings rarely reach the band;

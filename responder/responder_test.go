@@ -405,12 +405,34 @@ func TestConfidence_MonotoneInTopScore(t *testing.T) {
 		}
 		prev = c
 	}
+	// So does more of any other evidence, one feature at a time.
+	base := features{Sim: 0.3, Cont: 0.4, CovQ: 0.4, Cov: 0.5, Margin: 0.2}
+	for name, set := range map[string]func(*features, float64){
+		"Sim": func(f *features, v float64) { f.Sim = v }, "Cont": func(f *features, v float64) { f.Cont = v },
+		"CovQ": func(f *features, v float64) { f.CovQ = v }, "Cov": func(f *features, v float64) { f.Cov = v },
+		"Margin": func(f *features, v float64) { f.Margin = v },
+	} {
+		prev := -1.0
+		for v := 0.0; v <= 1; v += 0.05 {
+			f := base
+			set(&f, v)
+			if c := confidence(f); c < prev {
+				t.Fatalf("confidence fell from %.4f to %.4f as %s rose to %.2f", prev, c, name, v)
+			} else {
+				prev = c
+			}
+		}
+	}
 }
 
 func TestDecide_Bands(t *testing.T) {
 	x := &Index{opts: withDefaults(Options{})}
 	h := func(conf, margin float64, status string, helpful, not int) []hit {
-		return []hit{{Candidate: Candidate{Key: "a", Confidence: conf, Status: status}, helpful: helpful, notHelpful: not, feats: features{Margin: margin}}}
+		return []hit{{Candidate: Candidate{Key: "a", Confidence: conf, Status: status}, helpful: helpful, notHelpful: not, feats: features{Margin: margin, Sim: 0.8, Cont: 0.9}}}
+	}
+	withFeats := func(hs []hit, sim, cont float64) []hit {
+		hs[0].feats.Sim, hs[0].feats.Cont = sim, cont
+		return hs
 	}
 	cases := []struct {
 		name   string
@@ -426,6 +448,8 @@ func TestDecide_Bands(t *testing.T) {
 		{"unhelpful", h(0.9, 0.5, StatusPublished, 1, 3), Suggest, "unhelpful 3/4"},
 		{"too few votes to judge", h(0.9, 0.5, StatusPublished, 0, 2), Auto, ""},
 		{"nothing", nil, Escalate, "no matching entry"},
+		{"a short mail holding a quarter of the question", withFeats(h(0.95, 0.9, StatusPublished, 0, 0), 0.4, 0.25), Suggest, "mail repeats 25% of the entry's question (< 50%)"},
+		{"a short title inside a long mail", withFeats(h(0.95, 0.9, StatusPublished, 0, 0), 0.17, 1), Suggest, "similarity to the entry's question 0.17 < 0.35"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -506,5 +530,41 @@ func TestBuildQuery_CommonAnswerTermsAreCappedOnlyInLargeIndexes(t *testing.T) {
 	got = strings.Join(clauses(buildQuery(terms, defaultTuning, idfs(100, 40), 100)), " ")
 	if !strings.Contains(got, fAnswer+":申請") {
 		t.Errorf("small index: common answer term dropped: %s", got)
+	}
+}
+
+func TestMatch_ShortTitleFoundInsideAnotherQuestionIsNotAuto(t *testing.T) {
+	x, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	entries := append(sampleFAQ(),
+		Entry{Key: "tenkyo", Question: "（転居届）", Answer: "転居届は市民課の窓口で受け付けます。", Status: StatusPublished},
+		Entry{Key: "vpn-title", Question: "VPN", Answer: "Install the VPN client from the portal.", Status: StatusPublished})
+	if err := x.Rebuild(entries, "fp"); err != nil {
+		t.Fatal(err)
+	}
+	// Each mail holds a terse title whole, and asks something else.
+	for _, q := range []string{
+		"転居届などは引っ越し後に提出しても良いのですか？",
+		"Our VPN works, but the shared drive is read-only since Monday",
+	} {
+		res, err := x.Match(context.Background(), "", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Decision == Auto {
+			t.Errorf("%q: auto-sent %s (confidence %.2f); a two-unit title found in a longer question is weak evidence",
+				q, res.Candidates[0].Key, res.Candidates[0].Confidence)
+		}
+	}
+	// The same title restated on its own still goes out.
+	res, err := x.Match(context.Background(), "", "転居届")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Candidates) == 0 || res.Candidates[0].Key != "tenkyo" {
+		t.Fatalf("転居届: got %+v, want tenkyo first", res.Candidates)
 	}
 }
