@@ -482,3 +482,26 @@ func TestReceiveBatch_FaultLeavesNoTicketWithoutItsMailAndNoMailWithoutItsTicket
 		t.Errorf("after the retry: %d tickets, %d mails, %d records; want 2 of each", count("tickets"), count("outgoing"), count("inbound"))
 	}
 }
+
+// Thanks for an agent's resolution are appended; only a reply that needs
+// something reopens the ticket (TestReceive_ReplyToResolvedReopens...).
+func TestReceive_ThanksOnResolvedTicketIsAppendedWithoutReopening(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.one(mail("alice@customer.example", "Disk", "disk full", "Message-ID: <r1@c>"))
+	f.update(func(tx *tickets.Tx) error {
+		t, err := tx.Ticket(first.Ticket)
+		if err != nil {
+			return err
+		}
+		return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "cleaned up")
+	})
+	for i, body := range []string{"Thank you!", "ありがとうございました。"} {
+		oc := f.one(mail("alice@customer.example", "Re: ["+first.Ticket+"] Disk", body, fmt.Sprintf("Message-ID: <r%d@c>", i+2), "In-Reply-To: <r1@c>"))
+		if oc.Disposition != tickets.DispAppended || oc.Status != tickets.StatusResolved || len(oc.Sent) != 0 {
+			t.Fatalf("reply %q: %+v", body, oc)
+		}
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d mails, want only the ack", n)
+	}
+}

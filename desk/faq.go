@@ -2,9 +2,9 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +69,13 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, m
 	case t.Priority == "P1" || t.Priority == "P2":
 		return escalate(fmt.Sprintf("FAQ %s not sent automatically to a %s ticket", top.Key, t.Priority))
 	}
+	if ref, err := answeredBefore(tx, t, top.Key); err != nil {
+		return false, err
+	} else if ref != "" {
+		// The customer wrote back to a closed ticket that had this very
+		// answer: sending it again would not help.
+		return escalate(fmt.Sprintf("FAQ %s suggested to agents: already sent on linked %s", top.Key, ref))
+	}
 	// The database is the truth: the entry must still be published there.
 	f, err := tx.FAQ(top.Key)
 	if errors.Is(err, tickets.ErrNotFound) || (err == nil && f.Status != tickets.FAQPublished) {
@@ -94,53 +101,126 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, m
 	return true, tx.SetStatus(t, tickets.StatusAutoAnswered, "system", why)
 }
 
-// Words of thanks or success in a reply to an automatic answer, and the
-// words that undo them ("thanks, but it still fails").
-var (
-	successWords = regexp.MustCompile(`(?i)\b(thanks?|thank you|thx|(that|this|it) (fixed|solved|worked|helped)|works now|working now|solved|resolved|fixed)\b|解決しました|解決いたしました|解決できました|解消しました|解消いたしました|ありがとうございま|ありがとう|助かりました|直りました|できました|つながりました|繋がりました`)
-	failureWords = regexp.MustCompile(`(?i)\b(still|not|n't|no luck|but|however|didn'?t|doesn'?t|don'?t|can'?t|cannot|won'?t|isn'?t|unable|again|same (problem|error|issue))\b|まだ|ません|できない|出来ない|ない。|ないです|だめ|ダメ|駄目|しかし|ですが|けど|再発|変わりません|同じ`)
-)
-
-// isSuccessReply reports whether a reply says the answer solved the problem.
-func isSuccessReply(text string) bool {
-	text = strings.TrimSpace(text)
-	if len(text) > 2000 {
-		text = text[:2000]
+// answeredBefore names the ticket, among those t is linked to (a reply to
+// a closed ticket opens a new one linked to it, and so on), that was
+// answered automatically with the entry key; "" when none was.
+func answeredBefore(tx *tickets.Tx, t *tickets.Ticket, key string) (string, error) {
+	ref := t.LinkedTicket
+	for i := 0; ref != "" && i < maxLinkChain; i++ {
+		prev, err := tx.Ticket(ref)
+		if errors.Is(err, tickets.ErrNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if prev.AutoAnswerKey == key {
+			return prev.Ref, nil
+		}
+		ref = prev.LinkedTicket
 	}
-	return successWords.MatchString(text) && !failureWords.MatchString(text)
+	return "", nil
 }
 
-// confirmOrEscalate handles the customer's reply to an automatic answer:
-// thanks resolve the ticket, count the entry helpful and keep the
-// customer's wording as a paraphrase; anything else brings in a person.
+// maxLinkChain bounds the walk along linked tickets.
+const maxLinkChain = 20
+
+// confirmOrEscalate handles the customer's reply to an automatic answer,
+// by the customer's own words (classifyReply): a success resolves the
+// ticket, counts the entry helpful and keeps the customer's wording as a
+// paraphrase; a problem report brings in a person and counts the entry not
+// helpful; anything else (a question, a request) brings in a person
+// without a vote, since it says nothing about the answer.
 func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, oc *Outcome, changed *faqChanges) error {
 	key := t.AutoAnswerKey
-	changed.add(key)
-	if isSuccessReply(intake.StripQuoted(msg.Text)) {
-		if err := tx.SetStatus(t, tickets.StatusResolved, msg.From.Addr, "customer confirmed FAQ "+key); err != nil {
+	rc, err := classifyCustomerReply(tx, t, msg)
+	if err != nil {
+		return err
+	}
+	switch rc.verdict {
+	case replySuccess:
+		if err := tx.SetStatus(t, tickets.StatusResolved, msg.From.Addr, "customer confirmed FAQ "+key+" ("+rc.reason+")"); err != nil {
 			return err
 		}
-		if err := tx.VoteFAQ(key, true, t.ID, msg.From.Addr); err != nil && !errors.Is(err, tickets.ErrNotFound) {
-			return err
-		}
-		question, err := d.originalQuestion(tx, t)
-		if err != nil {
-			return err
-		}
-		if err := tx.AddParaphrase(key, question, t.ID, msg.From.Addr); err != nil {
+		if err := d.confirmFAQ(tx, t, key, msg.From.Addr, changed); err != nil {
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+": resolved")
-		return nil
+	case replyFailure:
+		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer still needs help after FAQ "+key+" ("+rc.reason+")"); err != nil {
+			return err
+		}
+		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
+			return err
+		}
+		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
+	default:
+		why := "customer's reply to FAQ " + key + " is unclear (" + rc.reason + ")"
+		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, why+": a person reads it"); err != nil {
+			return err
+		}
+		oc.Reason = joinReason(oc.Reason, why+": escalated without a vote")
 	}
-	if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer still needs help after FAQ "+key); err != nil {
-		return err
-	}
-	if err := tx.VoteFAQ(key, false, t.ID, msg.From.Addr); err != nil && !errors.Is(err, tickets.ErrNotFound) {
-		return err
-	}
-	oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
 	return nil
+}
+
+// confirmFAQ counts the entry that answered a ticket helpful and keeps the
+// customer's question as a paraphrase of it.
+func (d *Desk) confirmFAQ(tx *tickets.Tx, t *tickets.Ticket, key, actor string, changed *faqChanges) error {
+	if err := voteFAQ(tx, t, key, true, actor, changed); err != nil {
+		return err
+	}
+	question, err := d.originalQuestion(tx, t)
+	if err != nil {
+		return err
+	}
+	return tx.AddParaphrase(key, question, t.ID, actor)
+}
+
+// voteFAQ counts an entry helpful or not for a ticket, and records the
+// vote on the ticket's own audit trail, so a later reply can tell that the
+// ticket has voted (readFAQHistory). An entry deleted since is no error.
+func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor string, changed *faqChanges) error {
+	changed.add(key)
+	if err := tx.VoteFAQ(key, helpful, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		return err
+	}
+	return tx.Event(t.ID, key, faqVoteEvent, actor, map[string]any{"helpful": helpful})
+}
+
+// faqVoteEvent is the ticket event of a vote the ticket cast for its entry.
+const faqVoteEvent = "faq_vote"
+
+// faqHistory is what a resolved ticket's audit trail says of its automatic
+// answer.
+type faqHistory struct {
+	quiet      bool // the last resolution was the quiet one: no reply within confirm_after
+	helpful    bool // the ticket has counted its entry helpful
+	notHelpful bool // ... and not helpful
+}
+
+func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
+	var h faqHistory
+	events, err := tx.Events(t.ID)
+	if err != nil {
+		return h, err
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case "status_changed":
+			var c struct{ From, To, Reason string }
+			if json.Unmarshal(e.Detail, &c) == nil && c.To == tickets.StatusResolved {
+				h.quiet = c.From == tickets.StatusAutoAnswered && e.Actor == "system" && strings.HasPrefix(c.Reason, quietResolution)
+			}
+		case faqVoteEvent:
+			var v struct{ Helpful bool }
+			if e.Subject == t.AutoAnswerKey && json.Unmarshal(e.Detail, &v) == nil {
+				h.helpful = h.helpful || v.Helpful
+				h.notHelpful = h.notHelpful || !v.Helpful
+			}
+		}
+	}
+	return h, nil
 }
 
 // originalQuestion is the customer's first message of a ticket, cleaned the
@@ -367,14 +447,13 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 	}
 	var gaps []open
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		list, err := tx.ResolvedTickets()
+		// An automatic answer that held settles a ticket; one the customer
+		// turned down, or that an agent had to follow, does not.
+		list, err := tx.ResolvedWithoutFAQAnswer()
 		if err != nil {
 			return err
 		}
 		for _, t := range list {
-			if t.AutoAnswerKey != "" {
-				continue // an entry answered it
-			}
 			q, err := d.originalQuestion(tx, t)
 			if err != nil {
 				return err
@@ -384,8 +463,9 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 				return err
 			}
 			// Only an answer confident enough to send closes the gap: a
-			// suggestion still needs an agent every time.
-			if res.Decision != responder.Auto {
+			// suggestion still needs an agent every time, and the entry
+			// this ticket already turned down answers nothing.
+			if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
 				gaps = append(gaps, open{t.Ref, t.Subject, q})
 			}
 		}

@@ -2,6 +2,8 @@ package desk
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,19 +225,349 @@ func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 	}
 }
 
-func TestIsSuccessReply(t *testing.T) {
-	for text, want := range map[string]bool{
-		"thanks, that fixed it": true,
-		"Thank you! Works now.": true,
-		"解決しました":                true,
-		"ありがとうございました。無事につながりました。": true,
-		"still broken":                 false,
-		"Thanks, but it does not work": false,
-		"ありがとうございます。しかしまだ接続できません。":         false,
-		"I have another question about it": false,
-	} {
-		if got := isSuccessReply(text); got != want {
-			t.Errorf("isSuccessReply(%q) = %v, want %v", text, got, want)
+// autoAnswered opens a ticket the FAQ answers automatically (English:
+// vpn-setup, Japanese: pw-reset) and returns the answer mail.
+func (f *fixture) autoAnswered(lang, id string) *tickets.Outgoing {
+	f.t.Helper()
+	from, subject, body := "alice@customer.example", "VPN from home", "How do I connect to the office VPN from home?"
+	if lang == "ja" {
+		from, subject, body = "yamada@customer.example", "パスワード再設定", "パスワードを忘れました。再設定の方法を教えてください。"
+	}
+	oc := f.one(mail(from, subject, body, "Message-ID: <"+id+"@c>"))
+	if oc.Status != tickets.StatusAutoAnswered {
+		f.t.Fatalf("not answered automatically: %+v", oc)
+	}
+	out := f.outgoing()
+	return out[len(out)-1]
+}
+
+// replyTo is the customer's reply to one of our mails.
+func (f *fixture) replyTo(o *tickets.Outgoing, body, id string) Outcome {
+	f.t.Helper()
+	return f.one(mail(o.To, "Re: "+o.Subject, body, "Message-ID: <"+id+"@c>", "In-Reply-To: <"+o.MessageID+">"))
+}
+
+func (f *fixture) events(ref string) []tickets.Event {
+	f.t.Helper()
+	var list []tickets.Event
+	err := f.store.View(context.Background(), func(tx *tickets.Tx) error {
+		t, err := tx.Ticket(ref)
+		if err != nil {
+			return err
 		}
+		list, err = tx.Events(t.ID)
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return list
+}
+
+// statusReasons are the reasons of a ticket's status changes, one a line.
+func (f *fixture) statusReasons(ref string) string {
+	f.t.Helper()
+	var b strings.Builder
+	for _, e := range f.events(ref) {
+		if e.Kind == "status_changed" {
+			b.Write(e.Detail)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func faqKeyFor(lang string) string {
+	if lang == "ja" {
+		return "pw-reset"
+	}
+	return "vpn-setup"
+}
+
+// A reply that does not say the problem is solved brings in a person; it
+// never resolves the ticket, counts the entry helpful or keeps the
+// customer's wording. Only a problem report counts the entry not helpful.
+func TestConfirm_ReplyNotSayingSolvedEscalatesAndNeverCountsHelpful(t *testing.T) {
+	for _, c := range []struct {
+		lang, body string
+		problem    bool // an explicit problem report: counts not helpful
+	}{
+		{"en", "When will this be fixed?", false},
+		{"en", "Can you help me get this resolved?", false},
+		{"en", "I need this solved today.", false},
+		{"en", "Thanks for the quick reply. Unfortunately the problem persists.", true},
+		{"en", "Thank you. I followed the steps and the error remains.", true},
+		{"en", "Thanks. The error message is: Access denied.", true},
+		{"ja", "ありがとうございます。手順通りに設定しましたが、エラーが出ます。", true},
+		{"ja", "ご回答ありがとうございます。再設定ページが開けず、エラーになります。", true},
+		{"ja", "ありがとうございます。エラーコード 0x80070005 が表示されます。", true},
+		{"en", "Thanks. Also, how do I change my display language?", false},
+		{"en", "still broken", true},
+		{"en", "thanks, but it still doesn't work", true},
+		{"ja", "ありがとうございます。でもまだ直りません", true},
+	} {
+		t.Run(c.body, func(t *testing.T) {
+			f := newFAQFixture(t, nil)
+			ans := f.autoAnswered(c.lang, "q1")
+			r := f.replyTo(ans, c.body+"\n\nOn Wed, support wrote:\n> "+strings.Split(ans.Text, "\n")[0], "q2")
+			if r.Status != tickets.StatusEscalated || len(r.Sent) != 0 {
+				t.Fatalf("reply %+v", r)
+			}
+			e := f.faq(faqKeyFor(c.lang))
+			wantNot := 0
+			if c.problem {
+				wantNot = 1
+			}
+			if e.Helpful != 0 || e.NotHelpful != wantNot || len(e.Paraphrases) != 0 {
+				t.Fatalf("entry helpful %d, not helpful %d (want %d), paraphrases %q", e.Helpful, e.NotHelpful, wantNot, e.Paraphrases)
+			}
+			if !c.problem && !strings.Contains(r.Reason, "without a vote") {
+				t.Errorf("reason %q does not say the entry got no vote", r.Reason)
+			}
+		})
+	}
+}
+
+// Thanks with nothing against them resolve the ticket, count the entry
+// helpful and keep the customer's wording, also when the customer's mail
+// client quotes our answer without marks below them.
+func TestConfirm_SuccessReplyResolvesCountsHelpfulAndKeepsParaphrase(t *testing.T) {
+	unmarked := func(own string) func(*tickets.Outgoing) string {
+		return func(ans *tickets.Outgoing) string { return own + "\n\n" + ans.Text }
+	}
+	plain := func(own string) func(*tickets.Outgoing) string {
+		return func(*tickets.Outgoing) string { return own }
+	}
+	for _, c := range []struct {
+		name, lang string
+		body       func(*tickets.Outgoing) string
+	}{
+		{"It works now. Thanks again!", "en", plain("It works now. Thanks again!")},
+		{"Works like a charm.", "en", plain("Works like a charm.")},
+		{"Perfect, all good now.", "en", plain("Perfect, all good now.")},
+		{"Thanks, that fixed it! I didn't know…", "en", plain("Thanks, that fixed it! I didn't know…")},
+		{"thanks, that fixed it", "en", plain("thanks, that fixed it")},
+		{"解決しました。お手数をおかけしてすみません。", "ja", plain("解決しました。お手数をおかけしてすみません。")},
+		{"解決しました。問題ありません。", "ja", plain("解決しました。問題ありません。")},
+		{"解決しました。申し訳ございませんでした。", "ja", plain("解決しました。申し訳ございませんでした。")},
+		{"解決しました", "ja", plain("解決しました")},
+		{"ありがとうございました", "ja", plain("ありがとうございました")},
+		{"thanks above an unmarked quote", "en", unmarked("Thanks, that fixed it!")},
+		{"ありがとう above an unmarked quote", "ja", unmarked("ありがとうございました。")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFAQFixture(t, nil)
+			ans := f.autoAnswered(c.lang, "s1")
+			r := f.replyTo(ans, c.body(ans), "s2")
+			if r.Status != tickets.StatusResolved || len(r.Sent) != 0 || !strings.Contains(r.Reason, "customer confirmed FAQ") {
+				t.Fatalf("reply %+v", r)
+			}
+			if e := f.faq(faqKeyFor(c.lang)); e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 {
+				t.Fatalf("entry %+v", e)
+			}
+		})
+	}
+}
+
+// dsn is a delivery status notification from the customer's mail server
+// about one of our mails.
+func dsn(id, messageID, rcpt, action, status string) string {
+	return "From: MAILER-DAEMON@mx.customer.example\r\nTo: support@example.com\r\nSubject: Undelivered Mail\r\nMessage-ID: <" + id + "@mx>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nreport\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; " + rcpt +
+		"\r\nAction: " + action + "\r\nStatus: " + status + "\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + messageID + ">\r\n--b--\r\n"
+}
+
+// An automatic answer that never reached the customer is not confirmed by
+// silence: after confirm_after the ticket goes to a person, with the
+// reason on its audit trail. A delay report or a delivered mail changes
+// nothing.
+func TestTick_BouncedOrFailedAutomaticAnswerEscalatesInsteadOfResolvingQuietly(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		happen     func(f *fixture, ans *tickets.Outgoing)
+		wantStatus string
+		wantReason string
+	}{
+		{"bounced", func(f *fixture, ans *tickets.Outgoing) {
+			if oc := f.one(dsn("bn1", ans.MessageID, ans.To, "failed", "5.1.1")); oc.Disposition != tickets.DispBounce || oc.Ticket != ans.TicketRef {
+				f.t.Fatalf("bounce %+v", oc)
+			}
+		}, tickets.StatusEscalated, "bounced"},
+		{"marked failed by the outbox", func(f *fixture, ans *tickets.Outgoing) {
+			if err := f.store.MarkFailed(context.Background(), ans.ID, 8, "550 5.1.1 user unknown"); err != nil {
+				f.t.Fatal(err)
+			}
+		}, tickets.StatusEscalated, "550 5.1.1 user unknown"},
+		{"delayed report", func(f *fixture, ans *tickets.Outgoing) {
+			f.one(dsn("bn2", ans.MessageID, ans.To, "delayed", "4.4.1"))
+		}, tickets.StatusResolved, "no reply to the automatic answer"},
+		{"delivered", func(f *fixture, ans *tickets.Outgoing) {
+			if err := f.store.MarkSent(context.Background(), ans.ID, f.now); err != nil {
+				f.t.Fatal(err)
+			}
+		}, tickets.StatusResolved, "no reply to the automatic answer"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
+			ans := f.autoAnswered("en", "u1")
+			c.happen(f, ans)
+			f.now = f.now.Add(49 * time.Hour)
+			if _, err := f.desk.Tick(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if s := f.ticket(ans.TicketRef).Status; s != c.wantStatus {
+				t.Fatalf("status %s, want %s", s, c.wantStatus)
+			}
+			if reasons := f.statusReasons(ans.TicketRef); !strings.Contains(reasons, c.wantReason) {
+				t.Fatalf("status changes lack %q:\n%s", c.wantReason, reasons)
+			}
+			if e := f.faq("vpn-setup"); e.Helpful+e.NotHelpful != 0 {
+				t.Fatalf("entry voted %+v", e)
+			}
+		})
+	}
+}
+
+// After the quiet resolution, the customer's thanks keep the ticket
+// resolved (no reopening, no mail) and count the entry helpful, once.
+func TestReply_LateThanksAfterQuietResolutionKeepsItResolvedAndCountsHelpfulOnce(t *testing.T) {
+	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
+	ans := f.autoAnswered("en", "l1")
+	f.now = f.now.Add(49 * time.Hour)
+	if _, err := f.desk.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, body := range []string{"thanks, that fixed it", "Thank you!"} {
+		r := f.replyTo(ans, body, fmt.Sprintf("l%d", i+2))
+		if r.Disposition != tickets.DispAppended || r.Status != tickets.StatusResolved || len(r.Sent) != 0 {
+			t.Fatalf("reply %q: %+v", body, r)
+		}
+		if e := f.faq("vpn-setup"); e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 {
+			t.Fatalf("after %q: entry %+v", body, e)
+		}
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d mails, want only the answer", n)
+	}
+}
+
+// After the quiet resolution, a problem report reopens the ticket as any
+// reply to a resolved ticket does, and counts the entry not helpful.
+func TestReply_LateProblemReportAfterQuietResolutionReopensAndCountsNotHelpful(t *testing.T) {
+	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
+	ans := f.autoAnswered("ja", "p1")
+	f.now = f.now.Add(49 * time.Hour)
+	if _, err := f.desk.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := f.replyTo(ans, "ありがとうございます。手順通りに設定しましたが、エラーが出ます。", "p2")
+	if r.Status != tickets.StatusEscalated || len(r.Sent) != 1 || r.Sent[0] != "reopened" || !strings.HasPrefix(r.Reason, "reopened") {
+		t.Fatalf("reply %+v", r)
+	}
+	if e := f.faq("pw-reset"); e.Helpful != 0 || e.NotHelpful != 1 || len(e.Paraphrases) != 0 {
+		t.Fatalf("entry %+v", e)
+	}
+}
+
+// A second thank-you after the customer confirmed the answer is appended:
+// the ticket stays resolved, no mail goes out, no second vote is counted.
+func TestReply_SecondThanksAfterConfirmedResolutionDoesNotReopen(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	ans := f.autoAnswered("en", "c1")
+	if r := f.replyTo(ans, "thanks, that fixed it", "c2"); r.Status != tickets.StatusResolved {
+		t.Fatalf("first thanks %+v", r)
+	}
+	r := f.replyTo(ans, "Thank you again, have a nice day!", "c3")
+	if r.Disposition != tickets.DispAppended || r.Status != tickets.StatusResolved || len(r.Sent) != 0 {
+		t.Fatalf("second thanks %+v", r)
+	}
+	if e := f.faq("vpn-setup"); e.Helpful != 1 || e.NotHelpful != 0 {
+		t.Fatalf("entry %+v", e)
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d mails, want only the answer", n)
+	}
+}
+
+// A reply to a closed ticket that an entry answered opens a linked ticket;
+// that ticket is not sent the same entry again: agents get it as a
+// suggestion, with the reason.
+func TestReceive_ReplyToClosedAutoAnsweredTicketIsNotSentTheSameAnswerAgain(t *testing.T) {
+	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour; o.CloseAfter = 24 * time.Hour })
+	ans := f.autoAnswered("en", "k1")
+	for i := 0; i < 2; i++ {
+		f.now = f.now.Add(49 * time.Hour)
+		if _, err := f.desk.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusClosed {
+		t.Fatalf("status %s", s)
+	}
+	r := f.replyTo(ans, "How do I connect to the office VPN from home? I did that and it does not connect.\n\nOn Wed, support wrote:\n> Install the VPN client", "k2")
+	if r.Disposition != tickets.DispNewTicket || r.Ticket == ans.TicketRef || r.Status != tickets.StatusEscalated {
+		t.Fatalf("reply %+v", r)
+	}
+	if len(r.Sent) != 1 || r.Sent[0] != "ack" {
+		t.Fatalf("sent %v, want the acknowledgement only", r.Sent)
+	}
+	if !strings.Contains(r.Reason, "vpn-setup") || !strings.Contains(r.Reason, "already sent on linked "+ans.TicketRef) {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	var sugg []tickets.Suggestion
+	f.update(func(tx *tickets.Tx) error {
+		tk, err := tx.Ticket(r.Ticket)
+		if err != nil {
+			return err
+		}
+		sugg, err = tx.Suggestions(tk.ID)
+		return err
+	})
+	if len(sugg) == 0 || sugg[0].Key != "vpn-setup" {
+		t.Fatalf("suggestions %+v", sugg)
+	}
+}
+
+func TestGaps_AutomaticAnswerTurnedDownIsAGapAndOneThatHeldIsNot(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	ctx := context.Background()
+	resolve := func(ref string) {
+		f.update(func(tx *tickets.Tx) error {
+			t, err := tx.Ticket(ref)
+			if err != nil {
+				return err
+			}
+			return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "fixed by hand")
+		})
+	}
+	// Turned down: the customer says the answer did not help, an agent
+	// resolves the ticket.
+	ans := f.autoAnswered("en", "gd1")
+	down := f.replyTo(ans, "Thanks, but it is still broken: the client says certificate error.", "gd2")
+	if down.Status != tickets.StatusEscalated {
+		t.Fatalf("turned-down answer: %+v", down)
+	}
+	resolve(down.Ticket)
+	// Held: the customer confirms.
+	held := f.replyTo(f.autoAnswered("ja", "gd3"), "解決しました。ありがとうございました。", "gd4")
+	if held.Status != tickets.StatusResolved {
+		t.Fatalf("confirmed answer: %+v", held)
+	}
+	gaps, err := f.desk.Gaps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, g := range gaps {
+		refs = append(refs, g.Tickets...)
+	}
+	if !slices.Contains(refs, down.Ticket) {
+		t.Errorf("gaps %v lack %s, whose automatic answer did not help", refs, down.Ticket)
+	}
+	if slices.Contains(refs, held.Ticket) {
+		t.Errorf("gaps %v list %s, whose automatic answer the customer confirmed", refs, held.Ticket)
 	}
 }

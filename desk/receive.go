@@ -265,16 +265,54 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message, t
 			return Outcome{}, err
 		}
 	} else if t.Status == tickets.StatusResolved {
-		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer replied to a resolved ticket"); err != nil {
-			return Outcome{}, err
-		}
-		oc.Reason = "reopened"
-		if _, err := d.answer(tx, t, msg, "reopened", "reopened", d.mailData(t, msg), &oc); err != nil {
+		if err := d.replyToResolved(tx, t, msg, &oc, changed); err != nil {
 			return Outcome{}, err
 		}
 	}
 	oc.Status = t.Status
 	return oc, nil
+}
+
+// replyToResolved handles a customer's reply to a resolved ticket. Thanks
+// keep it resolved (no reopening, no mail); anything else reopens it for
+// a person. When the ticket was resolved quietly from an automatic answer
+// (no reply within confirm_after), the reply is the feedback the quiet
+// resolution lacked: thanks count the entry helpful, a problem report not
+// helpful, each at most once per ticket.
+func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, oc *Outcome, changed *faqChanges) error {
+	rc, err := classifyCustomerReply(tx, t, msg)
+	if err != nil {
+		return err
+	}
+	key := t.AutoAnswerKey
+	var h faqHistory
+	if key != "" {
+		if h, err = readFAQHistory(tx, t); err != nil {
+			return err
+		}
+	}
+	if rc.verdict == replySuccess {
+		oc.Reason = "thanks on a resolved ticket (" + rc.reason + "): kept resolved"
+		if h.quiet && !h.helpful {
+			if err := d.confirmFAQ(tx, t, key, msg.From.Addr, changed); err != nil {
+				return err
+			}
+			oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+" after the quiet resolution: counted helpful")
+		}
+		return nil
+	}
+	if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer replied to a resolved ticket ("+rc.verdict.String()+": "+rc.reason+")"); err != nil {
+		return err
+	}
+	oc.Reason = "reopened"
+	if rc.verdict == replyFailure && h.quiet && !h.notHelpful {
+		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
+			return err
+		}
+		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help after the quiet resolution: counted not helpful")
+	}
+	_, err = d.answer(tx, t, msg, "reopened", "reopened", d.mailData(t, msg), oc)
+	return err
 }
 
 func (d *Desk) createTicket(tx *tickets.Tx, msg *intake.Message, linked int64) (*tickets.Ticket, error) {

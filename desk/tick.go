@@ -2,6 +2,8 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -10,11 +12,13 @@ import (
 type TickResult struct {
 	Closed       int
 	Confirmed    int  // automatic answers with no reply, resolved quietly
+	Undelivered  int  // automatic answers that bounced or failed: escalated instead
 	IndexRebuilt bool // the FAQ changed in the database behind the index's back
 }
 
 // Tick applies the due timers: resolved tickets close after CloseAfter of
-// quiet, automatic answers nobody replied to resolve after ConfirmAfter.
+// quiet, automatic answers nobody replied to resolve after ConfirmAfter —
+// unless the answer never reached the customer: then a person must.
 // It also brings the FAQ index up to date with changes another process
 // (an admin's `madoguchi faq ...` while `run` holds the index) committed.
 // `run` calls it on a timer, `run --once` once.
@@ -41,15 +45,71 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 			return err
 		}
 		for _, t := range quiet {
-			if err := tx.SetStatus(t, tickets.StatusResolved, "system", "no reply to the automatic answer within "+d.opts.ConfirmAfter.String()); err != nil {
+			why, err := undeliveredAutoAnswer(tx, t)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				if err := tx.SetStatus(t, tickets.StatusEscalated, "system", why+": not resolved quietly, a person must reach the customer"); err != nil {
+					return err
+				}
+				res.Undelivered++
+				continue
+			}
+			if err := tx.SetStatus(t, tickets.StatusResolved, "system", quietResolution+d.opts.ConfirmAfter.String()); err != nil {
 				return err
 			}
 			res.Confirmed++
 		}
 		return nil
 	})
-	if err == nil && res.Closed+res.Confirmed > 0 {
-		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed)
+	if err == nil && res.Closed+res.Confirmed+res.Undelivered > 0 {
+		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered)
 	}
 	return res, err
+}
+
+// quietResolution starts the audit reason of the quiet resolution; a later
+// reply looks for it (readFAQHistory).
+const quietResolution = "no reply to the automatic answer within "
+
+// undeliveredAutoAnswer says why a ticket's automatic answer did not reach
+// the customer, "" when nothing says so: the outbox gave its row up
+// (failed), or a delivery report of failure was linked to it (Desk.bounce
+// records it as a mail_bounced event on the ticket, subject the row's id).
+func undeliveredAutoAnswer(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
+	list, err := tx.OutgoingList(t.ID)
+	if err != nil {
+		return "", err
+	}
+	ids := map[string]bool{}
+	for _, o := range list {
+		if o.Kind != "auto_answer" {
+			continue
+		}
+		if o.Status == tickets.OutFailed {
+			return fmt.Sprintf("automatic answer (mail %d) failed: %s", o.ID, o.LastError), nil
+		}
+		ids[fmt.Sprint(o.ID)] = true
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	events, err := tx.Events(t.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events {
+		if e.Kind != "mail_bounced" || !ids[e.Subject] {
+			continue
+		}
+		var dsn struct{ Action, Status string }
+		_ = json.Unmarshal(e.Detail, &dsn) // a report we cannot read still reports a problem
+		switch dsn.Action {
+		case "delayed", "delivered", "relayed", "expanded":
+			continue // not a failure
+		}
+		return fmt.Sprintf("automatic answer (mail %s) bounced: %s %s", e.Subject, dsn.Action, dsn.Status), nil
+	}
+	return "", nil
 }

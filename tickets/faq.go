@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,8 +58,26 @@ func ValidateFAQ(f *FAQ) error {
 	return nil
 }
 
+// ErrFAQExists is what PutFAQ refuses a draft from a ticket with when its
+// key is taken; the error is an *FAQExistsError naming the entry.
+var ErrFAQExists = errors.New("tickets: FAQ entry exists")
+
+// FAQExistsError names the entry a draft from a ticket would have replaced.
+type FAQExistsError struct {
+	Key, Status string
+}
+
+func (e *FAQExistsError) Error() string {
+	return fmt.Sprintf("tickets: FAQ entry %q exists (%s)", e.Key, e.Status)
+}
+
+func (e *FAQExistsError) Is(target error) bool { return target == ErrFAQExists }
+
 // PutFAQ inserts or replaces an entry (its votes and paraphrases stay) and
-// audits it. sourceTicket is 0 when the entry did not come from a ticket.
+// audits it; an update's event names the fields that changed and the old
+// status. sourceTicket is 0 when the entry did not come from a ticket. An
+// entry drafted from a ticket never replaces an existing one (ErrFAQExists):
+// the key may belong to an entry an admin curated and published.
 func (tx *Tx) PutFAQ(f *FAQ, sourceTicket int64, actor string) (created bool, err error) {
 	if f.Status == "" {
 		f.Status = FAQDraft
@@ -73,21 +92,45 @@ func (tx *Tx) PutFAQ(f *FAQ, sourceTicket int64, actor string) (created bool, er
 	if err != nil {
 		return false, fmt.Errorf("tickets: FAQ tags: %w", err)
 	}
-	var n int
-	if err := tx.queryRow("faq_exists", f.Key).Scan(&n); err != nil {
-		return false, fmt.Errorf("tickets: faq_exists: %w", err)
+	old, err := scanFAQ(tx.queryRow("faq_by_key", f.Key))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	if old != nil && sourceTicket != 0 {
+		return false, &FAQExistsError{Key: f.Key, Status: old.Status}
 	}
 	if _, err := tx.exec("upsert_faq", f.Key, f.Question, f.Answer, string(tags), f.Language, f.Status, nullID(sourceTicket), fmtTime(tx.now)); err != nil {
 		return false, err
 	}
-	kind := "faq_updated"
-	if n == 0 {
-		kind = "faq_created"
+	if old == nil {
+		return true, tx.faqChanged(f.Key, "faq_created", actor, map[string]any{"status": f.Status, "source_ticket": sourceTicket})
 	}
-	if err := tx.faqChanged(f.Key, kind, actor, map[string]any{"status": f.Status, "source_ticket": sourceTicket}); err != nil {
-		return false, err
+	detail := map[string]any{"status": f.Status, "source_ticket": sourceTicket, "changed": changedFields(old, f)}
+	if old.Status != f.Status {
+		detail["from_status"] = old.Status
 	}
-	return n == 0, nil
+	return false, tx.faqChanged(f.Key, "faq_updated", actor, detail)
+}
+
+// changedFields names the fields an update changes, for the audit event
+// (the texts themselves can be long and stay out of it).
+func changedFields(old, f *FAQ) []string {
+	out := []string{}
+	for _, c := range []struct {
+		name    string
+		changed bool
+	}{
+		{"question", old.Question != f.Question},
+		{"answer", old.Answer != f.Answer},
+		{"tags", !slices.Equal(old.Tags, f.Tags)},
+		{"language", old.Language != f.Language},
+		{"status", old.Status != f.Status},
+	} {
+		if c.changed {
+			out = append(out, c.name)
+		}
+	}
+	return out
 }
 
 // SetFAQStatus publishes, retires or drafts an entry.
@@ -96,6 +139,7 @@ func (tx *Tx) SetFAQStatus(key, status, actor string) error {
 	if err != nil {
 		return err
 	}
+	from := f.Status
 	f.Status = status
 	if err := ValidateFAQ(f); err != nil {
 		return fmt.Errorf("tickets: FAQ %q: %w", key, err)
@@ -103,7 +147,7 @@ func (tx *Tx) SetFAQStatus(key, status, actor string) error {
 	if _, err := tx.exec("faq_set_status", status, fmtTime(tx.now), key); err != nil {
 		return err
 	}
-	return tx.faqChanged(key, "faq_status_changed", actor, map[string]any{"status": status})
+	return tx.faqChanged(key, "faq_status_changed", actor, map[string]any{"status": status, "from_status": from})
 }
 
 // VoteFAQ counts an entry helpful or not helpful for a ticket.
@@ -150,9 +194,22 @@ func (tx *Tx) faqChanged(key, kind, actor string, detail any) error {
 	return tx.Event(0, key, kind, actor, detail)
 }
 
+// FAQEvents lists the audit events of one FAQ entry, oldest first: who
+// created, changed, published or retired it, and the votes it got.
+func (tx *Tx) FAQEvents(key string) ([]Event, error) {
+	rows, err := tx.query("events_by_faq", key)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(rows)
+}
+
 // FAQ loads one entry with its paraphrases.
 func (tx *Tx) FAQ(key string) (*FAQ, error) {
 	f, err := scanFAQ(tx.queryRow("faq_by_key", key))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: FAQ %q", ErrNotFound, key)
+	}
 	if err != nil {
 		return nil, err
 	}

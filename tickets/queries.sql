@@ -37,6 +37,9 @@ INSERT INTO events (ticket_id, subject_key, kind, actor, detail, created_at) VAL
 -- name: events_by_ticket
 SELECT kind, actor, subject_key, detail, created_at FROM events WHERE ticket_id = ? ORDER BY id;
 
+-- name: events_by_faq
+SELECT kind, actor, subject_key, detail, created_at FROM events WHERE ticket_id IS NULL AND subject_key = ? ORDER BY id;
+
 -- name: insert_entry
 INSERT INTO entries (ticket_id, kind, direction, from_addr, to_addr, subject, text, message_id, inbound_id, outgoing_id, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
@@ -185,9 +188,6 @@ ON CONFLICT (key) DO UPDATE SET question = excluded.question, answer = excluded.
     language = excluded.language, status = excluded.status,
     source_ticket_id = COALESCE(excluded.source_ticket_id, faq_entries.source_ticket_id), updated_at = excluded.updated_at;
 
--- name: faq_exists
-SELECT COUNT(*) FROM faq_entries WHERE key = ?;
-
 -- name: faq_by_key
 SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at
 FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
@@ -226,7 +226,13 @@ INSERT INTO ticket_suggestions (ticket_id, rank, faq_key, confidence, score) VAL
 -- name: suggestions_by_ticket
 SELECT faq_key, confidence, score FROM ticket_suggestions WHERE ticket_id = ? ORDER BY rank;
 
--- name: resolved_tickets
+-- name: resolved_without_faq_answer
+-- A ticket whose automatic answer held went from auto_answered straight to
+-- resolved (the customer's thanks, or no reply) and was never reopened.
 SELECT * FROM ticket_rows t
 WHERE t.status IN ('resolved', 'closed')
+  AND (t.auto_answer_key = '' OR EXISTS (
+      SELECT 1 FROM events e
+      WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.created_at >= t.auto_answered_at
+        AND json_extract(e.detail, '$.to') NOT IN ('auto_answered', 'resolved', 'closed')))
 ORDER BY t.id;

@@ -278,6 +278,10 @@ func (tx *Tx) Events(ticketID int64) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanEvents(rows)
+}
+
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
@@ -305,9 +309,14 @@ func (tx *Tx) AutoAnsweredBefore(t time.Time, limit int) ([]*Ticket, error) {
 	return tx.ticketList("auto_answered_before", fmtTime(t), limit)
 }
 
-// ResolvedTickets lists resolved and closed tickets, oldest first.
-func (tx *Tx) ResolvedTickets() ([]*Ticket, error) {
-	return tx.ticketList("resolved_tickets")
+// ResolvedWithoutFAQAnswer lists the resolved and closed tickets that no
+// FAQ entry settled, oldest first: those never answered automatically, and
+// those whose automatic answer did not hold — the customer said it did not
+// help (escalated), an agent took the ticket on, or it was reopened. Only
+// an automatic answer followed by nothing but resolved and closed settles a
+// ticket.
+func (tx *Tx) ResolvedWithoutFAQAnswer() ([]*Ticket, error) {
+	return tx.ticketList("resolved_without_faq_answer")
 }
 
 // SetAutoAnswer records which FAQ entry answered the ticket, and when.
