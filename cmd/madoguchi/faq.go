@@ -2,24 +2,32 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/desk"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
-// withDesk runs fn on a desk with the FAQ index opened (and synced).
-func withDesk(g *globals, c *cobra.Command, use indexUse, fn func(ctx context.Context, a *app) error) error {
+// withDesk runs fn on a desk with the FAQ index opened (and synced). tune,
+// when not nil, adjusts the loaded configuration for this one command.
+func withDesk(g *globals, c *cobra.Command, use indexUse, tune func(*config.Config), fn func(ctx context.Context, a *app) error) error {
 	cfg, err := loadConfig(g)
 	if err != nil {
 		return err
+	}
+	if tune != nil {
+		tune(cfg)
 	}
 	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()), use)
 	if err != nil {
@@ -38,7 +46,7 @@ database, the system of record. Start-up does the same by itself when the
 index is stale or unreadable; this command is for doing it on demand.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
 				if a.indexInUse {
 					return fmt.Errorf("the FAQ index %s is held by a running madoguchi, which rebuilds it by itself when the FAQ changes; stop it to rebuild by hand", a.cfg.Responder.IndexPath)
 				}
@@ -66,7 +74,11 @@ func newFAQCmd(g *globals) *cobra.Command {
 		Long: `faq manages the FAQ entries: add, import and export them, publish or retire
 them, promote a resolved ticket to a draft entry, list the recurring
 incidents no entry answers yet (gaps), and try the matcher (match).
-Only published entries are mailed automatically.`,
+Only published entries are mailed automatically.
+
+Every change is audited with the curator's name: --actor NAME on the
+commands that change entries, by default the operating-system user. faq show
+prints an entry's audit trail.`,
 	}
 	cmd.AddCommand(faqAdd(g), faqImport(g), faqExport(g), faqList(g), faqShow(g),
 		faqStatus(g, "publish", tickets.FAQPublished), faqStatus(g, "retire", tickets.FAQRetired),
@@ -76,12 +88,15 @@ Only published entries are mailed automatically.`,
 
 func faqAdd(g *globals) *cobra.Command {
 	var f tickets.FAQ
-	var tags string
+	var tags, actor string
 	cmd := &cobra.Command{
-		Use:   "add --key KEY --question Q --answer A [--tags a,b] [--language ja] [--status published]",
+		Use:   "add --key KEY --question Q --answer A [--tags a,b] [--language ja] [--status published] [--actor NAME]",
 		Short: "Add or replace one FAQ entry",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := checkActor("faq add", actor); err != nil {
+				return err
+			}
 			for _, t := range strings.Split(tags, ",") {
 				if t = strings.TrimSpace(t); t != "" {
 					f.Tags = append(f.Tags, t)
@@ -90,8 +105,8 @@ func faqAdd(g *globals) *cobra.Command {
 			if err := tickets.ValidateFAQ(&f); err != nil {
 				return usageErr("faq add: %v", err)
 			}
-			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
-				created, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, "admin")
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				created, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, actor)
 				if err != nil {
 					return err
 				}
@@ -110,25 +125,30 @@ func faqAdd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&tags, "tags", "", "comma-separated tags")
 	cmd.Flags().StringVar(&f.Language, "language", "", "en | ja (empty: detected)")
 	cmd.Flags().StringVar(&f.Status, "status", tickets.FAQDraft, "draft | published | retired")
+	actorFlag(cmd, &actor)
 	return cmd
 }
 
 func faqImport(g *globals) *cobra.Command {
-	var format string
+	var format, actor string
 	cmd := &cobra.Command{
-		Use:   "import FILE [--format jsonl|csv|yaml]",
+		Use:   "import FILE [--format jsonl|csv|yaml] [--actor NAME]",
 		Short: "Import FAQ entries from JSONL, CSV or YAML, all or nothing",
 		Long: `import reads entries with the fields key, question, answer, tags, language
 and status (default draft) from FILE ("-" for standard input). Every bad row
 is reported with its line number, and then nothing of the file is imported.
-Existing keys are replaced (their votes and paraphrases stay).`,
+Existing keys are replaced (their votes and paraphrases stay). A leading
+UTF-8 byte order mark, as spreadsheet programs write, is ignored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkActor("faq import", actor); err != nil {
+				return err
+			}
 			format, err := desk.FAQFormat(format, args[0])
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			r := io.Reader(os.Stdin)
+			r := c.InOrStdin()
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
@@ -137,12 +157,12 @@ Existing keys are replaced (their votes and paraphrases stay).`,
 				defer f.Close()
 				r = f
 			}
-			list, err := desk.ParseFAQFile(r, format)
+			list, err := desk.ParseFAQFile(skipBOM(r), format)
 			if err != nil {
 				return &exitError{code: 1, err: fmt.Errorf("%s: %w", args[0], err)}
 			}
-			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
-				created, err := a.desk.PutFAQs(ctx, list, "admin")
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				created, err := a.desk.PutFAQs(ctx, list, actor)
 				if err != nil {
 					return err
 				}
@@ -152,7 +172,18 @@ Existing keys are replaced (their votes and paraphrases stay).`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "jsonl | csv | yaml (default: from the file name)")
+	actorFlag(cmd, &actor)
 	return cmd
+}
+
+// skipBOM drops a leading UTF-8 byte order mark, for every import format
+// alike: it is an encoding marker, not part of the first row.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\ufeff")) {
+		br.Discard(3)
+	}
+	return br
 }
 
 func faqExport(g *globals) *cobra.Command {
@@ -165,6 +196,9 @@ func faqExport(g *globals) *cobra.Command {
 			if _, err := desk.FAQFormat(format, ""); err != nil {
 				return usageErr("%v", err)
 			}
+			if err := checkFAQStatus("faq export", status); err != nil {
+				return err
+			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				list, err := tx.FAQs(status)
 				if err != nil {
@@ -175,7 +209,7 @@ func faqExport(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "jsonl", "jsonl | csv | yaml")
-	cmd.Flags().StringVar(&status, "status", "", "only entries in this status")
+	cmd.Flags().StringVar(&status, "status", "", "only entries in this status: draft | published | retired")
 	return cmd
 }
 
@@ -187,6 +221,9 @@ func faqList(g *globals) *cobra.Command {
 		Short: "List FAQ entries",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := checkFAQStatus("faq list", status); err != nil {
+				return err
+			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				list, err := tx.FAQs(status)
 				if err != nil {
@@ -203,7 +240,7 @@ func faqList(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&status, "status", "", "draft | published | retired")
+	cmd.Flags().StringVar(&status, "status", "", "only entries in this status: draft | published | retired")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -212,16 +249,20 @@ func faqShow(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show KEY [--json]",
-		Short: "Show one FAQ entry with its votes and paraphrases",
+		Short: "Show one FAQ entry with its votes, paraphrases and audit trail",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				f, err := tx.FAQ(args[0])
 				if err != nil {
-					return fmt.Errorf("FAQ %s: %w", args[0], err)
+					return noEntry("faq show", args[0], err)
+				}
+				events, err := tx.FAQEvents(f.Key)
+				if err != nil {
+					return err
 				}
 				if asJSON {
-					return writeJSON(c.OutOrStdout(), f)
+					return writeJSON(c.OutOrStdout(), faqView{FAQ: f, Events: nonNil(events)})
 				}
 				out := c.OutOrStdout()
 				fmt.Fprintf(out, "%s  (%s, %s)  helpful %d / not helpful %d\n", f.Key, f.Status, f.Language, f.Helpful, f.NotHelpful)
@@ -236,6 +277,12 @@ func faqShow(g *globals) *cobra.Command {
 					fmt.Fprintf(out, "\n  also asked as: %s", p)
 				}
 				fmt.Fprintln(out)
+				if len(events) > 0 {
+					fmt.Fprintln(out, "history:")
+				}
+				for _, e := range events {
+					fmt.Fprintf(out, "  %s  %-20s %s  %s\n", when(e.CreatedAt), e.Kind, printable(e.Actor), printable(string(e.Detail)))
+				}
 				return nil
 			})
 		},
@@ -245,35 +292,55 @@ func faqShow(g *globals) *cobra.Command {
 }
 
 func faqStatus(g *globals, verb, status string) *cobra.Command {
-	return &cobra.Command{
-		Use:   verb + " KEY",
+	var actor string
+	cmd := &cobra.Command{
+		Use:   verb + " KEY [--actor NAME]",
 		Short: fmt.Sprintf("Set a FAQ entry's status to %s", status),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
-				if err := a.desk.SetFAQStatus(ctx, args[0], status, "admin"); err != nil {
-					return err
+			if err := checkActor("faq "+verb, actor); err != nil {
+				return err
+			}
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				if err := a.desk.SetFAQStatus(ctx, args[0], status, actor); err != nil {
+					return noEntry("faq "+verb, args[0], err)
 				}
 				fmt.Fprintf(c.OutOrStdout(), "FAQ %s is %s\n", args[0], status)
 				return nil
 			})
 		},
 	}
+	actorFlag(cmd, &actor)
+	return cmd
 }
 
 func faqPromote(g *globals) *cobra.Command {
-	var key string
+	var key, actor string
 	cmd := &cobra.Command{
-		Use:   "promote REF [--key KEY]",
+		Use:   "promote REF [--key KEY] [--actor NAME]",
 		Short: "Draft a FAQ entry from a resolved ticket",
 		Long: `promote drafts an entry from a resolved (or closed) ticket: the customer's
 question, cleaned of greetings and quotes, and the agent's resolving answer.
-Review it with faq show, then faq publish.`,
+Review it with faq show, then faq publish.
+
+The entry's key is the ticket reference in lower case (inc-1042), or --key.
+promote never replaces an entry: if one with that key exists, whatever its
+status, it refuses and names it; promote again with another --key.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, indexWrite, func(ctx context.Context, a *app) error {
-				f, err := a.desk.Promote(ctx, args[0], key, "admin")
-				if err != nil {
+			if err := checkActor("faq promote", actor); err != nil {
+				return err
+			}
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				f, err := a.desk.Promote(ctx, args[0], key, actor)
+				var exists *tickets.FAQExistsError
+				switch {
+				case errors.As(err, &exists):
+					return &messageError{msg: fmt.Sprintf("faq promote %s: FAQ entry %q exists (%s) and is not replaced; promote with --key NEWKEY",
+						strings.ToUpper(args[0]), exists.Key, exists.Status), err: err}
+				case errors.Is(err, tickets.ErrNotFound):
+					return &messageError{msg: fmt.Sprintf("faq promote: no ticket %q", args[0]), err: err}
+				case err != nil:
 					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "draft FAQ %s from %s\nQ: %s\nA: %s\n", f.Key, strings.ToUpper(args[0]), f.Question, f.Answer)
@@ -281,7 +348,8 @@ Review it with faq show, then faq publish.`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&key, "key", "", "key of the new entry (default: the ticket reference)")
+	cmd.Flags().StringVar(&key, "key", "", "key of the new entry, which must not exist yet (default: the ticket reference in lower case)")
+	actorFlag(cmd, &actor)
 	return cmd
 }
 
@@ -292,7 +360,7 @@ func faqGaps(g *globals) *cobra.Command {
 		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return withDesk(g, c, indexRead, func(ctx context.Context, a *app) error {
+			return withDesk(g, c, indexRead, nil, func(ctx context.Context, a *app) error {
 				gaps, err := a.desk.Gaps(ctx)
 				if err != nil {
 					return err
@@ -338,10 +406,23 @@ func faqMatch(g *globals) *cobra.Command {
 escalate) and the ranked candidates with their confidence. With "-" it reads
 JSON lines {"id": ..., "text": ...} on standard input and writes one JSON
 line per query: {"id", "decision", "candidates": [{"key", "confidence",
-"score"}]}.`,
+"score"}]}.
+
+It lists responder.max_candidates candidates, or --limit N (1 to 100). Above
+max_candidates the responder is asked for N, and answers as a gateway
+configured with max_candidates = N would.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withDesk(g, c, indexRead, func(ctx context.Context, a *app) error {
+			if limit < 0 || limit > maxMatchLimit {
+				return usageErr("faq match: --limit %d is not between 1 and %d (0: responder.max_candidates)", limit, maxMatchLimit)
+			}
+			// The responder keeps max_candidates hits of its ranking: ask
+			// for more when the admin wants more, as a gateway configured
+			// with max_candidates = N would.
+			tune := func(cfg *config.Config) {
+				cfg.Responder.MaxCandidates = max(cfg.Responder.MaxCandidates, limit)
+			}
+			return withDesk(g, c, indexRead, tune, func(ctx context.Context, a *app) error {
 				if a.index == nil {
 					return usageErr("the responder is disabled (responder.enabled = false)")
 				}
@@ -410,6 +491,65 @@ line per query: {"id", "decision", "candidates": [{"key", "confidence",
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most N candidates (0 = the configured max_candidates)")
+	cmd.Flags().IntVar(&limit, "limit", 0, fmt.Sprintf("at most N candidates, 1 to %d (0 = responder.max_candidates)", maxMatchLimit))
 	return cmd
 }
+
+// maxMatchLimit is the largest --limit, the largest responder.max_candidates
+// the configuration accepts.
+const maxMatchLimit = 100
+
+// faqView is an entry as faq show prints it, with its audit trail.
+type faqView struct {
+	*tickets.FAQ
+	Events []tickets.Event `json:"events"`
+}
+
+// actorFlag adds --actor to a command that changes FAQ entries.
+func actorFlag(cmd *cobra.Command, actor *string) {
+	cmd.Flags().StringVar(actor, "actor", defaultActor(), "who curates, for the audit trail; defaults to the operating-system user")
+}
+
+// defaultActor is the operating-system user, else "admin".
+func defaultActor() string {
+	if name := os.Getenv("USER"); name != "" {
+		return name
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "admin"
+}
+
+func checkActor(cmd, actor string) error {
+	if strings.TrimSpace(actor) == "" {
+		return usageErr("%s: --actor is empty", cmd)
+	}
+	return nil
+}
+
+func checkFAQStatus(cmd, status string) error {
+	switch status {
+	case "", tickets.FAQDraft, tickets.FAQPublished, tickets.FAQRetired:
+		return nil
+	}
+	return usageErr("%s: unknown status %q (draft, published, retired)", cmd, status)
+}
+
+// noEntry names the key a FAQ command did not find; other errors pass.
+func noEntry(cmd, key string, err error) error {
+	if errors.Is(err, tickets.ErrNotFound) {
+		return &messageError{msg: fmt.Sprintf("%s: no FAQ entry %q", cmd, key), err: err}
+	}
+	return err
+}
+
+// messageError replaces a cause's message with one for the user, while
+// errors.Is still finds the cause.
+type messageError struct {
+	msg string
+	err error
+}
+
+func (e *messageError) Error() string { return e.msg }
+func (e *messageError) Unwrap() error { return e.err }

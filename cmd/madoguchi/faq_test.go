@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// exitCode is the code main would exit with for err.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// faqKeys lists the keys `faq list --json` prints.
+func faqKeys(t *testing.T, cfg string) []string {
+	t.Helper()
+	out, _, err := cli(t, "", "--config", cfg, "faq", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []tickets.FAQ
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("faq list --json: %v\n%s", err, out)
+	}
+	var keys []string
+	for _, f := range list {
+		keys = append(keys, f.Key)
+	}
+	return keys
+}
+
+// resolvedTicket stores a resolved ticket with a customer question and an
+// agent's answer in the configuration's database, as the desk would.
+func resolvedTicket(t *testing.T, cfg, question, answer string) string {
+	t.Helper()
+	s, err := tickets.Open(filepath.Join(filepath.Dir(cfg), "data", "m.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ref string
+	err = s.Update(context.Background(), func(tx *tickets.Tx) error {
+		tk, err := tx.CreateTicket(tickets.NewTicket{Type: tickets.Incident, Subject: question, Requester: "c@customer.example", Impact: tickets.Medium, Urgency: tickets.Medium})
+		if err != nil {
+			return err
+		}
+		if err := tx.AddEntry(tk, &tickets.Entry{Kind: tickets.KindCustomer, Direction: "in", Subject: question, Text: question}, "c@customer.example"); err != nil {
+			return err
+		}
+		if err := tx.AddEntry(tk, &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", Text: answer}, "agent@example.com"); err != nil {
+			return err
+		}
+		ref = tk.Ref
+		return tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "done")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+type faqShown struct {
+	tickets.FAQ
+	Events []struct {
+		Kind   string
+		Actor  string
+		Detail map[string]any
+	}
+}
+
+func showFAQ(t *testing.T, cfg, key string) faqShown {
+	t.Helper()
+	out, _, err := cli(t, "", "--config", cfg, "faq", "show", "--json", key)
+	if err != nil {
+		t.Fatalf("faq show %s: %v", key, err)
+	}
+	var v faqShown
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("faq show --json: %v\n%s", err, out)
+	}
+	return v
+}
+
+// Spreadsheet programs and Windows editors start UTF-8 files with a byte
+// order mark; it is not part of the first row in any format.
+func TestFAQImport_LeadingByteOrderMarkIsIgnoredInEveryFormat(t *testing.T) {
+	cfg := writeConfig(t, "")
+	dir := t.TempDir()
+	files := map[string]string{
+		"faq.jsonl": `{"key":"j1","question":"How do I book a meeting room?","answer":"Use the calendar."}` + "\n",
+		"faq.csv":   "key,question,answer\nc1,How do I order toner?,Ask facilities.\n",
+		"faq.yaml":  "- key: y1\n  question: How do I get a parking permit?\n  answer: At reception.\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("\ufeff"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cli(t, "", "--config", cfg, "faq", "import", path); err != nil {
+			t.Errorf("import %s with a BOM: %v", name, err)
+		}
+	}
+	if _, _, err := cli(t, "\ufeff"+`{"key":"s1","question":"How do I unlock my account?","answer":"Call the desk."}`+"\n",
+		"--config", cfg, "faq", "import", "--format", "jsonl", "-"); err != nil {
+		t.Errorf("import of standard input with a BOM: %v", err)
+	}
+	if got := strings.Join(faqKeys(t, cfg), " "); got != "c1 j1 s1 y1" {
+		t.Fatalf("imported keys %q, want c1 j1 s1 y1", got)
+	}
+}
+
+func TestFAQKeyCommands_UnknownKeyIsNamed(t *testing.T) {
+	cfg := writeConfig(t, "")
+	for _, verb := range []string{"publish", "retire", "show"} {
+		_, _, err := cli(t, "", "--config", cfg, "faq", verb, "nope")
+		want := fmt.Sprintf("faq %s: no FAQ entry %q", verb, "nope")
+		if err == nil || err.Error() != want || exitCode(err) == 0 {
+			t.Errorf("faq %s nope: %v (exit %d), want %q and a non-zero exit", verb, err, exitCode(err), want)
+		}
+		if !errors.Is(err, tickets.ErrNotFound) {
+			t.Errorf("faq %s nope: %v does not wrap tickets.ErrNotFound", verb, err)
+		}
+	}
+}
+
+func TestFAQListAndExport_UnknownStatusIsAUsageError(t *testing.T) {
+	cfg := writeConfig(t, "")
+	for _, cmd := range []string{"list", "export"} {
+		out, _, err := cli(t, "", "--config", cfg, "faq", cmd, "--status", "bogus")
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), `"bogus"`) || !strings.Contains(err.Error(), "draft, published, retired") {
+			t.Errorf("faq %s --status bogus: %v (exit %d), want exit 2 naming the allowed statuses; printed %q", cmd, err, exitCode(err), out)
+		}
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "list", "--status", "published"); err != nil {
+		t.Errorf("faq list --status published: %v", err)
+	}
+}
+
+func TestFAQMatch_LimitAboveMaxCandidatesIsHonoured(t *testing.T) {
+	cfg := writeConfig(t, "[responder]\nmax_candidates = 3\n")
+	for i, thing := range []string{"laptop", "phone", "tablet", "printer", "scanner", "monitor", "keyboard"} {
+		if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", fmt.Sprintf("k%d", i), "--question", "How do I reset my "+thing+" password?",
+			"--answer", "Use the reset page.", "--status", "published"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(args ...string) int {
+		t.Helper()
+		out, _, err := cli(t, "", append([]string{"--config", cfg, "faq", "match", "--json"}, args...)...)
+		if err != nil {
+			t.Fatalf("faq match %v: %v", args, err)
+		}
+		var line matchLine
+		if err := json.Unmarshal([]byte(out), &line); err != nil {
+			t.Fatal(err)
+		}
+		return len(line.Candidates)
+	}
+	if n := count("reset password"); n != 3 {
+		t.Errorf("no --limit: %d candidates, want max_candidates = 3", n)
+	}
+	if n := count("--limit", "6", "reset password"); n != 6 {
+		t.Errorf("--limit 6: %d candidates, want 6", n)
+	}
+	if n := count("--limit", "2", "reset password"); n != 2 {
+		t.Errorf("--limit 2: %d candidates, want 2", n)
+	}
+	_, _, err := cli(t, "", "--config", cfg, "faq", "match", "--limit", "-1", "reset password")
+	if exitCode(err) != 2 {
+		t.Errorf("--limit -1: %v, want a usage error", err)
+	}
+}
+
+func TestFAQPromote_NeverReplacesAnExistingEntry(t *testing.T) {
+	cfg := writeConfig(t, "")
+	ref := resolvedTicket(t, cfg, "The badge reader at the east door rejects my card.", "Re-register the badge at reception.")
+	key := strings.ToLower(ref)
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", key, "--question", "How do I re-register my badge?",
+		"--answer", "Curated answer.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := cli(t, "", "--config", cfg, "faq", "promote", ref)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", key)) || !strings.Contains(err.Error(), "published") || !strings.Contains(err.Error(), "--key") {
+		t.Fatalf("promote onto an existing key: %v, want a refusal naming %q, its status and --key", err, key)
+	}
+	if f := showFAQ(t, cfg, key); f.Status != tickets.FAQPublished || f.Answer != "Curated answer." {
+		t.Fatalf("the existing entry was changed: %+v", f.FAQ)
+	}
+	out, _, err := cli(t, "", "--config", cfg, "faq", "promote", ref, "--key", "badge-east")
+	if err != nil || !strings.Contains(out, "draft FAQ badge-east") {
+		t.Fatalf("promote --key badge-east: %v\n%s", err, out)
+	}
+	if f := showFAQ(t, cfg, "badge-east"); f.Status != tickets.FAQDraft || f.Answer != "Re-register the badge at reception." || f.SourceTicket != ref {
+		t.Fatalf("promoted entry %+v", f.FAQ)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "promote", ref, "--key", "badge-east"); err == nil || !strings.Contains(err.Error(), "draft") {
+		t.Fatalf("second promote onto the same key: %v, want a refusal", err)
+	}
+}
+
+func TestFAQChanges_AuditWhoCuratedAndWhatChanged(t *testing.T) {
+	t.Setenv("USER", "hanako")
+	cfg := writeConfig(t, "")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "vpn", "--question", "How do I connect to the VPN?", "--answer", "Use the client."); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--actor", "taro", "--key", "vpn", "--question", "How do I connect to the VPN?",
+		"--answer", "Use the new client.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "retire", "--actor", "jiro", "vpn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "publish", "--actor", "", "vpn"); exitCode(err) != 2 {
+		t.Errorf("--actor \"\": %v, want a usage error", err)
+	}
+	ev := showFAQ(t, cfg, "vpn").Events
+	if len(ev) != 3 {
+		t.Fatalf("events %+v, want 3", ev)
+	}
+	if ev[0].Kind != "faq_created" || ev[0].Actor != "hanako" {
+		t.Errorf("created by %q (%s), want the OS user hanako", ev[0].Actor, ev[0].Kind)
+	}
+	if e := ev[1]; e.Kind != "faq_updated" || e.Actor != "taro" || fmt.Sprint(e.Detail["changed"]) != "[answer status]" ||
+		e.Detail["from_status"] != "draft" || e.Detail["status"] != "published" {
+		t.Errorf("update event %+v, want taro changing answer and status draft → published", e)
+	}
+	if e := ev[2]; e.Kind != "faq_status_changed" || e.Actor != "jiro" || e.Detail["from_status"] != "published" || e.Detail["status"] != "retired" {
+		t.Errorf("status event %+v, want jiro: published → retired", e)
+	}
+}
