@@ -52,9 +52,13 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, m
 	if match == nil || len(match.Candidates) == 0 {
 		return escalate("no FAQ entry matches")
 	}
+	// Candidates below the suggest band are not suggestions: showing a
+	// 0.02 match to an agent as one only teaches them to ignore the list.
 	var sugg []tickets.Suggestion
-	for _, c := range match.Candidates {
-		sugg = append(sugg, tickets.Suggestion{Key: c.Key, Confidence: c.Confidence, Score: c.Score})
+	if match.Decision != responder.Escalate {
+		for _, c := range match.Candidates {
+			sugg = append(sugg, tickets.Suggestion{Key: c.Key, Confidence: c.Confidence, Score: c.Score})
+		}
 	}
 	if err := tx.SetSuggestions(t.ID, sugg); err != nil {
 		return false, err

@@ -571,3 +571,25 @@ func TestGaps_AutomaticAnswerTurnedDownIsAGapAndOneThatHeldIsNot(t *testing.T) {
 		t.Errorf("gaps %v list %s, whose automatic answer the customer confirmed", refs, held.Ticket)
 	}
 }
+
+// A weak match (below the suggest band) is no suggestion: agents are not
+// shown a 0.05 candidate as if it might answer the mail.
+func TestRespond_MatchBelowTheSuggestBandStoresNoSuggestion(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	oc := f.one(mail("bob@customer.example", "Lunch", "Is the canteen open on the public holiday next week? I need to book the room for a team lunch.", "Message-ID: <w1@c>"))
+	if oc.Status != tickets.StatusEscalated || !strings.Contains(oc.Reason, "no confident FAQ answer") {
+		t.Fatalf("outcome %+v, want escalated with a weak candidate", oc)
+	}
+	var sugg []tickets.Suggestion
+	f.update(func(tx *tickets.Tx) error {
+		tk, err := tx.Ticket(oc.Ticket)
+		if err != nil {
+			return err
+		}
+		sugg, err = tx.Suggestions(tk.ID)
+		return err
+	})
+	if len(sugg) != 0 {
+		t.Fatalf("suggestions %+v stored for a mail no entry answers (%s)", sugg, oc.Reason)
+	}
+}
