@@ -314,3 +314,83 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 		t.Fatalf("gateway match after tick: %+v %v", m, err)
 	}
 }
+
+// `run --once` with the IMAP server gone still applies the due timers and
+// delivers the queued mail before it exits 3: neither depends on IMAP.
+func TestRunOnce_IMAPDownStillAppliesDueTimers(t *testing.T) {
+	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imapSrv.Close()
+	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.Store.Path, cfg.Responder.IndexPath = filepath.Join(dir, "m.db"), filepath.Join(dir, "faq.bleve")
+	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "u", "p"
+	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
+	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
+	ctx := context.Background()
+	pass := func() error {
+		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.close()
+		return a.runOnce(ctx)
+	}
+
+	// First pass: the question is answered from the FAQ.
+	if _, _, err := cli(t, "", "--config", writeConfigFor(t, cfg), "faq", "add", "--key", "vpn", "--question", "How do I connect to the office VPN from home?",
+		"--answer", "Install the VPN client from the portal and sign in.", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := imapSrv.Append("INBOX", []byte("From: a@customer.example\r\nTo: support@example.com\r\nSubject: VPN\r\nMessage-ID: <t1@c>\r\n\r\nHow do I connect to the office VPN from home?\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pass(); err != nil {
+		t.Fatalf("first pass: %v", err)
+	}
+	status := func() string {
+		out, _, err := cli(t, "", "--config", writeConfigFor(t, cfg), "tickets", "list", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []struct{ Status string }
+		if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+			t.Fatalf("tickets list: %v %s", err, out)
+		}
+		return list[0].Status
+	}
+	if s := status(); s != "auto_answered" {
+		t.Fatalf("after the first pass: %s", s)
+	}
+
+	// Second pass: IMAP is gone and the confirmation period is over.
+	imapSrv.Close()
+	cfg.Responder.ConfirmAfter = config.Duration{Duration: time.Nanosecond}
+	err = pass()
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(err.Error(), "IMAP") {
+		t.Fatalf("second pass: %v, want exit 3 naming IMAP", err)
+	}
+	if s := status(); s != "resolved" {
+		t.Fatalf("after a pass without IMAP the due confirmation was not applied: %s", s)
+	}
+}
+
+// writeConfigFor writes cfg's store and responder paths as a config file
+// for the CLI commands that need only the store.
+func writeConfigFor(t *testing.T, cfg *config.Config) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "madoguchi.toml")
+	body := "[store]\npath = \"" + cfg.Store.Path + "\"\n[responder]\nindex_path = \"" + cfg.Responder.IndexPath + "\"\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -47,11 +47,13 @@ message when a server cannot be reached or refuses the login.`,
 	return cmd
 }
 
-// runOnce is one full pass: mail in, timers, mail out.
+// runOnce is one full pass: mail in, timers, mail out. An IMAP server that
+// cannot be reached still fails the run, but only after the due timers and
+// the queued mail were handled: they do not depend on it.
 func (a *app) runOnce(ctx context.Context) error {
-	n, err := a.poller.RunOnce(ctx)
-	if err != nil {
-		return serverErr("IMAP", a.cfg.IMAP.Address, err)
+	n, pollErr := a.poller.RunOnce(ctx)
+	if pollErr != nil && ctx.Err() != nil {
+		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
 	}
 	if _, err := a.desk.Tick(ctx); err != nil {
 		return err
@@ -71,6 +73,9 @@ func (a *app) runOnce(ctx context.Context) error {
 		if res.Sent+res.Retried+res.Failed == 0 {
 			break
 		}
+	}
+	if pollErr != nil {
+		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
 	}
 	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed)
 	return nil
