@@ -27,7 +27,13 @@ var (
 	addresseeRe = regexp.MustCompile(`^\s*[^\n。]{0,20}(?:様|御中|各位|ご担当者様|担当者様)[\s、,]*$`)
 	// Set phrases of Japanese business mail, removed wherever they stand.
 	jaPhraseRe = regexp.MustCompile(`(?:いつも|大変)?お世話に(?:なっております|なります|なりました)[。、！!]?|お疲れ(?:様|さま)です[。、！!]?|(?:何卒|なにとぞ|どうぞ)?(?:よろしく|宜しく)お願い(?:いた|致|申し上げ)?(?:します|いたします|致します|ます)[。！!]?|突然のご連絡失礼いたします[。]?|ご確認(?:の程|のほど)?(?:よろしく)?お願いいたします[。]?`)
-	spaceRe    = regexp.MustCompile(`[ \t\x{3000}]+`)
+	// Self-introductions name the customer, not the problem, and must not
+	// end up in a paraphrase of an FAQ entry: "営業部の山田です。",
+	// "山田と申します。", "My name is Ann Lee from Sales.", "This is Bob."
+	// ("This is urgent." and "I'm stuck." stay: they are the problem.)
+	jaSelfIntroRe = regexp.MustCompile(`(?:^|[。！!\s])\s*(?:[^。！!？?\n]{0,30}?の)?[^。！!？?\n、の]{1,12}(?:と申します)[。、！!]?|^\s*[^。！!？?\n、をにがはで]{0,20}(?:部|課|室|係|会社|センター|グループ|チーム|店)の[^。！!？?\n、をにがはでとのもかし]{1,8}です(?:[。！!]|\s|$)`)
+	enSelfIntroRe = regexp.MustCompile(`^\s*(?:[Mm]y name is [\p{L}'-]+(?: [\p{L}'-]+){0,2}|[Tt]his is \p{Lu}[\p{L}'-]*(?: \p{Lu}[\p{L}'-]*){0,2})(?: from [\p{L}&' -]{1,40}?)?[.,!]\s*`)
+	spaceRe       = regexp.MustCompile(`[ \t\x{3000}]+`)
 	// A sentence ends at Japanese or Latin end punctuation or a line break;
 	// a Latin full stop only before white space (not in "v1.2" or "e.g").
 	sentenceRe = regexp.MustCompile(`(?:[^。．！？!?\n.]|\.[^\s.。．！？!?])+(?:[。．！？!?.]+[ \t]*|\n|$)`)
@@ -109,6 +115,8 @@ func cleanBody(body string) string {
 		}
 		trimmed = greetingLineRe.ReplaceAllString(trimmed, "")
 		trimmed = jaPhraseRe.ReplaceAllString(trimmed, "")
+		trimmed = jaSelfIntroRe.ReplaceAllString(trimmed, "")
+		trimmed = enSelfIntroRe.ReplaceAllString(trimmed, "")
 		trimmed = strings.TrimSpace(spaceRe.ReplaceAllString(trimmed, " "))
 		if trimmed != "" {
 			kept = append(kept, trimmed)

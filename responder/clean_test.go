@@ -28,6 +28,15 @@ func TestCleanQuery_RemovesBoilerplateKeepsQuestion(t *testing.T) {
 			[]string{"共有フォルダにアクセスできません"}, []string{"機密", "誤送信"}},
 		{"japanese addressee", "", "情報システム部 御中\nメールが送れません。", []string{"メールが送れません"}, []string{"御中"}},
 		{"subject prefixes and tags", "Re: Fwd: AW: [INC-123] VPN error", "", []string{"VPN error"}, []string{"Re:", "Fwd", "AW:", "INC-123"}},
+		{"japanese self-introduction", "", "お世話になっております。営業部の山田です。\nVPNに接続できません。", []string{"VPNに接続できません"}, []string{"山田", "営業部"}},
+		{"japanese self-introduction with to moushimasu", "", "株式会社サンプルの田中と申します。プリンターが印刷しません。", []string{"プリンターが印刷しません"}, []string{"田中", "申します"}},
+		{"english self-introduction", "", "Hello,\nMy name is Ann Lee from Sales. Outlook crashes on start.\nThanks", []string{"Outlook crashes on start."}, []string{"Ann", "Sales"}},
+		{"problem stated with desu is kept", "", "エラーです。画面が真っ白です。", []string{"エラーです", "画面が真っ白です"}, nil},
+		{"i am kept when it is the problem", "", "I am unable to log in to the VPN.", []string{"unable to log in"}, nil},
+		{"a department word inside a question is kept", "", "飲食店を始めるにあたって、食品衛生関係の手続きをしたいのですが、どの窓口に行けばいいでしょうか。",
+			[]string{"飲食店を始める", "食品衛生関係の手続きをしたい"}, nil},
+		{"this is urgent is kept", "", "This is urgent. I'm stuck.\nThe VPN drops.", []string{"This is urgent.", "I'm stuck.", "The VPN drops."}, nil},
+		{"this is a name", "", "This is Bob Smith from Finance. The VPN drops.", []string{"The VPN drops."}, []string{"Bob", "Finance"}},
 		{"japanese subject prefixes", "回答: 転送: 【INC-9】パスワード再設定", "", []string{"パスワード再設定"}, []string{"回答", "転送", "INC-9"}},
 	}
 	for _, c := range cases {
