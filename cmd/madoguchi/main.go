@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/responder"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,6 +30,12 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The Japanese dictionary's live heap makes Go's default collector
+		// pace cost match latency; see responder.GCPercent. GOGC set in
+		// the environment wins.
+		debug.SetGCPercent(responder.GCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
