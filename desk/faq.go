@@ -388,7 +388,11 @@ var ErrNothingToPromote = errors.New("desk: the ticket has no agent answer to pr
 
 // Promote drafts a FAQ entry from a resolved ticket: the customer's cleaned
 // question and the agent's resolving answer (the last agent entry).
-func (d *Desk) Promote(ctx context.Context, ref, key, actor string) (*tickets.FAQ, error) {
+//
+// answer, when not empty, is the entry's answer (an admin's wording, or the
+// resolution of a ticket whose agent worked outside the mail thread);
+// otherwise it is the last agent reply on the ticket.
+func (d *Desk) Promote(ctx context.Context, ref, key, answer, actor string) (*tickets.FAQ, error) {
 	var f *tickets.FAQ
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		t, err := tx.Ticket(ref)
@@ -402,9 +406,8 @@ func (d *Desk) Promote(ctx context.Context, ref, key, actor string) (*tickets.FA
 		if err != nil {
 			return err
 		}
-		var answer string
 		for _, e := range entries {
-			if e.Kind == tickets.KindAgent && strings.TrimSpace(e.Text) != "" {
+			if answer == "" && e.Kind == tickets.KindAgent && strings.TrimSpace(e.Text) != "" {
 				answer = intake.StripQuoted(e.Text)
 			}
 		}

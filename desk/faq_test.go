@@ -213,7 +213,7 @@ func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 	if len(gaps) == 0 || len(gaps[0].Tickets) != 2 {
 		t.Fatalf("gaps %+v", gaps)
 	}
-	faq, err := f.desk.Promote(ctx, refs[0], "badge", "admin")
+	faq, err := f.desk.Promote(ctx, refs[0], "badge", "", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -315,13 +315,14 @@ func faqStatus(g *globals, verb, status string) *cobra.Command {
 }
 
 func faqPromote(g *globals) *cobra.Command {
-	var key, actor string
+	var key, answer, actor string
 	cmd := &cobra.Command{
-		Use:   "promote REF [--key KEY] [--actor NAME]",
+		Use:   "promote REF [--key KEY] [--answer TEXT] [--actor NAME]",
 		Short: "Draft a FAQ entry from a resolved ticket",
 		Long: `promote drafts an entry from a resolved (or closed) ticket: the customer's
-question, cleaned of greetings and quotes, and the agent's resolving answer.
-Review it with faq show, then faq publish.
+question, cleaned of greetings and quotes, and the agent's resolving answer
+(the last agent reply on the ticket), or --answer TEXT when the resolution
+never went through the mail thread. Review it with faq show, then faq publish.
 
 The entry's key is the ticket reference in lower case (inc-1042), or --key.
 promote never replaces an entry: if one with that key exists, whatever its
@@ -332,7 +333,7 @@ status, it refuses and names it; promote again with another --key.`,
 				return err
 			}
 			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
-				f, err := a.desk.Promote(ctx, args[0], key, actor)
+				f, err := a.desk.Promote(ctx, args[0], key, answer, actor)
 				var exists *tickets.FAQExistsError
 				switch {
 				case errors.As(err, &exists):
@@ -340,6 +341,8 @@ status, it refuses and names it; promote again with another --key.`,
 						strings.ToUpper(args[0]), exists.Key, exists.Status), err: err}
 				case errors.Is(err, tickets.ErrNotFound):
 					return &messageError{msg: fmt.Sprintf("faq promote: no ticket %q", args[0]), err: err}
+				case errors.Is(err, desk.ErrNothingToPromote):
+					return &messageError{msg: fmt.Sprintf("faq promote %s: the ticket holds no agent reply to use as the answer; give one with --answer TEXT", strings.ToUpper(args[0])), err: err}
 				case err != nil:
 					return err
 				}
@@ -349,6 +352,7 @@ status, it refuses and names it; promote again with another --key.`,
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "key of the new entry, which must not exist yet (default: the ticket reference in lower case)")
+	cmd.Flags().StringVar(&answer, "answer", "", "the entry's answer (default: the last agent reply on the ticket)")
 	actorFlag(cmd, &actor)
 	return cmd
 }

@@ -61,8 +61,10 @@ func resolvedTicket(t *testing.T, cfg, question, answer string) string {
 		if err := tx.AddEntry(tk, &tickets.Entry{Kind: tickets.KindCustomer, Direction: "in", Subject: question, Text: question}, "c@customer.example"); err != nil {
 			return err
 		}
-		if err := tx.AddEntry(tk, &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", Text: answer}, "agent@example.com"); err != nil {
-			return err
+		if answer != "" {
+			if err := tx.AddEntry(tk, &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", Text: answer}, "agent@example.com"); err != nil {
+				return err
+			}
 		}
 		ref = tk.Ref
 		return tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "done")
@@ -241,5 +243,23 @@ func TestFAQChanges_AuditWhoCuratedAndWhatChanged(t *testing.T) {
 	}
 	if e := ev[2]; e.Kind != "faq_status_changed" || e.Actor != "jiro" || e.Detail["from_status"] != "published" || e.Detail["status"] != "retired" {
 		t.Errorf("status event %+v, want jiro: published → retired", e)
+	}
+}
+
+// A ticket resolved outside the mail thread has no agent reply to promote:
+// the command says so and takes the answer from --answer.
+func TestFAQPromote_WithoutAnAgentReplyTakesTheAnswerFromTheFlag(t *testing.T) {
+	cfg := writeConfig(t, "")
+	ref := resolvedTicket(t, cfg, "The projector in room 3 shows no picture.", "")
+	_, _, err := cli(t, "", "--config", cfg, "faq", "promote", ref)
+	if err == nil || !strings.Contains(err.Error(), "no agent reply") || !strings.Contains(err.Error(), "--answer") {
+		t.Fatalf("promote without an agent reply: %v, want a hint at --answer", err)
+	}
+	out, _, err := cli(t, "", "--config", cfg, "faq", "promote", ref, "--key", "projector", "--answer", "Press Input on the remote until HDMI 1 shows.")
+	if err != nil || !strings.Contains(out, "draft FAQ projector") {
+		t.Fatalf("promote --answer: %v\n%s", err, out)
+	}
+	if f := showFAQ(t, cfg, "projector"); f.Answer != "Press Input on the remote until HDMI 1 shows." || !strings.Contains(f.Question, "projector") || f.SourceTicket != ref {
+		t.Fatalf("promoted entry %+v", f.FAQ)
 	}
 }
