@@ -593,3 +593,31 @@ func TestRespond_MatchBelowTheSuggestBandStoresNoSuggestion(t *testing.T) {
 		t.Fatalf("suggestions %+v stored for a mail no entry answers (%s)", sugg, oc.Reason)
 	}
 }
+
+// A thank-you to a closed ticket stays on that ticket: no new ticket, no
+// acknowledgement; anything else still opens a linked ticket.
+func TestReceive_ThanksOnClosedTicketIsKeptOnItWithoutANewTicket(t *testing.T) {
+	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour; o.CloseAfter = 24 * time.Hour })
+	ans := f.autoAnswered("en", "c1")
+	for i := 0; i < 2; i++ {
+		f.now = f.now.Add(49 * time.Hour)
+		if _, err := f.desk.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusClosed {
+		t.Fatalf("status %s", s)
+	}
+	mails := len(f.outgoing())
+	r := f.replyTo(ans, "Thank you, that worked!", "c2")
+	if r.Disposition != tickets.DispAppended || r.Ticket != ans.TicketRef || r.Status != tickets.StatusClosed {
+		t.Fatalf("thanks on a closed ticket: %+v", r)
+	}
+	if n := len(f.outgoing()); n != mails {
+		t.Fatalf("%d mails sent for a thank-you", n-mails)
+	}
+	r = f.replyTo(ans, "It stopped working again this morning.", "c3")
+	if r.Disposition != tickets.DispNewTicket || r.Ticket == ans.TicketRef {
+		t.Fatalf("problem report on a closed ticket: %+v", r)
+	}
+}

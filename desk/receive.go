@@ -251,9 +251,23 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Messag
 
 func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message, t *tickets.Ticket, changed *faqChanges) (Outcome, error) {
 	if t.Status == tickets.StatusClosed {
-		// A follow-up of a closed ticket is matched afresh inside the
-		// transaction: it was not matched with the batch, being a reply.
-		return d.newTicket(tx, in, msg, t, nil)
+		rc, err := classifyCustomerReply(tx, t, msg)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if rc.verdict != replySuccess {
+			// A follow-up of a closed ticket is matched afresh inside the
+			// transaction: it was not matched with the batch, being a reply.
+			return d.newTicket(tx, in, msg, t, nil)
+		}
+		// A late thank-you is kept on the ticket it thanks for; a new
+		// ticket and its acknowledgement would only be noise.
+		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+			return Outcome{}, err
+		}
+		in.TicketID = t.ID
+		return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
+			Reason: "thanks on a closed ticket (" + rc.reason + "): kept closed"}, nil
 	}
 	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
 		return Outcome{}, err
