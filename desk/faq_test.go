@@ -621,3 +621,21 @@ func TestReceive_ThanksOnClosedTicketIsKeptOnItWithoutANewTicket(t *testing.T) {
 		t.Fatalf("problem report on a closed ticket: %+v", r)
 	}
 }
+
+// A delivery failure of the automatic answer escalates the ticket when the
+// report arrives, not confirm_after later; a delay report changes nothing.
+func TestBounce_FailedAutomaticAnswerEscalatesAtOnce(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	ans := f.autoAnswered("en", "ba1")
+	f.one(dsn("ba2", ans.MessageID, ans.To, "delayed", "4.4.1"))
+	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusAutoAnswered {
+		t.Fatalf("after a delay report: %s", s)
+	}
+	oc := f.one(dsn("ba3", ans.MessageID, ans.To, "failed", "5.1.1"))
+	if oc.Disposition != tickets.DispBounce || !strings.Contains(oc.Reason, "escalated") {
+		t.Fatalf("bounce %+v", oc)
+	}
+	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusEscalated {
+		t.Fatalf("after a failure report: %s, want escalated at once", s)
+	}
+}

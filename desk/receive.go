@@ -186,6 +186,20 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message) 
 		if err := tx.Event(t.ID, fmt.Sprint(out.ID), "mail_bounced", "mailer-daemon", map[string]any{"action": dsn.Action, "status": dsn.Status, "recipients": dsn.Recipients}); err != nil {
 			return Outcome{}, err
 		}
+		if t.Status == tickets.StatusAutoAnswered {
+			// The customer never got the answer: waiting for confirm_after
+			// would only resolve a ticket nobody heard about.
+			why, err := undeliveredAutoAnswer(tx, t)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if why != "" {
+				if err := tx.SetStatus(t, tickets.StatusEscalated, "mailer-daemon", why+": a person must reach the customer"); err != nil {
+					return Outcome{}, err
+				}
+				reason = joinReason(reason, "ticket "+t.Ref+" escalated: its automatic answer did not arrive")
+			}
+		}
 	}
 	return Outcome{Disposition: tickets.DispBounce, Reason: reason}, nil
 }
