@@ -152,10 +152,22 @@ func TestRespond_NeverTwiceOnOneTicket(t *testing.T) {
 	}
 }
 
+// The customer's time to reply runs from delivery: an answer the relay has
+// not taken yet is not one they ignored.
 func TestTick_NoReplyResolvesAutoAnsweredQuietly(t *testing.T) {
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 	oc := f.one(mail("alice@customer.example", "VPN", "How do I connect to the office VPN from home?", "Message-ID: <h1@c>"))
 	f.now = f.now.Add(49 * time.Hour)
+	if res, err := f.desk.Tick(context.Background()); err != nil || res.Confirmed != 0 || f.ticket(oc.Ticket).Status != tickets.StatusAutoAnswered {
+		t.Fatalf("tick with the answer still queued: %+v %v", res, err)
+	}
+	out := f.outgoing()
+	f.delivered(out[len(out)-1])
+	f.now = f.now.Add(47 * time.Hour)
+	if res, err := f.desk.Tick(context.Background()); err != nil || res.Confirmed != 0 {
+		t.Fatalf("tick 47h after delivery: %+v %v", res, err)
+	}
+	f.now = f.now.Add(2 * time.Hour)
 	res, err := f.desk.Tick(context.Background())
 	if err != nil || res.Confirmed != 1 {
 		t.Fatalf("tick %+v %v", res, err)
@@ -402,6 +414,7 @@ func TestTick_BouncedOrFailedAutomaticAnswerEscalatesInsteadOfResolvingQuietly(t
 			}
 		}, tickets.StatusEscalated, "550 5.1.1 user unknown"},
 		{"delayed report", func(f *fixture, ans *tickets.Outgoing) {
+			f.delivered(ans)
 			f.one(dsn("bn2", ans.MessageID, ans.To, "delayed", "4.4.1"))
 		}, tickets.StatusResolved, "no reply to the automatic answer"},
 		{"delivered", func(f *fixture, ans *tickets.Outgoing) {
@@ -436,6 +449,7 @@ func TestTick_BouncedOrFailedAutomaticAnswerEscalatesInsteadOfResolvingQuietly(t
 func TestReply_LateThanksAfterQuietResolutionKeepsItResolvedAndCountsHelpfulOnce(t *testing.T) {
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 	ans := f.autoAnswered("en", "l1")
+	f.delivered(ans)
 	f.now = f.now.Add(49 * time.Hour)
 	if _, err := f.desk.Tick(context.Background()); err != nil {
 		t.Fatal(err)
@@ -459,6 +473,7 @@ func TestReply_LateThanksAfterQuietResolutionKeepsItResolvedAndCountsHelpfulOnce
 func TestReply_LateProblemReportAfterQuietResolutionReopensAndCountsNotHelpful(t *testing.T) {
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 	ans := f.autoAnswered("ja", "p1")
+	f.delivered(ans)
 	f.now = f.now.Add(49 * time.Hour)
 	if _, err := f.desk.Tick(context.Background()); err != nil {
 		t.Fatal(err)
@@ -498,6 +513,7 @@ func TestReply_SecondThanksAfterConfirmedResolutionDoesNotReopen(t *testing.T) {
 func TestReceive_ReplyToClosedAutoAnsweredTicketIsNotSentTheSameAnswerAgain(t *testing.T) {
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour; o.CloseAfter = 24 * time.Hour })
 	ans := f.autoAnswered("en", "k1")
+	f.delivered(ans)
 	for i := 0; i < 2; i++ {
 		f.now = f.now.Add(49 * time.Hour)
 		if _, err := f.desk.Tick(context.Background()); err != nil {
@@ -599,6 +615,7 @@ func TestRespond_MatchBelowTheSuggestBandStoresNoSuggestion(t *testing.T) {
 func TestReceive_ThanksOnClosedTicketIsKeptOnItWithoutANewTicket(t *testing.T) {
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour; o.CloseAfter = 24 * time.Hour })
 	ans := f.autoAnswered("en", "c1")
+	f.delivered(ans)
 	for i := 0; i < 2; i++ {
 		f.now = f.now.Add(49 * time.Hour)
 		if _, err := f.desk.Tick(context.Background()); err != nil {
@@ -637,5 +654,14 @@ func TestBounce_FailedAutomaticAnswerEscalatesAtOnce(t *testing.T) {
 	}
 	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusEscalated {
 		t.Fatalf("after a failure report: %s, want escalated at once", s)
+	}
+}
+
+// delivered marks an outgoing mail as taken by the relay now, as the
+// outbox would.
+func (f *fixture) delivered(o *tickets.Outgoing) {
+	f.t.Helper()
+	if err := f.store.MarkSent(context.Background(), o.ID, f.now); err != nil {
+		f.t.Fatal(err)
 	}
 }

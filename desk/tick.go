@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -56,6 +57,13 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 				res.Undelivered++
 				continue
 			}
+			// The customer's time to answer runs from delivery: an answer
+			// still queued (the relay down for days) is not one they ignored.
+			if sent, err := autoAnswerSentBefore(tx, t, tx.Now().Add(-d.opts.ConfirmAfter)); err != nil {
+				return err
+			} else if !sent {
+				continue
+			}
 			if err := tx.SetStatus(t, tickets.StatusResolved, "system", quietResolution+d.opts.ConfirmAfter.String()); err != nil {
 				return err
 			}
@@ -67,6 +75,21 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered)
 	}
 	return res, err
+}
+
+// autoAnswerSentBefore reports whether the ticket's automatic answer was
+// delivered to the relay before cutoff.
+func autoAnswerSentBefore(tx *tickets.Tx, t *tickets.Ticket, cutoff time.Time) (bool, error) {
+	list, err := tx.OutgoingList(t.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range list {
+		if o.Kind == "auto_answer" && o.Status == tickets.OutSent && !o.SentAt.After(cutoff) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // quietResolution starts the audit reason of the quiet resolution; a later
