@@ -42,7 +42,9 @@ var (
 	flagFitFeatures = flag.String("fitfeatures", "Margin,Sim,Cont,CovQ,Cov", "features the -fit logistic regression uses")
 )
 
-const benchDir = "/work/shared/bench/localgovfaq"
+// benchDir is ../shared/bench/localgovfaq of the repository (tests run in
+// the package directory).
+var benchDir = filepath.Join("..", "..", "shared", "bench", "localgovfaq")
 
 // benchDirs are the evaluation sets, the localgovfaq set first: tuning and
 // the scale test use that one.
