@@ -4,6 +4,7 @@ package responder
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -30,7 +31,8 @@ import (
 //
 // -args -scale=0 leaves out the 100k-entry latency run; -args -fit also
 // refits the confidence weights; -args -tune sweeps the query-construction
-// knobs on the tuning half. MADOGUCHI_FAQBENCH_DIR replaces the list of
+// knobs on the tuning half. An absent set is skipped with a message (the
+// localgovfaq set is never committed). MADOGUCHI_FAQBENCH_DIR replaces the list of
 // set directories (separated like PATH); every queries-*.jsonl file in a
 // set directory is reported, so a held-out file dropped beside the dev
 // queries is measured without a code change.
@@ -59,9 +61,13 @@ func benchPath() string { return benchDirs()[0] }
 
 func loadJSONL[T any](tb testing.TB, name string) []T {
 	tb.Helper()
-	out, err := readJSONL[T](filepath.Join(benchPath(), name))
+	path := filepath.Join(benchPath(), name)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		tb.Skipf("skipped: the localgovfaq set is absent (%s); it lives in ../shared, or set MADOGUCHI_FAQBENCH_DIR", path)
+	}
+	out, err := readJSONL[T](path)
 	if err != nil {
-		tb.Fatalf("evaluation set absent or unreadable (%v): the faqbench tag needs the localgovfaq set at %s or MADOGUCHI_FAQBENCH_DIR", err, benchPath())
+		tb.Fatalf("evaluation set unreadable: %v", err)
 	}
 	return out
 }
@@ -210,9 +216,13 @@ func TestFAQBenchReport(t *testing.T) {
 }
 
 func reportSet(t *testing.T, dir string, primary bool) {
+	if _, err := os.Stat(filepath.Join(dir, "faq.jsonl")); errors.Is(err, fs.ErrNotExist) {
+		t.Logf("skipped: evaluation set %s is absent (the localgovfaq set lives in ../shared; MADOGUCHI_FAQBENCH_DIR lists others)", dir)
+		return
+	}
 	rows, err := readJSONL[faqRow](filepath.Join(dir, "faq.jsonl"))
 	if err != nil {
-		t.Fatalf("evaluation set %s: %v (the faqbench tag needs the localgovfaq set at %s or MADOGUCHI_FAQBENCH_DIR)", dir, err, benchDir)
+		t.Fatalf("evaluation set %s: %v", dir, err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "queries-*.jsonl"))
 	if len(files) == 0 {
