@@ -30,7 +30,8 @@ import (
 //	go test -tags faqbench -count=1 -run TestFAQBenchReport -v -timeout 60m ./responder
 //
 // -args -scale=0 leaves out the 100k-entry latency run; -args -fit also
-// refits the confidence weights; -args -tune sweeps the query-construction
+// refits the confidence weights (-fitfeatures=Margin,Sim,... tries another
+// feature set) and prints the threshold sweep; -args -tune sweeps the query-construction
 // knobs on the tuning half. An absent set is skipped with a message (the
 // localgovfaq set is never committed). MADOGUCHI_FAQBENCH_DIR replaces the list of
 // set directories (separated like PATH); every queries-*.jsonl file in a
