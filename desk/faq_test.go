@@ -427,10 +427,7 @@ func TestTick_BouncedOrFailedAutomaticAnswerEscalatesInsteadOfResolvingQuietly(t
 			f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 			ans := f.autoAnswered("en", "u1")
 			c.happen(f, ans)
-			f.now = f.now.Add(49 * time.Hour)
-			if _, err := f.desk.Tick(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			f.tickAfter(49 * time.Hour)
 			if s := f.ticket(ans.TicketRef).Status; s != c.wantStatus {
 				t.Fatalf("status %s, want %s", s, c.wantStatus)
 			}
@@ -450,10 +447,7 @@ func TestReply_LateThanksAfterQuietResolutionKeepsItResolvedAndCountsHelpfulOnce
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 	ans := f.autoAnswered("en", "l1")
 	f.delivered(ans)
-	f.now = f.now.Add(49 * time.Hour)
-	if _, err := f.desk.Tick(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.tickAfter(49 * time.Hour)
 	for i, body := range []string{"thanks, that fixed it", "Thank you!"} {
 		r := f.replyTo(ans, body, fmt.Sprintf("l%d", i+2))
 		if r.Disposition != tickets.DispAppended || r.Status != tickets.StatusResolved || len(r.Sent) != 0 {
@@ -474,10 +468,7 @@ func TestReply_LateProblemReportAfterQuietResolutionReopensAndCountsNotHelpful(t
 	f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = 48 * time.Hour })
 	ans := f.autoAnswered("ja", "p1")
 	f.delivered(ans)
-	f.now = f.now.Add(49 * time.Hour)
-	if _, err := f.desk.Tick(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.tickAfter(49 * time.Hour)
 	r := f.replyTo(ans, "ありがとうございます。手順通りに設定しましたが、エラーが出ます。", "p2")
 	if r.Status != tickets.StatusEscalated || len(r.Sent) != 1 || r.Sent[0] != "reopened" || !strings.HasPrefix(r.Reason, "reopened") {
 		t.Fatalf("reply %+v", r)
@@ -515,10 +506,7 @@ func TestReceive_ReplyToClosedAutoAnsweredTicketIsNotSentTheSameAnswerAgain(t *t
 	ans := f.autoAnswered("en", "k1")
 	f.delivered(ans)
 	for i := 0; i < 2; i++ {
-		f.now = f.now.Add(49 * time.Hour)
-		if _, err := f.desk.Tick(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		f.tickAfter(49 * time.Hour)
 	}
 	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusClosed {
 		t.Fatalf("status %s", s)
@@ -617,10 +605,7 @@ func TestReceive_ThanksOnClosedTicketIsKeptOnItWithoutANewTicket(t *testing.T) {
 	ans := f.autoAnswered("en", "c1")
 	f.delivered(ans)
 	for i := 0; i < 2; i++ {
-		f.now = f.now.Add(49 * time.Hour)
-		if _, err := f.desk.Tick(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		f.tickAfter(49 * time.Hour)
 	}
 	if s := f.ticket(ans.TicketRef).Status; s != tickets.StatusClosed {
 		t.Fatalf("status %s", s)
@@ -664,4 +649,15 @@ func (f *fixture) delivered(o *tickets.Outgoing) {
 	if err := f.store.MarkSent(context.Background(), o.ID, f.now); err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+// tickAfter moves the fixture's clock on by d and applies the due timers.
+func (f *fixture) tickAfter(d time.Duration) TickResult {
+	f.t.Helper()
+	f.now = f.now.Add(d)
+	res, err := f.desk.Tick(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res
 }

@@ -53,6 +53,7 @@ func FAQFormat(format, name string) (string, error) {
 // with its line number; with any bad row, no entry is returned, so an
 // import is never half done.
 func ParseFAQFile(r io.Reader, format string) ([]tickets.FAQ, error) {
+	r = skipBOM(r)
 	var rows []faqRow
 	var lines []int
 	var errs []error
@@ -89,7 +90,7 @@ func ParseFAQFile(r io.Reader, format string) ([]tickets.FAQ, error) {
 		}
 		col := map[string]int{}
 		for i, h := range head {
-			h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+			h = strings.ToLower(strings.TrimSpace(h))
 			switch h {
 			case "key", "question", "answer", "tags", "language", "status":
 				col[h] = i
@@ -212,4 +213,15 @@ func WriteFAQFile(w io.Writer, list []*tickets.FAQ, format string) error {
 		return enc.Encode(rows)
 	}
 	return fmt.Errorf("desk: unknown FAQ file format %q", format)
+}
+
+// skipBOM drops a leading UTF-8 byte order mark, as spreadsheet programs
+// write, for every format alike: it marks the encoding, it is not part of
+// the first row.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\ufeff")) {
+		_, _ = br.Discard(3)
+	}
+	return br
 }

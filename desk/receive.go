@@ -189,7 +189,7 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *intake.Message) 
 		if t.Status == tickets.StatusAutoAnswered {
 			// The customer never got the answer: waiting for confirm_after
 			// would only resolve a ticket nobody heard about.
-			why, err := undeliveredAutoAnswer(tx, t)
+			why, _, err := autoAnswerDelivery(tx, t)
 			if err != nil {
 				return Outcome{}, err
 			}

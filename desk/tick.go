@@ -46,7 +46,7 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 			return err
 		}
 		for _, t := range quiet {
-			why, err := undeliveredAutoAnswer(tx, t)
+			why, sentAt, err := autoAnswerDelivery(tx, t)
 			if err != nil {
 				return err
 			}
@@ -59,9 +59,7 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 			}
 			// The customer's time to answer runs from delivery: an answer
 			// still queued (the relay down for days) is not one they ignored.
-			if sent, err := autoAnswerSentBefore(tx, t, tx.Now().Add(-d.opts.ConfirmAfter)); err != nil {
-				return err
-			} else if !sent {
+			if sentAt.IsZero() || sentAt.After(tx.Now().Add(-d.opts.ConfirmAfter)) {
 				continue
 			}
 			if err := tx.SetStatus(t, tickets.StatusResolved, "system", quietResolution+d.opts.ConfirmAfter.String()); err != nil {
@@ -77,33 +75,19 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 	return res, err
 }
 
-// autoAnswerSentBefore reports whether the ticket's automatic answer was
-// delivered to the relay before cutoff.
-func autoAnswerSentBefore(tx *tickets.Tx, t *tickets.Ticket, cutoff time.Time) (bool, error) {
-	list, err := tx.OutgoingList(t.ID)
-	if err != nil {
-		return false, err
-	}
-	for _, o := range list {
-		if o.Kind == "auto_answer" && o.Status == tickets.OutSent && !o.SentAt.After(cutoff) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // quietResolution starts the audit reason of the quiet resolution; a later
 // reply looks for it (readFAQHistory).
 const quietResolution = "no reply to the automatic answer within "
 
-// undeliveredAutoAnswer says why a ticket's automatic answer did not reach
-// the customer, "" when nothing says so: the outbox gave its row up
-// (failed), or a delivery report of failure was linked to it (Desk.bounce
-// records it as a mail_bounced event on the ticket, subject the row's id).
-func undeliveredAutoAnswer(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
+// autoAnswerDelivery reads what became of a ticket's automatic answer:
+// why it did not reach the customer ("" when nothing says so: the outbox
+// gave its row up as failed, or a delivery report of failure was linked to
+// it, which Desk.bounce records as a mail_bounced event on the ticket with
+// the row's id as subject), and when the relay took it (zero while queued).
+func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, sentAt time.Time, err error) {
 	list, err := tx.OutgoingList(t.ID)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	ids := map[string]bool{}
 	for _, o := range list {
@@ -111,16 +95,19 @@ func undeliveredAutoAnswer(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
 			continue
 		}
 		if o.Status == tickets.OutFailed {
-			return fmt.Sprintf("automatic answer (mail %d) failed: %s", o.ID, o.LastError), nil
+			return fmt.Sprintf("automatic answer (mail %d) failed: %s", o.ID, o.LastError), time.Time{}, nil
+		}
+		if o.Status == tickets.OutSent && (sentAt.IsZero() || o.SentAt.Before(sentAt)) {
+			sentAt = o.SentAt
 		}
 		ids[fmt.Sprint(o.ID)] = true
 	}
 	if len(ids) == 0 {
-		return "", nil
+		return "", sentAt, nil
 	}
 	events, err := tx.Events(t.ID)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	for _, e := range events {
 		if e.Kind != "mail_bounced" || !ids[e.Subject] {
@@ -132,7 +119,7 @@ func undeliveredAutoAnswer(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
 		case "delayed", "delivered", "relayed", "expanded":
 			continue // not a failure
 		}
-		return fmt.Sprintf("automatic answer (mail %s) bounced: %s %s", e.Subject, dsn.Action, dsn.Status), nil
+		return fmt.Sprintf("automatic answer (mail %s) bounced: %s %s", e.Subject, dsn.Action, dsn.Status), sentAt, nil
 	}
-	return "", nil
+	return "", sentAt, nil
 }

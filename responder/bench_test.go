@@ -55,7 +55,7 @@ func benchDirs() []string {
 	if p := os.Getenv("MADOGUCHI_FAQBENCH_DIR"); p != "" {
 		return filepath.SplitList(p)
 	}
-	return []string{benchDir, filepath.Join("testdata", "itfaq-en")}
+	return []string{benchDir, englishSetDir}
 }
 
 func benchPath() string { return benchDirs()[0] }
@@ -167,34 +167,10 @@ func pooled(qs []queryRow, lat [][]time.Duration, keep func(queryRow) bool) []ti
 // relates to (grade 1 or 2) taken out, then puts them back: whatever comes
 // first then is wrong, and an automatic answer is a false one.
 func falseAutos(t testing.TB, rows []faqRow, qs []queryRow) []ranked {
-	x, err := Open(Options{MaxCandidates: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	entries := faqEntries(rows, nil)
-	byKey := map[string]Entry{}
-	for _, e := range entries {
-		byKey[e.Key] = e
-	}
-	if err := x.Rebuild(entries, "false-auto"); err != nil {
-		t.Fatal(err)
-	}
+	x := newRemovable(t, rows)
 	out := make([]ranked, len(qs))
 	for i, q := range qs {
-		for k := range q.Relevant {
-			if err := x.Delete(k, "false-auto"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		out[i] = runResponder(t, x, []queryRow{q})[0]
-		for k := range q.Relevant {
-			if e, ok := byKey[k]; ok {
-				if err := x.Upsert(e, "false-auto"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		x.without(t, q, func() { out[i] = runResponder(t, x.Index, []queryRow{q})[0] })
 	}
 	return out
 }
@@ -454,6 +430,16 @@ func scaleTest(t *testing.T, rows []faqRow, qs []queryRow, n int) {
 // BenchmarkMatch measures one Match against the 1,786 real entries, on
 // disk as in production (the in-memory index is another engine).
 func BenchmarkMatch(b *testing.B) {
+	benchMatch(b, func(rows []faqRow) []Entry { return faqEntries(rows, nil) })
+}
+
+// BenchmarkMatchScale measures one Match against flagScale synthetic
+// entries (the real ones among them), on disk as in production.
+func BenchmarkMatchScale(b *testing.B) {
+	benchMatch(b, func(rows []faqRow) []Entry { return synthEntries(rows, *flagScale) })
+}
+
+func benchMatch(b *testing.B, entries func([]faqRow) []Entry) {
 	rows := loadJSONL[faqRow](b, "faq.jsonl")
 	qs := loadJSONL[queryRow](b, "queries-dev.jsonl")
 	x, err := Open(Options{Path: filepath.Join(b.TempDir(), "faq.bleve")})
@@ -461,29 +447,7 @@ func BenchmarkMatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer x.Close()
-	if err := x.Rebuild(faqEntries(rows, nil), "bench"); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		if _, err := x.Match(ctx, "", qs[i%len(qs)].Text); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkMatchScale measures one Match against flagScale synthetic
-// entries (the real ones among them), on disk as in production.
-func BenchmarkMatchScale(b *testing.B) {
-	rows := loadJSONL[faqRow](b, "faq.jsonl")
-	qs := loadJSONL[queryRow](b, "queries-dev.jsonl")
-	x, err := Open(Options{Path: filepath.Join(b.TempDir(), "scale.bleve")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer x.Close()
-	if err := x.Rebuild(synthEntries(rows, *flagScale), "scale"); err != nil {
+	if err := x.Rebuild(entries(rows), "bench"); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()

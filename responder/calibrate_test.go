@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,21 +204,9 @@ type calExample struct {
 // without its grade-1/2 entries (label 0), and of restatements of every
 // step-th entry's question (label: is the top hit that entry).
 func calibrationExamples(t *testing.T, rows []faqRow, qs []queryRow, lang string, tune func(queryRow) bool, step int) []calExample {
-	x, err := Open(Options{MaxCandidates: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
-	entries := faqEntries(rows, nil)
-	byKey := map[string]Entry{}
-	for _, e := range entries {
-		byKey[e.Key] = e
-	}
-	if err := x.Rebuild(entries, "cal"); err != nil {
-		t.Fatal(err)
-	}
+	x := newRemovable(t, rows)
 	top := func(q string) (features, string, bool) {
-		hs := collect(t, x, []string{q}, defaultTuning)[0]
+		hs := collect(t, x.Index, []string{q}, defaultTuning)[0]
 		hs = rankWith(hs, defaultTuning.Rerank, confidence)
 		if len(hs) == 0 {
 			return features{}, "", false
@@ -232,21 +219,11 @@ func calibrationExamples(t *testing.T, rows []faqRow, qs []queryRow, lang string
 		if f, key, ok := top(text); ok {
 			out = append(out, calExample{f, boolF(q.Relevant[key] == 2), lang, tune(q), "query"})
 		}
-		for k := range q.Relevant {
-			if err := x.Delete(k, "cal"); err != nil {
-				t.Fatal(err)
+		x.without(t, q, func() {
+			if f, _, ok := top(text); ok {
+				out = append(out, calExample{f, 0, lang, tune(q), "removed"})
 			}
-		}
-		if f, _, ok := top(text); ok {
-			out = append(out, calExample{f, 0, lang, tune(q), "removed"})
-		}
-		for k := range q.Relevant {
-			if e, ok := byKey[k]; ok {
-				if err := x.Upsert(e, "cal"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		})
 	}
 	for i, r := range rows {
 		if i%step != 0 {
@@ -267,15 +244,7 @@ func calibrationExamples(t *testing.T, rows []faqRow, qs []queryRow, lang string
 func fitConfidence(t *testing.T) {
 	jaRows := loadJSONL[faqRow](t, "faq.jsonl")
 	jaQs := loadJSONL[queryRow](t, "queries-dev.jsonl")
-	enDir := filepath.Join("testdata", "itfaq-en")
-	enRows, err := readJSONL[faqRow](filepath.Join(enDir, "faq.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enQs, err := readJSONL[queryRow](filepath.Join(enDir, "queries-dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	enRows, enQs := loadSet(t, englishSetDir, "queries-dev.jsonl")
 	enTune := func(q queryRow) bool {
 		n, _ := strconv.Atoi(strings.TrimPrefix(q.ID, "q"))
 		return n%2 == 1

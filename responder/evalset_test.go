@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -200,4 +201,65 @@ func runResponder(tb testing.TB, x *Index, qs []queryRow) []ranked {
 		out[i] = r
 	}
 	return out
+}
+
+// englishSetDir is the project's own English evaluation set.
+var englishSetDir = filepath.Join("testdata", "itfaq-en")
+
+// loadSet reads an evaluation set's entries and one of its query files.
+func loadSet(tb testing.TB, dir, queries string) ([]faqRow, []queryRow) {
+	tb.Helper()
+	rows, err := readJSONL[faqRow](filepath.Join(dir, "faq.jsonl"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	qs, err := readJSONL[queryRow](filepath.Join(dir, queries))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rows, qs
+}
+
+// removable is an in-memory index of a set's entries from which the
+// entries a query relates to can be taken out and put back.
+type removable struct {
+	*Index
+	byKey map[string]Entry
+}
+
+func newRemovable(tb testing.TB, rows []faqRow) *removable {
+	tb.Helper()
+	x, err := Open(Options{MaxCandidates: 10})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = x.Close() })
+	entries := faqEntries(rows, nil)
+	r := &removable{Index: x, byKey: make(map[string]Entry, len(entries))}
+	for _, e := range entries {
+		r.byKey[e.Key] = e
+	}
+	if err := x.Rebuild(entries, "removable"); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// without runs fn with q's grade-1/2 entries out of the index, then puts
+// them back: whatever comes first meanwhile is wrong.
+func (r *removable) without(tb testing.TB, q queryRow, fn func()) {
+	tb.Helper()
+	for k := range q.Relevant {
+		if err := r.Delete(k, "removable"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	fn()
+	for k := range q.Relevant {
+		if e, ok := r.byKey[k]; ok {
+			if err := r.Upsert(e, "removable"); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
 }

@@ -71,13 +71,13 @@ type tuning struct {
 	// BM25 term score by a query weight that holds the idf again, so rare
 	// terms would otherwise count with idf squared.
 	OneIDF bool
-	// MaxShareQ and MaxShareA leave a term out of the question (and
-	// paraphrase) or answer clauses when more than that share of the
-	// entries, and more than minCapped of them, hold it there (0: no
-	// limit). Such a term says little (its idf is near the floor) but its
-	// postings are what a large index spends its time on.
-	MaxShareQ, MaxShareA float64
-	Rerank               rerankWeights
+	// MaxShareA leaves a term out of the answer clauses when more than
+	// that share of the entries, and more than minCapped of them, hold it
+	// in their answer (0: no limit). Such a term says little (its idf is
+	// near the floor) but its postings are what a large index spends its
+	// time on.
+	MaxShareA float64
+	Rerank    rerankWeights
 }
 
 // rerankWeights combine the candidate features into the final ranking
@@ -243,17 +243,10 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 		boost  float64
 		minIDF float64
 	}
-	floor := func(share float64) float64 {
-		if share <= 0 || n == 0 {
-			return 0
-		}
-		df := max(uint64(math.Ceil(share*float64(n))), minCapped)
-		if df >= n {
-			return 0
-		}
-		return bm25IDF(n, df)
+	var aFloor float64
+	if df := max(uint64(math.Ceil(t.MaxShareA*float64(n))), minCapped); t.MaxShareA > 0 && df < n {
+		aFloor = bm25IDF(n, df)
 	}
-	qFloor, aFloor := floor(t.MaxShareQ), floor(t.MaxShareA)
 	var outer []query.Query
 	add := func(terms []string, fields []fb, weight float64) {
 		if weight == 0 {
@@ -286,7 +279,7 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 			}
 		}
 	}
-	add(morph, []fb{{fQuestion, t.QBoost, qFloor}, {fPara, t.PBoost, qFloor}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}, 1)
+	add(morph, []fb{{fQuestion, t.QBoost, 0}, {fPara, t.PBoost, 0}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}, 1)
 	if len(outer) == 0 {
 		return nil
 	}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/user"
 	"strings"
@@ -157,7 +155,7 @@ UTF-8 byte order mark, as spreadsheet programs write, is ignored.`,
 				defer f.Close()
 				r = f
 			}
-			list, err := desk.ParseFAQFile(skipBOM(r), format)
+			list, err := desk.ParseFAQFile(r, format)
 			if err != nil {
 				return &exitError{code: 1, err: fmt.Errorf("%s: %w", args[0], err)}
 			}
@@ -174,16 +172,6 @@ UTF-8 byte order mark, as spreadsheet programs write, is ignored.`,
 	cmd.Flags().StringVar(&format, "format", "", "jsonl | csv | yaml (default: from the file name)")
 	actorFlag(cmd, &actor)
 	return cmd
-}
-
-// skipBOM drops a leading UTF-8 byte order mark, for every import format
-// alike: it is an encoding marker, not part of the first row.
-func skipBOM(r io.Reader) io.Reader {
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\ufeff")) {
-		br.Discard(3)
-	}
-	return br
 }
 
 func faqExport(g *globals) *cobra.Command {

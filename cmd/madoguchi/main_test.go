@@ -227,23 +227,8 @@ func TestPrintable_DropsTerminalEscapes(t *testing.T) {
 // the commit wakes the sender), and cancelling (SIGINT/SIGTERM) stops every
 // goroutine it owns.
 func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
-	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "u", Password: "p"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imapSrv.Close()
-	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
-	cfg := config.Default()
-	dir := t.TempDir()
-	cfg.Store.Path, cfg.Responder.IndexPath = filepath.Join(dir, "m.db"), filepath.Join(dir, "faq.bleve")
-	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "u", "p"
+	cfg, imapSrv, smtpSrv := onServers(t)
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
-	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
-	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
@@ -318,22 +303,7 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 // `run --once` with the IMAP server gone still applies the due timers and
 // delivers the queued mail before it exits 3: neither depends on IMAP.
 func TestRunOnce_IMAPDownStillAppliesDueTimers(t *testing.T) {
-	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "u", Password: "p"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imapSrv.Close()
-	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
-	cfg := config.Default()
-	dir := t.TempDir()
-	cfg.Store.Path, cfg.Responder.IndexPath = filepath.Join(dir, "m.db"), filepath.Join(dir, "faq.bleve")
-	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "u", "p"
-	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
-	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
+	cfg, imapSrv, _ := onServers(t)
 	ctx := context.Background()
 	pass := func() error {
 		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
@@ -373,7 +343,7 @@ func TestRunOnce_IMAPDownStillAppliesDueTimers(t *testing.T) {
 	// Second pass: IMAP is gone and the confirmation period is over.
 	imapSrv.Close()
 	cfg.Responder.ConfirmAfter = config.Duration{Duration: time.Nanosecond}
-	err = pass()
+	err := pass()
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(err.Error(), "IMAP") {
 		t.Fatalf("second pass: %v, want exit 3 naming IMAP", err)
@@ -393,4 +363,27 @@ func writeConfigFor(t *testing.T, cfg *config.Config) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// onServers starts the in-process IMAP and SMTP servers and returns a
+// gateway configuration on them, with its store in a temporary directory.
+func onServers(t *testing.T) (*config.Config, *mailserver.IMAPServer, *mailserver.SMTPServer) {
+	t.Helper()
+	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { imapSrv.Close() })
+	smtpSrv, err := mailserver.StartSMTP(mailserver.SMTPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smtpSrv.Close() })
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.Store.Path, cfg.Responder.IndexPath = filepath.Join(dir, "m.db"), filepath.Join(dir, "faq.bleve")
+	cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Username, cfg.IMAP.Password = imapSrv.Addr, config.SecurityInsecure, "u", "p"
+	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
+	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
+	return cfg, imapSrv, smtpSrv
 }
