@@ -55,10 +55,11 @@ func Open(path string, opts *Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("tickets: empty database path")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("tickets: creating %s: %w", dir, err)
-		}
+	if err := makeDirs(path); err != nil {
+		return nil, err
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	s := &Store{path: path, now: time.Now}
 	if opts != nil && opts.Now != nil {
@@ -88,6 +89,47 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(4)
 	return s, nil
+}
+
+// The store holds raw mail and attachments: its files are readable by
+// their owner only, whatever the umask. SQLite gives the -wal and -shm
+// files the mode of the database file.
+const (
+	filePerm = 0o600
+	dirPerm  = 0o700
+)
+
+// makeDirs creates the missing directories above path (0700); existing
+// ones are left as the admin made them.
+func makeDirs(path string) error {
+	dir := filepath.Dir(path)
+	if dir == "" || dir == "." {
+		return nil
+	}
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return fmt.Errorf("tickets: creating %s: %w", dir, err)
+	}
+	return nil
+}
+
+// createPrivate creates the database file 0600 when it is missing (an
+// empty file is an empty SQLite database), so SQLite never creates it with
+// the umask's mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("tickets: creating %s: %w", path, err)
+	}
+	// OpenFile applies the umask; a umask can only remove bits, but Chmod
+	// makes the mode exact either way.
+	if err := f.Chmod(filePerm); err != nil {
+		f.Close()
+		return fmt.Errorf("tickets: creating %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 func dsn(path, txlock string) string {

@@ -31,6 +31,7 @@ type app struct {
 	indexInUse bool
 	poller     *intake.Poller
 	sender     *outbox.Sender
+	lock       *tickets.Lock // the gateway's writer lock on the store
 }
 
 func loadConfig(g *globals) (*config.Config, error) {
@@ -146,10 +147,21 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ap
 	if err := cfg.RequireRun(); err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
-	a, err := openDesk(ctx, cfg, log, indexOwn)
+	// One gateway per store: a second one would deliver the same rows and
+	// answer the same mail. The lock is taken before anything is opened.
+	lock, err := tickets.AcquireLock(cfg.Store.Path)
 	if err != nil {
+		if errors.Is(err, tickets.ErrLocked) {
+			return nil, &exitError{code: 4, err: err}
+		}
 		return nil, err
 	}
+	a, err := openDesk(ctx, cfg, log, indexOwn)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	a.lock = lock
 	if a.poller, err = newPoller(cfg, a.desk, log.With("component", "intake")); err != nil {
 		a.close()
 		return nil, err
@@ -169,6 +181,7 @@ func (a *app) close() error {
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
+	errs = append(errs, a.lock.Release())
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/tickets"
 )
 
 // cli runs the command tree in-process, as a user would from a shell.
@@ -386,4 +388,24 @@ func onServers(t *testing.T) (*config.Config, *mailserver.IMAPServer, *mailserve
 	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Support <support@example.com>"
 	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = "support@example.com", "example.com"
 	return cfg, imapSrv, smtpSrv
+}
+
+func TestRun_SecondGatewayOnOneStoreExitsAtOnceNamingTheLock(t *testing.T) {
+	cfg := writeConfig(t, "[responder]\nenabled = false\n")
+	db := filepath.Join(filepath.Dir(cfg), "data", "m.db")
+	held, err := tickets.AcquireLock(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	for _, args := range [][]string{{"run", "--once"}, {"run"}} {
+		_, _, err := cli(t, "", append([]string{"--config", cfg}, args...)...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 4 {
+			t.Fatalf("%v with the store locked: want exit 4, got %v", args, err)
+		}
+		if !strings.Contains(err.Error(), db+".lock") || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+			t.Fatalf("%v: message %q should name the lock and the holder's pid", args, err)
+		}
+	}
 }
