@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,18 @@ const (
 	KindAutomatic    = "automatic"
 	KindSystem       = "system"
 	KindInternalNote = "internal_note"
+	// KindThirdParty is mail threaded to a ticket from someone who may not
+	// act on it (a stranger): kept for agents to read, it changes nothing.
+	KindThirdParty = "third_party"
+)
+
+// Sender roles: who sent a mail threaded to a ticket, decided before the
+// mail may act. Only a requester, a participant or a proven agent acts.
+const (
+	RoleRequester   = "requester"
+	RoleParticipant = "participant" // on To/Cc of the requester's mail on the ticket
+	RoleAgent       = "agent"
+	RoleStranger    = "stranger"
 )
 
 // Entry is one item of a ticket's history.
@@ -25,6 +38,8 @@ type Entry struct {
 	Direction   string       `json:"direction"` // in | out
 	From        string       `json:"from"`
 	To          string       `json:"to"`
+	Cc          string       `json:"cc,omitempty"`
+	Role        string       `json:"role,omitempty"` // sender role of an inbound mail
 	Subject     string       `json:"subject"`
 	Text        string       `json:"text"`
 	MessageID   string       `json:"message_id"`
@@ -48,7 +63,7 @@ type Attachment struct {
 // AddEntry appends an entry (and its attachments) to a ticket and audits it.
 func (tx *Tx) AddEntry(t *Ticket, e *Entry, actor string) error {
 	e.CreatedAt = tx.now
-	id, err := tx.insert("insert_entry", t.ID, e.Kind, e.Direction, e.From, e.To, e.Subject, e.Text,
+	id, err := tx.insert("insert_entry", t.ID, e.Kind, e.Direction, e.From, e.To, e.Cc, e.Role, e.Subject, e.Text,
 		e.MessageID, nullID(e.InboundID), nullID(e.OutgoingID), fmtTime(e.CreatedAt))
 	if err != nil {
 		return err
@@ -68,7 +83,54 @@ func (tx *Tx) AddEntry(t *Ticket, e *Entry, actor string) error {
 	if err := tx.Touch(t); err != nil {
 		return err
 	}
-	return tx.Event(t.ID, "", "entry_added", actor, map[string]any{"kind": e.Kind, "direction": e.Direction, "message_id": e.MessageID})
+	detail := map[string]any{"kind": e.Kind, "direction": e.Direction, "message_id": e.MessageID}
+	if e.Role != "" {
+		detail["role"] = e.Role
+	}
+	return tx.Event(t.ID, "", "entry_added", actor, detail)
+}
+
+// AddParticipants records addresses (lower-cased; empty ones and the
+// requester skipped) as participants of a ticket: the people the requester
+// wrote to about it, who may act on it as the requester does.
+func (tx *Tx) AddParticipants(t *Ticket, addrs []string) error {
+	for _, a := range addrs {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "" || a == t.Requester {
+			continue
+		}
+		if _, err := tx.exec("insert_participant", t.ID, a, fmtTime(tx.now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IsParticipant reports whether addr is a participant of the ticket.
+func (tx *Tx) IsParticipant(ticketID int64, addr string) (bool, error) {
+	var n int
+	if err := tx.queryRow("is_participant", ticketID, strings.ToLower(addr)).Scan(&n); err != nil {
+		return false, fmt.Errorf("tickets: is_participant: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Participants lists a ticket's participants, in the order they came.
+func (tx *Tx) Participants(ticketID int64) ([]string, error) {
+	rows, err := tx.query("participants_by_ticket", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("tickets: reading participant: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Entries lists a ticket's entries, oldest first, with attachment metadata.
@@ -82,7 +144,7 @@ func (tx *Tx) Entries(ticketID int64) ([]Entry, error) {
 		var e Entry
 		var created string
 		var in, outID sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Direction, &e.From, &e.To, &e.Subject, &e.Text, &e.MessageID, &in, &outID, &created); err != nil {
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Direction, &e.From, &e.To, &e.Cc, &e.Role, &e.Subject, &e.Text, &e.MessageID, &in, &outID, &created); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("tickets: reading entry: %w", err)
 		}

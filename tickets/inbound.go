@@ -37,6 +37,7 @@ type Inbound struct {
 	DuplicateOf int64     `json:"duplicate_of,omitempty"`
 	OutgoingID  int64     `json:"outgoing_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
+	Date        time.Time `json:"date,omitzero"` // the Date header; zero when absent or unreadable
 	Raw         []byte    `json:"-"` // set when recording
 }
 
@@ -53,7 +54,7 @@ func (tx *Tx) RecordInbound(in *Inbound) error {
 	}
 	id, err := tx.insert("insert_inbound", in.Mailbox, in.UIDValidity, in.UID, in.MessageID, in.ContentHash, hash,
 		in.Size, in.From, in.Subject, in.Disposition, in.Reason, nullID(in.TicketID), nullID(in.DuplicateOf),
-		nullID(in.OutgoingID), fmtTime(in.ReceivedAt))
+		nullID(in.OutgoingID), fmtTime(in.ReceivedAt), fmtTime(in.Date))
 	if err != nil {
 		return err
 	}
@@ -151,9 +152,9 @@ func scanInbound(r scanner) (*Inbound, error) {
 	var in Inbound
 	var tid, dup, outID sql.NullInt64
 	var ref sql.NullString
-	var received string
+	var received, date string
 	err := r.Scan(&in.ID, &in.Mailbox, &in.UIDValidity, &in.UID, &in.MessageID, &in.ContentHash, &in.RawHash, &in.Size,
-		&in.From, &in.Subject, &in.Disposition, &in.Reason, &tid, &ref, &dup, &outID, &received)
+		&in.From, &in.Subject, &in.Disposition, &in.Reason, &tid, &ref, &dup, &outID, &received, &date)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -161,6 +162,6 @@ func scanInbound(r scanner) (*Inbound, error) {
 		return nil, fmt.Errorf("tickets: reading inbound record: %w", err)
 	}
 	in.TicketID, in.Ticket, in.DuplicateOf, in.OutgoingID = tid.Int64, ref.String, dup.Int64, outID.Int64
-	in.ReceivedAt = parseTime(received)
+	in.ReceivedAt, in.Date = parseTime(received), parseTime(date)
 	return &in, nil
 }

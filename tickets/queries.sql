@@ -41,12 +41,21 @@ SELECT kind, actor, subject_key, detail, created_at FROM events WHERE ticket_id 
 SELECT kind, actor, subject_key, detail, created_at FROM events WHERE ticket_id IS NULL AND subject_key = ? ORDER BY id;
 
 -- name: insert_entry
-INSERT INTO entries (ticket_id, kind, direction, from_addr, to_addr, subject, text, message_id, inbound_id, outgoing_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO entries (ticket_id, kind, direction, from_addr, to_addr, cc_addr, role, subject, text, message_id, inbound_id, outgoing_id, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: entries_by_ticket
-SELECT id, kind, direction, from_addr, to_addr, subject, text, message_id, inbound_id, outgoing_id, created_at
+SELECT id, kind, direction, from_addr, to_addr, cc_addr, role, subject, text, message_id, inbound_id, outgoing_id, created_at
 FROM entries WHERE ticket_id = ? ORDER BY id;
+
+-- name: insert_participant
+INSERT INTO ticket_participants (ticket_id, addr, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING;
+
+-- name: is_participant
+SELECT count(*) FROM ticket_participants WHERE ticket_id = ? AND addr = ?;
+
+-- name: participants_by_ticket
+SELECT addr FROM ticket_participants WHERE ticket_id = ? ORDER BY created_at, addr;
 
 -- name: insert_attachment
 INSERT INTO attachments (entry_id, filename, content_type, content_id, inline, size, blob_hash) VALUES (?, ?, ?, ?, ?, ?, ?);
@@ -73,15 +82,15 @@ SELECT ticket_id FROM (
 
 -- name: insert_inbound
 INSERT INTO inbound (mailbox, uidvalidity, uid, message_id, content_hash, raw_hash, size, from_addr, subject,
-                     disposition, reason, ticket_id, duplicate_of, outgoing_id, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                     disposition, reason, ticket_id, duplicate_of, outgoing_id, received_at, mail_date)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: update_inbound_outcome
 UPDATE inbound SET disposition = ?, reason = ?, ticket_id = ?, duplicate_of = ?, outgoing_id = ? WHERE id = ?;
 
 -- name: inbound_by_uid
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
-       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.mailbox = ? AND i.uidvalidity = ? AND i.uid = ?;
 
@@ -90,7 +99,7 @@ SELECT uid FROM inbound WHERE mailbox = ? AND uidvalidity = ? AND uid BETWEEN ? 
 
 -- name: inbound_by_id
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
-       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.id = ?;
 
@@ -99,19 +108,19 @@ SELECT COALESCE(MAX(uid), 0) FROM inbound WHERE mailbox = ? AND uidvalidity = ?;
 
 -- name: inbound_by_message_id
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
-       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.message_id = ? AND i.message_id <> '' ORDER BY i.id LIMIT 1;
 
 -- name: inbound_by_content_hash
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
-       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.content_hash = ? ORDER BY i.id LIMIT 1;
 
 -- name: inbound_list
 SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
-       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at
+       i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 ORDER BY i.id LIMIT ?;
 

@@ -266,6 +266,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	if current == len(files) {
 		return nil
 	}
+	// A migration may rebuild a table (SQLite cannot change a CHECK in
+	// place): foreign keys are off while it runs, as SQLite's own
+	// procedure for schema changes asks, and checked before the commit.
+	// The writer has one connection, so the pragma holds for the
+	// transaction below.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("tickets: migration: %w", err)
+	}
+	defer s.w.ExecContext(ctx, "PRAGMA foreign_keys = ON")
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("tickets: begin migration: %w", err)
@@ -286,6 +295,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("tickets: applying %s: %w", f, err)
 		}
+	}
+	var broken int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pragma_foreign_key_check").Scan(&broken); err != nil {
+		return fmt.Errorf("tickets: checking foreign keys after migration: %w", err)
+	}
+	if broken > 0 {
+		return fmt.Errorf("tickets: migration to version %d leaves %d broken foreign keys", len(files), broken)
 	}
 	// PRAGMA takes no bound parameters; the value is our own integer.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(files))); err != nil {

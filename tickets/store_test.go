@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -299,6 +300,61 @@ func TestOutgoing_DueRetryFailedSent(t *testing.T) {
 		n, err := tx.CountAutoRepliesTo("a@example.com", t0)
 		if n != 1 || err != nil {
 			t.Errorf("count %d %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A database of version 3 (before sender roles) keeps its entries and
+// their attachments through the rebuild of the entries table, and learns
+// the participants of its tickets from the To of the requester's mail.
+func TestOpen_UpgradeFromV3KeepsEntriesAndLearnsParticipants(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v3.db")
+	db, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"001_init.sql", "002_faq.sql", "003_ticket_rows.sql"} {
+		body, _ := migrationFiles.ReadFile("migrations/" + f)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 3;
+		INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
+		VALUES (1, 'INC-1001', 'incident', 'printer', 'ann@example.com', 'new', 'medium', 'medium', 'P3', '', '2026-01-01T00:00:00.000000Z', '');
+		INSERT INTO blobs (hash, size, data) VALUES ('h1', 3, x'616263');
+		INSERT INTO entries (id, ticket_id, kind, direction, from_addr, to_addr, subject, text, created_at)
+		VALUES (7, 1, 'customer', 'in', 'Ann@example.com', 'support@example.com, Bob@Example.com', 'printer', 'jammed', '2026-01-01T00:00:00.000000Z'),
+		       (8, 1, 'customer', 'in', 'eve@example.net', 'carol@example.com', 're: printer', 'hi', '2026-01-01T01:00:00.000000Z');
+		INSERT INTO attachments (entry_id, filename, content_type, size, blob_hash) VALUES (7, 'a.txt', 'text/plain', 3, 'h1');`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(context.Background(), func(tx *Tx) error {
+		entries, err := tx.Entries(1)
+		if err != nil {
+			return err
+		}
+		if len(entries) != 2 || entries[0].Text != "jammed" || len(entries[0].Attachments) != 1 || entries[0].Attachments[0].Filename != "a.txt" {
+			t.Errorf("entries after upgrade: %+v", entries)
+		}
+		got, err := tx.Participants(1)
+		if err != nil {
+			return err
+		}
+		// bob from the requester's own mail; carol was only on a
+		// stranger's mail and is no participant.
+		if strings.Join(got, ",") != "support@example.com,bob@example.com" && strings.Join(got, ",") != "bob@example.com,support@example.com" {
+			t.Errorf("participants %v, want bob (and our own address)", got)
 		}
 		return nil
 	})
