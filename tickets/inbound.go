@@ -38,7 +38,7 @@ type Inbound struct {
 	OutgoingID  int64     `json:"outgoing_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
 	Date        time.Time `json:"date,omitzero"` // the Date header; zero when absent or unreadable
-	Raw         []byte    `json:"-"` // set when recording
+	Raw         []byte    `json:"-"`             // set when recording
 }
 
 // RecordInbound stores the raw message and its disposition. The
