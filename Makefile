@@ -19,10 +19,10 @@ demo:
 # Unit and in-process protocol tests, then a short run of the parser fuzzer.
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./intake
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./intake/mime
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./intake
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./intake/mime
 
 # The built binary against a real Dovecot on loopback.
 e2e:
@@ -31,7 +31,7 @@ e2e:
 # Parsing, the raw IMAP fetch limit, and end-to-end ingest (plain and with
 # FAQ matching) of MADOGUCHI_BENCH_N mixed messages (default 2000).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./intake
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./intake/...
 	$(GO) test -run '^$$' -bench Ingest -benchtime 1x -timeout 30m ./desk
 
 # The FAQ matcher against ../shared/bench/localgovfaq and the project's own

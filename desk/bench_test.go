@@ -165,7 +165,7 @@ var messageIDLine = regexp.MustCompile(`(?im)^message-id:`)
 // senders, English and Japanese, each made unique by its Message-ID.
 func benchMails(b *testing.B, n int) [][]byte {
 	var real [][]byte
-	for _, pattern := range []string{"../intake/testdata/*.eml", "../intake/testdata/auto/*", "../intake/testdata/enmime/*.raw"} {
+	for _, pattern := range []string{"../intake/mime/testdata/*.eml", "../intake/mime/testdata/auto/*", "../intake/mime/testdata/enmime/*.raw"} {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
@@ -175,7 +175,7 @@ func benchMails(b *testing.B, n int) [][]byte {
 		}
 	}
 	if len(real) == 0 {
-		b.Fatal("no testdata mail found in ../intake/testdata")
+		b.Fatal("no testdata mail found in ../intake/mime/testdata")
 	}
 	para := strings.Repeat("The shared drive on floor 3 disconnects every few minutes and Outlook asks for the password again. ", 12)
 	paraJA := strings.Repeat("共有フォルダーに数分ごとに接続できなくなり、Outlookでパスワードを何度も求められます。", 20)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
@@ -34,7 +35,7 @@ type Options struct {
 	AutoReplyTicketLimit int    // automatic mails on one ticket per window; 0 = default 3, <0 = none at all
 	AutoReplyWindow      time.Duration
 	CloseAfter           time.Duration // resolved → closed after this quiet period; default 7 days
-	Limits               intake.Limits
+	Limits               mime.Limits
 	Workers              int           // parallel parsers; default GOMAXPROCS
 	ConfirmAfter         time.Duration // auto_answered with no reply → resolved after this; default 72h
 }
@@ -204,7 +205,7 @@ func (d *Desk) poke() {
 // the transaction.
 type parsedMail struct {
 	f     intake.Fetched
-	msg   *intake.Message
+	msg   *mime.Message
 	err   error
 	match *responder.Result // nil when not matched
 }
@@ -237,10 +238,10 @@ func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
 	// taking the gateway down if that promise is ever broken.
 	defer func() {
 		if r := recover(); r != nil {
-			p.msg, p.err = nil, &intake.QuarantineError{Reason: "parser failure", Err: fmt.Errorf("panic: %v", r)}
+			p.msg, p.err = nil, &mime.QuarantineError{Reason: "parser failure", Err: fmt.Errorf("panic: %v", r)}
 		}
 	}()
-	p.msg, p.err = intake.Parse(f.Raw, d.opts.Limits)
+	p.msg, p.err = mime.Parse(f.Raw, d.opts.Limits)
 	return p
 }
 

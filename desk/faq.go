@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -26,8 +26,8 @@ func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
 
 // match asks the index about a mail's subject and its own words (quoted
 // history stripped); nil when matching failed, so the ticket goes to agents.
-func (d *Desk) match(ctx context.Context, msg *intake.Message, ref string) *responder.Result {
-	res, err := d.index.Match(ctx, msg.Subject, intake.StripQuoted(msg.Text))
+func (d *Desk) match(ctx context.Context, msg *mime.Message, ref string) *responder.Result {
+	res, err := d.index.Match(ctx, msg.Subject, mime.StripQuoted(msg.Text))
 	if err != nil {
 		d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", ref, "err", err)
 		return nil
@@ -38,7 +38,7 @@ func (d *Desk) match(ctx context.Context, msg *intake.Message, ref string) *resp
 // respond acts on the FAQ decision for a new ticket. It reports whether an
 // automatic answer was queued (it then replaces the acknowledgement). With
 // an index, a ticket not answered goes to the agents (escalated).
-func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, match *responder.Result, oc *Outcome) (bool, error) {
+func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, match *responder.Result, oc *Outcome) (bool, error) {
 	if d.index == nil {
 		return false, nil
 	}
@@ -135,7 +135,7 @@ const maxLinkChain = 20
 // paraphrase; a problem report brings in a person and counts the entry not
 // helpful; anything else (a question, a request) brings in a person
 // without a vote, since it says nothing about the answer.
-func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message, oc *Outcome, changed *faqChanges) error {
+func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, oc *Outcome, changed *faqChanges) error {
 	key := t.AutoAnswerKey
 	rc, err := classifyCustomerReply(tx, t, msg)
 	if err != nil {
@@ -408,7 +408,7 @@ func (d *Desk) Promote(ctx context.Context, ref, key, answer, actor string) (*ti
 		}
 		for _, e := range entries {
 			if answer == "" && e.Kind == tickets.KindAgent && strings.TrimSpace(e.Text) != "" {
-				answer = intake.StripQuoted(e.Text)
+				answer = mime.StripQuoted(e.Text)
 			}
 		}
 		if answer == "" {

@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/text/width"
 
-	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -45,7 +45,7 @@ type replyClass struct {
 
 // classifyCustomerReply classifies a customer's reply on a ticket by the
 // customer's own words.
-func classifyCustomerReply(tx *tickets.Tx, t *tickets.Ticket, msg *intake.Message) (replyClass, error) {
+func classifyCustomerReply(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (replyClass, error) {
 	sent, err := sentTexts(tx, t)
 	if err != nil {
 		return replyClass{}, err
@@ -220,7 +220,7 @@ var (
 // (a client quoting without "> " marks would otherwise have our own
 // template's words, "If it did not" or "お手数ですが", read as theirs).
 func ownWords(text string, sent []string) string {
-	text = intake.StripQuoted(text)
+	text = mime.StripQuoted(text)
 	if len(sent) == 0 {
 		return text
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/desk"
 	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/outbox"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
@@ -215,7 +216,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		AutoReplyWindow:      cfg.Desk.AutoReplyWindow.Duration,
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
-		Limits: intake.Limits{
+		Limits: mime.Limits{
 			MaxBytes: cfg.Limits.MaxMessageBytes,
 			MaxParts: cfg.Limits.MaxParts,
 			MaxDepth: cfg.Limits.MaxDepth,

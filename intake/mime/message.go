@@ -1,7 +1,4 @@
-// Package intake turns mail in a support mailbox into intake.Message values:
-// the IMAP poller that fetches it, and the MIME parser that reads it.
-// It knows nothing of tickets or SQL.
-package intake
+package mime
 
 import (
 	"errors"
@@ -98,9 +95,9 @@ type QuarantineError struct {
 
 func (e *QuarantineError) Error() string {
 	if e.Err == nil {
-		return "intake: quarantined: " + e.Reason
+		return "mime: quarantined: " + e.Reason
 	}
-	return "intake: quarantined: " + e.Reason + ": " + e.Err.Error()
+	return "mime: quarantined: " + e.Reason + ": " + e.Err.Error()
 }
 
 func (e *QuarantineError) Unwrap() error { return e.Err }

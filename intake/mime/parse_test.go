@@ -1,4 +1,4 @@
-package intake
+package mime
 
 import (
 	"bytes"
@@ -343,8 +343,8 @@ func TestParse_Quarantine(t *testing.T) {
 			if q.Reason != tt.reason {
 				t.Errorf("Reason = %q, want %q", q.Reason, tt.reason)
 			}
-			if q.Err == nil || !strings.HasPrefix(q.Err.Error(), "intake: ") {
-				t.Errorf("Err = %v, want a cause saying intake failed", q.Err)
+			if q.Err == nil || !strings.HasPrefix(q.Err.Error(), "mime: ") {
+				t.Errorf("Err = %v, want a cause saying mime failed", q.Err)
 			}
 		})
 	}
@@ -501,7 +501,7 @@ func TestDecodeText_Charsets(t *testing.T) {
 func TestQuarantineError_WrapsCause(t *testing.T) {
 	_, err := Parse([]byte("From: a@example.com\r\n\r\n"+strings.Repeat("x", 10)), Limits{MaxBytes: 5})
 	var q *QuarantineError
-	if !errors.As(err, &q) || !strings.Contains(err.Error(), "intake: quarantined: too large") {
+	if !errors.As(err, &q) || !strings.Contains(err.Error(), "mime: quarantined: too large") {
 		t.Fatalf("err = %v", err)
 	}
 }

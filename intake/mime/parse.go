@@ -1,4 +1,4 @@
-package intake
+package mime
 
 import (
 	"bytes"
@@ -42,22 +42,22 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 		// Parse promises never to panic; a bug on some input must cost one
 		// quarantined message, not the poller.
 		if r := recover(); r != nil {
-			msg, err = nil, &QuarantineError{Reason: "parser failure", Err: fmt.Errorf("intake: parse panicked: %v", r)}
+			msg, err = nil, &QuarantineError{Reason: "parser failure", Err: fmt.Errorf("mime: parse panicked: %v", r)}
 		}
 	}()
 	if int64(len(raw)) > lim.MaxBytes {
-		return nil, &QuarantineError{Reason: ReasonTooLarge, Err: fmt.Errorf("intake: message is %d bytes, limit %d", len(raw), lim.MaxBytes)}
+		return nil, &QuarantineError{Reason: ReasonTooLarge, Err: fmt.Errorf("mime: message is %d bytes, limit %d", len(raw), lim.MaxBytes)}
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, &QuarantineError{Reason: ReasonEmpty, Err: errors.New("intake: message has no bytes but white space")}
+		return nil, &QuarantineError{Reason: ReasonEmpty, Err: errors.New("mime: message has no bytes but white space")}
 	}
 	data := skipMboxLine(raw)
 	h, body, end := parseHeader(data)
 	if len(h) == 0 {
-		return nil, &QuarantineError{Reason: ReasonNoHeaders, Err: errors.New("intake: message does not start with a header field")}
+		return nil, &QuarantineError{Reason: ReasonNoHeaders, Err: errors.New("mime: message does not start with a header field")}
 	}
 	if !hasMailHeader(h) {
-		return nil, &QuarantineError{Reason: ReasonNotAMessage, Err: fmt.Errorf("intake: none of the %d header fields is a mail header", len(h))}
+		return nil, &QuarantineError{Reason: ReasonNotAMessage, Err: fmt.Errorf("mime: none of the %d header fields is a mail header", len(h))}
 	}
 
 	sum := sha256.Sum256(raw)
@@ -139,7 +139,7 @@ func (p *parser) readHeaders(h header) {
 func (p *parser) entity(h header, body []byte, depth int, path string, c *collector, defaultType string) error {
 	p.parts++
 	if p.parts > p.lim.MaxParts {
-		return &QuarantineError{Reason: ReasonTooManyParts, Err: fmt.Errorf("intake: more than %d MIME parts", p.lim.MaxParts)}
+		return &QuarantineError{Reason: ReasonTooManyParts, Err: fmt.Errorf("mime: more than %d MIME parts", p.lim.MaxParts)}
 	}
 	ctRaw := h.get("Content-Type")
 	ct, params := parseParams(ctRaw)
@@ -194,7 +194,7 @@ func (p *parser) entity(h header, body []byte, depth int, path string, c *collec
 
 func (p *parser) multipart(ct string, params map[string]string, body []byte, depth int, path string, c *collector) error {
 	if depth+1 > p.lim.MaxDepth {
-		return &QuarantineError{Reason: ReasonTooDeep, Err: fmt.Errorf("intake: multipart nesting deeper than %d at part %s", p.lim.MaxDepth, path)}
+		return &QuarantineError{Reason: ReasonTooDeep, Err: fmt.Errorf("mime: multipart nesting deeper than %d at part %s", p.lim.MaxDepth, path)}
 	}
 	boundary := params["boundary"]
 	var parts [][]byte
