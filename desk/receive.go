@@ -25,6 +25,7 @@ func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outc
 	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
 	if msg != nil {
 		in.MessageID, in.ContentHash, in.From, in.Subject = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject
+		in.Date = msg.Date
 	}
 	// Record first, so entries can point at the record; the outcome is set
 	// before the transaction ends.
@@ -93,7 +94,14 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 		}
 		return oc, err
 	}
-	return d.reply(tx, in, msg, t, changed)
+	role, err := d.senderRole(tx, t, msg.From.Addr)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if role == tickets.RoleStranger {
+		return d.thirdParty(tx, in, msg, t)
+	}
+	return d.reply(tx, in, msg, t, role, changed)
 }
 
 func (d *Desk) firstCopy(tx *tickets.Tx, in *tickets.Inbound) (*tickets.Inbound, error) {
@@ -153,8 +161,12 @@ func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, strin
 	if err != nil {
 		return nil, "", err
 	}
-	if !strings.EqualFold(t.Requester, msg.From.Addr) {
-		return nil, fmt.Sprintf("subject tag [%s] ignored: sender is not its requester", tag), nil
+	role, err := d.senderRole(tx, t, msg.From.Addr)
+	if err != nil {
+		return nil, "", err
+	}
+	if role == tickets.RoleStranger {
+		return nil, fmt.Sprintf("subject tag [%s] ignored: sender is not its requester or a participant", tag), nil
 	}
 	return t, "", nil
 }
@@ -209,7 +221,11 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket) (Outcome, error) {
 	reason := string(msg.Auto.Kind) + ": " + msg.Auto.Reason
 	if t != nil {
-		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic); err != nil {
+		role, err := d.senderRole(tx, t, msg.From.Addr)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic, role); err != nil {
 			return Outcome{}, err
 		}
 		in.TicketID = t.ID
@@ -223,7 +239,7 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic); err != nil {
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindAutomatic, requesterRole(t)); err != nil {
 		return Outcome{}, err
 	}
 	in.TicketID = t.ID
@@ -239,13 +255,19 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer, requesterRole(t)); err != nil {
 		return Outcome{}, err
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispNewTicket, Ticket: t.Ref}
 	if closed != nil {
 		oc.Reason = "reply to closed " + closed.Ref
+	}
+	if t.Requester == "" {
+		// Agents see the ticket; nobody can be answered.
+		oc.Reason = joinReason(oc.Reason, fmt.Sprintf("sender address is unusable (From %q): no acknowledgement", printableFrom(msg.From)))
+		oc.Status = t.Status
+		return oc, nil
 	}
 	answered, err := d.respond(tx, t, msg, match, &oc)
 	if err != nil || answered {
@@ -263,7 +285,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	return oc, nil
 }
 
-func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, changed *faqChanges) (Outcome, error) {
+func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role string, changed *faqChanges) (Outcome, error) {
 	if t.Status == tickets.StatusClosed {
 		rc, err := classifyCustomerReply(tx, t, msg)
 		if err != nil {
@@ -276,14 +298,14 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *
 		}
 		// A late thank-you is kept on the ticket it thanks for; a new
 		// ticket and its acknowledgement would only be noise.
-		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+		if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer, role); err != nil {
 			return Outcome{}, err
 		}
 		in.TicketID = t.ID
 		return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
 			Reason: "thanks on a closed ticket (" + rc.reason + "): kept closed"}, nil
 	}
-	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer); err != nil {
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindCustomer, role); err != nil {
 		return Outcome{}, err
 	}
 	in.TicketID = t.ID
@@ -353,9 +375,14 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	if subject == "" {
 		subject = "(no subject)"
 	}
+	requester, name := strings.ToLower(msg.From.Addr), msg.From.Name
+	if !usableAddress(requester) {
+		// The ticket keeps what the From said, for agents to read.
+		requester, name = "", printableFrom(msg.From)
+	}
 	return tx.CreateTicket(tickets.NewTicket{
-		Type: c.Type, Prefix: prefix, Subject: subject, Requester: strings.ToLower(msg.From.Addr),
-		RequesterName: msg.From.Name, Language: d.language(msg), Impact: c.Impact, Urgency: c.Urgency,
+		Type: c.Type, Prefix: prefix, Subject: subject, Requester: requester,
+		RequesterName: name, Language: d.language(msg), Impact: c.Impact, Urgency: c.Urgency,
 		LinkedTicket: linked, Actor: msg.From.Addr,
 	})
 }
@@ -367,13 +394,26 @@ func (d *Desk) language(msg *mime.Message) string {
 	return d.opts.Language
 }
 
-func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *mime.Message, kind string) error {
+// addInboundEntry records a mail on a ticket with its sender's role. The
+// recipients of the requester's own mails become participants.
+func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *mime.Message, kind, role string) error {
 	text := msg.Text
 	if len(msg.InReplyTo)+len(msg.References) > 0 {
 		text = mime.StripQuoted(text)
 	}
-	e := &tickets.Entry{Kind: kind, Direction: "in", From: msg.From.Addr, To: joinAddrs(msg.To), Subject: msg.Subject,
-		Text: text, MessageID: msg.MessageID, InboundID: in.ID}
+	if role == tickets.RoleRequester {
+		var others []string
+		for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
+			if usableAddress(a.Addr) && !d.isOurAddress(a.Addr) {
+				others = append(others, a.Addr)
+			}
+		}
+		if err := tx.AddParticipants(t, others); err != nil {
+			return err
+		}
+	}
+	e := &tickets.Entry{Kind: kind, Direction: "in", From: msg.From.Addr, To: joinAddrs(msg.To), Cc: joinAddrs(msg.Cc), Role: role,
+		Subject: msg.Subject, Text: text, MessageID: msg.MessageID, InboundID: in.ID}
 	for _, a := range msg.Attachments {
 		e.Attachments = append(e.Attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType,
 			ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})

@@ -1,0 +1,99 @@
+package desk
+
+import (
+	"fmt"
+	netmail "net/mail"
+	"strings"
+
+	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// senderRole decides who a mail threaded to ticket t comes from, before it
+// may act (invariant 5): its requester, a participant (on To/Cc of the
+// requester's mails on the ticket), or a stranger. Knowing a Message-ID
+// of the thread proves nothing: anyone on Cc of one mail learns them.
+// Proven agents come with signed reply tokens.
+func (d *Desk) senderRole(tx *tickets.Tx, t *tickets.Ticket, from string) (string, error) {
+	addr := strings.ToLower(strings.TrimSpace(from))
+	if !usableAddress(addr) {
+		return tickets.RoleStranger, nil
+	}
+	if t.Requester != "" && addr == t.Requester {
+		return tickets.RoleRequester, nil
+	}
+	ok, err := tx.IsParticipant(t.ID, addr)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return tickets.RoleParticipant, nil
+	}
+	return tickets.RoleStranger, nil
+}
+
+// requesterRole is the role of the mail that opened t: a ticket without a
+// usable requester address has nobody who may act by mail.
+func requesterRole(t *tickets.Ticket) string {
+	if t.Requester == "" {
+		return tickets.RoleStranger
+	}
+	return tickets.RoleRequester
+}
+
+// thirdParty records a stranger's mail on the ticket it threads to. It
+// changes nothing there (no status, no vote, no paraphrase) and sends
+// nothing: a reply would name the ticket to someone not entitled to it.
+func (d *Desk) thirdParty(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket) (Outcome, error) {
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindThirdParty, tickets.RoleStranger); err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
+		Reason: fmt.Sprintf("sender %s is a stranger to %s (neither its requester nor a participant): recorded as a third-party entry, nothing done", strings.ToLower(msg.From.Addr), t.Ref)}, nil
+}
+
+// usableAddress reports whether mail can be sent to addr: one local part
+// and one domain, in a form a relay takes. "notanaddressatall" (what
+// `From: not an address at all` reads as) is not one.
+func usableAddress(addr string) bool {
+	if addr == "" || len(addr) > 254 || strings.ContainsAny(addr, " \t\r\n<>()[],;:\\\"") {
+		return false
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 || strings.Count(addr, "@") != 1 {
+		return false
+	}
+	domain := addr[at+1:]
+	if strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, r := range domain {
+		if !(r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x80) {
+			return false
+		}
+	}
+	_, err := netmail.ParseAddress("<" + addr + ">")
+	return err == nil
+}
+
+// isOurAddress reports whether addr is the support address or one of its
+// plus addresses (support+token@...).
+func (d *Desk) isOurAddress(addr string) bool {
+	addr = strings.ToLower(addr)
+	sup := d.opts.SupportAddress
+	if addr == sup {
+		return true
+	}
+	at, sat := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(sup, '@')
+	if at < 0 || sat < 0 || addr[at:] != sup[sat:] {
+		return false
+	}
+	return strings.HasPrefix(addr[:at], sup[:sat]+"+")
+}
+
+// printableFrom is what a From header said, for a ticket whose sender
+// cannot be written to.
+func printableFrom(a mime.Address) string {
+	return strings.TrimSpace(strings.TrimSpace(a.Name + " " + a.Addr))
+}
