@@ -37,6 +37,10 @@ const (
 	imapPassword    = "secret"
 )
 
+// dovecotUsers are the mailboxes TestMain creates; a test file with a
+// scenario of its own adds its user in an init function.
+var dovecotUsers = []string{userUndisturbed, userRestart}
+
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
@@ -75,8 +79,11 @@ func testMain(m *testing.M) int {
 	}
 	dovecotDir := filepath.Join(tmp, "dovecot")
 	start := exec.Command(script, "start", dovecotDir)
-	start.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/sbin",
-		"DOVECOT_USERS="+userUndisturbed+":"+imapPassword+" "+userRestart+":"+imapPassword)
+	var users []string
+	for _, u := range dovecotUsers {
+		users = append(users, u+":"+imapPassword)
+	}
+	start.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/sbin", "DOVECOT_USERS="+strings.Join(users, " "))
 	var stderr bytes.Buffer
 	start.Stderr = &stderr
 	out, err := start.Output()
