@@ -1,0 +1,206 @@
+package desk
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/text/width"
+)
+
+// An agent acts by commands on lines at the top of a reply (or from the
+// terminal: `madoguchi tickets ...` builds the same commands); the text
+// below them is relayed to the customer.
+type command struct {
+	Name string // one of the commandSpecs keys
+	Arg  string // ADDRESS, P1..P5, incident|request, KEY; "" for the others
+}
+
+type commandSpec struct {
+	arg  string // "" = takes no argument; else what it takes, for the error text
+	help string
+}
+
+// commandSpecs are the commands, in the order the help lists them.
+var commandOrder = []string{"resolve", "close", "hold", "take", "assign", "priority", "type", "note", "escalate", "answer", "faq"}
+
+var commandSpecs = map[string]commandSpec{
+	"resolve":  {help: "resolve the ticket; the text below goes to the customer in the resolution mail"},
+	"close":    {help: "close the ticket at once"},
+	"hold":     {help: "put the ticket on hold (the SLA clock pauses)"},
+	"take":     {help: "assign the ticket to yourself"},
+	"assign":   {arg: "ADDRESS", help: "assign the ticket to an agent"},
+	"priority": {arg: "P1…P5", help: "change the priority (and the SLA due times)"},
+	"type":     {arg: "incident|request", help: "change the ticket type"},
+	"note":     {help: "the text below is an internal note: never sent to the customer"},
+	"escalate": {help: "hand the ticket to the next tier"},
+	"answer":   {arg: "KEY", help: "send FAQ entry KEY as the answer; the customer's wording becomes a paraphrase of it"},
+	"faq":      {help: "resolve, and draft an FAQ entry from this answer"},
+}
+
+// agentReply is an agent's reply read: its commands, the text below them
+// and what was wrong with them.
+type agentReply struct {
+	Commands []command
+	Body     string
+	Errors   []string
+}
+
+func (r agentReply) has(name string) bool {
+	for _, c := range r.Commands {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (r agentReply) arg(name string) string {
+	for _, c := range r.Commands {
+		if c.Name == name {
+			return c.Arg
+		}
+	}
+	return ""
+}
+
+// parseAgentReply reads the commands standing on lines at the top of text
+// (blank lines between them allowed; "#" or the full-width "＃" that a
+// Japanese input method types) up to the first other line. A command the
+// desk does not know, a missing or bad argument, a command given twice and
+// commands that contradict each other are errors: the reply then does
+// nothing at all.
+func parseAgentReply(text string) agentReply {
+	var r agentReply
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	i := 0
+	seen := map[string]bool{}
+	for ; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "＃") {
+			break
+		}
+		// Full-width letters and digits (#ｒｅｓｏｌｖｅ, #priority Ｐ１) read as ASCII.
+		line = width.Narrow.String(line)
+		fields := strings.Fields(strings.TrimPrefix(line, "#"))
+		if len(fields) == 0 {
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: %q names no command", i+1, line))
+			continue
+		}
+		name := strings.ToLower(fields[0])
+		spec, ok := commandSpecs[name]
+		if !ok {
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: unknown command #%s", i+1, fields[0]))
+			continue
+		}
+		if seen[name] {
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s given twice", i+1, name))
+			continue
+		}
+		seen[name] = true
+		args := fields[1:]
+		switch {
+		case spec.arg == "" && len(args) > 0:
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s takes no argument (write any explanation on the lines below the commands)", i+1, name))
+			continue
+		case spec.arg != "" && len(args) != 1:
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s takes one argument: %s", i+1, name, spec.arg))
+			continue
+		}
+		c := command{Name: name}
+		if len(args) == 1 {
+			arg, err := checkArg(name, args[0])
+			if err != nil {
+				r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s: %v", i+1, name, err))
+				continue
+			}
+			c.Arg = arg
+		}
+		r.Commands = append(r.Commands, c)
+	}
+	r.Body = strings.TrimSpace(strings.Join(lines[i:], "\n"))
+	r.Errors = append(r.Errors, conflicts(seen)...)
+	return r
+}
+
+func checkArg(name, arg string) (string, error) {
+	switch name {
+	case "assign":
+		a := strings.ToLower(strings.Trim(arg, "<>"))
+		if !usableAddress(a) {
+			return "", fmt.Errorf("%q is not an address", arg)
+		}
+		return a, nil
+	case "priority":
+		p := strings.ToUpper(arg)
+		if len(p) == 1 {
+			p = "P" + p
+		}
+		switch p {
+		case "P1", "P2", "P3", "P4", "P5":
+			return p, nil
+		}
+		return "", fmt.Errorf("%q is not a priority (P1…P5)", arg)
+	case "type":
+		switch strings.ToLower(arg) {
+		case "incident", "inc":
+			return "incident", nil
+		case "request", "service_request", "req":
+			return "service_request", nil
+		}
+		return "", fmt.Errorf("%q is not a type (incident or request)", arg)
+	case "answer":
+		return arg, nil // the desk checks that the entry exists
+	}
+	return arg, nil
+}
+
+// conflicts names commands that cannot go together.
+func conflicts(seen map[string]bool) []string {
+	ends := []string{}
+	for _, n := range []string{"resolve", "close", "hold", "escalate", "faq"} {
+		if seen[n] {
+			ends = append(ends, "#"+n)
+		}
+	}
+	var out []string
+	// #faq resolves: with #resolve it says the same twice, which is fine.
+	if len(ends) > 1 && !(len(ends) == 2 && seen["resolve"] && seen["faq"]) {
+		out = append(out, fmt.Sprintf("%s contradict each other: use one", strings.Join(ends, ", ")))
+	}
+	if seen["take"] && seen["assign"] {
+		out = append(out, "#take and #assign contradict each other: use one")
+	}
+	if seen["note"] && (seen["answer"] || seen["resolve"] || seen["faq"]) {
+		out = append(out, "#note keeps the text from the customer, which #answer, #resolve and #faq send: use #note alone")
+	}
+	return out
+}
+
+// commandHelp lists the commands, one a line, for the error mail.
+func commandHelp() []string {
+	out := make([]string, 0, len(commandOrder))
+	for _, n := range commandOrder {
+		s := commandSpecs[n]
+		name := "#" + n
+		if s.arg != "" {
+			name += " " + s.arg
+		}
+		out = append(out, name+": "+s.help)
+	}
+	return out
+}
+
+// stripSignature cuts a reply at its signature separator ("-- " on a line
+// of its own, RFC 3676; "--" as clients that trim spaces write it).
+func stripSignature(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if t := strings.TrimRight(l, "\r"); t == "-- " || t == "--" {
+			return strings.TrimRight(strings.Join(lines[:i], "\n"), "\n ")
+		}
+	}
+	return text
+}
