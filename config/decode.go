@@ -99,12 +99,12 @@ func fieldsByKey(fields []field) map[string]field {
 // decodeRaw decodes the parsed file over the defaults in c.
 func decodeRaw(c *Config, raw map[string]any) error {
 	d := tableDecoder{schema: fieldsByKey(sectionFields()), tables: tablePaths(), rv: reflect.ValueOf(c).Elem(),
-		array: func(key string, val any) (error, bool) {
+		array: func(key string, val any) (bool, error) {
 			dec, ok := tableArrays[key]
 			if !ok {
-				return nil, false
+				return false, nil
 			}
-			return dec(c, val), true
+			return true, dec(c, val)
 		}}
 	return errors.Join(d.decode("", raw)...)
 }
@@ -114,7 +114,7 @@ type tableDecoder struct {
 	schema map[string]field
 	tables map[string]bool                         // nested tables of the schema
 	rv     reflect.Value                           // the struct the schema indexes
-	array  func(key string, val any) (error, bool) // an array of tables; false when key is none
+	array  func(key string, val any) (bool, error) // decodes an array of tables; false when key is none
 	keyFmt func(key string) string                 // the key as errors name it; nil = as it is
 }
 
@@ -133,7 +133,7 @@ func (d tableDecoder) decode(prefix string, table map[string]any) []error {
 			continue
 		}
 		if d.array != nil {
-			if err, ok := d.array(key, val); ok {
+			if ok, err := d.array(key, val); ok {
 				errs = append(errs, err)
 				continue
 			}
