@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -495,12 +497,13 @@ func TestDeliverDue_TwoSendersNeverSendOneRow(t *testing.T) {
 	t.Logf("sender-0 sent %d, sender-1 sent %d", sent[0], sent[1])
 }
 
-// A claim whose holder died is taken over when it expires, not before.
-func TestDeliverDue_DeadSendersClaimIsTakenOverWhenItExpires(t *testing.T) {
+// A claim whose holder this machine cannot check (a sender elsewhere) is
+// taken over when it expires, not before.
+func TestDeliverDue_ForeignClaimIsTakenOverWhenItExpires(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, nil)
 	id := f.add(t, row("Printer"))
 	now := f.clock.Now()
-	if got, err := f.store.ClaimOutgoing(context.Background(), "dead-process", now, now.Add(10*time.Minute), 1); err != nil || len(got) != 1 {
+	if got, err := f.store.ClaimOutgoing(context.Background(), "other-host:4242:4026531836:0000abcd", now, now.Add(10*time.Minute), 1); err != nil || len(got) != 1 {
 		t.Fatalf("claim: %v %v", got, err)
 	}
 	if res := f.deliver(t); res != (Result{}) {
@@ -512,5 +515,39 @@ func TestDeliverDue_DeadSendersClaimIsTakenOverWhenItExpires(t *testing.T) {
 	}
 	if o := f.get(t, id); o.Status != tickets.OutSent || o.ClaimedBy != "" {
 		t.Fatalf("row %+v", o)
+	}
+}
+
+// A claim of a sender process on this machine that is gone (a gateway
+// killed with SIGKILL) is taken over at once: the restarted gateway sends
+// the mail without waiting for the claim to expire. A claim of a live
+// process is not.
+func TestDeliverDue_ClaimOfADeadProcessIsTakenOverAtOnce(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	gone := exec.Command(os.Args[0], "-test.run=^$")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	dead := fmt.Sprintf("%s:%d:%s:%08x", host, gone.Process.Pid, pidNamespace(), 1)
+	live := fmt.Sprintf("%s:%d:%s:%08x", host, os.Getpid(), pidNamespace(), 2) // another sender of this process
+	now := f.clock.Now()
+	ids := map[string]int64{}
+	for _, owner := range []string{dead, live} {
+		o := row("Printer")
+		o.MessageID = "claimed." + owner[len(owner)-1:] + "@desk.example.com"
+		ids[owner] = f.add(t, o)
+		if got, err := f.store.ClaimOutgoing(context.Background(), owner, now, now.Add(10*time.Minute), 1); err != nil || len(got) != 1 {
+			t.Fatalf("claim for %s: %v %v", owner, got, err)
+		}
+	}
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("result %+v, want the dead process's mail sent", res)
+	}
+	if o := f.get(t, ids[dead]); o.Status != tickets.OutSent {
+		t.Errorf("the dead process's mail is %s", o.Status)
+	}
+	if o := f.get(t, ids[live]); o.Status != tickets.OutPending || o.ClaimedBy != live {
+		t.Errorf("the live sender's mail: %s claimed by %q", o.Status, o.ClaimedBy)
 	}
 }

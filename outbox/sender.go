@@ -25,7 +25,6 @@ import (
 	"math/rand/v2"
 	"net"
 	netmail "net/mail"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,7 +93,8 @@ type Options struct {
 	BatchSize   int           // rows per pass; default 50
 	Interval    time.Duration // Run's fallback wake-up; default 1m
 
-	// Owner names this sender in its claims; default host:pid:random.
+	// Owner names this sender in its claims; default host:pid:pidns:random,
+	// which lets a sender on the same machine see that the holder died.
 	Owner string
 
 	Now func() time.Time // nil = time.Now
@@ -218,6 +218,9 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 	defer s.mu.Unlock()
 	var res Result
 	if err := s.recordHeld(ctx, &res); err != nil {
+		return res, err
+	}
+	if err := s.releaseDeadClaims(ctx); err != nil {
 		return res, err
 	}
 	var conn *smtp.Client
@@ -730,8 +733,7 @@ func setDefaults(o *Options) {
 		o.GiveUpAfter = 120 * time.Hour
 	}
 	if o.Owner == "" {
-		host, _ := os.Hostname()
-		o.Owner = fmt.Sprintf("%s:%d:%08x", host, os.Getpid(), rand.Uint32())
+		o.Owner = defaultOwner()
 	}
 }
 

@@ -198,6 +198,40 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time
 	return out, nil
 }
 
+// ClaimHolders lists the owners of the claims on pending rows that are
+// still running at now.
+func (s *Store) ClaimHolders(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, query("outgoing_claim_holders"), fmtTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseClaims ends every claim owner holds on pending rows, for a
+// caller that knows the holder is dead; it returns how many it ended.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string) (int, error) {
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec("outgoing_release_claims", owner)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // RecordAttempt records the outcome of one attempt on a pending row and
 // ends a.Owner's claim on it. A row that is no longer pending (another
 // sender recorded it first) is left alone: ErrNotPending.

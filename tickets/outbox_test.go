@@ -281,3 +281,24 @@ func TestOpen_UpgradesOutgoingRowsFromSchema3(t *testing.T) {
 		t.Fatalf("upgraded row: %+v", o)
 	}
 }
+
+func TestReleaseClaims_EndsOnlyThatHoldersLiveClaims(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	queue(t, s, 3)
+	s.ClaimOutgoing(ctx, "a", t0, t0.Add(time.Minute), 2)
+	s.ClaimOutgoing(ctx, "b", t0, t0.Add(time.Minute), 1)
+	holders, err := s.ClaimHolders(ctx, t0)
+	if err != nil || !slices.Equal(holders, []string{"a", "b"}) {
+		t.Fatalf("holders %v %v", holders, err)
+	}
+	if n, err := s.ReleaseClaims(ctx, "a"); err != nil || n != 2 {
+		t.Fatalf("released %d %v, want 2", n, err)
+	}
+	if holders, _ := s.ClaimHolders(ctx, t0); !slices.Equal(holders, []string{"b"}) {
+		t.Fatalf("holders after release %v", holders)
+	}
+	if holders, _ := s.ClaimHolders(ctx, t0.Add(time.Minute)); len(holders) != 0 {
+		t.Fatalf("expired claims listed: %v", holders)
+	}
+}

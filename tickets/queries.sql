@@ -155,6 +155,14 @@ RETURNING id;
 SELECT MIN(CASE WHEN claimed_by <> '' AND claim_expires > next_attempt_at THEN claim_expires ELSE next_attempt_at END)
 FROM outgoing WHERE status = 'pending';
 
+-- name: outgoing_claim_holders
+SELECT DISTINCT claimed_by FROM outgoing
+WHERE status = 'pending' AND claimed_by <> '' AND claim_expires > ?
+ORDER BY claimed_by;
+
+-- name: outgoing_release_claims
+UPDATE outgoing SET claimed_by = '', claim_expires = '' WHERE claimed_by = ? AND status = 'pending';
+
 -- name: outgoing_ticket
 SELECT ticket_id FROM outgoing WHERE id = ?;
 
