@@ -217,7 +217,7 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res Result
-	if err := s.recordHeld(ctx, &res); err != nil {
+	if err := s.recordHeld(ctx); err != nil {
 		return res, err
 	}
 	if err := s.releaseDeadClaims(ctx); err != nil {
@@ -369,7 +369,7 @@ func (s *Sender) heldCount() int {
 // recordHeld records the outcomes the store did not take earlier, before
 // anything else is claimed or sent: a delivered mail waits here as "sent"
 // and is not delivered again.
-func (s *Sender) recordHeld(ctx context.Context, res *Result) error {
+func (s *Sender) recordHeld(ctx context.Context) error {
 	if len(s.held) == 0 {
 		return nil
 	}

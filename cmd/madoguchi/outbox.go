@@ -79,7 +79,7 @@ func newOutboxRetryCmd(g *globals) *cobra.Command {
 	var failed bool
 	var actor string
 	retry := &cobra.Command{
-		Use:   "retry ID... | retry --failed [--actor NAME]",
+		Use:   "retry {ID... | --failed} [--actor NAME]",
 		Short: "Re-queue mail that was given up",
 		Long: `retry puts given-up mail back in the queue, due now: the mail with the IDs
 given (from outbox list; failed or unknown), or with --failed every failed
