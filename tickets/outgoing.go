@@ -45,7 +45,7 @@ type Outgoing struct {
 	QueuedAt       time.Time `json:"queued_at"` // start of smtp.give_up_after: creation or the last re-queue
 	SentAt         time.Time `json:"sent_at,omitempty"`
 	ClaimedBy      string    `json:"claimed_by,omitempty"` // the sender delivering it now
-	ClaimExpires   time.Time `json:"claim_expires,omitempty"`
+	ClaimExpires   time.Time `json:"claim_expires,omitzero"`
 }
 
 // Attempt is the outcome of one delivery attempt as the outbox records it.
