@@ -253,6 +253,7 @@ func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger) (*out
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
 		From: c.From, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
 		MaxAttempts: c.MaxAttempts, RetryBase: c.RetryBase.Duration, RetryMax: c.RetryMax.Duration,
+		GiveUpAfter: c.GiveUpAfter.Duration,
 	}
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
