@@ -530,9 +530,23 @@ func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 	// writes the value raw, so only our own constants may reach it.
 	msg.SetGenHeaderPreformatted("Auto-Submitted", autoSubmitted(row.AutoSubmitted))
 	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	if row.ReplyTo != "" {
+		rt, err := netmail.ParseAddress(templates.OneLine(row.ReplyTo))
+		if err != nil {
+			return nil, fmt.Errorf("Reply-To %q: %w", templates.Truncate(templates.OneLine(row.ReplyTo), 100), err)
+		}
+		msg.ReplyToMailAddress(rt)
+	}
 	msg.SetBodyString(mail.TypeTextPlain, row.Text)
 	if row.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, row.HTML)
+	}
+	for _, a := range row.Attachments {
+		ct := a.ContentType
+		if ct == "" || strings.ContainsAny(ct, "\r\n") {
+			ct = "application/octet-stream"
+		}
+		msg.AttachReadSeeker(templates.OneLine(a.Filename), bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(ct)))
 	}
 	if err := checkLines(msg); err != nil {
 		return nil, err

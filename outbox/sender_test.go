@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/textproto"
 	"path/filepath"
@@ -620,5 +622,47 @@ func TestRun_WakesAtTheEarliestRetry(t *testing.T) {
 	}
 	if n := len(f.srv.Refused()); n != 1 {
 		t.Errorf("refused %d, want 1", n)
+	}
+}
+
+func TestDeliverDue_ReplyToAndAttachmentsGoOut(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	r := row("[INC-1042] Escalated to L1: printer")
+	r.ReplyTo = "support+abc234@desk.example.com"
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0, 1, 2, 0xff}, 300)...)
+	r.Attachments = []tickets.Attachment{
+		{Filename: "screen shot.png", ContentType: "image/png", Data: png},
+		{Filename: "log.txt", ContentType: "text/plain\r\nX-Evil: 1", Data: []byte("line 1\nline 2\n")},
+	}
+	f.add(t, r)
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("pass = %+v", res)
+	}
+	got := f.srv.Received()
+	p := parse(t, got[0].Data)
+	if rt, _ := p.header.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != r.ReplyTo {
+		t.Fatalf("Reply-To = %v, want %s", rt, r.ReplyTo)
+	}
+	if strings.Contains(string(got[0].Data), "X-Evil") && !strings.Contains(string(got[0].Data), "application/octet-stream") {
+		t.Fatalf("a content type with a line break reached the headers:\n%s", got[0].Data)
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(got[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if h, ok := part.Header.(*mail.AttachmentHeader); ok {
+			name, _ := h.Filename()
+			b, _ := io.ReadAll(part.Body)
+			files[name] = b
+		}
+	}
+	if !bytes.Equal(files["screen shot.png"], png) || string(files["log.txt"]) != "line 1\nline 2\n" {
+		t.Fatalf("attachments received: %d files %v", len(files), slices.Collect(maps.Keys(files)))
 	}
 }

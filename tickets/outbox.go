@@ -23,12 +23,44 @@ func (tx *Tx) QueueMail(o *Outgoing) error {
 	o.Status, o.Attempts, o.CreatedAt, o.QueuedAt, o.NextAttemptAt = OutPending, 0, tx.now, tx.now, tx.now
 	id, err := tx.insert("insert_outgoing", nullID(o.TicketID), o.Kind, o.ToName, o.To, o.Subject, o.Text, o.HTML,
 		o.MessageID, o.InReplyTo, strings.Join(o.References, " "), o.AutoSubmitted, o.Status, fmtTime(o.NextAttemptAt),
-		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt))
+		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo)
 	if err != nil {
 		return err
 	}
 	o.ID = id
+	for i := range o.Attachments {
+		a := &o.Attachments[i]
+		hash, err := tx.PutBlob(a.Data)
+		if err != nil {
+			return err
+		}
+		a.SHA256, a.Size = hash, int64(len(a.Data))
+		if _, err := tx.exec("insert_outgoing_attachment", id, a.Filename, a.ContentType, a.Size, hash); err != nil {
+			return err
+		}
+	}
 	return tx.Event(o.TicketID, fmt.Sprint(id), "mail_queued", "system", map[string]any{"kind": o.Kind, "to": o.To, "message_id": o.MessageID})
+}
+
+// loadOutgoingAttachments reads the attachments of a row, with their
+// bytes, for delivery.
+func (tx *Tx) loadOutgoingAttachments(o *Outgoing) error {
+	if o.attachmentCount == 0 {
+		return nil
+	}
+	rows, err := tx.query("outgoing_attachments", o.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Data); err != nil {
+			return fmt.Errorf("tickets: reading attachment of outgoing %d: %w", o.ID, err)
+		}
+		o.Attachments = append(o.Attachments, a)
+	}
+	return rows.Err()
 }
 
 // OutgoingByMessageID finds one of our mails by its Message-ID.
@@ -180,6 +212,9 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time
 		for _, id := range ids {
 			o, err := tx.OutgoingByID(id)
 			if err != nil {
+				return err
+			}
+			if err := tx.loadOutgoingAttachments(o); err != nil {
 				return err
 			}
 			out = append(out, *o)
@@ -353,7 +388,7 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	var refs, next, created, queued, sent, claimExpires string
 	err := r.Scan(&o.ID, &tid, &ref, &o.Kind, &o.ToName, &o.To, &o.Subject, &o.Text, &o.HTML, &o.MessageID, &o.InReplyTo,
 		&refs, &o.AutoSubmitted, &o.Status, &o.Attempts, &o.Deferrals, &o.OutcomeUnknown, &next, &o.LastError,
-		&created, &queued, &sent, &o.ClaimedBy, &claimExpires)
+		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

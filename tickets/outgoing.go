@@ -46,6 +46,11 @@ type Outgoing struct {
 	SentAt         time.Time `json:"sent_at,omitempty"`
 	ClaimedBy      string    `json:"claimed_by,omitempty"` // the sender delivering it now
 	ClaimExpires   time.Time `json:"claim_expires,omitzero"`
+	ReplyTo        string    `json:"reply_to,omitempty"` // one address: a signed plus address of ours
+	// Attachments go out with the mail; their bytes are loaded only for
+	// delivery (ClaimOutgoing).
+	Attachments     []Attachment `json:"attachments,omitempty"`
+	attachmentCount int
 }
 
 // Attempt is the outcome of one delivery attempt as the outbox records it.

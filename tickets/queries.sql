@@ -194,8 +194,16 @@ ORDER BY i.id LIMIT ?;
 
 -- name: insert_outgoing
 INSERT INTO outgoing (ticket_id, kind, to_name, to_addr, subject, text, html, message_id, in_reply_to, refs,
-                      auto_submitted, status, next_attempt_at, created_at, queued_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_outgoing_attachment
+INSERT INTO outgoing_attachments (outgoing_id, filename, content_type, size, blob_hash) VALUES (?, ?, ?, ?, ?);
+
+-- name: outgoing_attachments
+SELECT a.filename, a.content_type, a.size, a.blob_hash, b.data
+FROM outgoing_attachments a JOIN blobs b ON b.hash = a.blob_hash
+WHERE a.outgoing_id = ? ORDER BY a.id;
 
 -- name: outgoing_by_message_id
 SELECT * FROM outgoing_rows WHERE message_id = ?;
