@@ -452,7 +452,7 @@ func (p *parser) finishBody(c *collector) {
 }
 
 func (p *parser) finishAuto(h header) {
-	p.msg.Auto = detectAutomatic(h, p.msg.From, p.msg.ReturnPath)
+	p.msg.Auto = detectAutomatic(h, p.msg.From, p.msg.ReturnPath, p.msg.Subject)
 	if p.dsn == nil && p.reportType != "delivery-status" {
 		return
 	}
