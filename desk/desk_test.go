@@ -224,6 +224,38 @@ func TestReceive_EveryMessageGetsOneRecordedDisposition(t *testing.T) {
 	}
 }
 
+// TestReceive_TooLargeMailIsRecordedWithItsHeader: a quarantined mail's
+// record says who sent what, and a second copy of it (same Message-ID) is a
+// duplicate of the quarantined one, as for any other mail.
+func TestReceive_TooLargeMailIsRecordedWithItsHeader(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Limits.MaxBytes = 4096 })
+	big := mail("Kenji Mori <kenji.mori@customer.example>", "Crash dump attached", strings.Repeat("0123456789abcdef\n", 400),
+		"Message-ID: <dump-1@customer.example>")
+	out := f.deliver(big, big)
+	if out[0].Disposition != tickets.DispQuarantined || !strings.HasPrefix(out[0].Reason, "too large") || len(out[0].Sent) != 0 {
+		t.Fatalf("first copy: outcome %+v, want quarantined as too large, nothing sent", out[0])
+	}
+	if out[1].Disposition != tickets.DispDuplicate {
+		t.Errorf("second copy: outcome %+v, want a duplicate of the quarantined one", out[1])
+	}
+	var recs []*tickets.Inbound
+	f.update(func(tx *tickets.Tx) error {
+		var err error
+		recs, err = tx.InboundList(0)
+		return err
+	})
+	if len(recs) != 2 {
+		t.Fatalf("%d inbound records, want 2", len(recs))
+	}
+	r := recs[0]
+	if r.From != "kenji.mori@customer.example" || r.MessageID != "dump-1@customer.example" || r.Subject != "Crash dump attached" {
+		t.Errorf("record: From %q, Message-ID %q, Subject %q; want the header's", r.From, r.MessageID, r.Subject)
+	}
+	if recs[1].DuplicateOf != r.ID {
+		t.Errorf("second record duplicate_of %d, want %d", recs[1].DuplicateOf, r.ID)
+	}
+}
+
 func TestReceive_AutomaticMailNeverAnswered(t *testing.T) {
 	cases := []struct {
 		name, from string
