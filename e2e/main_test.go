@@ -34,6 +34,8 @@ var env struct {
 const (
 	userUndisturbed = "support"
 	userRestart     = "restart"
+	userBenchSeen   = "benchseen" // BenchmarkDovecotIngest, \Seen mode
+	userBenchMove   = "benchmove" // BenchmarkDovecotIngest, processed_mailbox mode
 	imapPassword    = "secret"
 )
 
@@ -76,7 +78,8 @@ func testMain(m *testing.M) int {
 	dovecotDir := filepath.Join(tmp, "dovecot")
 	start := exec.Command(script, "start", dovecotDir)
 	start.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/sbin",
-		"DOVECOT_USERS="+userUndisturbed+":"+imapPassword+" "+userRestart+":"+imapPassword)
+		"DOVECOT_USERS="+userUndisturbed+":"+imapPassword+" "+userRestart+":"+imapPassword+
+			" "+userBenchSeen+":"+imapPassword+" "+userBenchMove+":"+imapPassword)
 	var stderr bytes.Buffer
 	start.Stderr = &stderr
 	out, err := start.Output()
