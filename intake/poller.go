@@ -71,7 +71,6 @@ type Poller struct {
 	log  *slog.Logger
 
 	lastUIDValidity atomic.Uint32
-	moveGroup       int // most UIDs per MOVE; maxMoveGroup but in tests
 }
 
 // knownChunk bounds the UIDs per Sink.Known call (SQL parameter limits).
@@ -139,7 +138,7 @@ func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{opts: opts, host: host, sink: sink, log: log.With("mailbox", opts.Mailbox), moveGroup: maxMoveGroup}, nil
+	return &Poller{opts: opts, host: host, sink: sink, log: log.With("mailbox", opts.Mailbox)}, nil
 }
 
 // RunOnce connects, hands all waiting mail to the sink, and logs out. handled
@@ -441,11 +440,10 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 }
 
 // file queues stored uids for filing and files every full group: \Seen at
-// once (a STORE costs the server little), moves a group of moveGroup UIDs
-// at a time.
+// once (a STORE costs the server little), moves maxMoveGroup UIDs at a time.
 func (s *conn) file(uids []imap.UID) error {
 	s.unfiled = append(s.unfiled, uids...)
-	group := s.p.moveGroup
+	group := maxMoveGroup
 	if s.p.opts.ProcessedMailbox == "" {
 		group = 1
 	}
@@ -457,8 +455,19 @@ func (s *conn) file(uids []imap.UID) error {
 	return nil
 }
 
-// fileAll files whatever stored mail is still queued.
+// fileAll files whatever stored mail is still queued. On a connection
+// already closed it leaves that to the next pass (Sink.Known) at once,
+// rather than wait for another command to fail.
 func (s *conn) fileAll() error {
+	select {
+	case <-s.c.Closed():
+		if n := len(s.unfiled); n > 0 {
+			s.unfiled = nil
+			return fmt.Errorf("intake: connection to %s closed before %d stored messages were filed", s.p.opts.Address, n)
+		}
+		return nil
+	default:
+	}
 	for len(s.unfiled) > 0 {
 		if err := s.fileGroup(); err != nil {
 			return err
@@ -467,11 +476,11 @@ func (s *conn) fileAll() error {
 	return nil
 }
 
-// fileGroup flags or moves the first moveGroup queued UIDs. After a failure
+// fileGroup flags or moves the first maxMoveGroup queued UIDs. After a failure
 // the queue is dropped: the connection is likely gone, and the next pass
 // files those messages without a fetch (Sink.Known).
 func (s *conn) fileGroup() error {
-	n := min(len(s.unfiled), s.p.moveGroup)
+	n := min(len(s.unfiled), maxMoveGroup)
 	if err := s.markDone(s.unfiled[:n]); err != nil {
 		s.unfiled = nil
 		return err
