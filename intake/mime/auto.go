@@ -227,8 +227,8 @@ func trimReplyPrefix(s string) (string, bool) {
 	return "", false
 }
 
-// bracketed finds open...close at the start of s with a short, one-word
-// content; end is the byte offset after close.
+// bracketed finds open...close at the start of s around a short, non-empty
+// content (at most 40 bytes); end is the byte offset after close.
 func bracketed(s, open, close string) (inner string, end int, ok bool) {
 	const maxTag = 40
 	rest, ok := strings.CutPrefix(s, open)
