@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz e2e bench bench-faq vet fmt clean
+.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq vet fmt clean
 
 all: build
 
@@ -33,6 +33,14 @@ e2e:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./intake/...
 	$(GO) test -run '^$$' -bench Ingest -benchtime 1x -timeout 30m ./desk
+	@if command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot; then $(MAKE) bench-e2e; \
+	else echo "bench: dovecot is not installed, bench-e2e not run (apt-get install -y dovecot-imapd)"; fi
+
+# The binary's `run --once` over MADOGUCHI_BENCH_N (default 10000) mixed
+# real-world mails in a private Dovecot, with \Seen and with a processed
+# mailbox: msg/s of the poller's pass and of the whole run, user CPU per mail.
+bench-e2e:
+	$(GO) test -tags e2e -run '^$$' -bench DovecotIngest -benchtime 1x -timeout 30m ./e2e
 
 # The FAQ matcher against ../shared/bench/localgovfaq and the project's own
 # English set (MADOGUCHI_FAQBENCH_DIR=dir1:dir2 replaces the list); built

@@ -165,7 +165,7 @@ var messageIDLine = regexp.MustCompile(`(?im)^message-id:`)
 // senders, English and Japanese, each made unique by its Message-ID.
 func benchMails(b *testing.B, n int) [][]byte {
 	var real [][]byte
-	for _, pattern := range []string{"../intake/mime/testdata/*.eml", "../intake/mime/testdata/auto/*", "../intake/mime/testdata/enmime/*.raw"} {
+	for _, pattern := range []string{"../intake/mime/testdata/*.eml", "../intake/mime/testdata/auto/*", "../intake/mime/testdata/enmime/*.eml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			raw, err := os.ReadFile(f)

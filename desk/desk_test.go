@@ -224,6 +224,38 @@ func TestReceive_EveryMessageGetsOneRecordedDisposition(t *testing.T) {
 	}
 }
 
+// TestReceive_TooLargeMailIsRecordedWithItsHeader: a quarantined mail's
+// record says who sent what, and a second copy of it (same Message-ID) is a
+// duplicate of the quarantined one, as for any other mail.
+func TestReceive_TooLargeMailIsRecordedWithItsHeader(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Limits.MaxBytes = 4096 })
+	big := mail("Kenji Mori <kenji.mori@customer.example>", "Crash dump attached", strings.Repeat("0123456789abcdef\n", 400),
+		"Message-ID: <dump-1@customer.example>")
+	out := f.deliver(big, big)
+	if out[0].Disposition != tickets.DispQuarantined || !strings.HasPrefix(out[0].Reason, "too large") || len(out[0].Sent) != 0 {
+		t.Fatalf("first copy: outcome %+v, want quarantined as too large, nothing sent", out[0])
+	}
+	if out[1].Disposition != tickets.DispDuplicate {
+		t.Errorf("second copy: outcome %+v, want a duplicate of the quarantined one", out[1])
+	}
+	var recs []*tickets.Inbound
+	f.update(func(tx *tickets.Tx) error {
+		var err error
+		recs, err = tx.InboundList(0)
+		return err
+	})
+	if len(recs) != 2 {
+		t.Fatalf("%d inbound records, want 2", len(recs))
+	}
+	r := recs[0]
+	if r.From != "kenji.mori@customer.example" || r.MessageID != "dump-1@customer.example" || r.Subject != "Crash dump attached" {
+		t.Errorf("record: From %q, Message-ID %q, Subject %q; want the header's", r.From, r.MessageID, r.Subject)
+	}
+	if recs[1].DuplicateOf != r.ID {
+		t.Errorf("second record duplicate_of %d, want %d", recs[1].DuplicateOf, r.ID)
+	}
+}
+
 func TestReceive_AutomaticMailNeverAnswered(t *testing.T) {
 	cases := []struct {
 		name, from string
@@ -249,6 +281,35 @@ func TestReceive_AutomaticMailNeverAnswered(t *testing.T) {
 				t.Errorf("%d mails sent to a machine", n)
 			}
 		})
+	}
+}
+
+// TestReceive_HeaderlessAutoReplyIsRecordedNeverAnswered: out-of-office
+// mail whose robot set no automatic header, known only by its Subject
+// prefix, opens nothing, is kept on the ticket it answers and is never
+// answered; a customer asking about auto-replies is still a person.
+func TestReceive_HeaderlessAutoReplyIsRecordedNeverAnswered(t *testing.T) {
+	f := newFixture(t, nil)
+	oc := f.one(mail("=?UTF-8?B?5L2Q6Jek?= <sato@customer.example>", "=?UTF-8?B?44CQ6Ieq5YuV6L+U5L+h44CR5LiN5Zyo44Gu44GK55+l44KJ44Gb?=", // 【自動返信】不在のお知らせ
+		"ただいま不在にしております。", "Message-ID: <oof-ja@customer.example>"))
+	if oc.Disposition != tickets.DispAutomatic || oc.Ticket != "" || len(oc.Sent) != 0 || !strings.Contains(oc.Reason, "【自動返信】") {
+		t.Fatalf("Japanese auto-reply: outcome %+v, want automatic, no ticket, nothing sent", oc)
+	}
+
+	f.one(mail("Dan <dan@customer.example>", "VPN drops every hour", "Since Monday the VPN drops.", "Message-ID: <vpn-1@customer.example>"))
+	ack := f.outgoing()[0]
+	oc = f.one(mail("Dan <dan@customer.example>", "Automatic reply: "+ack.Subject, "I am on leave until 15 January.",
+		"Message-ID: <oof-en@customer.example>", "In-Reply-To: <"+ack.MessageID+">", "X-MS-Has-Attach:"))
+	if oc.Disposition != tickets.DispAutomatic || oc.Ticket != ack.TicketRef || len(oc.Sent) != 0 || !strings.Contains(oc.Reason, `"Automatic reply:"`) {
+		t.Fatalf("Outlook auto-reply: outcome %+v, want automatic on %s, nothing sent", oc, ack.TicketRef)
+	}
+	if n := len(f.outgoing()); n != 1 {
+		t.Fatalf("%d outgoing mails after the auto-replies, want only the first ack", n)
+	}
+
+	oc = f.one(mail("Emi <emi@customer.example>", "自動返信が届きません", "Outlookで自動返信を設定しましたが相手に届きません。", "Message-ID: <q-1@customer.example>"))
+	if oc.Disposition != tickets.DispNewTicket || len(oc.Sent) != 1 {
+		t.Fatalf("customer's question about auto-replies: outcome %+v, want a new ticket with an ack", oc)
 	}
 }
 

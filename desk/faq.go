@@ -18,7 +18,7 @@ import (
 // runs in the parse workers, before the transaction: the index is read-only
 // here and matching is the costly step.
 func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
-	if d.index == nil || p.msg == nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
+	if d.index == nil || p.msg == nil || p.err != nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
 		return
 	}
 	p.match = d.match(ctx, p.msg, "")

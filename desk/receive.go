@@ -24,6 +24,9 @@ func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outc
 	}
 	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
 	if msg != nil {
+		// Also for a quarantined message whose header could be read: its
+		// record says who sent what, and its Message-ID makes a later copy
+		// a duplicate of it, as for any mail.
 		in.MessageID, in.ContentHash, in.From, in.Subject = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject
 		in.Date = msg.Date
 	}

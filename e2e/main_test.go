@@ -34,12 +34,14 @@ var env struct {
 const (
 	userUndisturbed = "support"
 	userRestart     = "restart"
+	userBenchSeen   = "benchseen" // BenchmarkDovecotIngest, \Seen mode
+	userBenchMove   = "benchmove" // BenchmarkDovecotIngest, processed_mailbox mode
 	imapPassword    = "secret"
 )
 
 // dovecotUsers are the mailboxes TestMain creates; a test file with a
 // scenario of its own adds its user in an init function.
-var dovecotUsers = []string{userUndisturbed, userRestart}
+var dovecotUsers = []string{userUndisturbed, userRestart, userBenchSeen, userBenchMove}
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))

@@ -58,8 +58,12 @@ type PollerOptions struct {
 
 // Poller fetches the mail of one mailbox and hands it to a Sink. A message is
 // flagged \Seen or moved only after Sink.Store returned nil for its batch.
-// Nothing is ever deleted, except by the COPY+EXPUNGE fallback of MOVE on a
-// server without MOVE.
+// \Seen is set batch by batch; moves are grouped across batches (up to
+// 1,000 UIDs per MOVE) and done at the latest when a pass over the mailbox
+// ends, also when it ends in an error or a shutdown. A message stored but
+// not yet filed when the process dies is filed by the next pass without a
+// fetch (Sink.Known). Nothing is ever deleted, except by the COPY+EXPUNGE
+// fallback of MOVE on a server without MOVE.
 type Poller struct {
 	opts PollerOptions
 	host string
@@ -71,6 +75,12 @@ type Poller struct {
 
 // knownChunk bounds the UIDs per Sink.Known call (SQL parameter limits).
 const knownChunk = 500
+
+// maxMoveGroup is the most UIDs one UID MOVE carries. A server pays per MOVE
+// command rather than per message (Dovecot rewrites its index on every
+// expunge), so committed mail is moved in groups across fetch batches, not
+// batch by batch; docs/intake.md has the measurements.
+const maxMoveGroup = 1000
 
 // NewPoller validates opts, fills in defaults and returns a Poller. A nil log
 // discards logs.
@@ -203,7 +213,8 @@ type conn struct {
 	dc          *deadlineConn
 	wake        chan struct{} // signalled by the unilateral data handler
 	uidValidity uint32
-	idle        bool // server has IDLE
+	idle        bool       // server has IDLE
+	unfiled     []imap.UID // stored (committed) but not yet flagged or moved
 }
 
 func (p *Poller) connect(ctx context.Context) (*conn, error) {
@@ -338,11 +349,21 @@ func (s *conn) selectMailbox() error {
 	return nil
 }
 
-// cycle handles every waiting message: known ones are marked at once, the
-// rest fetched in UID order, stored batch by batch, and marked after each
-// batch is stored.
+// cycle handles every waiting message: known ones are filed without a fetch,
+// the rest fetched in UID order and stored batch by batch; each stored batch
+// is filed after its Store returned (see file). Whatever was stored is filed
+// before cycle returns, also after an error or a cancelled ctx.
 func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 	o := &s.p.opts
+	start := time.Now()
+	defer func() {
+		if ferr := s.fileAll(); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+		if handled > 0 {
+			s.p.log.Info("mailbox pass done", "uidvalidity", s.uidValidity, "handled", handled, "took", time.Since(start), "err", err)
+		}
+	}()
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
 	if o.ProcessedMailbox == "" {
 		// \Seen marks what we handled, but a person may also read a mail
@@ -383,10 +404,10 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 		return 0, err
 	}
 	if len(known) > 0 {
-		if err := s.markDone(known); err != nil {
+		s.p.log.Info("filing already recorded messages", "uidvalidity", s.uidValidity, "count", len(known), "uids", imap.UIDSetNum(known...).String())
+		if err := s.file(known); err != nil {
 			return 0, err
 		}
-		s.p.log.Info("marked already recorded messages", "uidvalidity", s.uidValidity, "count", len(known), "uids", imap.UIDSetNum(known...).String())
 		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { _, ok := slices.BinarySearch(known, u); return ok })
 	}
 
@@ -409,13 +430,63 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 		for i, f := range batch {
 			done[i] = imap.UID(f.UID)
 		}
-		if err := s.markDone(done); err != nil {
-			return handled, err
-		}
 		handled += len(batch)
 		s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "uids", imap.UIDSetNum(done...).String())
+		if err := s.file(done); err != nil {
+			return handled, err
+		}
 	}
 	return handled, nil
+}
+
+// file queues stored uids for filing and files every full group: \Seen at
+// once (a STORE costs the server little), moves maxMoveGroup UIDs at a time.
+func (s *conn) file(uids []imap.UID) error {
+	s.unfiled = append(s.unfiled, uids...)
+	group := maxMoveGroup
+	if s.p.opts.ProcessedMailbox == "" {
+		group = 1
+	}
+	for len(s.unfiled) >= group {
+		if err := s.fileGroup(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileAll files whatever stored mail is still queued. On a connection
+// already closed it leaves that to the next pass (Sink.Known) at once,
+// rather than wait for another command to fail.
+func (s *conn) fileAll() error {
+	select {
+	case <-s.c.Closed():
+		if n := len(s.unfiled); n > 0 {
+			s.unfiled = nil
+			return fmt.Errorf("intake: connection to %s closed before %d stored messages were filed", s.p.opts.Address, n)
+		}
+		return nil
+	default:
+	}
+	for len(s.unfiled) > 0 {
+		if err := s.fileGroup(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileGroup flags or moves the first maxMoveGroup queued UIDs. After a failure
+// the queue is dropped: the connection is likely gone, and the next pass
+// files those messages without a fetch (Sink.Known).
+func (s *conn) fileGroup() error {
+	n := min(len(s.unfiled), maxMoveGroup)
+	if err := s.markDone(s.unfiled[:n]); err != nil {
+		s.unfiled = nil
+		return err
+	}
+	s.unfiled = slices.Delete(s.unfiled, 0, n)
+	return nil
 }
 
 // known asks the sink which uids it has already recorded; sorted.
@@ -487,6 +558,7 @@ func (s *conn) markDone(uids []imap.UID) error {
 		}
 		return nil
 	}
+	start := time.Now()
 	err := s.timed(func() error {
 		_, err := s.c.Move(set, o.ProcessedMailbox).Wait()
 		return err
@@ -494,6 +566,7 @@ func (s *conn) markDone(uids []imap.UID) error {
 	if err != nil {
 		return fmt.Errorf("intake: move %d messages from %q to %q: %w", len(uids), o.Mailbox, o.ProcessedMailbox, err)
 	}
+	s.p.log.Info("moved handled mail", "uidvalidity", s.uidValidity, "count", len(uids), "processed_mailbox", o.ProcessedMailbox, "took", time.Since(start))
 	return nil
 }
 

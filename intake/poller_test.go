@@ -108,6 +108,14 @@ func (s *recordingSink) Store(_ context.Context, batch []Fetched) error {
 	return nil
 }
 
+// storedAt reports whether k was stored, and its raw message.
+func (s *recordingSink) storedAt(k sinkKey) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, ok := s.stored[k]
+	return raw, ok
+}
+
 func (s *recordingSink) batchUIDs() [][]uint32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -325,13 +333,21 @@ func TestRunOnce_KnownUIDsAreFlaggedWithoutStore(t *testing.T) {
 }
 
 func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
-	s := startPollerServer(t, mailserver.IMAPOptions{})
-	appendMails(t, s, "INBOX", 1, 5)
 	sink := newRecordingSink()
+	var s *mailserver.IMAPServer
+	s = startPollerServer(t, mailserver.IMAPOptions{OnMove: func(mc mailserver.MoveCommand) {
+		uv, _ := s.UIDValidity("INBOX")
+		for _, uid := range mc.UIDs {
+			if _, ok := sink.storedAt(sinkKey{"INBOX", uv, uid}); !ok {
+				t.Errorf("MOVE %s carries uid %d, which the sink has not stored", mc.Set, uid)
+			}
+		}
+	}})
+	appendMails(t, s, "INBOX", 1, 5)
 	storedBefore := 0
 	sink.onStore = func(batch []Fetched) {
-		if c, err := s.Count("Processed"); err != nil || c != storedBefore {
-			t.Errorf("Processed holds %d (%v) while storing a batch; want the %d stored before", c, err, storedBefore)
+		if c, err := s.Count("Processed"); err != nil || c > storedBefore {
+			t.Errorf("Processed holds %d (%v) while storing a batch; want at most the %d stored before", c, err, storedBefore)
 		}
 		storedBefore += len(batch)
 	}
@@ -348,8 +364,133 @@ func TestRunOnce_ProcessedMailboxReceivesMessagesOnlyAfterStore(t *testing.T) {
 	if c, _ := s.Count("Processed"); c != 5 {
 		t.Fatalf("Processed holds %d; want 5", c)
 	}
+	if mv := s.MoveCommands(); len(mv) != 1 || len(mv[0].UIDs) != 5 {
+		t.Fatalf("MOVE commands %+v; want one for all five, after the last batch", mv)
+	}
 	if n, err := p.RunOnce(t.Context()); err != nil || n != 0 {
 		t.Fatalf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestRunOnce_MovesInGroupsAcrossBatches: a server pays per MOVE command,
+// so 2,500 mails fetched 100 at a time leave in three moves (1,000, 1,000,
+// 500), each only of stored mail, not in 25.
+func TestRunOnce_MovesInGroupsAcrossBatches(t *testing.T) {
+	const mails = 2500
+	sink := newRecordingSink()
+	sink.arrived = make(chan Fetched, mails)
+	var s *mailserver.IMAPServer
+	s = startPollerServer(t, mailserver.IMAPOptions{OnMove: func(mc mailserver.MoveCommand) {
+		uv, _ := s.UIDValidity("INBOX")
+		for _, uid := range mc.UIDs {
+			if _, ok := sink.storedAt(sinkKey{"INBOX", uv, uid}); !ok {
+				t.Errorf("MOVE %s carries uid %d before the sink stored it", mc.Set, uid)
+				return
+			}
+		}
+	}})
+	appendMails(t, s, "INBOX", 1, mails)
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 100; o.ProcessedMailbox = "Processed" })
+
+	n, err := p.RunOnce(t.Context())
+	if err != nil || n != mails {
+		t.Fatalf("RunOnce = %d, %v; want %d, nil", n, err, mails)
+	}
+	if got := len(sink.batchUIDs()); got != 25 {
+		t.Errorf("%d Store batches; want 25", got)
+	}
+	var sizes []int
+	for _, mc := range s.MoveCommands() {
+		sizes = append(sizes, len(mc.UIDs))
+	}
+	if !slices.Equal(sizes, []int{1000, 1000, 500}) {
+		t.Fatalf("MOVE command sizes %v; want [1000 1000 500]", sizes)
+	}
+	if c, _ := s.Count("Processed"); c != mails {
+		t.Fatalf("Processed holds %d; want %d", c, mails)
+	}
+}
+
+// TestRunOnce_StoreFailureMovesTheCommittedMailOnly: when a batch fails,
+// the batches committed before it are still moved in that pass; the failed
+// one stays in the mailbox and the next pass stores it.
+func TestRunOnce_StoreFailureMovesTheCommittedMailOnly(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 250)
+	sink := newRecordingSink()
+	boom := errors.New("disk full")
+	calls := 0
+	sink.onStore = func([]Fetched) {
+		calls++
+		if calls == 2 {
+			sink.mu.Lock()
+			sink.failErr = boom // the third batch fails
+			sink.mu.Unlock()
+		}
+	}
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 100; o.ProcessedMailbox = "Processed" })
+
+	n, err := p.RunOnce(t.Context())
+	if !errors.Is(err, boom) || n != 200 {
+		t.Fatalf("RunOnce = %d, %v; want 200 and the sink's error", n, err)
+	}
+	if c, _ := s.Count("Processed"); c != 200 {
+		t.Fatalf("Processed holds %d after the failed pass; want the 200 committed", c)
+	}
+	if c, _ := s.Count("INBOX"); c != 50 {
+		t.Fatalf("INBOX holds %d; want the 50 of the failed batch", c)
+	}
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 50 {
+		t.Fatalf("second RunOnce = %d, %v; want 50, nil", n, err)
+	}
+	if c, _ := s.Count("Processed"); c != 250 {
+		t.Fatalf("Processed holds %d; want all 250", c)
+	}
+}
+
+// TestRunOnce_CrashBetweenCommitAndMoveLosesNothing: the connection dies
+// after the sink committed every batch and before any move. A new poller
+// (a restarted process, over the same store) moves all of them without
+// fetching or storing any again.
+func TestRunOnce_CrashBetweenCommitAndMoveLosesNothing(t *testing.T) {
+	const mails = 250
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, mails)
+	sink := newRecordingSink()
+	stored := 0
+	sink.onStore = func(batch []Fetched) {
+		stored += len(batch)
+		if stored == mails {
+			s.DropConnections() // the last batch commits; the move never comes
+		}
+	}
+	opts := func(o *PollerOptions) { o.BatchSize = 100; o.ProcessedMailbox = "Processed" }
+	if _, err := newTestPoller(t, s, sink, opts).RunOnce(t.Context()); err == nil {
+		t.Fatal("RunOnce over a dropped connection returned no error")
+	}
+	if c, _ := s.Count("INBOX"); c != mails {
+		t.Fatalf("INBOX holds %d after the crash; want all %d (none moved)", c, mails)
+	}
+
+	n, err := newTestPoller(t, s, sink, opts).RunOnce(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("RunOnce after restart = %d, %v; want 0 stored again, nil", n, err)
+	}
+	if c, _ := s.Count("Processed"); c != mails {
+		t.Fatalf("Processed holds %d; want %d", c, mails)
+	}
+	if c, _ := s.Count("INBOX"); c != 0 {
+		t.Fatalf("INBOX holds %d; want 0", c)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.calls) != mails {
+		t.Fatalf("sink stored %d distinct messages; want %d", len(sink.calls), mails)
+	}
+	for k, c := range sink.calls {
+		if c != 1 {
+			t.Errorf("uid %d stored %d times; want once", k.uid, c)
+		}
 	}
 }
 

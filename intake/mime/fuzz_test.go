@@ -37,6 +37,9 @@ func FuzzParse(f *testing.F) {
 			if q.Reason == "parser failure" {
 				t.Fatalf("Parse panicked: %v", err)
 			}
+			if m != nil && (m.Text != "" || len(m.Attachments) != 0 || !utf8.ValidString(m.Subject) || !utf8.ValidString(m.From.Name)) {
+				t.Fatalf("quarantined Message is not header-only valid UTF-8: %+v", m)
+			}
 			return
 		}
 		if m == nil {

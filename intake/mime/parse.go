@@ -33,9 +33,23 @@ const (
 // should not carry 500 notes.
 const maxNotes = 20
 
+// maxQuarantineHeader bounds what Parse reads of a message over MaxBytes to
+// find its header: real headers (long Received chains, DKIM, ARC) take tens
+// of kilobytes.
+const maxQuarantineHeader = 1 << 20
+
 // Parse reads one raw RFC 5322 message. It never panics. A message it cannot
 // make an entry of returns a *QuarantineError with a short stable Reason.
 // Unknown or lying charsets are not errors: best-effort text plus a Note.
+//
+// When the header of a quarantined message could be read (too large, too
+// many parts, nesting too deep), Parse returns with the error a Message of
+// the header fields alone: Raw, ContentHash, MessageID, InReplyTo,
+// References, From, Sender, ReturnPath, ReplyTo, To, Cc, Subject and Date,
+// so the quarantine record says who sent what. Its body fields (Text, HTML,
+// Attachments), Auto, DSN and Notes stay empty. Of a message over MaxBytes
+// only the first MiB is read for the header. Otherwise (empty, no header,
+// not a message, a parser failure) the Message is nil.
 func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 	lim = lim.withDefaults()
 	defer func() {
@@ -46,7 +60,7 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 		}
 	}()
 	if int64(len(raw)) > lim.MaxBytes {
-		return nil, &QuarantineError{Reason: ReasonTooLarge, Err: fmt.Errorf("mime: message is %d bytes, limit %d", len(raw), lim.MaxBytes)}
+		return headerOf(raw), &QuarantineError{Reason: ReasonTooLarge, Err: fmt.Errorf("mime: message is %d bytes, limit %d", len(raw), lim.MaxBytes)}
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, &QuarantineError{Reason: ReasonEmpty, Err: errors.New("mime: message has no bytes but white space")}
@@ -60,8 +74,7 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 		return nil, &QuarantineError{Reason: ReasonNotAMessage, Err: fmt.Errorf("mime: none of the %d header fields is a mail header", len(h))}
 	}
 
-	sum := sha256.Sum256(raw)
-	msg = &Message{Raw: raw, ContentHash: hex.EncodeToString(sum[:])}
+	msg = newMessage(raw)
 	p := &parser{lim: lim, msg: msg}
 	if end == endBadLine {
 		p.note("header not ended by a blank line; the rest is read as body")
@@ -70,11 +83,39 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 
 	var c collector
 	if err := p.entity(h, body, 0, "1", &c, ""); err != nil {
-		return nil, err
+		// A limit hit inside the body: keep the header, drop what was read
+		// of the body.
+		msg.Attachments, msg.Notes = nil, nil
+		return msg, err
 	}
 	p.finishBody(&c)
 	p.finishAuto(h)
 	return msg, nil
+}
+
+func newMessage(raw []byte) *Message {
+	sum := sha256.Sum256(raw)
+	return &Message{Raw: raw, ContentHash: hex.EncodeToString(sum[:])}
+}
+
+// headerOf reads the header fields of a message too large to parse, from
+// its first maxQuarantineHeader bytes; nil when they hold no mail header.
+func headerOf(raw []byte) *Message {
+	data := skipMboxLine(raw)
+	if len(data) > maxQuarantineHeader {
+		data = data[:maxQuarantineHeader]
+		// A field cut at the bound would be read half: end at a line.
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			data = data[:i+1]
+		}
+	}
+	h, _, _ := parseHeader(data)
+	if len(h) == 0 || !hasMailHeader(h) {
+		return nil
+	}
+	msg := newMessage(raw)
+	(&parser{msg: msg}).readHeaders(h)
+	return msg
 }
 
 func (l Limits) withDefaults() Limits {
@@ -452,7 +493,7 @@ func (p *parser) finishBody(c *collector) {
 }
 
 func (p *parser) finishAuto(h header) {
-	p.msg.Auto = detectAutomatic(h, p.msg.From, p.msg.ReturnPath)
+	p.msg.Auto = detectAutomatic(h, p.msg.From, p.msg.ReturnPath, p.msg.Subject)
 	if p.dsn == nil && p.reportType != "delivery-status" {
 		return
 	}

@@ -319,32 +319,100 @@ func TestParse_Quarantine(t *testing.T) {
 	}
 	many += "--x--\r\n"
 	tests := []struct {
-		name   string
-		raw    string
-		lim    Limits
-		reason string
+		name       string
+		raw        string
+		lim        Limits
+		reason     string
+		withHeader bool // a header-only Message comes with the error
 	}{
-		{"too large", "From: a@example.com\r\n\r\n" + strings.Repeat("x", 100), Limits{MaxBytes: 50}, ReasonTooLarge},
-		{"too many parts", many, Limits{MaxParts: 5}, ReasonTooManyParts},
-		{"nesting too deep", deep, Limits{MaxDepth: 3}, ReasonTooDeep},
-		{"empty", "\r\n \r\n", Limits{}, ReasonEmpty},
-		{"no header at all", "Hello, this is just text.\r\nNo header here.\r\n", Limits{}, ReasonNoHeaders},
-		{"starts with a body line", "\r\nHello\r\nFrom: a@example.com\r\n\r\nbody", Limits{}, ReasonNoHeaders},
-		{"binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", Limits{}, ReasonNoHeaders},
-		{"fields but no mail header", "Foo: bar\r\nBaz: qux\r\n\r\nbody", Limits{}, ReasonNotAMessage},
+		{"too large", "From: a@example.com\r\n\r\n" + strings.Repeat("x", 100), Limits{MaxBytes: 50}, ReasonTooLarge, true},
+		{"too many parts", many, Limits{MaxParts: 5}, ReasonTooManyParts, true},
+		{"nesting too deep", deep, Limits{MaxDepth: 3}, ReasonTooDeep, true},
+		{"too large and no header", strings.Repeat("x", 100), Limits{MaxBytes: 50}, ReasonTooLarge, false},
+		{"empty", "\r\n \r\n", Limits{}, ReasonEmpty, false},
+		{"no header at all", "Hello, this is just text.\r\nNo header here.\r\n", Limits{}, ReasonNoHeaders, false},
+		{"starts with a body line", "\r\nHello\r\nFrom: a@example.com\r\n\r\nbody", Limits{}, ReasonNoHeaders, false},
+		{"binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", Limits{}, ReasonNoHeaders, false},
+		{"fields but no mail header", "Foo: bar\r\nBaz: qux\r\n\r\nbody", Limits{}, ReasonNotAMessage, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := Parse([]byte(tt.raw), tt.lim)
 			q, ok := IsQuarantine(err)
-			if !ok || m != nil {
+			if !ok {
 				t.Fatalf("Parse = %v, %v; want a *QuarantineError", m, err)
+			}
+			if tt.withHeader != (m != nil) {
+				t.Fatalf("Parse = %v with %v; want a Message %v", m, err, tt.withHeader)
+			}
+			if m != nil && (m.From.Addr != "a@example.com" || m.Text != "" || len(m.Attachments) != 0) {
+				t.Errorf("Message = From %+v, Text %q, %d attachments; want the header's From and no body", m.From, m.Text, len(m.Attachments))
 			}
 			if q.Reason != tt.reason {
 				t.Errorf("Reason = %q, want %q", q.Reason, tt.reason)
 			}
 			if q.Err == nil || !strings.HasPrefix(q.Err.Error(), "mime: ") {
 				t.Errorf("Err = %v, want a cause saying mime failed", q.Err)
+			}
+		})
+	}
+}
+
+// TestParse_QuarantinedMessageKeepsItsHeader: a message quarantined for a
+// limit still says who sent what, so its record can be found and answered
+// by hand; the body is not read.
+func TestParse_QuarantinedMessageKeepsItsHeader(t *testing.T) {
+	const header = "Return-Path: <kimura@example.jp>\r\n" +
+		"From: =?UTF-8?B?5pyo5p2R?= <kimura@Example.JP>\r\n" +
+		"To: support@example.com\r\n" +
+		"Subject: =?UTF-8?B?44Ot44Kw44OV44Kh44Kk44Or44KS6YCB44KK44G+44GZ?=\r\n" + // ログファイルを送ります
+		"Date: Tue, 16 Jan 2024 18:30:00 +0900\r\n" +
+		"Message-ID: <big-1@example.jp>\r\n" +
+		"In-Reply-To: <ticket-7@support.example.com>\r\n"
+	attach := "Content-Type: application/zip; name=logs.zip\r\nContent-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat("UEsDBBQAAAAIAA==\r\n", 400)
+	large := header + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nLogs attached.\r\n--b\r\n" + attach + "--b--\r\n"
+	var many strings.Builder
+	many.WriteString(header + "Content-Type: multipart/mixed; boundary=b\r\n\r\n")
+	for range 20 {
+		many.WriteString("--b\r\n" + attach)
+	}
+	many.WriteString("--b--\r\n")
+	// A header of more than the bound Parse reads of a too-large message:
+	// the fields before the bound are still found.
+	huge := header + "X-Padding: " + strings.Repeat("a", 2<<20) + "\r\n\r\nbody\r\n"
+
+	tests := []struct {
+		name, raw, reason string
+		lim               Limits
+		inReplyTo         bool
+	}{
+		{"too large", large, ReasonTooLarge, Limits{MaxBytes: 4096}, true},
+		{"too many parts", many.String(), ReasonTooManyParts, Limits{MaxParts: 5}, true},
+		{"too large with a header beyond the read bound", huge, ReasonTooLarge, Limits{MaxBytes: 1 << 20}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Parse([]byte(tt.raw), tt.lim)
+			q, ok := IsQuarantine(err)
+			if !ok || q.Reason != tt.reason {
+				t.Fatalf("err = %v, want quarantine %q", err, tt.reason)
+			}
+			if m == nil {
+				t.Fatal("no Message with the quarantine error")
+			}
+			if m.From != (Address{Name: "木村", Addr: "kimura@example.jp"}) || m.MessageID != "big-1@example.jp" ||
+				m.Subject != "ログファイルを送ります" || m.Date.UTC().Format(time.RFC3339) != "2024-01-16T09:30:00Z" ||
+				m.ReturnPath != "kimura@example.jp" || len(m.InReplyTo) != 1 || m.InReplyTo[0] != "ticket-7@support.example.com" {
+				t.Errorf("header fields = From %+v, MessageID %q, Subject %q, Date %v, ReturnPath %q, InReplyTo %q",
+					m.From, m.MessageID, m.Subject, m.Date, m.ReturnPath, m.InReplyTo)
+			}
+			sum := sha256.Sum256([]byte(tt.raw))
+			if m.ContentHash != hex.EncodeToString(sum[:]) || len(m.Raw) != len(tt.raw) {
+				t.Errorf("ContentHash %s over %d bytes, want the hash of all %d", m.ContentHash, len(m.Raw), len(tt.raw))
+			}
+			if m.Text != "" || m.HTML != "" || len(m.Attachments) != 0 || m.Auto.IsAutomatic() || m.DSN != nil {
+				t.Errorf("body fields set: Text %q, %d attachments, Auto %+v", m.Text, len(m.Attachments), m.Auto)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +47,16 @@ type IMAPOptions struct {
 	// DisableMove leaves MOVE out of the capabilities, so clients fall back
 	// to COPY, STORE \Deleted and (UID) EXPUNGE.
 	DisableMove bool
+	// OnMove, when set, runs for every MOVE command before it is carried
+	// out (on the server's goroutine for that connection).
+	OnMove func(MoveCommand)
+}
+
+// MoveCommand is one MOVE a client sent.
+type MoveCommand struct {
+	Set  string   // the set as sent, e.g. "1:1000"
+	UIDs []uint32 // the UIDs of a UID MOVE without "*"; nil otherwise
+	Dest string
 }
 
 // IMAPServer is a running in-process IMAP server with one user.
@@ -62,6 +73,7 @@ type IMAPServer struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	notify chan struct{} // closed and replaced on every Append, to wake IDLE
+	moves  []MoveCommand
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1:0. Authentication works
@@ -450,6 +462,34 @@ func (sess *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) 
 		case <-ticker.C:
 		}
 	}
+}
+
+// Move records the command, so tests can see how a client groups its
+// moves, then lets imapmemserver carry it out.
+func (sess *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	mc := MoveCommand{Set: numSet.String(), Dest: dest}
+	if set, ok := numSet.(imap.UIDSet); ok {
+		if uids, ok := set.Nums(); ok {
+			mc.UIDs = make([]uint32, len(uids))
+			for i, u := range uids {
+				mc.UIDs[i] = uint32(u)
+			}
+		}
+	}
+	sess.srv.mu.Lock()
+	sess.srv.moves = append(sess.srv.moves, mc)
+	sess.srv.mu.Unlock()
+	if sess.srv.opts.OnMove != nil {
+		sess.srv.opts.OnMove(mc)
+	}
+	return sess.UserSession.Move(w, numSet, dest)
+}
+
+// MoveCommands returns the MOVE commands received so far, in order.
+func (s *IMAPServer) MoveCommands() []MoveCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.moves)
 }
 
 func (sess *imapSession) AuthenticateMechanisms() []string {
