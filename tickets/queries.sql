@@ -165,11 +165,12 @@ UPDATE outgoing SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id =
 -- name: outgoing_failed
 UPDATE outgoing SET status = 'failed', attempts = ?, last_error = ? WHERE id = ? AND status = 'pending';
 
+-- The kinds counted are a bound JSON array.
 -- name: count_auto_to
-SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ?;
+SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
 
 -- name: count_auto_ticket
-SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ?;
+SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
 
 -- name: tickets_resolved_before
 SELECT * FROM ticket_rows t
