@@ -6,6 +6,30 @@
 // NAME.LANG.html (html/template) adds an HTML alternative. A file of the same
 // name in the override directory wins; a .txt override without its own .html
 // also drops the embedded .html, so the two alternatives never disagree.
+//
+// A file whose name starts with "_" (_NAME.LANG.txt, _NAME.LANG.html) is a
+// partial, not a mail: its {{define}} blocks ("commands", "signature",
+// "status", ...) can be used by every mail of that language through
+// {{template "NAME" .}}. The English partials are loaded first, then those of
+// the mail's language, each group in file-name order; a later block of the
+// same name wins, so a mail in another language falls back to the English
+// blocks, and a partial of one's own in the override directory (say
+// _site.ja.txt defining "signature") changes one block. A partial in the
+// override directory with the name of an embedded one replaces that file.
+//
+// Templates may call quote: it marks every line of a text with "> ", so words
+// a customer or agent wrote can never pass for the mail's own.
+//
+// The mails, and whom they go to:
+//
+//	ack, auto_answer, new_after_closed, reopened  the customer, answering a mail of theirs
+//	relay, resolution                             the customer, around an agent's words
+//	notice                                        a tier's notify addresses, on escalation
+//	reminder, breach                              the tier, at 75% and 100% of an SLA target
+//	forward                                       the tier, with a customer's (participant's) reply
+//	copy                                          the rest of the tier, after an agent's reply
+//	bounce_notice                                 the tier, when a mail to the customer bounced
+//	command_error                                 the agent whose reply had a bad command
 package templates
 
 import (
@@ -17,6 +41,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -34,17 +59,70 @@ type Set struct {
 	mails map[string]map[string]*mailTemplate // name → lang → template
 }
 
-// Data is what a template may use. Every string may hold anything a
-// customer wrote; Render cleans the subject before templates see it.
+// Data is what a template may use. Every field is plain text the desk
+// fills in, already formatted (times with FormatTime, durations with
+// FormatDuration, in the mail's language). Every string may hold anything a
+// customer or agent wrote: Render makes every field but Text, Note and Answer
+// one line (no control characters), and cleans the subject.
 type Data struct {
 	Ticket         string // "INC-1042"
-	Subject        string // the customer's subject, already decoded
-	Name           string // customer's display name, may be empty
+	Subject        string // the ticket's subject, already decoded
+	Name           string // the addressee's display name, may be empty
 	SupportAddress string
 	Question       string // FAQ question, for auto_answer
-	Answer         string // FAQ answer, for auto_answer
+	Answer         string // FAQ answer, for auto_answer (several lines)
 	FAQKey         string
 	OldTicket      string // for new_after_closed
+
+	// The ticket, for the mails to a tier.
+	Priority   string // "P1".."P5"; P1 and P2 put the priority first in a tier's subjects
+	Status     string // a tickets status: "new", "escalated", "in_progress", "on_hold", ...
+	Type       string // "incident" or "service_request" ("request" is understood too)
+	Tier       string // name of the tier the mail goes to: "L1"
+	Assignee   string // the agent the ticket is assigned to, "" if nobody
+	Requester  string // "Hanako Yamada <hanako@example.com>"
+	RespondDue string // first response due
+	ResolveDue string // resolution due
+
+	// Words passed on, several lines each, left as they are by Render: the
+	// customer's (notice, forward) or the agent's (relay, resolution, copy).
+	// Mails to a tier show them with quote; relay and resolution verbatim.
+	Text string
+	Note string // copy: an agent's internal note (#note), never for the customer
+
+	Attachments []AttachmentInfo // notice, forward: the attachments of the mail
+	Suggestions []SuggestionInfo // notice: the responder's candidates, best first
+
+	Agent        string   // the agent who acted: "Alice Smith <alice@example.com>"
+	From         string   // forward: who wrote, "Name <address>"
+	FromRole     string   // forward: "requester" or "participant"
+	ReplyAddress string   // the signed address a tier's replies go to
+	ReopenDays   int      // resolution: days a reply still reopens; 0 = don't say
+	Errors       []string // command_error: one line each, in the mail's language: `line 1 "#priority P9": want P1..P5`
+	Applied      []string // copy: the commands carried out, e.g. "#priority P2"
+
+	Target   string // reminder, breach: "respond" or "resolve"
+	Due      string // reminder, breach: when the target falls (fell) due
+	TimeLeft string // reminder: time left until Due
+	NextTier string // breach: the tier the ticket moved to; "" = there is none
+
+	BounceRecipient  string // bounce_notice: the address that bounced
+	BounceStatus     string // bounce_notice: the DSN status, "5.1.1"
+	BounceDiagnostic string // bounce_notice: the remote server's words
+}
+
+// AttachmentInfo describes one attachment of a mail passed on to a tier.
+type AttachmentInfo struct {
+	Name     string // file name as the sender gave it
+	Size     string // formatted: FormatSize
+	Attached bool   // false: above the size cap, only named
+}
+
+// SuggestionInfo is one FAQ entry the responder found plausible.
+type SuggestionInfo struct {
+	Key        string
+	Question   string
+	Confidence string // formatted: "72%"
 }
 
 // Mail is one rendered mail. HTML is "" when the template has none.
@@ -74,11 +152,11 @@ func New(dir string) (*Set, error) {
 	}
 	sort.Strings(names)
 	for _, f := range names {
-		name, lang, ok := splitTextName(f)
-		if !ok {
+		name, lang, ok := splitName(f, ".txt")
+		if !ok || isPartial(f) {
 			continue
 		}
-		mt, err := parseMail(f, files[f].data, files)
+		mt, err := parseMail(f, lang, files)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +166,7 @@ func New(dir string) (*Set, error) {
 		s.mails[name][lang] = mt
 	}
 	for f, src := range files {
-		if strings.HasSuffix(f, ".html") {
+		if strings.HasSuffix(f, ".html") && !isPartial(f) {
 			if _, ok := files[strings.TrimSuffix(f, ".html")+".txt"]; !ok {
 				return nil, fmt.Errorf("templates: %s: no matching .txt template", src.path)
 			}
@@ -113,8 +191,7 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 	if mt == nil {
 		mt = langs[DefaultLang]
 	}
-	d.Subject = baseSubject(d.Subject, d.Ticket, d.OldTicket)
-	d.Name = OneLine(d.Name)
+	d = d.clean()
 
 	var m Mail
 	var b strings.Builder
@@ -135,6 +212,44 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 		m.HTML = b.String()
 	}
 	return m, nil
+}
+
+// clean returns a copy of d in which every field that a template puts on a
+// line of its own is one line: a name, an address or a file name can
+// neither start a header nor add lines that pass for the mail's own words.
+// Text, Note and Answer keep their lines; mails to a tier quote them.
+func (d Data) clean() Data {
+	for _, p := range []*string{&d.Ticket, &d.OldTicket, &d.Name, &d.SupportAddress, &d.Question, &d.FAQKey,
+		&d.Priority, &d.Status, &d.Type, &d.Tier, &d.Assignee, &d.Requester, &d.RespondDue, &d.ResolveDue,
+		&d.Agent, &d.From, &d.FromRole, &d.ReplyAddress, &d.Target, &d.Due, &d.TimeLeft, &d.NextTier,
+		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic} {
+		*p = OneLine(*p)
+	}
+	d.Subject = baseSubject(d.Subject, d.Ticket, d.OldTicket)
+	d.Attachments = slices.Clone(d.Attachments)
+	for i := range d.Attachments {
+		a := &d.Attachments[i]
+		a.Name, a.Size = OneLine(a.Name), OneLine(a.Size)
+	}
+	d.Suggestions = slices.Clone(d.Suggestions)
+	for i := range d.Suggestions {
+		g := &d.Suggestions[i]
+		g.Key, g.Question, g.Confidence = OneLine(g.Key), OneLine(g.Question), OneLine(g.Confidence)
+	}
+	d.Errors = oneLines(d.Errors)
+	d.Applied = oneLines(d.Applied)
+	return d
+}
+
+func oneLines(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = OneLine(s)
+	}
+	return out
 }
 
 // Names lists the template names, sorted.
@@ -190,16 +305,19 @@ func readFiles(dir string) (map[string]source, error) {
 		overridden[e.Name()] = true
 	}
 	for f := range overridden {
-		if html, ok := strings.CutSuffix(f, ".txt"); ok && !overridden[html+".html"] {
+		if html, ok := strings.CutSuffix(f, ".txt"); ok && !isPartial(f) && !overridden[html+".html"] {
 			delete(files, html+".html")
 		}
 	}
 	return files, nil
 }
 
-// splitTextName splits "ack.en.txt" into ("ack", "en").
-func splitTextName(f string) (name, lang string, ok bool) {
-	base, ok := strings.CutSuffix(f, ".txt")
+// isPartial tells a file of shared {{define}} blocks from a mail.
+func isPartial(f string) bool { return strings.HasPrefix(f, "_") }
+
+// splitName splits "ack.en.txt" into ("ack", "en") for ext ".txt".
+func splitName(f, ext string) (name, lang string, ok bool) {
+	base, ok := strings.CutSuffix(f, ext)
 	if !ok {
 		return "", "", false
 	}
@@ -210,11 +328,37 @@ func splitTextName(f string) (name, lang string, ok bool) {
 	return base[:i], base[i+1:], true
 }
 
+// partials returns the partial files with extension ext that a mail in
+// lang sees: the default language's first, then lang's own, which redefine
+// blocks of the same name.
+func partials(files map[string]source, lang, ext string) []source {
+	var def, own []string
+	for f := range files {
+		_, l, ok := splitName(f, ext)
+		switch {
+		case !ok || !isPartial(f):
+		case l == DefaultLang:
+			def = append(def, f)
+		case l == lang:
+			own = append(own, f)
+		}
+	}
+	sort.Strings(def)
+	sort.Strings(own)
+	var out []source
+	for _, f := range append(def, own...) {
+		out = append(out, files[f])
+	}
+	return out
+}
+
 var errNoSubject = errors.New(`first line must be "Subject: ..." followed by a blank line`)
 
-func parseMail(file string, data []byte, files map[string]source) (*mailTemplate, error) {
+var funcs = map[string]any{"quote": Quote}
+
+func parseMail(file, lang string, files map[string]source) (*mailTemplate, error) {
 	src := files[file]
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text := strings.ReplaceAll(string(src.data), "\r\n", "\n")
 	first, rest, _ := strings.Cut(text, "\n")
 	subj, ok := strings.CutPrefix(first, "Subject:")
 	if !ok {
@@ -224,21 +368,42 @@ func parseMail(file string, data []byte, files map[string]source) (*mailTemplate
 	if !ok {
 		return nil, fmt.Errorf("templates: %s: %w", src.path, errNoSubject)
 	}
+	textParts := partials(files, lang, ".txt")
 	mt := &mailTemplate{file: src.path}
 	var err error
-	if mt.subject, err = template.New(file + ":subject").Option("missingkey=error").Parse(strings.TrimSpace(subj)); err != nil {
-		return nil, fmt.Errorf("templates: %s: %w", src.path, err)
+	if mt.subject, err = parseText(file+":subject", strings.TrimSpace(subj), src.path, textParts); err != nil {
+		return nil, err
 	}
-	if mt.text, err = template.New(file).Option("missingkey=error").Parse(body); err != nil {
-		return nil, fmt.Errorf("templates: %s: %w", src.path, err)
+	if mt.text, err = parseText(file, body, src.path, textParts); err != nil {
+		return nil, err
 	}
 	htmlFile := strings.TrimSuffix(file, ".txt") + ".html"
 	if h, ok := files[htmlFile]; ok {
-		if mt.html, err = htmltemplate.New(htmlFile).Option("missingkey=error").Parse(string(h.data)); err != nil {
+		mt.html = htmltemplate.New(htmlFile).Funcs(funcs).Option("missingkey=error")
+		for _, p := range partials(files, lang, ".html") {
+			if _, err := mt.html.New(p.path).Parse(string(p.data)); err != nil {
+				return nil, fmt.Errorf("templates: %s: %w", p.path, err)
+			}
+		}
+		if _, err = mt.html.Parse(string(h.data)); err != nil {
 			return nil, fmt.Errorf("templates: %s: %w", h.path, err)
 		}
 	}
 	return mt, nil
+}
+
+// parseText parses one text template after the partials it may use.
+func parseText(name, text, path string, parts []source) (*template.Template, error) {
+	t := template.New(name).Funcs(funcs).Option("missingkey=error")
+	for _, p := range parts {
+		if _, err := t.New(p.path).Parse(string(p.data)); err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", p.path, err)
+		}
+	}
+	if _, err := t.Parse(text); err != nil {
+		return nil, fmt.Errorf("templates: %s: %w", path, err)
+	}
+	return t, nil
 }
 
 // replyPrefix matches the reply/forward markers mail clients stack up,
