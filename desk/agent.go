@@ -401,7 +401,7 @@ func (d *Desk) refuseAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, o
 	if err != nil {
 		return err
 	}
-	data.Errors, data.Commands, data.Agent = r.Errors, commandHelp(), a.agent
+	data.Errors, data.Agent = r.Errors, a.agent
 	token := replyToken{Ticket: t.ID, Tier: a.tier, Role: tokenAgent}.sign(d.opts.Secret)
 	data.ReplyAddress = plusAddress(d.opts.SupportAddress, token)
 	data.Tier = d.tierName(a.tier)

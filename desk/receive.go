@@ -230,7 +230,7 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 			if err != nil {
 				return Outcome{}, err
 			}
-			data.Recipient, data.BounceStatus, data.Diagnostic = strings.Join(dsn.Recipients, ", "), strings.TrimSpace(dsn.Action+" "+dsn.Status), dsn.Diagnostic
+			data.BounceRecipient, data.BounceStatus, data.BounceDiagnostic = strings.Join(dsn.Recipients, ", "), strings.TrimSpace(dsn.Action+" "+dsn.Status), dsn.Diagnostic
 			if _, err := d.notifyTier(tx, t, t.Tier, mailBounceNotice, data, nil, ""); err != nil {
 				return Outcome{}, err
 			}
@@ -371,8 +371,8 @@ func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, rol
 	if err != nil {
 		return err
 	}
-	data.Agent = strings.TrimSpace(msg.From.Name + " <" + strings.ToLower(msg.From.Addr) + ">")
-	data.Reason = role
+	data.From = strings.TrimSpace(msg.From.Name + " <" + strings.ToLower(msg.From.Addr) + ">")
+	data.FromRole = role
 	n, err := d.notifyTier(tx, t, t.Tier, mailForward, data, atts, "")
 	if n > 0 {
 		oc.Sent = append(oc.Sent, mailForward)
