@@ -3,11 +3,13 @@ package desk
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/textproto"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/templates"
@@ -329,7 +331,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 	if customerMail && !resolving {
 		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
 	}
-	if a.tier >= 0 {
+	if d.tiersOn() {
 		if err := d.copyToTier(tx, t, a, applied, body, &oc); err != nil {
 			return oc, err
 		}
@@ -510,7 +512,11 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, app
 	if a.reply.has("note") {
 		data.Note = a.reply.Body
 	}
-	n, err := d.notifyTier(tx, t, a.tier, mailCopy, data, nil, a.agent)
+	tier := a.tier
+	if tier < 0 {
+		tier = t.Tier // from the terminal: the ticket's tier hears of it
+	}
+	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)
 	if n > 0 {
 		oc.Sent = append(oc.Sent, mailCopy)
 	}
@@ -526,4 +532,51 @@ func (d *Desk) confirmAnswer(tx *tickets.Tx, t *tickets.Ticket, key, actor strin
 	}
 	changed.add(key)
 	return tx.AddParaphrase(key, question, t.ID, actor)
+}
+
+// Action is an agent's action from the terminal (`madoguchi tickets
+// resolve|reply|...`): the same commands as by mail, without the '#'.
+type Action struct {
+	Actor    string   // who acts, for the audit trail (--actor)
+	Commands []string // e.g. "resolve", "assign bob@example.com", "priority P2"
+	Text     string   // relayed to the customer; with "note", an internal note
+}
+
+// Act applies an action to the ticket ref, as a proven agent's reply
+// would: one transaction, the same checks, the same mail. A refused
+// action changes nothing and returns an *ActionError.
+func (d *Desk) Act(ctx context.Context, ref string, a Action) (Outcome, error) {
+	var lines []string
+	for _, c := range a.Commands {
+		lines = append(lines, "#"+strings.TrimPrefix(strings.TrimSpace(c), "#"))
+	}
+	r := parseAgentReply(strings.Join(lines, "\n"))
+	r.Body = strings.TrimSpace(a.Text)
+	if a.Actor == "" {
+		a.Actor = "terminal"
+	}
+	var oc Outcome
+	var changed faqChanges
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+		changed = faqChanges{}
+		t, err := tx.Ticket(ref)
+		if err != nil {
+			return fmt.Errorf("desk: ticket %s: %w", ref, err)
+		}
+		act := agentAction{agent: strings.ToLower(a.Actor), tier: -1, reply: r}
+		if len(r.Errors) > 0 {
+			return &ActionError{Ref: t.Ref, Errors: r.Errors}
+		}
+		oc, err = d.act(tx, t, &act, &changed)
+		return err
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	d.reindex(ctx, changed)
+	if len(oc.Sent) > 0 {
+		d.poke()
+	}
+	d.log.Info("agent action", "ticket", oc.Ticket, "actor", a.Actor, "status", oc.Status, "sent", oc.Sent, "reason", oc.Reason)
+	return oc, nil
 }
