@@ -16,6 +16,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -24,15 +25,17 @@ import (
 // Config is the whole configuration. Its toml tags are the schema: the
 // decoder, the environment overrides and the encoder all read them.
 type Config struct {
-	Store     Store     `toml:"store"`
-	IMAP      IMAP      `toml:"imap"`
-	SMTP      SMTP      `toml:"smtp"`
-	Desk      Desk      `toml:"desk"`
-	Rules     []Rule    `toml:"rules"`
-	Limits    Limits    `toml:"limits"`
-	Responder Responder `toml:"responder"`
-	Templates Templates `toml:"templates"`
-	Log       Log       `toml:"log"`
+	Store      Store      `toml:"store"`
+	IMAP       IMAP       `toml:"imap"`
+	SMTP       SMTP       `toml:"smtp"`
+	Desk       Desk       `toml:"desk"`
+	Escalation Escalation `toml:"escalation"`
+	SLA        SLA        `toml:"sla"`
+	Rules      []Rule     `toml:"rules"`
+	Limits     Limits     `toml:"limits"`
+	Responder  Responder  `toml:"responder"`
+	Templates  Templates  `toml:"templates"`
+	Log        Log        `toml:"log"`
 }
 
 // Store is where the system of record lives.
@@ -103,6 +106,59 @@ type Desk struct {
 	ReferencePrefixRequest  string   `toml:"reference_prefix_request"`
 	CloseAfter              Duration `toml:"close_after"`
 	DefaultRules            bool     `toml:"default_rules"`
+	// Secret keys the HMAC of the reply tokens that prove an agent; from
+	// secret, secret_file or $MADOGUCHI_DESK_SECRET. Required (at least
+	// [MinSecretBytes]) by [Config.RequireRun] when tiers are set.
+	Secret            Secret `toml:"secret"`
+	SecretFile        string `toml:"secret_file"`
+	TrustedAuthservID string `toml:"trusted_authserv_id"` // Authentication-Results authserv-id whose dmarc=fail refuses an agent reply; "" = none trusted
+}
+
+// MinSecretBytes is the shortest desk.secret accepted: an HMAC key much
+// shorter than this can be guessed.
+const MinSecretBytes = 16
+
+// Escalation is where tickets go that the responder does not close: the
+// tiers of agents, in order.
+type Escalation struct {
+	AttachMaxBytes int64  `toml:"attach_max_bytes"` // customer attachments attached to a tier notice up to this total; above it names and sizes only
+	Tiers          []Tier `toml:"tiers"`
+}
+
+// Tier is one level of agents ([[escalation.tiers]]): L1, L2, ...
+type Tier struct {
+	Name          string   `toml:"name"`           // [A-Za-z0-9_-]{1,32}, unique (case-insensitively)
+	Notify        []string `toml:"notify"`         // addresses that get the thread (at least one)
+	Agents        []string `toml:"agents"`         // addresses allowed to act (at least one)
+	EscalateAfter Duration `toml:"escalate_after"` // no agent answer within it: next tier; 0 = never by time
+}
+
+// SLA holds the targets of each priority and the business hours they are
+// counted in.
+type SLA struct {
+	P1    SLATarget `toml:"P1"`
+	P2    SLATarget `toml:"P2"`
+	P3    SLATarget `toml:"P3"`
+	P4    SLATarget `toml:"P4"`
+	P5    SLATarget `toml:"P5"`
+	Hours Hours     `toml:"hours"`
+}
+
+// SLATarget is the time to the first agent answer (respond) and to the
+// resolution (resolve), in business time.
+type SLATarget struct {
+	Respond Duration `toml:"respond"`
+	Resolve Duration `toml:"resolve"`
+}
+
+// Hours are the business hours SLA time is counted in ([sla.hours]). With
+// no weekdays the clock runs 24x7 and the other keys must be empty.
+type Hours struct {
+	Weekdays []string `toml:"weekdays"`  // mon..sun (or monday..sunday)
+	From     string   `toml:"from"`      // HH:MM in time_zone
+	To       string   `toml:"to"`        // HH:MM, after from; "24:00" = midnight at the end of the day
+	TimeZone string   `toml:"time_zone"` // IANA name, e.g. Asia/Tokyo
+	Holidays []string `toml:"holidays"`  // YYYY-MM-DD dates in time_zone with no business hours
 }
 
 // Rule is one classification rule: when Pattern matches Field, the non-empty
@@ -178,8 +234,16 @@ func Default() *Config {
 			AutoReplyWindow:         Duration{hour},
 			ReferencePrefixIncident: "INC",
 			ReferencePrefixRequest:  "REQ",
-			CloseAfter:              Duration{168 * hour},
+			CloseAfter:              Duration{72 * hour},
 			DefaultRules:            true,
+		},
+		Escalation: Escalation{AttachMaxBytes: 5 << 20},
+		SLA: SLA{
+			P1: SLATarget{Duration{30 * minute}, Duration{4 * hour}},
+			P2: SLATarget{Duration{hour}, Duration{8 * hour}},
+			P3: SLATarget{Duration{4 * hour}, Duration{24 * hour}},
+			P4: SLATarget{Duration{8 * hour}, Duration{72 * hour}},
+			P5: SLATarget{Duration{24 * hour}, Duration{168 * hour}},
 		},
 		Limits: Limits{MaxMessageBytes: 25 << 20, MaxParts: 500, MaxDepth: 20},
 		Responder: Responder{
@@ -258,22 +322,23 @@ func ResolvePath(flag string, env func(string) string) string {
 // effective configuration (check-config) without leaking it.
 func (c *Config) Masked() *Config {
 	m := c.clone()
-	for _, s := range []*Server{&m.IMAP.Server, &m.SMTP.Server} {
-		if s.Password != "" {
-			s.Password = MaskedValue
+	for _, s := range m.secrets() {
+		if s.value != nil && *s.value != "" {
+			*s.value = MaskedValue
 		}
 	}
 	return m
 }
 
 // TOML encodes the configuration as a file that [Parse] reads back to the
-// same configuration. A password that came from password_file is left out:
-// the file is named instead, so its contents are never written anywhere.
+// same configuration. A secret that came from its file (password_file,
+// secret_file) is left out: the file is named instead, so its contents are
+// never written anywhere.
 func (c *Config) TOML() ([]byte, error) {
 	out := c.clone()
-	for _, s := range []*Server{&out.IMAP.Server, &out.SMTP.Server} {
-		if s.PasswordFile != "" {
-			s.Password = ""
+	for _, s := range out.secrets() {
+		if *s.file != "" {
+			*s.value = ""
 		}
 	}
 	var buf bytes.Buffer
@@ -299,11 +364,34 @@ func (l Log) SlogLevel() slog.Level {
 	return slog.LevelInfo
 }
 
+// secretKey is one secret of the configuration and the file it may come from.
+type secretKey struct {
+	key, fileKey string // "imap.password", "imap.password_file"
+	value        *Secret
+	file         *string
+}
+
+// secrets lists every secret of c, so masking, encoding and reading from
+// files treat them all alike.
+func (c *Config) secrets() []secretKey {
+	return []secretKey{
+		{c.IMAP.key("password"), c.IMAP.key("password_file"), &c.IMAP.Password, &c.IMAP.PasswordFile},
+		{c.SMTP.key("password"), c.SMTP.key("password_file"), &c.SMTP.Password, &c.SMTP.PasswordFile},
+		{"desk.secret", "desk.secret_file", &c.Desk.Secret, &c.Desk.SecretFile},
+	}
+}
+
+// clone copies c deeply enough that changing the copy's slices leaves c alone.
 func (c *Config) clone() *Config {
 	out := *c
-	if c.Rules != nil {
-		out.Rules = append([]Rule(nil), c.Rules...)
+	out.Rules = slices.Clone(c.Rules)
+	out.Escalation.Tiers = slices.Clone(c.Escalation.Tiers)
+	for i := range out.Escalation.Tiers {
+		t := &out.Escalation.Tiers[i]
+		t.Notify, t.Agents = slices.Clone(t.Notify), slices.Clone(t.Agents)
 	}
+	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
+	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
 	return &out
 }
 
@@ -318,7 +406,7 @@ func (c *Config) resolvePaths(baseDir string) {
 		&c.Store.Path,
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
-		&c.Responder.IndexPath, &c.Templates.Dir,
+		&c.Desk.SecretFile, &c.Responder.IndexPath, &c.Templates.Dir,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -326,30 +414,30 @@ func (c *Config) resolvePaths(baseDir string) {
 	}
 }
 
-// readSecretFiles fills password from password_file. Both set is refused
-// rather than guessed at: one of them is stale.
+// readSecretFiles fills each secret from its file (password_file,
+// secret_file). Both set is refused rather than guessed at: one of them is
+// stale.
 func (c *Config) readSecretFiles() error {
 	var errs []error
-	for _, s := range []*Server{&c.IMAP.Server, &c.SMTP.Server} {
-		if s.PasswordFile == "" {
+	for _, s := range c.secrets() {
+		if *s.file == "" {
 			continue
 		}
-		key := s.key("password_file")
-		if s.Password != "" {
-			errs = append(errs, &KeyError{Key: key, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key("password"), envName(s.key("password")))})
+		if *s.value != "" {
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key, envName(s.key))})
 			continue
 		}
-		b, err := os.ReadFile(s.PasswordFile)
+		b, err := os.ReadFile(*s.file)
 		if err != nil {
-			errs = append(errs, &KeyError{Key: key, Err: err})
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: err})
 			continue
 		}
-		pw := strings.TrimRight(string(b), "\r\n")
-		if pw == "" {
-			errs = append(errs, &KeyError{Key: key, Err: fmt.Errorf("%s is empty", s.PasswordFile)})
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("%s is empty", *s.file)})
 			continue
 		}
-		s.Password = Secret(pw)
+		*s.value = Secret(v)
 	}
 	return errors.Join(errs...)
 }

@@ -81,8 +81,28 @@ func TestDefault_HasTheDocumentedValues(t *testing.T) {
 		{"desk.auto_reply_window", d.Desk.AutoReplyWindow.Duration, time.Hour},
 		{"desk.reference_prefix_incident", d.Desk.ReferencePrefixIncident, "INC"},
 		{"desk.reference_prefix_request", d.Desk.ReferencePrefixRequest, "REQ"},
-		{"desk.close_after", d.Desk.CloseAfter.Duration, 168 * time.Hour},
+		{"desk.close_after", d.Desk.CloseAfter.Duration, 72 * time.Hour},
 		{"desk.default_rules", d.Desk.DefaultRules, true},
+		{"desk.secret", d.Desk.Secret, Secret("")},
+		{"desk.secret_file", d.Desk.SecretFile, ""},
+		{"desk.trusted_authserv_id", d.Desk.TrustedAuthservID, ""},
+		{"escalation.attach_max_bytes", d.Escalation.AttachMaxBytes, int64(5242880)},
+		{"escalation.tiers", len(d.Escalation.Tiers), 0},
+		{"sla.P1.respond", d.SLA.P1.Respond.Duration, 30 * time.Minute},
+		{"sla.P1.resolve", d.SLA.P1.Resolve.Duration, 4 * time.Hour},
+		{"sla.P2.respond", d.SLA.P2.Respond.Duration, time.Hour},
+		{"sla.P2.resolve", d.SLA.P2.Resolve.Duration, 8 * time.Hour},
+		{"sla.P3.respond", d.SLA.P3.Respond.Duration, 4 * time.Hour},
+		{"sla.P3.resolve", d.SLA.P3.Resolve.Duration, 24 * time.Hour},
+		{"sla.P4.respond", d.SLA.P4.Respond.Duration, 8 * time.Hour},
+		{"sla.P4.resolve", d.SLA.P4.Resolve.Duration, 72 * time.Hour},
+		{"sla.P5.respond", d.SLA.P5.Respond.Duration, 24 * time.Hour},
+		{"sla.P5.resolve", d.SLA.P5.Resolve.Duration, 168 * time.Hour},
+		{"sla.hours.weekdays", len(d.SLA.Hours.Weekdays), 0},
+		{"sla.hours.from", d.SLA.Hours.From, ""},
+		{"sla.hours.to", d.SLA.Hours.To, ""},
+		{"sla.hours.time_zone", d.SLA.Hours.TimeZone, ""},
+		{"sla.hours.holidays", len(d.SLA.Hours.Holidays), 0},
 		{"limits.max_message_bytes", d.Limits.MaxMessageBytes, int64(26214400)},
 		{"limits.max_parts", d.Limits.MaxParts, 500},
 		{"limits.max_depth", d.Limits.MaxDepth, 20},
@@ -159,20 +179,26 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 	file := reflect.ValueOf(fromFile).Elem()
 	def := reflect.ValueOf(Default()).Elem()
 	for _, f := range sectionFields() {
-		section, key, _ := strings.Cut(f.key, ".")
-		table, _ := raw[section].(map[string]any)
-		if _, ok := table[key]; !ok {
+		if !hasKey(raw, f.key) {
 			t.Errorf("%s is missing from the example", f.key)
 			continue
 		}
 		got, want := file.FieldByIndex(f.index).Interface(), def.FieldByIndex(f.index).Interface()
-		if !requiredExampleKeys[f.key] && got != want {
+		if !requiredExampleKeys[f.key] && !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v in the example, want the default %v", f.key, got, want)
 		}
 	}
-	for _, k := range ruleFields() {
-		if !regexp.MustCompile(`(?m)^# ` + k.key + ` = .*#`).Match(data) {
-			t.Errorf("the commented [[rules]] example lacks %q", k.key)
+	for _, array := range []struct {
+		name   string
+		fields []field
+	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}} {
+		if !strings.Contains(string(data), "# "+array.name+"\n") {
+			t.Errorf("the example has no commented %s", array.name)
+		}
+		for _, k := range array.fields {
+			if !regexp.MustCompile(`(?m)^# ` + k.key + ` = .*#`).Match(data) {
+				t.Errorf("the commented %s example lacks %q", array.name, k.key)
+			}
 		}
 	}
 	assignment := regexp.MustCompile(`^[a-z_]+ = `)
@@ -181,6 +207,21 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 			t.Errorf("line %d has no comment: %s", i+1, line)
 		}
 	}
+}
+
+// hasKey reports whether the dotted key ("sla.P1.respond") is set in raw.
+func hasKey(raw map[string]any, key string) bool {
+	var cur any = raw
+	for _, part := range strings.Split(key, ".") {
+		table, ok := cur.(map[string]any)
+		if !ok {
+			return false
+		}
+		if cur, ok = table[part]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func TestParse_UnknownKeysAreAllNamed(t *testing.T) {

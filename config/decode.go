@@ -26,13 +26,43 @@ type field struct {
 var (
 	sectionFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Config](), "", nil, 1) })
 	ruleFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Rule](), "", nil, 0) })
-	durationType  = reflect.TypeFor[Duration]()
-	secretType    = reflect.TypeFor[Secret]()
+	tierFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Tier](), "", nil, 0) })
+	// tablePaths are the tables of the schema: every proper prefix of a
+	// key ("sla", "sla.P1"), so a misspelt table is told from a nested one.
+	tablePaths = sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		for _, f := range sectionFields() {
+			for i := range len(f.key) {
+				if f.key[i] == '.' {
+					m[f.key[:i]] = true
+				}
+			}
+		}
+		return m
+	})
+	durationType = reflect.TypeFor[Duration]()
+	secretType   = reflect.TypeFor[Secret]()
 )
+
+// tableArrays are the arrays of tables of the schema ([[rules]],
+// [[escalation.tiers]]): each is decoded on its own, element by element.
+var tableArrays = map[string]func(c *Config, val any) error{
+	"rules": func(c *Config, val any) (err error) {
+		c.Rules, err = decodeTables[Rule]("rules", val, ruleFields())
+		return err
+	},
+	"escalation.tiers": func(c *Config, val any) (err error) {
+		c.Escalation.Tiers, err = decodeTables[Tier]("escalation.tiers", val, tierFields())
+		return err
+	},
+}
 
 // scalarFields lists the scalar keys of t. depth is how many levels of
 // tables to descend first (1 for Config: its fields are the sections).
-// Embedded structs (Server) are flattened, as the TOML encoder does.
+// Below that, a struct field (other than a Duration) is a nested table
+// ([sla.P1]) and is descended too; a slice of structs is an array of tables
+// ([[rules]]), decoded on its own. Embedded structs (Server) are flattened,
+// as the TOML encoder does.
 func scalarFields(t reflect.Type, prefix string, index []int, depth int) []field {
 	var out []field
 	for i := range t.NumField() {
@@ -46,13 +76,14 @@ func scalarFields(t reflect.Type, prefix string, index []int, depth int) []field
 			continue
 		}
 		name := f.Tag.Get("toml")
-		if depth > 0 {
-			if f.Type.Kind() == reflect.Struct {
-				out = append(out, scalarFields(f.Type, prefix+name+".", idx, depth-1)...)
-			}
-			continue // rules: an array of tables, decoded on its own
+		switch {
+		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
+			out = append(out, scalarFields(f.Type, prefix+name+".", idx, max(depth-1, 0))...)
+		case depth > 0, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			// an array of tables: see tableArrays
+		default:
+			out = append(out, field{key: prefix + name, index: idx})
 		}
-		out = append(out, field{key: prefix + name, index: idx})
 	}
 	return out
 }
@@ -67,54 +98,58 @@ func fieldsByKey(fields []field) map[string]field {
 
 // decodeRaw decodes the parsed file over the defaults in c.
 func decodeRaw(c *Config, raw map[string]any) error {
-	schema := fieldsByKey(sectionFields())
-	rv := reflect.ValueOf(c).Elem()
-	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(raw)) {
-		val := raw[name]
-		if name == "rules" {
-			rules, err := decodeRules(val)
-			errs = append(errs, err)
-			c.Rules = rules
-			continue
-		}
-		table, ok := val.(map[string]any)
-		if !ok || !isSection(name) {
-			errs = append(errs, unknownKeys(name, val)...)
-			continue
-		}
-		for _, k := range slices.Sorted(maps.Keys(table)) {
-			key := name + "." + k
-			f, ok := schema[key]
+	d := tableDecoder{schema: fieldsByKey(sectionFields()), tables: tablePaths(), rv: reflect.ValueOf(c).Elem(),
+		array: func(key string, val any) (bool, error) {
+			dec, ok := tableArrays[key]
 			if !ok {
-				errs = append(errs, unknownKeys(key, table[k])...)
+				return false, nil
+			}
+			return true, dec(c, val)
+		}}
+	return errors.Join(d.decode("", raw)...)
+}
+
+// tableDecoder walks a decoded TOML table against a schema.
+type tableDecoder struct {
+	schema map[string]field
+	tables map[string]bool                         // nested tables of the schema
+	rv     reflect.Value                           // the struct the schema indexes
+	array  func(key string, val any) (bool, error) // decodes an array of tables; false when key is none
+	keyFmt func(key string) string                 // the key as errors name it; nil = as it is
+}
+
+func (d tableDecoder) decode(prefix string, table map[string]any) []error {
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(table)) {
+		key, val := prefix+k, table[k]
+		name := key
+		if d.keyFmt != nil {
+			name = d.keyFmt(key)
+		}
+		if f, ok := d.schema[key]; ok {
+			if err := setFromTOML(d.rv.FieldByIndex(f.index), val); err != nil {
+				errs = append(errs, &KeyError{Key: name, Err: err})
+			}
+			continue
+		}
+		if d.array != nil {
+			if ok, err := d.array(key, val); ok {
+				errs = append(errs, err)
 				continue
 			}
-			if err := setFromTOML(rv.FieldByIndex(f.index), table[k]); err != nil {
-				errs = append(errs, &KeyError{Key: key, Err: err})
-			}
 		}
+		if sub, ok := val.(map[string]any); ok && d.tables[key] {
+			errs = append(errs, d.decode(key+".", sub)...)
+			continue
+		}
+		errs = append(errs, unknownKeys(name, val)...)
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
-func isSection(name string) bool {
-	f, ok := sectionTypes()[name]
-	return ok && f.Kind() == reflect.Struct
-}
-
-// sectionTypes maps the top-level keys to their Go types.
-var sectionTypes = sync.OnceValue(func() map[string]reflect.Type {
-	t := reflect.TypeFor[Config]()
-	m := make(map[string]reflect.Type, t.NumField())
-	for i := range t.NumField() {
-		m[t.Field(i).Tag.Get("toml")] = t.Field(i).Type
-	}
-	return m
-})
-
-// decodeRules decodes [[rules]] (or an inline array of tables).
-func decodeRules(val any) ([]Rule, error) {
+// decodeTables decodes an array of tables ([[rules]], or an inline array
+// of tables) whose elements have the scalar keys fields.
+func decodeTables[T any](key string, val any, fields []field) ([]T, error) {
 	var tables []map[string]any
 	switch v := val.(type) {
 	case []map[string]any:
@@ -123,31 +158,22 @@ func decodeRules(val any) ([]Rule, error) {
 		for i, e := range v {
 			t, ok := e.(map[string]any)
 			if !ok {
-				return nil, &KeyError{Key: fmt.Sprintf("rules[%d]", i), Err: fmt.Errorf("want a table ([[rules]]), got %s", tomlType(e))}
+				return nil, &KeyError{Key: fmt.Sprintf("%s[%d]", key, i), Err: fmt.Errorf("want a table ([[%s]]), got %s", key, tomlType(e))}
 			}
 			tables = append(tables, t)
 		}
 	default:
-		return nil, &KeyError{Key: "rules", Err: fmt.Errorf("want an array of tables ([[rules]]), got %s", tomlType(val))}
+		return nil, &KeyError{Key: key, Err: fmt.Errorf("want an array of tables ([[%s]]), got %s", key, tomlType(val))}
 	}
-	schema := fieldsByKey(ruleFields())
-	rules := make([]Rule, len(tables))
+	schema := fieldsByKey(fields)
+	out := make([]T, len(tables))
 	var errs []error
 	for i, t := range tables {
-		rv := reflect.ValueOf(&rules[i]).Elem()
-		for _, k := range slices.Sorted(maps.Keys(t)) {
-			key := fmt.Sprintf("rules[%d].%s", i, k)
-			f, ok := schema[k]
-			if !ok {
-				errs = append(errs, unknownKeys(key, t[k])...)
-				continue
-			}
-			if err := setFromTOML(rv.FieldByIndex(f.index), t[k]); err != nil {
-				errs = append(errs, &KeyError{Key: key, Err: err})
-			}
-		}
+		prefix := fmt.Sprintf("%s[%d].", key, i)
+		d := tableDecoder{schema: schema, rv: reflect.ValueOf(&out[i]).Elem(), keyFmt: func(k string) string { return prefix + k }}
+		errs = append(errs, d.decode("", t)...)
 	}
-	return rules, errors.Join(errs...)
+	return out, errors.Join(errs...)
 }
 
 // unknownKeys names every leaf under an unknown key, so a misspelt table
@@ -200,6 +226,21 @@ func setFromTOML(v reflect.Value, val any) error {
 			return fmt.Errorf("%d is out of range", n)
 		}
 		v.SetInt(n)
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("unsupported field type %s", v.Type()) // a schema bug, not user input
+		}
+		arr, ok := val.([]any)
+		if !ok {
+			return fmt.Errorf("want an array of strings such as [\"a\", \"b\"], got %s", tomlType(val))
+		}
+		strs := make([]string, len(arr))
+		for i, e := range arr {
+			if strs[i], ok = e.(string); !ok {
+				return fmt.Errorf("item %d: want a string, got %s", i, tomlType(e))
+			}
+		}
+		setStrings(v, strs)
 	case reflect.Float64:
 		switch n := val.(type) {
 		case float64:
@@ -280,6 +321,15 @@ func setFromString(v reflect.Value, s string) error {
 			return fmt.Errorf("%q is not an integer: %w", s, err)
 		}
 		v.SetInt(n)
+	case reflect.Slice:
+		// A list from the environment: comma-separated ("mon,tue,wed").
+		var strs []string
+		for _, e := range strings.Split(s, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				strs = append(strs, e)
+			}
+		}
+		setStrings(v, strs)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -290,4 +340,13 @@ func setFromString(v reflect.Value, s string) error {
 		return fmt.Errorf("unsupported field type %s", v.Type())
 	}
 	return nil
+}
+
+// setStrings stores a list; an empty one is nil, as in [Default].
+func setStrings(v reflect.Value, strs []string) {
+	if len(strs) == 0 {
+		v.SetZero()
+		return
+	}
+	v.Set(reflect.ValueOf(strs).Convert(v.Type()))
 }

@@ -10,6 +10,7 @@ import (
 
 const (
 	second = time.Second
+	minute = time.Minute
 	hour   = time.Hour
 )
 
@@ -70,6 +71,12 @@ func (d Duration) MarshalText() ([]byte, error) {
 		s = s[:len(s)-2]
 	}
 	return []byte(s), nil
+}
+
+// human is the duration as MarshalText writes it ("72h"), for messages.
+func (d Duration) human() string {
+	b, _ := d.MarshalText()
+	return string(b)
 }
 
 // ErrUnknownKey is the cause of a [KeyError] for a key that is not in the

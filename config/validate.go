@@ -53,6 +53,18 @@ func (c *Config) Validate() error {
 		v.add("desk.reference_prefix_request", "is the same as desk.reference_prefix_incident (%q): references would not tell incidents from requests", c.Desk.ReferencePrefixRequest)
 	}
 	v.minDuration("desk.close_after", c.Desk.CloseAfter, time.Second)
+	if n := len(c.Desk.Secret); n > 0 && n < MinSecretBytes {
+		// The length only: the value is never shown.
+		v.add("desk.secret", "is %d bytes; at least %d are needed (e.g. the output of `openssl rand -hex 32`)", n, MinSecretBytes)
+	}
+	if id := c.Desk.TrustedAuthservID; id != "" && !isToken(id) {
+		v.add("desk.trusted_authserv_id", "%q is not an authserv-id (a host name such as mx.example.com, no spaces or ;)", id)
+	}
+
+	v.intRange64("escalation.attach_max_bytes", c.Escalation.AttachMaxBytes, 0, math.MaxInt64)
+	c.validateTiers(v)
+
+	c.SLA.validate(v)
 
 	for i, r := range c.Rules {
 		r.validate(v, fmt.Sprintf("rules[%d]", i))
@@ -95,6 +107,9 @@ func (c *Config) RequireRun() error {
 		c.SMTP.requireCredentials(v)
 	}
 	v.required("desk.support_address", c.Desk.SupportAddress)
+	if len(c.Escalation.Tiers) > 0 && c.Desk.Secret == "" {
+		v.add("desk.secret", "required for run when escalation.tiers are set, to sign reply tokens (or desk.secret_file, or $%s); at least %d bytes", envName("desk.secret"), MinSecretBytes)
+	}
 	for _, s := range []Server{c.IMAP.Server, c.SMTP.Server} {
 		if s.CAFile != "" {
 			if _, err := s.TLSConfig(); err != nil {
@@ -162,6 +177,105 @@ func (r Rule) validate(v *validator, key string) {
 	if r.Type == "" && r.Impact == "" && r.Urgency == "" {
 		v.add(key, "sets none of type, impact, urgency: the rule would do nothing")
 	}
+}
+
+var tierNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+func (c *Config) validateTiers(v *validator) {
+	seen := map[string]string{} // lower-case name → key of the tier that has it
+	for i, t := range c.Escalation.Tiers {
+		key := fmt.Sprintf("escalation.tiers[%d]", i)
+		switch {
+		case t.Name == "":
+			v.add(key+".name", "required")
+		case !tierNameRE.MatchString(t.Name):
+			v.add(key+".name", "%q must be 1 to 32 letters, digits, _ or -", t.Name)
+		case seen[strings.ToLower(t.Name)] != "":
+			v.add(key+".name", "%q is already the name of %s (names are compared without case)", t.Name, seen[strings.ToLower(t.Name)])
+		default:
+			seen[strings.ToLower(t.Name)] = key
+		}
+		for _, list := range []struct {
+			name  string
+			addrs []string
+		}{{"notify", t.Notify}, {"agents", t.Agents}} {
+			if len(list.addrs) == 0 {
+				v.add(key+"."+list.name, "required: at least one address")
+			}
+			for j, a := range list.addrs {
+				c.tierAddress(v, fmt.Sprintf("%s.%s[%d]", key, list.name, j), a)
+			}
+		}
+		if t.EscalateAfter.Duration < 0 {
+			v.add(key+".escalate_after", "%s is negative; 0 (or \"0s\") means never by time", t.EscalateAfter.human())
+		}
+	}
+}
+
+// tierAddress checks one address of a tier: a mail address, and not our
+// own (a notice to it would come back to the mailbox madoguchi reads).
+func (c *Config) tierAddress(v *validator, key, val string) {
+	a, err := mail.ParseAddress(val)
+	if err != nil {
+		if val == "" {
+			v.add(key, "empty; want a mail address")
+			return
+		}
+		v.errs = append(v.errs, &KeyError{Key: key, Err: fmt.Errorf("%q is not a mail address: %w", val, err)})
+		return
+	}
+	if own, err := mail.ParseAddress(c.Desk.SupportAddress); err == nil && sameMailbox(a.Address, own.Address) {
+		v.add(key, "%q is desk.support_address: mail to it would come back to madoguchi", val)
+	}
+}
+
+// sameMailbox reports whether a is b or a plus address of it
+// (support+x@example.com is support@example.com).
+func sameMailbox(a, b string) bool {
+	la, da, _ := strings.Cut(strings.ToLower(a), "@")
+	lb, db, _ := strings.Cut(strings.ToLower(b), "@")
+	if base, _, ok := strings.Cut(la, "+"); ok {
+		la = base
+	}
+	return da == db && la == lb
+}
+
+// maxTarget bounds an SLA target: business time beyond a year is a typo,
+// and keeps the calendar's search short.
+const maxTarget = 365 * 24 * time.Hour
+
+func (s SLA) validate(v *validator) {
+	for _, p := range Priorities {
+		t, key := s.Target(p), "sla."+p
+		for _, d := range []struct {
+			name string
+			val  Duration
+		}{{"respond", t.Respond}, {"resolve", t.Resolve}} {
+			switch {
+			case d.val.Duration < time.Second:
+				v.add(key+"."+d.name, "%s is less than 1s", d.val.human())
+			case d.val.Duration > maxTarget:
+				v.add(key+"."+d.name, "%s is more than a year (%s)", d.val.human(), Duration{maxTarget}.human())
+			}
+		}
+		if t.Respond.Duration > t.Resolve.Duration {
+			v.add(key+".respond", "%s is more than %s.resolve (%s)", t.Respond.human(), key, t.Resolve.human())
+		}
+	}
+	if _, err := s.Hours.Parse(); err != nil {
+		v.errs = append(v.errs, err)
+	}
+}
+
+// isToken reports whether s is an RFC 2045 token: printable ASCII with no
+// space and none of ()<>@,;:\"/[]?=.
+func isToken(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`()<>@,;:\"/[]?=`, r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // validator collects every problem instead of stopping at the first.

@@ -5,8 +5,8 @@ SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
 
 -- name: insert_ticket
 INSERT INTO tickets (id, ref, type, subject, requester, requester_name, language, status, impact, urgency, priority,
-                     linked_ticket_id, due_at, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14);
+                     linked_ticket_id, due_at, created_at, updated_at, respond_due_at, resolve_due_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?13);
 
 -- name: ticket_ref_by_id
 SELECT ref FROM tickets WHERE id = ?;
@@ -30,6 +30,74 @@ UPDATE tickets SET status = ?, updated_at = ?, resolved_at = ?, closed_at = ? WH
 
 -- name: touch_ticket
 UPDATE tickets SET updated_at = ? WHERE id = ?;
+
+-- name: set_ticket_sla
+UPDATE tickets SET respond_due_at = ?1, resolve_due_at = ?2, due_at = ?2 WHERE id = ?3;
+
+-- name: set_ticket_hold
+UPDATE tickets SET hold_since = ?, sla_paused_ns = ? WHERE id = ?;
+
+-- name: set_ticket_priority
+UPDATE tickets SET priority = ?, updated_at = ? WHERE id = ?;
+
+-- name: set_ticket_type
+UPDATE tickets SET type = ?, updated_at = ? WHERE id = ?;
+
+-- name: set_ticket_assignee
+UPDATE tickets SET assignee = ?, updated_at = ? WHERE id = ?;
+
+-- name: set_ticket_tier
+UPDATE tickets SET tier = ?, tier_since = ?2, updated_at = ?2 WHERE id = ?3;
+
+-- name: set_first_response
+UPDATE tickets SET first_response_at = ?1, updated_at = ?1 WHERE id = ?2 AND first_response_at = '';
+
+-- name: set_respond_reminded
+UPDATE tickets SET respond_reminded_at = ? WHERE id = ? AND respond_reminded_at = '';
+
+-- name: set_resolve_reminded
+UPDATE tickets SET resolve_reminded_at = ? WHERE id = ? AND resolve_reminded_at = '';
+
+-- name: set_respond_breached
+UPDATE tickets SET respond_breached_at = ? WHERE id = ? AND respond_breached_at = '';
+
+-- name: set_resolve_breached
+UPDATE tickets SET resolve_breached_at = ? WHERE id = ? AND resolve_breached_at = '';
+
+-- name: timer_candidates
+-- Open tickets with an SLA timer still to fire (the respond reminder or
+-- breach before the first agent answer, the resolve reminder or breach),
+-- or sent to a tier and unanswered there since (escalate_after), most
+-- urgent first: by the earliest due time still pending.
+SELECT * FROM ticket_rows t
+WHERE t.status IN ('new', 'escalated', 'in_progress')
+  AND ((t.first_response_at = '' AND t.respond_breached_at = '')
+    OR t.resolve_breached_at = ''
+    OR (t.tier_since <> '' AND NOT EXISTS (
+        SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.kind = 'agent' AND e.created_at >= t.tier_since)))
+ORDER BY MIN(CASE WHEN t.first_response_at = '' AND t.respond_breached_at = '' AND t.respond_due_at <> '' THEN t.respond_due_at ELSE '~' END,
+             CASE WHEN t.resolve_breached_at = '' AND t.resolve_due_at <> '' THEN t.resolve_due_at ELSE '~' END,
+             CASE WHEN t.tier_since <> '' THEN t.tier_since ELSE '~' END), t.id
+LIMIT ?;
+
+-- name: tickets_filtered
+-- ?1 status, ?2 priority, ?3 assignee ('' = any), ?4 overdue only, ?5 now,
+-- ?6 LIKE pattern ('' = any; escaped with \), ?7 limit, ?8 offset. A
+-- ticket on hold is overdue when a due time had passed when it was put
+-- on hold (its clock stands still since).
+SELECT * FROM ticket_rows t
+WHERE (?1 = '' OR t.status = ?1)
+  AND (?2 = '' OR t.priority = ?2)
+  AND (?3 = '' OR t.assignee = ?3)
+  AND (?4 = 0 OR (t.status IN ('new', 'escalated', 'in_progress', 'on_hold') AND (
+        (t.first_response_at = '' AND t.respond_due_at <> ''
+            AND t.respond_due_at <= CASE WHEN t.status = 'on_hold' AND t.hold_since <> '' THEN t.hold_since ELSE ?5 END)
+     OR (t.resolve_due_at <> ''
+            AND t.resolve_due_at <= CASE WHEN t.status = 'on_hold' AND t.hold_since <> '' THEN t.hold_since ELSE ?5 END))))
+  AND (?6 = '' OR t.subject LIKE ?6 ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.text LIKE ?6 ESCAPE '\'))
+ORDER BY t.id DESC
+LIMIT ?7 OFFSET ?8;
 
 -- name: insert_event
 INSERT INTO events (ticket_id, subject_key, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?, ?);

@@ -40,12 +40,17 @@ type Store struct {
 	w     *sql.DB
 	r     *sql.DB
 	now   func() time.Time
+	sla   SLAPolicy
 	stmts map[string]*sql.Stmt // on the writer: parsing SQL costs more than running it
 }
 
 // Options for Open; nil means defaults.
 type Options struct {
 	Now func() time.Time // clock for tests; nil = time.Now
+	// SLA is the desk's SLA policy: the due times of new tickets (unless
+	// NewTicket.SLA is set) and the calendar that measures a hold when a
+	// ticket leaves on_hold in SetStatus. nil = 24x7 with DefaultTargets.
+	SLA *SLAPolicy
 }
 
 // Open opens (creating when missing) the database at path and brings its
@@ -64,6 +69,9 @@ func Open(path string, opts *Options) (*Store, error) {
 	s := &Store{path: path, now: time.Now}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
+	}
+	if opts != nil && opts.SLA != nil {
+		s.sla = *opts.SLA
 	}
 	var err error
 	if s.w, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
@@ -170,7 +178,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
-	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now()}
+	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now(), sla: s.sla}
 	if db == s.w {
 		tx.stmts = s.stmts
 	}
@@ -190,6 +198,7 @@ type Tx struct {
 	tx    *sql.Tx
 	ctx   context.Context
 	now   time.Time
+	sla   SLAPolicy            // the store's (Options.SLA)
 	stmts map[string]*sql.Stmt // prepared statements of a write transaction
 }
 

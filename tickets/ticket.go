@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -105,6 +106,29 @@ type Ticket struct {
 	ClosedAt      time.Time `json:"closed_at,omitzero"`
 	AutoAnswerKey string    `json:"auto_answer_key,omitempty"` // the FAQ entry mailed as an automatic answer
 	AutoAnswerAt  time.Time `json:"auto_answered_at,omitzero"`
+
+	Assignee string `json:"assignee"`   // agent address, lower case; "" = nobody
+	Tier     int    `json:"tier_index"` // index into the configured escalation tiers
+	// TierName is the name of Tier, filled in from the configuration by the
+	// desk or the CLI before showing the ticket; the store keeps the index.
+	TierName          string        `json:"tier,omitempty"`
+	TierSince         time.Time     `json:"tier_since,omitzero"` // zero = never sent to a tier
+	FirstResponseAt   time.Time     `json:"first_response_at,omitzero"`
+	RespondDueAt      time.Time     `json:"respond_due_at,omitzero"`
+	ResolveDueAt      time.Time     `json:"resolve_due_at,omitzero"` // the same as DueAt
+	SLAPaused         time.Duration `json:"-"`                       // business time on hold so far
+	HoldSince         time.Time     `json:"hold_since,omitzero"`     // set while on_hold
+	RespondRemindedAt time.Time     `json:"respond_reminded_at,omitzero"`
+	ResolveRemindedAt time.Time     `json:"resolve_reminded_at,omitzero"`
+	RespondBreachedAt time.Time     `json:"-"` // shown in Breaches
+	ResolveBreachedAt time.Time     `json:"-"`
+	Breaches          []Breach      `json:"breaches"` // recorded breaches, oldest first; never null
+}
+
+// Breach is an SLA target that passed its due time unmet.
+type Breach struct {
+	Target string    `json:"target"` // TargetRespond | TargetResolve
+	At     time.Time `json:"at"`
 }
 
 // NewTicket is what CreateTicket needs.
@@ -119,6 +143,9 @@ type NewTicket struct {
 	Urgency       string
 	LinkedTicket  int64 // 0 = none
 	Actor         string
+	// SLA computes the due times; nil = the store's (Options.SLA), else
+	// 24x7 with DefaultTargets (resolve = ResolutionTarget).
+	SLA *SLAPolicy
 }
 
 // CreateTicket inserts a ticket in status new, with its reference
@@ -150,17 +177,23 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		Language: n.Language, Status: StatusNew, Impact: n.Impact, Urgency: n.Urgency,
 		Priority: Priority(n.Impact, n.Urgency), CreatedAt: tx.now, UpdatedAt: tx.now,
 	}
-	t.DueAt = tx.now.Add(ResolutionTarget(t.Priority))
+	policy := tx.sla
+	if n.SLA != nil {
+		policy = *n.SLA
+	}
+	t.computeDue(policy)
 	var linked any
 	if n.LinkedTicket != 0 {
 		linked = n.LinkedTicket
 	}
 	if _, err := tx.exec("insert_ticket", t.ID, t.Ref, t.Type, t.Subject, t.Requester, t.RequesterName,
-		t.Language, t.Status, t.Impact, t.Urgency, t.Priority, linked, fmtTime(t.DueAt), fmtTime(t.CreatedAt)); err != nil {
+		t.Language, t.Status, t.Impact, t.Urgency, t.Priority, linked, fmtTime(t.DueAt), fmtTime(t.CreatedAt),
+		fmtTime(t.RespondDueAt)); err != nil {
 		return nil, err
 	}
 	if err := tx.Event(t.ID, "", "ticket_created", n.Actor, map[string]any{
 		"ref": t.Ref, "type": t.Type, "impact": t.Impact, "urgency": t.Urgency, "priority": t.Priority, "linked": n.LinkedTicket,
+		"respond_due_at": fmtTime(t.RespondDueAt), "resolve_due_at": fmtTime(t.ResolveDueAt),
 	}); err != nil {
 		return nil, err
 	}
@@ -192,13 +225,18 @@ func (tx *Tx) Tickets(status string, limit int) ([]*Ticket, error) {
 
 type scanner interface{ Scan(...any) error }
 
+// scanTicket reads a row of ticket_rows, in the view's column order.
 func scanTicket(r scanner) (*Ticket, error) {
 	var t Ticket
 	var due, created, updated, resolved, closed, autoAt string
+	var tierSince, firstResp, respondDue, resolveDue, holdSince, respRem, resRem, respBr, resBr string
+	var paused int64
 	var linked sql.NullString
 	err := r.Scan(&t.ID, &t.Ref, &t.Type, &t.Subject, &t.Requester, &t.RequesterName, &t.Language,
 		&t.Status, &t.Impact, &t.Urgency, &t.Priority, &linked, &due, &created, &updated, &resolved, &closed,
-		&t.AutoAnswerKey, &autoAt)
+		&t.AutoAnswerKey, &autoAt,
+		&t.Assignee, &t.Tier, &tierSince, &firstResp, &respondDue, &resolveDue, &paused,
+		&holdSince, &respRem, &resRem, &respBr, &resBr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -208,7 +246,23 @@ func scanTicket(r scanner) (*Ticket, error) {
 	t.LinkedTicket = linked.String
 	t.DueAt, t.CreatedAt, t.UpdatedAt = parseTime(due), parseTime(created), parseTime(updated)
 	t.ResolvedAt, t.ClosedAt, t.AutoAnswerAt = parseTime(resolved), parseTime(closed), parseTime(autoAt)
+	t.TierSince, t.FirstResponseAt = parseTime(tierSince), parseTime(firstResp)
+	t.RespondDueAt, t.ResolveDueAt, t.SLAPaused = parseTime(respondDue), parseTime(resolveDue), time.Duration(paused)
+	t.HoldSince, t.RespondRemindedAt, t.ResolveRemindedAt = parseTime(holdSince), parseTime(respRem), parseTime(resRem)
+	t.RespondBreachedAt, t.ResolveBreachedAt = parseTime(respBr), parseTime(resBr)
+	t.setBreaches()
 	return &t, nil
+}
+
+// setBreaches derives Breaches from the breach times, oldest first.
+func (t *Ticket) setBreaches() {
+	t.Breaches = []Breach{}
+	for _, b := range []Breach{{TargetRespond, t.RespondBreachedAt}, {TargetResolve, t.ResolveBreachedAt}} {
+		if !b.At.IsZero() {
+			t.Breaches = append(t.Breaches, b)
+		}
+	}
+	slices.SortStableFunc(t.Breaches, func(a, b Breach) int { return a.At.Compare(b.At) })
 }
 
 // SetStatus moves a ticket to a new status if the transition is allowed,
@@ -233,7 +287,37 @@ func (tx *Tx) SetStatus(t *Ticket, to, actor, reason string) error {
 	if _, err := tx.exec("update_ticket_status", t.Status, fmtTime(t.UpdatedAt), fmtTime(t.ResolvedAt), fmtTime(t.ClosedAt), t.ID); err != nil {
 		return err
 	}
-	return tx.Event(t.ID, "", "status_changed", actor, map[string]any{"from": from, "to": to, "reason": reason})
+	detail := map[string]any{"from": from, "to": to, "reason": reason}
+	if err := tx.holdClock(t, from, to, detail); err != nil {
+		return err
+	}
+	return tx.Event(t.ID, "", "status_changed", actor, detail)
+}
+
+// holdClock stops the SLA clock when a ticket goes on hold and restarts it
+// when the ticket leaves on_hold (for any status): the business time on
+// hold, counted on the store's calendar (Options.SLA), is added to the
+// pause and both due times move on by it. What it did goes into the
+// status event's detail.
+func (tx *Tx) holdClock(t *Ticket, from, to string, detail map[string]any) error {
+	switch {
+	case to == StatusOnHold:
+		t.HoldSince = tx.now
+	case from == StatusOnHold && !t.HoldSince.IsZero():
+		held := tx.sla.Calendar.Between(t.HoldSince, tx.now)
+		t.SLAPaused += held
+		t.HoldSince = time.Time{}
+		t.computeDue(tx.sla)
+		if _, err := tx.exec("set_ticket_sla", fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt), t.ID); err != nil {
+			return err
+		}
+		detail["held"] = held.String()
+		detail["respond_due_at"], detail["resolve_due_at"] = fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt)
+	default:
+		return nil
+	}
+	_, err := tx.exec("set_ticket_hold", fmtTime(t.HoldSince), int64(t.SLAPaused), t.ID)
+	return err
 }
 
 // Touch marks a ticket updated now.
