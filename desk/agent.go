@@ -287,7 +287,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 	}
 	if customerMail || resolving {
-		if err := tx.MarkFirstResponse(t); err != nil {
+		if err := tx.MarkFirstResponse(t, a.agent); err != nil {
 			return oc, err
 		}
 	}

@@ -6,9 +6,6 @@ import (
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
-// reminderShare is how far into an SLA target the tier is reminded.
-const reminderShare = 0.75
-
 // slaTimers applies the SLA clocks of the open tickets at tx.Now(): a
 // reminder to the tier at 75% of a target, at the target a breach notice,
 // the breach recorded, and the ticket handed to the next tier; and a
@@ -24,7 +21,7 @@ func (d *Desk) slaTimers(tx *tickets.Tx, res *TickResult) error {
 	}
 	now := tx.Now()
 	for _, t := range list {
-		for _, target := range []string{"respond", "resolve"} {
+		for _, target := range []string{tickets.TargetRespond, tickets.TargetResolve} {
 			due, remindAt, reminded, breached, done := d.clock(t, target)
 			if done || breached {
 				continue
@@ -52,17 +49,12 @@ func (d *Desk) slaTimers(tx *tickets.Tx, res *TickResult) error {
 // whether both happened, and whether the target is met already (responded
 // to, resolved).
 func (d *Desk) clock(t *tickets.Ticket, target string) (due, remindAt time.Time, reminded, breached, done bool) {
-	targets := d.opts.SLA.Targets[t.Priority]
-	cal := d.opts.SLA.Calendar
-	paused := t.SLAPaused
-	switch target {
-	case "respond":
-		return t.RespondDueAt, cal.Add(t.CreatedAt, time.Duration(float64(targets.Respond)*reminderShare)+paused),
-			!t.RespondRemindedAt.IsZero(), !t.RespondBreachedAt.IsZero(), !t.FirstResponseAt.IsZero()
-	default:
-		return t.ResolveDueAt, cal.Add(t.CreatedAt, time.Duration(float64(targets.Resolve)*reminderShare)+paused),
-			!t.ResolveRemindedAt.IsZero(), !t.ResolveBreachedAt.IsZero(), t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed
+	due, remindAt = t.RespondDueAt, d.opts.SLA.Reminder(t, target)
+	if target == tickets.TargetRespond {
+		return due, remindAt, !t.RespondRemindedAt.IsZero(), !t.RespondBreachedAt.IsZero(), !t.FirstResponseAt.IsZero()
 	}
+	return t.ResolveDueAt, remindAt, !t.ResolveRemindedAt.IsZero(), !t.ResolveBreachedAt.IsZero(),
+		t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed
 }
 
 func (d *Desk) remind(tx *tickets.Tx, t *tickets.Ticket, target string, due time.Time, res *TickResult) error {

@@ -79,7 +79,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		return err
 	}
 	logLevel := slog.LevelWarn
-	a, err := openGateway(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+	a, err := openGateway(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})), nil)
 	if err != nil {
 		return err
 	}

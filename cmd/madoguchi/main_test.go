@@ -233,7 +233,7 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +273,12 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	gw, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn)
+	gw, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gw.close()
-	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn); !errors.Is(err, responder.ErrLocked) {
+	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn, nil); !errors.Is(err, responder.ErrLocked) {
 		t.Fatalf("a second gateway on the same index: %v, want ErrLocked", err)
 	}
 	if _, _, err := cli(t, "", "--config", cfgPath, "faq", "add", "--key", "badge", "--question", "How do I get a visitor badge?",
@@ -308,7 +308,7 @@ func TestRunOnce_IMAPDownStillAppliesDueTimers(t *testing.T) {
 	cfg, imapSrv, _ := onServers(t)
 	ctx := context.Background()
 	pass := func() error {
-		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
