@@ -89,9 +89,10 @@ type SMTP struct {
 	From        string   `toml:"from"`
 	HelloName   string   `toml:"hello_name"`
 	Timeout     Duration `toml:"timeout"`
-	MaxAttempts int      `toml:"max_attempts"`
+	MaxAttempts int      `toml:"max_attempts"` // attempts the relay answered; an outage does not count
 	RetryBase   Duration `toml:"retry_base"`
 	RetryMax    Duration `toml:"retry_max"`
+	GiveUpAfter Duration `toml:"give_up_after"` // queue lifetime through temporary failures
 }
 
 // Desk is the workflow.
@@ -226,6 +227,7 @@ func Default() *Config {
 			MaxAttempts: 8,
 			RetryBase:   Duration{30 * second},
 			RetryMax:    Duration{hour},
+			GiveUpAfter: Duration{120 * hour},
 		},
 		Desk: Desk{
 			Language:                "en",

@@ -38,6 +38,9 @@ func (c *Config) Validate() error {
 	if c.SMTP.RetryMax.Duration < c.SMTP.RetryBase.Duration {
 		v.add("smtp.retry_max", "%s is less than smtp.retry_base (%s)", c.SMTP.RetryMax, c.SMTP.RetryBase)
 	}
+	if c.SMTP.GiveUpAfter.Duration < c.SMTP.RetryMax.Duration {
+		v.add("smtp.give_up_after", "%s is less than smtp.retry_max (%s): a mail would be given up before its retries run out", c.SMTP.GiveUpAfter, c.SMTP.RetryMax)
+	}
 
 	v.address("desk.support_address", c.Desk.SupportAddress)
 	v.oneOf("desk.language", c.Desk.Language, "en", "ja")

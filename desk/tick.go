@@ -88,7 +88,8 @@ const quietResolution = "no reply to the automatic answer within "
 
 // autoAnswerDelivery reads what became of a ticket's automatic answer:
 // why it did not reach the customer ("" when nothing says so: the outbox
-// gave its row up as failed, or a delivery report of failure was linked to
+// gave its row up as failed, or as unknown (the relay may hold it, which
+// is no proof of delivery either), or a delivery report of failure was linked to
 // it, which Desk.bounce records as a mail_bounced event on the ticket with
 // the row's id as subject), and when the relay took it (zero while queued).
 func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, sentAt time.Time, err error) {
@@ -101,8 +102,13 @@ func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, 
 		if o.Kind != "auto_answer" {
 			continue
 		}
-		if o.Status == tickets.OutFailed {
+		switch o.Status {
+		case tickets.OutFailed:
 			return fmt.Sprintf("automatic answer (mail %d) failed: %s", o.ID, o.LastError), time.Time{}, nil
+		case tickets.OutUnknown:
+			// Given up after an attempt the relay never answered after the
+			// end of DATA: not proof of failure, nor of delivery.
+			return fmt.Sprintf("automatic answer (mail %d) may not have reached the customer, the relay never confirmed it: %s", o.ID, o.LastError), time.Time{}, nil
 		}
 		if o.Status == tickets.OutSent && (sentAt.IsZero() || o.SentAt.Before(sentAt)) {
 			sentAt = o.SentAt

@@ -3,17 +3,29 @@
 // retries with capped exponential backoff for temporary failures, an
 // immediate give-up for permanent ones, and the row's own Message-ID on
 // every attempt so a retried mail is still the same mail.
+//
+// Each row is claimed in the store before it is sent (a claim with an
+// expiry), so several senders on one store never send one row. An outage
+// (no connection, DNS, TLS, login, no answer to MAIL FROM) does not count
+// against MaxAttempts, only against GiveUpAfter. A mail whose DATA got no
+// answer after its final "." may have arrived: the row says so, and when
+// it is given up it is "unknown", not "failed". When the store cannot
+// record an outcome, the sender holds it in memory, stops, and sends
+// nothing until the store has taken it.
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	netmail "net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,10 +40,12 @@ import (
 
 // Queue is where the sender takes its work from; tickets.Store implements it.
 type Queue interface {
-	DueOutgoing(ctx context.Context, now time.Time, limit int) ([]tickets.Outgoing, error)
-	MarkSent(ctx context.Context, id int64, at time.Time) error
-	MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error
-	MarkFailed(ctx context.Context, id int64, attempts int, lastErr string) error
+	// ClaimOutgoing claims up to limit due rows for owner until the claim
+	// expires at until; rows another live claim holds are skipped.
+	ClaimOutgoing(ctx context.Context, owner string, now, until time.Time, limit int) ([]tickets.Outgoing, error)
+	// RecordAttempt records one attempt's outcome and ends owner's claim;
+	// tickets.ErrNotPending when another sender recorded the row first.
+	RecordAttempt(ctx context.Context, id int64, a tickets.Attempt) error
 }
 
 // nextDuer is optionally implemented by a Queue (tickets.Store does) so Run
@@ -39,6 +53,13 @@ type Queue interface {
 type nextDuer interface {
 	NextDue(ctx context.Context) (time.Time, error)
 }
+
+// ErrStore is wrapped by the errors of a pass that stopped because the
+// store could not be written: a claim, or the outcome of a delivery. A
+// delivery whose outcome could not be recorded is held in memory and
+// recorded before anything else is sent; it is never delivered again by
+// this process.
+var ErrStore = errors.New("outbox: the store cannot be written")
 
 // Security modes.
 const (
@@ -61,11 +82,20 @@ type Options struct {
 	HelloName string
 	Timeout   time.Duration // per connection and command; default 30s
 
-	MaxAttempts int           // default 8
+	// MaxAttempts bounds the attempts the relay answered (MAIL, RCPT,
+	// DATA); attempts that never reached it do not count. Default 8.
+	MaxAttempts int
 	RetryBase   time.Duration // default 30s
 	RetryMax    time.Duration // default 1h
-	BatchSize   int           // default 50
+	// GiveUpAfter bounds how long a row stays queued (from its creation
+	// or its last re-queue) through temporary failures; default 120h.
+	GiveUpAfter time.Duration
+	BatchSize   int           // rows per pass; default 50
 	Interval    time.Duration // Run's fallback wake-up; default 1m
+
+	// Owner names this sender in its claims; default host:pid:pidns:random,
+	// which lets a sender on the same machine see that the holder died.
+	Owner string
 
 	Now func() time.Time // nil = time.Now
 }
@@ -73,13 +103,20 @@ type Options struct {
 // Result counts what one DeliverDue did.
 type Result struct {
 	Sent, Retried, Failed int
+	// Unknown counts rows given up whose outcome is unknown: the relay
+	// may hold the mail (they are not in Failed).
+	Unknown int
 	// Unreachable is the error of a pass that could not connect or log in
-	// to the server; its rows were deferred as temporary failures.
+	// to the server; its rows were deferred, which does not count against
+	// MaxAttempts.
 	Unreachable error
 }
 
+func (r Result) rows() int { return r.Sent + r.Retried + r.Failed + r.Unknown }
+
 // Sender delivers due rows. DeliverDue and Run may be called from several
-// goroutines; deliveries are serialised.
+// goroutines; deliveries are serialised. Several Senders, in one process
+// or several, may share one store: each row is claimed before delivery.
 type Sender struct {
 	opts   Options
 	q      Queue
@@ -87,7 +124,14 @@ type Sender struct {
 	client *mail.Client
 	from   *netmail.Address
 
-	mu sync.Mutex // one delivery pass at a time
+	mu   sync.Mutex // one delivery pass at a time; guards held
+	held map[int64]heldOutcome
+}
+
+// heldOutcome is a delivery attempt whose outcome the store did not take.
+type heldOutcome struct {
+	row     tickets.Outgoing
+	attempt tickets.Attempt
 }
 
 // New checks opts and prepares the SMTP client; it does not connect.
@@ -161,19 +205,23 @@ func New(opts Options, q Queue, log *slog.Logger) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: smtp client: %w", err)
 	}
-	return &Sender{opts: opts, q: q, log: log, client: client, from: from}, nil
+	return &Sender{opts: opts, q: q, log: log.With("owner", opts.Owner), client: client, from: from, held: map[int64]heldOutcome{}}, nil
 }
 
-// DeliverDue sends every row that is due now, once, over one connection
-// where possible. The error is for failures of the queue or ctx; delivery
-// failures are recorded on the rows and counted in Result.
+// DeliverDue sends the rows that are due now, up to BatchSize, once each,
+// over one connection where possible. Each row is claimed before it is
+// sent. The error is for failures of the store or ctx (delivery failures
+// are recorded on the rows and counted in Result); it wraps ErrStore when
+// the store could not be written, and the pass stops there.
 func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res Result
-	rows, err := s.q.DueOutgoing(ctx, s.now(), s.opts.BatchSize)
-	if err != nil {
-		return res, fmt.Errorf("outbox: listing due mail: %w", err)
+	if err := s.recordHeld(ctx); err != nil {
+		return res, err
+	}
+	if err := s.releaseDeadClaims(ctx); err != nil {
+		return res, err
 	}
 	var conn *smtp.Client
 	defer func() {
@@ -181,46 +229,26 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 			_ = s.client.CloseWithSMTPClient(conn)
 		}
 	}()
-	for i, row := range rows {
+	for range s.opts.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("outbox: %w", err)
 		}
-		msg, err := s.build(row)
+		// One row at a time: the claim's lease covers one delivery.
+		now := s.now()
+		rows, err := s.q.ClaimOutgoing(ctx, s.opts.Owner, now, now.Add(s.lease()), 1)
 		if err != nil {
-			if err := s.record(ctx, row, &deliveryError{err: err}, &res); err != nil {
-				return res, err
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("outbox: %w", ctx.Err())
 			}
-			continue
+			return res, fmt.Errorf("%w: claiming due mail: %w", ErrStore, err)
 		}
-		if conn == nil {
-			conn, err = s.dial(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return res, fmt.Errorf("outbox: %w", ctx.Err())
-				}
-				// The server is out of reach: every row of this batch
-				// shares the fate, and dialling again per row would only
-				// multiply the timeouts.
-				derr := &deliveryError{temporary: true, err: fmt.Errorf("connecting to %s: %w", s.opts.Address, err)}
-				res.Unreachable = derr.err
-				for _, r := range rows[i:] {
-					if err := s.record(ctx, r, derr, &res); err != nil {
-						return res, err
-					}
-				}
-				return res, nil
-			}
+		if len(rows) == 0 {
+			break
 		}
-		sendErr := s.client.SendWithSMTPClient(conn, msg)
-		if msg.IsDelivered() {
-			// go-mail may report an error from the RSET after an accepted
-			// DATA; the mail is delivered all the same.
-			sendErr = nil
-		}
-		derr := classify(sendErr)
-		if derr != nil && derr.connection {
-			_ = s.client.CloseWithSMTPClient(conn)
-			conn = nil
+		row := rows[0]
+		derr := s.attempt(ctx, row, &conn, &res)
+		if derr != nil && derr.cancelled {
+			return res, fmt.Errorf("outbox: %w", ctx.Err()) // the claim runs out by itself
 		}
 		if err := s.record(ctx, row, derr, &res); err != nil {
 			return res, err
@@ -229,17 +257,61 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
+// attempt builds and sends one claimed row, dialling when there is no
+// connection yet. Once the server proved out of reach in this pass, the
+// remaining rows share that fate without dialling again.
+func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.Client, res *Result) *deliveryError {
+	msg, err := s.build(row)
+	if err != nil {
+		return &deliveryError{counted: true, err: err}
+	}
+	if res.Unreachable != nil {
+		return &deliveryError{temporary: true, connection: true, err: res.Unreachable}
+	}
+	if *conn == nil {
+		c, err := s.dial(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &deliveryError{cancelled: true, err: ctx.Err()}
+			}
+			// Refused, DNS, TLS, greeting, login: the relay never saw the
+			// mail, so this does not count against MaxAttempts.
+			res.Unreachable = fmt.Errorf("connecting to %s: %w", s.opts.Address, err)
+			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}
+		}
+		*conn = c
+	}
+	sendErr := s.client.SendWithSMTPClient(*conn, msg)
+	if msg.IsDelivered() {
+		// go-mail may report an error from the RSET after an accepted
+		// DATA; the mail is delivered all the same.
+		sendErr = nil
+	}
+	derr := classify(sendErr)
+	if derr != nil && derr.connection {
+		_ = s.client.CloseWithSMTPClient(*conn)
+		*conn = nil
+	}
+	return derr
+}
+
 // Run delivers due mail until ctx is done. It wakes on wake (the desk
 // signals after committing new rows), at the earliest retry when the queue
-// can tell it, and at least every Options.Interval.
+// can tell it, and at least every Options.Interval. After a pass that
+// failed (the store cannot be written) it logs the error and waits at
+// least RetryBase, doubling up to RetryMax, wakes or not.
 func (s *Sender) Run(ctx context.Context, wake <-chan struct{}) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+			if failures > 0 {
+				continue // still backing off: the timer decides
+			}
 		case <-timer.C:
 		}
 		res, err := s.DeliverDue(ctx)
@@ -247,9 +319,19 @@ func (s *Sender) Run(ctx context.Context, wake <-chan struct{}) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			s.log.Error("outbox pass failed", "error", err)
-		} else if res != (Result{}) {
-			s.log.Info("outbox pass", "sent", res.Sent, "retried", res.Retried, "failed", res.Failed)
+			failures++
+			wait := s.backoff(failures)
+			s.log.Error("outbox stopped: no mail is sent until the store takes writes again",
+				"error", err, "held", s.heldCount(), "retry_in", wait)
+			timer.Reset(wait)
+			continue
+		}
+		if failures > 0 {
+			s.log.Info("outbox resumed: the store takes writes again")
+		}
+		failures = 0
+		if res.rows() > 0 {
+			s.log.Info("outbox pass", "sent", res.Sent, "retried", res.Retried, "failed", res.Failed, "unknown", res.Unknown)
 		}
 		timer.Reset(s.untilNext(ctx, res))
 	}
@@ -258,7 +340,7 @@ func (s *Sender) Run(ctx context.Context, wake <-chan struct{}) error {
 // untilNext is how long Run may sleep: until the earliest pending row, at
 // most Interval; at once again when the batch was full.
 func (s *Sender) untilNext(ctx context.Context, res Result) time.Duration {
-	if res.Sent+res.Retried+res.Failed >= s.opts.BatchSize {
+	if res.rows() >= s.opts.BatchSize {
 		return 0
 	}
 	d := s.opts.Interval
@@ -271,36 +353,122 @@ func (s *Sender) untilNext(ctx context.Context, res Result) time.Duration {
 	return d
 }
 
-// record writes the outcome of one attempt to the queue and logs it.
-func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, res *Result) error {
+// lease is how long a claim on one row lasts: a dial, a send and the
+// recording of the outcome, each bounded by Timeout, with room to spare.
+// A sender that dies holding a claim delays that row by at most this.
+func (s *Sender) lease() time.Duration {
+	return 3*s.opts.Timeout + time.Minute
+}
+
+func (s *Sender) heldCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.held)
+}
+
+// recordHeld records the outcomes the store did not take earlier, before
+// anything else is claimed or sent: a delivered mail waits here as "sent"
+// and is not delivered again.
+func (s *Sender) recordHeld(ctx context.Context) error {
+	if len(s.held) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(s.held))
+	for _, id := range ids {
+		h := s.held[id]
+		if err := s.store(ctx, h.row, h.attempt); err != nil {
+			return fmt.Errorf("%w: %d delivery outcomes still unrecorded, the first of mail %d (%s): %w",
+				ErrStore, len(ids), id, h.attempt.Status, err)
+		}
+		delete(s.held, id)
+		s.log.Info("held outcome recorded", "mail", id, "status", h.attempt.Status)
+	}
+	return nil
+}
+
+// store writes one outcome; an outcome the row no longer needs (another
+// sender recorded it first, or it is gone) is dropped with a warning.
+func (s *Sender) store(ctx context.Context, row tickets.Outgoing, a tickets.Attempt) error {
 	// The attempt has happened: a shutdown arriving now must not keep its
 	// outcome from the queue, or a delivered mail would be sent again.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	err := s.q.RecordAttempt(ctx, row.ID, a)
+	if errors.Is(err, tickets.ErrNotPending) || errors.Is(err, tickets.ErrNotFound) {
+		s.log.Warn("outcome not recorded: the mail is no longer pending", "mail", row.ID, "status", a.Status, "error", err)
+		return nil
+	}
+	return err
+}
+
+// record decides what one attempt means for its row (sent, retry later,
+// given up), writes it to the queue and logs it. When the queue does not
+// take it, the outcome is held in memory (see recordHeld) and the error
+// wraps ErrStore.
+func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, res *Result) error {
 	now := s.now()
-	attempt := row.Attempts + 1
-	log := s.log.With("ticket", row.TicketRef, "kind", row.Kind, "to", row.To,
-		"message_id", row.MessageID, "attempt", attempt)
-	var err error
+	a := tickets.Attempt{Owner: s.opts.Owner, At: now, Status: tickets.OutSent, Counted: true}
+	log := s.log.With("mail", row.ID, "ticket", row.TicketRef, "kind", row.Kind, "to", row.To,
+		"message_id", row.MessageID)
+	if derr != nil {
+		a.Counted, a.Unknown, a.Error = derr.counted, derr.unknown, derr.Error()
+		attempts := row.Attempts
+		if a.Counted {
+			attempts++
+		}
+		queued := row.QueuedAt
+		if queued.IsZero() {
+			queued = row.CreatedAt
+		}
+		switch {
+		case !derr.temporary:
+			a.Status = tickets.OutFailed
+		case attempts >= s.opts.MaxAttempts:
+			a.Status = tickets.OutFailed
+			a.Error = fmt.Sprintf("gave up after %d attempts the relay answered: %s", attempts, a.Error)
+		case now.Sub(queued) >= s.opts.GiveUpAfter:
+			a.Status = tickets.OutFailed
+			a.Error = fmt.Sprintf("gave up after %s in the queue: %s", s.opts.GiveUpAfter, a.Error)
+		default:
+			a.Status = tickets.OutPending
+			a.Next = now.Add(s.backoff(attempts + row.Deferrals + btoi(!a.Counted)))
+		}
+		log = log.With("attempts", attempts, "deferrals", row.Deferrals+btoi(!a.Counted), "error", a.Error)
+		if a.Unknown || row.OutcomeUnknown {
+			log = log.With("outcome_unknown", true)
+		}
+	}
+	err := s.store(ctx, row, a)
 	switch {
-	case derr == nil:
-		err = s.q.MarkSent(ctx, row.ID, now)
+	case a.Status == tickets.OutSent:
 		res.Sent++
 		log.Info("mail sent")
-	case derr.temporary && attempt < s.opts.MaxAttempts:
-		next := now.Add(s.backoff(attempt))
-		err = s.q.MarkRetry(ctx, row.ID, attempt, next, derr.Error())
+	case a.Status == tickets.OutPending && !a.Counted:
 		res.Retried++
-		log.Warn("mail deferred", "error", derr, "next_attempt", next)
+		log.Warn("mail deferred: the relay was not reached", "next_attempt", a.Next)
+	case a.Status == tickets.OutPending:
+		res.Retried++
+		log.Warn("mail deferred", "next_attempt", a.Next)
+	case a.Unknown || row.OutcomeUnknown:
+		res.Unknown++
+		log.Error("mail given up; the relay may have delivered it (outcome unknown)")
 	default:
-		err = s.q.MarkFailed(ctx, row.ID, attempt, derr.Error())
 		res.Failed++
-		log.Error("mail failed", "error", derr, "temporary", derr.temporary)
+		log.Error("mail failed")
 	}
 	if err != nil {
-		return fmt.Errorf("outbox: recording mail %d: %w", row.ID, err)
+		s.held[row.ID] = heldOutcome{row: row, attempt: a}
+		log.Error("outcome not recorded: held in memory, the mail is not sent again by this process", "status", a.Status, "store_error", err)
+		return fmt.Errorf("%w: recording mail %d as %s: %w", ErrStore, row.ID, a.Status, err)
 	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // backoff is the delay after the attempt-th failed attempt: RetryBase
@@ -332,7 +500,9 @@ func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 
 // build turns a row into a go-mail message. Everything that may come from
 // inbound mail is cleaned here: no value reaches a header with a line
-// break in it.
+// break in it, the subject and the display name are cut to
+// templates.MaxSubject and MaxName characters, and no line of the result
+// is longer than RFC 5322's 998 octets (a relay may drop such a mail).
 func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 	if !validMessageID(row.MessageID) {
 		return nil, fmt.Errorf("invalid Message-ID %q", row.MessageID)
@@ -341,36 +511,86 @@ func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 	msg.FromMailAddress(s.from)
 	to, err := netmail.ParseAddress(templates.OneLine(row.To))
 	if err != nil {
-		return nil, fmt.Errorf("recipient %q: %w", templates.OneLine(row.To), err)
+		return nil, fmt.Errorf("recipient %q: %w", templates.Truncate(templates.OneLine(row.To), 100), err)
 	}
-	to.Name = templates.OneLine(row.ToName)
+	to.Name = templates.Truncate(templates.OneLine(row.ToName), templates.MaxName)
 	msg.ToMailAddress(to)
-	msg.Subject(templates.OneLine(row.Subject))
+	msg.Subject(templates.Truncate(templates.OneLine(row.Subject), templates.MaxSubject))
 	msg.SetMessageIDWithValue(row.MessageID)
 	msg.SetDateWithValue(s.now())
 	if validMessageID(row.InReplyTo) {
 		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+row.InReplyTo+">")
 	}
-	var refs []string
-	for _, r := range row.References {
-		if validMessageID(r) {
-			refs = append(refs, "<"+r+">")
-		}
-	}
-	if len(refs) > 0 {
+	if refs := references(row.References); len(refs) > 0 {
 		// One header line, ids separated by a space (RFC 5322 3.6.4); go-mail
-		// would join several values with ", ".
+		// would join several values with ", ", and folds at the spaces.
 		msg.SetGenHeader(mail.HeaderReferences, strings.Join(refs, " "))
 	}
 	// go-mail has no setter for Auto-Submitted; its preformatted setter
 	// writes the value raw, so only our own constants may reach it.
 	msg.SetGenHeaderPreformatted("Auto-Submitted", autoSubmitted(row.AutoSubmitted))
 	msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	if row.ReplyTo != "" {
+		rt, err := netmail.ParseAddress(templates.OneLine(row.ReplyTo))
+		if err != nil {
+			return nil, fmt.Errorf("Reply-To %q: %w", templates.Truncate(templates.OneLine(row.ReplyTo), 100), err)
+		}
+		msg.ReplyToMailAddress(rt)
+	}
 	msg.SetBodyString(mail.TypeTextPlain, row.Text)
 	if row.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, row.HTML)
 	}
+	for _, a := range row.Attachments {
+		ct := a.ContentType
+		if ct == "" || strings.ContainsAny(ct, "\r\n") {
+			ct = "application/octet-stream"
+		}
+		msg.AttachReadSeeker(templates.OneLine(a.Filename), bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(ct)))
+	}
+	if err := checkLines(msg); err != nil {
+		return nil, err
+	}
 	return msg, nil
+}
+
+// maxReferences bounds the References header: a thread of hundreds of
+// mails would otherwise make a header relays refuse. The first id (the
+// thread's root) and the latest ones are what clients thread by
+// (RFC 5322 3.6.4 lets a reply trim the list).
+const maxReferences = 20
+
+// references returns the valid ids of refs in brackets, trimmed to the
+// first and the last maxReferences-1.
+func references(refs []string) []string {
+	var out []string
+	for _, r := range refs {
+		if validMessageID(r) {
+			out = append(out, "<"+r+">")
+		}
+	}
+	if len(out) > maxReferences {
+		out = append(out[:1], out[len(out)-(maxReferences-1):]...)
+	}
+	return out
+}
+
+// maxLine is RFC 5322's limit on a line, without its CRLF.
+const maxLine = 998
+
+// checkLines writes msg out and refuses it when a line is longer than
+// maxLine: the last line of defence behind the caps in build.
+func checkLines(msg *mail.Msg) error {
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return fmt.Errorf("writing the message: %w", err)
+	}
+	for i, line := range bytes.Split(buf.Bytes(), []byte("\r\n")) {
+		if len(line) > maxLine {
+			return fmt.Errorf("line %d of the message is %d octets long, more than %d", i+1, len(line), maxLine)
+		}
+	}
+	return nil
 }
 
 func (s *Sender) now() time.Time {
@@ -383,27 +603,40 @@ func (s *Sender) now() time.Time {
 // deliveryError is the outcome of a failed attempt, classified once from the
 // error values (not from strings), in the spirit of maddy's exterrors.
 type deliveryError struct {
-	temporary  bool   // retry later
-	connection bool   // the connection is unusable afterwards
-	code       int    // SMTP reply code, 0 when the server did not answer
-	enhanced   string // "5.1.1", "" when unknown
-	err        error
+	temporary  bool // retry later
+	connection bool // the connection is unusable afterwards
+	// counted: the relay answered MAIL FROM (or refused what we asked
+	// for), so the attempt counts against MaxAttempts. Refused connections,
+	// DNS, TLS and login failures, a 421, and timeouts before MAIL FROM's
+	// reply do not: they are the relay's outage, not the mail's problem.
+	counted bool
+	// unknown: the final "." of DATA went out and no reply came back; the
+	// relay may hold the mail.
+	unknown   bool
+	cancelled bool   // ctx ended before the attempt happened
+	code      int    // SMTP reply code, 0 when the server did not answer
+	enhanced  string // "5.1.1", "" when unknown
+	err       error
 }
 
 // Error reads like the server's answer first ("550 5.1.1 no such user
 // (sending SMTP DATA command)"), since that is what an admin looks for in
 // last_error.
 func (e *deliveryError) Error() string {
+	prefix := ""
+	if e.unknown {
+		prefix = "no reply after the end of DATA, the relay may hold the mail: "
+	}
 	if e.code == 0 {
-		return e.err.Error()
+		return prefix + e.err.Error()
 	}
 	var se *mail.SendError
 	if errors.As(e.err, &se) {
 		if reply, ok := serverReply(e.err.Error(), e.code); ok {
-			return fmt.Sprintf("%d %s (%s)", e.code, reply, se.Reason)
+			return fmt.Sprintf("%s%d %s (%s)", prefix, e.code, reply, se.Reason)
 		}
 	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", e.code, e.enhanced)) + ": " + e.err.Error()
+	return prefix + strings.TrimSpace(fmt.Sprintf("%d %s", e.code, e.enhanced)) + ": " + e.err.Error()
 }
 
 func (e *deliveryError) Unwrap() error { return e.err }
@@ -419,40 +652,49 @@ func IsTemporary(err error) bool {
 }
 
 // classify maps a go-mail send error to a deliveryError; nil stays nil.
-// SMTP 4xx is temporary and 5xx permanent; go-mail's own failures on the
-// wire (no reply code) are connection trouble and so temporary; a message
-// go-mail cannot take apart will never go out and is permanent.
+// SMTP 4xx is temporary and 5xx permanent; 421 is the relay going away.
+// Where the transaction stood (go-mail's SendError.Reason) decides
+// whether the relay was reached (counted) and whether, without a reply,
+// it may hold the mail (unknown). A message go-mail cannot take apart
+// will never go out and is permanent.
 func classify(err error) *deliveryError {
 	if err == nil {
 		return nil
 	}
 	var se *mail.SendError
-	if errors.As(err, &se) {
-		d := &deliveryError{err: err, code: se.ErrorCode(), enhanced: se.EnhancedStatusCode()}
-		switch {
-		case d.code == 421:
-			// "Service not available, closing transmission channel".
-			d.temporary, d.connection = true, true
-		case d.code >= 400 && d.code < 500:
-			d.temporary = true
-		case d.code >= 500:
-			d.temporary = false
-		default:
-			switch se.Reason {
-			case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-				d.temporary = false
-			default:
-				d.temporary, d.connection = true, true
-			}
-		}
-		return d
-	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
+	if !errors.As(err, &se) {
+		// Not go-mail's: a network error or an unknown one. Retrying is
+		// the safe side; GiveUpAfter bounds it.
 		return &deliveryError{temporary: true, connection: true, err: err}
 	}
-	// Unknown errors: retrying is the safe side, MaxAttempts bounds it.
-	return &deliveryError{temporary: true, connection: true, err: err}
+	d := &deliveryError{err: err, code: se.ErrorCode(), enhanced: se.EnhancedStatusCode(), counted: true}
+	switch se.Reason {
+	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
+		return d // permanent: the message itself is at fault
+	case mail.ErrConnCheck:
+		// The NOOP before the mail failed: the connection is gone.
+		d.temporary, d.connection, d.counted = true, true, false
+		return d
+	}
+	switch {
+	case d.code == 421:
+		// "Service not available, closing transmission channel".
+		d.temporary, d.connection, d.counted = true, true, false
+	case d.code >= 400 && d.code < 500:
+		d.temporary = true
+	case d.code >= 500:
+		d.temporary = false
+	default:
+		// No reply at all: a timeout or a lost connection.
+		d.temporary, d.connection = true, true
+		switch se.Reason {
+		case mail.ErrSMTPMailFrom:
+			d.counted = false // the relay never answered MAIL FROM
+		case mail.ErrSMTPDataClose:
+			d.unknown = true // the final "." went out, its answer did not come
+		}
+	}
+	return d
 }
 
 // serverReply finds the server's reply text inside a go-mail error string,
@@ -500,6 +742,12 @@ func setDefaults(o *Options) {
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
+	}
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = 120 * time.Hour
+	}
+	if o.Owner == "" {
+		o.Owner = defaultOwner()
 	}
 }
 

@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/textproto"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,71 +22,6 @@ import (
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 	"github.com/madoguchi/madoguchi/tickets"
 )
-
-// memQueue is an in-memory Queue with the same due/mark semantics as the
-// SQL store (which is tested in package tickets).
-type memQueue struct {
-	mu   sync.Mutex
-	rows map[int64]*tickets.Outgoing
-	next int64
-}
-
-func newMemQueue() *memQueue { return &memQueue{rows: map[int64]*tickets.Outgoing{}} }
-
-func (q *memQueue) add(o tickets.Outgoing) int64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.next++
-	o.ID = q.next
-	o.Status = tickets.OutPending
-	q.rows[o.ID] = &o
-	return o.ID
-}
-
-func (q *memQueue) get(id int64) tickets.Outgoing {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return *q.rows[id]
-}
-
-func (q *memQueue) DueOutgoing(_ context.Context, now time.Time, limit int) ([]tickets.Outgoing, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var out []tickets.Outgoing
-	for _, o := range q.rows {
-		if o.Status == tickets.OutPending && !o.NextAttemptAt.After(now) {
-			out = append(out, *o)
-		}
-	}
-	slices.SortFunc(out, func(a, b tickets.Outgoing) int { return int(a.ID - b.ID) })
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-func (q *memQueue) MarkSent(_ context.Context, id int64, at time.Time) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.rows[id].Status, q.rows[id].SentAt = tickets.OutSent, at
-	return nil
-}
-
-func (q *memQueue) MarkRetry(_ context.Context, id int64, attempts int, next time.Time, lastErr string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	o := q.rows[id]
-	o.Attempts, o.NextAttemptAt, o.LastError = attempts, next, lastErr
-	return nil
-}
-
-func (q *memQueue) MarkFailed(_ context.Context, id int64, attempts int, lastErr string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	o := q.rows[id]
-	o.Status, o.Attempts, o.LastError = tickets.OutFailed, attempts, lastErr
-	return nil
-}
 
 // clock is the injected time source.
 type clock struct {
@@ -98,12 +36,15 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// fixture is a Sender on a real SQLite store and a real go-smtp server.
 type fixture struct {
 	srv    *mailserver.SMTPServer
-	q      *memQueue
+	store  *tickets.Store
 	clock  *clock
 	sender *Sender
 }
+
+var start = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T, srvOpts mailserver.SMTPOptions, tweak func(*Options)) *fixture {
 	t.Helper()
@@ -112,7 +53,7 @@ func newFixture(t *testing.T, srvOpts mailserver.SMTPOptions, tweak func(*Option
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	f := &fixture{srv: srv, q: newMemQueue(), clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}}
+	f := &fixture{srv: srv, clock: &clock{t: start}}
 	opts := Options{
 		Address:   srv.Addr,
 		Security:  SecurityInsecure,
@@ -125,11 +66,56 @@ func newFixture(t *testing.T, srvOpts mailserver.SMTPOptions, tweak func(*Option
 	if tweak != nil {
 		tweak(&opts)
 	}
-	f.sender, err = New(opts, f.q, slog.New(slog.DiscardHandler))
+	f.store = openStore(t, filepath.Join(t.TempDir(), "m.db"), opts.Now)
+	f.sender, err = New(opts, f.store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// openStore opens a store on the sender's clock (nil = the real one).
+func openStore(t *testing.T, path string, now func() time.Time) *tickets.Store {
+	t.Helper()
+	if now == nil {
+		now = time.Now
+	}
+	st, err := tickets.Open(path, &tickets.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// add queues o in the store, due now, and returns its id.
+func add(t *testing.T, st *tickets.Store, o tickets.Outgoing) int64 {
+	t.Helper()
+	err := st.Update(context.Background(), func(tx *tickets.Tx) error { return tx.QueueMail(&o) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+// get reads a row back.
+func get(t *testing.T, st *tickets.Store, id int64) tickets.Outgoing {
+	t.Helper()
+	var o *tickets.Outgoing
+	err := st.View(context.Background(), func(tx *tickets.Tx) (err error) {
+		o, err = tx.OutgoingByID(id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *o
+}
+
+func (f *fixture) add(t *testing.T, o tickets.Outgoing) int64 { t.Helper(); return add(t, f.store, o) }
+func (f *fixture) get(t *testing.T, id int64) tickets.Outgoing {
+	t.Helper()
+	return get(t, f.store, id)
 }
 
 func (f *fixture) deliver(t *testing.T) Result {
@@ -179,12 +165,12 @@ func parse(t *testing.T, data []byte) parsed {
 func TestDeliverDue_DeliversOnceWithThreadingHeaders(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, nil)
 	en := row("[INC-1042] Re: Printer on 3F does not print")
-	id1 := f.q.add(en)
+	id1 := f.add(t, en)
 	ja := row("[INC-1043] Re: プリンターが印刷できません（至急）")
 	ja.MessageID = "ack.1043.def@desk.example.com"
 	ja.AutoSubmitted = "auto-generated"
 	ja.HTML = "<p>受付番号 INC-1043</p>"
-	id2 := f.q.add(ja)
+	id2 := f.add(t, ja)
 
 	if res := f.deliver(t); res != (Result{Sent: 2}) {
 		t.Fatalf("first pass = %+v, want 2 sent", res)
@@ -231,7 +217,7 @@ func TestDeliverDue_DeliversOnceWithThreadingHeaders(t *testing.T) {
 		t.Errorf("Japanese mail: want an encoded-word subject and an HTML alternative:\n%s", raw)
 	}
 	for _, id := range []int64{id1, id2} {
-		if o := f.q.get(id); o.Status != tickets.OutSent || !o.SentAt.Equal(f.clock.Now()) {
+		if o := f.get(t, id); o.Status != tickets.OutSent || !o.SentAt.Equal(f.clock.Now()) {
 			t.Errorf("row %d = %s at %v, want sent at the clock", id, o.Status, o.SentAt)
 		}
 	}
@@ -243,11 +229,10 @@ func TestDeliverDue_HeaderInjectionIsNeutralised(t *testing.T) {
 	o.ToName = "Eve\r\nBcc: evil2@example.com\r\n"
 	o.InReplyTo = "x@y\r\nBcc: evil3@example.com"
 	o.References = []string{"ok@example.com", "bad id@example.com", "<wrapped@example.com>", "a@b\nX-Evil: 1", "noat"}
-	o.AutoSubmitted = "no\r\nBcc: evil4@example.com"
-	id := f.q.add(o)
+	id := f.add(t, o)
 
 	if res := f.deliver(t); res.Sent != 1 {
-		t.Fatalf("result = %+v (last error %q), want sent", res, f.q.get(id).LastError)
+		t.Fatalf("result = %+v (last error %q), want sent", res, f.get(t, id).LastError)
 	}
 	got := f.srv.Received()
 	if len(got) != 1 || !slices.Equal(got[0].To, []string{"hanako@customer.example"}) {
@@ -267,24 +252,28 @@ func TestDeliverDue_HeaderInjectionIsNeutralised(t *testing.T) {
 	if to, _ := p.header.AddressList("To"); len(to) != 1 || to[0].Address != "hanako@customer.example" || strings.ContainsAny(to[0].Name, "\r\n") {
 		t.Errorf("To = %v", to)
 	}
-	if refs, _ := p.header.MsgIDList("References"); !slices.Equal(refs, []string{"ok@example.com"}) {
-		t.Errorf("References = %q, want only the valid id", refs)
+	// The store keeps references space-separated, so "bad id@example.com"
+	// comes back as two words; only words that are valid ids are sent.
+	if refs, _ := p.header.MsgIDList("References"); !slices.Equal(refs, []string{"ok@example.com", "id@example.com", "a@b"}) {
+		t.Errorf("References = %q, want only the valid ids", refs)
 	}
-	if as := p.raw.Get("Auto-Submitted"); as != "auto-replied" {
-		t.Errorf("Auto-Submitted = %q, want the default", as)
+	// The store refuses any Auto-Submitted but ours (a CHECK); the sender
+	// writes only its own constants all the same.
+	if got := autoSubmitted("no\r\nBcc: evil4@example.com"); got != "auto-replied" {
+		t.Errorf("autoSubmitted of an injected value = %q", got)
 	}
 }
 
 func TestDeliverDue_TemporaryFailureRetriesWithSameMessageID(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, nil)
 	f.srv.FailNext(451, "4.3.0", "mailbox busy, try later", 1)
-	id := f.q.add(row("Printer"))
+	id := f.add(t, row("Printer"))
 	start := f.clock.Now()
 
 	if res := f.deliver(t); res != (Result{Retried: 1}) {
 		t.Fatalf("first pass = %+v, want 1 retried", res)
 	}
-	o := f.q.get(id)
+	o := f.get(t, id)
 	if o.Status != tickets.OutPending || o.Attempts != 1 || !strings.Contains(o.LastError, "451") {
 		t.Fatalf("after 451: status %s attempts %d error %q", o.Status, o.Attempts, o.LastError)
 	}
@@ -310,7 +299,7 @@ func TestDeliverDue_TemporaryFailureRetriesWithSameMessageID(t *testing.T) {
 			t.Errorf("attempt carried Message-ID %q, want the row's %q", mid, o.MessageID)
 		}
 	}
-	if o := f.q.get(id); o.Status != tickets.OutSent {
+	if o := f.get(t, id); o.Status != tickets.OutSent {
 		t.Errorf("status = %s, want sent", o.Status)
 	}
 }
@@ -320,13 +309,13 @@ func TestDeliverDue_BackoffDoublesAndIsCapped(t *testing.T) {
 		o.RetryBase, o.RetryMax, o.MaxAttempts = 10*time.Second, 50*time.Second, 10
 	})
 	f.srv.FailNext(421, "4.4.2", "closing", 5)
-	id := f.q.add(row("Printer"))
+	id := f.add(t, row("Printer"))
 	for attempt, max := range []time.Duration{10, 20, 40, 50, 50} {
 		before := f.clock.Now()
 		if res := f.deliver(t); res != (Result{Retried: 1}) {
 			t.Fatalf("attempt %d: %+v", attempt+1, res)
 		}
-		o := f.q.get(id)
+		o := f.get(t, id)
 		max *= time.Second
 		if wait := o.NextAttemptAt.Sub(before); wait > max || wait < max*4/5 {
 			t.Errorf("after attempt %d: wait %v, want %v..%v", o.Attempts, wait, max*4/5, max)
@@ -341,12 +330,12 @@ func TestDeliverDue_BackoffDoublesAndIsCapped(t *testing.T) {
 func TestDeliverDue_PermanentFailureIsFinal(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, nil)
 	f.srv.FailNext(550, "5.1.1", "no such user here", 1)
-	id := f.q.add(row("Printer"))
+	id := f.add(t, row("Printer"))
 
 	if res := f.deliver(t); res != (Result{Failed: 1}) {
 		t.Fatalf("result = %+v, want 1 failed", res)
 	}
-	o := f.q.get(id)
+	o := f.get(t, id)
 	if o.Status != tickets.OutFailed || o.Attempts != 1 {
 		t.Fatalf("status %s attempts %d, want failed after 1", o.Status, o.Attempts)
 	}
@@ -370,15 +359,15 @@ func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there any more
 
-	q := newMemQueue()
-	c := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	c := &clock{t: start}
+	q := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
 	s, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, b := row("one"), row("two")
 	b.MessageID = "two@desk.example.com"
-	ida, idb := q.add(a), q.add(b)
+	ida, idb := add(t, q, a), add(t, q, b)
 	res, err := s.DeliverDue(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -387,8 +376,9 @@ func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
 		t.Fatalf("result = %+v, want both retried", res)
 	}
 	for _, id := range []int64{ida, idb} {
-		o := q.get(id)
-		if o.Status != tickets.OutPending || o.Attempts != 1 || !o.NextAttemptAt.After(c.Now()) || o.LastError == "" {
+		o := get(t, q, id)
+		// The relay was never reached: a deferral, not an attempt.
+		if o.Status != tickets.OutPending || o.Attempts != 0 || o.Deferrals != 1 || !o.NextAttemptAt.After(c.Now()) || o.LastError == "" {
 			t.Errorf("row %d: %+v", id, o)
 		}
 		if !strings.Contains(o.LastError, addr) {
@@ -400,7 +390,7 @@ func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
 func TestDeliverDue_MaxAttemptsExhaustedFails(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.MaxAttempts = 3 })
 	f.srv.FailNext(451, "4.3.0", "still busy", 10)
-	id := f.q.add(row("Printer"))
+	id := f.add(t, row("Printer"))
 
 	want := []Result{{Retried: 1}, {Retried: 1}, {Failed: 1}}
 	for i, w := range want {
@@ -409,7 +399,7 @@ func TestDeliverDue_MaxAttemptsExhaustedFails(t *testing.T) {
 		}
 		f.clock.Advance(time.Hour)
 	}
-	o := f.q.get(id)
+	o := f.get(t, id)
 	if o.Status != tickets.OutFailed || o.Attempts != 3 || !strings.Contains(o.LastError, "451") {
 		t.Fatalf("row = %s attempts %d error %q, want failed after 3 with the last 451", o.Status, o.Attempts, o.LastError)
 	}
@@ -421,7 +411,7 @@ func TestDeliverDue_MaxAttemptsExhaustedFails(t *testing.T) {
 func TestDeliverDue_AuthPlainOnLoopback(t *testing.T) {
 	creds := mailserver.SMTPOptions{Username: "desk", Password: "s3cret"}
 	f := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "s3cret" })
-	f.q.add(row("Printer"))
+	f.add(t, row("Printer"))
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("with the right password: %+v", res)
 	}
@@ -432,17 +422,17 @@ func TestDeliverDue_AuthPlainOnLoopback(t *testing.T) {
 		o.Address = "localhost:" + port
 		o.Auth, o.Username, o.Password = "plain", "desk", "s3cret"
 	})
-	byName.q.add(row("Printer"))
+	byName.add(t, row("Printer"))
 	if res := byName.deliver(t); res.Sent != 1 {
 		t.Fatalf("via localhost: %+v", res)
 	}
 
 	bad := newFixture(t, creds, func(o *Options) { o.Auth, o.Username, o.Password = "plain", "desk", "wrong" })
-	id := bad.q.add(row("Printer"))
+	id := bad.add(t, row("Printer"))
 	if res := bad.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("with a wrong password: %+v, want retried (a configuration problem is not the mail's fault)", res)
 	}
-	if le := bad.q.get(id).LastError; strings.Contains(le, "wrong") || !strings.Contains(le, "535") {
+	if le := bad.get(t, id).LastError; strings.Contains(le, "wrong") || !strings.Contains(le, "535") {
 		t.Errorf("last error = %q, want the 535 and never the password", le)
 	}
 }
@@ -454,7 +444,7 @@ func TestRun_DeliversOnWakeAndStopsOnCancel(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- f.sender.Run(ctx, wake) }()
 
-	f.q.add(row("first"))
+	f.add(t, row("first"))
 	wake <- struct{}{}
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
@@ -463,7 +453,7 @@ func TestRun_DeliversOnWakeAndStopsOnCancel(t *testing.T) {
 	}
 	second := row("second")
 	second.MessageID = "second@desk.example.com"
-	f.q.add(second)
+	f.add(t, second)
 	wake <- struct{}{}
 	if _, err := f.srv.Wait(wctx, 2); err != nil {
 		t.Fatal(err)
@@ -475,7 +465,7 @@ func TestRun_DeliversOnWakeAndStopsOnCancel(t *testing.T) {
 }
 
 func TestNew_RefusesBadOptions(t *testing.T) {
-	q := newMemQueue()
+	q := openStore(t, filepath.Join(t.TempDir(), "m.db"), nil)
 	cases := map[string]Options{
 		"insecure to a non-loopback address": {Address: "192.0.2.10:25", Security: SecurityInsecure, From: "support@example.com"},
 		"insecure to a public IPv6 address":  {Address: "[2001:db8::1]:25", Security: SecurityInsecure, From: "support@example.com"},
@@ -501,7 +491,7 @@ func TestDeliverDue_OneConnectionPerBatch(t *testing.T) {
 	for i := range 5 {
 		o := row("Printer")
 		o.MessageID = fmt.Sprintf("batch.%d@desk.example.com", i)
-		f.q.add(o)
+		f.add(t, o)
 	}
 	f.srv.FailNext(550, "5.1.1", "no such user", 1) // a refused mail does not cost the connection
 	if res := f.deliver(t); res != (Result{Sent: 4, Failed: 1}) {
@@ -520,18 +510,18 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 	srvOpts := mailserver.SMTPOptions{TLSConfig: serverTLS}
 
 	trusted := newFixture(t, srvOpts, func(o *Options) { o.Security, o.TLSConfig = SecurityStartTLS, clientTLS })
-	trusted.q.add(row("Printer"))
+	trusted.add(t, row("Printer"))
 	if res := trusted.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("trusted certificate: %+v", res)
 	}
 
 	// No TLSConfig means the system roots, which do not know the test CA.
 	untrusted := newFixture(t, srvOpts, func(o *Options) { o.Security = SecurityStartTLS })
-	id := untrusted.q.add(row("Printer"))
+	id := untrusted.add(t, row("Printer"))
 	if res := untrusted.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("untrusted certificate: %+v, want retried", res)
 	}
-	if le := untrusted.q.get(id).LastError; !strings.Contains(le, "certificate") {
+	if le := untrusted.get(t, id).LastError; !strings.Contains(le, "certificate") {
 		t.Errorf("last error = %q, want the certificate failure", le)
 	}
 	if n := len(untrusted.srv.Received()); n != 0 {
@@ -541,7 +531,7 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 
 func TestDeliverDue_StartTLSRequiredButNotOffered(t *testing.T) {
 	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Security = SecurityStartTLS })
-	f.q.add(row("Printer"))
+	f.add(t, row("Printer"))
 	if res := f.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("result = %+v, want retried", res)
 	}
@@ -557,7 +547,7 @@ func TestDeliverDue_ImplicitTLS(t *testing.T) {
 	}
 	f := newFixture(t, mailserver.SMTPOptions{TLSConfig: serverTLS, ImplicitTLS: true},
 		func(o *Options) { o.Security, o.TLSConfig = SecurityTLS, clientTLS })
-	f.q.add(row("Printer"))
+	f.add(t, row("Printer"))
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("result = %+v", res)
 	}
@@ -575,13 +565,13 @@ func TestDeliverDue_XOAUTH2FetchesATokenPerConnection(t *testing.T) {
 			o.Auth, o.Username = "xoauth2", "desk@example.com"
 			o.Token = func(context.Context) (string, error) { calls++; return "ya29.fresh", nil }
 		})
-	f.q.add(row("one"))
+	f.add(t, row("one"))
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("first pass: %+v", res)
 	}
 	o := row("two")
 	o.MessageID = "two@desk.example.com"
-	f.q.add(o)
+	f.add(t, o)
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("second pass: %+v", res)
 	}
@@ -597,32 +587,18 @@ func TestDeliverDue_UnsendableRowFailsAtOnce(t *testing.T) {
 	badTo := row("Printer")
 	badTo.MessageID = "ok@desk.example.com"
 	badTo.To = "not an address"
-	ida, idb := f.q.add(badID), f.q.add(badTo)
+	ida, idb := f.add(t, badID), f.add(t, badTo)
 	if res := f.deliver(t); res != (Result{Failed: 2}) {
 		t.Fatalf("result = %+v, want both failed", res)
 	}
 	for _, id := range []int64{ida, idb} {
-		if o := f.q.get(id); o.Status != tickets.OutFailed || o.LastError == "" {
+		if o := f.get(t, id); o.Status != tickets.OutFailed || o.LastError == "" {
 			t.Errorf("row %d: %s %q", id, o.Status, o.LastError)
 		}
 	}
 	if n := len(f.srv.Received()) + len(f.srv.Refused()); n != 0 {
 		t.Errorf("server saw %d mails, want none", n)
 	}
-}
-
-// NextDue makes memQueue tell Run when the earliest pending row is due,
-// as tickets.Store does.
-func (q *memQueue) NextDue(context.Context) (time.Time, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var next time.Time
-	for _, o := range q.rows {
-		if o.Status == tickets.OutPending && (next.IsZero() || o.NextAttemptAt.Before(next)) {
-			next = o.NextAttemptAt
-		}
-	}
-	return next, nil
 }
 
 func TestRun_WakesAtTheEarliestRetry(t *testing.T) {
@@ -632,7 +608,7 @@ func TestRun_WakesAtTheEarliestRetry(t *testing.T) {
 		o.Now, o.Interval, o.RetryBase, o.RetryMax = nil, time.Hour, 25*time.Millisecond, time.Second
 	})
 	f.srv.FailNext(451, "4.3.0", "busy", 1)
-	f.q.add(row("Printer"))
+	f.add(t, row("Printer"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
@@ -646,5 +622,47 @@ func TestRun_WakesAtTheEarliestRetry(t *testing.T) {
 	}
 	if n := len(f.srv.Refused()); n != 1 {
 		t.Errorf("refused %d, want 1", n)
+	}
+}
+
+func TestDeliverDue_ReplyToAndAttachmentsGoOut(t *testing.T) {
+	f := newFixture(t, mailserver.SMTPOptions{}, nil)
+	r := row("[INC-1042] Escalated to L1: printer")
+	r.ReplyTo = "support+abc234@desk.example.com"
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0, 1, 2, 0xff}, 300)...)
+	r.Attachments = []tickets.Attachment{
+		{Filename: "screen shot.png", ContentType: "image/png", Data: png},
+		{Filename: "log.txt", ContentType: "text/plain\r\nX-Evil: 1", Data: []byte("line 1\nline 2\n")},
+	}
+	f.add(t, r)
+	if res := f.deliver(t); res != (Result{Sent: 1}) {
+		t.Fatalf("pass = %+v", res)
+	}
+	got := f.srv.Received()
+	p := parse(t, got[0].Data)
+	if rt, _ := p.header.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != r.ReplyTo {
+		t.Fatalf("Reply-To = %v, want %s", rt, r.ReplyTo)
+	}
+	if strings.Contains(string(got[0].Data), "X-Evil") && !strings.Contains(string(got[0].Data), "application/octet-stream") {
+		t.Fatalf("a content type with a line break reached the headers:\n%s", got[0].Data)
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(got[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if h, ok := part.Header.(*mail.AttachmentHeader); ok {
+			name, _ := h.Filename()
+			b, _ := io.ReadAll(part.Body)
+			files[name] = b
+		}
+	}
+	if !bytes.Equal(files["screen shot.png"], png) || string(files["log.txt"]) != "line 1\nline 2\n" {
+		t.Fatalf("attachments received: %d files %v", len(files), slices.Collect(maps.Keys(files)))
 	}
 }

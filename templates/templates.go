@@ -46,6 +46,9 @@ import (
 	"strings"
 	"text/template"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 //go:embed files/*
@@ -199,7 +202,7 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 	if err := mt.subject.Execute(&b, d); err != nil {
 		return Mail{}, fmt.Errorf("templates: %s: subject: %w", mt.file, err)
 	}
-	m.Subject = OneLine(b.String())
+	m.Subject = Truncate(OneLine(b.String()), MaxSubject)
 	b.Reset()
 	if err := mt.text.Execute(&b, d); err != nil {
 		return Mail{}, fmt.Errorf("templates: %s: %w", mt.file, err)
@@ -226,7 +229,11 @@ func (d Data) clean() Data {
 		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic} {
 		*p = OneLine(*p)
 	}
-	d.Subject = baseSubject(d.Subject, d.Ticket, d.OldTicket)
+	// A customer's subject or name may be any length; a relay drops a mail
+	// whose header line passes 998 octets, and a body that quotes 200,000
+	// characters of subject helps nobody.
+	d.Subject = Truncate(baseSubject(d.Subject, d.Ticket, d.OldTicket), MaxSubject)
+	d.Name = Truncate(d.Name, MaxName)
 	d.Attachments = slices.Clone(d.Attachments)
 	for i := range d.Attachments {
 		a := &d.Attachments[i]
@@ -430,6 +437,50 @@ func baseSubject(subject string, tags ...string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Longest subject and display name, in characters (runes), of any mail we
+// send. The outbox enforces them too.
+const (
+	MaxSubject = 200
+	MaxName    = 200
+)
+
+// Truncate cuts s to at most max runes, the last of them "…" when it cut,
+// on a character boundary: never inside a UTF-8 sequence, and never
+// between a character and the combining marks or variation selectors
+// that belong to it.
+func Truncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut, n := 0, 0
+	for i := range s {
+		if n == max-1 {
+			cut = i
+			break
+		}
+		n++
+	}
+	// Back off to the start of the character the cut falls in: a cut
+	// before a combining mark, a joiner, or the character a joiner glues
+	// on is inside one.
+	for cut > 0 {
+		r, _ := utf8.DecodeRuneInString(s[cut:])
+		prev, size := utf8.DecodeLastRuneInString(s[:cut])
+		if !unicode.Is(unicode.M, r) && !isJoiner(r) && !isJoiner(prev) && norm.NFC.PropertiesString(s[cut:]).BoundaryBefore() {
+			break
+		}
+		cut -= size
+	}
+	return strings.TrimRight(s[:cut], " ") + "…"
+}
+
+// isJoiner reports the zero-width joiners that glue characters into one
+// (emoji sequences, Indic conjuncts).
+func isJoiner(r rune) bool { return r == '\u200d' || r == '\u200c' }
 
 // OneLine replaces CR, LF, tabs and every other control or format
 // character by a space and collapses runs of spaces: a value that reaches

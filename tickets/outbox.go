@@ -1,11 +1,13 @@
 package tickets
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,14 +21,47 @@ func (tx *Tx) QueueMail(o *Outgoing) error {
 	if o.AutoSubmitted == "" {
 		o.AutoSubmitted = "auto-replied"
 	}
-	o.Status, o.Attempts, o.CreatedAt, o.NextAttemptAt = OutPending, 0, tx.now, tx.now
+	o.Status, o.Attempts, o.CreatedAt, o.QueuedAt, o.NextAttemptAt = OutPending, 0, tx.now, tx.now, tx.now
 	id, err := tx.insert("insert_outgoing", nullID(o.TicketID), o.Kind, o.ToName, o.To, o.Subject, o.Text, o.HTML,
-		o.MessageID, o.InReplyTo, strings.Join(o.References, " "), o.AutoSubmitted, o.Status, fmtTime(o.NextAttemptAt), fmtTime(o.CreatedAt))
+		o.MessageID, o.InReplyTo, strings.Join(o.References, " "), o.AutoSubmitted, o.Status, fmtTime(o.NextAttemptAt),
+		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo)
 	if err != nil {
 		return err
 	}
 	o.ID = id
+	for i := range o.Attachments {
+		a := &o.Attachments[i]
+		hash, err := tx.PutBlob(a.Data)
+		if err != nil {
+			return err
+		}
+		a.SHA256, a.Size = hash, int64(len(a.Data))
+		if _, err := tx.exec("insert_outgoing_attachment", id, a.Filename, a.ContentType, a.Size, hash); err != nil {
+			return err
+		}
+	}
 	return tx.Event(o.TicketID, fmt.Sprint(id), "mail_queued", "system", map[string]any{"kind": o.Kind, "to": o.To, "message_id": o.MessageID})
+}
+
+// loadOutgoingAttachments reads the attachments of a row, with their
+// bytes, for delivery.
+func (tx *Tx) loadOutgoingAttachments(o *Outgoing) error {
+	if o.attachmentCount == 0 {
+		return nil
+	}
+	rows, err := tx.query("outgoing_attachments", o.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Data); err != nil {
+			return fmt.Errorf("tickets: reading attachment of outgoing %d: %w", o.ID, err)
+		}
+		o.Attachments = append(o.Attachments, a)
+	}
+	return rows.Err()
 }
 
 // OutgoingByMessageID finds one of our mails by its Message-ID.
@@ -41,6 +76,82 @@ func (tx *Tx) OutgoingList(ticketID int64) ([]*Outgoing, error) {
 		return nil, err
 	}
 	return collectOutgoing(rows)
+}
+
+// OutgoingByID reads one outgoing row.
+func (tx *Tx) OutgoingByID(id int64) (*Outgoing, error) {
+	o, err := scanOutgoing(tx.queryRow("outgoing_by_id", id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: outgoing %d", ErrNotFound, id)
+	}
+	return o, err
+}
+
+// OutgoingWithStatus lists the outgoing mail in one status (see
+// OutStatuses), oldest first.
+func (tx *Tx) OutgoingWithStatus(status string) ([]*Outgoing, error) {
+	if !slices.Contains(OutStatuses, status) {
+		return nil, fmt.Errorf("tickets: unknown outgoing status %q (want one of %s)", status, strings.Join(OutStatuses, ", "))
+	}
+	rows, err := tx.query("outgoing_list_status", status)
+	if err != nil {
+		return nil, err
+	}
+	return collectOutgoing(rows)
+}
+
+// Requeue puts a given-up row (failed or unknown) back in the queue, due
+// now, with its attempts and deferrals counted afresh and give_up_after
+// running from now. Its Message-ID stays: a mail that may have arrived
+// already arrives again as the same mail. actor is audited.
+func (tx *Tx) Requeue(id int64, actor string) (*Outgoing, error) {
+	o, err := tx.OutgoingByID(id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != OutFailed && o.Status != OutUnknown {
+		return nil, fmt.Errorf("%w: outgoing %d is %s; only failed or unknown mail can be re-queued", ErrInvalidTransition, id, o.Status)
+	}
+	if _, err := tx.exec("outgoing_requeue", fmtTime(tx.now), id); err != nil {
+		return nil, err
+	}
+	err = tx.Event(o.TicketID, fmt.Sprint(id), "mail_requeued", actor, map[string]any{
+		"was": o.Status, "attempts": o.Attempts, "deferrals": o.Deferrals, "error": o.LastError})
+	if err != nil {
+		return nil, err
+	}
+	return tx.OutgoingByID(id)
+}
+
+// RequeueFailed re-queues every failed row (not the unknown ones, which
+// the customer may have: name those one by one) and returns them.
+func (tx *Tx) RequeueFailed(actor string) ([]*Outgoing, error) {
+	rows, err := tx.query("outgoing_failed_ids")
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("tickets: outgoing_failed_ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tickets: outgoing_failed_ids: %w", err)
+	}
+	out := make([]*Outgoing, 0, len(ids))
+	for _, id := range ids {
+		o, err := tx.Requeue(id, actor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // CountAutoRepliesTo counts the mails of the given kinds queued to an
@@ -67,7 +178,8 @@ func jsonList(list []string) string {
 	return string(b)
 }
 
-// DueOutgoing returns pending rows whose next attempt is due (for outbox.Queue).
+// DueOutgoing lists the pending rows whose next attempt is due, claimed or
+// not (a read; the outbox takes its rows with ClaimOutgoing).
 func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
 	rows, err := s.r.QueryContext(ctx, query("outgoing_due"), fmtTime(now), limit)
 	if err != nil {
@@ -81,6 +193,138 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 	return out, err
 }
 
+// ClaimOutgoing claims up to limit pending rows that are due at now and
+// not held by a live claim, for owner until the claim expires at until,
+// and returns them in due order. One UPDATE takes them, so two senders on
+// one store never hold the same row.
+func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time.Time, limit int) ([]Outgoing, error) {
+	if owner == "" {
+		return nil, errors.New("tickets: claim without an owner")
+	}
+	var out []Outgoing
+	err := s.Update(ctx, func(tx *Tx) error {
+		rows, err := tx.query("outgoing_claim", owner, fmtTime(until), fmtTime(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("tickets: outgoing_claim: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("tickets: outgoing_claim: %w", err)
+		}
+		for _, id := range ids {
+			o, err := tx.OutgoingByID(id)
+			if err != nil {
+				return err
+			}
+			if err := tx.loadOutgoingAttachments(o); err != nil {
+				return err
+			}
+			out = append(out, *o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Outgoing) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// ClaimHolders lists the owners of the claims on pending rows that are
+// still running at now.
+func (s *Store) ClaimHolders(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, query("outgoing_claim_holders"), fmtTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseClaims ends every claim owner holds on pending rows, for a
+// caller that knows the holder is dead; it returns how many it ended.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string) (int, error) {
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec("outgoing_release_claims", owner)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// RecordAttempt records the outcome of one attempt on a pending row and
+// ends a.Owner's claim on it. A row that is no longer pending (another
+// sender recorded it first) is left alone: ErrNotPending.
+func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
+	counted, deferred := 0, 1
+	if a.Counted {
+		counted, deferred = 1, 0
+	}
+	kind := map[string]string{OutSent: "mail_sent", OutPending: "mail_retry", OutFailed: "mail_failed"}[a.Status]
+	if kind == "" {
+		return fmt.Errorf("tickets: outgoing %d: cannot record status %q", id, a.Status)
+	}
+	if a.Status == OutPending && !a.Counted {
+		kind = "mail_deferred"
+	}
+	detail := map[string]any{"counted": a.Counted}
+	if a.Unknown {
+		detail["outcome_unknown"] = true
+	}
+	if a.Error != "" {
+		detail["error"] = a.Error
+	}
+	if a.Status == OutPending {
+		detail["next"] = fmtTime(a.Next)
+	}
+	return s.Update(ctx, func(tx *Tx) error {
+		var ticketID sql.NullInt64
+		if err := tx.queryRow("outgoing_ticket", id).Scan(&ticketID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: outgoing %d", ErrNotFound, id)
+			}
+			return fmt.Errorf("tickets: outgoing %d: %w", id, err)
+		}
+		res, err := tx.exec("outgoing_attempt", a.Status, counted, deferred, a.Unknown, fmtTime(a.Next), fmtTime(a.At),
+			a.Error, a.Owner, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("tickets: outgoing_attempt: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("%w: outgoing %d", ErrNotPending, id)
+		}
+		return tx.Event(ticketID.Int64, fmt.Sprint(id), kind, "outbox", detail)
+	})
+}
+
 // NextDue reports when the earliest pending row is due (zero when none).
 func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	var t sql.NullString
@@ -90,7 +334,12 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	return parseTime(t.String), nil
 }
 
-// MarkSent records a delivered row.
+// ErrNotPending: the outgoing row was sent or given up already.
+var ErrNotPending = errors.New("tickets: outgoing mail is no longer pending")
+
+// MarkSent records a delivered row. MarkSent, MarkRetry and MarkFailed
+// set a row's state directly (tests, tools); the outbox records its
+// attempts with RecordAttempt.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.markOutgoing(ctx, id, "mail_sent", func(tx *Tx) error {
 		_, err := tx.exec("outgoing_sent", fmtTime(at), id)
@@ -147,9 +396,10 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	var o Outgoing
 	var tid sql.NullInt64
 	var ref sql.NullString
-	var refs, next, created, sent string
+	var refs, next, created, queued, sent, claimExpires string
 	err := r.Scan(&o.ID, &tid, &ref, &o.Kind, &o.ToName, &o.To, &o.Subject, &o.Text, &o.HTML, &o.MessageID, &o.InReplyTo,
-		&refs, &o.AutoSubmitted, &o.Status, &o.Attempts, &next, &o.LastError, &created, &sent)
+		&refs, &o.AutoSubmitted, &o.Status, &o.Attempts, &o.Deferrals, &o.OutcomeUnknown, &next, &o.LastError,
+		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -158,6 +408,7 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	}
 	o.TicketID, o.TicketRef = tid.Int64, ref.String
 	o.References = strings.Fields(refs)
-	o.NextAttemptAt, o.CreatedAt, o.SentAt = parseTime(next), parseTime(created), parseTime(sent)
+	o.NextAttemptAt, o.CreatedAt, o.QueuedAt, o.SentAt = parseTime(next), parseTime(created), parseTime(queued), parseTime(sent)
+	o.ClaimExpires = parseTime(claimExpires)
 	return &o, nil
 }

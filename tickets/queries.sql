@@ -194,44 +194,98 @@ ORDER BY i.id LIMIT ?;
 
 -- name: insert_outgoing
 INSERT INTO outgoing (ticket_id, kind, to_name, to_addr, subject, text, html, message_id, in_reply_to, refs,
-                      auto_submitted, status, next_attempt_at, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_outgoing_attachment
+INSERT INTO outgoing_attachments (outgoing_id, filename, content_type, size, blob_hash) VALUES (?, ?, ?, ?, ?);
+
+-- name: outgoing_attachments
+SELECT a.filename, a.content_type, a.size, a.blob_hash, b.data
+FROM outgoing_attachments a JOIN blobs b ON b.hash = a.blob_hash
+WHERE a.outgoing_id = ? ORDER BY a.id;
 
 -- name: outgoing_by_message_id
-SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
-       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
-FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
-WHERE o.message_id = ?;
+SELECT * FROM outgoing_rows WHERE message_id = ?;
+
+-- name: outgoing_by_id
+SELECT * FROM outgoing_rows WHERE id = ?;
 
 -- name: outgoing_list
-SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
-       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
-FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
-WHERE ?1 = 0 OR o.ticket_id = ?1
-ORDER BY o.id;
+SELECT * FROM outgoing_rows
+WHERE ?1 = 0 OR ticket_id = ?1
+ORDER BY id;
+
+-- name: outgoing_list_status
+SELECT * FROM outgoing_rows WHERE status = ? ORDER BY id;
 
 -- name: outgoing_due
-SELECT o.id, o.ticket_id, t.ref, o.kind, o.to_name, o.to_addr, o.subject, o.text, o.html, o.message_id, o.in_reply_to,
-       o.refs, o.auto_submitted, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
-FROM outgoing o LEFT JOIN tickets t ON t.id = o.ticket_id
-WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-ORDER BY o.next_attempt_at, o.id
+SELECT * FROM outgoing_rows
+WHERE status = 'pending' AND next_attempt_at <= ?
+ORDER BY next_attempt_at, id
 LIMIT ?;
 
+-- name: outgoing_claim
+-- One statement takes the rows, so two senders never hold one row: the
+-- SQLite form of SELECT ... FOR UPDATE SKIP LOCKED. A claim whose holder
+-- died is taken over once claim_expires has passed.
+UPDATE outgoing SET claimed_by = ?1, claim_expires = ?2
+WHERE id IN (SELECT id FROM outgoing
+             WHERE status = 'pending' AND next_attempt_at <= ?3 AND (claimed_by = '' OR claim_expires <= ?3)
+             ORDER BY next_attempt_at, id LIMIT ?4)
+RETURNING id;
+
 -- name: outgoing_next_due
-SELECT MIN(next_attempt_at) FROM outgoing WHERE status = 'pending';
+-- A row another sender holds is due for us only when its claim expires.
+SELECT MIN(CASE WHEN claimed_by <> '' AND claim_expires > next_attempt_at THEN claim_expires ELSE next_attempt_at END)
+FROM outgoing WHERE status = 'pending';
+
+-- name: outgoing_claim_holders
+SELECT DISTINCT claimed_by FROM outgoing
+WHERE status = 'pending' AND claimed_by <> '' AND claim_expires > ?
+ORDER BY claimed_by;
+
+-- name: outgoing_release_claims
+UPDATE outgoing SET claimed_by = '', claim_expires = '' WHERE claimed_by = ? AND status = 'pending';
 
 -- name: outgoing_ticket
 SELECT ticket_id FROM outgoing WHERE id = ?;
 
 -- name: outgoing_sent
-UPDATE outgoing SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status = 'pending';
+UPDATE outgoing SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '', claimed_by = '', claim_expires = ''
+WHERE id = ? AND status = 'pending';
 
 -- name: outgoing_retry
-UPDATE outgoing SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending';
+UPDATE outgoing SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = '', claim_expires = ''
+WHERE id = ? AND status = 'pending';
 
 -- name: outgoing_failed
-UPDATE outgoing SET status = 'failed', attempts = ?, last_error = ? WHERE id = ? AND status = 'pending';
+UPDATE outgoing SET status = 'failed', attempts = ?, last_error = ?, claimed_by = '', claim_expires = ''
+WHERE id = ? AND status = 'pending';
+
+-- name: outgoing_attempt
+-- The outcome of one attempt: ?1 the new status, ?2/?3 add to attempts or
+-- deferrals, ?4 1 when the relay may hold the mail (never cleared), ?8 the
+-- claim holder, whose claim ends here (another's stays).
+UPDATE outgoing SET
+    status = ?1,
+    attempts = attempts + ?2,
+    deferrals = deferrals + ?3,
+    outcome_unknown = MAX(outcome_unknown, ?4),
+    next_attempt_at = CASE WHEN ?1 = 'pending' THEN ?5 ELSE next_attempt_at END,
+    sent_at = CASE WHEN ?1 = 'sent' THEN ?6 ELSE sent_at END,
+    last_error = ?7,
+    claimed_by = CASE WHEN claimed_by = ?8 THEN '' ELSE claimed_by END,
+    claim_expires = CASE WHEN claimed_by = ?8 THEN '' ELSE claim_expires END
+WHERE id = ?9 AND status = 'pending';
+
+-- name: outgoing_requeue
+UPDATE outgoing SET status = 'pending', attempts = 0, deferrals = 0, next_attempt_at = ?1, queued_at = ?1,
+                    claimed_by = '', claim_expires = ''
+WHERE id = ?2 AND status = 'failed';
+
+-- name: outgoing_failed_ids
+SELECT id FROM outgoing WHERE status = 'failed' AND outcome_unknown = 0 ORDER BY id;
 
 -- The kinds counted are a bound JSON array.
 -- name: count_auto_to

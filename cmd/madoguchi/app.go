@@ -304,7 +304,8 @@ func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
 		From: c.From, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
 		MaxAttempts: c.MaxAttempts, RetryBase: c.RetryBase.Duration, RetryMax: c.RetryMax.Duration,
-		Now: clock,
+		GiveUpAfter: c.GiveUpAfter.Duration,
+		Now:         clock,
 	}
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()

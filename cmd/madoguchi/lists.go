@@ -190,35 +190,6 @@ a quarantined mail or to feed it to another tool.`,
 	return cmd
 }
 
-func newOutboxCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "outbox", Short: "Outgoing mail and its delivery state"}
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list [--json]",
-		Short: "List every outgoing mail with its status",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return withStore(g, c, func(tx *tickets.Tx) error {
-				list, err := tx.OutgoingList(0)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return writeJSON(c.OutOrStdout(), nonNil(list))
-				}
-				w := table(c.OutOrStdout(), "ID", "TICKET", "KIND", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR")
-				for _, o := range list {
-					row(w, fmt.Sprint(o.ID), o.TicketRef, o.Kind, o.To, o.Status, fmt.Sprint(o.Attempts), o.Subject, o.LastError)
-				}
-				return w.Flush()
-			})
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(list)
-	return cmd
-}
-
 func withStore(g *globals, c *cobra.Command, fn func(*tickets.Tx) error) error {
 	a, err := openStore(g)
 	if err != nil {

@@ -28,7 +28,9 @@ With --once it fetches and handles all waiting mail, applies due timers
 (closing resolved tickets, SLA reminders and breaches, tier escalation),
 delivers the due outgoing mail, and exits 0. It exits non-zero with a clear
 message when a server cannot be reached or refuses the login (3), when the
-configuration is bad (2), or when another run holds the store (4).
+configuration is bad (2), when another run holds the store (4), or when the
+store cannot be written (1): then delivery stops at once, and a mail
+delivered but not recorded as sent may go out once more at the next run.
 
 --now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
 that instant: timers due by then fire, and what is recorded carries that
@@ -81,22 +83,26 @@ func (a *app) runOnce(ctx context.Context) error {
 	var total outbox.Result
 	for {
 		res, err := a.sender.DeliverDue(ctx)
+		if errors.Is(err, outbox.ErrStore) {
+			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; delivery stopped after %d mails sent",
+				a.cfg.Store.Path, err, total.Sent+res.Sent)}
+		}
 		if err != nil {
 			return serverErr("SMTP", a.cfg.SMTP.Address, err)
 		}
-		total.Sent, total.Retried, total.Failed = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed
+		total.Sent, total.Retried, total.Failed, total.Unknown = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed, total.Unknown+res.Unknown
 		if res.Unreachable != nil {
 			// The mail stays queued for the next run; say so loudly.
 			return &exitError{code: 3, err: fmt.Errorf("SMTP server %s: %w (%d mails deferred)", a.cfg.SMTP.Address, res.Unreachable, res.Retried)}
 		}
-		if res.Sent+res.Retried+res.Failed == 0 {
+		if res.Sent+res.Retried+res.Failed+res.Unknown == 0 {
 			break
 		}
 	}
 	if pollErr != nil {
 		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
 	}
-	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed)
+	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed, "unknown", total.Unknown)
 	return nil
 }
 

@@ -28,7 +28,22 @@ type SMTPOptions struct {
 	// from the first byte (as on port 465). See SelfSignedTLS.
 	TLSConfig   *tls.Config
 	ImplicitTLS bool
+	// Addr is the address to listen on, e.g. a port a test reserved to
+	// bring a relay "back" after an outage; "" = 127.0.0.1:0.
+	Addr string
 }
+
+// Stage is a point of an SMTP transaction where HoldNext withholds the
+// server's reply.
+type Stage int
+
+const (
+	// AtMailFrom: MAIL FROM was read; its reply never comes.
+	AtMailFrom Stage = iota
+	// AfterDataEnd: the message up to its final "." was received and kept
+	// (it is in Received: the relay holds the mail); the reply never comes.
+	AfterDataEnd
+)
 
 // Received is one message accepted by the SMTP server.
 type Received struct {
@@ -55,6 +70,8 @@ type SMTPServer struct {
 	changed  chan struct{} // closed and replaced on every accepted message
 	failures []*smtp.SMTPError
 	hook     func(Received)
+	holds    map[Stage]int
+	release  chan struct{} // closed by ReleaseHeld and Close
 }
 
 // StartSMTP listens on 127.0.0.1:0 and serves until Close.
@@ -62,7 +79,11 @@ func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
 	if opts.ImplicitTLS && opts.TLSConfig == nil {
 		return nil, errors.New("mailserver: smtp ImplicitTLS needs a TLSConfig")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("mailserver: smtp listen: %w", err)
 	}
@@ -74,6 +95,8 @@ func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
 		ln:      ln,
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
+		holds:   map[Stage]int{},
+		release: make(chan struct{}),
 	}
 	srv := smtp.NewServer(&smtpBackend{server: s, opts: opts})
 	srv.Domain = "localhost"
@@ -149,6 +172,37 @@ func (s *SMTPServer) FailNext(code int, enhanced string, message string, times i
 	}
 }
 
+// HoldNext makes the server withhold its reply at stage in the next
+// `times` transactions that reach it, until ReleaseHeld or Close, so the
+// client times out waiting: a relay that stalls.
+func (s *SMTPServer) HoldNext(stage Stage, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holds[stage] += times
+}
+
+// ReleaseHeld lets every withheld reply go (to a client that may have
+// left); later holds wait for the next release.
+func (s *SMTPServer) ReleaseHeld() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.release)
+	s.release = make(chan struct{})
+}
+
+// hold blocks when a hold is queued for stage, until it is released.
+func (s *SMTPServer) hold(stage Stage) {
+	s.mu.Lock()
+	if s.holds[stage] == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.holds[stage]--
+	release := s.release
+	s.mu.Unlock()
+	<-release
+}
+
 // OnReceive sets a hook called (outside the lock) for every accepted message.
 func (s *SMTPServer) OnReceive(f func(Received)) {
 	s.mu.Lock()
@@ -158,6 +212,7 @@ func (s *SMTPServer) OnReceive(f func(Received)) {
 
 // Close stops the listener, ends open sessions and waits for Serve to return.
 func (s *SMTPServer) Close() error {
+	s.ReleaseHeld()
 	err := s.srv.Close()
 	// Serve may not have registered the listener with srv yet, in which
 	// case srv.Close cannot close it: close it here too.
@@ -254,6 +309,7 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	}
 	s.from = from
 	s.to = nil
+	s.backend.server.hold(AtMailFrom)
 	return nil
 }
 
@@ -270,12 +326,16 @@ func (s *smtpSession) Data(r io.Reader) error {
 	if _, err := io.Copy(&buf, r); err != nil {
 		return fmt.Errorf("mailserver: reading DATA: %w", err)
 	}
-	return s.backend.server.accept(Received{
+	err := s.backend.server.accept(Received{
 		From: s.from,
 		To:   append([]string(nil), s.to...),
 		Data: buf.Bytes(),
 		At:   time.Now(),
 	})
+	if err == nil {
+		s.backend.server.hold(AfterDataEnd)
+	}
+	return err
 }
 
 func (s *smtpSession) Reset() {

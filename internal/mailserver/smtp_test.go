@@ -202,3 +202,55 @@ func TestSMTP_XOAUTH2AcceptsTokenAndRefusesOthers(t *testing.T) {
 		t.Fatalf("received %d over %d connections, want 1 over 2", len(s.Received()), s.Connections())
 	}
 }
+
+// A stalled relay: the reply to the final "." never comes, yet the
+// message was kept; the reply to MAIL FROM never comes, and nothing is
+// kept. Release lets the sessions end.
+func TestSMTP_HoldNextWithholdsTheReply(t *testing.T) {
+	s := startSMTP(t, SMTPOptions{})
+	sendWithTimeout := func() error {
+		c, err := smtp.Dial(s.Addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.CommandTimeout, c.SubmissionTimeout = 300*time.Millisecond, 300*time.Millisecond
+		return c.SendMail("a@example.com", []string{"b@example.com"}, strings.NewReader(sampleMail))
+	}
+
+	s.HoldNext(AfterDataEnd, 1)
+	if err := sendWithTimeout(); err == nil {
+		t.Fatal("the reply after the final dot came")
+	}
+	if n := len(s.Received()); n != 1 {
+		t.Fatalf("received %d, want the held message kept", n)
+	}
+	s.HoldNext(AtMailFrom, 1)
+	if err := sendWithTimeout(); err == nil {
+		t.Fatal("the reply to MAIL FROM came")
+	}
+	s.ReleaseHeld()
+	if err := sendWithTimeout(); err != nil {
+		t.Fatalf("after the holds were used up: %v", err)
+	}
+	if n := len(s.Received()); n != 2 {
+		t.Fatalf("received %d, want 2", n)
+	}
+}
+
+// A server can come up on an address chosen before, as a relay comes back
+// after an outage.
+func TestSMTP_ListensOnAGivenAddress(t *testing.T) {
+	first := startSMTP(t, SMTPOptions{})
+	addr := first.Addr
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := startSMTP(t, SMTPOptions{Addr: addr})
+	if again.Addr != addr {
+		t.Fatalf("listening on %s, want %s", again.Addr, addr)
+	}
+	if err := send(addr, nil, "a@example.com", []string{"b@example.com"}, sampleMail); err != nil {
+		t.Fatal(err)
+	}
+}

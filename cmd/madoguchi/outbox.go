@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+const outboxStatusHelp = `Statuses:
+  pending  queued, or waiting for its next attempt ("pending (maybe sent)":
+           an earlier attempt got no answer after the end of DATA, so the
+           relay may hold the mail already)
+  sent     the relay accepted it
+  failed   given up: refused by the relay, smtp.max_attempts answered
+           attempts, or smtp.give_up_after in the queue
+  unknown  given up after an attempt that may have reached the relay: the
+           customer may have it; not re-queued by --failed`
+
+func newOutboxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "outbox",
+		Short: "Outgoing mail and its delivery state",
+		Long:  "outbox lists the outgoing mail and re-queues mail that was given up.\n\n" + outboxStatusHelp,
+	}
+	cmd.AddCommand(newOutboxListCmd(g), newOutboxRetryCmd(g))
+	return cmd
+}
+
+func newOutboxListCmd(g *globals) *cobra.Command {
+	var status string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--status S] [--json]",
+		Short: "List outgoing mail with its status, oldest first",
+		Long:  "list prints every outgoing mail, or only those in one status.\n\n" + outboxStatusHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if status != "" && !slices.Contains(tickets.OutStatuses, status) {
+				return usageErr("outbox list: unknown status %q (%s)", status, strings.Join(tickets.OutStatuses, ", "))
+			}
+			return withStore(g, c, func(tx *tickets.Tx) error {
+				var list []*tickets.Outgoing
+				var err error
+				if status == "" {
+					list, err = tx.OutgoingList(0)
+				} else {
+					list, err = tx.OutgoingWithStatus(status)
+				}
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				w := table(c.OutOrStdout(), "ID", "TICKET", "KIND", "TO", "STATUS", "ATTEMPTS", "DEFERRED", "NEXT", "SUBJECT", "LAST ERROR")
+				for _, o := range list {
+					next := "-"
+					if o.Status == tickets.OutPending {
+						next = when(o.NextAttemptAt)
+					}
+					row(w, fmt.Sprint(o.ID), o.TicketRef, o.Kind, o.To, outStatusLabel(o), fmt.Sprint(o.Attempts),
+						fmt.Sprint(o.Deferrals), next, o.Subject, o.LastError)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only mail in this status: "+strings.Join(tickets.OutStatuses, ", "))
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return list
+}
+
+func newOutboxRetryCmd(g *globals) *cobra.Command {
+	var failed bool
+	var actor string
+	retry := &cobra.Command{
+		Use:   "retry {ID... | --failed} [--actor NAME]",
+		Short: "Re-queue mail that was given up",
+		Long: `retry puts given-up mail back in the queue, due now: the mail with the IDs
+given (from outbox list; failed or unknown), or with --failed every failed
+one (an outage that outlasted smtp.give_up_after, say). Attempts and
+deferrals count afresh and smtp.give_up_after runs from now; each mail keeps
+its Message-ID. A running gateway sends it within a minute, run --once at
+once.
+
+Mail in status unknown may have reached the customer already, so --failed
+leaves it alone: name it by ID to send it again.
+
+Every re-queue is audited with --actor (default: the operating-system user).
+All IDs are re-queued in one transaction, or none when one cannot be.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if failed == (len(args) > 0) {
+				return usageErr("outbox retry: give mail IDs or --failed, not both")
+			}
+			if strings.TrimSpace(actor) == "" {
+				return usageErr("outbox retry: --actor is empty")
+			}
+			ids := make([]int64, len(args))
+			for i, a := range args {
+				id, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || id <= 0 {
+					return usageErr("outbox retry: %q is not a mail ID", a)
+				}
+				ids[i] = id
+			}
+			a, err := openStore(g)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			var done []*tickets.Outgoing
+			err = a.store.Update(c.Context(), func(tx *tickets.Tx) error {
+				if failed {
+					var err error
+					done, err = tx.RequeueFailed(actor)
+					return err
+				}
+				for _, id := range ids {
+					o, err := tx.Requeue(id, actor)
+					if err != nil {
+						return fmt.Errorf("outbox retry: mail %d: %w", id, err)
+					}
+					done = append(done, o)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			out := c.OutOrStdout()
+			for _, o := range done {
+				fmt.Fprintf(out, "re-queued mail %d (%s) to %s\n", o.ID, printable(o.Kind), printable(o.To))
+			}
+			fmt.Fprintf(out, "%d mails re-queued\n", len(done))
+			return nil
+		},
+	}
+	retry.Flags().BoolVar(&failed, "failed", false, "re-queue every failed mail")
+	retry.Flags().StringVar(&actor, "actor", defaultActor(), "who re-queues, for the audit trail; defaults to the operating-system user")
+	return retry
+}
+
+// outStatusLabel is the STATUS column: a pending mail the relay may hold
+// already says so.
+func outStatusLabel(o *tickets.Outgoing) string {
+	if o.Status == tickets.OutPending && o.OutcomeUnknown {
+		return "pending (maybe sent)"
+	}
+	return o.Status
+}
