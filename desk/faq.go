@@ -418,10 +418,16 @@ func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor s
 		if err != nil {
 			return nil, err
 		}
-		// The last agent's words that went to the customer.
-		for _, e := range entries {
-			if e.Kind == tickets.KindAgent && e.Direction == "in" && strings.TrimSpace(e.Text) != "" {
-				answer = mime.StripQuoted(e.Text)
+		// The agent's own words (the reply by mail or terminal) before
+		// what we sent with them (greeting and all), the last of either.
+		for _, dir := range []string{"in", "out"} {
+			for _, e := range entries {
+				if e.Kind == tickets.KindAgent && e.Direction == dir && strings.TrimSpace(e.Text) != "" {
+					answer = mime.StripQuoted(e.Text)
+				}
+			}
+			if answer != "" {
+				break
 			}
 		}
 	}
