@@ -319,4 +319,3 @@ and a copy to the ticket's tier, audited under --actor.`,
 	c.Flags().StringVar(&actor, "actor", defaultActor(), "who acts, for the audit trail (and #take); defaults to the operating-system user")
 	return c
 }
-
