@@ -184,8 +184,10 @@ func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester", "ack mail sent",
-		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated"} {
+	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester or a participant", "ack mail sent",
+		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated",
+		"notice mail sent to l1@demo.example", "[P1] [INC-1004]", "relay mail sent to carol@customer.example", "forged agent reply refused",
+		"forward mail sent to l1@demo.example", "┌── relay mail to carol", "┌── notice mail to l1@demo.example", "┌── ack mail to", "madoguchi.toml"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
