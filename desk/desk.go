@@ -38,6 +38,15 @@ type Options struct {
 	Limits               mime.Limits
 	Workers              int           // parallel parsers; default GOMAXPROCS
 	ConfirmAfter         time.Duration // auto_answered with no reply → resolved after this; default 72h
+
+	// Agents by mail. Without tiers, escalated tickets wait in the queue
+	// (`madoguchi tickets list`) and nobody is mailed.
+	Tiers             []Tier
+	Secret            []byte            // signs reply tokens; required (>= 16 bytes) with Tiers
+	TrustedAuthservID string            // Authentication-Results of this server with dmarc=fail refuses an agent's reply
+	SLA               tickets.SLAPolicy // targets per priority and business hours; zero = built-in targets, 24x7
+	AttachMaxBytes    int64             // customer attachments attached to a notice, in all; default 5 MiB
+	Location          *time.Location    // time zone of the times in agents' mails; nil = UTC
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -103,6 +112,23 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if opts.ConfirmAfter <= 0 {
 		opts.ConfirmAfter = 72 * time.Hour
+	}
+	if len(opts.Tiers) > 0 && len(opts.Secret) < 16 {
+		return nil, errors.New("desk: escalation tiers need a secret of at least 16 bytes to sign reply tokens")
+	}
+	for i, tr := range opts.Tiers {
+		if len(tr.Notify) == 0 || len(tr.Agents) == 0 {
+			return nil, fmt.Errorf("desk: tier %d (%s) needs notify and agents addresses", i, tr.Name)
+		}
+	}
+	if opts.SLA.Calendar == nil {
+		opts.SLA.Calendar = &tickets.Calendar{}
+	}
+	if opts.SLA.Targets == nil {
+		opts.SLA.Targets = tickets.DefaultTargets()
+	}
+	if opts.AttachMaxBytes <= 0 {
+		opts.AttachMaxBytes = 5 << 20
 	}
 	return &Desk{opts: opts, store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
 }

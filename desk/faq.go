@@ -46,8 +46,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 		match = d.match(context.Background(), msg, t.Ref)
 	}
 	escalate := func(why string) (bool, error) {
-		oc.Reason = joinReason(oc.Reason, why)
-		return false, tx.SetStatus(t, tickets.StatusEscalated, "system", why)
+		return false, d.escalate(tx, t, msg, "system", why, oc)
 	}
 	if match == nil || len(match.Candidates) == 0 {
 		return escalate("no FAQ entry matches")
@@ -151,7 +150,7 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 		}
 		oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+": resolved")
 	case replyFailure:
-		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer still needs help after FAQ "+key+" ("+rc.reason+")"); err != nil {
+		if err := d.escalate(tx, t, msg, msg.From.Addr, "customer still needs help after FAQ "+key+" ("+rc.reason+")", nil); err != nil {
 			return err
 		}
 		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
@@ -160,7 +159,7 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
 	default:
 		why := "customer's reply to FAQ " + key + " is unclear (" + rc.reason + ")"
-		if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, why+": a person reads it"); err != nil {
+		if err := d.escalate(tx, t, msg, msg.From.Addr, why+": a person reads it", nil); err != nil {
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, why+": escalated without a vote")
@@ -399,36 +398,53 @@ func (d *Desk) Promote(ctx context.Context, ref, key, answer, actor string) (*ti
 		if err != nil {
 			return fmt.Errorf("desk: ticket %s: %w", ref, err)
 		}
-		if t.Status != tickets.StatusResolved && t.Status != tickets.StatusClosed {
-			return fmt.Errorf("desk: ticket %s is %s, not resolved", t.Ref, t.Status)
-		}
-		entries, err := tx.Entries(t.ID)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if answer == "" && e.Kind == tickets.KindAgent && strings.TrimSpace(e.Text) != "" {
-				answer = mime.StripQuoted(e.Text)
-			}
-		}
-		if answer == "" {
-			return fmt.Errorf("%w: %s", ErrNothingToPromote, t.Ref)
-		}
-		question, err := d.originalQuestion(tx, t)
-		if err != nil {
-			return err
-		}
-		if key == "" {
-			key = strings.ToLower(t.Ref)
-		}
-		f = &tickets.FAQ{Key: key, Question: question, Answer: strings.TrimSpace(answer), Language: t.Language, Status: tickets.FAQDraft}
-		_, err = tx.PutFAQ(f, t.ID, actor)
+		f, err = d.promoteTx(tx, t, key, answer, actor)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	d.reindex(ctx, faqChanges{f.Key: true})
+	return f, nil
+}
+
+// promoteTx is Promote inside a transaction (#faq uses it as it resolves).
+func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor string) (*tickets.FAQ, error) {
+	if t.Status != tickets.StatusResolved && t.Status != tickets.StatusClosed {
+		return nil, fmt.Errorf("desk: ticket %s is %s, not resolved", t.Ref, t.Status)
+	}
+	if answer == "" {
+		entries, err := tx.Entries(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		// The agent's own words (the reply by mail or terminal) before
+		// what we sent with them (greeting and all), the last of either.
+		for _, dir := range []string{"in", "out"} {
+			for _, e := range entries {
+				if e.Kind == tickets.KindAgent && e.Direction == dir && strings.TrimSpace(e.Text) != "" {
+					answer = mime.StripQuoted(e.Text)
+				}
+			}
+			if answer != "" {
+				break
+			}
+		}
+	}
+	if answer == "" {
+		return nil, fmt.Errorf("%w: %s", ErrNothingToPromote, t.Ref)
+	}
+	question, err := d.originalQuestion(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" {
+		key = strings.ToLower(t.Ref)
+	}
+	f := &tickets.FAQ{Key: key, Question: question, Answer: strings.TrimSpace(answer), Language: t.Language, Status: tickets.FAQDraft}
+	if _, err := tx.PutFAQ(f, t.ID, actor); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -90,6 +90,19 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	if msg.Auto.IsAutomatic() {
 		return d.automatic(tx, in, msg, t)
 	}
+	claim, err := d.claimAgent(tx, t, msg)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if claim.ticket != nil {
+		t = claim.ticket // the token named it; the mail kept no thread headers
+	}
+	switch {
+	case claim.forged:
+		return d.forgedAgent(tx, in, msg, t, claim.why)
+	case claim.proven:
+		return d.agentReply(tx, in, msg, t, claim.tier, changed)
+	}
 	if t == nil {
 		oc, err := d.newTicket(tx, in, msg, nil, p.match)
 		if tagNote != "" {
@@ -209,11 +222,22 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 				return Outcome{}, err
 			}
 			if why != "" {
-				if err := tx.SetStatus(t, tickets.StatusEscalated, "mailer-daemon", why+": a person must reach the customer"); err != nil {
+				if err := d.escalate(tx, t, nil, "mailer-daemon", why+": a person must reach the customer", nil); err != nil {
 					return Outcome{}, err
 				}
 				reason = joinReason(reason, "ticket "+t.Ref+" escalated: its automatic answer did not arrive")
 			}
+		}
+		if d.tiersOn() && (out.Kind == mailRelay || out.Kind == mailResolution) && dsn.Action != "delayed" && dsn.Action != "delivered" && dsn.Action != "relayed" && dsn.Action != "expanded" {
+			data, _, err := d.ticketData(tx, t, nil)
+			if err != nil {
+				return Outcome{}, err
+			}
+			data.BounceRecipient, data.BounceStatus, data.BounceDiagnostic = strings.Join(dsn.Recipients, ", "), strings.TrimSpace(dsn.Action+" "+dsn.Status), dsn.Diagnostic
+			if _, err := d.notifyTier(tx, t, t.Tier, mailBounceNotice, data, nil, ""); err != nil {
+				return Outcome{}, err
+			}
+			reason = joinReason(reason, "shown to "+d.tierName(t.Tier))
 		}
 	}
 	return Outcome{Disposition: tickets.DispBounce, Reason: reason}, nil
@@ -277,6 +301,11 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		oc.Status = t.Status
 		return oc, err
 	}
+	if d.index == nil && d.tiersOn() {
+		if err := d.escalate(tx, t, msg, "system", "to agents", &oc); err != nil {
+			return Outcome{}, err
+		}
+	}
 	name, data := "ack", d.mailData(t, msg)
 	if closed != nil {
 		name, data.OldTicket = "new_after_closed", closed.Ref
@@ -313,17 +342,46 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref}
-	if t.Status == tickets.StatusAutoAnswered && t.AutoAnswerKey != "" {
+	switch {
+	case t.Status == tickets.StatusAutoAnswered && t.AutoAnswerKey != "":
 		if err := d.confirmOrEscalate(tx, t, msg, &oc, changed); err != nil {
 			return Outcome{}, err
 		}
-	} else if t.Status == tickets.StatusResolved {
+	case t.Status == tickets.StatusResolved:
 		if err := d.replyToResolved(tx, t, msg, &oc, changed); err != nil {
+			return Outcome{}, err
+		}
+	case d.tiersOn():
+		if err := d.forward(tx, t, msg, role, &oc); err != nil {
 			return Outcome{}, err
 		}
 	}
 	oc.Status = t.Status
 	return oc, nil
+}
+
+// forward brings a customer's (or participant's) reply into the tier's
+// thread. A ticket on hold waits for the customer: the reply takes it off
+// hold and its SLA clock runs again.
+func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, role string, oc *Outcome) error {
+	if t.Status == tickets.StatusOnHold {
+		if err := tx.SetStatus(t, tickets.StatusInProgress, msg.From.Addr, "the customer replied"); err != nil {
+			return err
+		}
+		oc.Reason = joinReason(oc.Reason, "taken off hold: the customer replied")
+	}
+	data, atts, err := d.ticketData(tx, t, msg)
+	if err != nil {
+		return err
+	}
+	data.From = strings.TrimSpace(msg.From.Name + " <" + strings.ToLower(msg.From.Addr) + ">")
+	data.FromRole = role
+	n, err := d.notifyTier(tx, t, t.Tier, mailForward, data, atts, "")
+	if n > 0 {
+		oc.Sent = append(oc.Sent, mailForward)
+		oc.Reason = joinReason(oc.Reason, "forwarded to "+d.tierName(t.Tier))
+	}
+	return err
 }
 
 // replyToResolved handles a customer's reply to a resolved ticket. Thanks
@@ -354,7 +412,7 @@ func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Mess
 		}
 		return nil
 	}
-	if err := tx.SetStatus(t, tickets.StatusEscalated, msg.From.Addr, "customer replied to a resolved ticket ("+rc.verdict.String()+": "+rc.reason+")"); err != nil {
+	if err := d.escalate(tx, t, msg, msg.From.Addr, "customer replied to a resolved ticket ("+rc.verdict.String()+": "+rc.reason+")", nil); err != nil {
 		return err
 	}
 	oc.Reason = "reopened"
@@ -386,7 +444,7 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	return tx.CreateTicket(tickets.NewTicket{
 		Type: c.Type, Prefix: prefix, Subject: subject, Requester: requester,
 		RequesterName: name, Language: d.language(msg), Impact: c.Impact, Urgency: c.Urgency,
-		LinkedTicket: linked, Actor: msg.From.Addr,
+		LinkedTicket: linked, Actor: msg.From.Addr, SLA: &d.opts.SLA,
 	})
 }
 
@@ -428,18 +486,25 @@ func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
 	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress}
 }
 
-// answer queues an automatic reply to msg on ticket t, unless a rate limit
-// holds it back (a robot that sets no automatic header still cannot make
-// us loop with it). It reports whether the mail was queued.
+// answer queues an automatic reply to msg on ticket t, in the ticket's
+// language, unless a rate limit holds it back (a robot that sets no
+// automatic header still cannot make us loop with it). It reports whether
+// the mail was queued.
 func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, kind, tmpl string, data templates.Data, oc *Outcome) (bool, error) {
-	to := strings.ToLower(msg.From.Addr)
-	if to == "" || msg.Auto.IsAutomatic() {
+	return d.answerTo(tx, t, msg, msg.From.Addr, msg.From.Name, kind, tmpl, t.Language, data, oc, nil)
+}
+
+// answerTo queues a reply to msg addressed to to, rate-limited per
+// recipient and per ticket; mod may adjust the row before it is queued.
+func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to, toName, kind, tmpl, lang string, data templates.Data, oc *Outcome, mod func(*tickets.Outgoing)) (bool, error) {
+	to = strings.ToLower(to)
+	if !usableAddress(to) || msg.Auto.IsAutomatic() {
 		return false, nil
 	}
 	since := tx.Now().Add(-d.opts.AutoReplyWindow)
 	{
 		lim := d.opts.AutoReplySenderLimit
-		n, err := tx.CountAutoRepliesTo(to, since)
+		n, err := tx.CountAutoRepliesTo(to, since, limitedKinds)
 		if err != nil {
 			return false, err
 		}
@@ -449,7 +514,7 @@ func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, kind
 	}
 	{
 		lim := d.opts.AutoReplyTicketLimit
-		n, err := tx.CountAutoRepliesOnTicket(t.ID, since)
+		n, err := tx.CountAutoRepliesOnTicket(t.ID, since, limitedKinds)
 		if err != nil {
 			return false, err
 		}
@@ -457,12 +522,12 @@ func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, kind
 			return false, d.suppress(tx, t, oc, fmt.Sprintf("%d automatic mails on %s within %s", n, t.Ref, d.opts.AutoReplyWindow))
 		}
 	}
-	m, err := d.tmpl.Render(tmpl, t.Language, data)
+	m, err := d.tmpl.Render(tmpl, lang, data)
 	if err != nil {
 		return false, fmt.Errorf("desk: rendering %s: %w", tmpl, err)
 	}
 	out := &tickets.Outgoing{
-		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: msg.From.Name, To: to, Subject: m.Subject,
+		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: toName, To: to, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), AutoSubmitted: "auto-replied",
 	}
 	if msg.MessageID != "" {
@@ -472,6 +537,9 @@ func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, kind
 			refs = append(refs[:1], refs[len(refs)-9:]...)
 		}
 		out.References = refs
+	}
+	if mod != nil {
+		mod(out)
 	}
 	if err := tx.QueueMail(out); err != nil {
 		return false, err

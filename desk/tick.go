@@ -11,6 +11,9 @@ import (
 
 // TickResult counts what a tick changed.
 type TickResult struct {
+	Reminded     int // SLA reminders sent to tiers
+	Breached     int // SLA targets missed (each noticed)
+	Escalated    int // tickets handed to the next tier (breach or escalate_after)
 	Closed       int
 	Confirmed    int  // automatic answers with no reply, resolved quietly
 	Undelivered  int  // automatic answers that bounced or failed: escalated instead
@@ -51,7 +54,7 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 				return err
 			}
 			if why != "" {
-				if err := tx.SetStatus(t, tickets.StatusEscalated, "system", why+": not resolved quietly, a person must reach the customer"); err != nil {
+				if err := d.escalate(tx, t, nil, "system", why+": not resolved quietly, a person must reach the customer", nil); err != nil {
 					return err
 				}
 				res.Undelivered++
@@ -67,10 +70,14 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 			}
 			res.Confirmed++
 		}
-		return nil
+		return d.slaTimers(tx, &res)
 	})
-	if err == nil && res.Closed+res.Confirmed+res.Undelivered > 0 {
-		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered)
+	if err == nil && res.Closed+res.Confirmed+res.Undelivered+res.Reminded+res.Breached+res.Escalated > 0 {
+		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered,
+			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated)
+	}
+	if err == nil && res.Reminded+res.Breached+res.Escalated+res.Undelivered > 0 {
+		d.poke()
 	}
 	return res, err
 }

@@ -86,6 +86,7 @@ type Data struct {
 	Requester  string // "Hanako Yamada <hanako@example.com>"
 	RespondDue string // first response due
 	ResolveDue string // resolution due
+	Reason     string // why the mail comes: what escalated the ticket, in the desk's words
 
 	// Words passed on, several lines each, left as they are by Render: the
 	// customer's (notice, forward) or the agent's (relay, resolution, copy).

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -153,18 +154,28 @@ func (tx *Tx) RequeueFailed(actor string) ([]*Outgoing, error) {
 	return out, nil
 }
 
-// CountAutoRepliesTo counts automatic mails queued to an address since t.
-func (tx *Tx) CountAutoRepliesTo(addr string, since time.Time) (int, error) {
+// CountAutoRepliesTo counts the mails of the given kinds queued to an
+// address since t.
+func (tx *Tx) CountAutoRepliesTo(addr string, since time.Time, kinds []string) (int, error) {
 	var n int
-	err := tx.queryRow("count_auto_to", addr, fmtTime(since)).Scan(&n)
+	err := tx.queryRow("count_auto_to", addr, fmtTime(since), jsonList(kinds)).Scan(&n)
 	return n, err
 }
 
-// CountAutoRepliesOnTicket counts automatic mails queued on a ticket since t.
-func (tx *Tx) CountAutoRepliesOnTicket(ticketID int64, since time.Time) (int, error) {
+// CountAutoRepliesOnTicket counts the mails of the given kinds queued on a
+// ticket since t.
+func (tx *Tx) CountAutoRepliesOnTicket(ticketID int64, since time.Time, kinds []string) (int, error) {
 	var n int
-	err := tx.queryRow("count_auto_ticket", ticketID, fmtTime(since)).Scan(&n)
+	err := tx.queryRow("count_auto_ticket", ticketID, fmtTime(since), jsonList(kinds)).Scan(&n)
 	return n, err
+}
+
+func jsonList(list []string) string {
+	if list == nil {
+		list = []string{}
+	}
+	b, _ := json.Marshal(list) // strings always encode
+	return string(b)
 }
 
 // DueOutgoing lists the pending rows whose next attempt is due, claimed or

@@ -287,11 +287,12 @@ WHERE id = ?2 AND status = 'failed';
 -- name: outgoing_failed_ids
 SELECT id FROM outgoing WHERE status = 'failed' AND outcome_unknown = 0 ORDER BY id;
 
+-- The kinds counted are a bound JSON array.
 -- name: count_auto_to
-SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ?;
+SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
 
 -- name: count_auto_ticket
-SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ?;
+SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
 
 -- name: tickets_resolved_before
 SELECT * FROM ticket_rows t

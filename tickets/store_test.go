@@ -297,9 +297,13 @@ func TestOutgoing_DueRetryFailedSent(t *testing.T) {
 		if list[0].Status != OutSent || list[0].Attempts != 2 || list[1].Status != OutFailed || list[1].LastError != "550 no such user" {
 			t.Errorf("list %+v %+v", list[0], list[1])
 		}
-		n, err := tx.CountAutoRepliesTo("a@example.com", t0)
+		n, err := tx.CountAutoRepliesTo("a@example.com", t0, []string{"ack"})
 		if n != 1 || err != nil {
 			t.Errorf("count %d %v", n, err)
+		}
+		// Only the kinds asked for count.
+		if n, err := tx.CountAutoRepliesTo("a@example.com", t0, []string{"notice"}); n != 0 || err != nil {
+			t.Errorf("count of other kinds %d %v", n, err)
 		}
 		return nil
 	})

@@ -59,7 +59,7 @@ func openStore(g *globals) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg.Log, os.Stderr)}
-	if a.store, err = tickets.Open(cfg.Store.Path, nil); err != nil {
+	if a.store, err = openTickets(cfg, nil); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -88,13 +88,13 @@ const lockTimeout = 3 * time.Second
 // openDesk wires the store, the templates, the FAQ index and the desk:
 // what the FAQ commands need, without the mail servers. A stale or broken
 // index is rebuilt from the database here (invariant 6).
-func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse) (*app, error) {
+func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
 	if a.tmpl, err = templates.New(cfg.Templates.Dir); err != nil {
 		return nil, err
 	}
-	if a.store, err = tickets.Open(cfg.Store.Path, nil); err != nil {
+	if a.store, err = openTickets(cfg, clock); err != nil {
 		return nil, err
 	}
 	if cfg.Responder.Enabled {
@@ -144,7 +144,8 @@ func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.In
 }
 
 // openGateway wires everything `run` needs.
-func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+// clock, when not nil, is the time the gateway runs at (run --once --now).
+func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, clock func() time.Time) (*app, error) {
 	if err := cfg.RequireRun(); err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
@@ -157,7 +158,7 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ap
 		}
 		return nil, err
 	}
-	a, err := openDesk(ctx, cfg, log, indexOwn)
+	a, err := openDesk(ctx, cfg, log, indexOwn, clock)
 	if err != nil {
 		lock.Release()
 		return nil, err
@@ -167,7 +168,7 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ap
 		a.close()
 		return nil, err
 	}
-	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox")); err != nil {
+	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox"), clock); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -204,7 +205,23 @@ func deskOptions(cfg *config.Config) desk.Options {
 	if ticketLimit == 0 {
 		ticketLimit = -1
 	}
+	var tiers []desk.Tier
+	for _, t := range cfg.Escalation.Tiers {
+		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
+	}
+	// Validated at load: building the policy cannot fail then.
+	policy, _ := slaPolicy(cfg.SLA)
+	var loc *time.Location
+	if bh, err := cfg.SLA.Hours.Parse(); err == nil && len(bh.Weekdays) > 0 {
+		loc = bh.Location
+	}
 	return desk.Options{
+		Tiers:                tiers,
+		Secret:               []byte(cfg.Desk.Secret.Reveal()),
+		TrustedAuthservID:    cfg.Desk.TrustedAuthservID,
+		SLA:                  policy,
+		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
+		Location:             loc,
 		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
 		Language:             cfg.Desk.Language,
@@ -222,6 +239,40 @@ func deskOptions(cfg *config.Config) desk.Options {
 			MaxDepth: cfg.Limits.MaxDepth,
 		},
 	}
+}
+
+// slaPolicy turns [sla] into the store's SLA policy (config imports no
+// package of ours).
+func slaPolicy(s config.SLA) (tickets.SLAPolicy, error) {
+	bh, err := s.Hours.Parse()
+	if err != nil {
+		return tickets.SLAPolicy{}, err
+	}
+	hol := make([]tickets.Date, len(bh.Holidays))
+	for i, d := range bh.Holidays {
+		hol[i] = tickets.Date(d)
+	}
+	cal, err := tickets.NewCalendar(bh.Weekdays, bh.From, bh.To, bh.Location, hol)
+	if err != nil {
+		return tickets.SLAPolicy{}, fmt.Errorf("sla.hours: %w", err)
+	}
+	targets := map[string]tickets.Targets{}
+	for _, p := range config.Priorities {
+		t := s.Target(p)
+		targets[p] = tickets.Targets{Respond: t.Respond.Duration, Resolve: t.Resolve.Duration}
+	}
+	return tickets.SLAPolicy{Calendar: cal, Targets: targets}, nil
+}
+
+// openTickets opens the store with the SLA policy, which the store needs
+// to count the time a ticket spends on hold; now, when not nil, is the
+// clock (run --once --now).
+func openTickets(cfg *config.Config, now func() time.Time) (*tickets.Store, error) {
+	policy, err := slaPolicy(cfg.SLA)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now})
 }
 
 func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
@@ -242,7 +293,7 @@ func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.
 	return intake.NewPoller(opts, sink, log)
 }
 
-func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger) (*outbox.Sender, error) {
+func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
 	c := cfg.SMTP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
@@ -254,6 +305,7 @@ func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger) (*out
 		From: c.From, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
 		MaxAttempts: c.MaxAttempts, RetryBase: c.RetryBase.Duration, RetryMax: c.RetryMax.Duration,
 		GiveUpAfter: c.GiveUpAfter.Duration,
+		Now:         clock,
 	}
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()

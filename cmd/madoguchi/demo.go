@@ -32,21 +32,34 @@ server (go-smtp) on 127.0.0.1, delivers sample mail in English and Japanese
 a bounce), runs the real pipeline on them, and prints for each mail its
 disposition, the ticket and its status, and what was sent back.
 
+A tier of agents (L1: agent@demo.example) gets the tickets the FAQ does not
+close; the demo plays the agent, who answers one ticket by mail and takes
+another, and the customer, who answers back. The bodies of the mails sent
+to customers and agents are printed, so you read what they get.
+
 Then it keeps running with the server addresses printed, so you can send
 more mail to the support address through its SMTP server with any client:
 it lands in the IMAP mailbox and madoguchi answers it, until Ctrl-C. With
---once it exits after the sample mail.`,
+--once it exits after the sample mail.
+
+The database stays in the data directory (--data, or a new one it names),
+with a madoguchi.toml there for the other commands, e.g.
+  madoguchi --config DIR/madoguchi.toml tickets list`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runDemo(c.Context(), c.OutOrStdout(), dataDir, once)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "exit after the sample mail")
-	cmd.Flags().StringVar(&dataDir, "data", "", "directory for the demo database (default: a new temporary directory)")
+	cmd.Flags().StringVar(&dataDir, "data", "", "directory for the demo database and its madoguchi.toml (default: a new directory under the system's temporary directory, kept)")
 	return cmd
 }
 
-const demoSupport = "support@demo.example"
+const (
+	demoSupport = "support@demo.example"
+	demoAgent   = "agent@demo.example"
+	demoTier    = "l1@demo.example"
+)
 
 func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) error {
 	if dataDir == "" {
@@ -54,8 +67,10 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
 		dataDir = dir
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	imapSrv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: "demo", Password: "demo"})
 	if err != nil {
@@ -75,17 +90,28 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.From = smtpSrv.Addr, config.SecurityInsecure, "Demo Support <"+demoSupport+">"
 	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = demoSupport, "demo.example"
 	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
+	cfg.Desk.Secret = "demo-secret-not-for-production"
+	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.Duration{Duration: 4 * time.Hour}}}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := cfg.RequireRun(); err != nil {
+		return err
+	}
+	confPath := filepath.Join(dataDir, "madoguchi.toml")
+	if b, err := cfg.TOML(); err == nil {
+		if err := os.WriteFile(confPath, append([]byte("# Written by madoguchi demo: the demo's servers are gone when it stops;\n# the store remains for tickets/inbound/outbox/faq commands.\n"), b...), 0o600); err != nil {
+			return err
+		}
+	}
 	logLevel := slog.LevelWarn
-	a, err := openGateway(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+	a, err := openGateway(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})), nil)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
-	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s, database %s\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path)
+	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s\n  database %s (kept)\n  look around afterwards: madoguchi --config %s tickets list\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path, confPath)
 	d := &demo{a: a, imap: imapSrv, smtp: smtpSrv, out: out}
 	if _, err := a.desk.PutFAQs(ctx, append([]tickets.FAQ(nil), demoFAQ...), "demo"); err != nil {
 		return err
@@ -101,9 +127,25 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	if err := d.round(ctx, "2. Replies to the answers, an out-of-office, a bounce, a forged tag", second); err != nil {
 		return err
 	}
+	third, err := d.agentRound(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.round(ctx, "3. The agent answers by mail, a forged agent reply, the customer writes back", third); err != nil {
+		return err
+	}
+	fourth, err := d.customerRound(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.round(ctx, "4. The customer answers the agent: forwarded into the tier's thread", fourth); err != nil {
+		return err
+	}
 	if err := d.summary(ctx); err != nil {
 		return err
 	}
+	d.bodies(ctx)
+	fmt.Fprintf(out, "\nThe database is kept in %s: madoguchi --config %s tickets show INC-1003\n", dataDir, confPath)
 	if once {
 		return nil
 	}
@@ -130,11 +172,12 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 }
 
 type demo struct {
-	a      *app
-	imap   *mailserver.IMAPServer
-	smtp   *mailserver.SMTPServer
-	out    io.Writer
-	lastIn int64
+	a       *app
+	imap    *mailserver.IMAPServer
+	smtp    *mailserver.SMTPServer
+	out     io.Writer
+	lastIn  int64
+	lastOut int64 // the last outgoing row shown
 }
 
 type demoMail struct {
@@ -161,6 +204,12 @@ func (d *demo) round(ctx context.Context, title string, mails []demoMail) error 
 		if err != nil {
 			return err
 		}
+		defer func() {
+			for _, o := range outgoing {
+				d.lastOut = max(d.lastOut, o.ID)
+			}
+		}()
+		shown := map[int64]bool{}
 		i := 0
 		for _, in := range list {
 			if in.ID <= d.lastIn {
@@ -197,7 +246,14 @@ func (d *demo) round(ctx context.Context, title string, mails []demoMail) error 
 			}
 			fmt.Fprintln(d.out)
 			for _, o := range outgoing {
-				if o.InReplyTo != "" && o.InReplyTo == in.MessageID {
+				if shown[o.ID] {
+					continue
+				}
+				// The mail this one caused: new on its ticket since the last
+				// round (shown under the first mail of the round that has it),
+				// or in reply to it.
+				if o.ID > d.lastOut && o.TicketRef == in.Ticket && in.Ticket != "" || o.InReplyTo != "" && o.InReplyTo == in.MessageID {
+					shown[o.ID] = true
 					fmt.Fprintf(d.out, "    ← %s mail %s to %s: %q\n", o.Kind, o.Status, o.To, o.Subject)
 				}
 			}
@@ -360,4 +416,104 @@ func headerOf(raw []byte, name string) string {
 		}
 	}
 	return ""
+}
+
+// agentRound is the agent's side: a reply to the notice of the printer
+// ticket (relayed to the customer), #take on the urgent Japanese one, and
+// a forged reply from someone without the token.
+func (d *demo) agentRound(ctx context.Context) ([]demoMail, error) {
+	var notices []*tickets.Outgoing
+	err := d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.OutgoingList(0)
+		for _, o := range list {
+			if o.Kind == "notice" {
+				notices = append(notices, o)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var mails []demoMail
+	for _, n := range notices {
+		hdr := []string{"Message-ID: <agent-" + strings.ToLower(n.TicketRef) + "@demo.example>", "In-Reply-To: <" + n.MessageID + ">", "References: <" + n.MessageID + ">"}
+		to := "To: " + n.ReplyTo
+		switch {
+		case strings.Contains(n.Subject, "Printer problem"):
+			mails = append(mails, demoMail{"Agent answers the printer ticket by mail", buildMail("Demo Agent <"+demoAgent+">", "Re: "+n.Subject,
+				"#take\nThe jam sensor on that model gets dusty. Open the rear cover, wipe the small black lever behind the rollers with a dry cloth, and close it again; the light goes off.\n\n-- \nDemo Agent, IT service desk\n\nOn Tue, support wrote:\n> The printer on floor 2 shows a paper jam light\n", "utf-8",
+				append(hdr, to)...)})
+			mails = append(mails, demoMail{"Someone replies with the notice's thread but without the signed address", buildMail("mallory@elsewhere.example", "Re: "+n.Subject,
+				"#resolve\nDone.\n", "utf-8", "Message-ID: <forged-agent@elsewhere.example>", "In-Reply-To: <"+n.MessageID+">")})
+		case strings.Contains(n.Subject, "ファイルサーバー"):
+			mails = append(mails, demoMail{"Agent takes the urgent ticket and answers in Japanese", buildMail("Demo Agent <"+demoAgent+">", "Re: "+n.Subject,
+				"#take\n#priority P1\n現在ファイルサーバーの再起動を行っております。10分ほどで復旧の見込みです。復旧しましたら改めてご連絡いたします。\n", "utf-8",
+				append(hdr, to)...)})
+		}
+	}
+	return mails, nil
+}
+
+// customerRound is Carol answering the agent's relayed answer.
+func (d *demo) customerRound(ctx context.Context) ([]demoMail, error) {
+	var relay *tickets.Outgoing
+	err := d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		list, err := tx.OutgoingList(0)
+		for _, o := range list {
+			if o.Kind == "relay" && o.To == "carol@customer.example" {
+				relay = o
+			}
+		}
+		return err
+	})
+	if err != nil || relay == nil {
+		return nil, err
+	}
+	return []demoMail{{"Customer answers the agent", buildMail("Carol <carol@customer.example>", "Re: "+relay.Subject,
+		"That worked, the light is off. Thank you!\n\n> The jam sensor on that model gets dusty.\n", "utf-8",
+		"Message-ID: <carol-2@customer.example>", "In-Reply-To: <"+relay.MessageID+">")}}, nil
+}
+
+// bodies prints the first mail of each kind and language that went out,
+// as its recipient reads it.
+func (d *demo) bodies(ctx context.Context) {
+	var list []*tickets.Outgoing
+	_ = d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		list, err = tx.OutgoingList(0)
+		return err
+	})
+	seen := map[string]bool{}
+	fmt.Fprintf(d.out, "\nWhat customers and agents read (the first mail of each kind and language)\n")
+	for _, o := range list {
+		lang := "en"
+		if isJapaneseText(o.Text) {
+			lang = "ja"
+		}
+		k := o.Kind + "/" + lang
+		if seen[k] || o.Kind == "copy" && seen["copy/en"] {
+			continue
+		}
+		seen[k] = true
+		fmt.Fprintf(d.out, "\n┌── %s mail to %s\n│ Subject: %s\n", o.Kind, o.To, printable(o.Subject))
+		if o.ReplyTo != "" {
+			fmt.Fprintf(d.out, "│ Reply-To: %s\n", o.ReplyTo)
+		}
+		fmt.Fprintf(d.out, "│\n")
+		for _, line := range strings.Split(strings.TrimRight(printable(o.Text), "\n"), "\n") {
+			fmt.Fprintf(d.out, "│ %s\n", line)
+		}
+		fmt.Fprintf(d.out, "└──\n")
+	}
+}
+
+// isJapaneseText reports whether a mail body holds kana.
+func isJapaneseText(s string) bool {
+	for _, r := range s {
+		if r >= 0x3040 && r <= 0x30ff {
+			return true
+		}
+	}
+	return false
 }

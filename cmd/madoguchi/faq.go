@@ -27,7 +27,7 @@ func withDesk(g *globals, c *cobra.Command, use indexUse, tune func(*config.Conf
 	if tune != nil {
 		tune(cfg)
 	}
-	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()), use)
+	a, err := openDesk(c.Context(), cfg, newLogger(cfg.Log, c.ErrOrStderr()), use, nil)
 	if err != nil {
 		return err
 	}

@@ -184,8 +184,10 @@ func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester", "ack mail sent",
-		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated"} {
+	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester or a participant", "ack mail sent",
+		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated",
+		"notice mail sent to l1@demo.example", "[P1] [INC-1004]", "relay mail sent to carol@customer.example", "forged agent reply refused",
+		"forward mail sent to l1@demo.example", "┌── relay mail to carol", "┌── notice mail to l1@demo.example", "┌── ack mail to", "madoguchi.toml"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -233,7 +235,7 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +275,12 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	gw, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn)
+	gw, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gw.close()
-	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn); !errors.Is(err, responder.ErrLocked) {
+	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn, nil); !errors.Is(err, responder.ErrLocked) {
 		t.Fatalf("a second gateway on the same index: %v, want ErrLocked", err)
 	}
 	if _, _, err := cli(t, "", "--config", cfgPath, "faq", "add", "--key", "badge", "--question", "How do I get a visitor badge?",
@@ -308,7 +310,7 @@ func TestRunOnce_IMAPDownStillAppliesDueTimers(t *testing.T) {
 	cfg, imapSrv, _ := onServers(t)
 	ctx := context.Background()
 	pass := func() error {
-		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler))
+		a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,25 +16,43 @@ import (
 
 func newRunCmd(g *globals) *cobra.Command {
 	var once bool
+	var nowFlag string
 	cmd := &cobra.Command{
-		Use:   "run [--once]",
+		Use:   "run [--once [--now TIMESTAMP]]",
 		Short: "Run the gateway until SIGINT/SIGTERM (or once with --once)",
 		Long: `run polls the support mailbox (IDLE where the server has it), records every
 mail, opens or updates tickets, and delivers the outgoing mail, until it gets
 SIGINT or SIGTERM; then it finishes the batch at hand and stops.
 
-With --once it fetches and handles all waiting mail, applies due timers,
+With --once it fetches and handles all waiting mail, applies due timers
+(closing resolved tickets, SLA reminders and breaches, tier escalation),
 delivers the due outgoing mail, and exits 0. It exits non-zero with a clear
-message when a server cannot be reached or refuses the login (3), or when
-the store cannot be written (1): then delivery stops at once, and a mail
-delivered but not recorded as sent may go out once more at the next run.`,
+message when a server cannot be reached or refuses the login (3), when the
+configuration is bad (2), when another run holds the store (4), or when the
+store cannot be written (1): then delivery stops at once, and a mail
+delivered but not recorded as sent may go out once more at the next run.
+
+--now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
+that instant: timers due by then fire, and what is recorded carries that
+time. For tests and replays; never earlier than what the store holds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}
-			a, err := openGateway(cmd.Context(), cfg, newLogger(cfg.Log, os.Stderr))
+			var clock func() time.Time
+			if nowFlag != "" {
+				if !once {
+					return usageErr("--now works only with --once")
+				}
+				at, err := time.Parse(time.RFC3339, nowFlag)
+				if err != nil {
+					return usageErr("--now %q: want an RFC 3339 time such as 2026-12-01T09:30:00+09:00", nowFlag)
+				}
+				clock = func() time.Time { return at }
+			}
+			a, err := openGateway(cmd.Context(), cfg, newLogger(cfg.Log, os.Stderr), clock)
 			if err != nil {
 				return err
 			}
@@ -45,7 +63,8 @@ delivered but not recorded as sent may go out once more at the next run.`,
 			return a.run(cmd.Context())
 		},
 	}
-	cmd.Flags().BoolVar(&once, "once", false, "handle all waiting mail, deliver due mail, then exit")
+	cmd.Flags().BoolVar(&once, "once", false, "handle all waiting mail, apply due timers, deliver due mail, then exit")
+	cmd.Flags().StringVar(&nowFlag, "now", "", "with --once: run as if at this instant (RFC 3339), for tests and replays")
 	return cmd
 }
 

@@ -1,0 +1,582 @@
+package desk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/templates"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// agentClaim is what the tokens and the From of a mail say about an agent.
+type agentClaim struct {
+	// proven: a valid agent token for the ticket and a From on that
+	// tier's agents list (and no DMARC failure from a trusted server).
+	proven bool
+	// forged: the mail claims agent rights it does not prove; why says how.
+	forged bool
+	why    string
+	tier   int
+	ticket *tickets.Ticket // the token's ticket, when the mail threads to none
+}
+
+// claimAgent reads a mail's reply tokens (in its recipients' plus
+// addresses and its referenced Message-IDs) and its From against the
+// agents lists (invariant 5). t is the ticket the mail threads to, nil
+// when none. A From on an agents list alone grants nothing, nor a ticket
+// number: without a token that verifies, for this ticket, an agent's From
+// is a forgery — unless that address is the ticket's own requester or a
+// participant writing as a customer.
+func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (agentClaim, error) {
+	if !d.tiersOn() {
+		return agentClaim{}, nil
+	}
+	from := strings.ToLower(msg.From.Addr)
+	var tokens []string
+	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
+		if tok := tokenOfAddress(a.Addr, d.opts.SupportAddress); tok != "" {
+			tokens = append(tokens, tok)
+		}
+	}
+	for _, id := range append(slices.Clone(msg.InReplyTo), msg.References...) {
+		if tok := tokenOfMessageID(id, d.opts.MessageIDDomain); tok != "" && !slices.Contains(tokens, tok) {
+			tokens = append(tokens, tok)
+		}
+	}
+	var agentTok *replyToken
+	for _, s := range tokens {
+		tok, err := parseToken(s, d.opts.Secret)
+		if err != nil {
+			return agentClaim{forged: true, why: err.Error()}, nil
+		}
+		if tok.Role != tokenAgent {
+			continue // a customer's token threads, it grants nothing
+		}
+		if t != nil && tok.Ticket != t.ID {
+			return agentClaim{forged: true, why: fmt.Sprintf("reply token is for another ticket than %s", t.Ref)}, nil
+		}
+		if agentTok != nil && *agentTok != tok {
+			return agentClaim{forged: true, why: "reply tokens disagree"}, nil
+		}
+		agentTok = &tok
+	}
+	if agentTok == nil {
+		if len(d.agentTiers(from)) == 0 {
+			return agentClaim{}, nil
+		}
+		if t != nil {
+			role, err := d.senderRole(tx, t, from)
+			if err != nil {
+				return agentClaim{}, err
+			}
+			if role != tickets.RoleStranger {
+				return agentClaim{}, nil // an agent writing as the customer they are
+			}
+		}
+		return agentClaim{forged: true, why: "From " + from + " is an agent's address, but the mail carries no valid reply token"}, nil
+	}
+	c := agentClaim{tier: agentTok.Tier}
+	if agentTok.Tier >= len(d.opts.Tiers) {
+		return agentClaim{forged: true, why: fmt.Sprintf("reply token names tier %d, which is not configured", agentTok.Tier)}, nil
+	}
+	tr := d.opts.Tiers[agentTok.Tier]
+	if !slices.ContainsFunc(tr.Agents, func(a string) bool { return strings.EqualFold(a, from) }) {
+		return agentClaim{forged: true, why: fmt.Sprintf("From %s is not on the agents list of tier %s", from, tr.Name)}, nil
+	}
+	if d.opts.TrustedAuthservID != "" && dmarcFailed(msg.Raw, d.opts.TrustedAuthservID) {
+		return agentClaim{forged: true, why: "Authentication-Results of " + d.opts.TrustedAuthservID + " says dmarc=fail"}, nil
+	}
+	if t == nil {
+		tk, err := tx.TicketByID(agentTok.Ticket)
+		if errors.Is(err, tickets.ErrNotFound) {
+			return agentClaim{forged: true, why: "reply token names no ticket"}, nil
+		}
+		if err != nil {
+			return agentClaim{}, err
+		}
+		c.ticket = tk
+	}
+	c.proven = true
+	return c, nil
+}
+
+// dmarcFailed reports whether an Authentication-Results header added by
+// the trusted server (authserv-id) says dmarc=fail. Headers of other
+// authserv-ids are anybody's words and count for nothing.
+func dmarcFailed(raw []byte, authservID string) bool {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 {
+		end = len(raw)
+	}
+	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(raw[:end:end], "\r\n\r\n"...)))).ReadMIMEHeader()
+	if err != nil && len(h) == 0 {
+		return false
+	}
+	for _, v := range h.Values("Authentication-Results") {
+		id, rest, _ := strings.Cut(v, ";")
+		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), authservID) {
+			continue
+		}
+		for _, f := range strings.FieldsFunc(strings.ToLower(rest), func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\r' || r == '\n' }) {
+			if f == "dmarc=fail" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// forgedAgent records a mail that claims agent rights it does not prove.
+// It acts on nothing and its sender is sent nothing.
+func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, why string) (Outcome, error) {
+	if t == nil {
+		// Nothing to record it on that the mail could prove; it opens a
+		// ticket of its own, with nothing sent (a forger is no customer to
+		// acknowledge).
+		nt, err := d.createTicket(tx, msg, 0)
+		if err != nil {
+			return Outcome{}, err
+		}
+		t = nt
+	}
+	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindThirdParty, tickets.RoleStranger); err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.Event(t.ID, "", "forged_agent_reply", strings.ToLower(msg.From.Addr), map[string]any{"why": why, "message_id": msg.MessageID}); err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
+		Reason: "forged agent reply refused: " + why + ": recorded, nothing relayed"}, nil
+}
+
+// agentReply acts on a proven agent's reply: its commands, then its text
+// relayed to the customer (or kept internal with #note), a copy to the
+// rest of the tier. A reply with a bad command does nothing but answer
+// the agent with the error.
+func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, tier int, changed *faqChanges) (Outcome, error) {
+	agent := strings.ToLower(msg.From.Addr)
+	text := stripSignature(mime.StripQuoted(msg.Text))
+	r := parseAgentReply(text)
+	act := agentAction{agent: agent, tier: tier, reply: r, msg: msg, in: in}
+	for _, a := range msg.Attachments {
+		act.attachments = append(act.attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
+	}
+	oc, err := d.act(tx, t, &act, changed)
+	if err != nil {
+		return Outcome{}, err
+	}
+	in.TicketID = t.ID
+	oc.Disposition = tickets.DispAppended
+	return oc, nil
+}
+
+// agentAction is one agent's action on a ticket, by mail or from the
+// terminal: who, what commands, what text, which attachments.
+type agentAction struct {
+	agent       string // address, or the terminal user's --actor
+	tier        int    // the tier the agent acts for; -1 from the terminal
+	reply       agentReply
+	msg         *mime.Message    // the agent's mail; nil from the terminal
+	in          *tickets.Inbound // its inbound record; nil from the terminal
+	attachments []tickets.Attachment
+}
+
+// act applies an agent's action to t. Checks come first: nothing is done
+// unless everything can be done.
+func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *faqChanges) (Outcome, error) {
+	oc := Outcome{Ticket: t.Ref}
+	r := &a.reply
+	r.Errors = append(r.Errors, d.checkAction(tx, t, a)...)
+	if len(r.Errors) > 0 {
+		if err := d.refuseAction(tx, t, a, &oc); err != nil {
+			return oc, err
+		}
+		oc.Status = t.Status
+		return oc, nil
+	}
+	kind := tickets.KindAgent
+	if r.has("note") || r.Body == "" && len(a.attachments) == 0 {
+		kind = tickets.KindInternalNote
+	}
+	e := &tickets.Entry{Kind: kind, Direction: "in", From: a.agent, Role: tickets.RoleAgent, Text: r.Body, Attachments: a.attachments}
+	if a.msg != nil {
+		e.To, e.Cc, e.Subject, e.MessageID, e.InboundID = joinAddrs(a.msg.To), joinAddrs(a.msg.Cc), a.msg.Subject, a.msg.MessageID, a.in.ID
+	}
+	if err := tx.AddEntry(t, e, a.agent); err != nil {
+		return oc, err
+	}
+	var applied []string
+	note := func(s string) { applied = append(applied, s) }
+	if r.has("take") {
+		if err := tx.SetAssignee(t, a.agent, a.agent); err != nil {
+			return oc, err
+		}
+		note("#take: assigned to " + a.agent)
+	}
+	if x := r.arg("assign"); x != "" {
+		if err := tx.SetAssignee(t, x, a.agent); err != nil {
+			return oc, err
+		}
+		note("#assign: assigned to " + x)
+	}
+	if p := r.arg("priority"); p != "" && p != t.Priority {
+		if err := tx.SetPriority(t, p, d.opts.SLA, a.agent); err != nil {
+			return oc, err
+		}
+		note("#priority: " + p)
+	}
+	if x := r.arg("type"); x != "" && x != t.Type {
+		if err := tx.SetType(t, x, a.agent); err != nil {
+			return oc, err
+		}
+		note("#type: " + typeName(x))
+	}
+	// What the customer is sent: the FAQ entry of #answer, the agent's
+	// words, or both; in a resolution mail when the ticket is resolved.
+	body := r.Body
+	if r.has("note") {
+		body = ""
+	}
+	var faqEntry *tickets.FAQ
+	if key := r.arg("answer"); key != "" {
+		f, err := tx.FAQ(key)
+		if err != nil {
+			return oc, err
+		}
+		faqEntry = f
+		if err := d.confirmAnswer(tx, t, key, a.agent, changed); err != nil {
+			return oc, err
+		}
+		note("#answer: FAQ " + key + " sent; the customer's wording kept as its paraphrase")
+	}
+	resolving := r.has("resolve") || r.has("faq")
+	customerMail := body != "" || faqEntry != nil || len(a.attachments) > 0 && !r.has("note")
+	switch {
+	case resolving:
+		if err := d.resolve(tx, t, a.agent, body, faqEntry, a.attachments, &oc); err != nil {
+			return oc, err
+		}
+		note("#resolve: resolved")
+		if r.has("faq") {
+			answer := body
+			if answer == "" && faqEntry != nil {
+				answer = faqEntry.Answer
+			}
+			f, err := d.promoteTx(tx, t, "", answer, a.agent)
+			if err != nil {
+				return oc, err
+			}
+			changed.add(f.Key)
+			note("#faq: draft FAQ entry " + f.Key)
+		}
+	case customerMail:
+		if err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc); err != nil {
+			return oc, err
+		}
+	}
+	if customerMail || resolving {
+		if err := tx.MarkFirstResponse(t, a.agent); err != nil {
+			return oc, err
+		}
+	}
+	switch {
+	case r.has("close"):
+		if t.Status != tickets.StatusResolved {
+			if err := tx.SetStatus(t, tickets.StatusResolved, a.agent, "#close"); err != nil {
+				return oc, err
+			}
+		}
+		if err := tx.SetStatus(t, tickets.StatusClosed, a.agent, "#close"); err != nil {
+			return oc, err
+		}
+		note("#close: closed")
+	case r.has("hold"):
+		if err := tx.SetStatus(t, tickets.StatusOnHold, a.agent, "#hold"); err != nil {
+			return oc, err
+		}
+		note("#hold: on hold, SLA clock paused")
+	case r.has("escalate"):
+		next := t.Tier + 1
+		if err := tx.SetTier(t, next, a.agent, "#escalate by "+a.agent); err != nil {
+			return oc, err
+		}
+		if err := d.escalate(tx, t, nil, a.agent, "escalated by "+a.agent+" to "+d.opts.Tiers[next].Name, &oc); err != nil {
+			return oc, err
+		}
+		note("#escalate: handed to " + d.opts.Tiers[next].Name)
+	case resolving:
+	case customerMail || r.has("take") || r.has("assign"):
+		if t.Status != tickets.StatusInProgress && tickets.CanTransition(t.Status, tickets.StatusInProgress) {
+			if err := tx.SetStatus(t, tickets.StatusInProgress, a.agent, "an agent answered"); err != nil {
+				return oc, err
+			}
+		}
+	}
+	if kind == tickets.KindInternalNote && len(applied) == 0 {
+		note("internal note")
+	}
+	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": "+strings.Join(applied, "; "))
+	if customerMail && !resolving {
+		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
+	}
+	if d.tiersOn() {
+		if err := d.copyToTier(tx, t, a, applied, body, &oc); err != nil {
+			return oc, err
+		}
+	}
+	oc.Status = t.Status
+	return oc, nil
+}
+
+// checkAction lists why an action cannot be done as a whole.
+func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []string {
+	var errs []string
+	r := a.reply
+	if t.Status == tickets.StatusClosed && (len(r.Commands) > 0 || r.Body != "") {
+		errs = append(errs, t.Ref+" is closed: a customer's new mail opens a new ticket")
+	}
+	if x := r.arg("assign"); x != "" && len(d.agentTiers(x)) == 0 {
+		errs = append(errs, "#assign: "+x+" is on no tier's agents list")
+	}
+	if key := r.arg("answer"); key != "" {
+		f, err := tx.FAQ(key)
+		switch {
+		case errors.Is(err, tickets.ErrNotFound):
+			errs = append(errs, "#answer: no FAQ entry "+key)
+		case err != nil:
+			errs = append(errs, "#answer: "+err.Error())
+		case f.Status != tickets.FAQPublished:
+			errs = append(errs, fmt.Sprintf("#answer: FAQ entry %s is %s, not published", key, f.Status))
+		}
+	}
+	if r.has("escalate") && t.Tier+1 >= len(d.opts.Tiers) {
+		errs = append(errs, "#escalate: "+d.tierName(t.Tier)+" is the last tier")
+	}
+	if r.has("hold") && !tickets.CanTransition(t.Status, tickets.StatusOnHold) && t.Status != tickets.StatusOnHold {
+		errs = append(errs, "#hold: a "+t.Status+" ticket cannot be put on hold")
+	}
+	if (r.has("resolve") || r.has("faq")) && t.Status == tickets.StatusResolved {
+		errs = append(errs, t.Ref+" is resolved already")
+	}
+	if t.Requester == "" && (r.Body != "" && !r.has("note") || r.arg("answer") != "") {
+		errs = append(errs, t.Ref+" has no usable customer address: nothing can be sent; use #note")
+	}
+	return errs
+}
+
+func (d *Desk) tierName(i int) string {
+	if i >= 0 && i < len(d.opts.Tiers) {
+		return d.opts.Tiers[i].Name
+	}
+	return fmt.Sprintf("tier %d", i)
+}
+
+// refuseAction records a refused action and answers the agent (by mail:
+// rate-limited, marked automatic) with the errors and the command list.
+func (d *Desk) refuseAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, oc *Outcome) error {
+	r := a.reply
+	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": refused, nothing done: "+strings.Join(r.Errors, "; "))
+	if a.msg == nil {
+		return &ActionError{Ref: t.Ref, Errors: r.Errors}
+	}
+	e := &tickets.Entry{Kind: tickets.KindInternalNote, Direction: "in", From: a.agent, Role: tickets.RoleAgent,
+		To: joinAddrs(a.msg.To), Subject: a.msg.Subject, Text: r.Body, MessageID: a.msg.MessageID, InboundID: a.in.ID}
+	if err := tx.AddEntry(t, e, a.agent); err != nil {
+		return err
+	}
+	if err := tx.Event(t.ID, "", "agent_reply_refused", a.agent, map[string]any{"errors": r.Errors}); err != nil {
+		return err
+	}
+	data, _, err := d.ticketData(tx, t, nil)
+	if err != nil {
+		return err
+	}
+	data.Errors, data.Agent = r.Errors, a.agent
+	token := replyToken{Ticket: t.ID, Tier: a.tier, Role: tokenAgent}.sign(d.opts.Secret)
+	data.ReplyAddress = plusAddress(d.opts.SupportAddress, token)
+	data.Tier = d.tierName(a.tier)
+	_, err = d.answerTo(tx, t, a.msg, a.agent, "", mailCommandError, mailCommandError, d.opts.Language, data, oc, func(o *tickets.Outgoing) {
+		o.ReplyTo, o.AutoSubmitted = data.ReplyAddress, "auto-replied"
+	})
+	return err
+}
+
+// ActionError is an agent action refused as a whole (from the terminal;
+// by mail the agent gets the errors by mail).
+type ActionError struct {
+	Ref    string
+	Errors []string
+}
+
+func (e *ActionError) Error() string {
+	return fmt.Sprintf("desk: %s: nothing done: %s", e.Ref, strings.Join(e.Errors, "; "))
+}
+
+// relay sends the agent's words (and an FAQ entry's answer) to the
+// customer, in the customer's language, from the support address, in the
+// customer's thread, with a Reply-To carrying the customer's token.
+func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) error {
+	return d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
+}
+
+// resolve resolves t and sends the customer the resolution mail.
+func (d *Desk) resolve(tx *tickets.Tx, t *tickets.Ticket, actor, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) error {
+	if err := tx.SetStatus(t, tickets.StatusResolved, actor, "resolved by "+actor); err != nil {
+		return err
+	}
+	if t.Requester == "" {
+		return nil
+	}
+	days := int((d.opts.CloseAfter + 24*time.Hour - 1) / (24 * time.Hour))
+	return d.toCustomer(tx, t, mailResolution, body, f, atts, days, oc)
+}
+
+func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
+	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: t.RequesterName, SupportAddress: d.opts.SupportAddress,
+		Text: body, ReopenDays: reopenDays}
+	if f != nil {
+		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+	}
+	m, err := d.tmpl.Render(kind, t.Language, data)
+	if err != nil {
+		return fmt.Errorf("desk: rendering %s: %w", kind, err)
+	}
+	inReplyTo, refs, err := customerThread(tx, t)
+	if err != nil {
+		return err
+	}
+	token := replyToken{Ticket: t.ID, Tier: t.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
+	out := &tickets.Outgoing{
+		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: t.RequesterName, To: t.Requester, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), InReplyTo: inReplyTo, References: refs,
+		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
+	}
+	if err := tx.QueueMail(out); err != nil {
+		return err
+	}
+	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", From: d.opts.SupportAddress, To: t.Requester,
+		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
+	if err := tx.AddEntry(t, e, "system"); err != nil {
+		return err
+	}
+	oc.Sent = append(oc.Sent, kind)
+	return nil
+}
+
+// customerThread is where a mail to the customer belongs: in reply to the
+// customer's last mail on the ticket, referring to the thread's first and
+// last messages.
+func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error) {
+	entries, err := tx.Entries(t.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	var ids []string
+	last := ""
+	for _, e := range entries {
+		if e.MessageID == "" {
+			continue
+		}
+		if e.Direction == "out" && e.To == t.Requester || e.Direction == "in" && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant) {
+			ids = append(ids, e.MessageID)
+			if e.Direction == "in" {
+				last = e.MessageID
+			}
+		}
+	}
+	if len(ids) > 10 {
+		ids = append(ids[:1], ids[len(ids)-9:]...)
+	}
+	return last, ids, nil
+}
+
+// copyToTier tells the rest of the agent's tier what was done and sent.
+func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, applied []string, relayed string, oc *Outcome) error {
+	data, _, err := d.ticketData(tx, t, nil)
+	if err != nil {
+		return err
+	}
+	data.Agent, data.Applied, data.Text = a.agent, applied, relayed
+	if a.reply.has("note") {
+		data.Note = a.reply.Body
+	}
+	tier := a.tier
+	if tier < 0 {
+		tier = t.Tier // from the terminal: the ticket's tier hears of it
+	}
+	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)
+	if n > 0 {
+		oc.Sent = append(oc.Sent, mailCopy)
+	}
+	return err
+}
+
+// confirmAnswer keeps the customer's wording as a paraphrase of the entry
+// an agent answered with (#answer).
+func (d *Desk) confirmAnswer(tx *tickets.Tx, t *tickets.Ticket, key, actor string, changed *faqChanges) error {
+	question, err := d.originalQuestion(tx, t)
+	if err != nil {
+		return err
+	}
+	changed.add(key)
+	return tx.AddParaphrase(key, question, t.ID, actor)
+}
+
+// Action is an agent's action from the terminal (`madoguchi tickets
+// resolve|reply|...`): the same commands as by mail, without the '#'.
+type Action struct {
+	Actor    string   // who acts, for the audit trail (--actor)
+	Commands []string // e.g. "resolve", "assign bob@example.com", "priority P2"
+	Text     string   // relayed to the customer; with "note", an internal note
+}
+
+// Act applies an action to the ticket ref, as a proven agent's reply
+// would: one transaction, the same checks, the same mail. A refused
+// action changes nothing and returns an *ActionError.
+func (d *Desk) Act(ctx context.Context, ref string, a Action) (Outcome, error) {
+	var lines []string
+	for _, c := range a.Commands {
+		lines = append(lines, "#"+strings.TrimPrefix(strings.TrimSpace(c), "#"))
+	}
+	r := parseAgentReply(strings.Join(lines, "\n"))
+	r.Body = strings.TrimSpace(a.Text)
+	if a.Actor == "" {
+		a.Actor = "terminal"
+	}
+	var oc Outcome
+	var changed faqChanges
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+		changed = faqChanges{}
+		t, err := tx.Ticket(ref)
+		if err != nil {
+			return fmt.Errorf("desk: ticket %s: %w", ref, err)
+		}
+		act := agentAction{agent: strings.ToLower(a.Actor), tier: -1, reply: r}
+		if len(r.Errors) > 0 {
+			return &ActionError{Ref: t.Ref, Errors: r.Errors}
+		}
+		oc, err = d.act(tx, t, &act, &changed)
+		return err
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	d.reindex(ctx, changed)
+	if len(oc.Sent) > 0 {
+		d.poke()
+	}
+	d.log.Info("agent action", "ticket", oc.Ticket, "actor", a.Actor, "status", oc.Status, "sent", oc.Sent, "reason", oc.Reason)
+	return oc, nil
+}
