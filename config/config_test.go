@@ -868,3 +868,14 @@ func TestLog_SlogLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireLoopback_OneRuleForEveryCaller(t *testing.T) {
+	for host, ok := range map[string]bool{
+		"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.5.6.7": true, "::1": true, "[::1]": true,
+		"10.0.0.1": false, "192.0.2.7": false, "::ffff:192.0.2.7": false, "no-such-host.invalid": false,
+	} {
+		if err := RequireLoopback(host); (err == nil) != ok {
+			t.Errorf("RequireLoopback(%q) = %v, want ok=%v", host, err, ok)
+		}
+	}
+}

@@ -137,8 +137,10 @@ func (s Server) validate(v *validator, auths []string) {
 		}
 	}
 	v.oneOf(s.key("security"), s.Security, SecurityTLS, SecurityStartTLS, SecurityInsecure)
-	if s.Security == SecurityInsecure && s.Address != "" && checkHostPort(s.Address) == nil && !isLoopback(s.Host()) {
-		v.add(s.key("security"), "insecure (plain text) is allowed only to a loopback address, not %q: use tls or starttls", s.Host())
+	if s.Security == SecurityInsecure && s.Address != "" && checkHostPort(s.Address) == nil {
+		if err := RequireLoopback(s.Host()); err != nil {
+			v.add(s.key("security"), "insecure (plain text) is allowed only to a loopback address (%v): use tls or starttls", err)
+		}
 	}
 	v.oneOf(s.key("auth"), s.Auth, auths...)
 	if s.TokenFile != "" && s.TokenCommand != "" {
@@ -370,14 +372,6 @@ func checkHostPort(addr string) error {
 		return fmt.Errorf("%q: port %q is not a number within 1..65535", addr, port)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func validDomain(d string) bool {

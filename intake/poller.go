@@ -17,6 +17,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
+
+	"github.com/madoguchi/madoguchi/config"
 )
 
 // Errors callers branch on, matched with errors.Is.
@@ -94,11 +96,11 @@ func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error)
 	}
 	switch opts.Security {
 	case "":
-		opts.Security = "tls"
-	case "tls", "starttls":
-	case "insecure":
-		if !isLoopback(host) {
-			return nil, fmt.Errorf("intake: security \"insecure\" sends the password in clear and is only allowed for a loopback address, not %q: use \"tls\" or \"starttls\"", host)
+		opts.Security = config.SecurityTLS
+	case config.SecurityTLS, config.SecurityStartTLS:
+	case config.SecurityInsecure:
+		if err := config.RequireLoopback(host); err != nil {
+			return nil, fmt.Errorf("intake: security \"insecure\" sends the password in clear and is only allowed for a loopback address (%w): use \"tls\" or \"starttls\"", err)
 		}
 	default:
 		return nil, fmt.Errorf("intake: unknown IMAP security %q (want tls, starttls or insecure)", opts.Security)
@@ -250,14 +252,14 @@ func (p *Poller) connect(ctx context.Context) (*conn, error) {
 
 	s.dc.arm(o.DialTimeout)
 	switch o.Security {
-	case "tls":
+	case config.SecurityTLS:
 		tc := tls.Client(s.dc, clientOpts.TLSConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			tc.Close()
 			return nil, fmt.Errorf("%w: TLS handshake with %s: %w", ErrConnect, o.Address, err)
 		}
 		s.c = imapclient.New(tc, clientOpts)
-	case "starttls":
+	case config.SecurityStartTLS:
 		s.c, err = imapclient.NewStartTLS(s.dc, clientOpts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: STARTTLS with %s: %w", ErrConnect, o.Address, err)
@@ -661,14 +663,6 @@ func (p *Poller) tlsConfig() *tls.Config {
 		cfg.ServerName = p.host
 	}
 	return cfg
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func isAlreadyExists(err error) bool {

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
@@ -273,7 +274,7 @@ func TestDeliverDue_OutageDoesNotCountAgainstMaxAttempts(t *testing.T) {
 	addr := reservedAddr(t)
 	c := &clock{t: start}
 	st := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
-	s, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, st, nil)
+	s, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +317,7 @@ func TestDeliverDue_GiveUpAfterEndsAnOutage(t *testing.T) {
 	addr := reservedAddr(t)
 	c := &clock{t: start}
 	st := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
-	s, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second,
+	s, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second,
 		GiveUpAfter: 2 * time.Hour, Now: c.Now}, st, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +359,7 @@ func TestDeliverDue_NoAnswerToMailFromAndDNSFailureAreDeferrals(t *testing.T) {
 	}
 
 	dns := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) {
-		o.MaxAttempts, o.Timeout, o.Address, o.Security = 1, 2*time.Second, "relay.invalid:587", SecurityStartTLS
+		o.MaxAttempts, o.Timeout, o.Address, o.Security = 1, 2*time.Second, "relay.invalid:587", config.SecurityStartTLS
 	})
 	id = dns.add(t, row("Printer"))
 	if res := dns.deliver(t); res.Unreachable == nil || res.Retried != 1 {
@@ -465,7 +466,7 @@ func TestDeliverDue_TwoSendersNeverSendOneRow(t *testing.T) {
 	var wg sync.WaitGroup
 	sent := make([]int, 2)
 	for i, st := range stores {
-		s, err := New(Options{Address: srv.Addr, Security: SecurityInsecure, From: "support@example.com",
+		s, err := New(Options{Address: srv.Addr, Security: config.SecurityInsecure, From: "support@example.com",
 			BatchSize: 7, Owner: fmt.Sprintf("sender-%d", i), Now: c.Now}, st, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -34,6 +34,7 @@ import (
 	mail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 
+	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -60,13 +61,6 @@ type nextDuer interface {
 // recorded before anything else is sent; it is never delivered again by
 // this process.
 var ErrStore = errors.New("outbox: the store cannot be written")
-
-// Security modes.
-const (
-	SecurityTLS      = "tls"      // implicit TLS (port 465)
-	SecurityStartTLS = "starttls" // STARTTLS required (port 587)
-	SecurityInsecure = "insecure" // plain text; loopback only
-)
 
 // Options configures a Sender. Zero values mean the documented defaults.
 type Options struct {
@@ -156,13 +150,13 @@ func New(opts Options, q Queue, log *slog.Logger) (*Sender, error) {
 		mail.WithTimeout(opts.Timeout),
 	}
 	switch opts.Security {
-	case SecurityTLS:
+	case config.SecurityTLS:
 		clientOpts = append(clientOpts, mail.WithSSL())
-	case SecurityStartTLS:
+	case config.SecurityStartTLS:
 		clientOpts = append(clientOpts, mail.WithTLSPolicy(mail.TLSMandatory))
-	case SecurityInsecure:
-		if err := requireLoopback(host); err != nil {
-			return nil, err
+	case config.SecurityInsecure:
+		if err := config.RequireLoopback(host); err != nil {
+			return nil, fmt.Errorf("outbox: security insecure is allowed only on loopback: %w", err)
 		}
 		clientOpts = append(clientOpts, mail.WithTLSPolicy(mail.NoTLS))
 	default:
@@ -181,7 +175,7 @@ func New(opts Options, q Queue, log *slog.Logger) (*Sender, error) {
 	// go-mail refuses PLAIN/LOGIN without TLS unless the host is literally
 	// localhost/127.0.0.1/::1; insecure is already proven loopback above.
 	plain, login := mail.SMTPAuthPlain, mail.SMTPAuthLogin
-	if opts.Security == SecurityInsecure {
+	if opts.Security == config.SecurityInsecure {
 		plain, login = mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc
 	}
 	switch strings.ToLower(opts.Auth) {
@@ -719,7 +713,7 @@ func serverReply(s string, code int) (string, bool) {
 
 func setDefaults(o *Options) {
 	if o.Security == "" {
-		o.Security = SecurityStartTLS
+		o.Security = config.SecurityStartTLS
 	}
 	o.Security = strings.ToLower(o.Security)
 	if o.Timeout <= 0 {
@@ -755,7 +749,7 @@ func splitAddress(addr, security string) (string, int, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		// No port given: the usual one for the security mode.
-		host, portStr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), map[string]string{SecurityTLS: "465", SecurityStartTLS: "587", SecurityInsecure: "25"}[strings.ToLower(security)]
+		host, portStr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), map[string]string{config.SecurityTLS: "465", config.SecurityStartTLS: "587", config.SecurityInsecure: "25"}[strings.ToLower(security)]
 		if portStr == "" {
 			portStr = "587"
 		}
@@ -768,35 +762,6 @@ func splitAddress(addr, security string) (string, int, error) {
 		return "", 0, fmt.Errorf("outbox: address %q: bad port", addr)
 	}
 	return host, port, nil
-}
-
-// requireLoopback refuses plain-text SMTP to anything but this machine:
-// credentials and customer mail must not cross a network in the clear.
-func requireLoopback(host string) error {
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		if ip.IsLoopback() {
-			return nil
-		}
-		return fmt.Errorf("outbox: security insecure is allowed only on loopback, not %s", host)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-	if err != nil {
-		return fmt.Errorf("outbox: security insecure: resolving %s: %w", host, err)
-	}
-	for _, a := range addrs {
-		if !a.IP.IsLoopback() {
-			return fmt.Errorf("outbox: security insecure is allowed only on loopback, %s resolves to %s", host, a.IP)
-		}
-	}
-	if len(addrs) == 0 {
-		return fmt.Errorf("outbox: security insecure: %s has no address", host)
-	}
-	return nil
 }
 
 // validMessageID accepts an id without its angle brackets that can be

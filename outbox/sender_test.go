@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -56,7 +57,7 @@ func newFixture(t *testing.T, srvOpts mailserver.SMTPOptions, tweak func(*Option
 	f := &fixture{srv: srv, clock: &clock{t: start}}
 	opts := Options{
 		Address:   srv.Addr,
-		Security:  SecurityInsecure,
+		Security:  config.SecurityInsecure,
 		From:      "Example Support <support@example.com>",
 		Timeout:   5 * time.Second,
 		RetryBase: 30 * time.Second,
@@ -361,7 +362,7 @@ func TestDeliverDue_UnreachableServerIsTemporary(t *testing.T) {
 
 	c := &clock{t: start}
 	q := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
-	s, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, q, nil)
+	s, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,8 +468,8 @@ func TestRun_DeliversOnWakeAndStopsOnCancel(t *testing.T) {
 func TestNew_RefusesBadOptions(t *testing.T) {
 	q := openStore(t, filepath.Join(t.TempDir(), "m.db"), nil)
 	cases := map[string]Options{
-		"insecure to a non-loopback address": {Address: "192.0.2.10:25", Security: SecurityInsecure, From: "support@example.com"},
-		"insecure to a public IPv6 address":  {Address: "[2001:db8::1]:25", Security: SecurityInsecure, From: "support@example.com"},
+		"insecure to a non-loopback address": {Address: "192.0.2.10:25", Security: config.SecurityInsecure, From: "support@example.com"},
+		"insecure to a public IPv6 address":  {Address: "[2001:db8::1]:25", Security: config.SecurityInsecure, From: "support@example.com"},
 		"unknown security":                   {Address: "smtp.example.com:587", Security: "none", From: "support@example.com"},
 		"bad From":                           {Address: "smtp.example.com:587", From: "not an address"},
 		"unknown auth":                       {Address: "smtp.example.com:587", From: "support@example.com", Auth: "cram"},
@@ -480,7 +481,7 @@ func TestNew_RefusesBadOptions(t *testing.T) {
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:2525", "localhost:25", "[::1]:25", "127.0.0.2", "[::1]"} {
-		if _, err := New(Options{Address: addr, Security: SecurityInsecure, From: "support@example.com"}, q, nil); err != nil {
+		if _, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com"}, q, nil); err != nil {
 			t.Errorf("insecure to %s: %v", addr, err)
 		}
 	}
@@ -509,14 +510,14 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 	}
 	srvOpts := mailserver.SMTPOptions{TLSConfig: serverTLS}
 
-	trusted := newFixture(t, srvOpts, func(o *Options) { o.Security, o.TLSConfig = SecurityStartTLS, clientTLS })
+	trusted := newFixture(t, srvOpts, func(o *Options) { o.Security, o.TLSConfig = config.SecurityStartTLS, clientTLS })
 	trusted.add(t, row("Printer"))
 	if res := trusted.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("trusted certificate: %+v", res)
 	}
 
 	// No TLSConfig means the system roots, which do not know the test CA.
-	untrusted := newFixture(t, srvOpts, func(o *Options) { o.Security = SecurityStartTLS })
+	untrusted := newFixture(t, srvOpts, func(o *Options) { o.Security = config.SecurityStartTLS })
 	id := untrusted.add(t, row("Printer"))
 	if res := untrusted.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("untrusted certificate: %+v, want retried", res)
@@ -530,7 +531,7 @@ func TestDeliverDue_StartTLSVerifiesTheServer(t *testing.T) {
 }
 
 func TestDeliverDue_StartTLSRequiredButNotOffered(t *testing.T) {
-	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Security = SecurityStartTLS })
+	f := newFixture(t, mailserver.SMTPOptions{}, func(o *Options) { o.Security = config.SecurityStartTLS })
 	f.add(t, row("Printer"))
 	if res := f.deliver(t); res.Unreachable == nil || res != (Result{Retried: 1, Unreachable: res.Unreachable}) {
 		t.Fatalf("result = %+v, want retried", res)
@@ -546,7 +547,7 @@ func TestDeliverDue_ImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, mailserver.SMTPOptions{TLSConfig: serverTLS, ImplicitTLS: true},
-		func(o *Options) { o.Security, o.TLSConfig = SecurityTLS, clientTLS })
+		func(o *Options) { o.Security, o.TLSConfig = config.SecurityTLS, clientTLS })
 	f.add(t, row("Printer"))
 	if res := f.deliver(t); res != (Result{Sent: 1}) {
 		t.Fatalf("result = %+v", res)
@@ -561,7 +562,7 @@ func TestDeliverDue_XOAUTH2FetchesATokenPerConnection(t *testing.T) {
 	var calls int
 	f := newFixture(t, mailserver.SMTPOptions{Username: "desk@example.com", OAuthToken: "ya29.fresh", TLSConfig: serverTLS},
 		func(o *Options) {
-			o.Security, o.TLSConfig = SecurityStartTLS, clientTLS
+			o.Security, o.TLSConfig = config.SecurityStartTLS, clientTLS
 			o.Auth, o.Username = "xoauth2", "desk@example.com"
 			o.Token = func(context.Context) (string, error) { calls++; return "ya29.fresh", nil }
 		})
