@@ -210,7 +210,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 	if r.has("note") || r.Body == "" && len(a.attachments) == 0 {
 		kind = tickets.KindInternalNote
 	}
-	e := &tickets.Entry{Kind: kind, Direction: "in", From: a.agent, Role: tickets.RoleAgent, Text: r.Body, Attachments: a.attachments}
+	e := &tickets.Entry{Kind: kind, Direction: tickets.DirIn, From: a.agent, Role: tickets.RoleAgent, Text: r.Body, Attachments: a.attachments}
 	if a.msg != nil {
 		e.To, e.Cc, e.Subject, e.MessageID, e.InboundID = joinAddrs(a.msg.To), joinAddrs(a.msg.Cc), a.msg.Subject, a.msg.MessageID, a.in.ID
 	}
@@ -365,7 +365,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 		errs = append(errs, "#escalate: "+d.tierName(t.Tier)+" is the last tier")
 	}
 	if r.has("hold") && !tickets.CanTransition(t.Status, tickets.StatusOnHold) && t.Status != tickets.StatusOnHold {
-		errs = append(errs, "#hold: a "+t.Status+" ticket cannot be put on hold")
+		errs = append(errs, "#hold: a "+string(t.Status)+" ticket cannot be put on hold")
 	}
 	if (r.has("resolve") || r.has("faq")) && t.Status == tickets.StatusResolved {
 		errs = append(errs, t.Ref+" is resolved already")
@@ -391,7 +391,7 @@ func (d *Desk) refuseAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, o
 	if a.msg == nil {
 		return &ActionError{Ref: t.Ref, Errors: r.Errors}
 	}
-	e := &tickets.Entry{Kind: tickets.KindInternalNote, Direction: "in", From: a.agent, Role: tickets.RoleAgent,
+	e := &tickets.Entry{Kind: tickets.KindInternalNote, Direction: tickets.DirIn, From: a.agent, Role: tickets.RoleAgent,
 		To: joinAddrs(a.msg.To), Subject: a.msg.Subject, Text: r.Body, MessageID: a.msg.MessageID, InboundID: a.in.ID}
 	if err := tx.AddEntry(t, e, a.agent); err != nil {
 		return err
@@ -466,7 +466,7 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 	if err := tx.QueueMail(out); err != nil {
 		return err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", From: d.opts.SupportAddress, To: t.Requester,
+	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: t.Requester,
 		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(t, e, "system"); err != nil {
 		return err
@@ -489,9 +489,9 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 		if e.MessageID == "" {
 			continue
 		}
-		if e.Direction == "out" && e.To == t.Requester || e.Direction == "in" && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant) {
+		if e.Direction == tickets.DirOut && e.To == t.Requester || e.Direction == tickets.DirIn && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant) {
 			ids = append(ids, e.MessageID)
-			if e.Direction == "in" {
+			if e.Direction == tickets.DirIn {
 				last = e.MessageID
 			}
 		}

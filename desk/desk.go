@@ -172,9 +172,9 @@ func (d *Desk) LastUID(ctx context.Context, mailbox string, uidValidity uint32) 
 type Outcome struct {
 	Disposition string
 	Reason      string
-	Ticket      string   // reference, "" when none
-	Status      string   // the ticket's status afterwards
-	Sent        []string // kinds of mail queued
+	Ticket      string         // reference, "" when none
+	Status      tickets.Status // the ticket's status afterwards
+	Sent        []string       // kinds of mail queued
 }
 
 // Store implements intake.Sink: it parses the batch in parallel, then

@@ -141,7 +141,7 @@ func (d *Desk) tokenMessageID(token, fixed string) string {
 func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (templates.Data, []tickets.Attachment, error) {
 	data := templates.Data{
 		Ticket: t.Ref, Subject: t.Subject, SupportAddress: d.opts.SupportAddress,
-		Priority: t.Priority, Status: t.Status, Type: typeName(t.Type),
+		Priority: t.Priority, Status: string(t.Status), Type: typeName(t.Type),
 		Requester:  strings.TrimSpace(t.RequesterName + " <" + t.Requester + ">"),
 		RespondDue: d.when(t.RespondDueAt), ResolveDue: d.when(t.ResolveDueAt),
 	}
@@ -161,7 +161,7 @@ func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
 			e := entries[i]
-			if e.Direction == "in" && e.Kind == tickets.KindCustomer {
+			if e.Direction == tickets.DirIn && e.Kind == tickets.KindCustomer {
 				data.Text = e.Text
 				for _, a := range e.Attachments {
 					b, err := tx.Blob(a.SHA256)

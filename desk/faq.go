@@ -211,7 +211,10 @@ func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
 	for _, e := range events {
 		switch e.Kind {
 		case "status_changed":
-			var c struct{ From, To, Reason string }
+			var c struct {
+				From, To tickets.Status
+				Reason   string
+			}
 			if json.Unmarshal(e.Detail, &c) == nil && c.To == tickets.StatusResolved {
 				h.quiet = c.From == tickets.StatusAutoAnswered && e.Actor == "system" && strings.HasPrefix(c.Reason, quietResolution)
 			}
@@ -234,7 +237,7 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 		return "", err
 	}
 	for _, e := range entries {
-		if e.Kind == tickets.KindCustomer && e.Direction == "in" {
+		if e.Kind == tickets.KindCustomer && e.Direction == tickets.DirIn {
 			q := responder.CleanQuery(baseSubject(e.Subject), e.Text)
 			if r := []rune(q); len(r) > 500 {
 				q = string(r[:500])
@@ -420,7 +423,7 @@ func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor s
 		}
 		// The agent's own words (the reply by mail or terminal) before
 		// what we sent with them (greeting and all), the last of either.
-		for _, dir := range []string{"in", "out"} {
+		for _, dir := range []tickets.Direction{tickets.DirIn, tickets.DirOut} {
 			for _, e := range entries {
 				if e.Kind == tickets.KindAgent && e.Direction == dir && strings.TrimSpace(e.Text) != "" {
 					answer = mime.StripQuoted(e.Text)

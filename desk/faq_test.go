@@ -212,7 +212,7 @@ func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := tx.AddEntry(t, &tickets.Entry{Kind: tickets.KindAgent, Direction: "out", Text: "Re-register the badge at reception."}, "agent@example.com"); err != nil {
+			if err := tx.AddEntry(t, &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, Text: "Re-register the badge at reception."}, "agent@example.com"); err != nil {
 				return err
 			}
 			return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "done")
@@ -400,7 +400,7 @@ func TestTick_BouncedOrFailedAutomaticAnswerEscalatesInsteadOfResolvingQuietly(t
 	for _, c := range []struct {
 		name       string
 		happen     func(f *fixture, ans *tickets.Outgoing)
-		wantStatus string
+		wantStatus tickets.Status
 		wantReason string
 	}{
 		{"bounced", func(f *fixture, ans *tickets.Outgoing) {

@@ -206,7 +206,7 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 		if err != nil {
 			return Outcome{}, err
 		}
-		e := &tickets.Entry{Kind: tickets.KindSystem, Direction: "in", From: msg.From.Addr, Subject: msg.Subject,
+		e := &tickets.Entry{Kind: tickets.KindSystem, Direction: tickets.DirIn, From: msg.From.Addr, Subject: msg.Subject,
 			Text: fmt.Sprintf("Delivery report for our %s mail %s: %s", out.Kind, out.MessageID, reason), MessageID: msg.MessageID, InboundID: in.ID}
 		if err := tx.AddEntry(t, e, "mailer-daemon"); err != nil {
 			return Outcome{}, err
@@ -317,7 +317,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	return oc, nil
 }
 
-func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role string, changed *faqChanges) (Outcome, error) {
+func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role tickets.Role, changed *faqChanges) (Outcome, error) {
 	if t.Status == tickets.StatusClosed {
 		rc, err := classifyCustomerReply(tx, t, msg)
 		if err != nil {
@@ -363,7 +363,7 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *
 // forward brings a customer's (or participant's) reply into the tier's
 // thread. A ticket on hold waits for the customer: the reply takes it off
 // hold and its SLA clock runs again.
-func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, role string, oc *Outcome) error {
+func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, role tickets.Role, oc *Outcome) error {
 	if t.Status == tickets.StatusOnHold {
 		if err := tx.SetStatus(t, tickets.StatusInProgress, msg.From.Addr, "the customer replied"); err != nil {
 			return err
@@ -375,7 +375,7 @@ func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, rol
 		return err
 	}
 	data.From = strings.TrimSpace(msg.From.Name + " <" + strings.ToLower(msg.From.Addr) + ">")
-	data.FromRole = role
+	data.FromRole = string(role)
 	n, err := d.notifyTier(tx, t, t.Tier, mailForward, data, atts, "")
 	if n > 0 {
 		oc.Sent = append(oc.Sent, mailForward)
@@ -457,7 +457,7 @@ func (d *Desk) language(msg *mime.Message) string {
 
 // addInboundEntry records a mail on a ticket with its sender's role. The
 // recipients of the requester's own mails become participants.
-func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *mime.Message, kind, role string) error {
+func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *mime.Message, kind tickets.EntryKind, role tickets.Role) error {
 	text := msg.Text
 	if len(msg.InReplyTo)+len(msg.References) > 0 {
 		text = mime.StripQuoted(text)
@@ -473,7 +473,7 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 			return err
 		}
 	}
-	e := &tickets.Entry{Kind: kind, Direction: "in", From: msg.From.Addr, To: joinAddrs(msg.To), Cc: joinAddrs(msg.Cc), Role: role,
+	e := &tickets.Entry{Kind: kind, Direction: tickets.DirIn, From: msg.From.Addr, To: joinAddrs(msg.To), Cc: joinAddrs(msg.Cc), Role: role,
 		Subject: msg.Subject, Text: text, MessageID: msg.MessageID, InboundID: in.ID}
 	for _, a := range msg.Attachments {
 		e.Attachments = append(e.Attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType,
@@ -544,7 +544,7 @@ func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to
 	if err := tx.QueueMail(out); err != nil {
 		return false, err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAutomatic, Direction: "out", From: d.opts.SupportAddress, To: to,
+	e := &tickets.Entry{Kind: tickets.KindAutomatic, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: to,
 		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(t, e, "system"); err != nil {
 		return false, err

@@ -63,7 +63,7 @@ func sentTexts(tx *tickets.Tx, t *tickets.Ticket) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.Kind == tickets.KindAutomatic && e.Direction == "out" && e.Text != "" {
+		if e.Kind == tickets.KindAutomatic && e.Direction == tickets.DirOut && e.Text != "" {
 			out = append(out, e.Text)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // requester's mails on the ticket), or a stranger. Knowing a Message-ID
 // of the thread proves nothing: anyone on Cc of one mail learns them.
 // Proven agents come with signed reply tokens.
-func (d *Desk) senderRole(tx *tickets.Tx, t *tickets.Ticket, from string) (string, error) {
+func (d *Desk) senderRole(tx *tickets.Tx, t *tickets.Ticket, from string) (tickets.Role, error) {
 	addr := strings.ToLower(strings.TrimSpace(from))
 	if !usableAddress(addr) {
 		return tickets.RoleStranger, nil
@@ -34,7 +34,7 @@ func (d *Desk) senderRole(tx *tickets.Tx, t *tickets.Ticket, from string) (strin
 
 // requesterRole is the role of the mail that opened t: a ticket without a
 // usable requester address has nobody who may act by mail.
-func requesterRole(t *tickets.Ticket) string {
+func requesterRole(t *tickets.Ticket) tickets.Role {
 	if t.Requester == "" {
 		return tickets.RoleStranger
 	}

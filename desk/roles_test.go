@@ -112,10 +112,10 @@ func TestReceive_ParticipantOnTheRequestersCcActsLikeTheRequester(t *testing.T) 
 	var got string
 	for _, e := range es {
 		if e.From == "bob@customer.example" {
-			got = e.Kind + "/" + e.Role
+			got = string(e.Kind) + "/" + string(e.Role)
 		}
 	}
-	if got != tickets.KindCustomer+"/"+tickets.RoleParticipant {
+	if got != string(tickets.KindCustomer)+"/"+string(tickets.RoleParticipant) {
 		t.Fatalf("participant's entry %s", got)
 	}
 	// A participant may also use the subject tag.

@@ -18,7 +18,7 @@ func TestTick_AutomaticAnswerOfUnknownOutcome(t *testing.T) {
 	for _, c := range []struct {
 		name       string
 		attempt    tickets.Attempt
-		wantStatus string
+		wantStatus tickets.Status
 		wantReason string
 	}{
 		{"still retried", tickets.Attempt{Status: tickets.OutPending, Counted: true, Unknown: true, Error: "no reply after DATA"},

@@ -201,7 +201,7 @@ func (tx *Tx) TimerCandidates(limit int) ([]*Ticket, error) {
 
 // ListFilter selects tickets for ListTickets; zero fields select all.
 type ListFilter struct {
-	Status   string // one status
+	Status   Status // one status
 	Priority string // P1..P5
 	Assignee string // an agent's address
 	// Overdue keeps the open tickets (new, escalated, in_progress, on_hold)

@@ -306,7 +306,7 @@ func TestHold_PausesBothClocksByTheBusinessTimeHeld(t *testing.T) {
 			return tx.Hold(tkt, "alice@example.com", "waiting for the customer")
 		})
 	}
-	resume := func(ref, to, when string) {
+	resume := func(ref string, to Status, when string) {
 		s.now = at(t, tk, when)
 		s.update(t, func(tx *Tx) error {
 			tkt, err := tx.Ticket(ref)
@@ -353,7 +353,7 @@ func TestHold_PausesBothClocksByTheBusinessTimeHeld(t *testing.T) {
 		t.Fatalf("status events %s", ev)
 	}
 	d := detail(t, ev[1])
-	if d["from"] != StatusOnHold || d["held"] != "2h0m0s" || d["resolve_due_at"] != fmtTime(at(t, tk, "2026-12-01 11:00")) || ev[1].Actor != "ann@example.com" {
+	if d["from"] != string(StatusOnHold) || d["held"] != "2h0m0s" || d["resolve_due_at"] != fmtTime(at(t, tk, "2026-12-01 11:00")) || ev[1].Actor != "ann@example.com" {
 		t.Errorf("leaving hold audited as %s by %s", ev[1].Detail, ev[1].Actor)
 	}
 }

@@ -10,36 +10,50 @@ import (
 	"time"
 )
 
+// EntryKind says what an entry of a ticket's history is.
+type EntryKind string
+
 // Entry kinds.
 const (
-	KindCustomer     = "customer"
-	KindAgent        = "agent"
-	KindAutomatic    = "automatic"
-	KindSystem       = "system"
-	KindInternalNote = "internal_note"
+	KindCustomer     EntryKind = "customer"
+	KindAgent        EntryKind = "agent"
+	KindAutomatic    EntryKind = "automatic"
+	KindSystem       EntryKind = "system"
+	KindInternalNote EntryKind = "internal_note"
 	// KindThirdParty is mail threaded to a ticket from someone who may not
 	// act on it (a stranger): kept for agents to read, it changes nothing.
-	KindThirdParty = "third_party"
+	KindThirdParty EntryKind = "third_party"
 )
+
+// Direction says whether an entry came in or went out.
+type Direction string
+
+const (
+	DirIn  Direction = "in"
+	DirOut Direction = "out"
+)
+
+// Role is who sent a mail threaded to a ticket.
+type Role string
 
 // Sender roles: who sent a mail threaded to a ticket, decided before the
 // mail may act. Only a requester, a participant or a proven agent acts.
 const (
-	RoleRequester   = "requester"
-	RoleParticipant = "participant" // on To/Cc of the requester's mail on the ticket
-	RoleAgent       = "agent"
-	RoleStranger    = "stranger"
+	RoleRequester   Role = "requester"
+	RoleParticipant Role = "participant" // on To/Cc of the requester's mail on the ticket
+	RoleAgent       Role = "agent"
+	RoleStranger    Role = "stranger"
 )
 
 // Entry is one item of a ticket's history.
 type Entry struct {
 	ID          int64        `json:"-"`
-	Kind        string       `json:"kind"`
-	Direction   string       `json:"direction"` // in | out
+	Kind        EntryKind    `json:"kind"`
+	Direction   Direction    `json:"direction"`
 	From        string       `json:"from"`
 	To          string       `json:"to"`
 	Cc          string       `json:"cc,omitempty"`
-	Role        string       `json:"role,omitempty"` // sender role of an inbound mail
+	Role        Role         `json:"role,omitempty"` // sender role of an inbound mail
 	Subject     string       `json:"subject"`
 	Text        string       `json:"text"`
 	MessageID   string       `json:"message_id"`

@@ -115,7 +115,7 @@ func TestFAQ_UnknownKeyIsNotFoundAndNamed(t *testing.T) {
 // to take on, or after which the ticket was reopened, did not.
 func TestResolvedWithoutFAQAnswer_IncludesFailedAutomaticAnswers(t *testing.T) {
 	s := openTest(t)
-	steps := map[string][]string{
+	steps := map[string][]Status{
 		"never auto-answered":             {StatusEscalated, StatusResolved},
 		"auto answer confirmed":           {"auto", StatusResolved},
 		"auto answer quiet, then closed":  {"auto", StatusResolved, StatusClosed},

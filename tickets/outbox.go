@@ -89,9 +89,9 @@ func (tx *Tx) OutgoingByID(id int64) (*Outgoing, error) {
 
 // OutgoingWithStatus lists the outgoing mail in one status (see
 // OutStatuses), oldest first.
-func (tx *Tx) OutgoingWithStatus(status string) ([]*Outgoing, error) {
+func (tx *Tx) OutgoingWithStatus(status OutStatus) ([]*Outgoing, error) {
 	if !slices.Contains(OutStatuses, status) {
-		return nil, fmt.Errorf("tickets: unknown outgoing status %q (want one of %s)", status, strings.Join(OutStatuses, ", "))
+		return nil, fmt.Errorf("tickets: unknown outgoing status %q (want one of %s)", status, joinStatuses(OutStatuses))
 	}
 	rows, err := tx.query("outgoing_list_status", status)
 	if err != nil {
@@ -286,7 +286,7 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 	if a.Counted {
 		counted, deferred = 1, 0
 	}
-	kind := map[string]string{OutSent: "mail_sent", OutPending: "mail_retry", OutFailed: "mail_failed"}[a.Status]
+	kind := map[OutStatus]string{OutSent: "mail_sent", OutPending: "mail_retry", OutFailed: "mail_failed"}[a.Status]
 	if kind == "" {
 		return fmt.Errorf("tickets: outgoing %d: cannot record status %q", id, a.Status)
 	}
@@ -411,4 +411,12 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	o.NextAttemptAt, o.CreatedAt, o.QueuedAt, o.SentAt = parseTime(next), parseTime(created), parseTime(queued), parseTime(sent)
 	o.ClaimExpires = parseTime(claimExpires)
 	return &o, nil
+}
+
+func joinStatuses[S ~string](list []S) string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
 }

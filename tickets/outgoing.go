@@ -5,37 +5,40 @@ import "time"
 // Outgoing statuses. A row is pending until it is sent or given up; a row
 // given up after an attempt that may have reached the customer (the relay
 // never answered the final "." of DATA) is unknown, never failed.
+// OutStatus is where an outgoing mail stands.
+type OutStatus string
+
 const (
-	OutPending = "pending"
-	OutSent    = "sent"
-	OutFailed  = "failed"
-	OutUnknown = "unknown"
+	OutPending OutStatus = "pending"
+	OutSent    OutStatus = "sent"
+	OutFailed  OutStatus = "failed"
+	OutUnknown OutStatus = "unknown"
 )
 
 // OutStatuses lists every outgoing status, in the order of a mail's life.
-var OutStatuses = []string{OutPending, OutSent, OutFailed, OutUnknown}
+var OutStatuses = []OutStatus{OutPending, OutSent, OutFailed, OutUnknown}
 
 // Outgoing is one mail the desk decided to send, written in the same
 // transaction as the ticket change that caused it (transactional outbox).
 // The outbox package delivers it; MessageID is fixed at insert and kept
 // across retries.
 type Outgoing struct {
-	ID            int64    `json:"id"`
-	TicketID      int64    `json:"-"`
-	TicketRef     string   `json:"ticket"`
-	Kind          string   `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
-	ToName        string   `json:"to_name,omitempty"`
-	To            string   `json:"to"`      // one address
-	Subject       string   `json:"subject"` // may hold anything the customer wrote: the sender must sanitise
-	Text          string   `json:"text"`
-	HTML          string   `json:"html,omitempty"`
-	MessageID     string   `json:"message_id"` // without <>
-	InReplyTo     string   `json:"in_reply_to,omitempty"`
-	References    []string `json:"references,omitempty"`
-	AutoSubmitted string   `json:"auto_submitted"` // auto-replied | auto-generated
-	Status        string   `json:"status"`
-	Attempts      int      `json:"attempts"`  // attempts the relay answered; they count against smtp.max_attempts
-	Deferrals     int      `json:"deferrals"` // attempts that never reached the relay's replies (outage)
+	ID            int64     `json:"id"`
+	TicketID      int64     `json:"-"`
+	TicketRef     string    `json:"ticket"`
+	Kind          string    `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
+	ToName        string    `json:"to_name,omitempty"`
+	To            string    `json:"to"`      // one address
+	Subject       string    `json:"subject"` // may hold anything the customer wrote: the sender must sanitise
+	Text          string    `json:"text"`
+	HTML          string    `json:"html,omitempty"`
+	MessageID     string    `json:"message_id"` // without <>
+	InReplyTo     string    `json:"in_reply_to,omitempty"`
+	References    []string  `json:"references,omitempty"`
+	AutoSubmitted string    `json:"auto_submitted"` // auto-replied | auto-generated
+	Status        OutStatus `json:"status"`
+	Attempts      int       `json:"attempts"`  // attempts the relay answered; they count against smtp.max_attempts
+	Deferrals     int       `json:"deferrals"` // attempts that never reached the relay's replies (outage)
 	// OutcomeUnknown: an attempt ended after the final "." of DATA without
 	// the relay's answer, so the customer may have the mail already.
 	OutcomeUnknown bool      `json:"outcome_unknown"`
@@ -55,8 +58,8 @@ type Outgoing struct {
 
 // Attempt is the outcome of one delivery attempt as the outbox records it.
 type Attempt struct {
-	Owner  string // the claim holder; its claim on the row ends
-	Status string // OutSent; OutPending (try again at Next); OutFailed (given up)
+	Owner  string    // the claim holder; its claim on the row ends
+	Status OutStatus // OutSent; OutPending (try again at Next); OutFailed (given up)
 	// Counted: the relay answered MAIL, RCPT or DATA, so the attempt counts
 	// against smtp.max_attempts (Attempts+1); otherwise it is a deferral.
 	Counted bool

@@ -15,19 +15,25 @@ const (
 	ServiceRequest = "service_request"
 )
 
+// Status is where a ticket stands in the ITIL flow.
+type Status string
+
 // Statuses of the ITIL flow.
 const (
-	StatusNew          = "new"
-	StatusAutoAnswered = "auto_answered"
-	StatusEscalated    = "escalated"
-	StatusInProgress   = "in_progress"
-	StatusOnHold       = "on_hold"
-	StatusResolved     = "resolved"
-	StatusClosed       = "closed"
+	StatusNew          Status = "new"
+	StatusAutoAnswered Status = "auto_answered"
+	StatusEscalated    Status = "escalated"
+	StatusInProgress   Status = "in_progress"
+	StatusOnHold       Status = "on_hold"
+	StatusResolved     Status = "resolved"
+	StatusClosed       Status = "closed"
 )
 
+// Statuses lists every ticket status, in the order of the flow.
+var Statuses = []Status{StatusNew, StatusAutoAnswered, StatusEscalated, StatusInProgress, StatusOnHold, StatusResolved, StatusClosed}
+
 // transitions lists, for each status, the statuses it may move to.
-var transitions = map[string][]string{
+var transitions = map[Status][]Status{
 	StatusNew:          {StatusAutoAnswered, StatusEscalated, StatusInProgress, StatusOnHold, StatusResolved},
 	StatusAutoAnswered: {StatusResolved, StatusEscalated, StatusInProgress},
 	StatusEscalated:    {StatusInProgress, StatusOnHold, StatusResolved},
@@ -38,7 +44,7 @@ var transitions = map[string][]string{
 }
 
 // CanTransition reports whether a ticket may move from one status to another.
-func CanTransition(from, to string) bool {
+func CanTransition(from, to Status) bool {
 	for _, s := range transitions[from] {
 		if s == to {
 			return true
@@ -94,7 +100,7 @@ type Ticket struct {
 	Requester     string    `json:"requester"`
 	RequesterName string    `json:"requester_name,omitempty"`
 	Language      string    `json:"language"`
-	Status        string    `json:"status"`
+	Status        Status    `json:"status"`
 	Impact        string    `json:"impact"`
 	Urgency       string    `json:"urgency"`
 	Priority      string    `json:"priority"`
@@ -267,7 +273,7 @@ func (t *Ticket) setBreaches() {
 
 // SetStatus moves a ticket to a new status if the transition is allowed,
 // and audits it with the reason.
-func (tx *Tx) SetStatus(t *Ticket, to, actor, reason string) error {
+func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 	if t.Status == to {
 		return nil
 	}
@@ -299,7 +305,7 @@ func (tx *Tx) SetStatus(t *Ticket, to, actor, reason string) error {
 // hold, counted on the store's calendar (Options.SLA), is added to the
 // pause and both due times move on by it. What it did goes into the
 // status event's detail.
-func (tx *Tx) holdClock(t *Ticket, from, to string, detail map[string]any) error {
+func (tx *Tx) holdClock(t *Ticket, from, to Status, detail map[string]any) error {
 	switch {
 	case to == StatusOnHold:
 		t.HoldSince = tx.now

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -96,13 +97,7 @@ func withStore(g *globals, c *cobra.Command, fn func(*tickets.Tx) error) error {
 }
 
 func validStatus(s string) bool {
-	for _, v := range []string{tickets.StatusNew, tickets.StatusAutoAnswered, tickets.StatusEscalated, tickets.StatusInProgress,
-		tickets.StatusOnHold, tickets.StatusResolved, tickets.StatusClosed} {
-		if s == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(tickets.Statuses, tickets.Status(s))
 }
 
 func writeJSON(w io.Writer, v any) error {

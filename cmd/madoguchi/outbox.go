@@ -40,8 +40,8 @@ func newOutboxListCmd(g *globals) *cobra.Command {
 		Long:  "list prints every outgoing mail, or only those in one status.\n\n" + outboxStatusHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if status != "" && !slices.Contains(tickets.OutStatuses, status) {
-				return usageErr("outbox list: unknown status %q (%s)", status, strings.Join(tickets.OutStatuses, ", "))
+			if status != "" && !slices.Contains(tickets.OutStatuses, tickets.OutStatus(status)) {
+				return usageErr("outbox list: unknown status %q (%s)", status, outStatusList())
 			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				var list []*tickets.Outgoing
@@ -49,7 +49,7 @@ func newOutboxListCmd(g *globals) *cobra.Command {
 				if status == "" {
 					list, err = tx.OutgoingList(0)
 				} else {
-					list, err = tx.OutgoingWithStatus(status)
+					list, err = tx.OutgoingWithStatus(tickets.OutStatus(status))
 				}
 				if err != nil {
 					return err
@@ -70,7 +70,7 @@ func newOutboxListCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	list.Flags().StringVar(&status, "status", "", "only mail in this status: "+strings.Join(tickets.OutStatuses, ", "))
+	list.Flags().StringVar(&status, "status", "", "only mail in this status: "+outStatusList())
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return list
 }
@@ -151,5 +151,13 @@ func outStatusLabel(o *tickets.Outgoing) string {
 	if o.Status == tickets.OutPending && o.OutcomeUnknown {
 		return "pending (maybe sent)"
 	}
-	return o.Status
+	return string(o.Status)
+}
+
+func outStatusList() string {
+	out := make([]string, len(tickets.OutStatuses))
+	for i, s := range tickets.OutStatuses {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
 }

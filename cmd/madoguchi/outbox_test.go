@@ -76,7 +76,7 @@ func TestOutboxList_FiltersByStatusAndNeverCallsUnknownFailed(t *testing.T) {
 	_, ids := outboxStore(t, cfg)
 	for status, want := range map[string]int64{"sent": ids["sent"], "failed": ids["failed"], "unknown": ids["unknown"], "pending": ids["pending"]} {
 		list := outboxList(t, cfg, "--status", status)
-		if len(list) != 1 || list[0].ID != want || list[0].Status != status {
+		if len(list) != 1 || list[0].ID != want || string(list[0].Status) != status {
 			t.Errorf("--status %s: %+v, want only mail %d", status, list, want)
 		}
 	}
@@ -95,7 +95,7 @@ func TestOutboxList_FiltersByStatusAndNeverCallsUnknownFailed(t *testing.T) {
 	}
 	help, _, _ := cli(t, "", "outbox", "list", "--help")
 	for _, s := range tickets.OutStatuses {
-		if !strings.Contains(help, "  "+s+" ") {
+		if !strings.Contains(help, "  "+string(s)+" ") {
 			t.Errorf("outbox list --help does not explain status %s:\n%s", s, help)
 		}
 	}

@@ -31,6 +31,7 @@ the running gateway, or the next run --once, delivers it).`,
 
 func newTicketsListCmd(g *globals) *cobra.Command {
 	var f tickets.ListFilter
+	var status string
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "list [--status S] [--priority P] [--assignee A] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
@@ -43,9 +44,10 @@ func newTicketsListCmd(g *globals) *cobra.Command {
   --search     text in the subject or in any entry of the ticket`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if f.Status != "" && !validStatus(f.Status) {
-				return usageErr("unknown status %q (new, auto_answered, escalated, in_progress, on_hold, resolved, closed)", f.Status)
+			if status != "" && !validStatus(status) {
+				return usageErr("unknown status %q (new, auto_answered, escalated, in_progress, on_hold, resolved, closed)", status)
 			}
+			f.Status = tickets.Status(status)
 			f.Priority = strings.ToUpper(f.Priority)
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
@@ -71,13 +73,13 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 				}
 				w := table(c.OutOrStdout(), "REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
 				for _, t := range list {
-					row(w, t.Ref, t.Status, t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
+					row(w, t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
 				}
 				return w.Flush()
 			})
 		},
 	}
-	c.Flags().StringVar(&f.Status, "status", "", "only tickets in this status")
+	c.Flags().StringVar(&status, "status", "", "only tickets in this status")
 	c.Flags().StringVar(&f.Priority, "priority", "", "only tickets of this priority (P1 … P5)")
 	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
@@ -189,7 +191,7 @@ func printTicket(out io.Writer, v ticketView) error {
 	for _, e := range v.Entries {
 		role := ""
 		if e.Role != "" {
-			role = " (" + e.Role + ")"
+			role = " (" + string(e.Role) + ")"
 		}
 		fmt.Fprintf(out, "\n── %s %s %s  %s%s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, printable(e.From), role, printable(e.To))
 		if e.Subject != "" {
