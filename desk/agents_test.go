@@ -380,3 +380,23 @@ func TestAgents_TerminalActionsGoThroughTheSameChecks(t *testing.T) {
 		t.Fatal("not resolved")
 	}
 }
+
+func TestAgents_BounceOfARelayedAnswerIsShownToTheTier(t *testing.T) {
+	f := newAgentFixture(t, nil)
+	tk, n := f.escalated("My mailbox is full.")
+	f.one(agentMail("alice@example.com", n, "We doubled your quota.", "bq1"))
+	relay := f.sent(mailRelay, "hanako@customer.example")[0]
+	oc := f.one(dsn("bq2", relay.MessageID, relay.To, "failed", "5.2.2"))
+	if oc.Disposition != tickets.DispBounce || oc.Ticket != tk.Ref {
+		t.Fatalf("bounce: %+v", oc)
+	}
+	b := f.sent(mailBounceNotice, "l1@example.com")
+	if len(b) != 1 || !strings.Contains(b[0].Text, "hanako@customer.example") || !strings.Contains(b[0].Text, "5.2.2") {
+		t.Fatalf("bounce notice %+v", b)
+	}
+	// A delay report is no failure: the tier hears nothing more.
+	f.one(dsn("bq3", relay.MessageID, relay.To, "delayed", "4.4.1"))
+	if len(f.sent(mailBounceNotice, "")) != 1 {
+		t.Fatal("a delay report was shown as a bounce")
+	}
+}
