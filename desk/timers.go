@@ -21,6 +21,15 @@ func (d *Desk) slaTimers(tx *tickets.Tx, res *TickResult) error {
 	}
 	now := tx.Now()
 	for _, t := range list {
+		if t.TierSince.IsZero() {
+			// Opened before tiers were configured (or by an old version):
+			// it reaches its tier now, once, rather than as a reminder and
+			// a breach for a target nobody could have met.
+			if err := d.firstNotice(tx, t, res); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, target := range []string{tickets.TargetRespond, tickets.TargetResolve} {
 			due, remindAt, reminded, breached, done := d.clock(t, target)
 			if done || breached {
@@ -120,4 +129,15 @@ func (d *Desk) moveOn(tx *tickets.Tx, t *tickets.Ticket, next int, why string, r
 	}
 	res.Escalated++
 	return d.escalate(tx, t, nil, "system", why+": handed to "+d.opts.Tiers[next].Name, nil)
+}
+
+// firstNotice brings a ticket that never reached a tier to the first one:
+// a waiting ticket is escalated with a notice; one an agent already works
+// (from the terminal) only starts its tier clock.
+func (d *Desk) firstNotice(tx *tickets.Tx, t *tickets.Ticket, res *TickResult) error {
+	if t.Status == tickets.StatusInProgress {
+		return tx.SetTier(t, t.Tier, "system", "tiers configured")
+	}
+	res.Escalated++
+	return d.escalate(tx, t, nil, "system", "waiting for an agent since before escalation tiers were configured", nil)
 }

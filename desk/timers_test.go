@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -134,5 +135,37 @@ func TestTimers_OnHoldPausesTheClock(t *testing.T) {
 	}
 	if r := f.tickAt(t0.Add(53 * time.Hour)); r.Breached != 1 {
 		t.Fatalf("no breach at the moved due time: %+v", r)
+	}
+}
+
+// Tickets that waited before tiers were configured reach the first tier
+// with one notice, not with a reminder and a breach at once.
+func TestTimers_TicketsFromBeforeTiersGetOneNotice(t *testing.T) {
+	f := newFixture(t, nil) // no tiers
+	oc := f.one(mail("hanako@customer.example", "Old problem", "Still waiting from last week.", "Message-ID: <old1@c>"))
+	tmpl, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{SupportAddress: "support@example.com"}
+	withTiers(&opts)
+	d, err := New(opts, Deps{Store: f.store, Templates: tmpl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.desk = d
+	res := f.tickAt(f.now.Add(30 * time.Hour)) // far past every target
+	if res.Escalated != 1 || res.Breached != 0 || res.Reminded != 0 {
+		t.Fatalf("first tick with tiers: %+v", res)
+	}
+	if n := f.sent(mailNotice, "l1@example.com"); len(n) != 1 || !strings.Contains(n[0].Subject, oc.Ticket) {
+		t.Fatalf("notices %+v", n)
+	}
+	if got := f.ticket(oc.Ticket); got.Status != tickets.StatusEscalated || got.TierSince.IsZero() {
+		t.Fatalf("ticket %s since %v", got.Status, got.TierSince)
+	}
+	// From then on its clocks run: it is overdue, so the next tick breaches.
+	if res := f.tickAt(f.now.Add(time.Minute)); res.Breached == 0 {
+		t.Fatalf("second tick: %+v", res)
 	}
 }
