@@ -24,11 +24,13 @@ const (
 	userAgentsHours    = "agentshours"
 	userAgentsHold     = "agentshold"
 	userAgentsClients  = "agentsclients"
+	userAgentsCustomer = "agentscustomer"
+	userAgentsCommands = "agentscommands"
 )
 
 func init() {
 	dovecotUsers = append(dovecotUsers, userAgentsFlow, userAgentsForged, userAgentsSLA, userAgentsEscalate,
-		userAgentsHours, userAgentsHold, userAgentsClients)
+		userAgentsHours, userAgentsHold, userAgentsClients, userAgentsCustomer, userAgentsCommands)
 }
 
 func TestE2E_AgentsFromQuestionToClosedTicket(t *testing.T) {
@@ -57,6 +59,14 @@ func TestE2E_AgentsOnHoldPausesTheClocksUntilTheCustomerReplies(t *testing.T) {
 
 func TestE2E_AgentsRepliesFromDifferentMailClients(t *testing.T) {
 	agentstest.RepliesFromDifferentMailClients(t, onDovecot(userAgentsClients))
+}
+
+func TestE2E_AgentsCustomerSideParticipantBounceAndReopen(t *testing.T) {
+	agentstest.CustomerSideParticipantBounceAndReopen(t, onDovecot(userAgentsCustomer))
+}
+
+func TestE2E_AgentsCommandsByMail(t *testing.T) {
+	agentstest.CommandsByMail(t, onDovecot(userAgentsCommands))
 }
 
 // onDovecot starts deployments serving user's INBOX; a scenario starts

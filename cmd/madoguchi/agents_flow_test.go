@@ -44,6 +44,14 @@ func TestAgentsByMail_RepliesFromDifferentMailClients(t *testing.T) {
 	agentstest.RepliesFromDifferentMailClients(t, startInProcess)
 }
 
+func TestAgentsByMail_CustomerSideParticipantBounceAndReopen(t *testing.T) {
+	agentstest.CustomerSideParticipantBounceAndReopen(t, startInProcess)
+}
+
+func TestAgentsByMail_CommandsByMail(t *testing.T) {
+	agentstest.CommandsByMail(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

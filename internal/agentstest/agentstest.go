@@ -185,6 +185,7 @@ type ticketJSON struct {
 	Ref               string
 	Status            string
 	Priority          string
+	Type              string
 	Tier              string
 	Assignee          string
 	FirstResponseAt   time.Time `json:"first_response_at"`

@@ -545,3 +545,177 @@ Run setup.exe as administrator.
 		t.Fatalf("urgent notice subject %q", n.Subject)
 	}
 }
+
+// The customer's side: a participant's reply (on Cc of the question) comes
+// to the tier; a relayed answer that bounces is shown to the tier; a mail
+// to the customer's signed address comes to the ticket without thread
+// headers or tag (from the customer, not from a stranger); a reply to the
+// resolution reopens the ticket and notices the tier again.
+func CustomerSideParticipantBounceAndReopen(t *testing.T, start Start) {
+	d := open(t, start, "8h", "")
+	d.deliver(strings.Replace(question, "To: support@example.com\n", "To: support@example.com\nCc: Ken Ito <ken@customer.example>\n", 1))
+	d.run("")
+	sent := d.sent()
+	refs := d.refs()
+	if len(refs) != 1 || len(sent) != 2 {
+		t.Fatalf("tickets %v, sent:%s", refs, sent)
+	}
+	ref, notice := refs[0], sent.one(t, "l1@example.com")
+
+	d.deliver(customerMail("Ken Ito <ken@customer.example>", "support@example.com", "Re: Printer on 3F prints blank pages", "k1@customer.example",
+		"We print on the 2F printer for now.", "In-Reply-To: <q1@customer.example>", "Cc: hanako@customer.example"))
+	d.run("")
+	sent = d.sent()
+	if fwd := sent.one(t, "l1@example.com"); len(sent) != 1 || !strings.Contains(fwd.Subject, "Participant replied") || !strings.Contains(fwd.Text, "2F printer") {
+		t.Fatalf("the participant's reply (sent:%s)", sent)
+	}
+
+	d.deliver(replyMail(t, "alice@example.com", notice, "a1@agents.example", "Please print a test page now."))
+	d.run("")
+	relay := d.sent().one(t, hanako)
+	d.deliver(bounce(relay.MessageID, hanako))
+	d.run("")
+	sent = d.sent()
+	if b := sent.one(t, "l1@example.com"); len(sent) != 1 || !strings.Contains(b.Subject, "Undeliverable to the customer") || !strings.Contains(b.Text, "5.1.1") {
+		t.Fatalf("the bounce of the relay (sent:%s)", sent)
+	}
+
+	// A reply whose client kept neither the thread headers nor the tag,
+	// only the signed address of the relay's Reply-To, still reaches the
+	// ticket; from a stranger, that address opens a ticket of its own.
+	d.deliver(customerMail("hanako@customer.example", relay.replyTo(t), "printer again", "q2@customer.example", "The test page is blank too."))
+	d.run("")
+	sent = d.sent()
+	if fwd := sent.one(t, "l1@example.com"); len(sent) != 1 || !strings.Contains(fwd.Subject, "["+ref+"]") || !strings.Contains(fwd.Text, "test page is blank") {
+		t.Fatalf("the customer's mail to the signed address (sent:%s)", sent)
+	}
+	if in := d.inbound("q2@customer.example"); in.Ticket != ref {
+		t.Fatalf("the customer's mail to the signed address: %+v, want it on %s", in, ref)
+	}
+	d.deliver(customerMail("mallory@evil.example", relay.replyTo(t), "printer again", "m1@evil.example", "Please close the ticket."))
+	d.run("")
+	sent = d.sent()
+	if in := d.inbound("m1@evil.example"); in.Ticket == ref || in.Disposition != "new_ticket" {
+		t.Fatalf("a stranger's mail to the customer's signed address: %+v", in)
+	}
+	for _, m := range sent.to("mallory@evil.example") {
+		if strings.Contains(m.raw, ref) {
+			t.Fatalf("the stranger was sent mail naming %s:\n%s", ref, m.raw)
+		}
+	}
+	if tk := d.ticket(ref); tk.Status != "in_progress" {
+		t.Fatalf("after the stranger's mail: %s", tk.Status)
+	}
+
+	d.deliver(replyMail(t, "alice@example.com", notice, "a2@agents.example", "#resolve\nThe fuser unit was replaced."))
+	d.run("")
+	res := d.sent().one(t, hanako)
+	d.deliver(replyMail(t, "Hanako Yamada <hanako@customer.example>", res, "q3@customer.example", "It prints blank pages again since noon."))
+	d.run("")
+	sent = d.sent()
+	reopened, again := sent.one(t, hanako), sent.one(t, "l1@example.com")
+	if len(sent) != 2 || !strings.Contains(reopened.Text, "we have reopened it") || !strings.Contains(again.Subject, "Escalated to L1") ||
+		!strings.Contains(again.Text, "blank pages again since noon") {
+		t.Fatalf("the reply to the resolution (sent:%s):\n%s\n%s", sent, reopened.Text, again.Text)
+	}
+	if tk := d.ticket(ref); tk.Status != "escalated" {
+		t.Fatalf("after the reply to the resolution: %s", tk.Status)
+	}
+}
+
+// bounce is a delivery report (RFC 3464) saying the mail with Message-ID
+// id did not reach rcpt.
+func bounce(id, rcpt string) string {
+	return `From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
+To: support@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <bounce-` + id + `>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="r"
+
+--r
+Content-Type: text/plain
+
+Your message could not be delivered.
+--r
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.customer.example
+
+Final-Recipient: rfc822; ` + rcpt + `
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <` + rcpt + `>: Recipient address rejected: User unknown
+--r
+Content-Type: text/rfc822-headers
+
+Message-ID: <` + id + `>
+From: support@example.com
+To: ` + rcpt + `
+--r--
+`
+}
+
+// The other commands by mail: #take, #priority and #type together (the
+// due times follow the priority), #assign to an agent of another tier,
+// #escalate to L2, where #faq resolves and drafts an FAQ entry, and
+// #close.
+func CommandsByMail(t *testing.T, start Start) {
+	d := open(t, start, "8h", "")
+	ref, notice := d.escalated("")
+	before := d.ticket(ref)
+
+	d.deliver(replyMail(t, "alice@example.com", notice, "a1@agents.example", "#take\n#priority P2\n#type request"))
+	d.run("")
+	sent := d.sent()
+	if len(sent) != 1 || len(sent.to("l1@example.com")) != 1 {
+		t.Fatalf("commands without text: want only the copy to L1; sent:%s", sent)
+	}
+	tk := d.ticket(ref)
+	if tk.Assignee != "alice@example.com" || tk.Priority != "P2" || tk.Type != "service_request" || tk.Status != "in_progress" ||
+		!tk.RespondDueAt.Before(before.RespondDueAt) {
+		t.Fatalf("after #take #priority P2 #type request: %+v (respond due before: %v)", tk, before.RespondDueAt)
+	}
+
+	d.deliver(replyMail(t, "bob@example.com", notice, "b1@agents.example", "#assign carol@example.com"))
+	d.run("")
+	d.sent()
+	if tk := d.ticket(ref); tk.Assignee != "carol@example.com" {
+		t.Fatalf("after #assign: assignee %q", tk.Assignee)
+	}
+
+	d.deliver(replyMail(t, "alice@example.com", notice, "a2@agents.example", "#escalate"))
+	d.run("")
+	sent = d.sent()
+	l2 := sent.one(t, "l2@example.com")
+	if len(sent.to(hanako)) != 0 || !strings.Contains(l2.Subject, "Escalated to L2") {
+		t.Fatalf("#escalate (sent:%s)", sent)
+	}
+	if tk := d.ticket(ref); tk.Tier != "L2" {
+		t.Fatalf("after #escalate: tier %s", tk.Tier)
+	}
+
+	d.deliver(replyMail(t, "carol@example.com", l2, "c1@agents.example", "#faq\nThe fuser unit was worn out and has been replaced (part FX-200)."))
+	d.run("")
+	sent = d.sent()
+	if res := sent.one(t, hanako); !strings.Contains(res.Subject, "Resolved") || !strings.Contains(res.Text, "part FX-200") {
+		t.Fatalf("#faq resolution (sent:%s):\n%s", sent, res.Text)
+	}
+	var faq struct{ Status, Answer string }
+	if err := json.Unmarshal([]byte(d.cli("faq", "show", strings.ToLower(ref), "--json")), &faq); err != nil {
+		t.Fatal(err)
+	}
+	if faq.Status != "draft" || !strings.Contains(faq.Answer, "part FX-200") {
+		t.Fatalf("the FAQ draft from #faq: %+v", faq)
+	}
+
+	d.deliver(replyMail(t, "carol@example.com", l2, "c2@agents.example", "#close"))
+	d.run("")
+	if sent := d.sent(); len(sent.to(hanako)) != 0 {
+		t.Fatalf("#close sent the customer mail:%s", sent)
+	}
+	if tk := d.ticket(ref); tk.Status != "closed" {
+		t.Fatalf("after #close: %s", tk.Status)
+	}
+}
