@@ -35,10 +35,12 @@ func FromQuestionToClosedTicket(t *testing.T, start Start) {
 	}
 
 	// Alice answers from her mail client: signature and quote go, the rest
-	// goes to Hanako in her thread, and L1 gets a copy.
-	d.deliver(replyMail(t, "Alice Agent <alice@example.com>", notice, "a1@agents.example",
+	// goes to Hanako in her thread, and L1 gets a copy. The mail arrives
+	// twice (Alice had the support address on Cc as well): one relay.
+	first := replyMail(t, "Alice Agent <alice@example.com>", notice, "a1@agents.example",
 		"Please open the front cover and remove the orange transport tape.\n\n-- \nAlice, IT desk\next. 1234\n\n"+
-			"On Tue, 1 Dec 2026 at 09:01, Example Support wrote:\n> Ticket "+ref+" has been escalated to you.\n> The printer prints blank pages."))
+			"On Tue, 1 Dec 2026 at 09:01, Example Support wrote:\n> Ticket "+ref+" has been escalated to you.\n> The printer prints blank pages.")
+	d.deliver(first, first)
 	d.run("")
 	sent := d.sent()
 	relay, copyMail := sent.one(t, hanako), sent.one(t, "l1@example.com")
@@ -456,8 +458,8 @@ func OnHoldPausesTheClocksUntilTheCustomerReplies(t *testing.T, start Start) {
 // and keeps the token only in In-Reply-To (Outlook's quote block below),
 // one that keeps only References, an HTML-only one with a blockquote, one
 // with a file attached, and a Japanese input method's full-width "＃".
-// Each acts; a reply with a bad command does nothing but tell its agent,
-// in an automatic mail.
+// Each acts; out-of-office replies do not; a reply with a bad command does
+// nothing but tell its agent, in an automatic mail.
 func RepliesFromDifferentMailClients(t *testing.T, start Start) {
 	d := open(t, start, "8h", "")
 	ref, notice := d.escalated("")
@@ -515,6 +517,20 @@ Run setup.exe as administrator.
 	r := relayed("with an attachment", "driver is attached")
 	if len(r.Attachments) != 1 || r.Attachments[0].Filename != "driver-readme.txt" || !strings.Contains(string(r.Attachments[0].Data), "setup.exe") {
 		t.Fatalf("the agent's attachment did not reach the customer: %+v", r.Attachments)
+	}
+
+	// Out-of-office replies of an agent never reach the customer: with
+	// Auto-Submitted, and with only the subject to tell.
+	d.deliver(customerMail("alice@example.com", notice.replyTo(t), "Automatic reply: "+notice.Subject, "oof1@agents.example",
+		"I am out of the office until Monday.", "In-Reply-To: <"+notice.MessageID+">", "Auto-Submitted: auto-replied"),
+		customerMail("bob@example.com", notice.replyTo(t), "Out of Office: "+notice.Subject, "oof2@agents.example",
+			"I am out of the office until Monday.", "In-Reply-To: <"+notice.MessageID+">"))
+	d.run("")
+	d.noMail("agents' out-of-office replies")
+	for _, id := range []string{"oof1@agents.example", "oof2@agents.example"} {
+		if in := d.inbound(id); in.Disposition != "automatic" {
+			t.Fatalf("out-of-office %s: %+v", id, in)
+		}
 	}
 
 	d.deliver(replyMail(t, "alice@example.com", notice, "c5@agents.example", "＃ｎｏｔｅ\n電話で確認済み。"))
