@@ -400,3 +400,21 @@ func TestAgents_BounceOfARelayedAnswerIsShownToTheTier(t *testing.T) {
 		t.Fatal("a delay report was shown as a bounce")
 	}
 }
+
+// The Reply-To of a relay carries the customer's token so that a reply
+// threads even when the client kept neither the thread headers nor the
+// tag; it does so for the customer, not for a stranger who has the address.
+func TestAgents_CustomerTokenAloneThreadsTheCustomerNotAStranger(t *testing.T) {
+	f := newAgentFixture(t, nil)
+	tk, n := f.escalated("The printer on 3F prints blank pages.")
+	f.one(agentMail("alice@example.com", n, "Please print a test page.", "a1"))
+	r := f.sent(mailRelay, "hanako@customer.example")[0]
+	oc := f.one(mail("hanako@customer.example", "printer again", "The test page is blank too.", "Message-ID: <c5@customer.example>", "Cc: "+r.ReplyTo))
+	if oc.Ticket != tk.Ref || oc.Disposition != tickets.DispAppended || len(f.sent(mailForward, "l1@example.com")) != 1 {
+		t.Fatalf("the customer's mail to the signed address alone: %+v", oc)
+	}
+	oc = f.one(mail("mallory@evil.example", "printer again", "Close it.", "Message-ID: <m5@evil.example>", "Cc: "+r.ReplyTo))
+	if oc.Ticket == tk.Ref || oc.Disposition != tickets.DispNewTicket || !strings.Contains(oc.Reason, "reply token of "+tk.Ref+" ignored") {
+		t.Fatalf("a stranger's mail to the signed address: %+v", oc)
+	}
+}

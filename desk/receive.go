@@ -153,7 +153,9 @@ func (d *Desk) ownMail(tx *tickets.Tx, msg *mime.Message) (string, bool, error) 
 }
 
 // thread finds the ticket a message belongs to: by In-Reply-To/References,
-// else by a subject tag, but only for that ticket's own requester.
+// else by a subject tag or by the customer's reply token in a recipient
+// address, but by these two only for that ticket's own requester or a
+// participant. The note says why a tag or token threaded nothing.
 func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, string, error) {
 	ids := slices.Clone(msg.InReplyTo)
 	for i := len(msg.References) - 1; i >= 0; i-- {
@@ -166,11 +168,27 @@ func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, strin
 	if !errors.Is(err, tickets.ErrNotFound) {
 		return nil, "", err
 	}
+	t, tagNote, err := d.threadByTag(tx, msg)
+	if t != nil || err != nil {
+		return t, "", err
+	}
+	t, tokenNote, err := d.threadByCustomerToken(tx, msg)
+	if t != nil || err != nil {
+		return t, "", err
+	}
+	if tokenNote == "" {
+		return nil, tagNote, nil
+	}
+	return nil, joinReason(tagNote, tokenNote), nil
+}
+
+// threadByTag finds the ticket of a subject tag ([INC-001042]).
+func (d *Desk) threadByTag(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, string, error) {
 	tag := subjectTag([]string{d.opts.IncidentPrefix, d.opts.RequestPrefix}, msg.Subject)
 	if tag == "" {
 		return nil, "", nil
 	}
-	t, err = tx.Ticket(tag)
+	t, err := tx.Ticket(tag)
 	if errors.Is(err, tickets.ErrNotFound) {
 		return nil, fmt.Sprintf("subject tag [%s] names no ticket", tag), nil
 	}
@@ -185,6 +203,43 @@ func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, strin
 		return nil, fmt.Sprintf("subject tag [%s] ignored: sender is not its requester or a participant", tag), nil
 	}
 	return t, "", nil
+}
+
+// threadByCustomerToken finds the ticket of a customer's reply token in
+// the mail's recipients (the Reply-To of what we send customers): a client
+// that kept neither the thread headers nor the tag kept that address. Like
+// a tag, it threads only the ticket's requester or a participant; agent
+// tokens are claimAgent's.
+func (d *Desk) threadByCustomerToken(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, string, error) {
+	if len(d.opts.Secret) == 0 {
+		return nil, "", nil // no secret, no token worth anything
+	}
+	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
+		s := tokenOfAddress(a.Addr, d.opts.SupportAddress)
+		if s == "" {
+			continue
+		}
+		tok, err := parseToken(s, d.opts.Secret)
+		if err != nil || tok.Role != tokenCustomer {
+			continue
+		}
+		t, err := tx.TicketByID(tok.Ticket)
+		if errors.Is(err, tickets.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		role, err := d.senderRole(tx, t, msg.From.Addr)
+		if err != nil {
+			return nil, "", err
+		}
+		if role == tickets.RoleStranger {
+			return nil, fmt.Sprintf("reply token of %s ignored: sender is not its requester or a participant", t.Ref), nil
+		}
+		return t, "", nil
+	}
+	return nil, "", nil
 }
 
 func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (Outcome, error) {
