@@ -179,7 +179,7 @@ func TestLoad_SubjectLabelsOfOnesOwn(t *testing.T) {
 		{"ack", "ja", "[INC-1042] Re: Printer on 3F does not print"}, // "" = no label
 		{"resolution", "ja", "【解決】[INC-1042] Printer on 3F does not print"},
 		{"auto_answer", "en", "[INC-1042] Automatic answer: Printer on 3F does not print"}, // not given: built-in
-		{"ack", "de", "[INC-1042] Request logged: Printer on 3F does not print"},          // falls back to English, and its label
+		{"ack", "de", "[INC-1042] Request logged: Printer on 3F does not print"},           // falls back to English, and its label
 	} {
 		if m := render(t, s, c.name, c.lang, full); m.Subject != c.want {
 			t.Errorf("%s/%s subject = %q, want %q", c.name, c.lang, m.Subject, c.want)
