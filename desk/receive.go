@@ -483,7 +483,7 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 }
 
 func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
-	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress}
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress, Priority: t.Priority}
 }
 
 // answer queues an automatic reply to msg on ticket t, in the ticket's
