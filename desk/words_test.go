@@ -45,7 +45,7 @@ func TestRespond_AutoAnswerSaysTheConfiguredWaitingPeriod(t *testing.T) {
 		{72 * time.Hour, "ja", "本メールの送信後3日間ご連絡がない場合は"},
 		{5 * 24 * time.Hour, "ja", "本メールの送信後5日間ご連絡がない場合は"},
 		{36 * time.Hour, "en", "within 2 days, we will consider your request solved"}, // a part of a day counts as a day
-		{0, "en", "within 3 days, we will consider"},                                      // the default, 72h
+		{0, "en", "within 3 days, we will consider"},                                  // the default, 72h
 	} {
 		f := newFAQFixture(t, func(o *Options) { o.ConfirmAfter = c.after })
 		o := f.autoAnswered(c.lang, "w3")
