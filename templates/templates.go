@@ -88,10 +88,8 @@ type Options struct {
 	Labels map[string]map[string]string
 }
 
-// LabelledMails are the mails whose subject carries a label.
-var LabelledMails = []string{"ack", "auto_answer", "new_after_closed", "reopened", "resolution"}
-
-// DefaultLabels returns the built-in subject labels, by language and mail.
+// DefaultLabels returns the built-in subject labels, by language and mail:
+// the mails to customers that say in their subject what they are.
 func DefaultLabels() map[string]map[string]string {
 	return map[string]map[string]string{
 		"en": {"ack": "Received", "auto_answer": "Automatic answer", "new_after_closed": "New request",
