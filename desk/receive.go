@@ -432,7 +432,7 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	if c.Type == tickets.ServiceRequest {
 		prefix = d.opts.RequestPrefix
 	}
-	subject := baseSubject(msg.Subject)
+	subject := baseSubject(msg.Subject, d.tmpl.Labels()...)
 	if subject == "" {
 		subject = "(no subject)"
 	}

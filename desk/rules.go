@@ -196,14 +196,29 @@ func subjectTag(prefixes []string, subject string) string {
 // English, German, Nordic and Japanese.
 var replyPrefixes = []string{"re", "fw", "fwd", "aw", "wg", "sv", "vs", "antw", "回答", "返信", "転送", "答复", "回复"}
 
-// baseSubject strips reply/forward prefixes and ticket tags.
-func baseSubject(s string) string {
+// baseSubject strips reply/forward prefixes, ticket tags, and the labels
+// of our own subjects (templates.Set.Labels) where they stand beside a tag:
+// "Re: 【受付完了】[INC-1042] topic" and "Re: [INC-1042] Received: topic" are
+// both "topic", while a customer's own "【至急】topic" keeps its 【至急】.
+func baseSubject(s string, labels ...string) string {
 	s = strings.TrimSpace(s)
 	for {
 		prev := s
+		for _, l := range labels {
+			if rest, ok := strings.CutPrefix(s, "【"+l+"】"); ok && strings.HasPrefix(strings.TrimSpace(rest), "[") {
+				s = strings.TrimSpace(rest)
+				break
+			}
+		}
 		if strings.HasPrefix(s, "[") {
 			if j := strings.IndexByte(s, ']'); j > 0 {
 				s = strings.TrimSpace(s[j+1:])
+				for _, l := range labels {
+					if rest, ok := strings.CutPrefix(s, l+":"); ok {
+						s = strings.TrimSpace(rest)
+						break
+					}
+				}
 			}
 		}
 		for _, p := range replyPrefixes {

@@ -135,3 +135,22 @@ func TestDefaultRules_BodyAndPriorityOfARequest(t *testing.T) {
 		t.Errorf("urgent request: %+v", c)
 	}
 }
+
+func TestBaseSubject_DropsOurLabelsBesideATagOnly(t *testing.T) {
+	labels := []string{"Automatic answer", "受付完了", "対応完了", "Received", "Resolved"}
+	for in, want := range map[string]string{
+		"Re: 【受付完了】[INC-1001] プリンター":                     "プリンター",
+		"RE: 【対応完了】[REQ-1002] アカウント発行":                   "アカウント発行",
+		"Re: [INC-1001] Received: Printer":               "Printer",
+		"Re: [INC-1001] Automatic answer: VPN from home": "VPN from home",
+		"Fwd: Re: [INC-1001] Resolved: Disk":             "Disk",
+		"【至急】サーバーが停止":                                    "【至急】サーバーが停止",
+		"【受付完了】のメールが届きません":                               "【受付完了】のメールが届きません",
+		"Received: the invoice":                          "Received: the invoice",
+		"Re: [INC-1001] Re: Printer: tray 2":             "Printer: tray 2",
+	} {
+		if got := baseSubject(in, labels...); got != want {
+			t.Errorf("baseSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

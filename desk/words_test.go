@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,40 @@ func TestRespond_AutoAnswerSaysTheConfiguredWaitingPeriod(t *testing.T) {
 		}
 		if tk := f.ticket(o.TicketRef); tk.Status != tickets.StatusAutoAnswered {
 			t.Errorf("status %s", tk.Status)
+		}
+	}
+}
+
+// A customer who answers one of our mails long after its ticket closed
+// opens a new ticket; its topic is the customer's, not our subject's label.
+func TestReceive_ReplyToClosedTicketKeepsTheTopicWithoutOurLabel(t *testing.T) {
+	for _, c := range []struct{ lang, subject, body, wantAck string }{
+		{"ja", "プリンターの用紙が詰まりました", "また詰まりました。", "【新規受付】[%s] プリンターの用紙が詰まりました"},
+		{"en", "Paper jam on 3F", "It jammed again.", "[%s] New request: Paper jam on 3F"},
+	} {
+		f := newFixture(t, nil)
+		first := f.one(mail("Hanako Yamada <hanako@customer.example>", c.subject, c.body, "Message-ID: <l1@c>"))
+		ack := f.outgoing()[0]
+		f.update(func(tx *tickets.Tx) error {
+			t, err := tx.Ticket(first.Ticket)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetStatus(t, tickets.StatusResolved, "agent", ""); err != nil {
+				return err
+			}
+			return tx.SetStatus(t, tickets.StatusClosed, "system", "")
+		})
+		oc := f.one(mail("Hanako Yamada <hanako@customer.example>", "Re: "+ack.Subject, c.body, "Message-ID: <l2@c>", "In-Reply-To: <"+ack.MessageID+">"))
+		if oc.Disposition != tickets.DispNewTicket {
+			t.Fatalf("%s: reply to closed: %+v", c.lang, oc)
+		}
+		if got := f.ticket(oc.Ticket).Subject; got != c.subject {
+			t.Errorf("%s: new ticket's subject %q, want %q (from %q)", c.lang, got, c.subject, "Re: "+ack.Subject)
+		}
+		out := f.outgoing()
+		if got, want := out[len(out)-1].Subject, fmt.Sprintf(c.wantAck, oc.Ticket); got != want {
+			t.Errorf("%s: acknowledgement subject %q, want %q", c.lang, got, want)
 		}
 	}
 }

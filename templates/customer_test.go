@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,6 +185,18 @@ func TestLoad_SubjectLabelsOfOnesOwn(t *testing.T) {
 		if m := render(t, s, c.name, c.lang, full); m.Subject != c.want {
 			t.Errorf("%s/%s subject = %q, want %q", c.name, c.lang, m.Subject, c.want)
 		}
+	}
+
+	// The desk takes every label out of a reply's subject: the configured
+	// ones and the built-in ones, longest first, never "".
+	all := s.Labels()
+	for _, l := range []string{"Request logged", "解決", "Received", "受付完了", "Automatic answer"} {
+		if !slices.Contains(all, l) {
+			t.Errorf("Labels() = %q lacks %q", all, l)
+		}
+	}
+	if slices.Contains(all, "") || !slices.IsSortedFunc(all, func(a, b string) int { return len(b) - len(a) }) {
+		t.Errorf("Labels() = %q: want no empty label, longest first", all)
 	}
 
 	for _, c := range []struct {

@@ -69,6 +69,7 @@ const DefaultLang = "en"
 type Set struct {
 	mails      map[string]map[string]*mailTemplate // name → lang → template
 	labels     map[string]map[string]string        // lang → name → subject label
+	allLabels  []string                            // every label, configured or built-in, longest first
 	signatures map[string]string                   // lang → signature text
 }
 
@@ -242,10 +243,39 @@ func Load(opts Options) (*Set, error) {
 			s.labels[lang][name] = label
 		}
 	}
+	s.allLabels = allLabels(s.labels)
 	for lang, sig := range opts.Signatures {
 		s.signatures[lang] = CleanSignature(sig)
 	}
 	return s, nil
+}
+
+// Labels lists every subject label the set may put in a subject, in any
+// language, the configured ones and the built-in ones (mail sent before a
+// change is still answered), longest first: the desk takes them out of a
+// customer's reply to find its topic.
+func (s *Set) Labels() []string { return slices.Clone(s.allLabels) }
+
+func allLabels(configured map[string]map[string]string) []string {
+	seen := map[string]bool{"": true}
+	var out []string
+	for _, labels := range []map[string]map[string]string{configured, DefaultLabels()} {
+		for _, byName := range labels {
+			for _, l := range byName {
+				if !seen[l] {
+					seen[l] = true
+					out = append(out, l)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if d := len(b) - len(a); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return out
 }
 
 // CleanSignature makes a configured signature safe to put in a mail: each
