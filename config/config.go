@@ -113,6 +113,9 @@ type Desk struct {
 	Secret            Secret `toml:"secret"`
 	SecretFile        string `toml:"secret_file"`
 	TrustedAuthservID string `toml:"trusted_authserv_id"` // Authentication-Results authserv-id whose dmarc=fail refuses an agent reply; "" = none trusted
+	// The words of the mails to customers: see words.go.
+	Signature     Signature     `toml:"signature"`
+	SubjectLabels SubjectLabels `toml:"subject_labels"`
 }
 
 // MinSecretBytes is the shortest desk.secret accepted: an HMAC key much
@@ -238,6 +241,7 @@ func Default() *Config {
 			ReferencePrefixRequest:  "REQ",
 			CloseAfter:              Duration{72 * hour},
 			DefaultRules:            true,
+			SubjectLabels:           DefaultSubjectLabels(),
 		},
 		Escalation: Escalation{AttachMaxBytes: 5 << 20},
 		SLA: SLA{

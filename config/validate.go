@@ -64,6 +64,8 @@ func (c *Config) Validate() error {
 		v.add("desk.trusted_authserv_id", "%q is not an authserv-id (a host name such as mx.example.com, no spaces or ;)", id)
 	}
 
+	c.Desk.validateWords(v)
+
 	v.intRange64("escalation.attach_max_bytes", c.Escalation.AttachMaxBytes, 0, math.MaxInt64)
 	c.validateTiers(v)
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/responder"
@@ -95,6 +96,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	}
 	data := d.mailData(t, msg)
 	data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+	data.ConfirmDays = wholeDays(d.opts.ConfirmAfter)
 	sent, err := d.answer(tx, t, msg, "auto_answer", "auto_answer", data, oc)
 	if err != nil || !sent {
 		if err != nil {
@@ -108,6 +110,12 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	why := fmt.Sprintf("answered from FAQ %s (confidence %.2f)", f.Key, top.Confidence)
 	oc.Reason = joinReason(oc.Reason, why)
 	return true, tx.SetStatus(t, tickets.StatusAutoAnswered, "system", why)
+}
+
+// wholeDays is a period in whole days as a customer is told it, a part of a
+// day counting as a day.
+func wholeDays(p time.Duration) int {
+	return int((p + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // answeredBefore names the ticket, among those t is linked to (a reply to

@@ -487,7 +487,7 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	if c.Type == tickets.ServiceRequest {
 		prefix = d.opts.RequestPrefix
 	}
-	subject := baseSubject(msg.Subject)
+	subject := baseSubject(msg.Subject, d.tmpl.Labels()...)
 	if subject == "" {
 		subject = "(no subject)"
 	}
@@ -538,7 +538,7 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 }
 
 func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
-	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress}
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress, Priority: t.Priority}
 }
 
 // answer queues an automatic reply to msg on ticket t, in the ticket's

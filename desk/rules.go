@@ -59,20 +59,51 @@ func isWordByte(b byte) bool {
 }
 
 // DefaultRules are the built-in English and Japanese classification rules.
-// A plain question comes first and urgent or wide-impact words last, so
-// "URGENT: how do I ..." stays urgent; service-request words come before
-// incident words so that "please fix, it is broken" stays an incident.
+// Later rules override earlier ones, so the order is the policy:
+//
+//  1. A plain question is low urgency and impact.
+//  2. Request words (install, access, new account, 申請, 発行, 追加, 変更依頼 …)
+//     make a service request.
+//  3. Words of failure (error, cannot, slow, できない, エラー …) make it an
+//     incident again: "new laptop is very slow", "申請システムにログインできない".
+//  4. A forgotten, expired or locked password or account is a service
+//     request whatever failure comes with it: "my password expired and I
+//     cannot log in" is fulfilled by a standard reset or unlock, not by
+//     finding a fault. "Cannot log in" alone stays an incident.
+//  5. Words of a breakdown (down, broken, crash, 障害, 停止, 故障 …) make an
+//     incident of anything: "the password reset page is down".
+//  6. Urgent words raise the urgency, and words of wide or production
+//     impact the impact, whatever the type: "URGENT: how do I ..." stays
+//     urgent.
 func DefaultRules() []Rule {
 	r := func(field, words, typ, impact, urgency string) Rule {
 		return Rule{Field: field, words: strings.Split(words, "|"), Type: typ, Impact: impact, Urgency: urgency}
 	}
 	return []Rule{
 		r("subject", "question|how do i|how can i|how to|質問|教えて|方法", "", tickets.Low, tickets.Low),
-		r("any", "request|requesting|please add|please create|please install|please grant|please order|please provide|please set up|"+
-			"access to|new account|new laptop|new license|new user|onboarding|申請|依頼|申し込み|申込|発行して|追加して|作成して|貸与|購入",
+		r("any", "request|requests|requesting|change request|please add|please create|please install|please grant|please order|"+
+			"please provide|please set up|please enable|could you install|could you create|could you add|can i get|can i have|"+
+			"could i get|i would like|i'd like|we would like|need access|request access|access request|grant access|access for|"+
+			"vpn access|admin rights|permission|permissions|grant me|install|installation|set up|setup|new account|new laptop|"+
+			"new monitor|new phone|new license|new licence|license|licence|licenses|licences|new user|new starter|new hire|"+
+			"new employee|new joiner|onboarding|offboarding|order a|order new|purchase|add me|add user|shared mailbox|"+
+			"distribution list|mailing list|quota|replacement|docking station|"+
+			"申請|依頼|申し込み|申込|発行|追加|作成|貸与|貸出|貸し出し|購入|変更依頼|変更のお願い|変更をお願い|変更希望|変更したい|"+
+			"手続き|付与|権限|導入|インストール|払い出し|手配|希望|利用したい|使いたい|欲しい|ほしい|入社|異動|退職|削除依頼|開通|ライセンス",
 			tickets.ServiceRequest, "", ""),
-		r("any", "outage|down|not working|doesn't work|doesnt work|cannot|can't|cant|unable|error|broken|fail|fails|failed|failure|"+
-			"crash|crashed|crashes|alert|critical|障害|停止|ダウン|できません|できない|エラー|繋がらない|つながらない|動かない|起動しない|落ちて|不具合",
+		r("any", "cannot|can't|cant|unable|error|errors|fail|fails|failed|failure|failing|alert|critical|slow|timeout|timed out|"+
+			"freezes|frozen|hangs|not responding|denied|stopped|problem|no access|"+
+			"できません|できない|エラー|繋がらない|つながらない|落ち|不具合|遅い|固まる|フリーズ|表示されない|届かない|使えない|"+
+			"失敗|印刷されない|映らない|送れない|送れません",
+			tickets.Incident, "", ""),
+		r("any", "password reset|reset password|reset my password|reset the password|reset his password|reset her password|"+
+			"forgot password|forgot my password|forgotten password|forgot the password|password expired|password has expired|"+
+			"expired password|locked out|account locked|account is locked|account has been locked|unlock|"+
+			"パスワードリセット|パスワードのリセット|パスワード再設定|パスワードの再設定|パスワードを忘れ|パスワードの有効期限|"+
+			"パスワードの期限|パスワード期限切れ|パスワードが期限切れ|パスワード初期化|パスワードの初期化|アカウントロック|ロックされ|ロック解除",
+			tickets.ServiceRequest, "", ""),
+		r("any", "outage|down|broken|crash|crashed|crashes|crashing|not working|doesn't work|doesnt work|does not work|"+
+			"out of order|障害|停止|ダウン|故障|壊れ|動かない|起動しない",
 			tickets.Incident, "", ""),
 		r("any", "urgent|asap|emergency|immediately|critical|至急|緊急|大至急|急ぎ", "", "", tickets.High),
 		r("any", "all users|all staff|all employees|everyone|entire office|entire company|whole office|whole company|whole team|"+
@@ -165,14 +196,29 @@ func subjectTag(prefixes []string, subject string) string {
 // English, German, Nordic and Japanese.
 var replyPrefixes = []string{"re", "fw", "fwd", "aw", "wg", "sv", "vs", "antw", "回答", "返信", "転送", "答复", "回复"}
 
-// baseSubject strips reply/forward prefixes and ticket tags.
-func baseSubject(s string) string {
+// baseSubject strips reply/forward prefixes, ticket tags, and the labels
+// of our own subjects (templates.Set.Labels) where they stand beside a tag:
+// "Re: 【受付完了】[INC-1042] topic" and "Re: [INC-1042] Received: topic" are
+// both "topic", while a customer's own "【至急】topic" keeps its 【至急】.
+func baseSubject(s string, labels ...string) string {
 	s = strings.TrimSpace(s)
 	for {
 		prev := s
+		for _, l := range labels {
+			if rest, ok := strings.CutPrefix(s, "【"+l+"】"); ok && strings.HasPrefix(strings.TrimSpace(rest), "[") {
+				s = strings.TrimSpace(rest)
+				break
+			}
+		}
 		if strings.HasPrefix(s, "[") {
 			if j := strings.IndexByte(s, ']'); j > 0 {
 				s = strings.TrimSpace(s[j+1:])
+				for _, l := range labels {
+					if rest, ok := strings.CutPrefix(s, l+":"); ok {
+						s = strings.TrimSpace(rest)
+						break
+					}
+				}
 			}
 		}
 		for _, p := range replyPrefixes {

@@ -18,7 +18,15 @@
 // override directory with the name of an embedded one replaces that file.
 //
 // Templates may call quote: it marks every line of a text with "> ", so words
-// a customer or agent wrote can never pass for the mail's own.
+// a customer or agent wrote can never pass for the mail's own; and lines,
+// which splits a text into its lines (an HTML signature puts <br> between).
+//
+// The mails to customers share a look: a greeting by name only when the
+// name is a person's (PersonName), else "お客様" / "Hello,"; a subject that
+// says what the mail is, by a label of Options.Labels ("【受付完了】[INC-1042]
+// …", "[INC-1042] Received: …"), the ticket's tag kept for threading; the
+// "auto" note of mail a machine sent (a reply still reaches a person); and
+// the "signature" block, the configured Options.Signatures when set.
 //
 // The mails, and whom they go to:
 //
@@ -59,7 +67,37 @@ const DefaultLang = "en"
 
 // Set holds every parsed template, keyed by name and language.
 type Set struct {
-	mails map[string]map[string]*mailTemplate // name → lang → template
+	mails      map[string]map[string]*mailTemplate // name → lang → template
+	labels     map[string]map[string]string        // lang → name → subject label
+	allLabels  []string                            // every label, configured or built-in, longest first
+	signatures map[string]string                   // lang → signature text
+}
+
+// Options configure a Set. The zero value is the embedded templates with
+// their built-in subject labels and signatures.
+type Options struct {
+	Dir string // directory of templates overriding the embedded ones; "" = embedded only
+	// Signatures are the signature lines of the mails to customers, by
+	// language ("Example Corp IT Help Desk\nWeekdays 9:00-18:00\n..."),
+	// without the "-- " line, which the templates add. A language without
+	// one (or with "") keeps the built-in signature.
+	Signatures map[string]string
+	// Labels are the words that say in a subject what a mail to a
+	// customer is ("[INC-1042] Received: ...", "【受付完了】[INC-1042] ..."),
+	// by language and mail name. A label not given keeps DefaultLabels';
+	// one given as "" drops the label ("[INC-1042] Re: ...").
+	Labels map[string]map[string]string
+}
+
+// DefaultLabels returns the built-in subject labels, by language and mail:
+// the mails to customers that say in their subject what they are.
+func DefaultLabels() map[string]map[string]string {
+	return map[string]map[string]string{
+		"en": {"ack": "Received", "auto_answer": "Automatic answer", "new_after_closed": "New request",
+			"reopened": "Reopened", "resolution": "Resolved"},
+		"ja": {"ack": "受付完了", "auto_answer": "自動回答", "new_after_closed": "新規受付",
+			"reopened": "対応再開", "resolution": "対応完了"},
+	}
 }
 
 // Data is what a template may use. Every field is plain text the desk
@@ -70,7 +108,7 @@ type Set struct {
 type Data struct {
 	Ticket         string // "INC-1042"
 	Subject        string // the ticket's subject, already decoded
-	Name           string // the addressee's display name, may be empty
+	Name           string // the addressee's display name, may be empty; Render keeps it only when it is a person's (PersonName)
 	SupportAddress string
 	Question       string // FAQ question, for auto_answer
 	Answer         string // FAQ answer, for auto_answer (several lines)
@@ -102,6 +140,7 @@ type Data struct {
 	FromRole     string   // forward: "requester" or "participant"
 	ReplyAddress string   // the signed address a tier's replies go to
 	ReopenDays   int      // resolution: days a reply still reopens; 0 = don't say
+	ConfirmDays  int      // auto_answer: days without a reply after which the request counts as solved; 0 = don't say
 	Errors       []string // command_error: one line each, in the mail's language: `line 1 "#priority P9": want P1..P5`
 	Applied      []string // copy: the commands carried out, e.g. "#priority P2"
 
@@ -113,6 +152,10 @@ type Data struct {
 	BounceRecipient  string // bounce_notice: the address that bounced
 	BounceStatus     string // bounce_notice: the DSN status, "5.1.1"
 	BounceDiagnostic string // bounce_notice: the remote server's words
+
+	// Render sets these from the Set's Options, whatever the caller put in.
+	Label     string // the mail's subject label in its language ("Received", "受付完了"); "" = none
+	Signature string // the configured signature of the mail's language, several lines; "" = the built-in one
 }
 
 // AttachmentInfo describes one attachment of a mail passed on to a tier.
@@ -145,11 +188,16 @@ type mailTemplate struct {
 // dir on top of them. Every template is parsed here, so a broken file fails
 // start-up with an error naming it rather than a mail later.
 func New(dir string) (*Set, error) {
-	files, err := readFiles(dir)
+	return Load(Options{Dir: dir})
+}
+
+// Load is New with subject labels and signatures of one's own.
+func Load(opts Options) (*Set, error) {
+	files, err := readFiles(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{mails: map[string]map[string]*mailTemplate{}}
+	s := &Set{mails: map[string]map[string]*mailTemplate{}, labels: DefaultLabels(), signatures: map[string]string{}}
 	names := make([]string, 0, len(files))
 	for f := range files {
 		names = append(names, f)
@@ -181,7 +229,76 @@ func New(dir string) (*Set, error) {
 			return nil, fmt.Errorf("templates: %q has no %s version", name, DefaultLang)
 		}
 	}
+	for lang, labels := range opts.Labels {
+		for name, label := range labels {
+			if s.mails[name] == nil {
+				return nil, fmt.Errorf("templates: subject label for unknown mail %q", name)
+			}
+			if label != OneLine(label) {
+				return nil, fmt.Errorf("templates: subject label of %s (%s) %q is not one line of text", name, lang, label)
+			}
+			if s.labels[lang] == nil {
+				s.labels[lang] = map[string]string{}
+			}
+			s.labels[lang][name] = label
+		}
+	}
+	s.allLabels = allLabels(s.labels)
+	for lang, sig := range opts.Signatures {
+		s.signatures[lang] = CleanSignature(sig)
+	}
 	return s, nil
+}
+
+// Labels lists every subject label the set may put in a subject, in any
+// language, the configured ones and the built-in ones (mail sent before a
+// change is still answered), longest first: the desk takes them out of a
+// customer's reply to find its topic.
+func (s *Set) Labels() []string { return slices.Clone(s.allLabels) }
+
+func allLabels(configured map[string]map[string]string) []string {
+	seen := map[string]bool{"": true}
+	var out []string
+	for _, labels := range []map[string]map[string]string{configured, DefaultLabels()} {
+		for _, byName := range labels {
+			for _, l := range byName {
+				if !seen[l] {
+					seen[l] = true
+					out = append(out, l)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if d := len(b) - len(a); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+// CleanSignature makes a configured signature safe to put in a mail: each
+// line one line of text (no control characters), the lines around it and a
+// leading "--" line (the templates write their own) dropped.
+func CleanSignature(sig string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.ReplaceAll(sig, "\r\n", "\n"), "\n") {
+		l = strings.TrimRight(strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+				return ' '
+			}
+			return r
+		}, l), " ")
+		if len(lines) == 0 && (strings.TrimSpace(l) == "" || strings.TrimSpace(l) == "--") {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Render renders the named mail in lang ("ja" or "en"; anything else, or a
@@ -193,9 +310,11 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 	}
 	mt := langs[lang]
 	if mt == nil {
-		mt = langs[DefaultLang]
+		mt, lang = langs[DefaultLang], DefaultLang
 	}
 	d = d.clean()
+	d.Label = s.labels[lang][name]
+	d.Signature = s.signatures[lang]
 
 	var m Mail
 	var b strings.Builder
@@ -233,7 +352,7 @@ func (d Data) clean() Data {
 	// whose header line passes 998 octets, and a body that quotes 200,000
 	// characters of subject helps nobody.
 	d.Subject = Truncate(baseSubject(d.Subject, d.Ticket, d.OldTicket), MaxSubject)
-	d.Name = Truncate(d.Name, MaxName)
+	d.Name = PersonName(Truncate(d.Name, MaxName))
 	d.Attachments = slices.Clone(d.Attachments)
 	for i := range d.Attachments {
 		a := &d.Attachments[i]
@@ -362,7 +481,16 @@ func partials(files map[string]source, lang, ext string) []source {
 
 var errNoSubject = errors.New(`first line must be "Subject: ..." followed by a blank line`)
 
-var funcs = map[string]any{"quote": Quote}
+var funcs = map[string]any{"quote": Quote, "lines": lines}
+
+// lines splits a text into its lines, for HTML templates that put <br>
+// between them.
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
 
 func parseMail(file, lang string, files map[string]source) (*mailTemplate, error) {
 	src := files[file]

@@ -31,9 +31,19 @@ func mustNew(t *testing.T, dir string) *Set {
 	return s
 }
 
-// replies are the mails that answer a customer's mail; their subject is
-// "[TAG] Re: SUBJECT".
+// replies are the mails that answer a customer's mail; their subject
+// says what the mail is: "[TAG] Label: SUBJECT", "【ラベル】[TAG] SUBJECT".
 var replies = []string{"ack", "auto_answer", "new_after_closed", "reopened"}
+
+// labelled is the subject of mail name in lang about topic, with the
+// built-in labels.
+func labelled(name, lang, tag, topic string) string {
+	label := DefaultLabels()[lang][name]
+	if lang == "ja" {
+		return "【" + label + "】[" + tag + "] " + topic
+	}
+	return "[" + tag + "] " + label + ": " + topic
+}
 
 func TestRender_EveryNameInBothLanguages(t *testing.T) {
 	s := mustNew(t, "")
@@ -48,8 +58,8 @@ func TestRender_EveryNameInBothLanguages(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, lang, err)
 			}
-			if m.Subject != "[INC-1042] Re: Printer on 3F does not print" {
-				t.Errorf("%s/%s subject = %q", name, lang, m.Subject)
+			if want := labelled(name, lang, "INC-1042", "Printer on 3F does not print"); m.Subject != want {
+				t.Errorf("%s/%s subject = %q, want %q", name, lang, m.Subject, want)
 			}
 			if !strings.Contains(m.Text, "INC-1042") || !strings.Contains(m.Text, "support@example.com") {
 				t.Errorf("%s/%s text lacks ticket or support address:\n%s", name, lang, m.Text)
@@ -72,7 +82,7 @@ func TestRender_ContentPerTemplate(t *testing.T) {
 		{"ack", "ja", "Hanako Yamada 様"},
 		{"auto_answer", "en", "Open tray 2 and remove the jammed paper."},
 		{"auto_answer", "en", "no reply is needed"},
-		{"auto_answer", "ja", "ご返信は不要です"},
+		{"auto_answer", "ja", "ご返信には及びません"},
 		{"auto_answer", "ja", "Q：The printer shows error E-02"},
 		{"new_after_closed", "en", "earlier request INC-0999"},
 		{"new_after_closed", "ja", "受付番号 INC-0999"},
@@ -113,14 +123,14 @@ func TestRender_UnknownNameIsAnError(t *testing.T) {
 func TestRender_SubjectDoesNotStackReOrTags(t *testing.T) {
 	s := mustNew(t, "")
 	cases := map[string]string{
-		"Re: RE: Printer":              "[INC-1042] Re: Printer",
-		"[INC-1042] Re: Printer":       "[INC-1042] Re: Printer",
-		"Re: [INC-1042] Re: Printer":   "[INC-1042] Re: Printer",
-		"AW: Fwd: Printer":             "[INC-1042] Re: Printer",
-		"返信: Printer":                  "[INC-1042] Re: Printer",
-		"Re[2]: Printer":               "[INC-1042] Re: Printer",
-		"Re: [INC-0999] Printer again": "[INC-1042] Re: Printer again",
-		"Regarding the printer":        "[INC-1042] Re: Regarding the printer",
+		"Re: RE: Printer":              "[INC-1042] Received: Printer",
+		"[INC-1042] Re: Printer":       "[INC-1042] Received: Printer",
+		"Re: [INC-1042] Re: Printer":   "[INC-1042] Received: Printer",
+		"AW: Fwd: Printer":             "[INC-1042] Received: Printer",
+		"返信: Printer":                  "[INC-1042] Received: Printer",
+		"Re[2]: Printer":               "[INC-1042] Received: Printer",
+		"Re: [INC-0999] Printer again": "[INC-1042] Received: Printer again",
+		"Regarding the printer":        "[INC-1042] Received: Regarding the printer",
 		"":                             "[INC-1042] We have received your request",
 		"Re:":                          "[INC-1042] We have received your request",
 	}
@@ -154,8 +164,8 @@ func TestRender_SubjectWithInjectedHeaderStaysOneLine(t *testing.T) {
 			if !strings.Contains(m.Subject, "[INC-1042] ") || !strings.HasSuffix(m.Subject, "Help Bcc: x@evil.example more") {
 				t.Errorf("%s/%s subject = %q", name, lang, m.Subject)
 			}
-			if slices.Contains(replies, name) && m.Subject != "[INC-1042] Re: Help Bcc: x@evil.example more" {
-				t.Errorf("%s/%s subject = %q", name, lang, m.Subject)
+			if want := labelled(name, lang, "INC-1042", "Help Bcc: x@evil.example more"); slices.Contains(replies, name) && m.Subject != want {
+				t.Errorf("%s/%s subject = %q, want %q", name, lang, m.Subject, want)
 			}
 		}
 	}

@@ -91,7 +91,7 @@ const lockTimeout = 3 * time.Second
 func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
-	if a.tmpl, err = templates.New(cfg.Templates.Dir); err != nil {
+	if a.tmpl, err = templates.Load(templateOptions(cfg)); err != nil {
 		return nil, err
 	}
 	if a.store, err = openTickets(cfg, clock); err != nil {
@@ -238,6 +238,18 @@ func deskOptions(cfg *config.Config) desk.Options {
 			MaxParts: cfg.Limits.MaxParts,
 			MaxDepth: cfg.Limits.MaxDepth,
 		},
+	}
+}
+
+// templateOptions turns the template directory and the words of the mails
+// to customers ([desk.signature], [desk.subject_labels]) into the
+// templates' options.
+func templateOptions(cfg *config.Config) templates.Options {
+	d := cfg.Desk
+	return templates.Options{
+		Dir:        cfg.Templates.Dir,
+		Signatures: map[string]string{"en": d.Signature.EN, "ja": d.Signature.JA},
+		Labels:     map[string]map[string]string{"en": d.SubjectLabels.EN.ByMail(), "ja": d.SubjectLabels.JA.ByMail()},
 	}
 }
 
