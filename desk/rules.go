@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/madoguchi/madoguchi/tickets"
+
+	"github.com/madoguchi/madoguchi/subject"
 )
 
 // Rule sets type, impact and/or urgency when it matches a field of an
@@ -192,14 +194,9 @@ func subjectTag(prefixes []string, subject string) string {
 	}
 }
 
-// replyPrefixes are the reply and forward markers of common mail clients,
-// English, German, Nordic and Japanese.
-var replyPrefixes = []string{"re", "fw", "fwd", "aw", "wg", "sv", "vs", "antw", "回答", "返信", "転送", "答复", "回复"}
-
-// baseSubject strips reply/forward prefixes, ticket tags, and the labels
-// of our own subjects (templates.Set.Labels) where they stand beside a tag:
-// "Re: 【受付完了】[INC-1042] topic" and "Re: [INC-1042] Received: topic" are
-// both "topic", while a customer's own "【至急】topic" keeps its 【至急】.
+// baseSubject strips reply/forward prefixes (package subject), ticket
+// tags, and the labels of our own subjects ("【受付完了】", "Received:")
+// standing beside a tag.
 func baseSubject(s string, labels ...string) string {
 	s = strings.TrimSpace(s)
 	for {
@@ -221,14 +218,7 @@ func baseSubject(s string, labels ...string) string {
 				}
 			}
 		}
-		for _, p := range replyPrefixes {
-			if len(s) > len(p) && strings.EqualFold(s[:len(p)], p) {
-				rest := strings.TrimLeft(s[len(p):], " ")
-				if strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：") {
-					s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(rest, ":"), "："))
-				}
-			}
-		}
+		s = subject.StripReplies(s)
 		if s == prev {
 			return s
 		}

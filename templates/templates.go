@@ -48,7 +48,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -57,6 +56,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/madoguchi/madoguchi/subject"
 )
 
 //go:embed files/*
@@ -542,15 +543,11 @@ func parseText(name, text, path string, parts []source) (*template.Template, err
 	return t, nil
 }
 
-// replyPrefix matches the reply/forward markers mail clients stack up,
-// in English, German, Nordic and Japanese clients.
-var replyPrefix = regexp.MustCompile(`(?i)^\s*(re|aw|sv|fw|fwd|wg|返信|転送)\s*(\[\d+\])?\s*[:：]\s*`)
-
 // baseSubject turns a customer's subject into the bare topic: one line, no
 // control characters, no stacked "Re:" and no ticket tag of ours, so a
 // template can write "[TAG] Re: {{.Subject}}" without "Re: Re:".
-func baseSubject(subject string, tags ...string) string {
-	s := OneLine(subject)
+func baseSubject(raw string, tags ...string) string {
+	s := OneLine(raw)
 	for {
 		before := s
 		for _, t := range tags {
@@ -558,7 +555,7 @@ func baseSubject(subject string, tags ...string) string {
 				s = strings.TrimSpace(strings.ReplaceAll(s, "["+t+"]", ""))
 			}
 		}
-		s = replyPrefix.ReplaceAllString(s, "")
+		s = subject.StripReplies(s)
 		if s == before {
 			break
 		}

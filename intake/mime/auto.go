@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/madoguchi/madoguchi/subject"
 )
 
 // DetectAutomatic applies the automatic-mail rules (RFC 3834 and the
@@ -197,34 +199,16 @@ func isAutoReplyWord(s string) bool {
 	return false
 }
 
-// replyWords are the reply and forward markers skipped before an
-// auto-reply marker.
-var replyWords = []string{"re", "fw", "fwd", "aw", "wg", "sv", "vs", "tr", "antw", "回答", "返信", "転送", "答复", "回复"}
-
 // trimReplyPrefix removes one reply/forward prefix ("Re:", "RE[2]:",
-// "返信：") or one tag in brackets ("[EXTERNAL]", "【重要】") from the start
-// of s.
+// "返信："; see package subject) or one tag in brackets ("[EXTERNAL]",
+// "【重要】") from the start of s.
 func trimReplyPrefix(s string) (string, bool) {
 	for _, br := range [...][2]string{{"[", "]"}, {"【", "】"}} {
 		if _, end, ok := bracketed(s, br[0], br[1]); ok {
 			return s[end:], true
 		}
 	}
-	for _, w := range replyWords {
-		n, ok := foldPrefix(s, w)
-		if !ok {
-			continue
-		}
-		rest := s[n:]
-		if _, end, ok := bracketed(rest, "[", "]"); ok && strings.Trim(rest[1:end-1], "0123456789") == "" {
-			rest = rest[end:]
-		}
-		rest = strings.TrimLeft(rest, " \t")
-		if c, size := utf8.DecodeRuneInString(rest); c == ':' || c == '：' {
-			return rest[size:], true
-		}
-	}
-	return "", false
+	return subject.TrimReply(s)
 }
 
 // bracketed finds open...close at the start of s around a short, non-empty
