@@ -77,7 +77,7 @@ func benchN() int {
 
 func benchIngestOnce(b *testing.B, mails [][]byte, user, processed string) {
 	b.StopTimer()
-	client := benchDial(b, user)
+	client := dialIMAP(b, user)
 	defer client.Close()
 	emptyMailbox(b, client, "INBOX")
 	if processed != "" {
@@ -274,18 +274,6 @@ func emptyMailbox(b *testing.B, c *imapclient.Client, mailbox string) {
 	if err := c.Unselect().Wait(); err != nil {
 		b.Fatal(err)
 	}
-}
-
-func benchDial(b *testing.B, user string) *imapclient.Client {
-	c, err := imapclient.DialInsecure(env.imapAddr, nil)
-	if err != nil {
-		b.Fatalf("dial Dovecot at %s: %v", env.imapAddr, err)
-	}
-	if err := c.Login(user, imapPassword).Wait(); err != nil {
-		c.Close()
-		b.Fatalf("LOGIN %s: %v", user, err)
-	}
-	return c
 }
 
 var benchMessageID = regexp.MustCompile(`(?im)^message-id:`)

@@ -275,7 +275,7 @@ func inboxFlags(t *testing.T, user string) map[uint32][]imap.Flag {
 	return out
 }
 
-func dialIMAP(t *testing.T, user string) *imapclient.Client {
+func dialIMAP(t testing.TB, user string) *imapclient.Client {
 	t.Helper()
 	client, err := imapclient.DialInsecure(env.imapAddr, nil)
 	if err != nil {

@@ -24,7 +24,7 @@ var replyWords = []string{"re", "fwd", "fw", "aw", "wg", "sv", "vs", "tr", "antw
 func TrimReply(s string) (rest string, ok bool) {
 	s = strings.TrimLeftFunc(s, unicode.IsSpace)
 	for _, w := range replyWords {
-		n, ok := foldPrefix(s, w)
+		n, ok := HasPrefixFold(s, w)
 		if !ok {
 			continue
 		}
@@ -60,9 +60,11 @@ func StripReplies(s string) string {
 	return s
 }
 
-// foldPrefix reports whether s begins with the lower-case word, ignoring
-// the case of s, and the byte length of that prefix in s.
-func foldPrefix(s, word string) (int, bool) {
+// HasPrefixFold reports whether s begins with the lower-case word,
+// ignoring the case of s, and the byte length of that prefix in s (which
+// may differ from the word's: "Ｒｅ" is not "re", but "RÉPONSE" is
+// "réponse").
+func HasPrefixFold(s, word string) (int, bool) {
 	n := 0
 	for _, wr := range word {
 		if n >= len(s) {

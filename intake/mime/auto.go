@@ -164,7 +164,7 @@ func autoReplyMarker(s string) (string, bool) {
 		}
 	}
 	for _, w := range autoReplyWords {
-		n, ok := foldPrefix(s, w)
+		n, ok := subject.HasPrefixFold(s, w)
 		if !ok {
 			continue
 		}
@@ -192,7 +192,7 @@ func endsJapaneseMarker(rest string) bool {
 
 func isAutoReplyWord(s string) bool {
 	for _, w := range autoReplyWords {
-		if n, ok := foldPrefix(s, w); ok && n == len(s) {
+		if n, ok := subject.HasPrefixFold(s, w); ok && n == len(s) {
 			return true
 		}
 	}
@@ -226,22 +226,6 @@ func bracketed(s, open, close string) (inner string, end int, ok bool) {
 	return rest[:j], len(open) + j + len(close), true
 }
 
-// foldPrefix reports whether s begins with the lower-case word, ignoring
-// the case of s, and the byte length of that prefix in s.
-func foldPrefix(s, word string) (int, bool) {
-	n := 0
-	for _, wr := range word {
-		if n >= len(s) {
-			return 0, false
-		}
-		r, size := utf8.DecodeRuneInString(s[n:])
-		if r != wr && unicode.ToLower(r) != wr {
-			return 0, false
-		}
-		n += size
-	}
-	return n, true
-}
 
 func verdict(kind AutoKind, name, value string) Automatic {
 	return Automatic{Kind: kind, Reason: sanitize(name+": "+value, 100)}
