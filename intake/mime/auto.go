@@ -226,7 +226,6 @@ func bracketed(s, open, close string) (inner string, end int, ok bool) {
 	return rest[:j], len(open) + j + len(close), true
 }
 
-
 func verdict(kind AutoKind, name, value string) Automatic {
 	return Automatic{Kind: kind, Reason: sanitize(name+": "+value, 100)}
 }
