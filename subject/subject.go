@@ -61,9 +61,7 @@ func StripReplies(s string) string {
 }
 
 // HasPrefixFold reports whether s begins with the lower-case word,
-// ignoring the case of s, and the byte length of that prefix in s (which
-// may differ from the word's: "Ｒｅ" is not "re", but "RÉPONSE" is
-// "réponse").
+// ignoring the case of s, and the byte length of that prefix in s.
 func HasPrefixFold(s, word string) (int, bool) {
 	n := 0
 	for _, wr := range word {
