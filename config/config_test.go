@@ -174,7 +174,7 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 		t.Fatal(err)
 	}
 	fromFile := Default()
-	if err := decodeRaw(fromFile, raw); err != nil {
+	if err := decodeRaw(fromFile, raw, string(data)); err != nil {
 		t.Fatal(err)
 	}
 	file := reflect.ValueOf(fromFile).Elem()
@@ -252,6 +252,95 @@ type = "incident"
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// A misspelt key names its line and the key that was meant.
+func TestParse_UnknownKeyNamesItsLineAndTheClosestKey(t *testing.T) {
+	src := `[store]
+path = "m.db"
+
+[imap]
+security = "tls"
+# the address, misspelt:
+adress = "imap.example.com:993"
+
+[smtp.tls]
+verify = false
+
+[[rules]]
+field = "subject"
+patern = "down"
+type = "incident"
+
+[[rules]]
+field = "body"
+pattern = "x"
+impact = "low"
+urgncy = "high"
+
+[imapp]
+mailbox = "INBOX"
+[desk]
+"quoted.key" = 1
+bogus = true
+`
+	_, err := Parse([]byte(src), nil, "")
+	if err == nil {
+		t.Fatal("Parse accepted unknown keys")
+	}
+	for _, want := range []string{
+		`config: unknown key "imap.adress" (line 7); did you mean "imap.address"?`,
+		`config: unknown key "smtp.tls.verify" (line 10)` + "\n",
+		`config: unknown key "rules[0].patern" (line 14); did you mean "rules[0].pattern"?`,
+		`config: unknown key "rules[1].urgncy" (line 21); did you mean "rules[1].urgency"?`,
+		`config: unknown key "imapp.mailbox" (line 24); did you mean "imap.mailbox"?`,
+		`config: unknown key "desk.quoted.key" (line 26)` + "\n",
+		`config: unknown key "desk.bogus" (line 27)`,
+	} {
+		if !strings.Contains(err.Error()+"\n", want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// Two elements of an array of tables with the same unknown key: the
+	// parser keeps only one position for both, so neither gets a line
+	// rather than one getting the other's.
+	_, err = Parse([]byte("[[rules]]\nfield = \"any\"\npatern = \"a\"\ntype = \"incident\"\n[[rules]]\nfield = \"any\"\npatern = \"b\"\ntype = \"incident\"\n"), nil, "")
+	if err == nil || !strings.Contains(err.Error(), `config: unknown key "rules[0].patern"; did you mean "rules[0].pattern"?`) ||
+		!strings.Contains(err.Error(), `config: unknown key "rules[1].patern"; did you mean "rules[1].pattern"?`) {
+		t.Errorf("the same unknown key in two rules: %v", err)
+	}
+}
+
+// A misspelt environment variable is not ignored in silence: it is named
+// with the variable that was meant.
+func TestUnknownEnv_NamesEveryStrayVariableWithTheClosestKey(t *testing.T) {
+	got := UnknownEnv([]string{
+		"MADOGUCHI_IMAP_ADRESS=imap.example.com:993",
+		"MADOGUCHI_SMTP_PASSWROD=secret-value",
+		"MADOGUCHI_IMAP_ADDRESS=imap.example.com:993", // a key
+		"MADOGUCHI_SLA_P1_RESPOND=1h",                 // a key of a nested table
+		"MADOGUCHI_CONFIG=/etc/madoguchi.toml",        // documented, not a key
+		"MADOGUCHI_BENCH_N=10000",
+		"MADOGUCHI_FAQBENCH_DIR=/tmp/x",
+		"MADOGUCHI_RULES=x",
+		"MADOGUCHI_SOMETHING_ELSE_ENTIRELY=1",
+		"HOME=/root",
+		"madoguchi_imap_address=lower case is another variable",
+	})
+	want := []string{
+		"$MADOGUCHI_IMAP_ADRESS names no configuration key and is ignored; did you mean $MADOGUCHI_IMAP_ADDRESS?",
+		"$MADOGUCHI_RULES names no configuration key and is ignored (rules come only from the file)",
+		"$MADOGUCHI_SMTP_PASSWROD names no configuration key and is ignored; did you mean $MADOGUCHI_SMTP_PASSWORD?",
+		"$MADOGUCHI_SOMETHING_ELSE_ENTIRELY names no configuration key and is ignored",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("UnknownEnv =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, w := range got {
+		if strings.Contains(w, "secret-value") {
+			t.Errorf("a warning shows a value: %s", w)
 		}
 	}
 }

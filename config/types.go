@@ -179,11 +179,22 @@ type KeyError struct {
 	Key string
 	Env string
 	Err error
+	// For an unknown key: its line in the file (0 when it cannot be
+	// told) and the closest key of the schema ("" when none is close).
+	Line    int
+	Suggest string
 }
 
 func (e *KeyError) Error() string {
 	if errors.Is(e.Err, ErrUnknownKey) {
-		return fmt.Sprintf("config: unknown key %q", e.Key)
+		msg := fmt.Sprintf("config: unknown key %q", e.Key)
+		if e.Line > 0 {
+			msg += fmt.Sprintf(" (line %d)", e.Line)
+		}
+		if e.Suggest != "" {
+			msg += fmt.Sprintf("; did you mean %q?", e.Suggest)
+		}
+		return msg
 	}
 	if e.Env != "" {
 		return fmt.Sprintf("config: %s (from $%s): %v", e.Key, e.Env, e.Err)
