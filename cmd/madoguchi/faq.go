@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -202,34 +203,47 @@ func faqExport(g *globals) *cobra.Command {
 }
 
 func faqList(g *globals) *cobra.Command {
-	var status string
-	var asJSON bool
+	var status, language string
+	var lf listFlags
 	cmd := &cobra.Command{
-		Use:   "list [--status S] [--json]",
-		Short: "List FAQ entries",
+		Use:   "list [--status S] [--language L] [--limit N] [--offset N] [--json]",
+		Short: "List FAQ entries by key",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := lf.check("faq list"); err != nil {
+				return err
+			}
 			if err := checkFAQStatus("faq list", status); err != nil {
 				return err
+			}
+			switch language {
+			case "", "en", "ja":
+			default:
+				return usageErr("faq list: unknown language %q (en, ja)", language)
 			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				list, err := tx.FAQs(status)
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				if language != "" {
+					list = slices.DeleteFunc(list, func(f *tickets.FAQ) bool { return f.Language != language })
+				}
+				list = page(list, lf.limit, lf.offset)
+				if lf.json {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
+				t := newTable("KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
 				for _, f := range list {
-					row(w, f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
+					t.row(f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
 				}
-				return w.Flush()
+				return t.print(c)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only entries in this status: draft | published | retired")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&language, "language", "", "only entries in this language: en | ja")
+	lf.add(cmd)
 	return cmd
 }
 

@@ -50,8 +50,8 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
 			}
-			if f.Limit < 0 || f.Offset < 0 {
-				return usageErr("--limit and --offset must not be negative")
+			if err := checkPaging("tickets list", f.Limit, f.Offset); err != nil {
+				return err
 			}
 			a, err := openStore(g)
 			if err != nil {
@@ -69,11 +69,11 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 				if asJSON {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+				tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
 				for _, t := range list {
-					row(w, t.Ref, t.Status, t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
+					tb.row(t.Ref, t.Status, t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
 				}
-				return w.Flush()
+				return tb.print(c)
 			})
 		},
 	}
@@ -82,8 +82,7 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
-	c.Flags().IntVar(&f.Limit, "limit", 0, "at most this many (0 = all)")
-	c.Flags().IntVar(&f.Offset, "offset", 0, "skip this many first")
+	addPaging(c, &f.Limit, &f.Offset)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
