@@ -44,8 +44,24 @@ func loadConfig(g *globals) (*config.Config, error) {
 	return cfg, nil
 }
 
+// newLogger is the logger of the admin commands: they print their result
+// on standard output, so only warnings and errors go to w (log.level =
+// "debug" shows everything, to see what a command does).
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	level := cfg.SlogLevel()
+	if level != slog.LevelDebug {
+		level = max(level, slog.LevelWarn)
+	}
+	return logger(cfg, level, w)
+}
+
+// gatewayLogger is the logger of `run`, at log.level.
+func gatewayLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	return logger(cfg, cfg.SlogLevel(), w)
+}
+
+func logger(cfg config.Log, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -100,7 +116,7 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 	if cfg.Responder.Enabled {
 		a.index, err = openIndex(cfg, log, cfg.Responder.IndexPath)
 		if errors.Is(err, responder.ErrLocked) && use != indexOwn {
-			log.Info("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
+			log.Warn("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
 			a.indexInUse, a.index, err = true, nil, nil
 			if use == indexRead {
 				a.index, err = openIndex(cfg, log, "")

@@ -133,11 +133,31 @@ func faqImport(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE [--format jsonl|csv|yaml] [--actor NAME]",
 		Short: "Import FAQ entries from JSONL, CSV or YAML, all or nothing",
-		Long: `import reads entries with the fields key, question, answer, tags, language
-and status (default draft) from FILE ("-" for standard input). Every bad row
-is reported with its line number, and then nothing of the file is imported.
-Existing keys are replaced (their votes and paraphrases stay). A leading
-UTF-8 byte order mark, as spreadsheet programs write, is ignored.`,
+		Long: `import reads FAQ entries from FILE ("-" for standard input) in JSONL, CSV or
+YAML, told by --format or by the file name (.jsonl .ndjson .json, .csv,
+.yaml .yml). The fields of an entry:
+  key       required, no white space; an existing key is replaced (its votes
+            and paraphrases stay)
+  question  required
+  answer    required
+  tags      a list; in CSV one cell, the tags separated by , or ; or |
+  language  en, ja, or empty (detected from the text)
+  status    draft (the default), published or retired
+
+  JSONL  one object a line:
+    {"key":"vpn","question":"How do I connect to the VPN?","answer":"Use the client.","tags":["vpn","remote"],"language":"en"}
+  CSV    a header row naming the columns, in any order:
+    key,question,answer,tags,language,status
+    vpn,How do I connect to the VPN?,Use the client.,vpn;remote,en,published
+  YAML   a list of entries:
+    - key: vpn
+      question: How do I connect to the VPN?
+      answer: Use the client.
+      tags: [vpn, remote]
+
+Every fault of every row is reported with its line number, and then nothing
+of the file is imported. A leading UTF-8 byte order mark, as spreadsheet
+programs write, is ignored. faq export writes the same formats.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkActor("faq import", actor); err != nil {
@@ -295,25 +315,104 @@ func faqShow(g *globals) *cobra.Command {
 
 func faqStatus(g *globals, verb, status string) *cobra.Command {
 	var actor string
+	var allDrafts bool
+	use := verb + " KEY... [--actor NAME]"
+	if status == tickets.FAQPublished {
+		use = verb + " {KEY... | --all-drafts} [--actor NAME]"
+	}
 	cmd := &cobra.Command{
-		Use:   verb + " KEY [--actor NAME]",
-		Short: fmt.Sprintf("Set a FAQ entry's status to %s", status),
-		Args:  cobra.ExactArgs(1),
+		Use:   use,
+		Short: fmt.Sprintf("Set the status of FAQ entries to %s", status),
+		Long: fmt.Sprintf(`%s sets the status of every entry named to %s. Every key is looked
+up first: when one does not exist, nothing is changed.`, verb, status),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkActor("faq "+verb, actor); err != nil {
 				return err
 			}
-			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
-				if err := a.desk.SetFAQStatus(ctx, args[0], status, actor); err != nil {
-					return noEntry("faq "+verb, args[0], err)
+			if allDrafts == (len(args) > 0) {
+				if status == tickets.FAQPublished {
+					return usageErr("faq %s: give keys or --all-drafts, not both", verb)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "FAQ %s is %s\n", args[0], status)
+				return usageErr("faq %s: give the keys of the entries", verb)
+			}
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				keys, err := faqKeysToChange(ctx, a, verb, args, allDrafts)
+				if err != nil {
+					return err
+				}
+				out := c.OutOrStdout()
+				for i, key := range keys {
+					if err := a.desk.SetFAQStatus(ctx, key, status, actor); err != nil {
+						if i > 0 {
+							fmt.Fprintf(out, "%d of %d entries are %s\n", i, len(keys), status)
+						}
+						return noEntry("faq "+verb, key, err)
+					}
+					fmt.Fprintf(out, "FAQ %s is %s\n", key, status)
+				}
+				if allDrafts && len(keys) == 0 {
+					fmt.Fprintln(out, "no draft entries to publish")
+				}
 				return nil
 			})
 		},
 	}
 	actorFlag(cmd, &actor)
+	if status == tickets.FAQPublished {
+		cmd.Flags().BoolVar(&allDrafts, "all-drafts", false, "publish every draft entry")
+	}
 	return cmd
+}
+
+// faqKeysToChange is the keys publish or retire works on, each once: the
+// drafts for --all-drafts, else the keys given, every one of which exists.
+func faqKeysToChange(ctx context.Context, a *app, verb string, args []string, allDrafts bool) ([]string, error) {
+	var keys, missing []string
+	err := a.store.View(ctx, func(tx *tickets.Tx) error {
+		if allDrafts {
+			drafts, err := tx.FAQs(tickets.FAQDraft)
+			for _, f := range drafts {
+				keys = append(keys, f.Key)
+			}
+			return err
+		}
+		for _, key := range args {
+			if slices.Contains(keys, key) || slices.Contains(missing, key) {
+				continue
+			}
+			_, err := tx.FAQ(key)
+			switch {
+			case errors.Is(err, tickets.ErrNotFound):
+				missing = append(missing, key)
+			case err != nil:
+				return err
+			default:
+				keys = append(keys, key)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(missing) == 1 && len(args) == 1:
+		return nil, noEntry("faq "+verb, missing[0], tickets.ErrNotFound)
+	case len(missing) > 0:
+		return nil, &messageError{msg: fmt.Sprintf("faq %s: no FAQ entry %s; nothing was changed", verb, quoteAll(missing)), err: tickets.ErrNotFound}
+	}
+	return keys, nil
+}
+
+// quoteAll is "a", "b" and "c".
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 func faqPromote(g *globals) *cobra.Command {

@@ -263,3 +263,108 @@ func TestFAQPromote_WithoutAnAgentReplyTakesTheAnswerFromTheFlag(t *testing.T) {
 		t.Fatalf("promoted entry %+v", f.FAQ)
 	}
 }
+
+// faqStatuses maps each key to its status, from `faq list --json`.
+func faqStatuses(t *testing.T, cfg string) map[string]string {
+	t.Helper()
+	out, _, err := cli(t, "", "--config", cfg, "faq", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []tickets.FAQ
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("faq list --json: %v\n%s", err, out)
+	}
+	m := map[string]string{}
+	for _, f := range list {
+		m[f.Key] = f.Status
+	}
+	return m
+}
+
+func TestFAQPublishAndRetire_TakeSeveralKeysAndAllDrafts(t *testing.T) {
+	cfg := writeConfig(t, "")
+	add := func(keys ...string) {
+		for _, k := range keys {
+			if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", k, "--question", "How do I "+k+"?", "--answer", "Like this."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("d1", "d2", "d3")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "publish", "d1", "d2", "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(faqStatuses(t, cfg)); got != "map[d1:published d2:published d3:draft]" {
+		t.Fatalf("after publish d1 d2: %s", got)
+	}
+	_, _, err := cli(t, "", "--config", cfg, "faq", "publish", "d3", "nope", "other")
+	if err == nil || err.Error() != `faq publish: no FAQ entry "nope" and "other"; nothing was changed` || !errors.Is(err, tickets.ErrNotFound) {
+		t.Fatalf("publish with unknown keys: %v", err)
+	}
+	if got := faqStatuses(t, cfg)["d3"]; got != "draft" {
+		t.Fatalf("publish with an unknown key changed d3 to %s", got)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "retire", "d1", "d2"); err != nil {
+		t.Fatal(err)
+	}
+	add("d4", "d5")
+	out, _, err := cli(t, "", "--config", cfg, "faq", "publish", "--all-drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(faqStatuses(t, cfg)); got != "map[d1:retired d2:retired d3:published d4:published d5:published]" {
+		t.Fatalf("after --all-drafts: %s\n%s", got, out)
+	}
+	out, _, err = cli(t, "", "--config", cfg, "faq", "publish", "--all-drafts")
+	if err != nil || !strings.Contains(out, "no draft entries") {
+		t.Fatalf("--all-drafts without drafts: %v %q", err, out)
+	}
+	for _, args := range [][]string{{"publish"}, {"publish", "--all-drafts", "d1"}, {"retire"}} {
+		if _, _, err := cli(t, "", append([]string{"--config", cfg, "faq"}, args...)...); exitCode(err) != 2 {
+			t.Errorf("faq %v: %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "retire", "--all-drafts"); err == nil {
+		t.Error("faq retire --all-drafts was accepted")
+	}
+}
+
+// A row with several faults names all of them: an empty answer does not
+// hide the bad language of the same row. A good import prints its result
+// and nothing on standard error.
+func TestFAQImport_EveryErrorOfEveryRowIsReported(t *testing.T) {
+	cfg := writeConfig(t, "")
+	b, _ := os.ReadFile(cfg) // as an admin leaves it: info is the default level
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), `level = "error"`, `level = "info"`, 1)), 0o600)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "faq.csv")
+	os.WriteFile(bad, []byte("key,question,answer,tags,language,status\n"+
+		"vpn,VPNに接続できません,,vpn;remote,xx,published\n"+
+		"ok,How do I print?,Press print.,,en,\n"+
+		"has space,,Answer.,,en,live\n"), 0o600)
+	_, _, err := cli(t, "", "--config", cfg, "faq", "import", bad)
+	if err == nil {
+		t.Fatal("a file with bad rows was imported")
+	}
+	for _, want := range []string{
+		`line 2: answer is empty; language "xx" is not one of en, ja`,
+		`line 4: key "has space" contains white space; question is empty; status "live" is not one of draft, published, retired`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "line 3") {
+		t.Errorf("the good row is reported:\n%v", err)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("- key: vpn\n  question: VPNに接続できません\n  answer: クライアントを入れてください。\n  tags: [vpn, remote]\n  language: ja\n"), 0o600)
+	out, stderr, err := cli(t, "", "--config", cfg, "faq", "import", good)
+	if err != nil || !strings.Contains(out, "imported 1 entries") {
+		t.Fatalf("import: %v %q", err, out)
+	}
+	if stderr != "" {
+		t.Errorf("a good import writes to standard error:\n%s", stderr)
+	}
+}

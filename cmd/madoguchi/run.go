@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -52,7 +51,7 @@ time. For tests and replays; never earlier than what the store holds.`,
 				}
 				clock = func() time.Time { return at }
 			}
-			a, err := openGateway(cmd.Context(), cfg, newLogger(cfg.Log, os.Stderr), clock)
+			a, err := openGateway(cmd.Context(), cfg, gatewayLogger(cfg.Log, cmd.ErrOrStderr()), clock)
 			if err != nil {
 				return err
 			}
