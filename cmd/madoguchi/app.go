@@ -35,7 +35,14 @@ type app struct {
 	lock       *tickets.Lock // the gateway's writer lock on the store
 }
 
+// loadConfig loads the configuration; a MADOGUCHI_* variable that names no
+// key is warned of first, as it may be why the configuration is invalid.
 func loadConfig(g *globals) (*config.Config, error) {
+	if g.stderr != nil {
+		for _, w := range config.UnknownEnv(os.Environ()) {
+			fmt.Fprintf(g.stderr, "madoguchi: warning: %s\n", w)
+		}
+	}
 	path := config.ResolvePath(g.configPath, os.Getenv)
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -148,7 +155,7 @@ func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.In
 	}
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
-		return nil, fmt.Errorf("the FAQ index %s is held by another madoguchi process: %w", path, err)
+		return nil, fmt.Errorf("FAQ index %s: %w", path, err) // the cause says it is held by another process
 	}
 	if errors.Is(err, responder.ErrCorrupt) {
 		// Derived data: start it afresh; SyncIndex refills it from the database.
@@ -292,10 +299,18 @@ func openTickets(cfg *config.Config, now func() time.Time) (*tickets.Store, erro
 }
 
 func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
+	opts, err := pollerOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return intake.NewPoller(opts, sink, log)
+}
+
+func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
 	c := cfg.IMAP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
-		return nil, err
+		return intake.PollerOptions{}, err
 	}
 	opts := intake.PollerOptions{
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
@@ -306,14 +321,22 @@ func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
 	}
-	return intake.NewPoller(opts, sink, log)
+	return opts, nil
 }
 
 func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
+	opts, err := senderOptions(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.New(opts, store, log)
+}
+
+func senderOptions(cfg *config.Config, clock func() time.Time) (outbox.Options, error) {
 	c := cfg.SMTP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
-		return nil, err
+		return outbox.Options{}, err
 	}
 	opts := outbox.Options{
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
@@ -326,7 +349,7 @@ func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
 	}
-	return outbox.New(opts, store, log)
+	return opts, nil
 }
 
 func usageErr(format string, args ...any) error {
