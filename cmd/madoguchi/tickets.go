@@ -22,7 +22,7 @@ agent would by mail: every action goes through the same checks, is audited
 under --actor, and sends the customer and the tier the same mail (queued;
 the running gateway, or the next run --once, delivers it).`,
 	}
-	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g))
+	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
 	for _, a := range ticketActions {
 		cmd.AddCommand(newTicketActionCmd(g, a))
 	}
@@ -185,6 +185,7 @@ func printTicket(out io.Writer, v ticketView) error {
 		}
 		fmt.Fprintln(out)
 	}
+	n := 0 // attachments are numbered across the ticket, for tickets attachment
 	for _, e := range v.Entries {
 		role := ""
 		if e.Role != "" {
@@ -198,7 +199,8 @@ func printTicket(out io.Writer, v ticketView) error {
 			fmt.Fprintf(out, "   %s\n", line)
 		}
 		for _, a := range e.Attachments {
-			fmt.Fprintf(out, "   [attachment] %s (%s, %d bytes)\n", printable(a.Filename), printable(a.ContentType), a.Size)
+			n++
+			fmt.Fprintf(out, "   [attachment %d] %s (%s, %d bytes)\n", n, printable(a.Filename), printable(a.ContentType), a.Size)
 		}
 	}
 	return nil
