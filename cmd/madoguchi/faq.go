@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -515,9 +516,17 @@ line per query: {"id", "decision", "candidates": [{"key", "confidence",
 
 It lists responder.max_candidates candidates, or --limit N (1 to 100). Above
 max_candidates the responder is asked for N, and answers as a gateway
-configured with max_candidates = N would.`,
+configured with max_candidates = N would.
+
+Japanese text is analysed with a morphological dictionary that each
+process loads before its first Japanese text: about 1 s on an idle machine,
+several on a busy one (English text needs none and answers in tens of
+milliseconds). A running gateway has it loaded; a faq match command loads
+it afresh, so "-" with many queries pays it once. When a match took longer
+than a second, a line on standard error says so.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			start := time.Now()
 			if limit < 0 || limit > maxMatchLimit {
 				return usageErr("faq match: --limit %d is not between 1 and %d (0: responder.max_candidates)", limit, maxMatchLimit)
 			}
@@ -531,11 +540,17 @@ configured with max_candidates = N would.`,
 				if a.index == nil {
 					return usageErr("the responder is disabled (responder.enabled = false)")
 				}
+				first := true
 				match := func(id any, text string) (matchLine, error) {
 					res, err := a.index.Match(ctx, "", text)
 					if err != nil {
 						return matchLine{}, err
 					}
+					if took := time.Since(start); first && took >= slowMatch {
+						fmt.Fprintf(c.ErrOrStderr(), "faq match: the first match took %.1f s, most of it loading the Japanese dictionary, "+
+							"which each faq match process does once (faq match - answers many queries with one load)\n", took.Seconds())
+					}
+					first = false
 					line := matchLine{ID: id, Decision: string(res.Decision), Reason: res.Reason, Candidates: []matchCandidate{}}
 					for i, cand := range res.Candidates {
 						if limit > 0 && i >= limit {
@@ -599,6 +614,10 @@ configured with max_candidates = N would.`,
 	cmd.Flags().IntVar(&limit, "limit", 0, fmt.Sprintf("at most N candidates, 1 to %d (0 = responder.max_candidates)", maxMatchLimit))
 	return cmd
 }
+
+// slowMatch is how long faq match may take to its first answer before it
+// says why on standard error (a variable for tests).
+var slowMatch = time.Second
 
 // maxMatchLimit is the largest --limit, the largest responder.max_candidates
 // the configuration accepts.

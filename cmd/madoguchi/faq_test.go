@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -366,5 +367,41 @@ func TestFAQImport_EveryErrorOfEveryRowIsReported(t *testing.T) {
 	}
 	if stderr != "" {
 		t.Errorf("a good import writes to standard error:\n%s", stderr)
+	}
+}
+
+// A slow first match says why on standard error, and only a slow one.
+func TestFAQMatch_ASlowFirstMatchSaysWhy(t *testing.T) {
+	cfg := writeConfig(t, "")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "vpn", "--question", "VPNに接続できません",
+		"--answer", "クライアントを再起動してください。", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	was := slowMatch
+	defer func() { slowMatch = was }()
+	slowMatch = 0 // every match counts as slow
+	out, stderr, err := cli(t, "", "--config", cfg, "faq", "match", "VPNにつながらない")
+	if err != nil || !strings.Contains(out, "vpn") {
+		t.Fatalf("faq match: %v %s", err, out)
+	}
+	if strings.Count(stderr, "faq match: the first match took") != 1 || !strings.Contains(stderr, "Japanese dictionary") {
+		t.Errorf("a slow match does not say why:\n%s", stderr)
+	}
+	out, stderr, err = cli(t, `{"id":1,"text":"VPNにつながらない"}
+{"id":2,"text":"VPNが遅い"}
+`, "--config", cfg, "faq", "match", "-")
+	if err != nil || strings.Count(out, "\n") != 2 {
+		t.Fatalf("faq match -: %v %s", err, out)
+	}
+	if n := strings.Count(stderr, "faq match: the first match took"); n != 1 {
+		t.Errorf("faq match - says it %d times, want once for the first query:\n%s", n, stderr)
+	}
+	slowMatch = time.Hour
+	if _, stderr, err := cli(t, "", "--config", cfg, "faq", "match", "VPNにつながらない"); err != nil || stderr != "" {
+		t.Errorf("a fast match writes to standard error: %v %q", err, stderr)
+	}
+	help, _, _ := cli(t, "", "faq", "match", "--help")
+	if !strings.Contains(help, "morphological dictionary") {
+		t.Errorf("faq match --help does not tell of the dictionary's load time:\n%s", help)
 	}
 }
