@@ -405,3 +405,45 @@ func TestFAQMatch_ASlowFirstMatchSaysWhy(t *testing.T) {
 		t.Errorf("faq match --help does not tell of the dictionary's load time:\n%s", help)
 	}
 }
+
+// The README's example of each FAQ file format imports as it stands.
+func TestREADME_FAQFileExamplesImport(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "### FAQ files")
+	if i < 0 {
+		t.Fatal(`README has no "### FAQ files" section`)
+	}
+	doc = doc[i:]
+	if j := strings.Index(doc[4:], "\n## "); j >= 0 {
+		doc = doc[:j+4]
+	}
+	for _, f := range []struct{ fence, ext string }{{"```json\n", "jsonl"}, {"```csv\n", "csv"}, {"```yaml\n", "yaml"}} {
+		k := strings.Index(doc, f.fence)
+		if k < 0 {
+			t.Errorf("no %s example", f.ext)
+			continue
+		}
+		body := doc[k+len(f.fence):]
+		body = body[:strings.Index(body, "```")]
+		cfg := writeConfig(t, "")
+		file := filepath.Join(t.TempDir(), "faq."+f.ext)
+		os.WriteFile(file, []byte(body), 0o600)
+		out, _, err := cli(t, "", "--config", cfg, "faq", "import", file)
+		if err != nil || !strings.Contains(out, "imported 2 entries") {
+			t.Errorf("the README's %s example: %v %s", f.ext, err, out)
+			continue
+		}
+		st := faqStatuses(t, cfg)
+		if len(st) != 2 || st["vpn-ja"] == "" {
+			t.Errorf("the README's %s example imported %v", f.ext, st)
+		}
+		out, _, _ = cli(t, "", "--config", cfg, "faq", "show", "--json", "vpn-ja")
+		if !strings.Contains(out, `"vpn"`) {
+			t.Errorf("the README's %s example lost vpn-ja's tags: %s", f.ext, out)
+		}
+	}
+}

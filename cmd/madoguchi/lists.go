@@ -95,7 +95,7 @@ a quarantined mail or to feed it to another tool.`,
 				}
 				out := c.OutOrStdout()
 				fmt.Fprintf(out, "inbound %d: %s/%d/%d, %d bytes, received %s\n", in.ID, printable(in.Mailbox), in.UIDValidity, in.UID, in.Size, when(in.ReceivedAt))
-				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), printable(in.Subject))
+				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nDate: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), when(in.Date), printable(in.Subject))
 				fmt.Fprintf(out, "disposition: %s %s\n", in.Disposition, in.Ticket)
 				if in.Reason != "" {
 					fmt.Fprintf(out, "reason: %s\n", printable(in.Reason))

@@ -92,7 +92,10 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints a ticket: its state, SLA times and breaches, participants, FAQ
+suggestions, and every entry with its text. Attachments are numbered 1, 2, …
+across the ticket: tickets attachment REF N saves one.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := openStore(g)
 			if err != nil {
