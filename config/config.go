@@ -296,7 +296,7 @@ func Parse(data []byte, env func(string) string, baseDir string) (*Config, error
 	// Past the syntax, every step runs even after another failed, so one
 	// run names every problem; a key that failed to decode keeps its default.
 	c := Default()
-	errs := []error{decodeRaw(c, raw)}
+	errs := []error{decodeRaw(c, raw, string(data))}
 	c.resolvePaths(baseDir)
 	if env != nil {
 		errs = append(errs, applyEnv(c, env))

@@ -174,7 +174,7 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 		t.Fatal(err)
 	}
 	fromFile := Default()
-	if err := decodeRaw(fromFile, raw); err != nil {
+	if err := decodeRaw(fromFile, raw, string(data)); err != nil {
 		t.Fatal(err)
 	}
 	file := reflect.ValueOf(fromFile).Elem()
@@ -256,6 +256,95 @@ type = "incident"
 	}
 }
 
+// A misspelt key names its line and the key that was meant.
+func TestParse_UnknownKeyNamesItsLineAndTheClosestKey(t *testing.T) {
+	src := `[store]
+path = "m.db"
+
+[imap]
+security = "tls"
+# the address, misspelt:
+adress = "imap.example.com:993"
+
+[smtp.tls]
+verify = false
+
+[[rules]]
+field = "subject"
+patern = "down"
+type = "incident"
+
+[[rules]]
+field = "body"
+pattern = "x"
+impact = "low"
+urgncy = "high"
+
+[imapp]
+mailbox = "INBOX"
+[desk]
+"quoted.key" = 1
+bogus = true
+`
+	_, err := Parse([]byte(src), nil, "")
+	if err == nil {
+		t.Fatal("Parse accepted unknown keys")
+	}
+	for _, want := range []string{
+		`config: unknown key "imap.adress" (line 7); did you mean "imap.address"?`,
+		`config: unknown key "smtp.tls.verify" (line 10)` + "\n",
+		`config: unknown key "rules[0].patern" (line 14); did you mean "rules[0].pattern"?`,
+		`config: unknown key "rules[1].urgncy" (line 21); did you mean "rules[1].urgency"?`,
+		`config: unknown key "imapp.mailbox" (line 24); did you mean "imap.mailbox"?`,
+		`config: unknown key "desk.quoted.key" (line 26)` + "\n",
+		`config: unknown key "desk.bogus" (line 27)`,
+	} {
+		if !strings.Contains(err.Error()+"\n", want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// Two elements of an array of tables with the same unknown key: the
+	// parser keeps only one position for both, so neither gets a line
+	// rather than one getting the other's.
+	_, err = Parse([]byte("[[rules]]\nfield = \"any\"\npatern = \"a\"\ntype = \"incident\"\n[[rules]]\nfield = \"any\"\npatern = \"b\"\ntype = \"incident\"\n"), nil, "")
+	if err == nil || !strings.Contains(err.Error(), `config: unknown key "rules[0].patern"; did you mean "rules[0].pattern"?`) ||
+		!strings.Contains(err.Error(), `config: unknown key "rules[1].patern"; did you mean "rules[1].pattern"?`) {
+		t.Errorf("the same unknown key in two rules: %v", err)
+	}
+}
+
+// A misspelt environment variable is not ignored in silence: it is named
+// with the variable that was meant.
+func TestUnknownEnv_NamesEveryStrayVariableWithTheClosestKey(t *testing.T) {
+	got := UnknownEnv([]string{
+		"MADOGUCHI_IMAP_ADRESS=imap.example.com:993",
+		"MADOGUCHI_SMTP_PASSWROD=secret-value",
+		"MADOGUCHI_IMAP_ADDRESS=imap.example.com:993", // a key
+		"MADOGUCHI_SLA_P1_RESPOND=1h",                 // a key of a nested table
+		"MADOGUCHI_CONFIG=/etc/madoguchi.toml",        // documented, not a key
+		"MADOGUCHI_BENCH_N=10000",
+		"MADOGUCHI_FAQBENCH_DIR=/tmp/x",
+		"MADOGUCHI_RULES=x",
+		"MADOGUCHI_SOMETHING_ELSE_ENTIRELY=1",
+		"HOME=/root",
+		"madoguchi_imap_address=lower case is another variable",
+	})
+	want := []string{
+		"$MADOGUCHI_IMAP_ADRESS names no configuration key and is ignored; did you mean $MADOGUCHI_IMAP_ADDRESS?",
+		"$MADOGUCHI_RULES names no configuration key and is ignored (rules come only from the file)",
+		"$MADOGUCHI_SMTP_PASSWROD names no configuration key and is ignored; did you mean $MADOGUCHI_SMTP_PASSWORD?",
+		"$MADOGUCHI_SOMETHING_ELSE_ENTIRELY names no configuration key and is ignored",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("UnknownEnv =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, w := range got {
+		if strings.Contains(w, "secret-value") {
+			t.Errorf("a warning shows a value: %s", w)
+		}
+	}
+}
+
 func TestParse_BadValueNamesItsKey(t *testing.T) {
 	tests := []struct {
 		name string
@@ -272,16 +361,16 @@ func TestParse_BadValueNamesItsKey(t *testing.T) {
 		{"batch size too big", "[imap]\nbatch_size = 1001", `config: imap.batch_size: 1001 is not within 1..1000`},
 		{"batch size wrong type", "[imap]\nbatch_size = \"100\"", `config: imap.batch_size: want an integer, got a string ("100")`},
 		{"poll interval too short", "[imap]\npoll_interval = \"500ms\"", `config: imap.poll_interval: 500ms is less than 1s`},
-		{"poll interval not a duration", "[imap]\npoll_interval = \"often\"", `config: imap.poll_interval: not a duration such as "30s" or "72h"`},
+		{"poll interval not a duration", "[imap]\npoll_interval = \"often\"", `config: imap.poll_interval: not a duration such as "30s", "72h" or "7d" (units ms, s, m, h, d, w): no number before "often" in "often"`},
 		{"duration as a number", "[desk]\nclose_after = 3600", `config: desk.close_after: want a duration string such as "30s", got an integer (3600)`},
 		{"same processed mailbox", "[imap]\nprocessed_mailbox = \"INBOX\"", `config: imap.processed_mailbox: is the same as imap.mailbox`},
 		{"both token sources", "[imap]\nauth = \"xoauth2\"\ntoken_file = \"t\"\ntoken_command = \"c\"", `config: imap.token_command: set together with imap.token_file`},
 		{"token without xoauth2", "[smtp]\ntoken_command = \"c\"", `config: smtp.token_command: is set but smtp.auth is ""`},
 		{"from not an address", "[smtp]\nfrom = \"Support\"", `config: smtp.from: "Support" is not a mail address`},
 		{"max attempts", "[smtp]\nmax_attempts = 0", `config: smtp.max_attempts: 0 is not within 1..100`},
-		{"retry max below base", "[smtp]\nretry_base = \"2m\"\nretry_max = \"1m\"", `config: smtp.retry_max: 1m0s is less than smtp.retry_base (2m0s)`},
-		{"give up before the retries run out", "[smtp]\ngive_up_after = \"30m\"", `config: smtp.give_up_after: 30m0s is less than smtp.retry_max (1h0m0s)`},
-		{"give up after not a duration", "[smtp]\ngive_up_after = \"5 days\"", `config: smtp.give_up_after: not a duration such as "30s" or "72h"`},
+		{"retry max below base", "[smtp]\nretry_base = \"2m\"\nretry_max = \"1m\"", `config: smtp.retry_max: 1m is less than smtp.retry_base (2m)`},
+		{"give up before the retries run out", "[smtp]\ngive_up_after = \"30m\"", `config: smtp.give_up_after: 30m is less than smtp.retry_max (1h)`},
+		{"give up after not a duration", "[smtp]\ngive_up_after = \"5 days\"", `config: smtp.give_up_after: not a duration such as "30s", "72h" or "7d" (units ms, s, m, h, d, w): unknown unit " days" in "5 days"`},
 		{"support address", "[desk]\nsupport_address = \"support at example.com\"", `config: desk.support_address: "support at example.com" is not a mail address`},
 		{"language", "[desk]\nlanguage = \"fr\"", `config: desk.language: "fr" is not one of en, ja`},
 		{"message id domain", "[desk]\nmessage_id_domain = \"exa mple.com\"", `config: desk.message_id_domain: "exa mple.com" is not a domain name`},
@@ -304,7 +393,7 @@ func TestParse_BadValueNamesItsKey(t *testing.T) {
 		{"suggest above auto", "[responder]\nsuggest_confidence = 0.9", `config: responder.suggest_confidence: 0.9 is greater than responder.auto_send_confidence (0.85)`},
 		{"unhelpful ratio", "[responder]\nmax_unhelpful_ratio = -0.1", `config: responder.max_unhelpful_ratio: -0.1 is not within [0, 1]`},
 		{"min votes", "[responder]\nmin_votes = 0", `config: responder.min_votes: 0 is less than 1`},
-		{"confirm after", "[responder]\nconfirm_after = \"-1h\"", `config: responder.confirm_after: -1h0m0s is less than 1s`},
+		{"confirm after", "[responder]\nconfirm_after = \"-1h\"", `config: responder.confirm_after: -1h is less than 1s`},
 		{"log level", "[log]\nlevel = \"verbose\"", `config: log.level: "verbose" is not one of debug, info, warn, error`},
 		{"log format", "[log]\nformat = \"xml\"", `config: log.format: "xml" is not one of text, json`},
 		{"store path empty", "[store]\npath = \"\"", `config: store.path: required`},
@@ -619,7 +708,11 @@ func TestDuration_EncodesTheWayAPersonWritesIt(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{72 * time.Hour, "72h"},
+		{72 * time.Hour, "3d"},
+		{168 * time.Hour, "1w"},
+		{14 * 24 * time.Hour, "2w"},
+		{36 * time.Hour, "36h"},
+		{-48 * time.Hour, "-2d"},
 		{time.Hour, "1h"},
 		{90 * time.Minute, "1h30m"},
 		{2 * time.Minute, "2m"},
@@ -636,6 +729,63 @@ func TestDuration_EncodesTheWayAPersonWritesIt(t *testing.T) {
 		var back Duration
 		if err := back.UnmarshalText(b); err != nil || back.Duration != tt.d {
 			t.Errorf("%q decodes to %v, %v; want %v", b, back.Duration, err, tt.d)
+		}
+	}
+}
+
+// An admin writes a week as "7d", not "168h": days and weeks are accepted
+// wherever a duration is configured, in the file and in the environment.
+func TestDuration_AcceptsDaysAndWeeks(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"7d", 7 * 24 * time.Hour},
+		{"2w", 14 * 24 * time.Hour},
+		{"1d12h", 36 * time.Hour},
+		{"1w2d3h4m5s", (9*24+3)*time.Hour + 4*time.Minute + 5*time.Second},
+		{"12h1d", 36 * time.Hour},
+		{"1.5d", 36 * time.Hour},
+		{"0d", 0},
+		{"-1d", -24 * time.Hour},
+		{"90m", 90 * time.Minute},
+		{"500ms", 500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		var d Duration
+		if err := d.UnmarshalText([]byte(tt.in)); err != nil || d.Duration != tt.want {
+			t.Errorf("%q = %v, %v; want %v", tt.in, d.Duration, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "d", "7", "7 d", "7days", "1d-5h", "+", "1.2.3d", "100000000w", "15250w3d", "2562048h"} {
+		var d Duration
+		err := d.UnmarshalText([]byte(bad))
+		if err == nil {
+			t.Errorf("%q accepted as %v", bad, d.Duration)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "not a duration such as") || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("%q: error %q does not say it is not a duration and quote it", bad, err)
+		}
+	}
+
+	c, err := Parse([]byte("[desk]\nclose_after = \"7d\"\n[smtp]\ngive_up_after = \"1w\"\n"),
+		envMap(map[string]string{"MADOGUCHI_RESPONDER_CONFIRM_AFTER": "2d", "MADOGUCHI_SLA_P5_RESOLVE": "1w1d"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Desk.CloseAfter.Duration != 7*24*time.Hour || c.SMTP.GiveUpAfter.Duration != 7*24*time.Hour ||
+		c.Responder.ConfirmAfter.Duration != 48*time.Hour || c.SLA.P5.Resolve.Duration != 8*24*time.Hour {
+		t.Fatalf("days and weeks: close_after %v, give_up_after %v, confirm_after %v, P5 resolve %v",
+			c.Desk.CloseAfter, c.SMTP.GiveUpAfter, c.Responder.ConfirmAfter, c.SLA.P5.Resolve)
+	}
+	b, err := c.TOML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`close_after = "1w"`, `confirm_after = "2d"`, `resolve = "8d"`, `poll_interval = "1m"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("TOML() lacks %s:\n%s", want, b)
 		}
 	}
 }

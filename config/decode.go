@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
 )
 
 // The file is decoded into a plain map first and then walked against the
@@ -46,13 +49,13 @@ var (
 
 // tableArrays are the arrays of tables of the schema ([[rules]],
 // [[escalation.tiers]]): each is decoded on its own, element by element.
-var tableArrays = map[string]func(c *Config, val any) error{
-	"rules": func(c *Config, val any) (err error) {
-		c.Rules, err = decodeTables[Rule]("rules", val, ruleFields())
+var tableArrays = map[string]func(c *Config, val any, data string) error{
+	"rules": func(c *Config, val any, data string) (err error) {
+		c.Rules, err = decodeTables[Rule]("rules", val, ruleFields(), data)
 		return err
 	},
-	"escalation.tiers": func(c *Config, val any) (err error) {
-		c.Escalation.Tiers, err = decodeTables[Tier]("escalation.tiers", val, tierFields())
+	"escalation.tiers": func(c *Config, val any, data string) (err error) {
+		c.Escalation.Tiers, err = decodeTables[Tier]("escalation.tiers", val, tierFields(), data)
 		return err
 	},
 }
@@ -96,17 +99,23 @@ func fieldsByKey(fields []field) map[string]field {
 	return m
 }
 
-// decodeRaw decodes the parsed file over the defaults in c.
-func decodeRaw(c *Config, raw map[string]any) error {
+// decodeRaw decodes the parsed file over the defaults in c. data is the
+// file's text, to tell the line of an unknown key.
+func decodeRaw(c *Config, raw map[string]any, data string) error {
+	known := slices.Collect(maps.Keys(fieldsByKey(sectionFields())))
+	known = append(known, slices.Collect(maps.Keys(tableArrays))...)
 	d := tableDecoder{schema: fieldsByKey(sectionFields()), tables: tablePaths(), rv: reflect.ValueOf(c).Elem(),
 		array: func(key string, val any) (bool, error) {
 			dec, ok := tableArrays[key]
 			if !ok {
 				return false, nil
 			}
-			return true, dec(c, val)
-		}}
-	return errors.Join(d.decode("", raw)...)
+			return true, dec(c, val, data)
+		},
+		known: known,
+		line:  func(path []string) int { return keyLine(data, path) },
+	}
+	return errors.Join(d.decode("", nil, raw)...)
 }
 
 // tableDecoder walks a decoded TOML table against a schema.
@@ -116,19 +125,18 @@ type tableDecoder struct {
 	rv     reflect.Value                           // the struct the schema indexes
 	array  func(key string, val any) (bool, error) // decodes an array of tables; false when key is none
 	keyFmt func(key string) string                 // the key as errors name it; nil = as it is
+	known  []string                                // every key of the schema, for "did you mean"
+	line   func(path []string) int                 // the line of the key at path, 0 = unknown
 }
 
-func (d tableDecoder) decode(prefix string, table map[string]any) []error {
+func (d tableDecoder) decode(prefix string, path []string, table map[string]any) []error {
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(table)) {
 		key, val := prefix+k, table[k]
-		name := key
-		if d.keyFmt != nil {
-			name = d.keyFmt(key)
-		}
+		kpath := append(slices.Clip(path), k)
 		if f, ok := d.schema[key]; ok {
 			if err := setFromTOML(d.rv.FieldByIndex(f.index), val); err != nil {
-				errs = append(errs, &KeyError{Key: name, Err: err})
+				errs = append(errs, &KeyError{Key: d.name(key), Err: err})
 			}
 			continue
 		}
@@ -139,17 +147,47 @@ func (d tableDecoder) decode(prefix string, table map[string]any) []error {
 			}
 		}
 		if sub, ok := val.(map[string]any); ok && d.tables[key] {
-			errs = append(errs, d.decode(key+".", sub)...)
+			errs = append(errs, d.decode(key+".", kpath, sub)...)
 			continue
 		}
-		errs = append(errs, unknownKeys(name, val)...)
+		errs = append(errs, d.unknown(key, kpath, val)...)
+	}
+	return errs
+}
+
+// name is key as errors name it.
+func (d tableDecoder) name(key string) string {
+	if d.keyFmt != nil {
+		return d.keyFmt(key)
+	}
+	return key
+}
+
+// unknown names every leaf under an unknown key, so a misspelt table
+// ([imap.tsl]) shows the keys the user meant to set, each with its line
+// and the closest key of the schema.
+func (d tableDecoder) unknown(key string, path []string, val any) []error {
+	table, ok := val.(map[string]any)
+	if !ok || len(table) == 0 {
+		e := &KeyError{Key: d.name(key), Err: ErrUnknownKey}
+		if d.line != nil {
+			e.Line = d.line(path)
+		}
+		if near := closest(key, d.known); near != "" {
+			e.Suggest = d.name(near)
+		}
+		return []error{e}
+	}
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(table)) {
+		errs = append(errs, d.unknown(key+"."+k, append(slices.Clip(path), k), table[k])...)
 	}
 	return errs
 }
 
 // decodeTables decodes an array of tables ([[rules]], or an inline array
 // of tables) whose elements have the scalar keys fields.
-func decodeTables[T any](key string, val any, fields []field) ([]T, error) {
+func decodeTables[T any](key string, val any, fields []field, data string) ([]T, error) {
 	var tables []map[string]any
 	switch v := val.(type) {
 	case []map[string]any:
@@ -166,28 +204,94 @@ func decodeTables[T any](key string, val any, fields []field) ([]T, error) {
 		return nil, &KeyError{Key: key, Err: fmt.Errorf("want an array of tables ([[%s]]), got %s", key, tomlType(val))}
 	}
 	schema := fieldsByKey(fields)
+	known := slices.Collect(maps.Keys(schema))
+	// The parser keeps one position per key of an array of tables, the
+	// last one's: a key's line is told only when one element has it.
+	uses := map[string]int{}
+	for _, t := range tables {
+		for k := range t {
+			uses[k]++
+		}
+	}
+	arrayPath := append(strings.Split(key, "."), "[]")
+	line := func(path []string) int {
+		if uses[path[0]] != 1 {
+			return 0
+		}
+		return keyLine(data, append(slices.Clip(arrayPath), path...))
+	}
 	out := make([]T, len(tables))
 	var errs []error
 	for i, t := range tables {
 		prefix := fmt.Sprintf("%s[%d].", key, i)
-		d := tableDecoder{schema: schema, rv: reflect.ValueOf(&out[i]).Elem(), keyFmt: func(k string) string { return prefix + k }}
-		errs = append(errs, d.decode("", t)...)
+		d := tableDecoder{schema: schema, rv: reflect.ValueOf(&out[i]).Elem(), keyFmt: func(k string) string { return prefix + k },
+			known: known, line: line}
+		errs = append(errs, d.decode("", nil, t)...)
 	}
 	return out, errors.Join(errs...)
 }
 
-// unknownKeys names every leaf under an unknown key, so a misspelt table
-// ([imap.tsl]) shows the keys the user meant to set.
-func unknownKeys(key string, val any) []error {
-	table, ok := val.(map[string]any)
-	if !ok || len(table) == 0 {
-		return []error{&KeyError{Key: key, Err: ErrUnknownKey}}
+// keyProbe fails to decode, wherever it stands: see keyLine.
+type keyProbe struct{}
+
+const probeMessage = "madoguchi: key probe"
+
+func (keyProbe) UnmarshalTOML(any) error { return errors.New(probeMessage) }
+
+// keyLine is the line of the key at path in the TOML text data, 0 when it
+// cannot be told; "[]" in path stands for the elements of an array of
+// tables. BurntSushi/toml keeps the positions of keys to itself, but
+// reports the position of the key where a decode fails: decoding into a
+// type that has only that key, of a type that always fails, finds it.
+func keyLine(data string, path []string) int {
+	t := reflect.TypeFor[keyProbe]()
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == "[]" {
+			t = reflect.SliceOf(t)
+			continue
+		}
+		t = reflect.StructOf([]reflect.StructField{{Name: "K", Type: t, Tag: reflect.StructTag("toml:" + strconv.Quote(path[i]))}})
 	}
-	var errs []error
-	for _, k := range slices.Sorted(maps.Keys(table)) {
-		errs = append(errs, unknownKeys(key+"."+k, table[k])...)
+	_, err := toml.Decode(data, reflect.New(t).Interface())
+	var pe toml.ParseError
+	if !errors.As(err, &pe) || pe.Message != probeMessage {
+		return 0
 	}
-	return errs
+	return pe.Position.Line
+}
+
+// closest is the key of known nearest to key by edit distance, "" when
+// none is near enough to be what was meant.
+func closest(key string, known []string) string {
+	best, bestDist := "", max(2, utf8.RuneCountInString(key)/4)+1
+	for _, k := range slices.Sorted(slices.Values(known)) {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes,
+// ignoring case (an environment variable is upper case, a key lower).
+func editDistance(a, b string) int {
+	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
+	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 // setFromTOML stores a decoded TOML value in v, checking its type.
@@ -281,6 +385,39 @@ const EnvPrefix = "MADOGUCHI_"
 // → MADOGUCHI_IMAP_PASSWORD).
 func envName(key string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// OtherEnv are the MADOGUCHI_* variables that name no key but mean
+// something all the same: the configuration file, and the benchmarks'
+// settings (make bench, make bench-faq).
+var OtherEnv = []string{EnvConfig, "MADOGUCHI_BENCH_N", "MADOGUCHI_FAQBENCH_DIR"}
+
+// UnknownEnv warns of every MADOGUCHI_* variable in environ ("NAME=value"
+// pairs, as os.Environ gives them) that names no key of a section nor one
+// of [OtherEnv]: a misspelt one would otherwise be ignored in silence. A
+// warning names the closest variable that does mean something.
+func UnknownEnv(environ []string) []string {
+	known := slices.Clone(OtherEnv)
+	for _, f := range sectionFields() {
+		known = append(known, envName(f.key))
+	}
+	var warnings []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix) || slices.Contains(known, name) {
+			continue
+		}
+		w := fmt.Sprintf("$%s names no configuration key and is ignored", name)
+		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, EnvPrefix), "_", "."))
+		if _, isArray := tableArrays[key]; isArray {
+			w += fmt.Sprintf(" (%s come only from the file)", key)
+		} else if near := closest(name, known); near != "" {
+			w += fmt.Sprintf("; did you mean $%s?", near)
+		}
+		warnings = append(warnings, w)
+	}
+	slices.Sort(warnings)
+	return warnings
 }
 
 // applyEnv overrides any scalar key of a section from the environment. An

@@ -135,7 +135,7 @@ func TestParse_BadDeskEscalationAndSLAValuesNameTheirKey(t *testing.T) {
 		{"tier negative escalate_after", tier("name = \"L1\"\nnotify = [\"n@example.com\"]\nagents = [\"a@example.com\"]\nescalate_after = \"-1h\""), `config: escalation.tiers[0].escalate_after: -1h is negative`},
 		{"tier escalate_after not a duration", tier("name = \"L1\"\nnotify = [\"n@example.com\"]\nagents = [\"a@example.com\"]\nescalate_after = \"4 hours\""), `config: escalation.tiers[0].escalate_after: not a duration`},
 		{"respond zero", "[sla.P2]\nrespond = \"0s\"", `config: sla.P2.respond: 0s is less than 1s`},
-		{"resolve over a year", "[sla.P5]\nresolve = \"9000h\"", `config: sla.P5.resolve: 9000h is more than a year (8760h)`},
+		{"resolve over a year", "[sla.P5]\nresolve = \"9000h\"", `config: sla.P5.resolve: 375d is more than a year (365d)`},
 		{"respond after resolve", "[sla.P1]\nrespond = \"5h\"", `config: sla.P1.respond: 5h is more than sla.P1.resolve (4h)`},
 		{"target as a number", "[sla.P3]\nresolve = 24", `config: sla.P3.resolve: want a duration string such as "30s", got an integer (24)`},
 		{"bad weekday", hours(strings.Replace(week, `["mon"]`, `["mon", "mo"]`, 1)), `config: sla.hours.weekdays[1]: "mo" is not a day: use mon, tue, wed, thu, fri, sat or sun`},

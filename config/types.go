@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,38 +48,125 @@ func (s Secret) MarshalJSON() ([]byte, error) { return fmt.Appendf(nil, "%q", s.
 // MarshalText gives the real value, for the TOML encoder.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s), nil }
 
-// Duration is a time.Duration written as a Go duration string in TOML
-// ("30s", "72h").
+// Duration is a time.Duration written as a duration string in TOML and in
+// the environment: Go's units ("30s", "90m", "72h") and, for the long
+// periods a help desk counts in, days and weeks ("7d", "2w", "1d12h"). A
+// day is 24 hours and a week 7 days, also where a clock counts business
+// time: an SLA target of "1d" is 24 business hours, not one business day.
 type Duration struct{ time.Duration }
 
-// UnmarshalText parses a duration string such as "30s" or "72h".
+const (
+	day  = 24 * time.Hour
+	week = 7 * day
+)
+
+// UnmarshalText parses a duration string such as "30s", "72h", "7d" or
+// "1w2d".
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("not a duration such as \"30s\" or \"72h\": %w", err)
+		return fmt.Errorf("not a duration such as \"30s\", \"72h\" or \"7d\" (units ms, s, m, h, d, w): %w", err)
 	}
 	d.Duration = v
 	return nil
 }
 
-// MarshalText writes the duration the way a person would: "72h", not
-// "72h0m0s".
-func (d Duration) MarshalText() ([]byte, error) {
-	s := d.Duration.String()
+// durationUnits are the units parseDuration takes: Go's and days, weeks.
+var durationUnits = map[string]time.Duration{
+	"ns": time.Nanosecond, "us": time.Microsecond, "µs": time.Microsecond, "μs": time.Microsecond,
+	"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour, "d": day, "w": week,
+}
+
+// parseDuration is time.ParseDuration with two more units, d and w. Each
+// number-and-unit part is checked here, so an error says which part is
+// wrong; the days and weeks are summed here and the rest is left to
+// time.ParseDuration, so "1d12h30m" is 24h plus "12h30m".
+func parseDuration(text string) (time.Duration, error) {
+	s := text
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if s == "" {
+		return 0, fmt.Errorf("%q has no number", text)
+	}
+	var long float64 // the days and weeks, in nanoseconds
+	var rest strings.Builder
+	for s != "" {
+		i := 0
+		for i < len(s) && (s[i] == '.' || '0' <= s[i] && s[i] <= '9') {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != '.' && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		num, unit := s[:i], s[i:j]
+		s = s[j:]
+		per, ok := durationUnits[unit]
+		n, err := strconv.ParseFloat(num, 64)
+		switch {
+		case unit == "":
+			return 0, fmt.Errorf("no unit after %q in %q", num, text)
+		case num == "" || err != nil:
+			return 0, fmt.Errorf("no number before %q in %q", unit, text)
+		case !ok:
+			return 0, fmt.Errorf("unknown unit %q in %q", unit, text)
+		case per >= day:
+			long += n * float64(per)
+		default:
+			rest.WriteString(num + unit)
+		}
+	}
+	if long >= float64(math.MaxInt64) {
+		return 0, fmt.Errorf("%q is out of range", text)
+	}
+	total := time.Duration(long)
+	if rest.Len() > 0 {
+		v, err := time.ParseDuration(rest.String())
+		if err != nil { // the parts are checked: only the range is left
+			return 0, fmt.Errorf("%q is out of range", text)
+		}
+		if total += v; total < v {
+			return 0, fmt.Errorf("%q is out of range", text)
+		}
+	}
+	if neg {
+		total = -total
+	}
+	return total, nil
+}
+
+// MarshalText writes the duration the way a person would: "3d" or "1w" for
+// whole days or weeks, else "36h", "90m" → "1h30m", "30s"; never "72h0m0s".
+// [Duration.UnmarshalText] reads every form back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// String is the duration as MarshalText writes it, for messages.
+func (d Duration) String() string {
+	v := d.Duration
+	sign := ""
+	if v < 0 && v != math.MinInt64 {
+		sign, v = "-", -v
+	}
+	switch {
+	case v >= week && v%week == 0:
+		return sign + strconv.FormatInt(int64(v/week), 10) + "w"
+	case v >= day && v%day == 0:
+		return sign + strconv.FormatInt(int64(v/day), 10) + "d"
+	}
+	s := v.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
 	}
 	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
-	return []byte(s), nil
+	return sign + s
 }
 
-// human is the duration as MarshalText writes it ("72h"), for messages.
-func (d Duration) human() string {
-	b, _ := d.MarshalText()
-	return string(b)
-}
+// human is the duration as MarshalText writes it ("3d"), for messages.
+func (d Duration) human() string { return d.String() }
 
 // ErrUnknownKey is the cause of a [KeyError] for a key that is not in the
 // schema (usually a typo).
@@ -90,11 +179,22 @@ type KeyError struct {
 	Key string
 	Env string
 	Err error
+	// For an unknown key: its line in the file (0 when it cannot be
+	// told) and the closest key of the schema ("" when none is close).
+	Line    int
+	Suggest string
 }
 
 func (e *KeyError) Error() string {
 	if errors.Is(e.Err, ErrUnknownKey) {
-		return fmt.Sprintf("config: unknown key %q", e.Key)
+		msg := fmt.Sprintf("config: unknown key %q", e.Key)
+		if e.Line > 0 {
+			msg += fmt.Sprintf(" (line %d)", e.Line)
+		}
+		if e.Suggest != "" {
+			msg += fmt.Sprintf("; did you mean %q?", e.Suggest)
+		}
+		return msg
 	}
 	if e.Env != "" {
 		return fmt.Sprintf("config: %s (from $%s): %v", e.Key, e.Env, e.Err)

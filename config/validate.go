@@ -338,7 +338,7 @@ func (v *validator) unit(key string, x float64) {
 
 func (v *validator) minDuration(key string, d Duration, lo time.Duration) {
 	if d.Duration < lo {
-		v.add(key, "%s is less than %s", d.Duration, lo)
+		v.add(key, "%s is less than %s", d, Duration{lo})
 	}
 }
 

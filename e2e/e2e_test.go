@@ -88,6 +88,23 @@ func TestE2E_KillNineRestart(t *testing.T) {
 	}
 }
 
+// TestE2E_CheckConfigConnect: check-config --connect logs in to the real
+// Dovecot and the relay and says so; a wrong password is reported as a
+// refused login, without the password.
+func TestE2E_CheckConfigConnect(t *testing.T) {
+	d := newDeployment(t, userUndisturbed, imapPassword, env.imapAddr)
+	r := d.madoguchi("check-config", "--connect")
+	if r.err != nil || !strings.Contains(r.stdout, "# IMAP "+env.imapAddr) || strings.Count(r.stdout, ": ok") != 2 {
+		t.Fatalf("check-config --connect against Dovecot: %s\n%s", r, r.stdout)
+	}
+	const wrong = "not-the-password-41c2"
+	d = newDeployment(t, userUndisturbed, wrong, env.imapAddr)
+	r = d.madoguchi("check-config", "--connect")
+	if exitCode(r.err) != 3 || !strings.Contains(r.stdout, "login refused") || strings.Contains(r.stdout+r.stderr, wrong) {
+		t.Fatalf("check-config --connect with a wrong password: %s\n%s", r, r.stdout)
+	}
+}
+
 // TestE2E_UnreachableAndBadLogin: the binary fails loudly, with the cause,
 // when the IMAP server refuses the login or is not there at all.
 func TestE2E_UnreachableAndBadLogin(t *testing.T) {

@@ -224,7 +224,7 @@ func (p *Poller) connect(ctx context.Context) (*conn, error) {
 	dialer := &net.Dialer{Timeout: o.DialTimeout}
 	raw, err := dialer.DialContext(ctx, "tcp", o.Address)
 	if err != nil {
-		return nil, fmt.Errorf("%w: dial %s: %w", ErrConnect, o.Address, err)
+		return nil, fmt.Errorf("%w: %w", ErrConnect, err) // a net.OpError names the address
 	}
 	s := &conn{p: p, dc: newDeadlineConn(raw), wake: make(chan struct{}, 1)}
 	// Until the mailbox is selected, a cancelled ctx aborts at once.

@@ -271,6 +271,9 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			// Refused, DNS, TLS, greeting, login: the relay never saw the
 			// mail, so this does not count against MaxAttempts.
 			res.Unreachable = fmt.Errorf("connecting to %s: %w", s.opts.Address, err)
+			if op := (*net.OpError)(nil); errors.As(err, &op) && op.Addr != nil {
+				res.Unreachable = fmt.Errorf("connecting: %w", err) // the dial error names the address
+			}
 			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}
 		}
 		*conn = c

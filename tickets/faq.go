@@ -33,27 +33,35 @@ type FAQ struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-// ValidateFAQ checks an entry before it is stored; the error names the field.
+// ValidateFAQ checks an entry before it is stored. The error names every
+// fault of the entry, each with its field ("answer is empty; language
+// \"xx\" is not one of en, ja"), so that one import run shows them all.
 func ValidateFAQ(f *FAQ) error {
+	var faults []string
 	switch {
 	case strings.TrimSpace(f.Key) == "":
-		return errors.New("key is empty")
+		faults = append(faults, "key is empty")
 	case strings.ContainsAny(f.Key, " \t\r\n"):
-		return fmt.Errorf("key %q contains white space", f.Key)
-	case strings.TrimSpace(f.Question) == "":
-		return errors.New("question is empty")
-	case strings.TrimSpace(f.Answer) == "":
-		return errors.New("answer is empty")
+		faults = append(faults, fmt.Sprintf("key %q contains white space", f.Key))
+	}
+	if strings.TrimSpace(f.Question) == "" {
+		faults = append(faults, "question is empty")
+	}
+	if strings.TrimSpace(f.Answer) == "" {
+		faults = append(faults, "answer is empty")
 	}
 	switch f.Status {
 	case FAQDraft, FAQPublished, FAQRetired:
 	default:
-		return fmt.Errorf("status %q is not one of draft, published, retired", f.Status)
+		faults = append(faults, fmt.Sprintf("status %q is not one of draft, published, retired", f.Status))
 	}
 	switch f.Language {
 	case "", "en", "ja":
 	default:
-		return fmt.Errorf("language %q is not one of en, ja", f.Language)
+		faults = append(faults, fmt.Sprintf("language %q is not one of en, ja", f.Language))
+	}
+	if len(faults) > 0 {
+		return errors.New(strings.Join(faults, "; "))
 	}
 	return nil
 }

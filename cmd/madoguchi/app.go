@@ -35,7 +35,14 @@ type app struct {
 	lock       *tickets.Lock // the gateway's writer lock on the store
 }
 
+// loadConfig loads the configuration; a MADOGUCHI_* variable that names no
+// key is warned of first, as it may be why the configuration is invalid.
 func loadConfig(g *globals) (*config.Config, error) {
+	if g.stderr != nil {
+		for _, w := range config.UnknownEnv(os.Environ()) {
+			fmt.Fprintf(g.stderr, "madoguchi: warning: %s\n", w)
+		}
+	}
 	path := config.ResolvePath(g.configPath, os.Getenv)
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -44,8 +51,24 @@ func loadConfig(g *globals) (*config.Config, error) {
 	return cfg, nil
 }
 
+// newLogger is the logger of the admin commands: they print their result
+// on standard output, so only warnings and errors go to w (log.level =
+// "debug" shows everything, to see what a command does).
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	level := cfg.SlogLevel()
+	if level != slog.LevelDebug {
+		level = max(level, slog.LevelWarn)
+	}
+	return logger(cfg, level, w)
+}
+
+// gatewayLogger is the logger of `run`, at log.level.
+func gatewayLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	return logger(cfg, cfg.SlogLevel(), w)
+}
+
+func logger(cfg config.Log, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -100,7 +123,7 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 	if cfg.Responder.Enabled {
 		a.index, err = openIndex(cfg, log, cfg.Responder.IndexPath)
 		if errors.Is(err, responder.ErrLocked) && use != indexOwn {
-			log.Info("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
+			log.Warn("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
 			a.indexInUse, a.index, err = true, nil, nil
 			if use == indexRead {
 				a.index, err = openIndex(cfg, log, "")
@@ -132,7 +155,7 @@ func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.In
 	}
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
-		return nil, fmt.Errorf("the FAQ index %s is held by another madoguchi process: %w", path, err)
+		return nil, fmt.Errorf("FAQ index %s: %w", path, err) // the cause says it is held by another process
 	}
 	if errors.Is(err, responder.ErrCorrupt) {
 		// Derived data: start it afresh; SyncIndex refills it from the database.
@@ -288,10 +311,18 @@ func openTickets(cfg *config.Config, now func() time.Time) (*tickets.Store, erro
 }
 
 func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
+	opts, err := pollerOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return intake.NewPoller(opts, sink, log)
+}
+
+func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
 	c := cfg.IMAP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
-		return nil, err
+		return intake.PollerOptions{}, err
 	}
 	opts := intake.PollerOptions{
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
@@ -302,14 +333,22 @@ func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
 	}
-	return intake.NewPoller(opts, sink, log)
+	return opts, nil
 }
 
 func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
+	opts, err := senderOptions(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.New(opts, store, log)
+}
+
+func senderOptions(cfg *config.Config, clock func() time.Time) (outbox.Options, error) {
 	c := cfg.SMTP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
-		return nil, err
+		return outbox.Options{}, err
 	}
 	opts := outbox.Options{
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
@@ -322,7 +361,7 @@ func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
 	}
-	return outbox.New(opts, store, log)
+	return opts, nil
 }
 
 func usageErr(format string, args ...any) error {

@@ -1,19 +1,37 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/config"
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/outbox"
 )
 
 func newCheckConfigCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "check-config",
+	var connect bool
+	c := &cobra.Command{
+		Use:   "check-config [--connect]",
 		Short: "Validate the configuration and print it with secrets masked",
 		Long: `check-config loads the configuration the way run does (file, then
 MADOGUCHI_<SECTION>_<KEY> environment variables, then *_file secrets),
 checks every key, and prints the effective configuration with passwords
-masked. It exits 2 and names each bad key when the configuration is invalid.`,
+masked. It exits 2 and names each bad key (with its line, and the key that
+was probably meant) when the configuration is invalid. A MADOGUCHI_*
+variable that names no key is warned of on standard error.
+
+With --connect it also logs in to the IMAP server (and selects the mailbox)
+and to the SMTP relay, as run would, and reports on each what worked; it
+fetches and sends nothing. It exits 3 when either did not work. Passwords
+and tokens are never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(g)
@@ -27,8 +45,90 @@ masked. It exits 2 and names each bad key when the configuration is invalid.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.OutOrStdout(), "# configuration is valid\n%s", b)
+			out := c.OutOrStdout()
+			head := "# configuration is valid"
+			if n := len(config.UnknownEnv(os.Environ())); n > 0 {
+				head += fmt.Sprintf("; %d environment %s on standard error", n, plural(n, "warning", "warnings"))
+			}
+			fmt.Fprintf(out, "%s\n%s", head, b)
+			if connect {
+				return checkConnections(c.Context(), cfg, out)
+			}
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&connect, "connect", false, "also log in to the IMAP and SMTP servers and report what worked")
+	return c
+}
+
+// checkTimeout bounds each server's check.
+const checkTimeout = time.Minute
+
+// checkConnections logs in to both servers and writes one comment line
+// on each, so the output stays a TOML file.
+func checkConnections(ctx context.Context, cfg *config.Config, out io.Writer) error {
+	fmt.Fprintln(out, "\n# connection checks")
+	var failed []string
+
+	imapDesc := fmt.Sprintf("IMAP %s (%s, %s as %s)", cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Auth, cfg.IMAP.Username)
+	popts, err := pollerOptions(cfg)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		var res intake.CheckResult
+		res, err = intake.Check(cctx, popts, nil)
+		cancel()
+		if err == nil {
+			idle := "no IDLE: polled every " + cfg.IMAP.PollInterval.String()
+			if res.IDLE {
+				idle = "IDLE"
+			}
+			fmt.Fprintf(out, "# %s: ok, logged in, mailbox %s selected (%s)\n", imapDesc, cfg.IMAP.Mailbox, idle)
+		}
+	}
+	if err != nil {
+		failed = append(failed, "IMAP")
+		fmt.Fprintf(out, "# %s: FAILED: %s\n", imapDesc, checkFailure(err))
+	}
+
+	smtpDesc := fmt.Sprintf("SMTP %s (%s, no login)", cfg.SMTP.Address, cfg.SMTP.Security)
+	if cfg.SMTP.Auth != config.AuthNone {
+		smtpDesc = fmt.Sprintf("SMTP %s (%s, %s as %s)", cfg.SMTP.Address, cfg.SMTP.Security, cfg.SMTP.Auth, cfg.SMTP.Username)
+	}
+	sopts, err := senderOptions(cfg, nil)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		err = outbox.Check(cctx, sopts, nil)
+		cancel()
+		if err == nil {
+			login := ", logged in"
+			if cfg.SMTP.Auth == config.AuthNone {
+				login = ""
+			}
+			fmt.Fprintf(out, "# %s: ok, connected%s\n", smtpDesc, login)
+		}
+	}
+	if err != nil {
+		failed = append(failed, "SMTP")
+		fmt.Fprintf(out, "# %s: FAILED: %s\n", smtpDesc, checkFailure(err))
+	}
+	if len(failed) > 0 {
+		return &exitError{code: 3, err: fmt.Errorf("check-config --connect: %s did not work (see the connection checks above)", strings.Join(failed, " and "))}
+	}
+	return nil
+}
+
+// checkFailure is the error as the check reports it: intake's and the
+// relay's errors say what failed (connection or login) themselves.
+func checkFailure(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("no answer within %s: %v", checkTimeout, err)
+	}
+	return err.Error()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -132,11 +134,31 @@ func faqImport(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE [--format jsonl|csv|yaml] [--actor NAME]",
 		Short: "Import FAQ entries from JSONL, CSV or YAML, all or nothing",
-		Long: `import reads entries with the fields key, question, answer, tags, language
-and status (default draft) from FILE ("-" for standard input). Every bad row
-is reported with its line number, and then nothing of the file is imported.
-Existing keys are replaced (their votes and paraphrases stay). A leading
-UTF-8 byte order mark, as spreadsheet programs write, is ignored.`,
+		Long: `import reads FAQ entries from FILE ("-" for standard input) in JSONL, CSV or
+YAML, told by --format or by the file name (.jsonl .ndjson .json, .csv,
+.yaml .yml). The fields of an entry:
+  key       required, no white space; an existing key is replaced (its votes
+            and paraphrases stay)
+  question  required
+  answer    required
+  tags      a list; in CSV one cell, the tags separated by , or ; or |
+  language  en, ja, or empty (detected from the text)
+  status    draft (the default), published or retired
+
+  JSONL  one object a line:
+    {"key":"vpn","question":"How do I connect to the VPN?","answer":"Use the client.","tags":["vpn","remote"],"language":"en"}
+  CSV    a header row naming the columns, in any order:
+    key,question,answer,tags,language,status
+    vpn,How do I connect to the VPN?,Use the client.,vpn;remote,en,published
+  YAML   a list of entries:
+    - key: vpn
+      question: How do I connect to the VPN?
+      answer: Use the client.
+      tags: [vpn, remote]
+
+Every fault of every row is reported with its line number, and then nothing
+of the file is imported. A leading UTF-8 byte order mark, as spreadsheet
+programs write, is ignored. faq export writes the same formats.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkActor("faq import", actor); err != nil {
@@ -202,34 +224,47 @@ func faqExport(g *globals) *cobra.Command {
 }
 
 func faqList(g *globals) *cobra.Command {
-	var status string
-	var asJSON bool
+	var status, language string
+	var lf listFlags
 	cmd := &cobra.Command{
-		Use:   "list [--status S] [--json]",
-		Short: "List FAQ entries",
+		Use:   "list [--status S] [--language L] [--limit N] [--offset N] [--json]",
+		Short: "List FAQ entries by key",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := lf.check("faq list"); err != nil {
+				return err
+			}
 			if err := checkFAQStatus("faq list", status); err != nil {
 				return err
+			}
+			switch language {
+			case "", "en", "ja":
+			default:
+				return usageErr("faq list: unknown language %q (en, ja)", language)
 			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				list, err := tx.FAQs(status)
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				if language != "" {
+					list = slices.DeleteFunc(list, func(f *tickets.FAQ) bool { return f.Language != language })
+				}
+				list = page(list, lf.limit, lf.offset)
+				if lf.json {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
+				t := newTable("KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
 				for _, f := range list {
-					row(w, f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
+					t.row(f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
 				}
-				return w.Flush()
+				return t.print(c)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only entries in this status: draft | published | retired")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&language, "language", "", "only entries in this language: en | ja")
+	lf.add(cmd)
 	return cmd
 }
 
@@ -281,25 +316,104 @@ func faqShow(g *globals) *cobra.Command {
 
 func faqStatus(g *globals, verb, status string) *cobra.Command {
 	var actor string
+	var allDrafts bool
+	use := verb + " KEY... [--actor NAME]"
+	if status == tickets.FAQPublished {
+		use = verb + " {KEY... | --all-drafts} [--actor NAME]"
+	}
 	cmd := &cobra.Command{
-		Use:   verb + " KEY [--actor NAME]",
-		Short: fmt.Sprintf("Set a FAQ entry's status to %s", status),
-		Args:  cobra.ExactArgs(1),
+		Use:   use,
+		Short: fmt.Sprintf("Set the status of FAQ entries to %s", status),
+		Long: fmt.Sprintf(`%s sets the status of every entry named to %s. Every key is looked
+up first: when one does not exist, nothing is changed.`, verb, status),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkActor("faq "+verb, actor); err != nil {
 				return err
 			}
-			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
-				if err := a.desk.SetFAQStatus(ctx, args[0], status, actor); err != nil {
-					return noEntry("faq "+verb, args[0], err)
+			if allDrafts == (len(args) > 0) {
+				if status == tickets.FAQPublished {
+					return usageErr("faq %s: give keys or --all-drafts, not both", verb)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "FAQ %s is %s\n", args[0], status)
+				return usageErr("faq %s: give the keys of the entries", verb)
+			}
+			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
+				keys, err := faqKeysToChange(ctx, a, verb, args, allDrafts)
+				if err != nil {
+					return err
+				}
+				out := c.OutOrStdout()
+				for i, key := range keys {
+					if err := a.desk.SetFAQStatus(ctx, key, status, actor); err != nil {
+						if i > 0 {
+							fmt.Fprintf(out, "%d of %d entries are %s\n", i, len(keys), status)
+						}
+						return noEntry("faq "+verb, key, err)
+					}
+					fmt.Fprintf(out, "FAQ %s is %s\n", key, status)
+				}
+				if allDrafts && len(keys) == 0 {
+					fmt.Fprintln(out, "no draft entries to publish")
+				}
 				return nil
 			})
 		},
 	}
 	actorFlag(cmd, &actor)
+	if status == tickets.FAQPublished {
+		cmd.Flags().BoolVar(&allDrafts, "all-drafts", false, "publish every draft entry")
+	}
 	return cmd
+}
+
+// faqKeysToChange is the keys publish or retire works on, each once: the
+// drafts for --all-drafts, else the keys given, every one of which exists.
+func faqKeysToChange(ctx context.Context, a *app, verb string, args []string, allDrafts bool) ([]string, error) {
+	var keys, missing []string
+	err := a.store.View(ctx, func(tx *tickets.Tx) error {
+		if allDrafts {
+			drafts, err := tx.FAQs(tickets.FAQDraft)
+			for _, f := range drafts {
+				keys = append(keys, f.Key)
+			}
+			return err
+		}
+		for _, key := range args {
+			if slices.Contains(keys, key) || slices.Contains(missing, key) {
+				continue
+			}
+			_, err := tx.FAQ(key)
+			switch {
+			case errors.Is(err, tickets.ErrNotFound):
+				missing = append(missing, key)
+			case err != nil:
+				return err
+			default:
+				keys = append(keys, key)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(missing) == 1 && len(args) == 1:
+		return nil, noEntry("faq "+verb, missing[0], tickets.ErrNotFound)
+	case len(missing) > 0:
+		return nil, &messageError{msg: fmt.Sprintf("faq %s: no FAQ entry %s; nothing was changed", verb, quoteAll(missing)), err: tickets.ErrNotFound}
+	}
+	return keys, nil
+}
+
+// quoteAll is "a", "b" and "c".
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 func faqPromote(g *globals) *cobra.Command {
@@ -402,9 +516,17 @@ line per query: {"id", "decision", "candidates": [{"key", "confidence",
 
 It lists responder.max_candidates candidates, or --limit N (1 to 100). Above
 max_candidates the responder is asked for N, and answers as a gateway
-configured with max_candidates = N would.`,
+configured with max_candidates = N would.
+
+Japanese text is analysed with a morphological dictionary that each
+process loads before its first Japanese text: about 1 s on an idle machine,
+several on a busy one (English text needs none and answers in tens of
+milliseconds). A running gateway has it loaded; a faq match command loads
+it afresh, so "-" with many queries pays it once. When a match took longer
+than a second, a line on standard error says so.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			start := time.Now()
 			if limit < 0 || limit > maxMatchLimit {
 				return usageErr("faq match: --limit %d is not between 1 and %d (0: responder.max_candidates)", limit, maxMatchLimit)
 			}
@@ -418,11 +540,17 @@ configured with max_candidates = N would.`,
 				if a.index == nil {
 					return usageErr("the responder is disabled (responder.enabled = false)")
 				}
+				first := true
 				match := func(id any, text string) (matchLine, error) {
 					res, err := a.index.Match(ctx, "", text)
 					if err != nil {
 						return matchLine{}, err
 					}
+					if took := time.Since(start); first && took >= slowMatch {
+						fmt.Fprintf(c.ErrOrStderr(), "faq match: the first match took %.1f s, most of it loading the Japanese dictionary, "+
+							"which each faq match process does once (faq match - answers many queries with one load)\n", took.Seconds())
+					}
+					first = false
 					line := matchLine{ID: id, Decision: string(res.Decision), Reason: res.Reason, Candidates: []matchCandidate{}}
 					for i, cand := range res.Candidates {
 						if limit > 0 && i >= limit {
@@ -486,6 +614,10 @@ configured with max_candidates = N would.`,
 	cmd.Flags().IntVar(&limit, "limit", 0, fmt.Sprintf("at most N candidates, 1 to %d (0 = responder.max_candidates)", maxMatchLimit))
 	return cmd
 }
+
+// slowMatch is how long faq match may take to its first answer before it
+// says why on standard error (a variable for tests).
+var slowMatch = time.Second
 
 // maxMatchLimit is the largest --limit, the largest responder.max_candidates
 // the configuration accepts.

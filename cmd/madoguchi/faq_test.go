@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -261,5 +262,188 @@ func TestFAQPromote_WithoutAnAgentReplyTakesTheAnswerFromTheFlag(t *testing.T) {
 	}
 	if f := showFAQ(t, cfg, "projector"); f.Answer != "Press Input on the remote until HDMI 1 shows." || !strings.Contains(f.Question, "projector") || f.SourceTicket != ref {
 		t.Fatalf("promoted entry %+v", f.FAQ)
+	}
+}
+
+// faqStatuses maps each key to its status, from `faq list --json`.
+func faqStatuses(t *testing.T, cfg string) map[string]string {
+	t.Helper()
+	out, _, err := cli(t, "", "--config", cfg, "faq", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []tickets.FAQ
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("faq list --json: %v\n%s", err, out)
+	}
+	m := map[string]string{}
+	for _, f := range list {
+		m[f.Key] = f.Status
+	}
+	return m
+}
+
+func TestFAQPublishAndRetire_TakeSeveralKeysAndAllDrafts(t *testing.T) {
+	cfg := writeConfig(t, "")
+	add := func(keys ...string) {
+		for _, k := range keys {
+			if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", k, "--question", "How do I "+k+"?", "--answer", "Like this."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("d1", "d2", "d3")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "publish", "d1", "d2", "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(faqStatuses(t, cfg)); got != "map[d1:published d2:published d3:draft]" {
+		t.Fatalf("after publish d1 d2: %s", got)
+	}
+	_, _, err := cli(t, "", "--config", cfg, "faq", "publish", "d3", "nope", "other")
+	if err == nil || err.Error() != `faq publish: no FAQ entry "nope" and "other"; nothing was changed` || !errors.Is(err, tickets.ErrNotFound) {
+		t.Fatalf("publish with unknown keys: %v", err)
+	}
+	if got := faqStatuses(t, cfg)["d3"]; got != "draft" {
+		t.Fatalf("publish with an unknown key changed d3 to %s", got)
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "retire", "d1", "d2"); err != nil {
+		t.Fatal(err)
+	}
+	add("d4", "d5")
+	out, _, err := cli(t, "", "--config", cfg, "faq", "publish", "--all-drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(faqStatuses(t, cfg)); got != "map[d1:retired d2:retired d3:published d4:published d5:published]" {
+		t.Fatalf("after --all-drafts: %s\n%s", got, out)
+	}
+	out, _, err = cli(t, "", "--config", cfg, "faq", "publish", "--all-drafts")
+	if err != nil || !strings.Contains(out, "no draft entries") {
+		t.Fatalf("--all-drafts without drafts: %v %q", err, out)
+	}
+	for _, args := range [][]string{{"publish"}, {"publish", "--all-drafts", "d1"}, {"retire"}} {
+		if _, _, err := cli(t, "", append([]string{"--config", cfg, "faq"}, args...)...); exitCode(err) != 2 {
+			t.Errorf("faq %v: %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "retire", "--all-drafts"); err == nil {
+		t.Error("faq retire --all-drafts was accepted")
+	}
+}
+
+// A row with several faults names all of them: an empty answer does not
+// hide the bad language of the same row. A good import prints its result
+// and nothing on standard error.
+func TestFAQImport_EveryErrorOfEveryRowIsReported(t *testing.T) {
+	cfg := writeConfig(t, "")
+	b, _ := os.ReadFile(cfg) // as an admin leaves it: info is the default level
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), `level = "error"`, `level = "info"`, 1)), 0o600)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "faq.csv")
+	os.WriteFile(bad, []byte("key,question,answer,tags,language,status\n"+
+		"vpn,VPNに接続できません,,vpn;remote,xx,published\n"+
+		"ok,How do I print?,Press print.,,en,\n"+
+		"has space,,Answer.,,en,live\n"), 0o600)
+	_, _, err := cli(t, "", "--config", cfg, "faq", "import", bad)
+	if err == nil {
+		t.Fatal("a file with bad rows was imported")
+	}
+	for _, want := range []string{
+		`line 2: answer is empty; language "xx" is not one of en, ja`,
+		`line 4: key "has space" contains white space; question is empty; status "live" is not one of draft, published, retired`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "line 3") {
+		t.Errorf("the good row is reported:\n%v", err)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("- key: vpn\n  question: VPNに接続できません\n  answer: クライアントを入れてください。\n  tags: [vpn, remote]\n  language: ja\n"), 0o600)
+	out, stderr, err := cli(t, "", "--config", cfg, "faq", "import", good)
+	if err != nil || !strings.Contains(out, "imported 1 entries") {
+		t.Fatalf("import: %v %q", err, out)
+	}
+	if stderr != "" {
+		t.Errorf("a good import writes to standard error:\n%s", stderr)
+	}
+}
+
+// A slow first match says why on standard error, and only a slow one.
+func TestFAQMatch_ASlowFirstMatchSaysWhy(t *testing.T) {
+	cfg := writeConfig(t, "")
+	if _, _, err := cli(t, "", "--config", cfg, "faq", "add", "--key", "vpn", "--question", "VPNに接続できません",
+		"--answer", "クライアントを再起動してください。", "--status", "published"); err != nil {
+		t.Fatal(err)
+	}
+	was := slowMatch
+	defer func() { slowMatch = was }()
+	slowMatch = 0 // every match counts as slow
+	out, stderr, err := cli(t, "", "--config", cfg, "faq", "match", "VPNにつながらない")
+	if err != nil || !strings.Contains(out, "vpn") {
+		t.Fatalf("faq match: %v %s", err, out)
+	}
+	if strings.Count(stderr, "faq match: the first match took") != 1 || !strings.Contains(stderr, "Japanese dictionary") {
+		t.Errorf("a slow match does not say why:\n%s", stderr)
+	}
+	out, stderr, err = cli(t, `{"id":1,"text":"VPNにつながらない"}
+{"id":2,"text":"VPNが遅い"}
+`, "--config", cfg, "faq", "match", "-")
+	if err != nil || strings.Count(out, "\n") != 2 {
+		t.Fatalf("faq match -: %v %s", err, out)
+	}
+	if n := strings.Count(stderr, "faq match: the first match took"); n != 1 {
+		t.Errorf("faq match - says it %d times, want once for the first query:\n%s", n, stderr)
+	}
+	slowMatch = time.Hour
+	if _, stderr, err := cli(t, "", "--config", cfg, "faq", "match", "VPNにつながらない"); err != nil || stderr != "" {
+		t.Errorf("a fast match writes to standard error: %v %q", err, stderr)
+	}
+	help, _, _ := cli(t, "", "faq", "match", "--help")
+	if !strings.Contains(help, "morphological dictionary") {
+		t.Errorf("faq match --help does not tell of the dictionary's load time:\n%s", help)
+	}
+}
+
+// The README's example of each FAQ file format imports as it stands.
+func TestREADME_FAQFileExamplesImport(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "### FAQ files")
+	if i < 0 {
+		t.Fatal(`README has no "### FAQ files" section`)
+	}
+	doc = doc[i:]
+	if j := strings.Index(doc[4:], "\n## "); j >= 0 {
+		doc = doc[:j+4]
+	}
+	for _, f := range []struct{ fence, ext string }{{"```json\n", "jsonl"}, {"```csv\n", "csv"}, {"```yaml\n", "yaml"}} {
+		k := strings.Index(doc, f.fence)
+		if k < 0 {
+			t.Errorf("no %s example", f.ext)
+			continue
+		}
+		body := doc[k+len(f.fence):]
+		body = body[:strings.Index(body, "```")]
+		cfg := writeConfig(t, "")
+		file := filepath.Join(t.TempDir(), "faq."+f.ext)
+		os.WriteFile(file, []byte(body), 0o600)
+		out, _, err := cli(t, "", "--config", cfg, "faq", "import", file)
+		if err != nil || !strings.Contains(out, "imported 2 entries") {
+			t.Errorf("the README's %s example: %v %s", f.ext, err, out)
+			continue
+		}
+		st := faqStatuses(t, cfg)
+		if len(st) != 2 || st["vpn-ja"] == "" {
+			t.Errorf("the README's %s example imported %v", f.ext, st)
+		}
+		out, _, _ = cli(t, "", "--config", cfg, "faq", "show", "--json", "vpn-ja")
+		if !strings.Contains(out, `"vpn"`) {
+			t.Errorf("the README's %s example lost vpn-ja's tags: %s", f.ext, out)
+		}
 	}
 }

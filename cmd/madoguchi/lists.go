@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -18,29 +17,53 @@ import (
 
 func newInboundCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "inbound", Short: "Received messages and their dispositions"}
-	var asJSON bool
+	var lf listFlags
+	var disposition string
 	list := &cobra.Command{
-		Use:   "list [--json]",
-		Short: "List every received message with its disposition",
-		Args:  cobra.NoArgs,
+		Use:   "list [--disposition D] [--limit N] [--offset N] [--json]",
+		Short: "List received messages with their dispositions, oldest first",
+		Long: `list prints every received message, oldest first: when it was received,
+its Date header, sender, subject, disposition, ticket and reason. Filters:
+  --disposition  ` + strings.Join(dispositions, ", "),
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := lf.check("inbound list"); err != nil {
+				return err
+			}
+			if disposition != "" && !slices.Contains(dispositions, disposition) {
+				return usageErr("inbound list: unknown disposition %q (%s)", disposition, strings.Join(dispositions, ", "))
+			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
-				list, err := tx.InboundList(0)
+				// Without a filter the database stops at the last row
+				// wanted; with one, rows are filtered as they come.
+				n := 0
+				if disposition == "" && lf.limit > 0 {
+					n = lf.offset + lf.limit
+				}
+				all, err := tx.InboundList(n)
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				var list []*tickets.Inbound
+				for _, in := range all {
+					if disposition == "" || in.Disposition == disposition {
+						list = append(list, in)
+					}
+				}
+				list = page(list, lf.limit, lf.offset)
+				if lf.json {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "ID", "MAILBOX", "UID", "DISPOSITION", "TICKET", "FROM", "REASON")
+				t := newTable("ID", "RECEIVED", "DATE", "FROM", "SUBJECT", "DISPOSITION", "TICKET", "REASON")
 				for _, in := range list {
-					row(w, fmt.Sprint(in.ID), in.Mailbox, fmt.Sprint(in.UID), in.Disposition, in.Ticket, in.From, in.Reason)
+					t.row(fmt.Sprint(in.ID), when(in.ReceivedAt), when(in.Date), in.From, in.Subject, in.Disposition, in.Ticket, in.Reason)
 				}
-				return w.Flush()
+				return t.print(c)
 			})
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	lf.add(list)
+	list.Flags().StringVar(&disposition, "disposition", "", "only messages with this disposition: "+strings.Join(dispositions, ", "))
 	var raw, showJSON bool
 	show := &cobra.Command{
 		Use:   "show ID [--raw | --json]",
@@ -72,7 +95,7 @@ a quarantined mail or to feed it to another tool.`,
 				}
 				out := c.OutOrStdout()
 				fmt.Fprintf(out, "inbound %d: %s/%d/%d, %d bytes, received %s\n", in.ID, printable(in.Mailbox), in.UIDValidity, in.UID, in.Size, when(in.ReceivedAt))
-				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), printable(in.Subject))
+				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nDate: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), when(in.Date), printable(in.Subject))
 				fmt.Fprintf(out, "disposition: %s %s\n", in.Disposition, in.Ticket)
 				if in.Reason != "" {
 					fmt.Fprintf(out, "reason: %s\n", printable(in.Reason))
@@ -86,6 +109,11 @@ a quarantined mail or to feed it to another tool.`,
 	cmd.AddCommand(list, show)
 	return cmd
 }
+
+// dispositions are the values of --disposition, in the order a message
+// meets them.
+var dispositions = []string{tickets.DispNewTicket, tickets.DispAppended, tickets.DispAutomatic, tickets.DispBounce,
+	tickets.DispOwnMail, tickets.DispDuplicate, tickets.DispQuarantined}
 
 func withStore(g *globals, c *cobra.Command, fn func(*tickets.Tx) error) error {
 	a, err := openStore(g)
@@ -115,21 +143,44 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func table(w io.Writer, head ...string) *tabwriter.Writer {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row(tw, head...)
-	return tw
+// listFlags are the flags every list command has: --limit, --offset and
+// --json.
+type listFlags struct {
+	limit, offset int
+	json          bool
 }
 
-func row(w io.Writer, cols ...string) {
-	for i, c := range cols {
-		c = strings.Join(strings.Fields(printable(c)), " ")
-		if len([]rune(c)) > 60 {
-			c = string([]rune(c)[:59]) + "…"
-		}
-		cols[i] = c
+func (l *listFlags) add(c *cobra.Command) {
+	addPaging(c, &l.limit, &l.offset)
+	c.Flags().BoolVar(&l.json, "json", false, "print JSON")
+}
+
+// addPaging adds --limit and --offset bound to limit and offset (tickets
+// list binds them to its store filter).
+func addPaging(c *cobra.Command, limit, offset *int) {
+	c.Flags().IntVar(limit, "limit", 0, "at most this many (0 = all)")
+	c.Flags().IntVar(offset, "offset", 0, "skip this many first")
+}
+
+func checkPaging(cmd string, limit, offset int) error {
+	if limit < 0 || offset < 0 {
+		return usageErr("%s: --limit and --offset must not be negative", cmd)
 	}
-	fmt.Fprintln(w, strings.Join(cols, "\t"))
+	return nil
+}
+
+func (l *listFlags) check(cmd string) error { return checkPaging(cmd, l.limit, l.offset) }
+
+// page is the part of list that --offset and --limit select.
+func page[T any](list []T, limit, offset int) []T {
+	if offset >= len(list) {
+		return nil
+	}
+	list = list[offset:]
+	if limit > 0 && limit < len(list) {
+		list = list[:limit]
+	}
+	return list
 }
 
 // printable drops control characters but newlines and tabs: mail text is

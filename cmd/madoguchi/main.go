@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -54,6 +55,7 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	configPath string
+	stderr     io.Writer // the command's standard error, for warnings
 }
 
 func newRoot() *cobra.Command {
@@ -70,6 +72,9 @@ The configuration file is --config FILE, else $MADOGUCHI_CONFIG, else
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(c *cobra.Command, _ []string) {
+			g.stderr = c.ErrOrStderr()
+		},
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default $MADOGUCHI_CONFIG, else ./madoguchi.toml)")
 	root.AddCommand(

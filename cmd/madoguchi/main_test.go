@@ -170,12 +170,66 @@ func TestReindex_RecoversFromDeletedIndex(t *testing.T) {
 	}
 }
 
+// An unreachable server is named once, with its address once: each layer
+// of the message adds only what it knows.
 func TestRunOnce_UnreachableServersExitNonZero(t *testing.T) {
 	cfg := writeConfig(t, "")
 	_, _, err := cli(t, "", "--config", cfg, "run", "--once")
 	ee, ok := err.(*exitError)
-	if !ok || ee.code != 3 || !strings.Contains(err.Error(), "cannot connect to IMAP server 127.0.0.1:1") {
+	if !ok || ee.code != 3 || !strings.Contains(err.Error(), "cannot connect to IMAP server") {
 		t.Fatalf("run --once against nothing: %v", err)
+	}
+	if n := strings.Count(err.Error(), "127.0.0.1:1"); n != 1 {
+		t.Errorf("the address is named %d times: %v", n, err)
+	}
+	if n := strings.Count(err.Error(), "cannot connect"); n != 1 {
+		t.Errorf("\"cannot connect\" is said %d times: %v", n, err)
+	}
+}
+
+// A relay that cannot be reached after the mail was fetched: exit 3, the
+// address once, and how many mails wait for the next run.
+func TestRunOnce_UnreachableRelayNamesItOnce(t *testing.T) {
+	cfg, imapSrv, smtpSrv := onServers(t)
+	smtpAddr := smtpSrv.Addr
+	smtpSrv.Close()
+	if _, err := imapSrv.Append("INBOX", []byte("From: a@customer.example\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <u1@c>\r\n\r\nbroken\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openGateway(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	err = a.runOnce(context.Background())
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(err.Error(), "SMTP") || !strings.Contains(err.Error(), "1 mail stays queued") {
+		t.Fatalf("run --once with the relay down: %v", err)
+	}
+	if n := strings.Count(err.Error(), smtpAddr); n != 1 {
+		t.Errorf("the address is named %d times: %v", n, err)
+	}
+}
+
+// A refused IMAP login names the server, and says "refused" once.
+func TestRunOnce_RefusedLoginNamesTheServerOnce(t *testing.T) {
+	cfg, _, _ := onServers(t)
+	cfg.IMAP.Password = "wrong"
+	a, err := openGateway(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	err = a.runOnce(context.Background())
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(err.Error(), "IMAP") {
+		t.Fatalf("run --once with a wrong password: %v", err)
+	}
+	if n := strings.Count(err.Error(), cfg.IMAP.Address); n != 1 {
+		t.Errorf("the address is named %d times: %v", n, err)
+	}
+	if n := strings.Count(err.Error(), "refused"); n != 1 {
+		t.Errorf("\"refused\" is said %d times: %v", n, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,46 +33,64 @@ func newOutboxCmd(g *globals) *cobra.Command {
 }
 
 func newOutboxListCmd(g *globals) *cobra.Command {
-	var status string
-	var asJSON bool
+	var status, ticket string
+	var lf listFlags
 	list := &cobra.Command{
-		Use:   "list [--status S] [--json]",
+		Use:   "list [--status S] [--ticket REF] [--limit N] [--offset N] [--json]",
 		Short: "List outgoing mail with its status, oldest first",
-		Long:  "list prints every outgoing mail, or only those in one status.\n\n" + outboxStatusHelp,
+		Long:  "list prints every outgoing mail, or only those in one status or of one ticket.\n\n" + outboxStatusHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := lf.check("outbox list"); err != nil {
+				return err
+			}
 			if status != "" && !slices.Contains(tickets.OutStatuses, tickets.OutStatus(status)) {
 				return usageErr("outbox list: unknown status %q (%s)", status, outStatusList())
 			}
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				var list []*tickets.Outgoing
 				var err error
-				if status == "" {
-					list, err = tx.OutgoingList(0)
-				} else {
+				switch {
+				case ticket != "":
+					t, terr := tx.Ticket(ticket)
+					if errors.Is(terr, tickets.ErrNotFound) {
+						return &exitError{code: 1, err: fmt.Errorf("outbox list: no ticket %s", ticket)}
+					}
+					if terr != nil {
+						return terr
+					}
+					list, err = tx.OutgoingList(t.ID)
+				case status != "":
 					list, err = tx.OutgoingWithStatus(tickets.OutStatus(status))
+				default:
+					list, err = tx.OutgoingList(0)
 				}
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				if ticket != "" && status != "" {
+					list = slices.DeleteFunc(list, func(o *tickets.Outgoing) bool { return string(o.Status) != status })
+				}
+				list = page(list, lf.limit, lf.offset)
+				if lf.json {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "ID", "TICKET", "KIND", "TO", "STATUS", "ATTEMPTS", "DEFERRED", "NEXT", "SUBJECT", "LAST ERROR")
+				t := newTable("ID", "TICKET", "KIND", "TO", "STATUS", "ATTEMPTS", "DEFERRED", "NEXT", "SUBJECT", "LAST ERROR")
 				for _, o := range list {
 					next := "-"
 					if o.Status == tickets.OutPending {
 						next = when(o.NextAttemptAt)
 					}
-					row(w, fmt.Sprint(o.ID), o.TicketRef, o.Kind, o.To, outStatusLabel(o), fmt.Sprint(o.Attempts),
+					t.row(fmt.Sprint(o.ID), o.TicketRef, o.Kind, o.To, outStatusLabel(o), fmt.Sprint(o.Attempts),
 						fmt.Sprint(o.Deferrals), next, o.Subject, o.LastError)
 				}
-				return w.Flush()
+				return t.print(c)
 			})
 		},
 	}
 	list.Flags().StringVar(&status, "status", "", "only mail in this status: "+outStatusList())
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().StringVar(&ticket, "ticket", "", "only mail of this ticket (REF)")
+	lf.add(list)
 	return list
 }
 

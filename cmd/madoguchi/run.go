@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -52,7 +51,7 @@ time. For tests and replays; never earlier than what the store holds.`,
 				}
 				clock = func() time.Time { return at }
 			}
-			a, err := openGateway(cmd.Context(), cfg, newLogger(cfg.Log, os.Stderr), clock)
+			a, err := openGateway(cmd.Context(), cfg, gatewayLogger(cfg.Log, cmd.ErrOrStderr()), clock)
 			if err != nil {
 				return err
 			}
@@ -92,8 +91,10 @@ func (a *app) runOnce(ctx context.Context) error {
 		}
 		total.Sent, total.Retried, total.Failed, total.Unknown = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed, total.Unknown+res.Unknown
 		if res.Unreachable != nil {
-			// The mail stays queued for the next run; say so loudly.
-			return &exitError{code: 3, err: fmt.Errorf("SMTP server %s: %w (%d mails deferred)", a.cfg.SMTP.Address, res.Unreachable, res.Retried)}
+			// The mail stays queued for the next run; say so loudly. The
+			// outbox's error names the relay's address.
+			return &exitError{code: 3, err: fmt.Errorf("SMTP relay: %w; %d %s queued for the next run",
+				res.Unreachable, res.Retried, plural(res.Retried, "mail stays", "mails stay"))}
 		}
 		if res.Sent+res.Retried+res.Failed+res.Unknown == 0 {
 			break
@@ -153,12 +154,16 @@ func (a *app) run(ctx context.Context) error {
 	return err
 }
 
+// serverErr gives a server's error its exit code (3) and what the cause
+// does not say already. intake's errors say what failed and, for a
+// connection, where (the dial error names the address); a refused login
+// does not name the server, so the address is added there.
 func serverErr(proto, addr string, err error) error {
 	switch {
 	case errors.Is(err, intake.ErrAuth):
-		return &exitError{code: 3, err: fmt.Errorf("%s server %s refused the login: %w", proto, addr, err)}
+		return &exitError{code: 3, err: fmt.Errorf("%s server %s: %w", proto, addr, err)}
 	case errors.Is(err, intake.ErrConnect):
-		return &exitError{code: 3, err: fmt.Errorf("cannot connect to %s server %s: %w", proto, addr, err)}
+		return &exitError{code: 3, err: err}
 	}
 	return err
 }

@@ -22,7 +22,7 @@ agent would by mail: every action goes through the same checks, is audited
 under --actor, and sends the customer and the tier the same mail (queued;
 the running gateway, or the next run --once, delivers it).`,
 	}
-	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g))
+	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
 	for _, a := range ticketActions {
 		cmd.AddCommand(newTicketActionCmd(g, a))
 	}
@@ -52,8 +52,8 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
 			}
-			if f.Limit < 0 || f.Offset < 0 {
-				return usageErr("--limit and --offset must not be negative")
+			if err := checkPaging("tickets list", f.Limit, f.Offset); err != nil {
+				return err
 			}
 			a, err := openStore(g)
 			if err != nil {
@@ -71,11 +71,11 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 				if asJSON {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				w := table(c.OutOrStdout(), "REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+				tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
 				for _, t := range list {
-					row(w, t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
+					tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
 				}
-				return w.Flush()
+				return tb.print(c)
 			})
 		},
 	}
@@ -84,8 +84,7 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
-	c.Flags().IntVar(&f.Limit, "limit", 0, "at most this many (0 = all)")
-	c.Flags().IntVar(&f.Offset, "offset", 0, "skip this many first")
+	addPaging(c, &f.Limit, &f.Offset)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
@@ -95,7 +94,10 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints a ticket: its state, SLA times and breaches, participants, FAQ
+suggestions, and every entry with its text. Attachments are numbered 1, 2, …
+across the ticket: tickets attachment REF N saves one.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := openStore(g)
 			if err != nil {
@@ -188,6 +190,7 @@ func printTicket(out io.Writer, v ticketView) error {
 		}
 		fmt.Fprintln(out)
 	}
+	n := 0 // attachments are numbered across the ticket, for tickets attachment
 	for _, e := range v.Entries {
 		role := ""
 		if e.Role != "" {
@@ -201,7 +204,8 @@ func printTicket(out io.Writer, v ticketView) error {
 			fmt.Fprintf(out, "   %s\n", line)
 		}
 		for _, a := range e.Attachments {
-			fmt.Fprintf(out, "   [attachment] %s (%s, %d bytes)\n", printable(a.Filename), printable(a.ContentType), a.Size)
+			n++
+			fmt.Fprintf(out, "   [attachment %d] %s (%s, %d bytes)\n", n, printable(a.Filename), printable(a.ContentType), a.Size)
 		}
 	}
 	return nil
