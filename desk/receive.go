@@ -360,13 +360,6 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *intake.Message, linked int64) (
 	})
 }
 
-func (d *Desk) language(msg *intake.Message) string {
-	if isJapanese(msg.Subject + "\n" + msg.Text) {
-		return "ja"
-	}
-	return d.opts.Language
-}
-
 func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *intake.Message, kind string) error {
 	text := msg.Text
 	if len(msg.InReplyTo)+len(msg.References) > 0 {

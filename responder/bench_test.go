@@ -20,6 +20,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+
+	"github.com/madoguchi/madoguchi/lang"
 )
 
 // The corpus bench reads the localgovfaq set from the shared directory (it
@@ -209,8 +211,8 @@ func reportSet(t *testing.T, dir string, primary bool) {
 	for _, r := range rows[:min(len(rows), 50)] {
 		sample.WriteString(r.Question)
 	}
-	lang := DetectLanguage(sample.String())
-	baseAnalyzer := map[string]string{"ja": "cjk", "en": "en"}[lang]
+	language := lang.DetectOr(sample.String(), lang.English)
+	baseAnalyzer := map[string]string{lang.Japanese: "cjk", lang.English: "en"}[language]
 
 	path := filepath.Join(t.TempDir(), "faq.bleve")
 	x, err := Open(Options{Path: path, MaxCandidates: 10})
@@ -226,7 +228,7 @@ func reportSet(t *testing.T, dir string, primary bool) {
 	base := newBaseline(t, rows, baseAnalyzer)
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n## %s (%s): %d entries; build %v, on disk %.1f MB\n", filepath.Base(dir), lang, len(rows),
+	fmt.Fprintf(&b, "\n## %s (%s): %d entries; build %v, on disk %.1f MB\n", filepath.Base(dir), language, len(rows),
 		build.Round(time.Millisecond), float64(dirSize(path))/1e6)
 	fmt.Fprintf(&b, "thresholds: auto>=%.2f suggest>=%.2f margin>=%.2f; latency pooled over %d rounds\n",
 		DefaultAutoSendConfidence, DefaultSuggestConfidence, DefaultMinMargin, latencyRounds)

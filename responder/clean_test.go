@@ -92,22 +92,6 @@ func TestCleanQuery_ThanksInsideASentenceIsKept(t *testing.T) {
 	}
 }
 
-func TestDetectLanguage(t *testing.T) {
-	cases := map[string]string{
-		"VPNに接続できない":                   "ja",
-		"パスワードを忘れました":                  "ja",
-		"How do I reset my password?":  "en",
-		"Outlook password reset パスワード": "en",
-		"":                             "en",
-		"ＰＣが起動しない。電源ボタンを押しても反応がありません。": "ja",
-	}
-	for in, want := range cases {
-		if got := DetectLanguage(in); got != want {
-			t.Errorf("DetectLanguage(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestAnalyzer_WidthAndScriptRuns(t *testing.T) {
 	a, err := newMixedAnalyzer(testCache(t), true)
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/madoguchi/madoguchi/lang"
+
 	// Registers the "en" analyzer and its filters our mixed analyzer reuses.
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"
 )
@@ -348,9 +350,9 @@ func buildMapping() mapping.IndexMapping {
 
 // document is what one entry looks like inside Bleve.
 func document(e Entry) map[string]any {
-	lang := e.Language
-	if lang == "" {
-		lang = DetectLanguage(e.Question + " " + e.Answer)
+	language := e.Language
+	if language == "" {
+		language, _ = lang.Detect(e.Question + "\n" + e.Answer)
 	}
 	status := e.Status
 	if status == "" {
@@ -364,7 +366,7 @@ func document(e Entry) map[string]any {
 		fStatus:     status,
 		fHelpful:    fmt.Sprint(e.Helpful),
 		fNotHelpful: fmt.Sprint(e.NotHelpful),
-		fLang:       lang,
+		fLang:       language,
 	}
 }
 
