@@ -182,13 +182,12 @@ func falseAutos(t testing.TB, rows []faqRow, qs []queryRow) []ranked {
 // build time and on-disk size, the targets on the localgovfaq dev
 // queries, and the synthetic 100k-entry latency.
 func TestFAQBenchReport(t *testing.T) {
-	// Measure as the gateway runs (see GCPercent), unless GOGC says else.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
-	}
+	// Measure as the gateway runs (TuneGC), unless GOGC or GOMEMLIMIT says
+	// else.
+	defer TuneGC()()
 	p := debug.SetGCPercent(-1) // read the setting back
 	debug.SetGCPercent(p)
-	t.Logf("GC percent %d (GOGC=%q)", p, os.Getenv("GOGC"))
+	t.Logf("GC percent %d, memory limit %d MiB (GOGC=%q, GOMEMLIMIT=%q)", p, debug.SetMemoryLimit(-1)>>20, os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT"))
 	for i, dir := range benchDirs() {
 		reportSet(t, dir, i == 0)
 	}

@@ -107,17 +107,6 @@ const (
 	DefaultMaxCandidates      = 5
 )
 
-// GCPercent is the garbage-collector target a process that matches mail
-// should run with (debug.SetGCPercent; the madoguchi command sets it unless
-// GOGC is in the environment). The Japanese dictionary keeps ~90 MB in
-// ~590,000 small objects live, and at Go's default of 100 every
-// collection marks all of them (~40 ms of CPU) after only ~90 MB of new
-// allocation, about 300 matches: a match that meets a collection waits. At
-// 400 the p99 of a match over the localgovfaq dev queries fell from 13.8
-// to 3.4 ms (1,125 timed matches, same run), for a heap that peaks near
-// five times the live one (~0.5 GB).
-const GCPercent = 400
-
 // Candidate is one matched entry.
 type Candidate struct {
 	Key string

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -30,12 +29,10 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// The Japanese dictionary's live heap makes Go's default collector
-		// pace cost match latency; see responder.GCPercent. GOGC set in
-		// the environment wins.
-		debug.SetGCPercent(responder.GCPercent)
-	}
+	// Collector pace and memory ceiling of a process that matches mail
+	// (responder.GCPercent, responder.MemoryLimit); GOGC and GOMEMLIMIT in
+	// the environment win.
+	responder.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
