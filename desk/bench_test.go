@@ -37,8 +37,6 @@ import (
 // without it, the sample entries of faq_test.go.
 
 func BenchmarkIngest(b *testing.B) {
-	// Measure as the gateway runs, unless GOGC or GOMEMLIMIT says else.
-	defer responder.TuneGC()()
 	b.Run("plain", func(b *testing.B) { benchIngest(b, false) })
 	b.Run("faq", func(b *testing.B) { benchIngest(b, true) })
 }

@@ -12,8 +12,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/madoguchi/madoguchi/responder"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,10 +27,6 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
-	// Collector pace and memory ceiling of a process that matches mail
-	// (responder.GCPercent, responder.MemoryLimit); GOGC and GOMEMLIMIT in
-	// the environment win.
-	responder.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
