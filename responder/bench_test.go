@@ -182,8 +182,9 @@ func falseAutos(t testing.TB, rows []faqRow, qs []queryRow) []ranked {
 // build time and on-disk size, the targets on the localgovfaq dev
 // queries, and the synthetic 100k-entry latency.
 func TestFAQBenchReport(t *testing.T) {
-	// The collector as the gateway runs it: Go's defaults unless GOGC or
+	// The collector as the gateway runs it (TuneGC), unless GOGC or
 	// GOMEMLIMIT says else.
+	defer TuneGC()()
 	p := debug.SetGCPercent(-1) // read the setting back
 	debug.SetGCPercent(p)
 	t.Logf("GC percent %d, memory limit %d MiB (GOGC=%q, GOMEMLIMIT=%q)", p, debug.SetMemoryLimit(-1)>>20, os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT"))

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/madoguchi/madoguchi/responder"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,6 +29,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	// The collector's pace for a process that matches mail
+	// (responder.GCPercent); GOGC in the environment wins.
+	responder.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
