@@ -1,23 +1,13 @@
 package desk
 
-import "unicode"
+import (
+	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/lang"
+)
 
-// isJapanese reports whether text reads as Japanese: kana decide, since
-// Chinese shares the Han characters.
-func isJapanese(text string) bool {
-	var kana, han, letters int
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
-			kana++
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.IsLetter(r):
-			letters++
-		}
-		if kana+han+letters > 2000 {
-			break
-		}
-	}
-	return kana >= 2 && (kana+han)*3 >= letters
+// language is the language of every mail to the customer on a new ticket:
+// the language of their own words (subject and text, quoted history left
+// out), and desk.language only when those decide nothing.
+func (d *Desk) language(msg *mime.Message) string {
+	return lang.DetectOr(msg.Subject+"\n"+mime.StripQuoted(msg.Text), d.opts.Language)
 }

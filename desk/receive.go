@@ -503,13 +503,6 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	})
 }
 
-func (d *Desk) language(msg *mime.Message) string {
-	if isJapanese(msg.Subject + "\n" + msg.Text) {
-		return "ja"
-	}
-	return d.opts.Language
-}
-
 // addInboundEntry records a mail on a ticket with its sender's role. The
 // recipients of the requester's own mails become participants.
 func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.Inbound, msg *mime.Message, kind tickets.EntryKind, role tickets.Role) error {

@@ -10,15 +10,14 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/ikawaha/kagome-dict/dict"
 	"github.com/ikawaha/kagome-dict/ipa"
 	"github.com/ikawaha/kagome/v2/tokenizer"
 	"golang.org/x/text/unicode/norm"
 )
 
 // morphAnalyzerName is our analyzer as registered with Bleve: the English
-// chain for Latin-script runs, kagome morphemes for Japanese runs. (An
-// analyzer cutting Japanese into character bigrams was tried as a second
-// set of fields and dropped: it lowered ranking quality on the tune half.)
+// chain for Latin-script runs, kagome morphemes for Japanese runs.
 const morphAnalyzerName = "madoguchi_morph"
 
 func init() {
@@ -172,12 +171,72 @@ var (
 )
 
 // japaneseTokenizer loads the IPA dictionary once, on first use: it costs
-// ~100 ms and tens of MB, which tests that never see Japanese should not pay.
+// ~1 s of CPU and tens of MB, which tests that never see Japanese should
+// not pay.
 func japaneseTokenizer() (*tokenizer.Tokenizer, error) {
 	kagomeOnce.Do(func() {
-		kagomeTok, kagomeErr = tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
+		d := ipa.Dict()
+		slimDictionary(d)
+		kagomeTok, kagomeErr = tokenizer.New(d, tokenizer.OmitBosEos())
 	})
 	return kagomeTok, kagomeErr
+}
+
+// slimDictionary drops, in place, the parts of the dictionary that
+// morphemes never reads. As loaded, each of its ~392,000 words holds its
+// own list of features (conjugation, reading, pronunciation...) and its
+// own part-of-speech list: most of the dictionary's memory and nearly all
+// of its objects, which every garbage collection marks. morphemes reads
+// the part of speech and the base form only. So the part-of-speech lists
+// (a few dozen distinct ones) are shared, and only the words whose base
+// form can differ from what is written, every word but a noun, keep a
+// feature list, shared by the words with the same base form, holding the
+// base form alone (at its index, the rest empty). A noun's base form is
+// its surface, which morphemes falls back to.
+//
+// The package ipa keeps the dictionary it returns for the life of the
+// process, so only changing it in place frees the memory; nothing else in
+// the process reads the dictionary's features.
+func slimDictionary(d *dict.Dict) {
+	baseAt, ok := d.ContentsMeta[dict.BaseFormIndex]
+	if !ok || len(d.Contents) != len(d.POSTable.POSs) {
+		return // another layout: keep it whole rather than guess
+	}
+	type rowKey struct {
+		at   int
+		base string
+	}
+	posOf := map[string]dict.POS{}
+	rows := map[rowKey][]string{}
+	slim := make(dict.Contents, len(d.Contents))
+	var key strings.Builder
+	for id, pos := range d.POSTable.POSs {
+		key.Reset()
+		for _, p := range pos {
+			key.WriteRune(rune(p))
+		}
+		if shared, ok := posOf[key.String()]; ok {
+			d.POSTable.POSs[id] = shared
+		} else {
+			posOf[key.String()] = pos
+		}
+		if len(pos) == 0 || int(pos[0]) >= len(d.POSTable.NameList) || d.POSTable.NameList[pos[0]] == "名詞" {
+			continue
+		}
+		i := int(baseAt) - len(pos)
+		if i < 0 || i >= len(d.Contents[id]) {
+			continue
+		}
+		k := rowKey{i, d.Contents[id][i]}
+		row, ok := rows[k]
+		if !ok {
+			row = make([]string, i+1)
+			row[i] = strings.Clone(k.base) // not a view into the old table
+			rows[k] = row
+		}
+		slim[id] = row
+	}
+	d.Contents = slim
 }
 
 // morphemes returns the content words of a Japanese run as base forms:
@@ -270,8 +329,7 @@ var jaStopWords = map[string]struct{}{
 // without a final long-vowel mark (ごみ, ゴミ → ゴミ; コンピューター →
 // コンピュータ), and a word that starts with a kanji loses its hiragana, so
 // okurigana variants meet (申し込み, 申込み, 申込, 申し込む → 申込;
-// 引っ越し → 引越). Adding each kanji noun's reading as a second term (鳩 →
-// ハト) was tried and dropped: homophones cost more Hit@1 than it gained.
+// 引っ越し → 引越).
 func foldSpelling(term string) string {
 	first, _ := utf8.DecodeRuneInString(term)
 	switch {

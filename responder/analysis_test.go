@@ -1,6 +1,12 @@
 package responder
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/ikawaha/kagome-dict/dict"
+	"github.com/ikawaha/kagome-dict/ipa"
+)
 
 func TestFoldSpelling_VariantsMeet(t *testing.T) {
 	cases := []struct{ in, want string }{
@@ -52,5 +58,42 @@ func TestGrams_EnglishComparesWordsJapaneseCharacters(t *testing.T) {
 		if got := dice(c.x, c.y); got < c.min || got > c.max {
 			t.Errorf("%s: Dice(%q, %q) = %.2f, want in [%.2f, %.2f]", c.name, c.x, c.y, got, c.min, c.max)
 		}
+	}
+}
+
+// The slimmed dictionary still gives every word but a noun its base form:
+// kana verbs and adjectives show it, since foldSpelling does not hide
+// their endings as it does a kanji word's.
+func TestMorphemes_BaseFormsSurviveTheSlimDictionary(t *testing.T) {
+	var got []string
+	for _, p := range morphemes("このパソコンはうるさくて、アプリをやめました") {
+		got = append(got, p.term)
+	}
+	for _, want := range []string{"パソコン", "ウルサイ", "アプリ", "ヤメル"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("morphemes = %v, want %s among them", got, want)
+		}
+	}
+}
+
+func TestJapaneseTokenizer_DictionaryIsSlimmed(t *testing.T) {
+	if _, err := japaneseTokenizer(); err != nil {
+		t.Fatal(err)
+	}
+	d := ipa.Dict() // the same dictionary, slimmed in place
+	rows, lists := 0, map[*dict.POSID]bool{}
+	for id, pos := range d.POSTable.POSs {
+		if len(pos) > 0 {
+			lists[&pos[0]] = true
+		}
+		if d.Contents[id] != nil {
+			rows++
+			if d.POSTable.NameList[pos[0]] == "名詞" {
+				t.Fatalf("noun %d kept a feature list %v", id, d.Contents[id])
+			}
+		}
+	}
+	if len(lists) > 100 || rows > len(d.Contents)/2 {
+		t.Errorf("%d part-of-speech lists and %d feature lists for %d words: not shared", len(lists), rows, len(d.Contents))
 	}
 }

@@ -3,7 +3,6 @@ package responder
 import (
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -173,26 +172,4 @@ func isQuestionSentence(s string) bool {
 	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || strings.HasSuffix(s, "か。") ||
 		strings.HasSuffix(s, "か") || strings.Contains(s, "教えて") || strings.Contains(s, "知りたい") ||
 		strings.Contains(s, "できない") || strings.Contains(s, "できません")
-}
-
-// DetectLanguage says "ja" when a meaningful share of the letters are kana or
-// kanji (one Japanese character carries about as much as an English word, so
-// the bar is a quarter of the letters), else "en".
-func DetectLanguage(text string) string {
-	ja, latin := 0, 0
-	for _, r := range text {
-		switch {
-		case isJapanese(r):
-			ja++
-		case unicode.IsLetter(r):
-			latin++
-		}
-	}
-	if ja == 0 {
-		return "en"
-	}
-	if ja >= 20 || float64(ja) >= 0.25*float64(ja+latin) {
-		return "ja"
-	}
-	return "en"
 }

@@ -17,8 +17,9 @@ import (
 // with {"id", "question", "answer"} per line and one or more
 // queries-*.jsonl with {"id", "text", "relevant": {entry id: grade}},
 // grade 2 = answers it, 1 = related. The English IT set in
-// testdata/itfaq-en is the project's own; the Japanese localgovfaq set is
-// read from ../shared by the faqbench-tagged report only.
+// testdata/itfaq-en is the project's own development data (tuned on); the
+// Japanese localgovfaq set is read from ../shared by the faqbench-tagged
+// report only, and its check half is the held-out one.
 
 type faqRow struct {
 	ID       string `json:"id"`

@@ -22,51 +22,17 @@ import (
 // mail repeats (character bigrams), and which of the mail's content words
 // the question holds, weighted by rarity (precision).
 //
-// Tried on the localgovfaq tune half and dropped: pseudo-relevance feedback
-// (rarest words of the top 3-5 questions as a second query at weight
-// 0.2-0.4) raised Hit@10 by 1-2 points but cost 6-14 points of Hit@1 and a
-// second search; dropping query terms under an idf threshold, answer-term
-// coverage and 1/first-stage-rank as re-ranking features changed nothing.
-//
-// Query expansion with the Sudachi synonym dictionary (npm
-// sudachi-synonyms-dictionary 18.0.0, Apache-2.0; groups of up to 8
-// single-morpheme nouns, ~32k terms) was tried and dropped: synonyms as
-// extra clauses at weight 0.2-0.6, counted in Cov, moved the tune half by
-// -1 query at Hit@1, +1..3 at Hit@10 and 0.598 -> 0.595-0.598 MRR@10 (check
-// half +2.5 points everywhere); in the question fields only it was no
-// better. Not enough on the half that decides to carry a 14 MB source and
-// a generated table.
-//
-// Bleve's BM25 parameters (process-wide search.BM25_k1, BM25_b) were swept
-// over k1 0.8-2.4 and b 0.3-0.9: nothing beat the defaults 1.2/0.75 on the
-// tune half (b <= 0.5 cost 5-9 Hit@1 queries), so they are left alone.
-//
-// Learning to rank was tried too and dropped (the re-rank kept the five
-// hand/coordinate-ascent weights below). Twelve features per candidate:
-// these five plus log first-stage rank, BM25 against the question alone and
-// the answer alone (from term locations, idf and stored lengths),
-// idf-weighted answer coverage, share of the question's content terms
-// found in the mail, query/question length ratio, and whether the answer
-// holds what the mail asks for (いくら/料金 → an amount in 円, どこ/窓口 →
-// 階/課/窓口, いつ/期間 → a digit before 時/分/月/日, 必要/書類 →
-// 書/証/票/カード). Fitted on the tune half, scored Hit@1 / MRR@10
-// tune | check, against 0.388/0.458 | 0.417/0.500 for the weights below:
-// pairwise logistic (grade 2 vs grade 0 in the top 50, L2 1e-2..1e-4)
-// 0.319-0.346/0.434-0.444 | 0.417-0.422/0.498-0.503; listwise softmax
-// 0.330-0.340/0.437-0.446 | 0.412-0.417/0.498-0.502; coordinate ascent on
-// MRR over all twelve from the weights below 0.399/0.464 | 0.417/0.499.
-// Leaving any one feature out moved the check half by at most two queries.
-// The smooth losses spread over all pairs; the features add little that
-// Sim, Cont and Cov do not already say. The ceiling is the first stage
-// (grade-2 recall at 50: ~0.68 tune, ~0.77 check), not the re-rank order.
+// What else was tried on the first stage and the re-ranking, and why it
+// was dropped, is in docs/responder.md.
 
-// tuning holds the knobs of query construction and re-ranking. The values
-// in defaultTuning were chosen on the tune half of the localgovfaq dev
-// queries (id%4==0) and checked on the other half (bench_test.go).
+// tuning holds the knobs of query construction and re-ranking.
 type tuning struct {
 	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases, answer, tags
-	MaxTerms                       int     // per analyzer, bounds latency on long mails
-	Fetch                          int     // first-stage candidates re-ranked
+	// MaxTerms bounds the distinct content words of a query: a mail's
+	// first ones carry its topic, and each is a disjunction over four
+	// fields, so a long mail would otherwise cost latency for noise.
+	MaxTerms int
+	Fetch    int // first-stage candidates re-ranked
 	// OneIDF divides each clause's boost by its idf: Bleve multiplies the
 	// BM25 term score by a query weight that holds the idf again, so rare
 	// terms would otherwise count with idf squared.
@@ -81,23 +47,16 @@ type tuning struct {
 }
 
 // rerankWeights combine the candidate features into the final ranking
-// score; fitted by coordinate ascent on MRR@10 of the tune half.
+// score.
 type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov float64 }
 
 // minCapped keeps the share caps of tuning out of small indexes, where a
 // common term costs nothing and may still tell entries apart.
 const minCapped = 100
 
-// MaxShareA 0.15: on the localgovfaq tune half the same Hit@1 / MRR@10
-// (0.394/0.459 against 0.388/0.458 without a cap; check half 0.417/0.496
-// against 0.417/0.500), and at 100,000 entries the p99 of a match fell
-// from 56 to 42 ms (1,125 timed matches each; 0.10 cost 3 tune queries
-// their first place, 0.20-0.30 saved less).
-//
-// MaxTerms 24 rather than 64: the same figures on both halves of the dev
-// queries (a mail's first 24 distinct content words carry its topic), and a
-// lower 100k-entry p99 (58-64 ms against 68-86 ms in paired runs on the
-// loaded bench machine), since each term is a disjunction over four fields.
+// defaultTuning holds the values in use; docs/responder.md says how each
+// was chosen (on the tune half of the localgovfaq dev queries) and what it
+// gives.
 var defaultTuning = tuning{
 	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1,
 	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
@@ -467,18 +426,13 @@ func anyField(loc search.FieldTermLocationMap, term string) bool {
 	return false
 }
 
-// Logistic weights of the confidence, fitted by logistic regression (L2
-// 0.001; every feature weight held non-negative, so more evidence never
-// lowers confidence) on 1,384 examples from the tune halves of the
-// localgovfaq dev queries and of the English IT set: the re-ranked top hit
-// of each query (label: is it a grade-2 answer), the top hit of each query
-// against the index without its grade-1/2 entries (label 0), and synthetic
-// restatements of every 7th Japanese and every 2nd English entry's own
-// question (mail boilerplate, subject lines, punctuation, case and width
-// changes; label: is the top hit that entry). The restatements teach it
-// that a mail repeating an entry's wording (Sim, Cont near 1) is answered
-// by that entry, in a small index as in a large one. They depend on
-// defaultTuning.Rerank; refit with
+// Logistic weights of the confidence, fitted by logistic regression with
+// every feature weight held non-negative, so more evidence never lowers
+// confidence. The examples include synthetic restatements of entries'
+// questions, which teach it that a mail repeating an entry's wording (Sim,
+// Cont near 1) is answered by that entry, in a small index as in a large
+// one. docs/responder.md lists the examples and the data they come from.
+// The weights depend on defaultTuning.Rerank; refit with
 // go test -tags faqbench -count=1 -run TestFAQBenchReport -v ./responder -args -scale=0 -fit
 var confWeights = struct{ Bias, Margin, Sim, Cont, CovQ, Cov float64 }{
 	Bias: -4.292, Margin: 1.710, Sim: 2.368, Cont: 3.413, CovQ: 0.594, Cov: 1.828,
@@ -497,12 +451,10 @@ func confidence(f features) float64 {
 // says, both ways: it must hold at least minContainment of the question's
 // units ("home" alone is a quarter of "How do I connect to the office VPN
 // from home?"), and its units and the question's must overlap by Dice
-// minSimilarity (a two-unit title such as "（転居届）" found inside a long
-// mail about something else is 0.17). A logistic score lets one strong
-// feature buy off a missing one, and in a small index the margin over the
-// runner-up comes cheap; these floors do not. Every automatic answer that
-// was right on the localgovfaq and English tune halves cleared them (the
-// lowest: containment 0.43, similarity 0.41).
+// minSimilarity (a two-unit title such as "（入館証）" found inside a longer
+// mail that asks something else is far below it). A logistic score lets one
+// strong feature buy off a missing one, and in a small index the margin
+// over the runner-up comes cheap; these floors do not.
 const (
 	minContainment = 0.5
 	minSimilarity  = 0.35

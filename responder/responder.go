@@ -19,6 +19,8 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/madoguchi/madoguchi/lang"
+
 	// Registers the "en" analyzer and its filters our mixed analyzer reuses.
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"
 )
@@ -56,8 +58,7 @@ const (
 	StatusRetired   = "retired"
 )
 
-// Options configure an Index. Zero values take the defaults below, which
-// were calibrated on the localgovfaq dev queries (see bench_test.go).
+// Options configure an Index. Zero values take the defaults below.
 type Options struct {
 	Path string // index directory; "" keeps the index in memory
 
@@ -80,22 +81,13 @@ type Options struct {
 	LockTimeout time.Duration
 }
 
-// Defaults, chosen with the threshold sweep of fitConfidence
-// (calibrate_test.go) on the tune halves of the localgovfaq dev queries and
-// of the English IT set (testdata/itfaq-en) and checked on their other
-// halves: the lowest auto band whose tune-half auto answers were right at
-// least 95% of the time while false-auto (each query against the index
-// without its relevant entries) stayed <= 0.02. At 0.85 with margin 0.10
-// (and the floors of decide), auto was right 2/2 and 5/5 (Japanese
-// tune/check, 1-3% coverage) and 10/10 and 10/10 (English, 12.5%),
-// false-auto 0% (Japanese) and 0-1.3% (English); at 0.80 English tune was
-// 15/16, at 0.75 Japanese tune 2/3.
-// About 90% of synthetic restatements of an entry's question go out
-// automatically (the rest lose the margin to a near-duplicate entry, which
-// is what the margin is for). Real citizen wordings rarely reach the band;
-// a mail restating an entry or one of its confirmed paraphrases does, which
-// is how the curation loop widens automatic answers. Suggest at 0.20 keeps
-// the candidates whose top hit is right about a third of the time or more.
+// Defaults of Options. The automatic band is set high on purpose: it is
+// reached by a mail that restates an entry's question or one of its
+// confirmed paraphrases, rarely by a new wording, and every confirmed
+// automatic answer adds the customer's wording as a paraphrase, which is
+// how automatic answers widen. The margin keeps an entry from going out
+// when a near-duplicate entry is about as good. docs/responder.md says on
+// which data each value was chosen and what it gives.
 const (
 	DefaultAutoSendConfidence = 0.85
 	DefaultSuggestConfidence  = 0.20
@@ -104,17 +96,6 @@ const (
 	DefaultMinVotes           = 3
 	DefaultMaxCandidates      = 5
 )
-
-// GCPercent is the garbage-collector target a process that matches mail
-// should run with (debug.SetGCPercent; the madoguchi command sets it unless
-// GOGC is in the environment). The Japanese dictionary keeps ~90 MB in
-// ~590,000 small objects live, and at Go's default of 100 every
-// collection marks all of them (~40 ms of CPU) after only ~90 MB of new
-// allocation, about 300 matches: a match that meets a collection waits. At
-// 400 the p99 of a match over the localgovfaq dev queries fell from 13.8
-// to 3.4 ms (1,125 timed matches, same run), for a heap that peaks near
-// five times the live one (~0.5 GB).
-const GCPercent = 400
 
 // Candidate is one matched entry.
 type Candidate struct {
@@ -293,9 +274,7 @@ func newBleve(path string) (bleve.Index, error) {
 	return idx, nil
 }
 
-// Document field names. Text fields are cut into morphemes (analysis.go);
-// character-bigram fields were tried for recall and dropped: they lowered
-// MRR on the tune half and doubled the index.
+// Document field names. Text fields are cut into morphemes (analysis.go).
 const (
 	fQuestion   = "question"
 	fPara       = "para"
@@ -348,9 +327,9 @@ func buildMapping() mapping.IndexMapping {
 
 // document is what one entry looks like inside Bleve.
 func document(e Entry) map[string]any {
-	lang := e.Language
-	if lang == "" {
-		lang = DetectLanguage(e.Question + " " + e.Answer)
+	language := e.Language
+	if language == "" {
+		language, _ = lang.Detect(e.Question + "\n" + e.Answer)
 	}
 	status := e.Status
 	if status == "" {
@@ -364,7 +343,7 @@ func document(e Entry) map[string]any {
 		fStatus:     status,
 		fHelpful:    fmt.Sprint(e.Helpful),
 		fNotHelpful: fmt.Sprint(e.NotHelpful),
-		fLang:       lang,
+		fLang:       language,
 	}
 }
 
@@ -454,9 +433,8 @@ func fill(idx bleve.Index, entries []Entry, fingerprint string) error {
 // compact merges an on-disk index into one segment before it is swapped
 // in. A fresh build leaves dozens of segments that the background merger
 // would otherwise fold while queries run: every query then walks every
-// segment's dictionary, and the merge competes for the CPU (at 100,000
-// synthetic entries the mean match fell from 12.9 to 8.5 ms,
-// BenchmarkMatchScale; the build takes a few seconds more).
+// segment's dictionary, and the merge competes for the CPU. The build
+// takes a few seconds more.
 func compact(idx bleve.Index) error {
 	adv, err := idx.Advanced()
 	if err != nil {

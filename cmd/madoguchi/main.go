@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -31,12 +30,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// The Japanese dictionary's live heap makes Go's default collector
-		// pace cost match latency; see responder.GCPercent. GOGC set in
-		// the environment wins.
-		debug.SetGCPercent(responder.GCPercent)
-	}
+	// The collector's pace for a process that matches mail
+	// (responder.GCPercent); GOGC in the environment wins.
+	responder.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
