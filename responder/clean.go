@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/madoguchi/madoguchi/subject"
 )
 
 // maxQueryRunes bounds what reaches the index: the first sentences and the
@@ -14,7 +16,9 @@ const maxQueryRunes = 400
 var (
 	// Subject prefixes of replies and forwards in the languages our users
 	// write, and ticket tags such as [INC-123] or [#42], repeated.
-	subjectPrefixRe = regexp.MustCompile(`(?i)^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|antw|回答|返信|転送)\s*(?:\[\d+\])?\s*[:：]\s*|\[[^\]\s]{1,30}\]\s*|【[^】]{1,30}】\s*)`)
+	// A leading tag in brackets ("[INC-1001]", "【至急】"): reply markers
+	// are package subject's.
+	subjectTagRe = regexp.MustCompile(`^\s*(?:\[[^\]\s]{1,30}\]\s*|【[^】]{1,30}】\s*)`)
 
 	greetingLineRe = regexp.MustCompile(`(?i)^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^,\n!]{0,40}[,!]\s*`)
 	greetingOnlyRe = regexp.MustCompile(`(?i)^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[^.?!\n]{0,30}$`)
@@ -88,7 +92,7 @@ const maxScanRunes = 4000
 
 func cleanSubject(s string) string {
 	for {
-		t := subjectPrefixRe.ReplaceAllString(s, "")
+		t := subjectTagRe.ReplaceAllString(subject.StripReplies(s), "")
 		if t == s {
 			break
 		}
