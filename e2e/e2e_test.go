@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/madoguchi/madoguchi/internal/testutils"
 )
 
 // corpusSeed fixes the 200 mails both the undisturbed and the crashing run handle.
@@ -125,7 +126,7 @@ func TestE2E_UnreachableAndBadLogin(t *testing.T) {
 		}
 	})
 	t.Run("nothing listening", func(t *testing.T) {
-		addr := closedPort(t)
+		addr := testutils.ClosedAddr(t)
 		d := newDeployment(t, userUndisturbed, imapPassword, addr)
 		r := d.madoguchi("run", "--once")
 		out := r.stdout + r.stderr

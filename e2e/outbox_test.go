@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/internal/testutils"
 )
 
 // The outgoing-mail scenarios of issue 7 (items 1, 2 and 4): each gets a
@@ -246,7 +247,7 @@ func TestE2E_Outbox_FullDiskNeverFloods(t *testing.T) {
 // give_up_after they fail, `outbox retry --failed` re-queues them
 // (audited), and they go out once when the relay is back.
 func TestE2E_Outbox_OutageLosesNoMail(t *testing.T) {
-	addr := closedPort(t)
+	addr := testutils.ClosedAddr(t)
 	d, c := outboxDeployment(t, outboxConfig{mailbox: "outage", smtpAddr: addr})
 	setSMTP := func(giveUp string) {
 		c.smtpExtra = fmt.Sprintf("max_attempts = 1\nretry_base = \"1s\"\nretry_max = \"1s\"\ngive_up_after = %q\n", giveUp)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/internal/testutils"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -237,18 +237,6 @@ func TestRun_StoreFaultStopsDeliveryAndSaysSo(t *testing.T) {
 	}
 }
 
-// reservedAddr returns a loopback address nothing listens on yet.
-func reservedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // passUntilNext runs one pass and moves the clock to the next due time, as
 // Run would sleep.
 func passUntilNext(t *testing.T, s *Sender, st *tickets.Store, c *clock) Result {
@@ -271,7 +259,7 @@ func passUntilNext(t *testing.T, s *Sender, st *tickets.Store, c *clock) Result 
 // no attempt: with the defaults every mail is still queued, and goes out
 // once when the relay is back.
 func TestDeliverDue_OutageDoesNotCountAgainstMaxAttempts(t *testing.T) {
-	addr := reservedAddr(t)
+	addr := testutils.ClosedAddr(t)
 	c := &clock{t: start}
 	st := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
 	s, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second, Now: c.Now}, st, nil)
@@ -314,7 +302,7 @@ func TestDeliverDue_OutageDoesNotCountAgainstMaxAttempts(t *testing.T) {
 // Past give_up_after a row that never reached the relay is given up, with
 // the reason on the row.
 func TestDeliverDue_GiveUpAfterEndsAnOutage(t *testing.T) {
-	addr := reservedAddr(t)
+	addr := testutils.ClosedAddr(t)
 	c := &clock{t: start}
 	st := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
 	s, err := New(Options{Address: addr, Security: config.SecurityInsecure, From: "support@example.com", Timeout: 2 * time.Second,

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/internal/testutils"
 )
 
 // connectConfig writes a configuration for the servers at imapAddr and
@@ -37,18 +37,6 @@ level = "error"
 		t.Fatal(err)
 	}
 	return path
-}
-
-// freeAddr is a loopback address where nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 func TestCheckConfigConnect_ReportsWhatWorked(t *testing.T) {
@@ -119,7 +107,7 @@ func TestCheckConfigConnect_ReportsWhatWorked(t *testing.T) {
 	noSecrets("wrong SMTP password", out, stderr, err)
 
 	// Nothing listening: both fail, each naming its address once.
-	imapAddr, smtpAddr := freeAddr(t), freeAddr(t)
+	imapAddr, smtpAddr := testutils.ClosedAddr(t), testutils.ClosedAddr(t)
 	out, stderr, err = cli(t, "", "--config", connectConfig(t, imapAddr, "imap-pass-1234", smtpAddr, "smtp-pass-5678"), "check-config", "--connect")
 	if exitCode(err) != 3 || !strings.Contains(err.Error(), "IMAP and SMTP did not work") {
 		t.Fatalf("nothing listening: %v", err)

@@ -363,3 +363,15 @@ func (x *smtpXOAuth2Server) Next(resp []byte) ([]byte, bool, error) {
 	x.sess.authed = true
 	return nil, true, nil
 }
+
+// ClosedAddr returns a loopback address where nothing listens (a port the
+// kernel just handed out and took back): a server that is down.
+func ClosedAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("mailserver: %w", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr, nil
+}
