@@ -173,9 +173,28 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	for _, a := range msg.Attachments {
 		act.attachments = append(act.attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
 	}
-	oc, err := d.act(tx, t, &act, changed)
+	var oc Outcome
+	err := tx.Try(func() error {
+		var err error
+		oc, err = d.act(tx, t, &act, changed)
+		return err
+	})
 	if err != nil {
-		return Outcome{}, err
+		// What the action wrote is undone; the reply is recorded as refused
+		// and the agent told, rather than the whole batch of mail failing
+		// again and again on it. A store that cannot be written fails here
+		// too, and the batch is retried as it must be.
+		d.log.Error("agent action failed and was undone", "ticket", t.Ref, "agent", agent, "err", err)
+		fresh, ferr := tx.TicketByID(t.ID)
+		if ferr != nil {
+			return Outcome{}, errors.Join(err, ferr)
+		}
+		act.reply.Errors = append(act.reply.Errors, problemf("the action failed and was undone (%v); nothing was sent", "処理に失敗したため取り消しました（%v）。お客様には何も送信していません", err))
+		oc = Outcome{Ticket: fresh.Ref}
+		if rerr := d.refuseAction(tx, fresh, &act, &oc); rerr != nil {
+			return Outcome{}, errors.Join(err, rerr)
+		}
+		oc.Status = fresh.Status
 	}
 	in.TicketID = t.ID
 	oc.Disposition = tickets.DispAppended
@@ -274,7 +293,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			if answer == "" && faqEntry != nil {
 				answer = faqEntry.Answer
 			}
-			f, err := d.promoteTx(tx, t, "", answer, a.agent)
+			f, err := d.promoteTx(tx, t, faqKeyOf(t), answer, a.agent)
 			if err != nil {
 				return oc, err
 			}
@@ -341,40 +360,53 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 }
 
 // checkAction lists why an action cannot be done as a whole.
-func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []string {
-	var errs []string
+func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []problem {
+	var errs []problem
+	add := func(en, ja string, args ...any) { errs = append(errs, problemf(en, ja, args...)) }
 	r := a.reply
 	if t.Status == tickets.StatusClosed && (len(r.Commands) > 0 || r.Body != "") {
-		errs = append(errs, t.Ref+" is closed: a customer's new mail opens a new ticket")
+		add("%s is closed: a customer's new mail opens a new ticket", "%s は完了済みです（お客様からの新しいメールは新しいお問い合わせになります）", t.Ref)
 	}
 	if x := r.arg("assign"); x != "" && len(d.agentTiers(x)) == 0 {
-		errs = append(errs, "#assign: "+x+" is on no tier's agents list")
+		add("#assign: %s is on no tier's agents list", "#assign：%s はどの担当チームの担当者一覧にもありません", x)
 	}
 	if key := r.arg("answer"); key != "" {
 		f, err := tx.FAQ(key)
 		switch {
 		case errors.Is(err, tickets.ErrNotFound):
-			errs = append(errs, "#answer: no FAQ entry "+key)
+			add("#answer: no FAQ entry %s", "#answer：FAQ %s はありません", key)
 		case err != nil:
-			errs = append(errs, "#answer: "+err.Error())
+			add("#answer: %v", "#answer：%v", err)
 		case f.Status != tickets.FAQPublished:
-			errs = append(errs, fmt.Sprintf("#answer: FAQ entry %s is %s, not published", key, f.Status))
+			add("#answer: FAQ entry %s is %s, not published", "#answer：FAQ %s は公開されていません（%s）", key, f.Status)
+		}
+	}
+	if r.has("faq") {
+		if r.Body == "" && r.arg("answer") == "" {
+			add("#faq: write the answer for the FAQ entry below the commands", "#faq：FAQ の回答をコマンドの下の行にお書きください")
+		}
+		if _, err := tx.FAQ(faqKeyOf(t)); err == nil {
+			add("#faq: FAQ entry %s exists already; promote it from the terminal with another key (madoguchi faq promote %s --key KEY)",
+				"#faq：FAQ %s はすでにあります。別のキーで端末から登録してください（madoguchi faq promote %s --key KEY）", faqKeyOf(t), t.Ref)
 		}
 	}
 	if r.has("escalate") && t.Tier+1 >= len(d.opts.Tiers) {
-		errs = append(errs, "#escalate: "+d.tierName(t.Tier)+" is the last tier")
+		add("#escalate: %s is the last tier", "#escalate：%s が最後の担当チームです", d.tierName(t.Tier))
 	}
 	if r.has("hold") && !tickets.CanTransition(t.Status, tickets.StatusOnHold) && t.Status != tickets.StatusOnHold {
-		errs = append(errs, "#hold: a "+string(t.Status)+" ticket cannot be put on hold")
+		add("#hold: a %s ticket cannot be put on hold", "#hold：状態が %s のチケットは保留にできません", t.Status)
 	}
 	if (r.has("resolve") || r.has("faq")) && t.Status == tickets.StatusResolved {
-		errs = append(errs, t.Ref+" is resolved already")
+		add("%s is resolved already", "%s はすでに解決済みです", t.Ref)
 	}
 	if t.Requester == "" && (r.Body != "" && !r.has("note") || r.arg("answer") != "") {
-		errs = append(errs, t.Ref+" has no usable customer address: nothing can be sent; use #note")
+		add("%s has no usable customer address: nothing can be sent; use #note", "%s にはお客様の有効なアドレスがないため送信できません。#note をお使いください", t.Ref)
 	}
 	return errs
 }
+
+// faqKeyOf is the key of the FAQ entry drafted from a ticket (#faq).
+func faqKeyOf(t *tickets.Ticket) string { return strings.ToLower(t.Ref) }
 
 func (d *Desk) tierName(i int) string {
 	if i >= 0 && i < len(d.opts.Tiers) {
@@ -387,23 +419,23 @@ func (d *Desk) tierName(i int) string {
 // rate-limited, marked automatic) with the errors and the command list.
 func (d *Desk) refuseAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, oc *Outcome) error {
 	r := a.reply
-	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": refused, nothing done: "+strings.Join(r.Errors, "; "))
+	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": refused, nothing done: "+strings.Join(problemTexts(r.Errors, "en"), "; "))
 	if a.msg == nil {
-		return &ActionError{Ref: t.Ref, Errors: r.Errors}
+		return &ActionError{Ref: t.Ref, Errors: problemTexts(r.Errors, "en")}
 	}
 	e := &tickets.Entry{Kind: tickets.KindInternalNote, Direction: tickets.DirIn, From: a.agent, Role: tickets.RoleAgent,
 		To: joinAddrs(a.msg.To), Subject: a.msg.Subject, Text: r.Body, MessageID: a.msg.MessageID, InboundID: a.in.ID}
 	if err := tx.AddEntry(t, e, a.agent); err != nil {
 		return err
 	}
-	if err := tx.Event(t.ID, "", "agent_reply_refused", a.agent, map[string]any{"errors": r.Errors}); err != nil {
+	if err := tx.Event(t.ID, "", "agent_reply_refused", a.agent, map[string]any{"errors": problemTexts(r.Errors, "en")}); err != nil {
 		return err
 	}
 	data, _, err := d.ticketData(tx, t, nil)
 	if err != nil {
 		return err
 	}
-	data.Errors, data.Agent = r.Errors, a.agent
+	data.Errors, data.Agent = problemTexts(r.Errors, d.opts.Language), a.agent
 	token := replyToken{Ticket: t.ID, Tier: a.tier, Role: tokenAgent}.sign(d.opts.Secret)
 	data.ReplyAddress = plusAddress(d.opts.SupportAddress, token)
 	data.Tier = d.tierName(a.tier)
@@ -565,7 +597,7 @@ func (d *Desk) Act(ctx context.Context, ref string, a Action) (Outcome, error) {
 		}
 		act := agentAction{agent: strings.ToLower(a.Actor), tier: -1, reply: r}
 		if len(r.Errors) > 0 {
-			return &ActionError{Ref: t.Ref, Errors: r.Errors}
+			return &ActionError{Ref: t.Ref, Errors: problemTexts(r.Errors, "en")}
 		}
 		oc, err = d.act(tx, t, &act, &changed)
 		return err

@@ -418,3 +418,30 @@ func TestAgents_CustomerTokenAloneThreadsTheCustomerNotAStranger(t *testing.T) {
 		t.Fatalf("a stranger's mail to the signed address: %+v", oc)
 	}
 }
+
+// #faq drafts an entry keyed by the ticket: without an answer, or with
+// that key taken, the reply is refused as a whole (and the batch it came
+// in goes on).
+func TestAgents_FAQCommandWithoutAnswerOrWithATakenKeyIsRefused(t *testing.T) {
+	f := newAgentFixture(t, func(o *Options) { o.Language = "ja" })
+	tk, n := f.escalated("The projector in room 4 shows no picture.")
+	oc := f.one(agentMail("alice@example.com", n, "#faq", "fq1"))
+	if oc.Status != tickets.StatusEscalated || !strings.Contains(oc.Reason, "#faq: write the answer") {
+		t.Fatalf("#faq without an answer: %+v", oc)
+	}
+	if e := f.sent(mailCommandError, "alice@example.com"); len(e) != 1 || !strings.Contains(e[0].Text, "FAQ の回答をコマンドの下の行に") {
+		t.Fatalf("error mail in desk.language: %+v", e)
+	}
+	f.update(func(tx *tickets.Tx) error {
+		_, err := tx.PutFAQ(&tickets.FAQ{Key: strings.ToLower(tk.Ref), Question: "q", Answer: "a", Status: tickets.FAQDraft}, 0, "admin")
+		return err
+	})
+	outs := f.deliver(agentMail("alice@example.com", n, "#faq\nPress the input button twice.", "fq2"),
+		mail("other@customer.example", "Keyboard", "My keyboard types double letters.", "Message-ID: <fq3@c>"))
+	if outs[0].Status != tickets.StatusEscalated || !strings.Contains(outs[0].Reason, "exists already") {
+		t.Fatalf("#faq onto a taken key: %+v", outs[0])
+	}
+	if outs[1].Disposition != tickets.DispNewTicket {
+		t.Fatalf("the rest of the batch: %+v", outs[1])
+	}
+}

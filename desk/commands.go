@@ -42,7 +42,34 @@ var commandSpecs = map[string]commandSpec{
 type agentReply struct {
 	Commands []command
 	Body     string
-	Errors   []string
+	Errors   []problem
+}
+
+// problem is why an agent's action cannot be done, in each language of
+// the desk: the agent reads it in desk.language, the log in English.
+type problem struct{ en, ja string }
+
+func problemf(en, ja string, args ...any) problem {
+	return problem{en: fmt.Sprintf(en, args...), ja: fmt.Sprintf(ja, args...)}
+}
+
+func (p problem) String() string { return p.en }
+
+// in is the problem in lang ("ja" or anything else for English).
+func (p problem) in(lang string) string {
+	if lang == "ja" && p.ja != "" {
+		return p.ja
+	}
+	return p.en
+}
+
+// problemTexts is a list of problems in one language.
+func problemTexts(list []problem, lang string) []string {
+	out := make([]string, len(list))
+	for i, p := range list {
+		out[i] = p.in(lang)
+	}
+	return out
 }
 
 func (r agentReply) has(name string) bool {
@@ -86,34 +113,35 @@ func parseAgentReply(text string) agentReply {
 		line = width.Narrow.String(line)
 		fields := strings.Fields(strings.TrimPrefix(line, "#"))
 		if len(fields) == 0 {
-			r.Errors = append(r.Errors, fmt.Sprintf("line %d: %q names no command", i+1, line))
+			r.Errors = append(r.Errors, problemf("line %d: %q names no command", "%d行目：「%s」にコマンド名がありません", i+1, line))
 			continue
 		}
 		name := strings.ToLower(fields[0])
 		spec, ok := commandSpecs[name]
 		if !ok {
-			r.Errors = append(r.Errors, fmt.Sprintf("line %d: unknown command #%s", i+1, fields[0]))
+			r.Errors = append(r.Errors, problemf("line %d: unknown command #%s", "%d行目：#%s というコマンドはありません", i+1, fields[0]))
 			continue
 		}
 		if seen[name] {
-			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s given twice", i+1, name))
+			r.Errors = append(r.Errors, problemf("line %d: #%s given twice", "%d行目：#%s が二度指定されています", i+1, name))
 			continue
 		}
 		seen[name] = true
 		args := fields[1:]
 		switch {
 		case spec.arg == "" && len(args) > 0:
-			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s takes no argument (write any explanation on the lines below the commands)", i+1, name))
+			r.Errors = append(r.Errors, problemf("line %d: #%s takes no argument (write any explanation on the lines below the commands)",
+				"%d行目：#%s には引数を付けられません（説明はコマンドの下の行にお書きください）", i+1, name))
 			continue
 		case spec.arg != "" && len(args) != 1:
-			r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s takes one argument: %s", i+1, name, spec.arg))
+			r.Errors = append(r.Errors, problemf("line %d: #%s takes one argument: %s", "%d行目：#%s には引数が一つ必要です：%s", i+1, name, spec.arg))
 			continue
 		}
 		c := command{Name: name}
 		if len(args) == 1 {
-			arg, err := checkArg(name, args[0])
-			if err != nil {
-				r.Errors = append(r.Errors, fmt.Sprintf("line %d: #%s: %v", i+1, name, err))
+			arg, bad := checkArg(name, args[0])
+			if bad != nil {
+				r.Errors = append(r.Errors, problemf("line %d: #%s: %s", "%d行目：#%s：%s", i+1, name, "").with(bad))
 				continue
 			}
 			c.Arg = arg
@@ -125,12 +153,16 @@ func parseAgentReply(text string) agentReply {
 	return r
 }
 
-func checkArg(name, arg string) (string, error) {
+func checkArg(name, arg string) (string, *problem) {
+	bad := func(en, ja string) (string, *problem) {
+		p := problemf(en, ja, arg)
+		return "", &p
+	}
 	switch name {
 	case "assign":
 		a := strings.ToLower(strings.Trim(arg, "<>"))
 		if !usableAddress(a) {
-			return "", fmt.Errorf("%q is not an address", arg)
+			return bad("%q is not an address", "「%s」はメールアドレスではありません")
 		}
 		return a, nil
 	case "priority":
@@ -142,7 +174,7 @@ func checkArg(name, arg string) (string, error) {
 		case "P1", "P2", "P3", "P4", "P5":
 			return p, nil
 		}
-		return "", fmt.Errorf("%q is not a priority (P1…P5)", arg)
+		return bad("%q is not a priority (P1…P5)", "「%s」は優先度ではありません（P1〜P5）")
 	case "type":
 		switch strings.ToLower(arg) {
 		case "incident", "inc":
@@ -150,31 +182,36 @@ func checkArg(name, arg string) (string, error) {
 		case "request", "service_request", "req":
 			return "service_request", nil
 		}
-		return "", fmt.Errorf("%q is not a type (incident or request)", arg)
-	case "answer":
-		return arg, nil // the desk checks that the entry exists
+		return bad("%q is not a type (incident or request)", "「%s」は種別ではありません（incident または request）")
 	}
-	return arg, nil
+	return arg, nil // #answer KEY: the desk checks that the entry exists
+}
+
+// with appends another problem's words to p's (a line number before the
+// reason).
+func (p problem) with(q *problem) problem {
+	return problem{en: p.en + q.en, ja: p.ja + q.ja}
 }
 
 // conflicts names commands that cannot go together.
-func conflicts(seen map[string]bool) []string {
+func conflicts(seen map[string]bool) []problem {
 	ends := []string{}
 	for _, n := range []string{"resolve", "close", "hold", "escalate", "faq"} {
 		if seen[n] {
 			ends = append(ends, "#"+n)
 		}
 	}
-	var out []string
+	var out []problem
 	// #faq resolves: with #resolve it says the same twice, which is fine.
 	if len(ends) > 1 && !(len(ends) == 2 && seen["resolve"] && seen["faq"]) {
-		out = append(out, fmt.Sprintf("%s contradict each other: use one", strings.Join(ends, ", ")))
+		out = append(out, problemf("%s contradict each other: use one", "%s は同時に使えません。どれか一つにしてください", strings.Join(ends, ", ")))
 	}
 	if seen["take"] && seen["assign"] {
-		out = append(out, "#take and #assign contradict each other: use one")
+		out = append(out, problemf("#take and #assign contradict each other: use one", "#take と #assign は同時に使えません。どちらか一つにしてください"))
 	}
 	if seen["note"] && (seen["answer"] || seen["resolve"] || seen["faq"]) {
-		out = append(out, "#note keeps the text from the customer, which #answer, #resolve and #faq send: use #note alone")
+		out = append(out, problemf("#note keeps the text from the customer, which #answer, #resolve and #faq send: use #note alone",
+			"#note の本文はお客様に送られませんが、#answer・#resolve・#faq は送ります。#note は単独でお使いください"))
 	}
 	return out
 }

@@ -36,7 +36,7 @@ func TestParseAgentReply_BadCommandsAreErrors(t *testing.T) {
 		"#":                            "names no command",
 	} {
 		r := parseAgentReply(text)
-		if !strings.Contains(strings.Join(r.Errors, "; "), want) {
+		if !strings.Contains(strings.Join(problemTexts(r.Errors, "en"), "; "), want) {
 			t.Errorf("%q: errors %v, want one saying %q", text, r.Errors, want)
 		}
 	}
@@ -55,5 +55,16 @@ func TestStripSignature(t *testing.T) {
 	}
 	if got := stripSignature("a -- b\nc"); got != "a -- b\nc" {
 		t.Errorf("%q", got)
+	}
+}
+
+func TestParseAgentReply_ErrorsInEachLanguage(t *testing.T) {
+	r := parseAgentReply("#priority P9\n#reslove")
+	en, ja := problemTexts(r.Errors, "en"), problemTexts(r.Errors, "ja")
+	if len(en) != 2 || !strings.Contains(en[0], "not a priority") || !strings.Contains(en[1], "unknown command #reslove") {
+		t.Fatalf("English: %q", en)
+	}
+	if len(ja) != 2 || !strings.Contains(ja[0], "1行目") || !strings.Contains(ja[0], "優先度ではありません") || !strings.Contains(ja[1], "#reslove というコマンドはありません") {
+		t.Fatalf("Japanese: %q", ja)
 	}
 }

@@ -455,6 +455,9 @@ func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor s
 	if err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(question) == "" {
+		question = t.Subject // a mail of greetings only cleans to nothing
+	}
 	if key == "" {
 		key = strings.ToLower(t.Ref)
 	}

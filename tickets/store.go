@@ -200,6 +200,32 @@ type Tx struct {
 	now   time.Time
 	sla   SLAPolicy            // the store's (Options.SLA)
 	stmts map[string]*sql.Stmt // prepared statements of a write transaction
+	saves int                  // savepoints taken, to name the next one
+}
+
+// Try runs fn inside a savepoint of the transaction: when fn fails, all it
+// wrote is undone and the transaction goes on without it. One message of a
+// batch whose handling fails this way cannot take the batch down with it.
+func (tx *Tx) Try(fn func() error) error {
+	tx.saves++
+	name := fmt.Sprintf("try%d", tx.saves)
+	// Savepoint names are our own identifiers: nothing to bind.
+	if _, err := tx.tx.ExecContext(tx.ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("tickets: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.tx.ExecContext(tx.ctx, "ROLLBACK TO "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("tickets: rollback to savepoint: %w", rerr))
+		}
+		if _, rerr := tx.tx.ExecContext(tx.ctx, "RELEASE "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("tickets: release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := tx.tx.ExecContext(tx.ctx, "RELEASE "+name); err != nil {
+		return fmt.Errorf("tickets: release savepoint: %w", err)
+	}
+	return nil
 }
 
 // Now is the transaction's time: every row written in it carries it.

@@ -366,3 +366,43 @@ func TestOpen_UpgradeFromV3KeepsEntriesAndLearnsParticipants(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.Event(0, "", "kept-before", "", nil); err != nil {
+			return err
+		}
+		failed := tx.Try(func() error {
+			if err := tx.Event(0, "", "undone", "", nil); err != nil {
+				return err
+			}
+			return errors.New("step failed")
+		})
+		if failed == nil || failed.Error() != "step failed" {
+			t.Errorf("Try = %v", failed)
+		}
+		if err := tx.Try(func() error { return tx.Event(0, "", "kept-inside", "", nil) }); err != nil {
+			return err
+		}
+		return tx.Event(0, "", "kept-after", "", nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	rows, err := s.r.Query("SELECT kind FROM events ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		kinds = append(kinds, k)
+	}
+	rows.Close()
+	if strings.Join(kinds, ",") != "kept-before,kept-inside,kept-after" {
+		t.Fatalf("events %v", kinds)
+	}
+}
