@@ -197,7 +197,20 @@ func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outc
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		queued, changed = false, faqChanges{}
 		for i := range parsed {
-			oc, err := d.receive(tx, &parsed[i], &changed)
+			var oc Outcome
+			err := tx.Try(func() error {
+				var err error
+				oc, err = d.receive(tx, &parsed[i], &changed)
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				// One message whose handling fails must not hold up the
+				// mailbox: what it wrote is undone and it is recorded as
+				// quarantined with the reason. If the store itself is what
+				// fails, this fails too and the batch is retried.
+				d.log.Error("handling a mail failed; quarantined", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "err", err)
+				oc, err = d.quarantineFailed(tx, &parsed[i], err)
+			}
 			if err != nil {
 				return fmt.Errorf("desk: message uid %d of %s: %w", batch[i].UID, batch[i].Mailbox, err)
 			}

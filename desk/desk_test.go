@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -565,5 +566,40 @@ func TestReceive_ThanksOnResolvedTicketIsAppendedWithoutReopening(t *testing.T) 
 	}
 	if n := len(f.outgoing()); n != 1 {
 		t.Fatalf("%d mails, want only the ack", n)
+	}
+}
+
+// A message whose handling fails for a reason of its own (here a broken
+// acknowledgement template) is undone and quarantined with the reason;
+// the other messages of its batch are handled, and the batch commits.
+func TestReceiveBatch_AMessageWhoseHandlingFailsIsQuarantinedAndTheBatchGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ack.en.txt"), []byte("Subject: {{.Ticket}}\n\n{{index .Suggestions 3}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := templates.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, nil)
+	f.desk.tmpl = tmpl
+	out := f.deliver(
+		mail("a@customer.example", "Printer", "broken", "Message-ID: <h1@c>"),
+		mail("b@customer.example", "away", "on leave", "Message-ID: <h2@c>", "Auto-Submitted: auto-replied"),
+	)
+	if out[0].Disposition != tickets.DispQuarantined || !strings.Contains(out[0].Reason, "handling failed") || !strings.Contains(out[0].Reason, "index") {
+		t.Fatalf("failed mail: %+v", out[0])
+	}
+	if out[1].Disposition != tickets.DispAutomatic {
+		t.Fatalf("the rest of the batch: %+v", out[1])
+	}
+	var nTickets int
+	f.update(func(tx *tickets.Tx) error {
+		l, err := tx.Tickets("", 0)
+		nTickets = len(l)
+		return err
+	})
+	if nTickets != 0 || len(f.outgoing()) != 0 {
+		t.Fatalf("the failed mail left %d tickets and %d mails behind", nTickets, len(f.outgoing()))
 	}
 }

@@ -52,6 +52,22 @@ func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outc
 	return oc, nil
 }
 
+// quarantineFailed records a message whose handling failed (and was
+// undone) as quarantined, with the failure as its reason: kept, visible in
+// `inbound list`, its raw bytes in `inbound show --raw`.
+func (d *Desk) quarantineFailed(tx *tickets.Tx, p *parsedMail, cause error) (Outcome, error) {
+	f, msg := p.f, p.msg
+	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw,
+		Disposition: tickets.DispQuarantined, Reason: truncate("handling failed: "+cause.Error(), 500)}
+	if msg != nil {
+		in.MessageID, in.ContentHash, in.From, in.Subject, in.Date = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject, msg.Date
+	}
+	if err := tx.RecordInbound(in); err != nil {
+		return Outcome{}, errors.Join(cause, err)
+	}
+	return Outcome{Disposition: in.Disposition, Reason: in.Reason}, nil
+}
+
 func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, changed *faqChanges) (Outcome, error) {
 	msg, perr := p.msg, p.err
 	// Duplicates first: the same Message-ID, or (without one) the same bytes.
