@@ -16,25 +16,23 @@ type command struct {
 }
 
 type commandSpec struct {
-	arg  string // "" = takes no argument; else what it takes, for the error text
-	help string
+	arg string // "" = takes no argument; else what it takes, for the error text
 }
 
-// commandSpecs are the commands, in the order the help lists them.
-var commandOrder = []string{"resolve", "close", "hold", "take", "assign", "priority", "type", "note", "escalate", "answer", "faq"}
-
+// commandSpecs are the commands and what each takes; the mails to agents
+// explain them (the "commands" block of templates/files/_common.*).
 var commandSpecs = map[string]commandSpec{
-	"resolve":  {help: "resolve the ticket; the text below goes to the customer in the resolution mail"},
-	"close":    {help: "close the ticket at once"},
-	"hold":     {help: "put the ticket on hold (the SLA clock pauses)"},
-	"take":     {help: "assign the ticket to yourself"},
-	"assign":   {arg: "ADDRESS", help: "assign the ticket to an agent"},
-	"priority": {arg: "P1…P5", help: "change the priority (and the SLA due times)"},
-	"type":     {arg: "incident|request", help: "change the ticket type"},
-	"note":     {help: "the text below is an internal note: never sent to the customer"},
-	"escalate": {help: "hand the ticket to the next tier"},
-	"answer":   {arg: "KEY", help: "send FAQ entry KEY as the answer; the customer's wording becomes a paraphrase of it"},
-	"faq":      {help: "resolve, and draft an FAQ entry from this answer"},
+	"resolve":  {},
+	"close":    {},
+	"hold":     {},
+	"take":     {},
+	"assign":   {arg: "ADDRESS"},
+	"priority": {arg: "P1…P5"},
+	"type":     {arg: "incident|request"},
+	"note":     {},
+	"escalate": {},
+	"answer":   {arg: "KEY"},
+	"faq":      {},
 }
 
 // agentReply is an agent's reply read: its commands, the text below them
@@ -212,20 +210,6 @@ func conflicts(seen map[string]bool) []problem {
 	if seen["note"] && (seen["answer"] || seen["resolve"] || seen["faq"]) {
 		out = append(out, problemf("#note keeps the text from the customer, which #answer, #resolve and #faq send: use #note alone",
 			"#note の本文はお客様に送られませんが、#answer・#resolve・#faq は送ります。#note は単独でお使いください"))
-	}
-	return out
-}
-
-// commandHelp lists the commands, one a line, for the error mail.
-func commandHelp() []string {
-	out := make([]string, 0, len(commandOrder))
-	for _, n := range commandOrder {
-		s := commandSpecs[n]
-		name := "#" + n
-		if s.arg != "" {
-			name += " " + s.arg
-		}
-		out = append(out, name+": "+s.help)
 	}
 	return out
 }

@@ -555,7 +555,7 @@ func decodeBase64(b []byte) (out []byte, clean bool) {
 		}
 		if bad > 0 {
 			clean = false
-			if bad*10 > len(line) || bytes.IndexAny(line, " \t") >= 0 {
+			if bad*10 > len(line) || bytes.ContainsAny(line, " \t") {
 				break
 			}
 		}
