@@ -287,13 +287,18 @@ func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
 // newMessageID makes a Message-ID of ours (without <>). Random, so a
 // stranger cannot guess one to thread into a ticket.
 func (d *Desk) newMessageID(ref string) string {
-	var b [15]byte
-	rand.Read(b[:])
-	id := "madoguchi." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	id := "madoguchi." + randomPart()
 	if ref != "" {
 		id += "." + strings.ToLower(ref)
 	}
 	return id + "@" + d.opts.MessageIDDomain
+}
+
+// randomPart is the unguessable part of our Message-IDs.
+func randomPart() string {
+	var b [15]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // looksLikeOurMessageID reports whether a Message-ID has the form of ours.

@@ -130,7 +130,7 @@ func (d *Desk) notifyTier(tx *tickets.Tx, t *tickets.Ticket, tier int, kind stri
 // fixed is given (the thread root).
 func (d *Desk) tokenMessageID(token, fixed string) string {
 	if fixed == "" {
-		fixed = strings.TrimPrefix(strings.SplitN(d.newMessageID(""), "@", 2)[0], "madoguchi.")
+		fixed = randomPart()
 	}
 	return "madoguchi." + tokenIDTag + token + "." + fixed + "@" + d.opts.MessageIDDomain
 }
@@ -203,19 +203,9 @@ func (d *Desk) capAttachments(all []tickets.Attachment) ([]tickets.Attachment, [
 			total += size
 			kept = append(kept, a)
 		}
-		info = append(info, templates.AttachmentInfo{Name: a.Filename, Size: humanSize(size), Attached: ok})
+		info = append(info, templates.AttachmentInfo{Name: a.Filename, Size: templates.FormatSize(size), Attached: ok})
 	}
 	return kept, info
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // when formats an instant for agents: in the business-hours time zone

@@ -22,12 +22,6 @@ func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
 	if d.index == nil || p.msg == nil || p.err != nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
 		return
 	}
-	if n, err := d.index.Count(); err == nil && n == 0 {
-		// Nothing to find: cleaning and querying would cost the most CPU
-		// of a mail for nothing (an empty FAQ is every new installation).
-		p.match = &responder.Result{Decision: responder.Escalate}
-		return
-	}
 	p.match = d.match(ctx, p.msg, "")
 }
 

@@ -15,21 +15,14 @@ import (
 // receive records one message and acts on it, inside the batch transaction.
 // Every path ends in exactly one inbound record.
 func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outcome, error) {
-	f, msg := p.f, p.msg
+	f := p.f
 	if prev, err := tx.InboundAt(f.Mailbox, f.UIDValidity, f.UID); err == nil {
 		// Handed to us again (a retried batch): the first record stands.
 		return Outcome{Disposition: prev.Disposition, Reason: prev.Reason, Ticket: prev.Ticket}, nil
 	} else if !errors.Is(err, tickets.ErrNotFound) {
 		return Outcome{}, err
 	}
-	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
-	if msg != nil {
-		// Also for a quarantined message whose header could be read: its
-		// record says who sent what, and its Message-ID makes a later copy
-		// a duplicate of it, as for any mail.
-		in.MessageID, in.ContentHash, in.From, in.Subject = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject
-		in.Date = msg.Date
-	}
+	in := p.inbound()
 	// Record first, so entries can point at the record; the outcome is set
 	// before the transaction ends.
 	in.Disposition = tickets.DispQuarantined
@@ -52,16 +45,25 @@ func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outc
 	return oc, nil
 }
 
+// inbound is the record of a fetched message, with what its header says.
+// Also for a quarantined message whose header could be read: its record
+// says who sent what, and its Message-ID makes a later copy a duplicate of
+// it, as for any mail.
+func (p *parsedMail) inbound() *tickets.Inbound {
+	f, msg := p.f, p.msg
+	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
+	if msg != nil {
+		in.MessageID, in.ContentHash, in.From, in.Subject, in.Date = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject, msg.Date
+	}
+	return in
+}
+
 // quarantineFailed records a message whose handling failed (and was
 // undone) as quarantined, with the failure as its reason: kept, visible in
 // `inbound list`, its raw bytes in `inbound show --raw`.
 func (d *Desk) quarantineFailed(tx *tickets.Tx, p *parsedMail, cause error) (Outcome, error) {
-	f, msg := p.f, p.msg
-	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw,
-		Disposition: tickets.DispQuarantined, Reason: truncate("handling failed: "+cause.Error(), 500)}
-	if msg != nil {
-		in.MessageID, in.ContentHash, in.From, in.Subject, in.Date = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject, msg.Date
-	}
+	in := p.inbound()
+	in.Disposition, in.Reason = tickets.DispQuarantined, truncate("handling failed: "+cause.Error(), 500)
 	if err := tx.RecordInbound(in); err != nil {
 		return Outcome{}, errors.Join(cause, err)
 	}

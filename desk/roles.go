@@ -80,16 +80,11 @@ func usableAddress(addr string) bool {
 // isOurAddress reports whether addr is the support address or one of its
 // plus addresses (support+token@...).
 func (d *Desk) isOurAddress(addr string) bool {
-	addr = strings.ToLower(addr)
-	sup := d.opts.SupportAddress
-	if addr == sup {
+	if strings.EqualFold(addr, d.opts.SupportAddress) {
 		return true
 	}
-	at, sat := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(sup, '@')
-	if at < 0 || sat < 0 || addr[at:] != sup[sat:] {
-		return false
-	}
-	return strings.HasPrefix(addr[:at], sup[:sat]+"+")
+	_, ok := plusTag(addr, d.opts.SupportAddress)
+	return ok
 }
 
 // printableFrom is what a From header said, for a ticket whose sender

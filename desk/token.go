@@ -111,16 +111,23 @@ func plusAddress(support, token string) string {
 // tokenOfAddress returns the token of a plus address of support, "" when
 // addr is not one.
 func tokenOfAddress(addr, support string) string {
+	tok, _ := plusTag(addr, support)
+	return tok
+}
+
+// plusTag reads addr as a plus address of support (support+TAG@domain,
+// case ignored) and returns the tag; ok is false when it is not one.
+func plusTag(addr, support string) (tag string, ok bool) {
 	addr = strings.ToLower(addr)
 	at, sat := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(support, '@')
 	if at < 0 || sat < 0 || addr[at:] != support[sat:] {
-		return ""
+		return "", false
 	}
-	tok, ok := strings.CutPrefix(addr[:at], support[:sat]+"+")
+	tag, ok = strings.CutPrefix(addr[:at], support[:sat]+"+")
 	if !ok {
-		return ""
+		return "", false
 	}
-	return tok
+	return tag, true
 }
 
 // tokenOfMessageID returns the token inside one of our Message-IDs

@@ -548,6 +548,11 @@ func (x *Index) Match(ctx context.Context, subject, body string) (Result, error)
 	if x.closed {
 		return Result{}, ErrClosed
 	}
+	if n, err := x.idx.DocCount(); err == nil && n == 0 {
+		// Nothing to find: cleaning and querying would cost the most CPU
+		// of a mail for nothing (an empty FAQ is every new installation).
+		return x.decide(nil), nil
+	}
 	cands, err := x.search(ctx, CleanQuery(subject, body), defaultTuning)
 	if err != nil {
 		return Result{}, err

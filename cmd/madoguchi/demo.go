@@ -17,6 +17,7 @@ import (
 
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/lang"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -487,11 +488,7 @@ func (d *demo) bodies(ctx context.Context) {
 	seen := map[string]bool{}
 	fmt.Fprintf(d.out, "\nWhat customers and agents read (the first mail of each kind and language)\n")
 	for _, o := range list {
-		lang := "en"
-		if isJapaneseText(o.Text) {
-			lang = "ja"
-		}
-		k := o.Kind + "/" + lang
+		k := o.Kind + "/" + lang.DetectOr(o.Text, "en")
 		if seen[k] || o.Kind == "copy" && seen["copy/en"] {
 			continue
 		}
@@ -506,14 +503,4 @@ func (d *demo) bodies(ctx context.Context) {
 		}
 		fmt.Fprintf(d.out, "└──\n")
 	}
-}
-
-// isJapaneseText reports whether a mail body holds kana.
-func isJapaneseText(s string) bool {
-	for _, r := range s {
-		if r >= 0x3040 && r <= 0x30ff {
-			return true
-		}
-	}
-	return false
 }
