@@ -97,12 +97,13 @@ func printableFrom(a mime.Address) string {
 }
 
 // onAgentsList reports whether addr is one of list, as agents are told
-// apart: the same characters (Unicode NFC), ASCII letters in any case.
-// Not strings.EqualFold: Unicode case folding reads the Kelvin sign K
-// (U+212A) as the letter k, and "\u212Aen@example.com" would pass for
-// ken's. An address that matches one of list only after compatibility
-// mapping and case folding (NFKC: the Kelvin sign, full-width letters)
-// is a lookalike of it: look names the address it imitates.
+// apart: the same characters, ASCII letters in any case, nothing
+// normalised. Not strings.EqualFold, nor even NFC: Unicode reads the
+// Kelvin sign K (U+212A) as the letter K (a canonical equivalent, and a
+// case variant of k), and "\u212Aen@example.com" would pass for ken's.
+// An address that matches one of list only after compatibility mapping
+// and case folding (NFKC: the Kelvin sign, full-width letters) is a
+// lookalike of it: look names the address it imitates.
 func onAgentsList(addr string, list []string) (listed bool, look string) {
 	for _, a := range list {
 		switch {
@@ -116,9 +117,7 @@ func onAgentsList(addr string, list []string) (listed bool, look string) {
 }
 
 // sameAddress compares two addresses as the desk compares agents'.
-func sameAddress(a, b string) bool {
-	return lowerASCII(norm.NFC.String(a)) == lowerASCII(norm.NFC.String(b))
-}
+func sameAddress(a, b string) bool { return lowerASCII(a) == lowerASCII(b) }
 
 // foldedNFKC is s as Unicode reads it loosely: compatibility forms mapped
 // (NFKC) and case folded, then mapped again, as NFKC_Casefold does.
