@@ -116,9 +116,10 @@ var fromDomain = regexp.MustCompile(`(?im)^From:[^\r\n]*@([a-z0-9.-]+)`)
 // top, unless raw holds an Authentication-Results of the MX already.
 func stampedByMX(raw string) string {
 	head, _, _ := strings.Cut(raw, "\r\n\r\n")
-	if strings.Contains(strings.ToLower(head), "\nauthentication-results: "+trustedMX) ||
-		strings.HasPrefix(strings.ToLower(head), "authentication-results: "+trustedMX) {
-		return raw
+	for _, line := range strings.Split(strings.ToLower(head), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "authentication-results:"); ok && strings.Contains(v, trustedMX) {
+			return raw
+		}
 	}
 	domain := "invalid"
 	if m := fromDomain.FindStringSubmatch(head); m != nil {
