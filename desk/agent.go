@@ -53,6 +53,9 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 	}
 	from := msg.From.Addr
 	if agentTok == nil {
+		if msg.FromProblem != "" {
+			c.note = joinReason(c.note, msg.FromProblem+": never an agent's mail")
+		}
 		if len(d.agentTiers(from)) > 0 {
 			c.note = joinReason(c.note, "From "+strings.ToLower(from)+" is on an agents list, but the mail carries no valid reply token: no agent rights, read as a customer's mail")
 		}

@@ -55,6 +55,12 @@ func TestAgents_FromThatIsNotOneMailboxIsNeverAnAgent(t *testing.T) {
 			if all, _ := f.mailTo("mallory@evil.example", tk.Ref); all != 0 {
 				t.Fatal("mallory was sent mail")
 			}
+			// Without a token the mail claims nothing; its record says why
+			// it could never have been an agent's.
+			oc := f.one(strings.Replace(mail("alice@example.com", "Printer", "The printer is broken.", "Message-ID: <m2@x>"), "From: alice@example.com", c.from, 1))
+			if oc.Disposition != tickets.DispNewTicket || !strings.Contains(oc.Reason, c.why) || !strings.Contains(oc.Reason, "never an agent's mail") {
+				t.Fatalf("the same From without a token: %+v", oc)
+			}
 		})
 	}
 }

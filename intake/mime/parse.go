@@ -163,12 +163,13 @@ func (p *parser) readHeaders(h header) {
 	m.InReplyTo = parseMsgIDs(h.get("In-Reply-To"))
 	m.References = parseMsgIDs(h.get("References"))
 	froms := h.values("From")
+	var fromList []Address
 	if len(froms) > 0 {
-		if l := parseAddressList(froms[0]); len(l) > 0 {
-			m.From = l[0]
+		if fromList = parseAddressList(froms[0]); len(fromList) > 0 {
+			m.From = fromList[0]
 		}
 	}
-	m.FromProblem = fromProblem(froms)
+	m.FromProblem = fromProblem(froms, fromList)
 	for _, v := range h.values("Authentication-Results") {
 		m.AuthResults = append(m.AuthResults, cleanLine(strings.ToValidUTF8(string(v), "\uFFFD")))
 	}

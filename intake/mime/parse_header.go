@@ -417,7 +417,8 @@ func lowerASCII(s string) string {
 // agent needs the strict reading: one field, one mailbox, and nothing
 // beside it that could be another address ("mallory@evil.example
 // <alice@example.com>", "<mallory@evil.example> <alice@example.com>").
-func fromProblem(fields [][]byte) string {
+// list is the first field as parseAddressList reads it.
+func fromProblem(fields [][]byte, list []Address) string {
 	switch len(fields) {
 	case 0:
 		return "no From header field"
@@ -430,7 +431,6 @@ func fromProblem(fields [][]byte) string {
 	if !isASCII(raw) || bytes.IndexByte(raw, 0x1b) >= 0 {
 		s = guessText(raw).Text
 	}
-	list := parseAddressList(raw)
 	switch n := len(list); {
 	case n == 0:
 		return fmt.Sprintf("From %q holds no address", sanitize(s, 80))
