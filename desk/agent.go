@@ -71,7 +71,7 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 	tr := d.opts.Tiers[agentTok.Tier]
 	if listed, look := onAgentsList(from, tr.Agents); !listed {
 		if look != "" {
-			return agentClaim{forged: true, why: fmt.Sprintf("From %s imitates the agent address %s of tier %s (non-ASCII lookalike characters)", from, look, tr.Name)}, nil
+			return agentClaim{forged: true, why: fmt.Sprintf("From %+q imitates the agent address %s of tier %s (non-ASCII lookalike characters)", from, look, tr.Name)}, nil
 		}
 		return agentClaim{forged: true, why: fmt.Sprintf("From %s is not on the agents list of tier %s", strings.ToLower(from), tr.Name)}, nil
 	}
