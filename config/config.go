@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -112,7 +113,15 @@ type Desk struct {
 	// [MinSecretBytes]) by [Config.RequireRun] when tiers are set.
 	Secret            Secret `toml:"secret"`
 	SecretFile        string `toml:"secret_file"`
-	TrustedAuthservID string `toml:"trusted_authserv_id"` // Authentication-Results authserv-id whose dmarc=fail refuses an agent reply; "" = none trusted
+	TrustedAuthservID string `toml:"trusted_authserv_id"` // Authentication-Results authserv-id whose dmarc=pass an agent reply needs; "" = the token alone proves
+	// PreviousSecrets are secrets desk.secret replaced: the reply tokens
+	// of mails sent before a rotation verify under them until
+	// PreviousSecretsUntil ([Desk.PreviousSecretsDeadline]). From
+	// previous_secrets, previous_secrets_file (one a line) or
+	// $MADOGUCHI_DESK_PREVIOUS_SECRETS (comma-separated).
+	PreviousSecrets      []Secret `toml:"previous_secrets"`
+	PreviousSecretsFile  string   `toml:"previous_secrets_file"`
+	PreviousSecretsUntil string   `toml:"previous_secrets_until"` // YYYY-MM-DD (through that day, UTC) or an RFC 3339 instant; required with previous secrets
 	// The words of the mails to customers: see words.go.
 	Signature     Signature     `toml:"signature"`
 	SubjectLabels SubjectLabels `toml:"subject_labels"`
@@ -122,11 +131,40 @@ type Desk struct {
 // shorter than this can be guessed.
 const MinSecretBytes = 16
 
+// PreviousSecretsDeadline is when desk.previous_secrets stop verifying
+// reply tokens: the instant of previous_secrets_until, or the end (UTC)
+// of its day. Zero when it is unset or invalid ([Config.Validate]
+// refuses an invalid one).
+func (d Desk) PreviousSecretsDeadline() time.Time {
+	t, _ := parseDeadline(d.PreviousSecretsUntil)
+	return t
+}
+
+// parseDeadline reads a date (through that day, UTC) or an RFC 3339
+// instant; "" is the zero time.
+func parseDeadline(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.AddDate(0, 0, 1), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date (YYYY-MM-DD) nor an RFC 3339 instant (2027-01-31T18:00:00+09:00)", s)
+	}
+	return t, nil
+}
+
 // Escalation is where tickets go that the responder does not close: the
 // tiers of agents, in order.
 type Escalation struct {
 	AttachMaxBytes int64  `toml:"attach_max_bytes"` // customer attachments attached to a tier notice up to this total; above it names and sizes only
 	Tiers          []Tier `toml:"tiers"`
+	// PreviousTiersMayAct lets an agent act with the reply token of a tier
+	// a ticket has left, while that tier's agents list has her; false: only
+	// the ticket's current tier acts.
+	PreviousTiersMayAct bool `toml:"previous_tiers_may_act"`
 }
 
 // Tier is one level of agents ([[escalation.tiers]]): L1, L2, ...
@@ -329,9 +367,7 @@ func ResolvePath(flag string, env func(string) string) string {
 func (c *Config) Masked() *Config {
 	m := c.clone()
 	for _, s := range m.secrets() {
-		if s.value != nil && *s.value != "" {
-			*s.value = MaskedValue
-		}
+		s.mask()
 	}
 	return m
 }
@@ -344,7 +380,7 @@ func (c *Config) TOML() ([]byte, error) {
 	out := c.clone()
 	for _, s := range out.secrets() {
 		if *s.file != "" {
-			*s.value = ""
+			s.clear()
 		}
 	}
 	var buf bytes.Buffer
@@ -370,10 +406,12 @@ func (l Log) SlogLevel() slog.Level {
 	return slog.LevelInfo
 }
 
-// secretKey is one secret of the configuration and the file it may come from.
+// secretKey is one secret of the configuration (or a list of them) and
+// the file it may come from.
 type secretKey struct {
 	key, fileKey string // "imap.password", "imap.password_file"
 	value        *Secret
+	list         *[]Secret // instead of value: a list, its file holding one a line
 	file         *string
 }
 
@@ -381,16 +419,69 @@ type secretKey struct {
 // files treat them all alike.
 func (c *Config) secrets() []secretKey {
 	return []secretKey{
-		{c.IMAP.key("password"), c.IMAP.key("password_file"), &c.IMAP.Password, &c.IMAP.PasswordFile},
-		{c.SMTP.key("password"), c.SMTP.key("password_file"), &c.SMTP.Password, &c.SMTP.PasswordFile},
-		{"desk.secret", "desk.secret_file", &c.Desk.Secret, &c.Desk.SecretFile},
+		{key: c.IMAP.key("password"), fileKey: c.IMAP.key("password_file"), value: &c.IMAP.Password, file: &c.IMAP.PasswordFile},
+		{key: c.SMTP.key("password"), fileKey: c.SMTP.key("password_file"), value: &c.SMTP.Password, file: &c.SMTP.PasswordFile},
+		{key: "desk.secret", fileKey: "desk.secret_file", value: &c.Desk.Secret, file: &c.Desk.SecretFile},
+		{key: "desk.previous_secrets", fileKey: "desk.previous_secrets_file", list: &c.Desk.PreviousSecrets, file: &c.Desk.PreviousSecretsFile},
 	}
+}
+
+// set reports whether the secret (or any of the list) is set.
+func (s secretKey) set() bool {
+	if s.list != nil {
+		return len(*s.list) > 0
+	}
+	return *s.value != ""
+}
+
+// mask makes every set secret of s read MaskedValue.
+func (s secretKey) mask() {
+	if s.list == nil {
+		if *s.value != "" {
+			*s.value = MaskedValue
+		}
+		return
+	}
+	if len(*s.list) == 0 {
+		return
+	}
+	masked := make([]Secret, len(*s.list))
+	for i := range masked {
+		masked[i] = MaskedValue
+	}
+	*s.list = masked
+}
+
+// clear empties the secret (or the list).
+func (s secretKey) clear() {
+	if s.list != nil {
+		*s.list = nil
+		return
+	}
+	*s.value = ""
+}
+
+// fill stores the contents of the secret's file: the secret without its
+// trailing newline, or for a list its non-empty lines.
+func (s secretKey) fill(contents string) {
+	if s.list == nil {
+		*s.value = Secret(strings.TrimRight(contents, "\r\n"))
+		return
+	}
+	var list []Secret
+	for _, l := range strings.Split(contents, "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			list = append(list, Secret(l))
+		}
+	}
+	*s.list = list
 }
 
 // clone copies c deeply enough that changing the copy's slices leaves c alone.
 func (c *Config) clone() *Config {
 	out := *c
 	out.Rules = slices.Clone(c.Rules)
+	out.Desk.PreviousSecrets = slices.Clone(c.Desk.PreviousSecrets)
 	out.Escalation.Tiers = slices.Clone(c.Escalation.Tiers)
 	for i := range out.Escalation.Tiers {
 		t := &out.Escalation.Tiers[i]
@@ -412,7 +503,7 @@ func (c *Config) resolvePaths(baseDir string) {
 		&c.Store.Path,
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
-		&c.Desk.SecretFile, &c.Responder.IndexPath, &c.Templates.Dir,
+		&c.Desk.SecretFile, &c.Desk.PreviousSecretsFile, &c.Responder.IndexPath, &c.Templates.Dir,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -429,7 +520,7 @@ func (c *Config) readSecretFiles() error {
 		if *s.file == "" {
 			continue
 		}
-		if *s.value != "" {
+		if s.set() {
 			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key, envName(s.key))})
 			continue
 		}
@@ -438,12 +529,9 @@ func (c *Config) readSecretFiles() error {
 			errs = append(errs, &KeyError{Key: s.fileKey, Err: err})
 			continue
 		}
-		v := strings.TrimRight(string(b), "\r\n")
-		if v == "" {
+		if s.fill(string(b)); !s.set() {
 			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("%s is empty", *s.file)})
-			continue
 		}
-		*s.value = Secret(v)
 	}
 	return errors.Join(errs...)
 }

@@ -341,6 +341,9 @@ func setFromTOML(v reflect.Value, val any) error {
 		strs := make([]string, len(arr))
 		for i, e := range arr {
 			if strs[i], ok = e.(string); !ok {
+				if v.Type().Elem() == secretType {
+					return fmt.Errorf("item %d: want a string", i) // never echo what may be a secret
+				}
 				return fmt.Errorf("item %d: want a string, got %s", i, tomlType(e))
 			}
 		}
@@ -479,11 +482,16 @@ func setFromString(v reflect.Value, s string) error {
 	return nil
 }
 
-// setStrings stores a list; an empty one is nil, as in [Default].
+// setStrings stores a list of any string type ([]string, []Secret); an
+// empty one is nil, as in [Default].
 func setStrings(v reflect.Value, strs []string) {
 	if len(strs) == 0 {
 		v.SetZero()
 		return
 	}
-	v.Set(reflect.ValueOf(strs).Convert(v.Type()))
+	list := reflect.MakeSlice(v.Type(), len(strs), len(strs))
+	for i, s := range strs {
+		list.Index(i).SetString(s)
+	}
+	v.Set(list)
 }

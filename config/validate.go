@@ -60,6 +60,20 @@ func (c *Config) Validate() error {
 		// The length only: the value is never shown.
 		v.add("desk.secret", "is %d bytes; at least %d are needed (e.g. the output of `openssl rand -hex 32`)", n, MinSecretBytes)
 	}
+	for i, p := range c.Desk.PreviousSecrets {
+		key := fmt.Sprintf("desk.previous_secrets[%d]", i)
+		switch {
+		case len(p) < MinSecretBytes:
+			v.add(key, "is %d bytes; at least %d are needed", len(p), MinSecretBytes)
+		case p == c.Desk.Secret:
+			v.add(key, "is desk.secret itself; list only the secrets desk.secret replaced")
+		}
+	}
+	if until, err := parseDeadline(c.Desk.PreviousSecretsUntil); err != nil {
+		v.errs = append(v.errs, &KeyError{Key: "desk.previous_secrets_until", Err: err})
+	} else if len(c.Desk.PreviousSecrets) > 0 && until.IsZero() {
+		v.add("desk.previous_secrets_until", "required with desk.previous_secrets: the end of the grace period in which they verify old reply tokens (YYYY-MM-DD or an RFC 3339 instant)")
+	}
 	if id := c.Desk.TrustedAuthservID; id != "" && !isToken(id) {
 		v.add("desk.trusted_authserv_id", "%q is not an authserv-id (a host name such as mx.example.com, no spaces or ;)", id)
 	}

@@ -1,12 +1,9 @@
 package desk
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/textproto"
 	"slices"
 	"strings"
 	"time"
@@ -18,84 +15,75 @@ import (
 
 // agentClaim is what the tokens and the From of a mail say about an agent.
 type agentClaim struct {
-	// proven: a valid agent token for the ticket and a From on that
-	// tier's agents list (and no DMARC failure from a trusted server).
+	// proven: a valid agent token for the ticket, a From that is exactly
+	// one mailbox on that tier's agents list, and with a trusted
+	// authserv-id its dmarc=pass for the From's domain.
 	proven bool
+	// moved: proven, but for a tier the ticket has left
+	// (escalation.previous_tiers_may_act off): nothing is done and the
+	// agent is told where the ticket went.
+	moved bool
 	// forged: the mail claims agent rights it does not prove; why says how.
 	forged bool
 	why    string
 	tier   int
 	ticket *tickets.Ticket // the token's ticket, when the mail threads to none
+	// note says what of the mail's addresses counted for nothing (a plus
+	// address that is no token, an agent's From without one), for the
+	// record of a mail that goes on as a customer's.
+	note string
 }
 
 // claimAgent reads a mail's reply tokens (in its recipients' plus
 // addresses and its referenced Message-IDs) and its From against the
 // agents lists (invariant 5). t is the ticket the mail threads to, nil
 // when none. A From on an agents list alone grants nothing, nor a ticket
-// number: without a token that verifies, for this ticket, an agent's From
-// is a forgery — unless that address is the ticket's own requester or a
-// participant writing as a customer.
+// number: without an agent token that verifies, the mail is a customer's
+// like any other (an agent reporting her own problem opens a ticket; on
+// someone else's ticket she is a stranger). A claimed agent token that
+// does not prove the agent, for this ticket and its current tier, is a
+// forgery.
 func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (agentClaim, error) {
 	if !d.tiersOn() {
 		return agentClaim{}, nil
 	}
-	from := strings.ToLower(msg.From.Addr)
-	var tokens []string
-	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
-		if tok := tokenOfAddress(a.Addr, d.opts.SupportAddress); tok != "" {
-			tokens = append(tokens, tok)
-		}
+	agentTok, c := d.agentToken(tx, t, msg)
+	if c.forged {
+		return c, nil
 	}
-	for _, id := range append(slices.Clone(msg.InReplyTo), msg.References...) {
-		if tok := tokenOfMessageID(id, d.opts.MessageIDDomain); tok != "" && !slices.Contains(tokens, tok) {
-			tokens = append(tokens, tok)
-		}
-	}
-	var agentTok *replyToken
-	for _, s := range tokens {
-		tok, err := parseToken(s, d.opts.Secret)
-		if err != nil {
-			return agentClaim{forged: true, why: err.Error()}, nil
-		}
-		if tok.Role != tokenAgent {
-			continue // a customer's token threads, it grants nothing
-		}
-		if t != nil && tok.Ticket != t.ID {
-			return agentClaim{forged: true, why: fmt.Sprintf("reply token is for another ticket than %s", t.Ref)}, nil
-		}
-		if agentTok != nil && *agentTok != tok {
-			return agentClaim{forged: true, why: "reply tokens disagree"}, nil
-		}
-		agentTok = &tok
-	}
+	from := msg.From.Addr
 	if agentTok == nil {
-		if len(d.agentTiers(from)) == 0 {
-			return agentClaim{}, nil
+		if msg.FromProblem != "" {
+			c.note = joinReason(c.note, msg.FromProblem+": never an agent's mail")
 		}
-		if t != nil {
-			role, err := d.senderRole(tx, t, from)
-			if err != nil {
-				return agentClaim{}, err
-			}
-			if role != tickets.RoleStranger {
-				return agentClaim{}, nil // an agent writing as the customer they are
-			}
+		if len(d.agentTiers(from)) > 0 {
+			c.note = joinReason(c.note, "From "+strings.ToLower(from)+" is on an agents list, but the mail carries no valid reply token: no agent rights, read as a customer's mail")
 		}
-		return agentClaim{forged: true, why: "From " + from + " is an agent's address, but the mail carries no valid reply token"}, nil
+		return c, nil
 	}
-	c := agentClaim{tier: agentTok.Tier}
+	c.tier = agentTok.Tier
+	if msg.FromProblem != "" {
+		return agentClaim{forged: true, why: msg.FromProblem + ": a mail that is not from exactly one mailbox is never an agent's"}, nil
+	}
 	if agentTok.Tier >= len(d.opts.Tiers) {
 		return agentClaim{forged: true, why: fmt.Sprintf("reply token names tier %d, which is not configured", agentTok.Tier)}, nil
 	}
 	tr := d.opts.Tiers[agentTok.Tier]
-	if !slices.ContainsFunc(tr.Agents, func(a string) bool { return strings.EqualFold(a, from) }) {
-		return agentClaim{forged: true, why: fmt.Sprintf("From %s is not on the agents list of tier %s", from, tr.Name)}, nil
+	if listed, look := onAgentsList(from, tr.Agents); !listed {
+		if look != "" {
+			return agentClaim{forged: true, why: fmt.Sprintf("From %+q imitates the agent address %s of tier %s (non-ASCII lookalike characters)", from, look, tr.Name)}, nil
+		}
+		return agentClaim{forged: true, why: fmt.Sprintf("From %s is not on the agents list of tier %s", strings.ToLower(from), tr.Name)}, nil
 	}
-	if d.opts.TrustedAuthservID != "" && dmarcFailed(msg.Raw, d.opts.TrustedAuthservID) {
-		return agentClaim{forged: true, why: "Authentication-Results of " + d.opts.TrustedAuthservID + " says dmarc=fail"}, nil
+	if id := d.opts.TrustedAuthservID; id != "" {
+		if why := dmarcProblem(msg.AuthResults, id, from); why != "" {
+			return agentClaim{forged: true, why: why}, nil
+		}
 	}
-	if t == nil {
-		tk, err := tx.TicketByID(agentTok.Ticket)
+	tk := t
+	if tk == nil {
+		var err error
+		tk, err = tx.TicketByID(agentTok.Ticket)
 		if errors.Is(err, tickets.ErrNotFound) {
 			return agentClaim{forged: true, why: "reply token names no ticket"}, nil
 		}
@@ -104,37 +92,55 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		}
 		c.ticket = tk
 	}
+	if agentTok.Tier != tk.Tier && !d.opts.PreviousTiersMayAct {
+		c.moved = true
+		return c, nil
+	}
 	c.proven = true
 	return c, nil
 }
 
-// dmarcFailed reports whether an Authentication-Results header added by
-// the trusted server (authserv-id) says dmarc=fail. Headers of other
-// authserv-ids are anybody's words and count for nothing.
-func dmarcFailed(raw []byte, authservID string) bool {
-	end := bytes.Index(raw, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(raw, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(raw)
-	}
-	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(raw[:end:end], "\r\n\r\n"...)))).ReadMIMEHeader()
-	if err != nil && len(h) == 0 {
-		return false
-	}
-	for _, v := range h.Values("Authentication-Results") {
-		id, rest, _ := strings.Cut(v, ";")
-		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), authservID) {
-			continue
+// agentToken finds the one agent token of a mail among its tokens. A
+// plus address that is no token at all (support+billing@) is the support
+// address and noted as such; a customer's token grants nothing here (it
+// threads, in thread) and one that no longer verifies is ignored. An
+// agent token that does not verify, is for another ticket, or disagrees
+// with another makes the claim forged.
+func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (*replyToken, agentClaim) {
+	var c agentClaim
+	var tokens, addressed []string
+	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
+		if tok := tokenOfAddress(a.Addr, d.opts.SupportAddress); tok != "" && !slices.Contains(tokens, tok) {
+			tokens, addressed = append(tokens, tok), append(addressed, tok)
 		}
-		for _, f := range strings.FieldsFunc(strings.ToLower(rest), func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\r' || r == '\n' }) {
-			if f == "dmarc=fail" {
-				return true
+	}
+	for _, id := range append(slices.Clone(msg.InReplyTo), msg.References...) {
+		if tok := tokenOfMessageID(id, d.opts.MessageIDDomain); tok != "" && !slices.Contains(tokens, tok) {
+			tokens = append(tokens, tok)
+		}
+	}
+	keys := d.tokenKeys(tx.Now())
+	var agentTok *replyToken
+	for _, s := range tokens {
+		tok, err := verifyToken(s, keys)
+		switch {
+		case errors.Is(err, errTokenMalformed):
+			if slices.Contains(addressed, s) {
+				c.note = joinReason(c.note, plusAddress(d.opts.SupportAddress, truncate(s, 64))+" is no reply address of ours: read as the support address")
 			}
+			continue
+		case tok.Role != tokenAgent:
+			continue // a customer's token threads (or, stale, not even that); it grants nothing
+		case err != nil:
+			return nil, agentClaim{forged: true, why: err.Error()}
+		case t != nil && tok.Ticket != t.ID:
+			return nil, agentClaim{forged: true, why: fmt.Sprintf("reply token is for another ticket than %s", t.Ref)}
+		case agentTok != nil && *agentTok != tok:
+			return nil, agentClaim{forged: true, why: "reply tokens disagree"}
 		}
+		agentTok = &tok
 	}
-	return false
+	return agentTok, c
 }
 
 // forgedAgent records a mail that claims agent rights it does not prove.
@@ -216,6 +222,7 @@ type agentAction struct {
 // unless everything can be done.
 func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *faqChanges) (Outcome, error) {
 	oc := Outcome{Ticket: t.Ref}
+	current := t.Tier // the tier that hears of the action, whoever acted
 	r := &a.reply
 	r.Errors = append(r.Errors, d.checkAction(tx, t, a)...)
 	if len(r.Errors) > 0 {
@@ -351,7 +358,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
 	}
 	if d.tiersOn() {
-		if err := d.copyToTier(tx, t, a, applied, body, &oc); err != nil {
+		if err := d.copyToTier(tx, t, current, a, applied, body, &oc); err != nil {
 			return oc, err
 		}
 	}
@@ -534,8 +541,11 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 	return last, ids, nil
 }
 
-// copyToTier tells the rest of the agent's tier what was done and sent.
-func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, applied []string, relayed string, oc *Outcome) error {
+// copyToTier tells the rest of tier, the ticket's when the action came,
+// what was done and sent: an agent of a tier the ticket has left acts
+// (escalation.previous_tiers_may_act) only in the sight of the tier that
+// has it now.
+func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentAction, applied []string, relayed string, oc *Outcome) error {
 	data, _, err := d.ticketData(tx, t, nil)
 	if err != nil {
 		return err
@@ -543,10 +553,6 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, app
 	data.Agent, data.Applied, data.Text = a.agent, applied, relayed
 	if a.reply.has("note") {
 		data.Note = a.reply.Body
-	}
-	tier := a.tier
-	if tier < 0 {
-		tier = t.Tier // from the terminal: the ticket's tier hears of it
 	}
 	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)
 	if n > 0 {

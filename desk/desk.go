@@ -43,10 +43,19 @@ type Options struct {
 	// (`madoguchi tickets list`) and nobody is mailed.
 	Tiers             []Tier
 	Secret            []byte            // signs reply tokens; required (>= 16 bytes) with Tiers
-	TrustedAuthservID string            // Authentication-Results of this server with dmarc=fail refuses an agent's reply
+	TrustedAuthservID string            // "" = agent proof rests on the token; else this server's Authentication-Results must say dmarc=pass for the From's domain
 	SLA               tickets.SLAPolicy // targets per priority and business hours; zero = built-in targets, 24x7
 	AttachMaxBytes    int64             // customer attachments attached to a notice, in all; default 5 MiB
 	Location          *time.Location    // time zone of the times in agents' mails; nil = UTC
+
+	// After desk.secret is rotated, the tokens of mails sent before still
+	// verify under the secrets it replaced, until PreviousSecretsUntil.
+	PreviousSecrets      [][]byte  // each >= 16 bytes
+	PreviousSecretsUntil time.Time // zero: previous secrets verify nothing
+	// PreviousTiersMayAct lets an agent act with the token of a tier the
+	// ticket has left, while that tier's list has her; by default only
+	// the ticket's current tier acts.
+	PreviousTiersMayAct bool
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -115,6 +124,11 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if len(opts.Tiers) > 0 && len(opts.Secret) < 16 {
 		return nil, errors.New("desk: escalation tiers need a secret of at least 16 bytes to sign reply tokens")
+	}
+	for i, k := range opts.PreviousSecrets {
+		if len(k) < 16 {
+			return nil, fmt.Errorf("desk: previous secret %d is %d bytes; reply tokens need at least 16", i+1, len(k))
+		}
 	}
 	for i, tr := range opts.Tiers {
 		if len(tr.Notify) == 0 || len(tr.Agents) == 0 {

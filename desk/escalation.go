@@ -2,7 +2,6 @@ package desk
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -233,7 +232,7 @@ func typeName(typ string) string {
 func (d *Desk) agentTiers(addr string) []int {
 	var out []int
 	for i, tr := range d.opts.Tiers {
-		if slices.ContainsFunc(tr.Agents, func(a string) bool { return strings.EqualFold(a, addr) }) {
+		if listed, _ := onAgentsList(addr, tr.Agents); listed {
 			out = append(out, i)
 		}
 	}

@@ -118,15 +118,27 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	switch {
 	case claim.forged:
 		return d.forgedAgent(tx, in, msg, t, claim.why)
+	case claim.moved:
+		return d.movedOn(tx, in, msg, t, claim.tier)
 	case claim.proven:
 		return d.agentReply(tx, in, msg, t, claim.tier, changed)
 	}
-	if t == nil {
-		oc, err := d.newTicket(tx, in, msg, nil, p.match)
-		if tagNote != "" {
-			oc.Reason = strings.TrimPrefix(oc.Reason+"; "+tagNote, "; ")
+	oc, err := d.customerMail(tx, in, p, t, changed)
+	for _, note := range []string{tagNote, claim.note} {
+		if note != "" {
+			oc.Reason = joinReason(oc.Reason, note)
 		}
-		return oc, err
+	}
+	return oc, err
+}
+
+// customerMail handles a mail that claims no agent rights: a new ticket,
+// or a reply from the ticket's requester or a participant, or a
+// stranger's mail on it.
+func (d *Desk) customerMail(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, t *tickets.Ticket, changed *faqChanges) (Outcome, error) {
+	msg := p.msg
+	if t == nil {
+		return d.newTicket(tx, in, msg, nil, p.match)
 	}
 	role, err := d.senderRole(tx, t, msg.From.Addr)
 	if err != nil {
@@ -237,7 +249,7 @@ func (d *Desk) threadByCustomerToken(tx *tickets.Tx, msg *mime.Message) (*ticket
 		if s == "" {
 			continue
 		}
-		tok, err := parseToken(s, d.opts.Secret)
+		tok, err := verifyToken(s, d.tokenKeys(tx.Now()))
 		if err != nil || tok.Role != tokenCustomer {
 			continue
 		}

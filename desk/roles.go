@@ -5,6 +5,9 @@ import (
 	netmail "net/mail"
 	"strings"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -91,4 +94,43 @@ func (d *Desk) isOurAddress(addr string) bool {
 // cannot be written to.
 func printableFrom(a mime.Address) string {
 	return strings.TrimSpace(strings.TrimSpace(a.Name + " " + a.Addr))
+}
+
+// onAgentsList reports whether addr is one of list, as agents are told
+// apart: the same characters, ASCII letters in any case, nothing
+// normalised. Not strings.EqualFold, nor even NFC: Unicode reads the
+// Kelvin sign K (U+212A) as the letter K (a canonical equivalent, and a
+// case variant of k), and "\u212Aen@example.com" would pass for ken's.
+// An address that matches one of list only after compatibility mapping
+// and case folding (NFKC: the Kelvin sign, full-width letters) is a
+// lookalike of it: look names the address it imitates.
+func onAgentsList(addr string, list []string) (listed bool, look string) {
+	for _, a := range list {
+		switch {
+		case sameAddress(addr, a):
+			return true, ""
+		case look == "" && foldedNFKC(addr) == foldedNFKC(a):
+			look = a
+		}
+	}
+	return false, look
+}
+
+// sameAddress compares two addresses as the desk compares agents'.
+func sameAddress(a, b string) bool { return lowerASCII(a) == lowerASCII(b) }
+
+// foldedNFKC is s as Unicode reads it loosely: compatibility forms mapped
+// (NFKC) and case folded, then mapped again, as NFKC_Casefold does.
+func foldedNFKC(s string) string {
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+}
+
+// lowerASCII lower-cases the ASCII letters of s and leaves the rest.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }

@@ -74,16 +74,24 @@ func tokenMAC(secret, payload []byte) []byte {
 	return m.Sum(nil)[:tokenMACLen]
 }
 
-// parseToken reads and verifies a token.
+// parseToken reads and verifies a token under one secret.
 func parseToken(s string, secret []byte) (replyToken, error) {
+	return verifyToken(s, [][]byte{secret})
+}
+
+// verifyToken reads s and verifies it under any of keys (desk.secret and
+// the previous secrets still in their grace period). A token that does
+// not verify is returned with what it claims and errTokenForged: the desk
+// refuses a claimed agent token, and lets a customer's that no longer
+// verifies (its secret rotated away) grant and thread nothing, as if the
+// mail had gone to the plain support address. The claim is no secret:
+// the payload travels in the clear, only the MAC proves it.
+func verifyToken(s string, keys [][]byte) (replyToken, error) {
 	raw, err := tokenEncoding.DecodeString(strings.ToLower(s))
 	if err != nil || len(raw) < tokenMACLen+3 || len(raw) > tokenMACLen+12 {
 		return replyToken{}, errTokenMalformed
 	}
 	payload, mac := raw[:len(raw)-tokenMACLen], raw[len(raw)-tokenMACLen:]
-	if !hmac.Equal(mac, tokenMAC(secret, payload)) {
-		return replyToken{}, errTokenForged
-	}
 	ticket, n := binary.Uvarint(payload)
 	if n <= 0 || ticket == 0 || ticket > 1<<53 {
 		return replyToken{}, errTokenMalformed
@@ -96,7 +104,13 @@ func parseToken(s string, secret []byte) (replyToken, error) {
 	if role != tokenAgent && role != tokenCustomer {
 		return replyToken{}, errTokenMalformed
 	}
-	return replyToken{Ticket: int64(ticket), Tier: int(tier), Role: role}, nil
+	tok := replyToken{Ticket: int64(ticket), Tier: int(tier), Role: role}
+	for _, k := range keys {
+		if hmac.Equal(mac, tokenMAC(k, payload)) {
+			return tok, nil
+		}
+	}
+	return tok, errTokenForged
 }
 
 // plusAddress is the support address with a token: support+TOKEN@domain.

@@ -38,6 +38,7 @@
 //	copy                                          the rest of the tier, after an agent's reply
 //	bounce_notice                                 the tier, when a mail to the customer bounced
 //	command_error                                 the agent whose reply had a bad command
+//	tier_moved                                    the agent who replied for a tier the ticket has left
 package templates
 
 import (

@@ -48,7 +48,7 @@ func labelled(name, lang, tag, topic string) string {
 func TestRender_EveryNameInBothLanguages(t *testing.T) {
 	s := mustNew(t, "")
 	want := []string{"ack", "auto_answer", "bounce_notice", "breach", "command_error", "copy", "forward",
-		"new_after_closed", "notice", "relay", "reminder", "reopened", "resolution"}
+		"new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_moved"}
 	if got := strings.Join(s.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("Names() = %s, want %s", got, strings.Join(want, ","))
 	}
@@ -256,7 +256,7 @@ func write(t *testing.T, dir, name, content string) {
 
 // deskMails are the mails of a ticket's life after the acknowledgement:
 // to a tier's agents, and to the customer around an agent's words.
-var deskMails = []string{"notice", "reminder", "breach", "relay", "resolution", "forward", "copy", "command_error", "bounce_notice"}
+var deskMails = []string{"notice", "reminder", "breach", "relay", "resolution", "forward", "copy", "command_error", "bounce_notice", "tier_moved"}
 
 // full fills every field, as the desk would for the busiest mail.
 var full = Data{
@@ -363,6 +363,8 @@ func TestRender_DeskMailsSayWhatTheyAreFor(t *testing.T) {
 		{"command_error", "ja", []string{"コマンドエラー", "お客様には何も送信されておらず", `  ・line 1 "#priority P9": want P1 to P5`}},
 		{"bounce_notice", "en", []string{"Undeliverable to the customer", "Recipient:    hanako@example.com", "Status:       5.1.1", "Diagnostic:   550 5.1.1 <hanako@example.com>: user unknown"}},
 		{"bounce_notice", "ja", []string{"お客様宛てのメールが届きませんでした", "宛先　　　　：hanako@example.com", "ステータス　：5.1.1", "エラー内容　：550 5.1.1"}},
+		{"tier_moved", "en", []string{"Not carried out, the ticket has moved to L2", "moved\nfrom L1 to L2", "Nothing was sent to the customer", "Tier:         L2 (was L1)"}},
+		{"tier_moved", "ja", []string{"担当チームがL2に変わったため処理されませんでした", "L1 から L2 に移っており", "お客様には何も送信されておらず", "担当チーム　：L2（移動前：L1）"}},
 	}
 	for _, c := range cases {
 		m := render(t, s, c.name, c.lang, full)

@@ -232,6 +232,10 @@ func deskOptions(cfg *config.Config) desk.Options {
 	for _, t := range cfg.Escalation.Tiers {
 		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
 	}
+	var previous [][]byte
+	for _, p := range cfg.Desk.PreviousSecrets {
+		previous = append(previous, []byte(p.Reveal()))
+	}
 	// Validated at load: building the policy cannot fail then.
 	policy, _ := slaPolicy(cfg.SLA)
 	var loc *time.Location
@@ -241,6 +245,9 @@ func deskOptions(cfg *config.Config) desk.Options {
 	return desk.Options{
 		Tiers:                tiers,
 		Secret:               []byte(cfg.Desk.Secret.Reveal()),
+		PreviousSecrets:      previous,
+		PreviousSecretsUntil: cfg.Desk.PreviousSecretsDeadline(),
+		PreviousTiersMayAct:  cfg.Escalation.PreviousTiersMayAct,
 		TrustedAuthservID:    cfg.Desk.TrustedAuthservID,
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,

@@ -24,7 +24,10 @@ func newCheckConfigCmd(g *globals) *cobra.Command {
 		Long: `check-config loads the configuration the way run does (file, then
 MADOGUCHI_<SECTION>_<KEY> environment variables, then *_file secrets),
 checks every key, and prints the effective configuration with passwords
-masked. It exits 2 and names each bad key (with its line, and the key that
+and secrets masked. With tiers of agents it then says, as comment lines,
+what proves an agent's reply (desk.trusted_authserv_id: a DMARC pass, or
+the reply token alone) and until when desk.previous_secrets still verify
+the tokens of mails sent before a rotation. It exits 2 and names each bad key (with its line, and the key that
 was probably meant) when the configuration is invalid. A MADOGUCHI_*
 variable that names no key is warned of on standard error.
 
@@ -51,6 +54,9 @@ and tokens are never printed.`,
 				head += fmt.Sprintf("; %d environment %s on standard error", n, plural(n, "warning", "warnings"))
 			}
 			fmt.Fprintf(out, "%s\n%s", head, b)
+			if notes := agentProofNotes(cfg, time.Now()); len(notes) > 0 {
+				fmt.Fprintf(out, "\n# agent proof\n# %s\n", strings.Join(notes, "\n# "))
+			}
 			if connect {
 				return checkConnections(c.Context(), cfg, out)
 			}
@@ -59,6 +65,42 @@ and tokens are never printed.`,
 	}
 	c.Flags().BoolVar(&connect, "connect", false, "also log in to the IMAP and SMTP servers and report what worked")
 	return c
+}
+
+// agentProofNotes say, with tiers configured, what proves an agent's
+// reply and for how long the previous secrets still verify old tokens.
+func agentProofNotes(cfg *config.Config, now time.Time) []string {
+	if len(cfg.Escalation.Tiers) == 0 {
+		return nil
+	}
+	var notes []string
+	if cfg.Desk.TrustedAuthservID == "" {
+		notes = append(notes, "desk.trusted_authserv_id is not set: agent proof rests on the reply token alone (with a From on the tier's agents list); no DMARC verdict is asked for")
+	} else {
+		notes = append(notes, fmt.Sprintf("an agent's reply needs dmarc=pass for its From's domain in the topmost Authentication-Results of %s", cfg.Desk.TrustedAuthservID))
+	}
+	if n := len(cfg.Desk.PreviousSecrets); n > 0 {
+		until := cfg.Desk.PreviousSecretsDeadline()
+		what := fmt.Sprintf("desk.previous_secrets: %d %s", n, plural(n, "previous secret verifies", "previous secrets verify"))
+		if left := until.Sub(now); left > 0 {
+			notes = append(notes, fmt.Sprintf("%s the reply tokens of mails sent before the rotation until %s (for %s more)", what, until.UTC().Format(time.RFC3339), roughly(left)))
+		} else {
+			notes = append(notes, fmt.Sprintf("%s nothing any more: the grace period ended %s (%s ago); remove them", what, until.UTC().Format(time.RFC3339), roughly(-left)))
+		}
+	}
+	if cfg.Escalation.PreviousTiersMayAct {
+		notes = append(notes, "escalation.previous_tiers_may_act: agents of a tier a ticket has left still act on it, while their tier lists them")
+	}
+	return notes
+}
+
+// roughly is d in whole days, or hours under two days.
+func roughly(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	h := int(d / time.Hour)
+	return fmt.Sprintf("%d %s", h, plural(h, "hour", "hours"))
 }
 
 // checkTimeout bounds each server's check.

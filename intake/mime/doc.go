@@ -30,6 +30,13 @@
 //   - a From without a comma between two mailboxes, or a bare address after
 //     an 8-bit name (no From).
 //
+// Reading leniently serves opening a ticket, not proving who wrote a mail:
+// Message.FromProblem says when the From is not exactly one mailbox (two
+// addresses, two angle addresses, an address as the display name, two From
+// fields), and addresses keep their non-ASCII characters (a domain is
+// lower-cased in ASCII only), so the desk can refuse such mail as an
+// agent's.
+//
 // go-message reads CP50220 and Windows-31J correctly, so they are not on
 // the list. DetectAutomatic takes a go-message header, so the rules serve a
 // caller that reads mail with go-message too.

@@ -69,6 +69,16 @@ type Message struct {
 	Subject    string
 	Date       time.Time // zero when absent or unreadable
 
+	// FromProblem says why the From header is not exactly one mailbox
+	// ("From holds 2 addresses", "2 From header fields", ...); "" when it
+	// is. From is then the first address read: good enough to open a
+	// ticket, never to prove who sent the mail.
+	FromProblem string
+	// AuthResults are the values of the Authentication-Results fields
+	// (RFC 8601), unfolded, in header order: the topmost (the one added
+	// last on the way in) first.
+	AuthResults []string
+
 	Text        string // the body as plain text (HTML-only mail converted)
 	HTML        string // the HTML body when there is one
 	Attachments []Attachment

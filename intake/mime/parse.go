@@ -45,11 +45,12 @@ const maxQuarantineHeader = 1 << 20
 // When the header of a quarantined message could be read (too large, too
 // many parts, nesting too deep), Parse returns with the error a Message of
 // the header fields alone: Raw, ContentHash, MessageID, InReplyTo,
-// References, From, Sender, ReturnPath, ReplyTo, To, Cc, Subject and Date,
-// so the quarantine record says who sent what. Its body fields (Text, HTML,
-// Attachments), Auto, DSN and Notes stay empty. Of a message over MaxBytes
-// only the first MiB is read for the header. Otherwise (empty, no header,
-// not a message, a parser failure) the Message is nil.
+// References, From (and FromProblem), Sender, ReturnPath, ReplyTo, To, Cc,
+// Subject, Date and AuthResults, so the quarantine record says who sent
+// what. Its body fields (Text, HTML, Attachments), Auto, DSN and Notes stay
+// empty. Of a message over MaxBytes only the first MiB is read for the
+// header. Otherwise (empty, no header, not a message, a parser failure) the
+// Message is nil.
 func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 	lim = lim.withDefaults()
 	defer func() {
@@ -161,8 +162,16 @@ func (p *parser) readHeaders(h header) {
 	}
 	m.InReplyTo = parseMsgIDs(h.get("In-Reply-To"))
 	m.References = parseMsgIDs(h.get("References"))
-	if l := parseAddressList(h.get("From")); len(l) > 0 {
-		m.From = l[0]
+	froms := h.values("From")
+	var fromList []Address
+	if len(froms) > 0 {
+		if fromList = parseAddressList(froms[0]); len(fromList) > 0 {
+			m.From = fromList[0]
+		}
+	}
+	m.FromProblem = fromProblem(froms, fromList)
+	for _, v := range h.values("Authentication-Results") {
+		m.AuthResults = append(m.AuthResults, cleanLine(strings.ToValidUTF8(string(v), "\uFFFD")))
 	}
 	if l := parseAddressList(h.get("Sender")); len(l) > 0 {
 		m.Sender = l[0]

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"fmt"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -26,6 +27,17 @@ func (h header) get(name string) []byte {
 		}
 	}
 	return nil
+}
+
+// values returns the values of every field called name, in order.
+func (h header) values(name string) [][]byte {
+	var out [][]byte
+	for i := range h {
+		if strings.EqualFold(h[i].name, name) {
+			out = append(out, h[i].value)
+		}
+	}
+	return out
 }
 
 func (h header) has(name string) bool {
@@ -382,9 +394,111 @@ func parseOneAddress(s string) (Address, bool) {
 		return Address{}, false
 	}
 	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
-		addr = addr[:at+1] + strings.ToLower(addr[at+1:])
+		// ASCII only: Unicode lower-casing makes a lookalike (the Kelvin
+		// sign K) into the letter it imitates, and the desk must see it.
+		addr = addr[:at+1] + lowerASCII(addr[at+1:])
 	}
 	return Address{Name: name, Addr: strings.ToValidUTF8(addr, "")}, true
+}
+
+// lowerASCII lower-cases the ASCII letters of s and leaves the rest.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// fromProblem says why the From fields are not exactly one mailbox, ""
+// when they are. parseAddressList reads anything that has an address in
+// it, which is right for opening a ticket; whether a mail may prove an
+// agent needs the strict reading: one field, one mailbox, and nothing
+// beside it that could be another address ("mallory@evil.example
+// <alice@example.com>", "<mallory@evil.example> <alice@example.com>").
+// list is the first field as parseAddressList reads it.
+func fromProblem(fields [][]byte, list []Address) string {
+	switch len(fields) {
+	case 0:
+		return "no From header field"
+	case 1:
+	default:
+		return fmt.Sprintf("%d From header fields", len(fields))
+	}
+	raw := fields[0]
+	s := string(raw)
+	if !isASCII(raw) || bytes.IndexByte(raw, 0x1b) >= 0 {
+		s = guessText(raw).Text
+	}
+	switch n := len(list); {
+	case n == 0:
+		return fmt.Sprintf("From %q holds no address", sanitize(s, 80))
+	case n > 1:
+		return fmt.Sprintf("From %q holds %d addresses", sanitize(s, 120), n)
+	}
+	// One entry: read its structure outside quoted strings and comments.
+	var angles, ats, words, lt int
+	closed, inWord, group := false, false, false
+	quoted, paren := false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				quoted = false
+			}
+			continue
+		case paren > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				paren++
+			case ')':
+				paren--
+			}
+			continue
+		}
+		space := c == ' ' || c == '\t'
+		switch {
+		case c == '"':
+			quoted = true
+		case c == '(':
+			paren++
+		case c == '<':
+			angles++
+			lt = i
+		case c == '>':
+			closed = true
+		case c == ':' && angles == 0:
+			group = true
+		case c == '@' && (angles == 0 || closed):
+			ats++ // an address-like word outside the one angle-addr
+		}
+		if !space && c != '(' && !inWord && angles == 0 {
+			words++
+		}
+		inWord = !space && c != '(' && c != ')'
+		if closed && !space && c != '>' && c != '(' {
+			return fmt.Sprintf("From %q has text after its address", sanitize(s, 120))
+		}
+	}
+	switch {
+	case group:
+		return fmt.Sprintf("From %q is a group, not one mailbox", sanitize(s, 120))
+	case angles > 1:
+		return fmt.Sprintf("From %q holds %d <addresses>", sanitize(s, 120), angles)
+	case angles == 1 && ats > 0 && !strings.EqualFold(strings.TrimSpace(s[:lt]), list[0].Addr):
+		// "alice@example.com <alice@example.com>", as some clients write
+		// a name they do not know, names no other address.
+		return fmt.Sprintf("From %q has an address in its display name", sanitize(s, 120))
+	case angles == 0 && (ats != 1 || words != 1):
+		return fmt.Sprintf("From %q is not one address", sanitize(s, 120))
+	}
+	return ""
 }
 
 // lastTopLevel finds the last c outside quotes and comments.

@@ -83,13 +83,49 @@ func open(t *testing.T, start Start, escalateAfter, extra string) *installation 
 	return &installation{t: t, g: start(t, DeskConfig(escalateAfter, extra))}
 }
 
-// deliver puts raw mails into the support INBOX.
+// deliver puts raw mails into the support INBOX as the MX of example.com
+// (DeskConfig's trusted authserv-id) delivers them: each with the MX's
+// Authentication-Results on top, saying dmarc=pass for its From's domain,
+// unless the mail carries a verdict of the MX already (a scenario on
+// DMARC writes it itself, on top). deliverPastTheMX leaves mail as it is.
 func (d *installation) deliver(raws ...string) {
+	d.t.Helper()
+	for i := range raws {
+		raws[i] = stampedByMX(crlf(raws[i]))
+	}
+	d.g.Deliver(d.t, raws...)
+}
+
+// deliverPastTheMX puts raw mails into the INBOX as they are, as mail
+// that reached the mailbox without the MX would.
+func (d *installation) deliverPastTheMX(raws ...string) {
 	d.t.Helper()
 	for i := range raws {
 		raws[i] = crlf(raws[i])
 	}
 	d.g.Deliver(d.t, raws...)
+}
+
+// trustedMX is the authserv-id of DeskConfig.
+const trustedMX = "mx.example.com"
+
+// fromDomain finds the domain of the last address on a From line.
+var fromDomain = regexp.MustCompile(`(?im)^From:[^\r\n]*@([a-z0-9.-]+)`)
+
+// stampedByMX is raw with the MX's dmarc=pass for its From's domain on
+// top, unless raw holds an Authentication-Results of the MX already.
+func stampedByMX(raw string) string {
+	head, _, _ := strings.Cut(raw, "\r\n\r\n")
+	for _, line := range strings.Split(strings.ToLower(head), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "authentication-results:"); ok && strings.Contains(v, trustedMX) {
+			return raw
+		}
+	}
+	domain := "invalid"
+	if m := fromDomain.FindStringSubmatch(head); m != nil {
+		domain = strings.ToLower(m[1])
+	}
+	return "Authentication-Results: " + trustedMX + "; dmarc=pass (p=reject) header.from=" + domain + "\r\n" + raw
 }
 
 // run is `madoguchi run --once`, at the instant now when it is not "".
