@@ -171,7 +171,7 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	if err != nil {
 		return Outcome{}, err
 	}
-	text, cut := agentWords(ours, msg.Text)
+	text, cut := agentWords(ours, msg.Text, signatureLine(msg.HTML))
 	r := parseAgentReply(text)
 	act := agentAction{agent: agent, tier: tier, reply: r, msg: msg, in: in, attachments: agentAttachments(ours, msg, r.Body)}
 	var oc Outcome
@@ -204,107 +204,6 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	in.TicketID = t.ID
 	oc.Disposition = tickets.DispAppended
 	return oc, nil
-}
-
-// agentWords is what an agent wrote this time in the text of a reply:
-// without its quoted history and signature, and cut at the first line
-// that repeats a mail we sent about the ticket (ours), with the header
-// block a client put above it. Without that cut, a client that quotes our
-// notice unmarked under a header block StripQuoted does not know would
-// have the notice relayed to the customer: tier, due times, commands and
-// the agents' reply address. cut reports whether anything was cut there.
-func agentWords(ours *ourText, text string) (words string, cut bool) {
-	lines := strings.Split(stripSignature(mime.StripQuoted(text)), "\n")
-	i := ours.cutWithHeader(lines)
-	return strings.TrimSpace(strings.Join(lines[:i], "\n")), i < len(lines)
-}
-
-// ourMails indexes what the desk sent about t, to cut an agent's reply
-// where it repeats it: every outgoing row of the ticket (notices,
-// reminders, breaches, copies, forwards, command errors, bounce notices,
-// the mails to the customer), as text and as its HTML turned to text. The
-// words of the customer and of the agents' earlier answers, which our
-// mails carry too, are theirs, not ours: an agent may repeat them.
-func (d *Desk) ourMails(tx *tickets.Tx, t *tickets.Ticket) (*ourText, error) {
-	outs, err := tx.OutgoingList(t.ID)
-	if err != nil {
-		return nil, err
-	}
-	var sent []string
-	for _, o := range outs {
-		sent = append(sent, o.Text)
-		if o.HTML != "" {
-			sent = append(sent, mime.HTMLToText(o.HTML))
-		}
-	}
-	entries, err := tx.Entries(t.ID)
-	if err != nil {
-		return nil, err
-	}
-	var theirs []string
-	for _, e := range entries {
-		// An internal note is not checked for our text: it could hold a
-		// pasted notice, which must not count as anybody's words.
-		customer := e.Kind == tickets.KindCustomer && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant)
-		if e.Direction == tickets.DirIn && (customer || e.Kind == tickets.KindAgent) {
-			theirs = append(theirs, e.Text)
-		}
-	}
-	marks := []string{d.opts.SupportAddress, "[" + t.Ref + "]"}
-	for _, tr := range d.opts.Tiers {
-		marks = append(marks, tr.Notify...)
-	}
-	return newOurText(sent, theirs, marks, d.opts.SupportAddress), nil
-}
-
-// agentAttachments are the attachments of an agent's mail that are
-// content: files, and the inline images its HTML shows among the agent's
-// own words (body). An image of a signature or of the quoted mail (a
-// logo) is not: with a command alone it would send the customer an empty
-// answer, and stop the respond clock.
-func agentAttachments(ours *ourText, msg *mime.Message, body string) []tickets.Attachment {
-	var out []tickets.Attachment
-	for _, a := range msg.Attachments {
-		if decorative(ours, msg.HTML, a.ContentID, body) {
-			continue
-		}
-		out = append(out, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
-	}
-	return out
-}
-
-// signatureMarks start the signature or the quoted mail in the HTML of
-// the common clients (Gmail, Outlook desktop and on the web, Thunderbird,
-// Apple Mail and iOS, Yahoo).
-var signatureMarks = []string{
-	"gmail_signature", "gmail_quote", `id="signature"`, "_mailautosig", "divrplyfwdmsg", `id="appendonsend"`,
-	"moz-signature", "moz-cite-prefix", "applemailsignature", "linebreakatbeginningofsignature", "yahoo_quoted", "<blockquote",
-}
-
-// decorative reports whether the inline image with Content-ID cid is no
-// content of an agent's reply: the HTML shows it, and either the agent
-// wrote no words, or it stands after the start of the signature or quote
-// (by the clients' marks, or where the reply's text is cut).
-func decorative(ours *ourText, html, cid, body string) bool {
-	if cid == "" {
-		return false
-	}
-	lower := strings.ToLower(html)
-	at := strings.Index(lower, "cid:"+strings.ToLower(cid))
-	if at < 0 {
-		return false // attached, not shown: a file
-	}
-	if body == "" {
-		return true
-	}
-	for _, m := range signatureMarks {
-		if i := strings.Index(lower, m); i >= 0 && i < at {
-			return true
-		}
-	}
-	before := mime.HTMLToText(html[:at])
-	words, _ := agentWords(ours, before)
-	return norm(words) != norm(before)
 }
 
 // agentAction is one agent's action on a ticket, by mail or from the

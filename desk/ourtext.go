@@ -71,11 +71,13 @@ func newOurText(sent, theirs, marks []string, support string) *ourText {
 }
 
 // cut returns the index of the first line of lines that repeats one of
-// our mails, or len(lines) when none does.
+// our mails, or len(lines) when none does. Lines quoted with ">" are
+// passed over: StripQuoted drops them, whatever they hold, and an answer
+// may follow them.
 func (o *ourText) cut(lines []string) int {
 	for i, l := range lines {
 		c := norm(l)
-		if c == "" || o.isTheirs(c) {
+		if c == "" || quotedLine(c) || o.isTheirs(c) {
 			continue
 		}
 		quoted := o.run(c)
@@ -83,7 +85,7 @@ func (o *ourText) cut(lines []string) int {
 			// A short line ("Hello,") is ours only when the next one
 			// is ours too: people greet the same way.
 			for _, next := range lines[i+1:] {
-				if n := norm(next); n != "" {
+				if n := norm(next); n != "" && !quotedLine(n) {
 					quoted = o.ours(n)
 					break
 				}
@@ -194,6 +196,11 @@ func headerLike(para []string) bool {
 		}
 	}
 	return true
+}
+
+// quotedLine reports whether a normalised line is quoted with ">".
+func quotedLine(c string) bool {
+	return strings.HasPrefix(c, ">")
 }
 
 // norm is a line as compared with ours: without white space, so a quote
