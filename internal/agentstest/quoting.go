@@ -113,13 +113,7 @@ func QuotedNoticesNeverReachTheCustomer(t *testing.T, start Start) {
 func CommandOnlyAndClosedTicketsMailTheCustomerNothing(t *testing.T, start Start) {
 	d := open(t, start, "8h", "")
 	ref, notice := d.escalated("")
-	d.deliver(crlf(`From: Alice Agent <alice@example.com>
-To: ` + notice.replyTo(t) + `
-Subject: Re: ` + notice.Subject + `
-Message-ID: <take1@agents.example>
-In-Reply-To: <` + notice.MessageID + `>
-MIME-Version: 1.0
-Content-Type: multipart/related; boundary=rel
+	d.deliver(mimeReply(t, "Alice Agent <alice@example.com>", notice, "take1@agents.example", `Content-Type: multipart/related; boundary=rel
 
 --rel
 Content-Type: multipart/alternative; boundary=alt
@@ -160,13 +154,7 @@ iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAA
 	if tk := d.ticket(ref); tk.Status != "closed" {
 		t.Fatalf("after #close: %s", tk.Status)
 	}
-	d.deliver(crlf(`From: bob@example.com
-To: ` + notice.replyTo(t) + `
-Subject: Re: ` + notice.Subject + `
-Message-ID: <late1@agents.example>
-In-Reply-To: <` + notice.MessageID + `>
-MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary=m
+	d.deliver(mimeReply(t, "bob@example.com", notice, "late1@agents.example", `Content-Type: multipart/mixed; boundary=m
 
 --m
 Content-Type: text/plain; charset=utf-8
@@ -188,4 +176,13 @@ Content-Disposition: attachment; filename=printer-manual.pdf
 	if tk := d.ticket(ref); tk.Status != "closed" || !tk.FirstResponseAt.IsZero() {
 		t.Fatalf("after the late answer: %s, first response %v", tk.Status, tk.FirstResponseAt)
 	}
+}
+
+// mimeReply answers m from from, to m's Reply-To, in its thread, with a
+// MIME body of its own (content: its Content-Type header, a blank line,
+// the body).
+func mimeReply(t *testing.T, from string, m sentMail, id, content string) string {
+	t.Helper()
+	return crlf("From: " + from + "\nTo: " + m.replyTo(t) + "\nSubject: Re: " + m.Subject + "\nMessage-ID: <" + id + ">\nIn-Reply-To: <" +
+		m.MessageID + ">\nMIME-Version: 1.0\n" + content)
 }
