@@ -498,14 +498,16 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
 	}
+	// The last guard of the agents' proof: whatever an agent's reply or
+	// an FAQ entry holds, the customer never gets a token but their own.
+	// What the customer wrote (the subject, their name) is not looked at:
+	// they cannot be given what they sent, nor hold up every answer.
+	if d.foreignToken(t.ID, body+"\n"+data.Question+"\n"+data.Answer) {
+		return fmt.Errorf("desk: %s %s mail: %w", t.Ref, kind, errForeignToken)
+	}
 	m, err := d.tmpl.Render(kind, t.Language, data)
 	if err != nil {
 		return fmt.Errorf("desk: rendering %s: %w", kind, err)
-	}
-	// The last guard of the agents' proof: whatever an agent's reply or
-	// an FAQ entry holds, the customer never gets a token but their own.
-	if d.foreignToken(t.ID, m.Subject+"\n"+m.Text+"\n"+m.HTML) {
-		return fmt.Errorf("desk: %s %s mail: %w", t.Ref, kind, errForeignToken)
 	}
 	inReplyTo, refs, err := customerThread(tx, t)
 	if err != nil {

@@ -136,6 +136,19 @@ func TestAgentReply_TextWithAnAgentsTokenIsHeldAndTheAgentTold(t *testing.T) {
 	}
 }
 
+// What the customer wrote is not looked at for tokens: a subject that
+// looks like one cannot hold up every answer to its ticket.
+func TestAgentReply_ATokenLikeSubjectOfTheCustomerHoldsNothing(t *testing.T) {
+	f := newAgentFixture(t, nil)
+	oc := f.one(mail(hanakoAddr, "Printer support+abcdefghijklmnopqrstuvwxyz2345@example.com tk-abcdefghijklmnopqrstuvwxyz2345",
+		"The printer on 3F prints only blank pages.", "Message-ID: <s1@customer.example>"))
+	n := f.sent(mailNotice, "l1@example.com")[0]
+	f.one(agentMail("alice@example.com", n, "Please restart the printer.", "s2"))
+	if len(f.sent(mailRelay, hanakoAddr)) != 1 {
+		t.Fatalf("the answer was held on %s", oc.Ticket)
+	}
+}
+
 // Whatever carries it into the mail to the customer, an agents' token
 // never goes: an FAQ entry whose answer holds one is held by the last
 // check before the mail is queued, and the action is undone.
