@@ -119,13 +119,11 @@ func (o *ourText) cutWithHeader(lines []string) int {
 			start--
 		}
 		para := lines[start:end]
-		if len(para) == 0 || len(para) > 8 {
+		if len(para) == 0 || len(para) > 8 || !headerLike(para) {
 			break
 		}
 		if o.marked(para) {
 			best = start
-		} else if !headerLike(para) {
-			break
 		}
 		end = start
 	}
@@ -179,18 +177,21 @@ func (o *ourText) marked(para []string) bool {
 }
 
 // headerLike reports whether every line of a paragraph could be a line of
-// a header block: a field ("Gesendet: …"), an address, a bare field name
-// or date ("To", "2026/12/01 09:01"), or a separator; not a sentence.
+// a header block: a field ("Gesendet: …"), or, unless it ends like a
+// sentence, an address or a short line (a bare field name, a date, a
+// separator).
 func headerLike(para []string) bool {
 	for _, l := range para {
 		t := strings.TrimSpace(l)
 		n := utf8.RuneCountInString(t)
+		colon := strings.IndexAny(t, ":：")
 		switch {
 		case n > 120:
 			return false
-		case strings.Contains(t, "@"):
-		case strings.IndexAny(t, ":：") > 0 && strings.IndexAny(t, ":：") <= 30:
-		case n <= 40 && !strings.ContainsAny(t[len(t)-1:], ".!?") && !strings.HasSuffix(t, "。") && !strings.HasSuffix(t, "！") && !strings.HasSuffix(t, "？"):
+		case colon > 0 && utf8.RuneCountInString(t[:colon]) <= 30:
+		case strings.ContainsAny(t[len(t)-1:], ".!?") || strings.HasSuffix(t, "。") || strings.HasSuffix(t, "！") || strings.HasSuffix(t, "？"):
+			return false
+		case strings.Contains(t, "@") || n <= 40:
 		default:
 			return false
 		}
