@@ -173,16 +173,21 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 // the agent with the error.
 func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, tier int, changed *faqChanges) (Outcome, error) {
 	agent := strings.ToLower(msg.From.Addr)
-	text := stripSignature(mime.StripQuoted(msg.Text))
-	r := parseAgentReply(text)
-	act := agentAction{agent: agent, tier: tier, reply: r, msg: msg, in: in}
-	for _, a := range msg.Attachments {
-		act.attachments = append(act.attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
+	ours, err := d.ourMails(tx, t)
+	if err != nil {
+		return Outcome{}, err
 	}
+	text, cut := agentWords(ours, msg.Text, signatureLine(msg.HTML))
+	r := parseAgentReply(text)
+	act := agentAction{agent: agent, tier: tier, reply: r, msg: msg, in: in, attachments: agentAttachments(ours, msg, r.Body)}
 	var oc Outcome
-	err := tx.Try(func() error {
-		var err error
-		oc, err = d.act(tx, t, &act, changed)
+	if cut {
+		oc.Reason = "text of our mails cut from the reply"
+	}
+	err = tx.Try(func() error {
+		aoc, err := d.act(tx, t, &act, changed)
+		aoc.Reason = joinReason(oc.Reason, aoc.Reason)
+		oc = aoc
 		return err
 	})
 	if err != nil {
@@ -371,8 +376,20 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 	var errs []problem
 	add := func(en, ja string, args ...any) { errs = append(errs, problemf(en, ja, args...)) }
 	r := a.reply
-	if t.Status == tickets.StatusClosed && (len(r.Commands) > 0 || r.Body != "") {
-		add("%s is closed: a customer's new mail opens a new ticket", "%s は完了済みです（お客様からの新しいメールは新しいお問い合わせになります）", t.Ref)
+	if t.Status == tickets.StatusClosed && (len(r.Commands) > 0 || r.Body != "" || len(a.attachments) > 0) {
+		// No command reopens a closed ticket: the customer's next mail
+		// opens a new one, linked to it.
+		add("%s is closed and stays closed: nothing was sent to the customer, text or attachment. No command reopens a closed ticket; "+
+			"if the customer must hear more, write to them from your own mail: their reply to the desk opens a new ticket linked to %s",
+			"%s はクローズ済みのため、お客様には本文も添付ファイルも送信していません。クローズ済みのチケットを再開するコマンドはありません。"+
+				"お客様へのご連絡が必要な場合はご自身のメールから直接お送りください。お客様が窓口へ返信されると、%s に関連付けた新しいお問い合わせになります",
+			t.Ref, t.Ref)
+	}
+	if !r.has("note") && d.foreignToken(t.ID, r.Body) {
+		add("your text carries a reply address or Message-ID of the agents (support+…): with it the customer could act as an agent, so nothing was sent. "+
+			"Send your answer again without the quoted mail",
+			"本文に担当者用の返信先アドレスまたは Message-ID（support+…）が含まれています。お客様が担当者として操作できてしまうため、何も送信していません。"+
+				"引用部分を削除して、もう一度お送りください")
 	}
 	if x := r.arg("assign"); x != "" && len(d.agentTiers(x)) == 0 {
 		add("#assign: %s is on no tier's agents list", "#assign：%s はどの担当チームの担当者一覧にもありません", x)
@@ -487,6 +504,13 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 		Text: body, ReopenDays: reopenDays}
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+	}
+	// The last guard of the agents' proof: whatever an agent's reply or
+	// an FAQ entry holds, the customer never gets a token but their own.
+	// What the customer wrote (the subject, their name) is not looked at:
+	// they cannot be given what they sent, nor hold up every answer.
+	if d.foreignToken(t.ID, body+"\n"+data.Question+"\n"+data.Answer) {
+		return fmt.Errorf("desk: %s %s mail: %w", t.Ref, kind, errForeignToken)
 	}
 	m, err := d.tmpl.Render(kind, t.Language, data)
 	if err != nil {

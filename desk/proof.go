@@ -15,6 +15,12 @@ import (
 // a token may verify under, the trusted server's DMARC verdict, and the
 // tier the ticket is with.
 
+// allTokenKeys are desk.secret and every previous secret, whatever the
+// grace period: what a token may have been signed with.
+func (d *Desk) allTokenKeys() [][]byte {
+	return append([][]byte{d.opts.Secret}, d.opts.PreviousSecrets...)
+}
+
 // tokenKeys are the secrets a reply token verifies under at now:
 // desk.secret, and the secrets it replaced until their grace period ends.
 func (d *Desk) tokenKeys(now time.Time) [][]byte {

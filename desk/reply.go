@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/width"
@@ -224,73 +223,11 @@ func ownWords(text string, sent []string) string {
 	if len(sent) == 0 {
 		return text
 	}
-	lines := map[string]bool{}
-	var whole []string
-	for _, s := range sent {
-		for _, l := range strings.Split(s, "\n") {
-			if c := squeeze(l); utf8.RuneCountInString(c) >= minQuotedLine {
-				lines[c] = true
-			}
-		}
-		whole = append(whole, squeeze(s))
-	}
 	// Only the start is classified; a long log pasted below is not
 	// compared line by line with our mails.
 	own := strings.Split(truncate(text, maxReplyText), "\n")
-	// A client that re-wraps the quote (or quotes the HTML part, one
-	// paragraph a line) still repeats a long run of our text.
-	run := func(c string) bool {
-		if utf8.RuneCountInString(c) < minQuotedRun {
-			return false
-		}
-		for _, w := range whole {
-			if strings.Contains(w, c) {
-				return true
-			}
-		}
-		return false
-	}
-	ours := func(c string) bool { return lines[c] || run(c) }
-	for i, l := range own {
-		c := squeeze(l)
-		if c == "" {
-			continue
-		}
-		quoted := run(c)
-		if !quoted && lines[c] {
-			// A short line ("Hello,") is ours only when the next one
-			// is ours too: customers greet the same way.
-			for _, next := range own[i+1:] {
-				if n := squeeze(next); n != "" {
-					quoted = ours(n)
-					break
-				}
-			}
-		}
-		if quoted {
-			return strings.TrimSpace(strings.Join(own[:i], "\n"))
-		}
+	if i := newOurText(sent, nil, nil, "").cut(own); i < len(own) {
+		return strings.TrimSpace(strings.Join(own[:i], "\n"))
 	}
 	return strings.Join(own, "\n")
-}
-
-// A customer line contained in our text and at least minQuotedRun long is
-// our mail quoted; so is one equal to a line of ours of at least
-// minQuotedLine characters (our greeting "お客様" has 3) that a line of ours
-// follows. The run is long enough that a customer's own
-// "誠にありがとうございます。" is not taken for ours.
-const (
-	minQuotedLine = 3
-	minQuotedRun  = 16
-)
-
-// squeeze drops white space, so a quote re-wrapped by a mail client
-// compares equal to the text we sent.
-func squeeze(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
 }

@@ -52,6 +52,14 @@ func TestAgentsByMail_CommandsByMail(t *testing.T) {
 	agentstest.CommandsByMail(t, startInProcess)
 }
 
+func TestAgentsByMail_QuotedNoticesNeverReachTheCustomer(t *testing.T) {
+	agentstest.QuotedNoticesNeverReachTheCustomer(t, startInProcess)
+}
+
+func TestAgentsByMail_CommandOnlyAndClosedTicketsMailTheCustomerNothing(t *testing.T) {
+	agentstest.CommandOnlyAndClosedTicketsMailTheCustomerNothing(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

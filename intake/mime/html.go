@@ -12,7 +12,8 @@ import (
 // head are dropped, block elements and <br> become line breaks, list items
 // get a "- ", links keep their target as "text (url)" when it differs from
 // the text, entities are decoded and white space is collapsed (except in
-// <pre>). At most one blank line separates paragraphs.
+// <pre>). An empty line of the HTML (<div><br></div>, <br><br>) is a blank
+// line; at most one blank line separates paragraphs.
 func HTMLToText(s string) string {
 	w := textWriter{}
 	w.b.Grow(len(s) / 2)
@@ -65,7 +66,7 @@ func HTMLToText(s string) string {
 			}
 			switch a {
 			case atom.Br:
-				w.newline()
+				w.lineBreak()
 			case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Ul, atom.Ol, atom.Blockquote, atom.Hr, atom.Dl:
 				w.paragraph()
 			case atom.Pre:
@@ -179,6 +180,18 @@ func (w *textWriter) newline() {
 	}
 	w.b.WriteByte('\n')
 	w.newlines = 1
+}
+
+// lineBreak is a <br>: unlike the edge of a block it ends a line even
+// right after another, so an empty line (Outlook's and Gmail's
+// <div><br></div>, or <br><br>) stays a blank line.
+func (w *textWriter) lineBreak() {
+	w.pending = false
+	if w.b.Len() == 0 || w.newlines >= 2 {
+		return
+	}
+	w.b.WriteByte('\n')
+	w.newlines++
 }
 
 func (w *textWriter) paragraph() {

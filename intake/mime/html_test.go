@@ -14,6 +14,9 @@ func TestHTMLToText(t *testing.T) {
 		{"inline tags do not split words", "<b>Hel</b>lo <i>wor</i>ld", "Hello world"},
 		{"blank lines collapse", "<p>a</p><p></p><p></p><div><div>b</div></div>", "a\n\nb"},
 		{"broken markup", "<p>one<p>two</div></span><<>>three", "one\n\ntwo\n<<>>three"},
+		{"an empty div line is a blank line", "<div>Hello,</div><div><br></div><div>Please restart.</div>", "Hello,\n\nPlease restart."},
+		{"two line breaks are a blank line", "one<br><br>two<br>three<br><br><br><br>four", "one\n\ntwo\nthree\n\nfour"},
+		{"a line break that ends a block adds no blank line", "<div>one<br></div><div>two</div>", "one\ntwo"},
 		{"japanese with entities", "<p>&#x5C71;&#30000;&nbsp;様</p>", "山田 様"},
 	}
 	for _, tt := range tests {
