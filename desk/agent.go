@@ -173,6 +173,12 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	for _, a := range msg.Attachments {
 		act.attachments = append(act.attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
 	}
+	if why, err := d.agentRobot(tx, t, &act); err != nil || why != "" {
+		if err != nil {
+			return Outcome{}, err
+		}
+		return d.heldAgentReply(tx, t, &act, why)
+	}
 	var oc Outcome
 	err := tx.Try(func() error {
 		var err error
@@ -301,8 +307,14 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			note("#faq: draft FAQ entry " + f.Key)
 		}
 	case customerMail:
-		if err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc); err != nil {
+		why, err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc)
+		if err != nil {
 			return oc, err
+		}
+		if why != "" {
+			// The tier's copy says so instead of showing a text nobody got.
+			note("not relayed to the customer: " + why)
+			body, customerMail = "", false
 		}
 	}
 	if customerMail || resolving {
@@ -458,9 +470,16 @@ func (e *ActionError) Error() string {
 
 // relay sends the agent's words (and an FAQ entry's answer) to the
 // customer, in the customer's language, from the support address, in the
-// customer's thread, with a Reply-To carrying the customer's token.
-func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) error {
-	return d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
+// customer's thread, with a Reply-To carrying the customer's token —
+// unless the relay limit holds it back: then it says why.
+func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) (string, error) {
+	if why, err := d.heldBack(tx, t, t.Requester, d.limit.relays); err != nil || why != "" {
+		if err != nil {
+			return "", err
+		}
+		return why, d.hold(tx, t, oc, mailRelay, t.Requester, why)
+	}
+	return "", d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
 }
 
 // resolve resolves t and sends the customer the resolution mail.
@@ -536,6 +555,16 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 
 // copyToTier tells the rest of the agent's tier what was done and sent.
 func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, applied []string, relayed string, oc *Outcome) error {
+	tier := a.tier
+	if tier < 0 {
+		tier = t.Tier // from the terminal: the ticket's tier hears of it
+	}
+	if why, err := d.heldBack(tx, t, "", d.limit.tierMail); err != nil || why != "" {
+		if err != nil {
+			return err
+		}
+		return d.hold(tx, t, oc, mailCopy, d.tierName(tier), why)
+	}
 	data, _, err := d.ticketData(tx, t, nil)
 	if err != nil {
 		return err
@@ -543,10 +572,6 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, app
 	data.Agent, data.Applied, data.Text = a.agent, applied, relayed
 	if a.reply.has("note") {
 		data.Note = a.reply.Body
-	}
-	tier := a.tier
-	if tier < 0 {
-		tier = t.Tier // from the terminal: the ticket's tier hears of it
 	}
 	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)
 	if n > 0 {
