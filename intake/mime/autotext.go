@@ -26,7 +26,7 @@ var absenceWording = []*regexp.Regexp{
 	regexp.MustCompile(`\bout of (?:the )?office (?:until|till|from|through)\b`),
 	regexp.MustCompile(`\blimited access to (?:my )?e-?mails?\b`),
 	regexp.MustCompile(`\bthis is an? auto(?:matic|mated|-generated|matically generated)? ?(?:reply|response|message|e-?mail)\b`),
-	regexp.MustCompile(`\bich bin (?:derzeit |zurzeit |momentan |ab [^.\n]{1,30} |bis [^.\n]{1,30} |vom [^.\n]{1,40} )?(?:nicht im büro|außer haus|ausser haus|abwesend|im urlaub)`),
+	regexp.MustCompile(`\bich bin (?:derzeit |zurzeit |momentan |(?:ab|bis|vom) [^\n]{1,40}? )?(?:nicht im büro|außer haus|ausser haus|abwesend|im urlaub)`),
 	regexp.MustCompile(`\b(?:abwesenheitsnotiz|automatische antwort)\b`),
 	regexp.MustCompile(`\b(?:eingeschränkten|keinen) zugriff auf (?:meine )?e-?mails?\b`),
 	regexp.MustCompile(`不在にしております|不在にしています|休暇をいただいて|休暇を頂いて|休暇を取得して|休暇中です|順次(?:ご)?返信いたします|自動返信|自動応答|(?:本|この)メールは自動`),
