@@ -114,3 +114,60 @@ func dateOf(t *testing.T, m sentMail) time.Time {
 	}
 	return date
 }
+
+// Two help desks, each the other's customer (issue 12, item 3): the other
+// desk acknowledges our acknowledgement as a new request, with no
+// automatic header, nothing that threads it to our ticket, seconds after
+// our mail. We must not acknowledge that acknowledgement: the exchange
+// stops after one round, and the other desk's mail is kept as a ticket
+// for agents to read, saying why nobody was answered.
+func TwoDesksAcknowledgingEachOtherStopAfterOneExchange(t *testing.T, start Start) {
+	const other = "helpdesk@other.example"
+	d := open(t, start, "8h", "")
+	d.deliver(customerMail("Other Desk <"+other+">", "support@example.com", "New ticket B-1: printer on 3F prints blank pages", "b1@other.example",
+		"Our user reports that the printer on 3F prints blank pages."))
+	d.run("")
+	ack := d.sent().one(t, other)
+	d.deliver(strings.Replace(customerMail("Other Desk <"+other+">", "support@example.com", "Ticket #B-2 received", "b2@other.example",
+		"Thank you for contacting us. Your request has been logged."),
+		"Date: Tue, 01 Dec 2026 09:00:00 +0000", "Date: "+dateOf(t, ack).Add(3*time.Second).Format(time.RFC1123Z), 1))
+	d.run("")
+	if again := d.sent().to(other); len(again) > 0 {
+		t.Fatalf("we acknowledged the other desk's acknowledgement:%s", again)
+	}
+	if in := d.inbound("b2@other.example"); in.Disposition != "new_ticket" || !strings.Contains(in.Reason, "no reply") {
+		t.Fatalf("the other desk's acknowledgement: %+v", in)
+	}
+	if got := d.outboxKinds(); got["ack "+other] != 1 {
+		t.Fatalf("outbox rows by kind: %v; want one acknowledgement to the other desk", got)
+	}
+}
+
+// Issue 12, item 13: an agent's command errors have a limit of their own.
+// After the customer's acknowledgement, three refused commands each get
+// their error mail; a robot agent that keeps sending a bad command gets
+// five error mails in the hour, then nothing.
+func CommandErrorsHaveALimitOfTheirOwn(t *testing.T, start Start) {
+	d := open(t, start, "8h", "")
+	ref, notice := d.escalated("")
+	for i, cmd := range []string{"#frobnicate", "#priority P9", "#assign mallory@evil.example"} {
+		d.deliver(replyMail(t, "alice@example.com", notice, fmt.Sprintf("e%d@agents.example", i), cmd+"\nThis must not reach the customer."))
+		d.run("")
+		sent := d.sent()
+		if e := sent.one(t, "alice@example.com"); len(sent) != 1 || e.AutoSubmitted != "auto-replied" {
+			t.Fatalf("refused command %d (%s): sent:%s", i+1, cmd, sent)
+		}
+	}
+	var robot []string
+	for i := range 8 {
+		robot = append(robot, replyMail(t, "bob@example.com", notice, fmt.Sprintf("robot%d@agents.example", i), "#frobnicate"))
+	}
+	d.deliver(robot...)
+	d.run("")
+	if sent := d.sent(); len(sent.to("bob@example.com")) != 5 || len(sent) != 5 {
+		t.Fatalf("a robot agent's 8 bad commands: sent:%s; want 5 error mails to it", sent)
+	}
+	if held := d.ticket(ref).events("mail_held"); len(held) != 3 {
+		t.Fatalf("held error mails recorded: %v; want 3", held)
+	}
+}
