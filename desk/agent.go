@@ -173,10 +173,9 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	for _, a := range msg.Attachments {
 		act.attachments = append(act.attachments, tickets.Attachment{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Inline: a.Inline, Data: a.Data})
 	}
-	if why, err := d.agentRobot(tx, t, &act); err != nil || why != "" {
-		if err != nil {
-			return Outcome{}, err
-		}
+	if why, err := d.agentRobot(tx, t, &act); err != nil {
+		return Outcome{}, err
+	} else if why != "" {
 		return d.heldAgentReply(tx, t, &act, why)
 	}
 	var oc Outcome
@@ -473,11 +472,8 @@ func (e *ActionError) Error() string {
 // customer's thread, with a Reply-To carrying the customer's token —
 // unless the relay limit holds it back: then it says why.
 func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) (string, error) {
-	if why, err := d.heldBack(tx, t, t.Requester, d.limit.relays); err != nil || why != "" {
-		if err != nil {
-			return "", err
-		}
-		return why, d.hold(tx, t, oc, mailRelay, t.Requester, why)
+	if why, err := d.holdBack(tx, t, oc, d.limit.relays, mailRelay, t.Requester, t.Requester); err != nil || why != "" {
+		return why, err
 	}
 	return "", d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
 }
@@ -559,11 +555,8 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, app
 	if tier < 0 {
 		tier = t.Tier // from the terminal: the ticket's tier hears of it
 	}
-	if why, err := d.heldBack(tx, t, "", d.limit.tierMail); err != nil || why != "" {
-		if err != nil {
-			return err
-		}
-		return d.hold(tx, t, oc, mailCopy, d.tierName(tier), why)
+	if why, err := d.holdBack(tx, t, oc, d.limit.tierMail, mailCopy, "", d.tierName(tier)); err != nil || why != "" {
+		return err
 	}
 	data, _, err := d.ticketData(tx, t, nil)
 	if err != nil {

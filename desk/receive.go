@@ -462,11 +462,8 @@ func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, rol
 		}
 		oc.Reason = joinReason(oc.Reason, "taken off hold: the customer replied")
 	}
-	if why, err := d.heldBack(tx, t, "", d.limit.tierMail); err != nil || why != "" {
-		if err != nil {
-			return err
-		}
-		return d.hold(tx, t, oc, mailForward, d.tierName(t.Tier), why)
+	if why, err := d.holdBack(tx, t, oc, d.limit.tierMail, mailForward, "", d.tierName(t.Tier)); err != nil || why != "" {
+		return err
 	}
 	data, atts, err := d.ticketData(tx, t, msg)
 	if err != nil {
@@ -598,11 +595,8 @@ func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to
 	if kind == mailCommandError {
 		limit = d.limit.commandErrors
 	}
-	if why, err := d.heldBack(tx, t, to, limit); err != nil || why != "" {
-		if err != nil {
-			return false, err
-		}
-		return false, d.hold(tx, t, oc, kind, to, why)
+	if why, err := d.holdBack(tx, t, oc, limit, kind, to, to); err != nil || why != "" {
+		return false, err
 	}
 	m, err := d.tmpl.Render(tmpl, lang, data)
 	if err != nil {

@@ -73,36 +73,37 @@ func newMailLimits(o Options) mailLimits {
 	}
 }
 
-// heldBack says why a mail of l's flow to the address to on t must be held
-// back, "" when it may go. to "" counts only the ticket.
-func (d *Desk) heldBack(tx *tickets.Tx, t *tickets.Ticket, to string, l mailLimit) (string, error) {
+// holdBack applies l to a mail of kind to the address to on t (to ""
+// counts the ticket only). Over the limit, it records on t that the mail
+// was held back, for whom (an address or a tier) and why — an event for
+// `tickets show`, the reason for the inbound record — and returns why;
+// "" when the mail may go.
+func (d *Desk) holdBack(tx *tickets.Tx, t *tickets.Ticket, oc *Outcome, l mailLimit, kind, to, whom string) (string, error) {
 	since := tx.Now().Add(-d.opts.AutoReplyWindow)
+	why := ""
 	if l.recipient != unlimited && to != "" {
 		n, err := tx.CountQueuedTo(to, l.kinds, since, l.recipient)
 		if err != nil {
 			return "", err
 		}
 		if n >= l.recipient {
-			return fmt.Sprintf("%d %s to %s within %s", n, l.what, to, d.opts.AutoReplyWindow), nil
+			why = fmt.Sprintf("%d %s to %s within %s", n, l.what, to, d.opts.AutoReplyWindow)
 		}
 	}
-	if l.ticket != unlimited {
+	if why == "" && l.ticket != unlimited {
 		n, err := tx.CountQueuedOnTicket(t.ID, l.kinds, since, l.ticket)
 		if err != nil {
 			return "", err
 		}
 		if n >= l.ticket {
-			return fmt.Sprintf("%d %s on %s within %s", n, l.what, t.Ref, d.opts.AutoReplyWindow), nil
+			why = fmt.Sprintf("%d %s on %s within %s", n, l.what, t.Ref, d.opts.AutoReplyWindow)
 		}
 	}
-	return "", nil
-}
-
-// hold records on t that a mail of kind to to was held back and why: an
-// event for `tickets show`, the reason for the inbound record.
-func (d *Desk) hold(tx *tickets.Tx, t *tickets.Ticket, oc *Outcome, kind, to, why string) error {
-	oc.Reason = joinReason(oc.Reason, fmt.Sprintf("%s to %s held back: %s", kind, to, why))
-	return tx.Event(t.ID, "", "mail_held", "system", map[string]any{"kind": kind, "to": to, "why": why})
+	if why == "" {
+		return "", nil
+	}
+	oc.Reason = joinReason(oc.Reason, fmt.Sprintf("%s to %s held back: %s", kind, whom, why))
+	return why, tx.Event(t.ID, "", "mail_held", "system", map[string]any{"kind": kind, "to": whom, "why": why})
 }
 
 // agentRobot says why a proven agent's reply reads as an autoresponder's,
@@ -143,16 +144,19 @@ func (d *Desk) agentRobot(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) (st
 
 // atOnce reports whether a mail dated date came within RobotReplyWithin
 // after our mail sent at sent: a person reads before answering, a robot
-// does not. A mail dated in the very second ours left, or before it,
-// proves nothing: clocks differ, and replays and tests give every mail
-// one instant.
+// does not. A Date counts whole seconds, so a mail dated in the second
+// ours left or the next, or before, proves nothing: clocks differ, and
+// replays and tests date mail at the instant they send it.
 func (d *Desk) atOnce(date, sent time.Time) bool {
 	if d.opts.RobotReplyWithin <= 0 || date.IsZero() || sent.IsZero() {
 		return false
 	}
 	after := date.Sub(sent.Truncate(time.Second))
-	return after >= time.Second && after <= d.opts.RobotReplyWithin
+	return after >= minRobotDelay && after <= d.opts.RobotReplyWithin
 }
+
+// minRobotDelay is the shortest delay atOnce takes for a robot's.
+const minRobotDelay = 2 * time.Second
 
 // heldAgentReply keeps an agent's reply that reads as a robot's on the
 // ticket, an automatic entry with an event saying why, and does nothing
@@ -185,7 +189,11 @@ func (d *Desk) robotNewMail(tx *tickets.Tx, msg *mime.Message, closed *tickets.T
 	if closed != nil {
 		return "", nil
 	}
-	for _, id := range append(slices.Clone(msg.InReplyTo), msg.References...) {
+	// The mail answered is In-Reply-To or the last of References; a long
+	// list costs no more than maxAnswered lookups.
+	ids := slices.Clone(msg.InReplyTo)
+	ids = append(ids, msg.References[max(0, len(msg.References)-maxAnswered):]...)
+	for _, id := range ids {
 		ours, err := d.isOurMessageID(tx, id)
 		if err != nil {
 			return "", err
@@ -207,6 +215,9 @@ func (d *Desk) robotNewMail(tx *tickets.Tx, msg *mime.Message, closed *tickets.T
 	}
 	return "", nil
 }
+
+// maxAnswered bounds the References read for a Message-ID of ours.
+const maxAnswered = 10
 
 // isOurMessageID reports whether id is one of our outgoing mails or has
 // their form.

@@ -86,15 +86,15 @@ func RobotsOnBothSidesStopWithinTwoRounds(t *testing.T, start Start) {
 }
 
 // robotReply is an autoresponder's answer to m: from from, to m's Reply-To
-// (or From), "Re:" and the thread headers, no automatic header, dated two
-// seconds after m, with m quoted below.
+// (or From), "Re:" and the thread headers, no automatic header, dated
+// three seconds after m, with m quoted below.
 func robotReply(t *testing.T, from string, m sentMail, id, body string) string {
 	t.Helper()
 	to := m.From
 	if len(m.ReplyTo) > 0 {
 		to = m.ReplyTo[0]
 	}
-	date := dateOf(t, m).Add(2 * time.Second)
+	date := dateOf(t, m).Add(3 * time.Second)
 	refs := append(append([]string{}, m.References...), m.MessageID)
 	quoted := "> " + strings.ReplaceAll(strings.TrimSpace(m.Text), "\n", "\n> ")
 	return fmt.Sprintf("From: %s\nTo: %s\nSubject: Re: %s\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s>\nDate: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n\n%s\n",
