@@ -54,12 +54,13 @@ func AbsenceNotice(text string) (string, bool) {
 // acknowledgementWords begin the subject of a help desk's acknowledgement
 // ("Received: …", "【受付完了】…", "Eingangsbestätigung: …"), matched like
 // the auto-reply markers: at the start after reply prefixes and tags,
-// followed by a colon, or inside brackets.
+// followed by a colon, or inside brackets. Not a bare "受付": the reception
+// desk's PC is a customer's subject ("受付 PC が起動しません").
 var acknowledgementWords = []string{
 	"received", "request received", "ticket received", "ticket created", "ticket opened", "case created",
 	"acknowledgement", "acknowledgment", "confirmation of receipt", "receipt confirmation",
 	"eingangsbestätigung", "empfangsbestätigung", "ticket erstellt",
-	"受付", "受付完了", "受付済み", "受付のお知らせ", "自動受付",
+	"受付完了", "受付済み", "受付のお知らせ", "自動受付",
 }
 
 // acknowledgementPhrases say anywhere in a subject that a request was

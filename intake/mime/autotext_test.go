@@ -62,6 +62,7 @@ func TestAcknowledgementSubject_OtherDesksAcknowledgements(t *testing.T) {
 		{"one of our own labels", "[B-3] Re: Request logged: printer", []string{"Request logged"}, true},
 		{"a person's request", "Received an error when printing", nil, false},
 		{"a person's Japanese request", "申請を受け付けてもらえません", nil, false},
+		{"the reception desk's PC", "受付 PC が起動しません", nil, false},
 		{"a person's request about a ticket", "Ticket system is down", nil, false},
 		{"plain subject", "Printer on 3F prints blank pages", nil, false},
 		{"our label unknown", "Request logged: printer", nil, false},
