@@ -125,6 +125,12 @@ type Desk struct {
 	// The words of the mails to customers: see words.go.
 	Signature     Signature     `toml:"signature"`
 	SubjectLabels SubjectLabels `toml:"subject_labels"`
+
+	// Limits on the mail robots could keep going, per auto_reply_window.
+	RelayLimit       int      `toml:"relay_limit"`        // agents' replies relayed to one customer address, and on one ticket
+	TierMailLimit    int      `toml:"tier_mail_limit"`    // forwards and copies to the tier on one ticket
+	AgentErrorLimit  int      `toml:"agent_error_limit"`  // command error mails to one agent; 0 = none
+	RobotReplyWithin Duration `toml:"robot_reply_within"` // a reply dated this soon after our mail reads as a robot's; 0 = never
 }
 
 // MinSecretBytes is the shortest desk.secret accepted: an HMAC key much
@@ -275,6 +281,10 @@ func Default() *Config {
 			AutoReplySenderLimit:    5,
 			AutoReplyTicketLimit:    3,
 			AutoReplyWindow:         Duration{hour},
+			RelayLimit:              10,
+			TierMailLimit:           20,
+			AgentErrorLimit:         5,
+			RobotReplyWithin:        Duration{30 * second},
 			ReferencePrefixIncident: "INC",
 			ReferencePrefixRequest:  "REQ",
 			CloseAfter:              Duration{72 * hour},

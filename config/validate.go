@@ -50,6 +50,12 @@ func (c *Config) Validate() error {
 	v.intRange("desk.auto_reply_sender_limit", c.Desk.AutoReplySenderLimit, 0, math.MaxInt32)
 	v.intRange("desk.auto_reply_ticket_limit", c.Desk.AutoReplyTicketLimit, 0, math.MaxInt32)
 	v.minDuration("desk.auto_reply_window", c.Desk.AutoReplyWindow, time.Second)
+	v.intRange("desk.relay_limit", c.Desk.RelayLimit, 1, math.MaxInt32)
+	v.intRange("desk.tier_mail_limit", c.Desk.TierMailLimit, 1, math.MaxInt32)
+	v.intRange("desk.agent_error_limit", c.Desk.AgentErrorLimit, 0, math.MaxInt32)
+	if w := c.Desk.RobotReplyWithin.Duration; w < 0 || w > 10*time.Minute {
+		v.add("desk.robot_reply_within", "%s is not between 0s (never) and 10m: a person may well answer within minutes", c.Desk.RobotReplyWithin)
+	}
 	v.prefix("desk.reference_prefix_incident", c.Desk.ReferencePrefixIncident)
 	v.prefix("desk.reference_prefix_request", c.Desk.ReferencePrefixRequest)
 	if c.Desk.ReferencePrefixIncident != "" && c.Desk.ReferencePrefixIncident == c.Desk.ReferencePrefixRequest {

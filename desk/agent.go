@@ -180,6 +180,11 @@ func (d *Desk) agentReply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message
 	text, cut := agentWords(ours, msg.Text, signatureLine(msg.HTML))
 	r := parseAgentReply(text)
 	act := agentAction{agent: agent, tier: tier, reply: r, msg: msg, in: in, attachments: agentAttachments(ours, msg, r.Body)}
+	if why, err := d.agentRobot(tx, t, &act); err != nil {
+		return Outcome{}, err
+	} else if why != "" {
+		return d.heldAgentReply(tx, t, &act, why)
+	}
 	var oc Outcome
 	if cut {
 		oc.Reason = "text of our mails cut from the reply"
@@ -313,8 +318,14 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			note("#faq: draft FAQ entry " + f.Key)
 		}
 	case customerMail:
-		if err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc); err != nil {
+		why, err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc)
+		if err != nil {
 			return oc, err
+		}
+		if why != "" {
+			// The tier's copy says so instead of showing a text nobody got.
+			note("not relayed to the customer: " + why)
+			body, customerMail = "", false
 		}
 	}
 	if customerMail || resolving {
@@ -482,9 +493,13 @@ func (e *ActionError) Error() string {
 
 // relay sends the agent's words (and an FAQ entry's answer) to the
 // customer, in the customer's language, from the support address, in the
-// customer's thread, with a Reply-To carrying the customer's token.
-func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) error {
-	return d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
+// customer's thread, with a Reply-To carrying the customer's token —
+// unless the relay limit holds it back: then it says why.
+func (d *Desk) relay(tx *tickets.Tx, t *tickets.Ticket, agent, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome) (string, error) {
+	if why, err := d.holdBack(tx, t, oc, d.limit.relays, mailRelay, t.Requester, t.Requester); err != nil || why != "" {
+		return why, err
+	}
+	return "", d.toCustomer(tx, t, mailRelay, body, f, atts, 0, oc)
 }
 
 // resolve resolves t and sends the customer the resolution mail.
@@ -570,6 +585,9 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 // (escalation.previous_tiers_may_act) only in the sight of the tier that
 // has it now.
 func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentAction, applied []string, relayed string, oc *Outcome) error {
+	if why, err := d.holdBack(tx, t, oc, d.limit.tierMail, mailCopy, "", d.tierName(tier)); err != nil || why != "" {
+		return err
+	}
 	data, _, err := d.ticketData(tx, t, nil)
 	if err != nil {
 		return err

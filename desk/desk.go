@@ -39,6 +39,15 @@ type Options struct {
 	Workers              int           // parallel parsers; default GOMAXPROCS
 	ConfirmAfter         time.Duration // auto_answered with no reply → resolved after this; default 72h
 
+	// Limits on the mail a robot could keep going (robots.go), per
+	// AutoReplyWindow; 0 = the default, <0 = none at all.
+	RelayLimit      int // agents' replies relayed to one customer address, and on one ticket; default 10
+	TierMailLimit   int // customers' replies forwarded to the tier and copies of agents' actions, on one ticket; default 20
+	AgentErrorLimit int // command error mails to one agent; default 5
+	// RobotReplyWithin: a reply dated at most this long after our mail it
+	// answers reads as a robot's; 0 = default 30s, <0 = never.
+	RobotReplyWithin time.Duration
+
 	// Agents by mail. Without tiers, escalated tickets wait in the queue
 	// (`madoguchi tickets list`) and nobody is mailed.
 	Tiers             []Tier
@@ -73,6 +82,7 @@ type Deps struct {
 // Desk is the workflow engine. It implements intake.Sink.
 type Desk struct {
 	opts  Options
+	limit mailLimits
 	store *tickets.Store
 	tmpl  *templates.Set
 	index *responder.Index
@@ -113,6 +123,12 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if opts.AutoReplyWindow <= 0 {
 		opts.AutoReplyWindow = time.Hour
 	}
+	opts.RelayLimit = limitOrDefault(opts.RelayLimit, defaultRelayLimit)
+	opts.TierMailLimit = limitOrDefault(opts.TierMailLimit, defaultTierMailLimit)
+	opts.AgentErrorLimit = limitOrDefault(opts.AgentErrorLimit, defaultAgentErrorLimit)
+	if opts.RobotReplyWithin == 0 {
+		opts.RobotReplyWithin = defaultRobotReplyWithin
+	}
 	if opts.CloseAfter <= 0 {
 		opts.CloseAfter = 7 * 24 * time.Hour
 	}
@@ -144,7 +160,7 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if opts.AttachMaxBytes <= 0 {
 		opts.AttachMaxBytes = 5 << 20
 	}
-	return &Desk{opts: opts, store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
+	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
 }
 
 func limitOrDefault(n, def int) int {

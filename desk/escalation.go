@@ -20,9 +20,8 @@ type Tier struct {
 	EscalateAfter time.Duration // no agent answer within it: next tier; 0 = never by time
 }
 
-// Kinds of outgoing mail. Only replies to inbound mail count against the
-// automatic-reply limits (see limitedKinds): a notice to agents or a
-// relayed answer is not an answer to a robot.
+// Kinds of outgoing mail. Each flow that a robot could keep going counts
+// against a limit of its own (mailLimits in robots.go).
 const (
 	mailAck            = "ack"
 	mailAutoAnswer     = "auto_answer"
@@ -38,10 +37,6 @@ const (
 	mailCommandError   = "command_error"
 	mailBounceNotice   = "bounce_notice"
 )
-
-// limitedKinds are the mails sent in answer to an inbound mail: a robot
-// that sets no automatic header could loop with them.
-var limitedKinds = []string{mailAck, mailAutoAnswer, mailReopened, mailNewAfterClosed, mailCommandError}
 
 // tiersOn reports whether agents work tickets by mail here.
 func (d *Desk) tiersOn() bool { return len(d.opts.Tiers) > 0 }

@@ -105,12 +105,14 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	if err != nil {
 		return Outcome{}, err
 	}
-	if msg.Auto.IsAutomatic() {
-		return d.automatic(tx, in, msg, t)
-	}
 	claim, err := d.claimAgent(tx, t, msg)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if msg.Auto.IsAutomatic() && !claim.proven {
+		// A proven agent's automatic mail goes on to agentReply, which
+		// keeps it on the ticket as the agent's (and does nothing with it).
+		return d.automatic(tx, in, msg, t)
 	}
 	if claim.ticket != nil {
 		t = claim.ticket // the token named it; the mail kept no thread headers
@@ -381,6 +383,23 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		oc.Status = t.Status
 		return oc, nil
 	}
+	if why, err := d.robotNewMail(tx, msg, closed); err != nil {
+		return Outcome{}, err
+	} else if why != "" {
+		// Agents hear of it as of any ticket; its sender, a robot
+		// answering our mail, is sent nothing to answer again.
+		oc.Reason = joinReason(oc.Reason, "no reply: "+why)
+		if err := tx.Event(t.ID, "", "robot_mail", "system", map[string]any{"why": why, "message_id": msg.MessageID}); err != nil {
+			return Outcome{}, err
+		}
+		if d.tiersOn() {
+			if err := d.escalate(tx, t, msg, "system", "to agents", &oc); err != nil {
+				return Outcome{}, err
+			}
+		}
+		oc.Status = t.Status
+		return oc, nil
+	}
 	answered, err := d.respond(tx, t, msg, match, &oc)
 	if err != nil || answered {
 		oc.Status = t.Status
@@ -454,6 +473,9 @@ func (d *Desk) forward(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, rol
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, "taken off hold: the customer replied")
+	}
+	if why, err := d.holdBack(tx, t, oc, d.limit.tierMail, mailForward, "", d.tierName(t.Tier)); err != nil || why != "" {
+		return err
 	}
 	data, atts, err := d.ticketData(tx, t, msg)
 	if err != nil {
@@ -573,32 +595,20 @@ func (d *Desk) answer(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, kind
 }
 
 // answerTo queues a reply to msg addressed to to, rate-limited per
-// recipient and per ticket; mod may adjust the row before it is queued.
+// recipient and per ticket (an agent's command errors by their own limit,
+// the rest by the customers' automatic replies' one); mod may adjust the
+// row before it is queued.
 func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to, toName, kind, tmpl, lang string, data templates.Data, oc *Outcome, mod func(*tickets.Outgoing)) (bool, error) {
 	to = strings.ToLower(to)
 	if !usableAddress(to) || msg.Auto.IsAutomatic() {
 		return false, nil
 	}
-	since := tx.Now().Add(-d.opts.AutoReplyWindow)
-	{
-		lim := d.opts.AutoReplySenderLimit
-		n, err := tx.CountAutoRepliesTo(to, since, limitedKinds)
-		if err != nil {
-			return false, err
-		}
-		if n >= lim {
-			return false, d.suppress(tx, t, oc, fmt.Sprintf("%d automatic mails to %s within %s", n, to, d.opts.AutoReplyWindow))
-		}
+	limit := d.limit.autoReply
+	if kind == mailCommandError {
+		limit = d.limit.commandErrors
 	}
-	{
-		lim := d.opts.AutoReplyTicketLimit
-		n, err := tx.CountAutoRepliesOnTicket(t.ID, since, limitedKinds)
-		if err != nil {
-			return false, err
-		}
-		if n >= lim {
-			return false, d.suppress(tx, t, oc, fmt.Sprintf("%d automatic mails on %s within %s", n, t.Ref, d.opts.AutoReplyWindow))
-		}
+	if why, err := d.holdBack(tx, t, oc, limit, kind, to, to); err != nil || why != "" {
+		return false, err
 	}
 	m, err := d.tmpl.Render(tmpl, lang, data)
 	if err != nil {
@@ -629,11 +639,6 @@ func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to
 	}
 	oc.Sent = append(oc.Sent, kind)
 	return true, nil
-}
-
-func (d *Desk) suppress(tx *tickets.Tx, t *tickets.Ticket, oc *Outcome, why string) error {
-	oc.Reason = strings.TrimPrefix(oc.Reason+"; automatic reply suppressed: "+why, "; ")
-	return tx.Event(t.ID, "", "auto_reply_suppressed", "system", map[string]any{"why": why})
 }
 
 func joinAddrs(list []mime.Address) string {

@@ -147,6 +147,14 @@ func (tx *Tx) Participants(ticketID int64) ([]string, error) {
 	return out, rows.Err()
 }
 
+// AgentSaid reports whether an agent's mail on a ticket since a time had
+// exactly this text: an autoresponder repeats itself, word for word.
+func (tx *Tx) AgentSaid(ticketID int64, agent, text string, since time.Time) (bool, error) {
+	var yes bool
+	err := tx.queryRow("agent_said_since", ticketID, strings.ToLower(agent), text, fmtTime(since)).Scan(&yes)
+	return yes, err
+}
+
 // Entries lists a ticket's entries, oldest first, with attachment metadata.
 func (tx *Tx) Entries(ticketID int64) ([]Entry, error) {
 	rows, err := tx.query("entries_by_ticket", ticketID)

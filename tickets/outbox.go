@@ -154,20 +154,29 @@ func (tx *Tx) RequeueFailed(actor string) ([]*Outgoing, error) {
 	return out, nil
 }
 
-// CountAutoRepliesTo counts the mails of the given kinds queued to an
-// address since t.
-func (tx *Tx) CountAutoRepliesTo(addr string, since time.Time, kinds []string) (int, error) {
+// CountQueuedTo counts the mails of the given kinds queued to an address
+// since a time, up to atMost: a limit needs to know only whether it is
+// reached.
+func (tx *Tx) CountQueuedTo(addr string, kinds []string, since time.Time, atMost int) (int, error) {
 	var n int
-	err := tx.queryRow("count_auto_to", addr, fmtTime(since), jsonList(kinds)).Scan(&n)
+	err := tx.queryRow("count_queued_to", addr, fmtTime(since), jsonList(kinds), atMost).Scan(&n)
 	return n, err
 }
 
-// CountAutoRepliesOnTicket counts the mails of the given kinds queued on a
-// ticket since t.
-func (tx *Tx) CountAutoRepliesOnTicket(ticketID int64, since time.Time, kinds []string) (int, error) {
+// CountQueuedOnTicket counts the mails of the given kinds queued on a
+// ticket since a time, up to atMost.
+func (tx *Tx) CountQueuedOnTicket(ticketID int64, kinds []string, since time.Time, atMost int) (int, error) {
 	var n int
-	err := tx.queryRow("count_auto_ticket", ticketID, fmtTime(since), jsonList(kinds)).Scan(&n)
+	err := tx.queryRow("count_queued_on_ticket", ticketID, fmtTime(since), jsonList(kinds), atMost).Scan(&n)
 	return n, err
+}
+
+// LastSentTo is when the last mail to an address queued since a time was
+// sent; zero when none was.
+func (tx *Tx) LastSentTo(addr string, since time.Time) (time.Time, error) {
+	var s string
+	err := tx.queryRow("last_sent_to", addr, fmtTime(since)).Scan(&s)
+	return parseTime(s), err
 }
 
 func jsonList(list []string) string {

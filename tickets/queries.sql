@@ -116,6 +116,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SELECT id, kind, direction, from_addr, to_addr, cc_addr, role, subject, text, message_id, inbound_id, outgoing_id, created_at
 FROM entries WHERE ticket_id = ? ORDER BY id;
 
+-- Reads one ticket's entries only (entries_ticket).
+-- name: agent_said_since
+SELECT EXISTS (SELECT 1 FROM entries
+               WHERE ticket_id = ? AND from_addr = ? AND role = 'agent' AND direction = 'in' AND text = ? AND created_at >= ?);
+
 -- name: insert_participant
 INSERT INTO ticket_participants (ticket_id, addr, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING;
 
@@ -287,12 +292,18 @@ WHERE id = ?2 AND status = 'failed';
 -- name: outgoing_failed_ids
 SELECT id FROM outgoing WHERE status = 'failed' AND outcome_unknown = 0 ORDER BY id;
 
--- The kinds counted are a bound JSON array.
--- name: count_auto_to
-SELECT COUNT(*) FROM outgoing WHERE to_addr = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
+-- The kinds counted are a bound JSON array; the count stops at the last
+-- parameter, so a flood costs no more to count than the limit it meets.
+-- name: count_queued_to
+SELECT COUNT(*) FROM (SELECT 1 FROM outgoing
+                      WHERE to_addr = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?)) LIMIT ?);
 
--- name: count_auto_ticket
-SELECT COUNT(*) FROM outgoing WHERE ticket_id = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?));
+-- name: count_queued_on_ticket
+SELECT COUNT(*) FROM (SELECT 1 FROM outgoing
+                      WHERE ticket_id = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?)) LIMIT ?);
+
+-- name: last_sent_to
+SELECT COALESCE(MAX(sent_at), '') FROM outgoing WHERE to_addr = ? AND created_at >= ? AND sent_at <> '';
 
 -- name: tickets_resolved_before
 SELECT * FROM ticket_rows t

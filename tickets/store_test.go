@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -297,13 +298,99 @@ func TestOutgoing_DueRetryFailedSent(t *testing.T) {
 		if list[0].Status != OutSent || list[0].Attempts != 2 || list[1].Status != OutFailed || list[1].LastError != "550 no such user" {
 			t.Errorf("list %+v %+v", list[0], list[1])
 		}
-		n, err := tx.CountAutoRepliesTo("a@example.com", t0, []string{"ack"})
+		n, err := tx.CountQueuedTo("a@example.com", []string{"ack"}, t0, 10)
 		if n != 1 || err != nil {
 			t.Errorf("count %d %v", n, err)
 		}
 		// Only the kinds asked for count.
-		if n, err := tx.CountAutoRepliesTo("a@example.com", t0, []string{"notice"}); n != 0 || err != nil {
+		if n, err := tx.CountQueuedTo("a@example.com", []string{"notice"}, t0, 10); n != 0 || err != nil {
 			t.Errorf("count of other kinds %d %v", n, err)
+		}
+		if at, err := tx.LastSentTo("a@example.com", t0); !at.Equal(t0.Add(time.Minute)) || err != nil {
+			t.Errorf("last sent to a@: %v %v", at, err)
+		}
+		if at, err := tx.LastSentTo("b@example.com", t0); !at.IsZero() || err != nil {
+			t.Errorf("last sent to b@, whose mail failed: %v %v", at, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The counts behind the desk's mail limits stop at the limit asked about,
+// count only the kinds asked for, from the instant asked for.
+func TestOutgoing_CountsStopAtTheirCap(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "loop", Requester: "robot@example.com"})
+		if err != nil {
+			return err
+		}
+		for i := range 5 {
+			if err := tx.QueueMail(&Outgoing{TicketID: tk.ID, Kind: "relay", To: "robot@example.com", Subject: "s", Text: "t", MessageID: fmt.Sprintf("r%d@x", i)}); err != nil {
+				return err
+			}
+		}
+		relay := []string{"relay"}
+		for _, c := range []struct {
+			name  string
+			count func() (int, error)
+			want  int
+		}{
+			{"to the address, capped", func() (int, error) { return tx.CountQueuedTo("robot@example.com", relay, t0, 3) }, 3},
+			{"to the address", func() (int, error) { return tx.CountQueuedTo("robot@example.com", relay, t0, 10) }, 5},
+			{"on the ticket, capped", func() (int, error) { return tx.CountQueuedOnTicket(tk.ID, relay, t0, 2) }, 2},
+			{"on the ticket", func() (int, error) { return tx.CountQueuedOnTicket(tk.ID, relay, t0, 10) }, 5},
+			{"of another kind", func() (int, error) { return tx.CountQueuedOnTicket(tk.ID, []string{"copy"}, t0, 10) }, 0},
+			{"queued before the window", func() (int, error) { return tx.CountQueuedTo("robot@example.com", relay, t0.Add(time.Second), 10) }, 0},
+		} {
+			if n, err := c.count(); n != c.want || err != nil {
+				t.Errorf("%s: %d %v, want %d", c.name, n, err, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An agent's earlier text on a ticket is found word for word, only from
+// that agent, only on that ticket, only within the window.
+func TestEntries_AgentSaidMatchesWordForWordWithinTheWindow(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "ooo", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		other, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "other", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		const text = "I have received your message."
+		if err := tx.AddEntry(tk, &Entry{Kind: KindAgent, Direction: DirIn, From: "alice@example.com", Role: RoleAgent, Text: text}, "alice@example.com"); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			name   string
+			ticket int64
+			agent  string
+			text   string
+			since  time.Time
+			want   bool
+		}{
+			{"same agent, same text", tk.ID, "Alice@Example.com", text, t0, true},
+			{"another text", tk.ID, "alice@example.com", text + " Thanks.", t0, false},
+			{"another agent", tk.ID, "bob@example.com", text, t0, false},
+			{"another ticket", other.ID, "alice@example.com", text, t0, false},
+			{"before the window", tk.ID, "alice@example.com", text, t0.Add(time.Second), false},
+		} {
+			if got, err := tx.AgentSaid(c.ticket, c.agent, c.text, c.since); got != c.want || err != nil {
+				t.Errorf("%s: %v %v, want %v", c.name, got, err, c.want)
+			}
 		}
 		return nil
 	})

@@ -60,6 +60,18 @@ func TestAgentsByMail_CommandOnlyAndClosedTicketsMailTheCustomerNothing(t *testi
 	agentstest.CommandOnlyAndClosedTicketsMailTheCustomerNothing(t, startInProcess)
 }
 
+func TestAgentsByMail_RobotsOnBothSidesStopWithinTwoRounds(t *testing.T) {
+	agentstest.RobotsOnBothSidesStopWithinTwoRounds(t, startInProcess)
+}
+
+func TestAgentsByMail_TwoDesksAcknowledgingEachOtherStopAfterOneExchange(t *testing.T) {
+	agentstest.TwoDesksAcknowledgingEachOtherStopAfterOneExchange(t, startInProcess)
+}
+
+func TestAgentsByMail_CommandErrorsHaveALimitOfTheirOwn(t *testing.T) {
+	agentstest.CommandErrorsHaveALimitOfTheirOwn(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

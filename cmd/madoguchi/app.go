@@ -228,6 +228,13 @@ func deskOptions(cfg *config.Config) desk.Options {
 	if ticketLimit == 0 {
 		ticketLimit = -1
 	}
+	errorLimit, robotWithin := cfg.Desk.AgentErrorLimit, cfg.Desk.RobotReplyWithin.Duration
+	if errorLimit == 0 {
+		errorLimit = -1 // no error mails to agents
+	}
+	if robotWithin == 0 {
+		robotWithin = -1 // no reply is read as a robot's for its date
+	}
 	var tiers []desk.Tier
 	for _, t := range cfg.Escalation.Tiers {
 		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
@@ -261,6 +268,10 @@ func deskOptions(cfg *config.Config) desk.Options {
 		AutoReplySenderLimit: senderLimit,
 		AutoReplyTicketLimit: ticketLimit,
 		AutoReplyWindow:      cfg.Desk.AutoReplyWindow.Duration,
+		RelayLimit:           cfg.Desk.RelayLimit,
+		TierMailLimit:        cfg.Desk.TierMailLimit,
+		AgentErrorLimit:      errorLimit,
+		RobotReplyWithin:     robotWithin,
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
 		Limits: mime.Limits{

@@ -18,7 +18,7 @@ import (
 //
 // When no header rule of the auto-reply kind speaks, a Subject that begins
 // with a well-known auto-reply marker ("Automatic reply:", "【自動返信】",
-// "不在通知", ... see subjectAutoReply) makes the mail an AutoReply: robots
+// "不在通知", ... see autoReplyWords) makes the mail an AutoReply: robots
 // that set no header at all still answer with such a subject.
 //
 // A delivery status report is recognised here by its Content-Type only;
@@ -81,7 +81,7 @@ func detectAutomatic(h fieldSource, from Address, returnPath, subject string) Au
 	// After the headers that name an auto-reply or bulk mail, before the
 	// weaker hints: an Exchange out-of-office with only
 	// X-Auto-Response-Suppress is still an out-of-office.
-	if marker, ok := subjectAutoReply(subject); ok {
+	if marker, ok := subjectMarker(subject, autoReplyWords); ok {
 		return Automatic{Kind: AutoReply, Reason: sanitize(`Subject prefix "`+marker+`"`, 100)}
 	}
 	if v, ok := h.value("X-Auto-Response-Suppress"); ok && suppressesReplies(v) {
@@ -132,8 +132,9 @@ var autoReplyWords = []string{
 // marker, so a subject of a thousand "Re:" costs nothing.
 const maxSubjectPrefixes = 8
 
-// subjectAutoReply reports whether subject begins with an auto-reply marker
-// and returns the marker as written. Only the start counts, after white
+// subjectMarker reports whether subject begins with one of the marker
+// words (autoReplyWords, acknowledgementWords) and returns the marker as
+// written. Only the start counts, after white
 // space and reply/forward prefixes or tags ("RE: Automatic reply:",
 // "[EXTERNAL] Automatic reply:"): a marker later in the subject, or the
 // marker's words starting a sentence of a customer's ("自動返信が届きません",
@@ -141,10 +142,10 @@ const maxSubjectPrefixes = 8
 // when a colon (half- or full-width, maybe after spaces) follows it, inside
 // 【】 or [], and for a Japanese word also before a space, a bracket or the
 // end of the subject. Latin letters match case-insensitively.
-func subjectAutoReply(subject string) (string, bool) {
+func subjectMarker(subject string, words []string) (string, bool) {
 	s := strings.TrimLeftFunc(subject, unicode.IsSpace)
 	for range maxSubjectPrefixes {
-		if marker, ok := autoReplyMarker(s); ok {
+		if marker, ok := markerAt(s, words); ok {
 			return marker, true
 		}
 		rest, ok := trimReplyPrefix(s)
@@ -156,14 +157,14 @@ func subjectAutoReply(subject string) (string, bool) {
 	return "", false
 }
 
-// autoReplyMarker matches a marker at the very start of s.
-func autoReplyMarker(s string) (string, bool) {
+// markerAt matches a marker word at the very start of s.
+func markerAt(s string, words []string) (string, bool) {
 	for _, br := range [...][2]string{{"【", "】"}, {"[", "]"}} {
-		if inner, end, ok := bracketed(s, br[0], br[1]); ok && isAutoReplyWord(strings.TrimSpace(inner)) {
+		if inner, end, ok := bracketed(s, br[0], br[1]); ok && isWord(strings.TrimSpace(inner), words) {
 			return s[:end], true
 		}
 	}
-	for _, w := range autoReplyWords {
+	for _, w := range words {
 		n, ok := subject.HasPrefixFold(s, w)
 		if !ok {
 			continue
@@ -190,8 +191,8 @@ func endsJapaneseMarker(rest string) bool {
 	return unicode.IsSpace(r) || strings.ContainsRune("(（[［【「<＜-－/／", r)
 }
 
-func isAutoReplyWord(s string) bool {
-	for _, w := range autoReplyWords {
+func isWord(s string, words []string) bool {
+	for _, w := range words {
 		if n, ok := subject.HasPrefixFold(s, w); ok && n == len(s) {
 			return true
 		}
