@@ -84,7 +84,8 @@ func TestRespond_ThanksResolvesCountsHelpfulAndKeepsParaphrase(t *testing.T) {
 		t.Fatalf("reply %+v", r)
 	}
 	e := f.faq("pw-reset")
-	if e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0], "パスワードを忘れました") {
+	if e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0].Text, "パスワードを忘れました") ||
+		e.Paraphrases[0].State != tickets.ParaphraseConfirmed {
 		t.Fatalf("entry %+v", e)
 	}
 	if len(f.outgoing()) != 1 {
@@ -331,7 +332,7 @@ func TestConfirm_ReplyNotSayingSolvedEscalatesAndNeverCountsHelpful(t *testing.T
 				wantNot = 1
 			}
 			if e.Helpful != 0 || e.NotHelpful != wantNot || len(e.Paraphrases) != 0 {
-				t.Fatalf("entry helpful %d, not helpful %d (want %d), paraphrases %q", e.Helpful, e.NotHelpful, wantNot, e.Paraphrases)
+				t.Fatalf("entry helpful %d, not helpful %d (want %d), paraphrases %+v", e.Helpful, e.NotHelpful, wantNot, e.Paraphrases)
 			}
 			if !c.problem && !strings.Contains(r.Reason, "without a vote") {
 				t.Errorf("reason %q does not say the entry got no vote", r.Reason)
