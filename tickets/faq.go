@@ -269,15 +269,23 @@ func (tx *Tx) AddParaphrase(key string, p NewParaphrase) (bool, error) {
 		if err := tx.queryRow("paraphrase_number", key, id).Scan(&n); err != nil {
 			return false, fmt.Errorf("tickets: paraphrase_number: %w", err)
 		}
-		detail := map[string]any{"paraphrase": n, "state": p.State, "source": p.Source, "ticket": p.Ticket}
+		detail := map[string]any{"paraphrase": n, "state": p.State, "source": p.Source}
 		if p.How != "" {
 			detail["how"] = p.How
+		}
+		if err := tx.addTicketRef(detail, p.Ticket); err != nil {
+			return false, err
 		}
 		return true, tx.faqChanged(key, "faq_paraphrase_added", p.Actor, detail)
 	case err != nil:
 		return false, fmt.Errorf("tickets: paraphrase_by_text: %w", err)
 	case state == ParaphrasePending && p.State == ParaphraseConfirmed:
-		return true, tx.setParaphraseState(key, id, n, ParaphraseConfirmed, p.How, "", p.Actor, p.Ticket)
+		detail := map[string]any{}
+		if err := tx.addTicketRef(detail, p.Ticket); err != nil {
+			return false, err
+		}
+		ref, _ := detail["ticket"].(string)
+		return true, tx.setParaphraseState(key, id, n, ParaphraseConfirmed, p.How, "", p.Actor, ref)
 	}
 	return false, nil
 }
@@ -371,7 +379,7 @@ func (tx *Tx) SetParaphraseState(key string, n int, state, how, note, actor stri
 	if p.State == state {
 		return nil, fmt.Errorf("%w: paraphrase %d of FAQ %q is %s", ErrParaphraseUnchanged, n, key, state)
 	}
-	if err := tx.setParaphraseState(key, p.id, n, state, how, note, actor, 0); err != nil {
+	if err := tx.setParaphraseState(key, p.id, n, state, how, note, actor, ""); err != nil {
 		return nil, err
 	}
 	p.State, p.StateHow, p.StateNote, p.StateBy, p.StateAt = state, how, note, actor, tx.now
@@ -413,7 +421,7 @@ func (tx *Tx) SettleParaphrases(ticketIDs []int64, key, state, how, actor string
 	}
 	var keys []string
 	for _, p := range list {
-		if err := tx.setParaphraseState(p.key, p.id, p.n, state, how, "", actor, 0); err != nil {
+		if err := tx.setParaphraseState(p.key, p.id, p.n, state, how, "", actor, p.ref); err != nil {
 			return nil, err
 		}
 		if !slices.Contains(keys, p.key) {
@@ -462,7 +470,7 @@ func (tx *Tx) SetParaphrases(key string, list []Paraphrase, actor string) (Parap
 			}
 			c.Added++
 		case old.State != p.State:
-			if err := tx.setParaphraseState(key, old.id, old.N, p.State, "import", "", actor, 0); err != nil {
+			if err := tx.setParaphraseState(key, old.id, old.N, p.State, "import", "", actor, ""); err != nil {
 				return c, err
 			}
 			c.Changed++
@@ -472,7 +480,7 @@ func (tx *Tx) SetParaphrases(key string, list []Paraphrase, actor string) (Parap
 	}
 	for _, p := range f.Paraphrases {
 		if !named[p.Text] && p.State != ParaphraseRemoved {
-			if err := tx.setParaphraseState(key, p.id, p.N, ParaphraseRemoved, "import", "not in the imported file", actor, 0); err != nil {
+			if err := tx.setParaphraseState(key, p.id, p.N, ParaphraseRemoved, "import", "not in the imported file", actor, ""); err != nil {
 				return c, err
 			}
 			c.Removed++
@@ -487,8 +495,9 @@ type ParaphraseChanges struct {
 }
 
 // setParaphraseState writes a state change and its audit event (kind
-// faq_paraphrase_confirmed, _removed or _pending).
-func (tx *Tx) setParaphraseState(key string, id int64, n int, state, how, note, actor string, ticketID int64) error {
+// faq_paraphrase_confirmed, _removed or _pending); ticketRef names the
+// ticket whose reply, vote or close settled it.
+func (tx *Tx) setParaphraseState(key string, id int64, n int, state, how, note, actor, ticketRef string) error {
 	if _, err := tx.exec("set_paraphrase_state", state, how, actor, note, fmtTime(tx.now), id); err != nil {
 		return err
 	}
@@ -496,10 +505,23 @@ func (tx *Tx) setParaphraseState(key string, id int64, n int, state, how, note, 
 	if note != "" {
 		detail["note"] = note
 	}
-	if ticketID != 0 {
-		detail["ticket"] = ticketID
+	if ticketRef != "" {
+		detail["ticket"] = ticketRef
 	}
 	return tx.faqChanged(key, "faq_paraphrase_"+state, actor, detail)
+}
+
+// addTicketRef names a ticket in an event's detail by its reference.
+func (tx *Tx) addTicketRef(detail map[string]any, ticketID int64) error {
+	if ticketID == 0 {
+		return nil
+	}
+	var ref string
+	if err := tx.queryRow("ticket_ref_by_id", ticketID).Scan(&ref); err != nil {
+		return fmt.Errorf("tickets: ticket %d: %w", ticketID, err)
+	}
+	detail["ticket"] = ref
+	return nil
 }
 
 // FAQVersion is the counter every FAQ change bumps.

@@ -242,9 +242,9 @@ func TestAddParaphrase_PendingThenConfirmedKeepsItsNumberAndAuditsEach(t *testin
 	}
 	events := strings.Join(faqEventDetails(t, s, "vpn"), "\n")
 	for _, want := range []string{
-		`faq_paraphrase_added alice@example.com {"paraphrase":1,"source":"agent_answer","state":"pending","ticket":` + fmt.Sprint(ids[0]) + `}`,
-		`faq_paraphrase_added b@example.com {"how":"customer_confirmed","paraphrase":2,"source":"auto_answer","state":"confirmed","ticket":` + fmt.Sprint(ids[1]) + `}`,
-		`faq_paraphrase_confirmed a@example.com {"how":"customer_confirmed","paraphrase":1,"ticket":` + fmt.Sprint(ids[0]) + `}`,
+		`faq_paraphrase_added alice@example.com {"paraphrase":1,"source":"agent_answer","state":"pending","ticket":"INC-1001"}`,
+		`faq_paraphrase_added b@example.com {"how":"customer_confirmed","paraphrase":2,"source":"auto_answer","state":"confirmed","ticket":"INC-1002"}`,
+		`faq_paraphrase_confirmed a@example.com {"how":"customer_confirmed","paraphrase":1,"ticket":"INC-1001"}`,
 	} {
 		if !strings.Contains(events, want) {
 			t.Errorf("events lack %s:\n%s", want, events)

@@ -353,7 +353,7 @@ confirmed or removed).`,
 					fmt.Fprintln(out, "history:")
 				}
 				for _, e := range events {
-					fmt.Fprintf(out, "  %s  %-20s %s  %s\n", when(e.CreatedAt), e.Kind, printable(e.Actor), printable(string(e.Detail)))
+					fmt.Fprintf(out, "  %s  %-24s %s  %s\n", when(e.CreatedAt), e.Kind, printable(e.Actor), printable(string(e.Detail)))
 				}
 				return nil
 			})

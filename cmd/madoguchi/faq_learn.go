@@ -81,14 +81,24 @@ confirm KEY N makes a pending (or removed) one count like the question, as
 the customer's confirmation would. Both are audited (faq show) and reach
 the index at once (a running gateway's at its next tick).`,
 	}
-	for _, verb := range []struct{ name, state, short string }{
-		{"remove", tickets.ParaphraseRemoved, "Remove paraphrase N of a FAQ entry (kept, audited)"},
-		{"confirm", tickets.ParaphraseConfirmed, "Confirm paraphrase N of a FAQ entry (audited)"},
+	for _, verb := range []struct{ name, state, short, long string }{
+		{"remove", tickets.ParaphraseRemoved, "Remove paraphrase N of a FAQ entry (kept, audited)",
+			`remove takes paraphrase N of the entry KEY (as faq paraphrases KEY numbers
+them) out of matching. It is not deleted: faq paraphrases shows it removed,
+with who removed it, when and --note; its number stays; the same wording is
+not learned back by itself (faq paraphrase confirm brings it back). The
+removal is audited (faq show KEY).`},
+		{"confirm", tickets.ParaphraseConfirmed, "Confirm paraphrase N of a FAQ entry (audited)",
+			`confirm makes paraphrase N of the entry KEY (as faq paraphrases KEY numbers
+them) count like the entry's question, as the customer's confirmation
+would: a mail that restates it may be answered automatically. It works on a
+pending or a removed paraphrase, and is audited (faq show KEY) with --note.`},
 	} {
 		var note, actor string
 		sub := &cobra.Command{
 			Use:   verb.name + " KEY N [--note TEXT] [--actor NAME]",
 			Short: verb.short,
+			Long:  verb.long,
 			Args:  cobra.ExactArgs(2),
 			RunE: func(c *cobra.Command, args []string) error {
 				name := "faq paraphrase " + verb.name
