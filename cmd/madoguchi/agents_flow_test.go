@@ -52,6 +52,10 @@ func TestAgentsByMail_CommandsByMail(t *testing.T) {
 	agentstest.CommandsByMail(t, startInProcess)
 }
 
+func TestAgentsByMail_PendingParaphraseNeverAnswersAutomatically(t *testing.T) {
+	agentstest.PendingParaphraseNeverAnswersAutomatically(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {
