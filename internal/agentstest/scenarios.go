@@ -100,7 +100,9 @@ func FromQuestionToClosedTicket(t *testing.T, start Start) {
 	if len(sent) != 2 || !strings.Contains(answer.Text, "A worn fuser unit leaves pages blank") {
 		t.Fatalf("#answer (sent:%s):\n%s", sent, answer.Text)
 	}
-	var faq struct{ Paraphrases []struct{ Text, State string } }
+	var faq struct {
+		Paraphrases []struct{ Text, State string }
+	}
 	if err := json.Unmarshal([]byte(d.cli("faq", "show", "printer-blank", "--json")), &faq); err != nil {
 		t.Fatal(err)
 	}
