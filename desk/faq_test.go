@@ -522,15 +522,7 @@ func TestReceive_ReplyToClosedAutoAnsweredTicketIsNotSentTheSameAnswerAgain(t *t
 	if !strings.Contains(r.Reason, "vpn-setup") || !strings.Contains(r.Reason, "already sent on linked "+ans.TicketRef) {
 		t.Fatalf("reason %q", r.Reason)
 	}
-	var sugg []tickets.Suggestion
-	f.update(func(tx *tickets.Tx) error {
-		tk, err := tx.Ticket(r.Ticket)
-		if err != nil {
-			return err
-		}
-		sugg, err = tx.Suggestions(tk.ID)
-		return err
-	})
+	sugg := f.suggestions(r.Ticket)
 	if len(sugg) == 0 || sugg[0].Key != "vpn-setup" {
 		t.Fatalf("suggestions %+v", sugg)
 	}
@@ -585,15 +577,7 @@ func TestRespond_MatchBelowTheSuggestBandStoresNoSuggestion(t *testing.T) {
 	if oc.Status != tickets.StatusEscalated || !strings.Contains(oc.Reason, "no confident FAQ answer") {
 		t.Fatalf("outcome %+v, want escalated with a weak candidate", oc)
 	}
-	var sugg []tickets.Suggestion
-	f.update(func(tx *tickets.Tx) error {
-		tk, err := tx.Ticket(oc.Ticket)
-		if err != nil {
-			return err
-		}
-		sugg, err = tx.Suggestions(tk.ID)
-		return err
-	})
+	sugg := f.suggestions(oc.Ticket)
 	if len(sugg) != 0 {
 		t.Fatalf("suggestions %+v stored for a mail no entry answers (%s)", sugg, oc.Reason)
 	}

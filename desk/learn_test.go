@@ -166,15 +166,7 @@ func TestRespond_ADraftIsNeverSuggested(t *testing.T) {
 	}
 	check := func(oc Outcome, key string) {
 		t.Helper()
-		var sugg []tickets.Suggestion
-		f.update(func(tx *tickets.Tx) error {
-			tk, err := tx.Ticket(oc.Ticket)
-			if err != nil {
-				return err
-			}
-			sugg, err = tx.Suggestions(tk.ID)
-			return err
-		})
+		sugg := f.suggestions(oc.Ticket)
 		for _, s := range sugg {
 			if s.Key == key {
 				t.Errorf("%s: stored suggestions %+v hold the draft %s", oc.Ticket, sugg, key)
@@ -333,6 +325,21 @@ func TestEditFAQ_ChangesTextsAuditedAndRefusesUnknownKeys(t *testing.T) {
 	if got := topKey(t, f, "VPN from a hotel"); got != "vpn-setup" {
 		t.Fatalf("the index did not learn the new question: top %s", got)
 	}
+}
+
+// suggestions are the FAQ entries stored on a ticket for its agents.
+func (f *fixture) suggestions(ref string) []tickets.Suggestion {
+	f.t.Helper()
+	var sugg []tickets.Suggestion
+	f.update(func(tx *tickets.Tx) error {
+		tk, err := tx.Ticket(ref)
+		if err != nil {
+			return err
+		}
+		sugg, err = tx.Suggestions(tk.ID)
+		return err
+	})
+	return sugg
 }
 
 func topKey(t *testing.T, f *fixture, text string) string {

@@ -80,12 +80,7 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 		VALUES (1, 'INC-1001', 'incident', 'old', 'a@example.com', 'new', 'medium', 'medium', 'P3', '', '', '')`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, db, path)
 	err = s.View(context.Background(), func(tx *Tx) error {
 		tk, err := tx.Ticket("inc-1001")
 		if err != nil {
@@ -102,6 +97,19 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 	if v, _ := s.SchemaVersion(context.Background()); v != len(mustGlob(t)) {
 		t.Errorf("schema version %d, want %d", v, len(mustGlob(t)))
 	}
+}
+
+// upgrade closes a database the test wrote by hand at an old schema and
+// opens it as the store, which migrates it.
+func upgrade(t *testing.T, db *sql.DB, path string) *Store {
+	t.Helper()
+	db.Close()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func mustGlob(t *testing.T) []string {
@@ -456,12 +464,7 @@ func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *
 	if err := db.QueryRow(`SELECT version FROM faq_version`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, db, path)
 	err = s.View(context.Background(), func(tx *Tx) error {
 		vpn, err := tx.FAQ("vpn")
 		if err != nil {
