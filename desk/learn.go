@@ -76,14 +76,11 @@ func settleClosed(tx *tickets.Tx, closed []int64, changed *faqChanges) error {
 // the store, the truth. The index may not have heard yet of a change an
 // admin made beside the running gateway; a draft is never suggested.
 func suggestable(tx *tickets.Tx, key string) (bool, error) {
-	f, err := tx.FAQ(key)
+	status, err := tx.FAQStatus(key)
 	if errors.Is(err, tickets.ErrNotFound) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return f.Status == tickets.FAQPublished, nil
+	return status == tickets.FAQPublished, err
 }
 
 // Paraphrases lists an entry's paraphrases, numbered, removed ones too.

@@ -47,8 +47,12 @@ func (f *fixture) paraphrase(key string, n int) tickets.Paraphrase {
 func TestLearn_AnAgentsSlipNeverSendsTheEntryAutomatically(t *testing.T) {
 	f := newFAQFixture(t, withTiers)
 	f.slipped("hanako@customer.example", "s1", "")
-	if p := f.paraphrase("vpn-setup", 1); p.State != tickets.ParaphrasePending || p.Source != tickets.SourceAgentAnswer || p.AddedBy != "alice@example.com" {
+	p := f.paraphrase("vpn-setup", 1)
+	if p.State != tickets.ParaphrasePending || p.Source != tickets.SourceAgentAnswer || p.AddedBy != "alice@example.com" {
 		t.Fatalf("paraphrase %+v, want pending from alice's #answer", p)
+	}
+	if p.Text != slipSubject+"\n"+slipBody {
+		t.Errorf("paraphrase text %q, want the subject and the body on lines of their own", p.Text)
 	}
 	oc := f.one(mail("taro@customer.example", slipSubject, slipBody, "Message-ID: <s2@c>"))
 	if oc.Status != tickets.StatusEscalated || len(f.sent(mailAutoAnswer, "taro@customer.example")) != 0 {

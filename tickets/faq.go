@@ -566,6 +566,20 @@ func (tx *Tx) FAQ(key string) (*FAQ, error) {
 	return f, attachParaphrases(rows, map[string]*FAQ{f.Key: f})
 }
 
+// FAQStatus is the status of one entry, read alone: cheap enough to check
+// every candidate of a match against the store.
+func (tx *Tx) FAQStatus(key string) (string, error) {
+	var status string
+	err := tx.queryRow("faq_status", key).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w: FAQ %q", ErrNotFound, key)
+	}
+	if err != nil {
+		return "", fmt.Errorf("tickets: faq_status: %w", err)
+	}
+	return status, nil
+}
+
 // FAQs lists entries (of one status, or all) with their paraphrases.
 func (tx *Tx) FAQs(status string) ([]*FAQ, error) {
 	rows, err := tx.query("faq_list", status)

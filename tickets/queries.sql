@@ -332,6 +332,9 @@ FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
 WHERE ?1 = '' OR f.status = ?1
 ORDER BY f.key;
 
+-- name: faq_status
+SELECT status FROM faq_entries WHERE key = ?;
+
 -- name: faq_set_status
 UPDATE faq_entries SET status = ?, updated_at = ? WHERE key = ?;
 
