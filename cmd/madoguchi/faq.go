@@ -629,7 +629,10 @@ func faqMatch(g *globals) *cobra.Command {
 		Use:   "match [--json] [--limit N] TEXT|-",
 		Short: "Ask the matcher what it would do with a mail text",
 		Long: `match runs the responder on TEXT and prints its decision (auto, suggest,
-escalate) and the ranked candidates with their confidence. With "-" it reads
+escalate) and the ranked candidates with their confidence. It answers as
+the gateway would: only published entries are matched (a draft is not,
+until it is published), and a pending paraphrase may make an entry a
+suggestion, never an automatic answer. With "-" it reads
 JSON lines {"id": ..., "text": ...} on standard input and writes one JSON
 line per query: {"id", "decision", "candidates": [{"key", "confidence",
 "score"}]}.
