@@ -70,7 +70,7 @@ var (
 	honorificLineRe = regexp.MustCompile(`^[^。！？!?\n]{0,20}(?:さん|くん|君|殿|先輩|部長|課長|係長|主任)[\s、,:：]*$|` +
 		`(?i)^(?:(?:mr|mrs|ms|miss|dr)\.? [\p{L}'-]+(?: [\p{L}'-]+)?|\p{L}+-san)[\s,:]*$`)
 	// A line that is a contact detail or a label naming someone.
-	contactLineRe = regexp.MustCompile(`(?i)^\s*(?:担当者?|氏名|名前|差出人|送信者|宛先|連絡先|電話|内線|携帯|tel|fax|phone|mobile|e-?mail|mail|name|from|to|cc|contact|ext)\s*[:：.]`)
+	contactLineRe = regexp.MustCompile(`(?i)^\s*(?:担当者?|氏名|名前|差出人|送信者|宛先|連絡先|電話|内線|携帯|tel|fax|phone|mobile|e-?mail|mail|name|from|contact|ext)\s*[:：.]`)
 	// Thanks that open an agent's answer.
 	openingThanksRe = regexp.MustCompile(`(?i)(?:お問い合わせ|お問合せ|ご連絡|ご質問|ご報告)(?:を)?(?:いただき|頂き)?(?:、)?(?:誠に|大変)?ありがとうございます[。！!]?|` +
 		`\bthanks? (?:you )?for (?:contacting|reaching out|your (?:mail|e-?mail|message|patience|question|report))[^.!?\n]*[.!]?`)
