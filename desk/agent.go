@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -295,7 +296,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		if err := d.confirmAnswer(tx, t, key, a.agent, changed); err != nil {
 			return oc, err
 		}
-		note("#answer: FAQ " + key + " sent; the customer's wording kept as its paraphrase")
+		note("#answer: FAQ " + key + " sent; the customer's wording kept as its pending paraphrase")
 	}
 	resolving := r.has("resolve") || r.has("faq")
 	customerMail := body != "" || faqEntry != nil || len(a.attachments) > 0 && !r.has("note")
@@ -306,7 +307,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 		note("#resolve: resolved")
 		if r.has("faq") {
-			answer := body
+			answer := responder.CleanLearned(body)
 			if answer == "" && faqEntry != nil {
 				answer = faqEntry.Answer
 			}
@@ -417,8 +418,9 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 		}
 	}
 	if r.has("faq") {
-		if r.Body == "" && r.arg("answer") == "" {
-			add("#faq: write the answer for the FAQ entry below the commands", "#faq：FAQ の回答をコマンドの下の行にお書きください")
+		if responder.CleanLearned(r.Body) == "" && r.arg("answer") == "" {
+			add("#faq: write the answer for the FAQ entry below the commands (greetings and signatures do not count)",
+				"#faq：FAQ の回答をコマンドの下の行にお書きください（挨拶や署名は回答に含まれません）")
 		}
 		if _, err := tx.FAQ(faqKeyOf(t)); err == nil {
 			add("#faq: FAQ entry %s exists already; promote it from the terminal with another key (madoguchi faq promote %s --key KEY)",
@@ -603,15 +605,20 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentA
 	return err
 }
 
-// confirmAnswer keeps the customer's wording as a paraphrase of the entry
-// an agent answered with (#answer).
+// confirmAnswer keeps the customer's wording as a pending paraphrase of
+// the entry an agent answered with (#answer). Only the customer can say
+// the entry answers it (a slip of the agent's must not teach the desk to
+// send it to the next customer): settleLearned and the quiet close
+// confirm or remove it.
 func (d *Desk) confirmAnswer(tx *tickets.Tx, t *tickets.Ticket, key, actor string, changed *faqChanges) error {
 	question, err := d.originalQuestion(tx, t)
 	if err != nil {
 		return err
 	}
 	changed.add(key)
-	return tx.AddParaphrase(key, question, t.ID, actor)
+	_, err = tx.AddParaphrase(key, tickets.NewParaphrase{Text: question, Ticket: t.ID, State: tickets.ParaphrasePending,
+		Source: tickets.SourceAgentAnswer, Actor: actor})
+	return err
 }
 
 // Action is an agent's action from the terminal (`madoguchi tickets

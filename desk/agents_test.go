@@ -198,7 +198,7 @@ func TestAgents_NoteIsNeverRelayed(t *testing.T) {
 	}
 }
 
-func TestAgents_AnswerSendsTheEntryAndKeepsTheWordingAsParaphrase(t *testing.T) {
+func TestAgents_AnswerSendsTheEntryAndKeepsTheWordingAsPendingParaphrase(t *testing.T) {
 	f := newFAQFixture(t, withTiers)
 	oc := f.one(mail("hanako@customer.example", "Toner", "Where do I get a new cartridge for the copier on floor 5?", "Message-ID: <t1@c>"))
 	if oc.Status != tickets.StatusEscalated {
@@ -213,8 +213,9 @@ func TestAgents_AnswerSendsTheEntryAndKeepsTheWordingAsParaphrase(t *testing.T) 
 	if len(res) != 1 || !strings.Contains(res[0].Text, "swap the cartridge") || !strings.Contains(res[0].Text, "cabinet next to it") {
 		t.Fatalf("resolution %+v", res)
 	}
-	if e := f.faq("printer-toner"); len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0], "copier on floor 5") {
-		t.Fatalf("paraphrases %q", e.Paraphrases)
+	if e := f.faq("printer-toner"); len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0].Text, "copier on floor 5") ||
+		e.Paraphrases[0].State != tickets.ParaphrasePending || e.Paraphrases[0].AddedBy != "alice@example.com" {
+		t.Fatalf("paraphrases %+v, want the customer's wording pending, added by alice", e.Paraphrases)
 	}
 }
 

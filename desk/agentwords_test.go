@@ -171,7 +171,7 @@ func TestAgentReply_FAQAnswerCarryingAnAgentsTokenIsNeverSent(t *testing.T) {
 		t.Fatalf("the agent was not told: %+v", e)
 	}
 	if e := f.faq("toner-desk"); len(e.Paraphrases) != 0 {
-		t.Fatalf("the held action kept a paraphrase: %q", e.Paraphrases)
+		t.Fatalf("the held action kept a paraphrase: %+v", e.Paraphrases)
 	}
 }
 

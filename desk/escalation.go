@@ -176,7 +176,11 @@ func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 	}
 	for _, s := range sugg {
 		si := templates.SuggestionInfo{Key: s.Key, Confidence: fmt.Sprintf("%.2f", s.Confidence)}
-		if f, err := tx.FAQ(s.Key); err == nil {
+		f, err := tx.FAQ(s.Key)
+		if err == nil && f.Status != tickets.FAQPublished {
+			continue // drafted or retired since: not an answer to offer
+		}
+		if err == nil {
 			si.Question = f.Question
 		}
 		data.Suggestions = append(data.Suggestions, si)

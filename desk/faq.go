@@ -57,7 +57,11 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	var sugg []tickets.Suggestion
 	if match.Decision != responder.Escalate {
 		for _, c := range match.Candidates {
-			sugg = append(sugg, tickets.Suggestion{Key: c.Key, Confidence: c.Confidence, Score: c.Score})
+			if ok, err := suggestable(tx, c.Key); err != nil {
+				return false, err
+			} else if ok {
+				sugg = append(sugg, tickets.Suggestion{Key: c.Key, Confidence: c.Confidence, Score: c.Score})
+			}
 		}
 	}
 	if err := tx.SetSuggestions(t.ID, sugg); err != nil {
@@ -176,7 +180,8 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 }
 
 // confirmFAQ counts the entry that answered a ticket helpful and keeps the
-// customer's question as a paraphrase of it.
+// customer's question as a paraphrase of it, confirmed: the customer said
+// the answer fits the question.
 func (d *Desk) confirmFAQ(tx *tickets.Tx, t *tickets.Ticket, key, actor string, changed *faqChanges) error {
 	if err := voteFAQ(tx, t, key, true, actor, changed); err != nil {
 		return err
@@ -185,15 +190,26 @@ func (d *Desk) confirmFAQ(tx *tickets.Tx, t *tickets.Ticket, key, actor string, 
 	if err != nil {
 		return err
 	}
-	return tx.AddParaphrase(key, question, t.ID, actor)
+	_, err = tx.AddParaphrase(key, tickets.NewParaphrase{Text: question, Ticket: t.ID, State: tickets.ParaphraseConfirmed,
+		Source: tickets.SourceAutoAnswer, How: "customer_confirmed", Actor: actor})
+	return err
 }
 
 // voteFAQ counts an entry helpful or not for a ticket, and records the
 // vote on the ticket's own audit trail, so a later reply can tell that the
 // ticket has voted (readFAQHistory). An entry deleted since is no error.
+// The vote settles the wordings the ticket taught the entry: helpful
+// confirms the pending ones, not helpful removes them.
 func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor string, changed *faqChanges) error {
 	changed.add(key)
 	if err := tx.VoteFAQ(key, helpful, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+		return err
+	}
+	state, how := tickets.ParaphraseConfirmed, "helpful_vote"
+	if !helpful {
+		state, how = tickets.ParaphraseRemoved, "not_helpful_vote"
+	}
+	if _, err := tx.SettleParaphrases([]int64{t.ID}, key, state, how, actor); err != nil {
 		return err
 	}
 	return tx.Event(t.ID, key, faqVoteEvent, actor, map[string]any{"helpful": helpful})
@@ -237,8 +253,9 @@ func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
 	return h, nil
 }
 
-// originalQuestion is the customer's first message of a ticket, cleaned the
-// way queries are, and cut to a paraphrase's length.
+// originalQuestion is the customer's first message of a ticket, cleaned as
+// learned text is (no greetings, signatures, names or employee numbers)
+// and the way queries are, and cut to a paraphrase's length.
 func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, error) {
 	entries, err := tx.Entries(t.ID)
 	if err != nil {
@@ -246,7 +263,7 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 	}
 	for _, e := range entries {
 		if e.Kind == tickets.KindCustomer && e.Direction == tickets.DirIn {
-			q := responder.CleanQuery(baseSubject(e.Subject), e.Text)
+			q := responder.CleanQuery(baseSubject(e.Subject), responder.CleanLearned(e.Text))
 			if r := []rune(q); len(r) > 500 {
 				q = string(r[:500])
 			}
@@ -356,32 +373,81 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 
 func fingerprint(version int64) string { return "faq-v" + strconv.FormatInt(version, 10) }
 
+// indexEntry is an entry as the index reads it: the confirmed paraphrases
+// count like the question, the pending ones only to find it, the removed
+// ones not at all.
 func indexEntry(f *tickets.FAQ) responder.Entry {
-	return responder.Entry{Key: f.Key, Question: f.Question, Answer: f.Answer, Paraphrases: f.Paraphrases, Tags: f.Tags,
+	return responder.Entry{Key: f.Key, Question: f.Question, Answer: f.Answer, Tags: f.Tags,
+		Paraphrases: f.ParaphraseTexts(tickets.ParaphraseConfirmed), Pending: f.ParaphraseTexts(tickets.ParaphrasePending),
 		Language: f.Language, Status: f.Status, Helpful: f.Helpful, NotHelpful: f.NotHelpful}
 }
 
-// PutFAQs stores entries in one transaction (all or nothing) and indexes them.
-func (d *Desk) PutFAQs(ctx context.Context, list []tickets.FAQ, actor string) (created int, err error) {
+// FAQPut says what PutFAQs did.
+type FAQPut struct {
+	Created, Updated int
+	// Paraphrases counts the changes to the entries whose paraphrases the
+	// list states (an import file's paraphrases field or column).
+	Paraphrases tickets.ParaphraseChanges
+	// Kept counts the paraphrases (not removed) of updated entries the
+	// list says nothing about: they stay as they were; KeptPending of
+	// them are pending.
+	Kept, KeptPending int
+}
+
+// PutFAQs stores entries in one transaction (all or nothing) and indexes
+// them. An entry whose Paraphrases is not nil gets exactly those (by text:
+// new ones added, states taken, the others removed); with nil, an existing
+// entry keeps its own, and the result says how many.
+func (d *Desk) PutFAQs(ctx context.Context, list []tickets.FAQ, actor string) (FAQPut, error) {
 	changed := faqChanges{}
-	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
-		created = 0
+	var res FAQPut
+	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+		res = FAQPut{}
 		for i := range list {
-			ok, err := tx.PutFAQ(&list[i], 0, actor)
+			f := &list[i]
+			created, err := tx.PutFAQ(f, 0, actor)
 			if err != nil {
 				return err
 			}
-			if ok {
-				created++
+			changed.add(f.Key)
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
 			}
-			changed.add(list[i].Key)
+			if f.Paraphrases != nil {
+				c, err := tx.SetParaphrases(f.Key, f.Paraphrases, actor)
+				if err != nil {
+					return err
+				}
+				res.Paraphrases.Added += c.Added
+				res.Paraphrases.Changed += c.Changed
+				res.Paraphrases.Removed += c.Removed
+				res.Paraphrases.Kept += c.Kept
+				continue
+			}
+			if created {
+				continue
+			}
+			stored, err := tx.FAQ(f.Key)
+			if err != nil {
+				return err
+			}
+			for _, p := range stored.Paraphrases {
+				if p.State != tickets.ParaphraseRemoved {
+					res.Kept++
+				}
+				if p.State == tickets.ParaphrasePending {
+					res.KeptPending++
+				}
+			}
 		}
 		return nil
 	})
 	if err == nil {
 		d.reindex(ctx, changed)
 	}
-	return created, err
+	return res, err
 }
 
 // SetFAQStatus publishes, retires or drafts an entry.
@@ -397,11 +463,13 @@ func (d *Desk) SetFAQStatus(ctx context.Context, key, status, actor string) erro
 var ErrNothingToPromote = errors.New("desk: the ticket has no agent answer to promote")
 
 // Promote drafts a FAQ entry from a resolved ticket: the customer's cleaned
-// question and the agent's resolving answer (the last agent entry).
+// question and the agent's resolving answer (the last agent entry), marked
+// as needing review.
 //
 // answer, when not empty, is the entry's answer (an admin's wording, or the
-// resolution of a ticket whose agent worked outside the mail thread);
-// otherwise it is the last agent reply on the ticket.
+// resolution of a ticket whose agent worked outside the mail thread), as
+// given; otherwise it is the last agent reply on the ticket, cleaned
+// (responder.CleanLearned).
 func (d *Desk) Promote(ctx context.Context, ref, key, answer, actor string) (*tickets.FAQ, error) {
 	var f *tickets.FAQ
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
@@ -430,11 +498,14 @@ func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor s
 			return nil, err
 		}
 		// The agent's own words (the reply by mail or terminal) before
-		// what we sent with them (greeting and all), the last of either.
+		// what we sent with them (greeting and all), the last of either,
+		// cleaned as everything learned from a ticket is.
 		for _, dir := range []tickets.Direction{tickets.DirIn, tickets.DirOut} {
 			for _, e := range entries {
-				if e.Kind == tickets.KindAgent && e.Direction == dir && strings.TrimSpace(e.Text) != "" {
-					answer = mime.StripQuoted(e.Text)
+				if e.Kind == tickets.KindAgent && e.Direction == dir {
+					if a := responder.CleanLearned(mime.StripQuoted(e.Text)); a != "" {
+						answer = a
+					}
 				}
 			}
 			if answer != "" {
@@ -455,7 +526,9 @@ func (d *Desk) promoteTx(tx *tickets.Tx, t *tickets.Ticket, key, answer, actor s
 	if key == "" {
 		key = strings.ToLower(t.Ref)
 	}
-	f := &tickets.FAQ{Key: key, Question: question, Answer: strings.TrimSpace(answer), Language: t.Language, Status: tickets.FAQDraft}
+	// A person reads it before it is published: the cleaning is a
+	// machine's, and the question is still a customer's words.
+	f := &tickets.FAQ{Key: key, Question: question, Answer: strings.TrimSpace(answer), Language: t.Language, Status: tickets.FAQDraft, NeedsReview: true}
 	if _, err := tx.PutFAQ(f, t.ID, actor); err != nil {
 		return nil, err
 	}

@@ -84,7 +84,8 @@ func TestRespond_ThanksResolvesCountsHelpfulAndKeepsParaphrase(t *testing.T) {
 		t.Fatalf("reply %+v", r)
 	}
 	e := f.faq("pw-reset")
-	if e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0], "パスワードを忘れました") {
+	if e.Helpful != 1 || e.NotHelpful != 0 || len(e.Paraphrases) != 1 || !strings.Contains(e.Paraphrases[0].Text, "パスワードを忘れました") ||
+		e.Paraphrases[0].State != tickets.ParaphraseConfirmed {
 		t.Fatalf("entry %+v", e)
 	}
 	if len(f.outgoing()) != 1 {
@@ -331,7 +332,7 @@ func TestConfirm_ReplyNotSayingSolvedEscalatesAndNeverCountsHelpful(t *testing.T
 				wantNot = 1
 			}
 			if e.Helpful != 0 || e.NotHelpful != wantNot || len(e.Paraphrases) != 0 {
-				t.Fatalf("entry helpful %d, not helpful %d (want %d), paraphrases %q", e.Helpful, e.NotHelpful, wantNot, e.Paraphrases)
+				t.Fatalf("entry helpful %d, not helpful %d (want %d), paraphrases %+v", e.Helpful, e.NotHelpful, wantNot, e.Paraphrases)
 			}
 			if !c.problem && !strings.Contains(r.Reason, "without a vote") {
 				t.Errorf("reason %q does not say the entry got no vote", r.Reason)
@@ -521,15 +522,7 @@ func TestReceive_ReplyToClosedAutoAnsweredTicketIsNotSentTheSameAnswerAgain(t *t
 	if !strings.Contains(r.Reason, "vpn-setup") || !strings.Contains(r.Reason, "already sent on linked "+ans.TicketRef) {
 		t.Fatalf("reason %q", r.Reason)
 	}
-	var sugg []tickets.Suggestion
-	f.update(func(tx *tickets.Tx) error {
-		tk, err := tx.Ticket(r.Ticket)
-		if err != nil {
-			return err
-		}
-		sugg, err = tx.Suggestions(tk.ID)
-		return err
-	})
+	sugg := f.suggestions(r.Ticket)
 	if len(sugg) == 0 || sugg[0].Key != "vpn-setup" {
 		t.Fatalf("suggestions %+v", sugg)
 	}
@@ -584,15 +577,7 @@ func TestRespond_MatchBelowTheSuggestBandStoresNoSuggestion(t *testing.T) {
 	if oc.Status != tickets.StatusEscalated || !strings.Contains(oc.Reason, "no confident FAQ answer") {
 		t.Fatalf("outcome %+v, want escalated with a weak candidate", oc)
 	}
-	var sugg []tickets.Suggestion
-	f.update(func(tx *tickets.Tx) error {
-		tk, err := tx.Ticket(oc.Ticket)
-		if err != nil {
-			return err
-		}
-		sugg, err = tx.Suggestions(tk.ID)
-		return err
-	})
+	sugg := f.suggestions(oc.Ticket)
 	if len(sugg) != 0 {
 		t.Fatalf("suggestions %+v stored for a mail no entry answers (%s)", sugg, oc.Reason)
 	}

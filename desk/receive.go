@@ -423,6 +423,11 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 
 func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role tickets.Role, changed *faqChanges) (Outcome, error) {
 	if t.Status == tickets.StatusClosed {
+		// Closed by an agent, the ticket may still hold wordings only the
+		// customer can settle.
+		if err := d.settleLearned(tx, t, msg, changed); err != nil {
+			return Outcome{}, err
+		}
 		rc, err := classifyCustomerReply(tx, t, msg)
 		if err != nil {
 			return Outcome{}, err
@@ -445,6 +450,9 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *
 		return Outcome{}, err
 	}
 	in.TicketID = t.ID
+	if err := d.settleLearned(tx, t, msg, changed); err != nil {
+		return Outcome{}, err
+	}
 	oc := Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref}
 	switch {
 	case t.Status == tickets.StatusAutoAnswered && t.AutoAnswerKey != "":

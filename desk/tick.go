@@ -32,17 +32,23 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 	if err != nil {
 		return res, err
 	}
+	var learned faqChanges
 	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
-		res = TickResult{IndexRebuilt: rebuilt}
+		res, learned = TickResult{IndexRebuilt: rebuilt}, faqChanges{}
 		due, err := tx.ResolvedBefore(tx.Now().Add(-d.opts.CloseAfter), 500)
 		if err != nil {
 			return err
 		}
+		var closed []int64
 		for _, t := range due {
 			if err := tx.SetStatus(t, tickets.StatusClosed, "system", "quiet period over"); err != nil {
 				return err
 			}
+			closed = append(closed, t.ID)
 			res.Closed++
+		}
+		if err := settleClosed(tx, closed, &learned); err != nil {
+			return err
 		}
 		quiet, err := tx.AutoAnsweredBefore(tx.Now().Add(-d.opts.ConfirmAfter), 500)
 		if err != nil {
@@ -72,6 +78,9 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 		}
 		return d.slaTimers(tx, &res)
 	})
+	if err == nil {
+		d.reindex(ctx, learned)
+	}
 	if err == nil && res.Closed+res.Confirmed+res.Undelivered+res.Reminded+res.Breached+res.Escalated > 0 {
 		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered,
 			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated)

@@ -39,7 +39,9 @@ var (
 	spaceRe       = regexp.MustCompile(`[ \t\x{3000}]+`)
 	// A sentence ends at Japanese or Latin end punctuation or a line break;
 	// a Latin full stop only before white space (not in "v1.2" or "e.g").
-	sentenceRe = regexp.MustCompile(`(?:[^。．！？!?\n.]|\.[^\s.。．！？!?])+(?:[。．！？!?.]+[ \t]*|\n|$)`)
+	// The line break after an end mark belongs to its sentence: sentences
+	// put back together must not run into each other ("home?I'm").
+	sentenceRe = regexp.MustCompile(`(?:[^。．！？!?\n.]|\.[^\s.。．！？!?])+(?:[。．！？!?.]+[ \t]*\n?|\n|$)`)
 )
 
 // CleanQuery turns a mail into the text worth matching: subject prefixes and

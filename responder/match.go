@@ -27,7 +27,10 @@ import (
 
 // tuning holds the knobs of query construction and re-ranking.
 type tuning struct {
-	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases, answer, tags
+	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases (confirmed and pending), answer, tags
+	// Pending lets the pending paraphrases count (Match leaves them out
+	// to check an automatic answer).
+	Pending bool
 	// MaxTerms bounds the distinct content words of a query: a mail's
 	// first ones carry its topic, and each is a disjunction over four
 	// fields, so a long mail would otherwise cost latency for noise.
@@ -58,7 +61,7 @@ const minCapped = 100
 // was chosen (on the tune half of the localgovfaq dev queries) and what it
 // gives.
 var defaultTuning = tuning{
-	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1,
+	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true,
 	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
 	Rerank: rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
 }
@@ -67,6 +70,7 @@ var defaultTuning = tuning{
 type hit struct {
 	Candidate
 	helpful, notHelpful int
+	pending             bool // the entry has pending paraphrases
 	feats               features
 	rank                float64 // re-ranking score
 }
@@ -93,7 +97,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	idfByField, n, err := x.fieldIDFs(ctx, qa.morph)
+	idfByField, n, err := x.fieldIDFs(ctx, qa.morph, t.Pending)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +106,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, max(t.Fetch, x.opts.MaxCandidates), 0, false)
-	req.Fields = []string{fQuestion, fPara, fStatus, fHelpful, fNotHelpful}
+	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful}
 	req.IncludeLocations = true
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -119,7 +123,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	top := res.Hits[0].Score
 	hits := make([]hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		f := featuresOf(h, top, qa, idf, idfSum)
+		f := featuresOf(h, top, qa, idf, idfSum, t.Pending)
 		hits = append(hits, hit{
 			Candidate: Candidate{
 				Key:      h.ID,
@@ -129,6 +133,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 			},
 			helpful:    fieldInt(h.Fields, fHelpful),
 			notHelpful: fieldInt(h.Fields, fNotHelpful),
+			pending:    len(fieldStrings(h.Fields, fPending)) > 0,
 			feats:      f,
 			rank:       t.Rerank.score(f),
 		})
@@ -238,7 +243,11 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 			}
 		}
 	}
-	add(morph, []fb{{fQuestion, t.QBoost, 0}, {fPara, t.PBoost, 0}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}, 1)
+	fields := []fb{{fQuestion, t.QBoost, 0}, {fPara, t.PBoost, 0}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}
+	if t.Pending {
+		fields = append(fields, fb{fPending, t.PBoost, 0})
+	}
+	add(morph, fields, 1)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -248,7 +257,7 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 // fieldIDFs returns the BM25 idf of each query term in each field it is
 // searched in (0 when the field does not hold the term), the same figure
 // Bleve's scorer uses, and the number of documents.
-func (x *Index) fieldIDFs(ctx context.Context, morph []string) (map[string]map[string]float64, uint64, error) {
+func (x *Index) fieldIDFs(ctx context.Context, morph []string, pending bool) (map[string]map[string]float64, uint64, error) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
 		return nil, 0, fmt.Errorf("responder: idf: %w", err)
@@ -281,7 +290,11 @@ func (x *Index) fieldIDFs(ctx context.Context, morph []string) (map[string]map[s
 		}
 		return nil
 	}
-	if err := look(morph, fQuestion, fPara, fAnswer, fTags); err != nil {
+	fields := []string{fQuestion, fPara, fAnswer, fTags}
+	if pending {
+		fields = append(fields, fPending)
+	}
+	if err := look(morph, fields...); err != nil {
 		return nil, 0, err
 	}
 	return out, n, nil
@@ -299,7 +312,7 @@ func termIDF(terms []string, byField map[string]map[string]float64, n uint64) ma
 	unseen := bm25IDF(max(n, 1), 1)
 	for _, t := range terms {
 		best := math.Inf(1)
-		for _, f := range []string{fQuestion, fPara, fAnswer} {
+		for _, f := range []string{fQuestion, fPara, fPending, fAnswer} {
 			if v, ok := byField[f][t]; ok {
 				best = math.Min(best, v)
 			}
@@ -312,11 +325,13 @@ func termIDF(terms []string, byField map[string]map[string]float64, n uint64) ma
 	return out
 }
 
-func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64) features {
+// featuresOf measures one hit; pending says whether the entry's pending
+// paraphrases count as wordings of its question.
+func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending bool) features {
 	var inQ, inAny float64
 	for _, t := range qa.morph {
 		w := idf[t]
-		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t)
+		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t) || pending && hasTerm(h.Locations, fPending, t)
 		if q {
 			inQ += w
 		}
@@ -332,6 +347,9 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		f.BM = h.Score / top
 	}
 	texts := append([]string{fieldString(h.Fields, fQuestion)}, fieldStrings(h.Fields, fPara)...)
+	if pending {
+		texts = append(texts, fieldStrings(h.Fields, fPending)...)
+	}
 	for _, s := range texts {
 		if s == "" {
 			continue

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,10 +44,15 @@ type Entry struct {
 	// Paraphrases are customers' confirmed wordings of the question; they
 	// weigh like the question itself.
 	Paraphrases []string
-	Tags        []string
-	Language    string // "ja" | "en" | "" (detect)
+	// Pending are wordings learned without the customer's word that the
+	// answer helped (an agent's #answer): they help find the entry and may
+	// lift it to a suggestion, but an automatic answer never rests on them
+	// (Match).
+	Pending  []string
+	Tags     []string
+	Language string // "ja" | "en" | "" (detect)
 	// Status is draft, published or retired. Only published entries are
-	// auto-sent; retired ones are not indexed at all.
+	// indexed: a draft is never suggested, a retired entry never matched.
 	Status              string
 	Helpful, NotHelpful int
 }
@@ -142,7 +148,7 @@ var (
 
 // schemaVersion changes whenever the mapping or the analysis changes, so an
 // index written by an older binary reads as stale and is rebuilt.
-const schemaVersion = "responder/5"
+const schemaVersion = "responder/6"
 
 // Open opens the index at opts.Path, creating it when the directory does not
 // exist or is empty. A directory holding anything else than a readable index
@@ -278,6 +284,7 @@ func newBleve(path string) (bleve.Index, error) {
 const (
 	fQuestion   = "question"
 	fPara       = "para"
+	fPending    = "pending"
 	fAnswer     = "answer"
 	fTags       = "tags"
 	fStatus     = "status"
@@ -315,6 +322,7 @@ func buildMapping() mapping.IndexMapping {
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fQuestion, text(morphAnalyzerName, true))
 	dm.AddFieldMappingsAt(fPara, text(morphAnalyzerName, true))
+	dm.AddFieldMappingsAt(fPending, text(morphAnalyzerName, true))
 	dm.AddFieldMappingsAt(fAnswer, text(morphAnalyzerName, false))
 	dm.AddFieldMappingsAt(fTags, text(morphAnalyzerName, false))
 	dm.AddFieldMappingsAt(fStatus, stored())
@@ -338,6 +346,7 @@ func document(e Entry) map[string]any {
 	return map[string]any{
 		fQuestion:   e.Question,
 		fPara:       e.Paraphrases,
+		fPending:    e.Pending,
 		fAnswer:     e.Answer,
 		fTags:       e.Tags,
 		fStatus:     status,
@@ -410,7 +419,7 @@ const rebuildBatch = 1000
 func fill(idx bleve.Index, entries []Entry, fingerprint string) error {
 	b := idx.NewBatch()
 	for _, e := range entries {
-		if e.Key == "" || e.Status == StatusRetired {
+		if e.Key == "" || !indexed(e) {
 			continue
 		}
 		if err := b.Index(e.Key, document(e)); err != nil {
@@ -452,8 +461,12 @@ func compact(idx bleve.Index) error {
 	return nil
 }
 
-// Upsert adds or replaces one entry (a retired entry is removed) and stores
-// fingerprint in the same batch, so the two never disagree.
+// indexed tells whether an entry belongs in the index: only a published
+// one may be answered or suggested.
+func indexed(e Entry) bool { return e.Status == StatusPublished }
+
+// Upsert adds or replaces one entry (one that is not published is removed)
+// and stores fingerprint in the same batch, so the two never disagree.
 func (x *Index) Upsert(e Entry, fingerprint string) error {
 	if e.Key == "" {
 		return errors.New("responder: upsert: entry has no key")
@@ -464,7 +477,7 @@ func (x *Index) Upsert(e Entry, fingerprint string) error {
 		return ErrClosed
 	}
 	b := x.idx.NewBatch()
-	if e.Status == StatusRetired {
+	if !indexed(e) {
 		b.Delete(e.Key)
 	} else if err := b.Index(e.Key, document(e)); err != nil {
 		return fmt.Errorf("responder: upsert %s: %w", e.Key, err)
@@ -553,9 +566,35 @@ func (x *Index) Match(ctx context.Context, subject, body string) (Result, error)
 		// of a mail for nothing (an empty FAQ is every new installation).
 		return x.decide(nil), nil
 	}
-	cands, err := x.search(ctx, CleanQuery(subject, body), defaultTuning)
+	q := CleanQuery(subject, body)
+	cands, err := x.search(ctx, q, defaultTuning)
 	if err != nil {
 		return Result{}, err
 	}
-	return x.decide(cands), nil
+	res := x.decide(cands)
+	if res.Decision != Auto || !slices.ContainsFunc(cands, func(h hit) bool { return h.pending }) {
+		return res, nil
+	}
+	// A pending paraphrase may bring an entry up, never send it: the
+	// automatic answer must stand on the question and the confirmed
+	// paraphrases alone, with every candidate's pending ones left out.
+	// Automatic answers are rare and pending paraphrases few, so the
+	// second query is rarely paid.
+	t := defaultTuning
+	t.Pending = false
+	alone, err := x.search(ctx, q, t)
+	if err != nil {
+		return Result{}, err
+	}
+	if without := x.decide(alone); without.Decision != Auto || alone[0].Key != cands[0].Key {
+		why := "no entry"
+		if len(alone) > 0 {
+			why = alone[0].Key
+			if without.Reason != "" {
+				why += ": " + without.Reason
+			}
+		}
+		res.Decision, res.Reason = Suggest, "rests on a pending paraphrase (without pending paraphrases: "+why+")"
+	}
+	return res, nil
 }

@@ -170,3 +170,252 @@ func TestResolvedWithoutFAQAnswer_IncludesFailedAutomaticAnswers(t *testing.T) {
 		t.Errorf("got %s, want exactly the 4 tickets no automatic answer settled", b)
 	}
 }
+
+// paraphraseTest is a store with a published entry vpn and two tickets.
+func paraphraseTest(t *testing.T) (*Store, []int64) {
+	t.Helper()
+	s := openTest(t)
+	var ids []int64
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		f := FAQ{Key: "vpn", Question: "How do I connect to the VPN?", Answer: "Use the client.", Status: FAQPublished}
+		if _, err := tx.PutFAQ(&f, 0, "admin"); err != nil {
+			return err
+		}
+		for _, subj := range []string{"Cannot print", "VPN from home"} {
+			tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: subj, Requester: "a@example.com"})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, tk.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ids
+}
+
+func paraphrasesOf(t *testing.T, s *Store, key string) []Paraphrase {
+	t.Helper()
+	var f *FAQ
+	err := s.View(context.Background(), func(tx *Tx) error {
+		var err error
+		f, err = tx.FAQ(key)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Paraphrases
+}
+
+// A wording learned from an agent's #answer starts pending; the same
+// wording confirmed later keeps its row and number and becomes confirmed;
+// each step is an audit event of the entry with the paraphrase's number.
+func TestAddParaphrase_PendingThenConfirmedKeepsItsNumberAndAuditsEach(t *testing.T) {
+	s, ids := paraphraseTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		for _, p := range []NewParaphrase{
+			{Text: "Cannot print", Ticket: ids[0], State: ParaphrasePending, Source: SourceAgentAnswer, Actor: "alice@example.com"},
+			{Text: "VPN from home\nIt drops.", Ticket: ids[1], State: ParaphraseConfirmed, Source: SourceAutoAnswer, How: "customer_confirmed", Actor: "b@example.com"},
+			{Text: "Cannot print", Ticket: ids[0], State: ParaphrasePending, Source: SourceAgentAnswer, Actor: "bob@example.com"},
+			{Text: "Cannot print", Ticket: ids[0], State: ParaphraseConfirmed, Source: SourceAutoAnswer, How: "customer_confirmed", Actor: "a@example.com"},
+		} {
+			if _, err := tx.AddParaphrase("vpn", p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := paraphrasesOf(t, s, "vpn")
+	if len(got) != 2 || got[0].N != 1 || got[0].Text != "Cannot print" || got[0].State != ParaphraseConfirmed ||
+		got[0].StateHow != "customer_confirmed" || got[0].AddedBy != "alice@example.com" || got[0].StateBy != "a@example.com" ||
+		got[0].Ticket != "INC-1001" || got[0].Source != SourceAgentAnswer {
+		t.Fatalf("paraphrase 1: %+v", got)
+	}
+	if got[1].N != 2 || got[1].Text != "VPN from home\nIt drops." || got[1].State != ParaphraseConfirmed || got[1].Ticket != "INC-1002" {
+		t.Fatalf("paraphrase 2: %+v", got[1])
+	}
+	events := strings.Join(faqEventDetails(t, s, "vpn"), "\n")
+	for _, want := range []string{
+		`faq_paraphrase_added alice@example.com {"paraphrase":1,"source":"agent_answer","state":"pending","ticket":"INC-1001"}`,
+		`faq_paraphrase_added b@example.com {"how":"customer_confirmed","paraphrase":2,"source":"auto_answer","state":"confirmed","ticket":"INC-1002"}`,
+		`faq_paraphrase_confirmed a@example.com {"how":"customer_confirmed","paraphrase":1,"ticket":"INC-1001"}`,
+	} {
+		if !strings.Contains(events, want) {
+			t.Errorf("events lack %s:\n%s", want, events)
+		}
+	}
+	if n := strings.Count(events, "faq_paraphrase"); n != 3 {
+		t.Errorf("%d paraphrase events, want 3 (learning a pending wording again changes nothing):\n%s", n, events)
+	}
+}
+
+// An admin removes a paraphrase by its number: the row stays, removed,
+// with who and why; numbers do not move; a removed wording is not learned
+// back; an unknown number and a second removal are refused by name.
+func TestSetParaphraseState_RemovesByNumberKeepsTheRowAndAudits(t *testing.T) {
+	s, ids := paraphraseTest(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		for _, text := range []string{"Cannot print", "VPN drops"} {
+			if _, err := tx.AddParaphrase("vpn", NewParaphrase{Text: text, Ticket: ids[0], State: ParaphrasePending, Source: SourceAgentAnswer, Actor: "alice@example.com"}); err != nil {
+				return err
+			}
+		}
+		p, err := tx.SetParaphraseState("vpn", 1, ParaphraseRemoved, "admin", "a slip on INC-1001", "hanako")
+		if err != nil {
+			return err
+		}
+		if p.N != 1 || p.State != ParaphraseRemoved || p.StateBy != "hanako" {
+			t.Errorf("removed %+v", p)
+		}
+		if _, err := tx.AddParaphrase("vpn", NewParaphrase{Text: "Cannot print", Ticket: ids[1], State: ParaphraseConfirmed, Source: SourceAutoAnswer, How: "customer_confirmed", Actor: "a@example.com"}); err != nil {
+			return err
+		}
+		if _, err := tx.SetParaphraseState("vpn", 1, ParaphraseRemoved, "admin", "", "hanako"); !errors.Is(err, ErrParaphraseUnchanged) {
+			t.Errorf("second removal: %v, want ErrParaphraseUnchanged", err)
+		}
+		if _, err := tx.SetParaphraseState("vpn", 3, ParaphraseRemoved, "admin", "", "hanako"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no paraphrase 3 (it has 2)") {
+			t.Errorf("unknown number: %v", err)
+		}
+		if _, err := tx.SetParaphraseState("nope", 1, ParaphraseRemoved, "admin", "", "hanako"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown entry: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := paraphrasesOf(t, s, "vpn")
+	if len(got) != 2 || got[0].State != ParaphraseRemoved || got[0].StateNote != "a slip on INC-1001" || got[1].N != 2 || got[1].State != ParaphrasePending {
+		t.Fatalf("paraphrases %+v", got)
+	}
+	if events := strings.Join(faqEventDetails(t, s, "vpn"), "\n"); !strings.Contains(events, `faq_paraphrase_removed hanako {"how":"admin","note":"a slip on INC-1001","paraphrase":1}`) {
+		t.Fatalf("events:\n%s", events)
+	}
+}
+
+// Settling a ticket moves only the pending paraphrases learned on it (of
+// the entry named, when one is) and reports the entries it changed.
+func TestSettleParaphrases_MovesOnlyThePendingOfTheTickets(t *testing.T) {
+	s, ids := paraphraseTest(t)
+	var keys []string
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		g := FAQ{Key: "printer", Question: "The printer prints blank pages", Answer: "Replace the toner.", Status: FAQPublished}
+		if _, err := tx.PutFAQ(&g, 0, "admin"); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			key, text string
+			ticket    int64
+		}{{"vpn", "Cannot print", ids[0]}, {"printer", "Blank pages again", ids[0]}, {"vpn", "VPN drops", ids[1]}} {
+			if _, err := tx.AddParaphrase(c.key, NewParaphrase{Text: c.text, Ticket: c.ticket, State: ParaphrasePending, Source: SourceAgentAnswer, Actor: "alice@example.com"}); err != nil {
+				return err
+			}
+		}
+		var err error
+		if keys, err = tx.SettleParaphrases([]int64{ids[0]}, "printer", ParaphraseRemoved, "problem_report", "a@example.com"); err != nil {
+			return err
+		}
+		if len(keys) != 1 || keys[0] != "printer" {
+			t.Errorf("keys %v, want [printer]", keys)
+		}
+		keys, err = tx.SettleParaphrases([]int64{ids[0]}, "", ParaphraseConfirmed, "closed_quietly", "system")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0] != "vpn" {
+		t.Errorf("keys %v, want [vpn]", keys)
+	}
+	vpn, printer := paraphrasesOf(t, s, "vpn"), paraphrasesOf(t, s, "printer")
+	if vpn[0].State != ParaphraseConfirmed || vpn[0].StateHow != "closed_quietly" || vpn[1].State != ParaphrasePending {
+		t.Errorf("vpn %+v", vpn)
+	}
+	if printer[0].State != ParaphraseRemoved || printer[0].StateHow != "problem_report" || printer[0].StateBy != "a@example.com" {
+		t.Errorf("printer %+v", printer)
+	}
+}
+
+// An import that states an entry's paraphrases makes them exactly those:
+// new texts added, states taken from the file, the rest removed (kept,
+// audited), and says how many of each.
+func TestSetParaphrases_ImportAddsChangesAndRemovesByText(t *testing.T) {
+	s, ids := paraphraseTest(t)
+	var c ParaphraseChanges
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		for _, text := range []string{"Cannot print", "VPN drops", "VPN is slow"} {
+			if _, err := tx.AddParaphrase("vpn", NewParaphrase{Text: text, Ticket: ids[0], State: ParaphrasePending, Source: SourceAgentAnswer, Actor: "alice@example.com"}); err != nil {
+				return err
+			}
+		}
+		var err error
+		c, err = tx.SetParaphrases("vpn", []Paraphrase{
+			{Text: "VPN drops", State: ParaphraseConfirmed}, {Text: "VPN is slow", State: ParaphrasePending}, {Text: "VPN from a hotel", State: ParaphraseConfirmed},
+		}, "hanako")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (ParaphraseChanges{Added: 1, Changed: 1, Removed: 1, Kept: 1}) {
+		t.Errorf("changes %+v", c)
+	}
+	var got []string
+	for _, p := range paraphrasesOf(t, s, "vpn") {
+		got = append(got, fmt.Sprintf("%d %s %s %s", p.N, p.State, p.Source, p.Text))
+	}
+	want := "1 removed agent_answer Cannot print|2 confirmed agent_answer VPN drops|3 pending agent_answer VPN is slow|4 confirmed import VPN from a hotel"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("paraphrases\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+}
+
+// A draft made from a ticket is not published before a person has
+// reviewed it; the review is audited, and then it is.
+func TestSetFAQStatus_RefusesToPublishAnEntryThatNeedsReview(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "badge", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		draft := FAQ{Key: "inc-1001", Question: "badge reader rejects my card", Answer: "Re-register it.", Status: FAQDraft, NeedsReview: true}
+		if _, err := tx.PutFAQ(&draft, tk.ID, "alice@example.com"); err != nil {
+			return err
+		}
+		var nr *NeedsReviewError
+		if err := tx.SetFAQStatus("inc-1001", FAQPublished, "hanako"); !errors.As(err, &nr) || !errors.Is(err, ErrNeedsReview) || nr.SourceTicket != "INC-1001" {
+			t.Errorf("publishing an unreviewed draft: %v", err)
+		}
+		if err := tx.SetFAQStatus("inc-1001", FAQRetired, "hanako"); err != nil {
+			t.Errorf("retiring an unreviewed draft: %v", err)
+		}
+		if err := tx.ReviewFAQ("inc-1001", "hanako"); err != nil {
+			return err
+		}
+		return tx.SetFAQStatus("inc-1001", FAQPublished, "hanako")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := strings.Join(faqEventDetails(t, s, "inc-1001"), "\n")
+	if !strings.Contains(events, `faq_created alice@example.com {"needs_review":true,"source_ticket":1,"status":"draft"}`) ||
+		!strings.Contains(events, `faq_reviewed hanako {"source_ticket":"INC-1001"}`) {
+		t.Fatalf("events:\n%s", events)
+	}
+	err = s.Update(context.Background(), func(tx *Tx) error {
+		f := FAQ{Key: "x", Question: "q", Answer: "a", Status: FAQPublished, NeedsReview: true}
+		_, err := tx.PutFAQ(&f, 0, "admin")
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "a published entry cannot need review") {
+		t.Fatalf("published entry needing review: %v", err)
+	}
+}

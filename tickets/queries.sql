@@ -325,25 +325,32 @@ SELECT version FROM faq_version WHERE id = 1;
 UPDATE faq_version SET version = version + 1 WHERE id = 1;
 
 -- name: upsert_faq
-INSERT INTO faq_entries (key, question, answer, tags, language, status, source_ticket_id, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+INSERT INTO faq_entries (key, question, answer, tags, language, status, source_ticket_id, created_at, updated_at, needs_review)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
 ON CONFLICT (key) DO UPDATE SET question = excluded.question, answer = excluded.answer, tags = excluded.tags,
     language = excluded.language, status = excluded.status,
-    source_ticket_id = COALESCE(excluded.source_ticket_id, faq_entries.source_ticket_id), updated_at = excluded.updated_at;
+    source_ticket_id = COALESCE(excluded.source_ticket_id, faq_entries.source_ticket_id), updated_at = excluded.updated_at,
+    needs_review = excluded.needs_review;
 
 -- name: faq_by_key
-SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at
+SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at, f.needs_review
 FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
 WHERE f.key = ?;
 
 -- name: faq_list
-SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at
+SELECT f.key, f.question, f.answer, f.tags, f.language, f.status, t.ref, f.helpful, f.not_helpful, f.created_at, f.updated_at, f.needs_review
 FROM faq_entries f LEFT JOIN tickets t ON t.id = f.source_ticket_id
 WHERE ?1 = '' OR f.status = ?1
 ORDER BY f.key;
 
+-- name: faq_status
+SELECT status FROM faq_entries WHERE key = ?;
+
 -- name: faq_set_status
 UPDATE faq_entries SET status = ?, updated_at = ? WHERE key = ?;
+
+-- name: faq_set_reviewed
+UPDATE faq_entries SET needs_review = 0, updated_at = ? WHERE key = ?;
 
 -- name: faq_vote_helpful
 UPDATE faq_entries SET helpful = helpful + 1, updated_at = ? WHERE key = ?;
@@ -352,13 +359,41 @@ UPDATE faq_entries SET helpful = helpful + 1, updated_at = ? WHERE key = ?;
 UPDATE faq_entries SET not_helpful = not_helpful + 1, updated_at = ? WHERE key = ?;
 
 -- name: insert_paraphrase
-INSERT INTO faq_paraphrases (faq_key, text, ticket_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (faq_key, text) DO NOTHING;
+INSERT INTO faq_paraphrases (faq_key, text, ticket_id, created_at, state, source, added_by, state_how, state_by, state_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?4);
+
+-- name: paraphrase_by_text
+SELECT id, state, (SELECT count(*) FROM faq_paraphrases q WHERE q.faq_key = p.faq_key AND q.id <= p.id)
+FROM faq_paraphrases p WHERE p.faq_key = ? AND p.text = ?;
+
+-- name: paraphrase_number
+SELECT count(*) FROM faq_paraphrases WHERE faq_key = ? AND id <= ?;
+
+-- name: set_paraphrase_state
+UPDATE faq_paraphrases SET state = ?, state_how = ?, state_by = ?, state_note = ?, state_at = ? WHERE id = ?;
 
 -- name: paraphrases_all
-SELECT faq_key, text FROM faq_paraphrases ORDER BY id;
+SELECT p.id, p.faq_key, p.text, p.state, p.source, COALESCE(t.ref, ''), p.added_by, p.created_at,
+       p.state_how, p.state_by, p.state_note, p.state_at
+FROM faq_paraphrases p LEFT JOIN tickets t ON t.id = p.ticket_id
+ORDER BY p.id;
 
 -- name: paraphrases_by_key
-SELECT faq_key, text FROM faq_paraphrases WHERE faq_key = ? ORDER BY id;
+SELECT p.id, p.faq_key, p.text, p.state, p.source, COALESCE(t.ref, ''), p.added_by, p.created_at,
+       p.state_how, p.state_by, p.state_note, p.state_at
+FROM faq_paraphrases p LEFT JOIN tickets t ON t.id = p.ticket_id
+WHERE p.faq_key = ?
+ORDER BY p.id;
+
+-- name: ticket_pending_paraphrases
+SELECT count(*) FROM faq_paraphrases WHERE ticket_id = ? AND state = 'pending';
+
+-- name: pending_paraphrases_of_tickets
+-- ?1 is a JSON array of ticket ids: one statement for a whole tick.
+SELECT p.id, p.faq_key, COALESCE(t.ref, ''), (SELECT count(*) FROM faq_paraphrases q WHERE q.faq_key = p.faq_key AND q.id <= p.id)
+FROM faq_paraphrases p LEFT JOIN tickets t ON t.id = p.ticket_id
+WHERE p.state = 'pending' AND p.ticket_id IN (SELECT value FROM json_each(?1)) AND (?2 = '' OR p.faq_key = ?2)
+ORDER BY p.id;
 
 -- name: delete_suggestions
 DELETE FROM ticket_suggestions WHERE ticket_id = ?;

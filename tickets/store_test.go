@@ -80,12 +80,7 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 		VALUES (1, 'INC-1001', 'incident', 'old', 'a@example.com', 'new', 'medium', 'medium', 'P3', '', '', '')`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, db, path)
 	err = s.View(context.Background(), func(tx *Tx) error {
 		tk, err := tx.Ticket("inc-1001")
 		if err != nil {
@@ -102,6 +97,19 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 	if v, _ := s.SchemaVersion(context.Background()); v != len(mustGlob(t)) {
 		t.Errorf("schema version %d, want %d", v, len(mustGlob(t)))
 	}
+}
+
+// upgrade closes a database the test wrote by hand at an old schema and
+// opens it as the store, which migrates it.
+func upgrade(t *testing.T, db *sql.DB, path string) *Store {
+	t.Helper()
+	db.Close()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func mustGlob(t *testing.T) []string {
@@ -491,5 +499,88 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 	rows.Close()
 	if strings.Join(kinds, ",") != "kept-before,kept-inside,kept-after" {
 		t.Fatalf("events %v", kinds)
+	}
+}
+
+// A database frozen just before the paraphrase states, holding a wording
+// a customer confirmed (its ticket was answered automatically with that
+// entry) and one an agent's #answer kept at once, and two drafts (one
+// from a ticket): the first wording is confirmed, the second pending, the
+// draft from the ticket needs review, and the index is made stale.
+func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := mustGlob(t)
+	version := 0
+	for _, name := range names {
+		if strings.HasSuffix(name, "_paraphrase_states.sql") {
+			break
+		}
+		body, _ := migrationFiles.ReadFile("migrations/" + name)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		version++
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, auto_answer_key)
+		 VALUES (1, 'INC-1001', 'incident', 'VPN', 'a@example.com', 'resolved', 'medium', 'medium', 'P3', '', '', '', 'vpn'),
+		        (2, 'INC-1002', 'incident', 'Cannot print', 'b@example.com', 'in_progress', 'medium', 'medium', 'P3', '', '', '', '')`,
+		`INSERT INTO faq_entries (key, question, answer, status, source_ticket_id, created_at, updated_at)
+		 VALUES ('vpn', 'How do I connect to the VPN?', 'Use the client.', 'published', NULL, 't', 't'),
+		        ('inc-1002', 'Cannot print', 'Restart the spooler.', 'draft', 2, 't', 't'),
+		        ('chair', 'How do I order a chair?', 'Ask facilities.', 'draft', NULL, 't', 't')`,
+		`INSERT INTO faq_paraphrases (faq_key, text, ticket_id, created_at) VALUES ('vpn', 'VPN from home', 1, '2026-11-25T09:00:00.000000Z'),
+		        ('vpn', 'Cannot print', 2, '2026-11-25T10:00:00.000000Z')`,
+		`INSERT INTO events (ticket_id, subject_key, kind, actor, detail, created_at)
+		 VALUES (NULL, 'vpn', 'faq_paraphrase_added', 'a@example.com', '{"ticket":1}', 't'),
+		        (NULL, 'vpn', 'faq_paraphrase_added', 'alice@example.com', '{"ticket":2}', 't')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before int64
+	if err := db.QueryRow(`SELECT version FROM faq_version`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	s := upgrade(t, db, path)
+	err = s.View(context.Background(), func(tx *Tx) error {
+		vpn, err := tx.FAQ("vpn")
+		if err != nil {
+			return err
+		}
+		p := vpn.Paraphrases
+		if len(p) != 2 || p[0].State != ParaphraseConfirmed || p[0].Source != SourceAutoAnswer || p[0].AddedBy != "a@example.com" ||
+			p[1].State != ParaphrasePending || p[1].Source != SourceAgentAnswer || p[1].AddedBy != "alice@example.com" || p[1].Ticket != "INC-1002" ||
+			!p[1].StateAt.Equal(p[1].AddedAt) || p[1].AddedAt.IsZero() {
+			t.Errorf("paraphrases after the upgrade: %+v", p)
+		}
+		for key, want := range map[string]bool{"inc-1002": true, "chair": false, "vpn": false} {
+			f, err := tx.FAQ(key)
+			if err != nil {
+				return err
+			}
+			if f.NeedsReview != want {
+				t.Errorf("%s needs review %v, want %v", key, f.NeedsReview, want)
+			}
+		}
+		v, err := tx.FAQVersion()
+		if err != nil {
+			return err
+		}
+		if v == before {
+			t.Errorf("FAQ version %d unchanged: the index would not learn the states", v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

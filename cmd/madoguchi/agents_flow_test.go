@@ -72,6 +72,10 @@ func TestAgentsByMail_CommandErrorsHaveALimitOfTheirOwn(t *testing.T) {
 	agentstest.CommandErrorsHaveALimitOfTheirOwn(t, startInProcess)
 }
 
+func TestAgentsByMail_PendingParaphraseNeverAnswersAutomatically(t *testing.T) {
+	agentstest.PendingParaphraseNeverAnswersAutomatically(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,18 +72,20 @@ func newFAQCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "faq",
 		Short: "Curate the FAQ entries the responder answers from",
-		Long: `faq manages the FAQ entries: add, import and export them, publish or retire
-them, promote a resolved ticket to a draft entry, list the recurring
-incidents no entry answers yet (gaps), and try the matcher (match).
-Only published entries are mailed automatically.
+		Long: `faq manages the FAQ entries: add, import and export them, edit, publish or
+retire them, promote a resolved ticket to a draft entry, list and curate
+the paraphrases the desk learned (paraphrases, paraphrase remove|confirm),
+list the recurring incidents no entry answers yet (gaps), and try the
+matcher (match). Only published entries are matched: mailed automatically
+or suggested to agents; a draft is neither.
 
 Every change is audited with the curator's name: --actor NAME on the
 commands that change entries, by default the operating-system user. faq show
 prints an entry's audit trail.`,
 	}
-	cmd.AddCommand(faqAdd(g), faqImport(g), faqExport(g), faqList(g), faqShow(g),
+	cmd.AddCommand(faqAdd(g), faqImport(g), faqExport(g), faqList(g), faqShow(g), faqEdit(g),
 		faqStatus(g, "publish", tickets.FAQPublished), faqStatus(g, "retire", tickets.FAQRetired),
-		faqPromote(g), faqGaps(g), faqMatch(g))
+		faqPromote(g), faqParaphrases(g), faqParaphrase(g), faqGaps(g), faqMatch(g))
 	return cmd
 }
 
@@ -92,7 +95,13 @@ func faqAdd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add --key KEY --question Q --answer A [--tags a,b] [--language ja] [--status published] [--actor NAME]",
 		Short: "Add or replace one FAQ entry",
-		Args:  cobra.NoArgs,
+		Long: `add stores one entry. An existing key is replaced: its question, answer,
+tags, language and status become these, and a draft from a ticket no longer
+needs review (the texts are yours now). Its votes and paraphrases stay;
+the command says how many paraphrases it kept and how many of them are
+pending (faq paraphrases KEY lists them, faq edit KEY changes only the
+texts).`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := checkActor("faq add", actor); err != nil {
 				return err
@@ -106,15 +115,16 @@ func faqAdd(g *globals) *cobra.Command {
 				return usageErr("faq add: %v", err)
 			}
 			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
-				created, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, actor)
+				res, err := a.desk.PutFAQs(ctx, []tickets.FAQ{f}, actor)
 				if err != nil {
 					return err
 				}
 				verb := "updated"
-				if created == 1 {
+				if res.Created == 1 {
 					verb = "added"
 				}
 				fmt.Fprintf(c.OutOrStdout(), "FAQ %s %s (%s)\n", f.Key, verb, f.Status)
+				paraphraseSummary(c.OutOrStdout(), res, f.Key)
 				return nil
 			})
 		},
@@ -137,13 +147,26 @@ func faqImport(g *globals) *cobra.Command {
 		Long: `import reads FAQ entries from FILE ("-" for standard input) in JSONL, CSV or
 YAML, told by --format or by the file name (.jsonl .ndjson .json, .csv,
 .yaml .yml). The fields of an entry:
-  key       required, no white space; an existing key is replaced (its votes
-            and paraphrases stay)
-  question  required
-  answer    required
-  tags      a list; in CSV one cell, the tags separated by , or ; or |
-  language  en, ja, or empty (detected from the text)
-  status    draft (the default), published or retired
+  key           required, no white space; an existing key is replaced (its
+                votes stay)
+  question      required
+  answer        required
+  tags          a list; in CSV one cell, the tags separated by , or ; or |
+  language      en, ja, or empty (detected from the text)
+  status        draft (the default), published or retired
+  needs_review  true for a draft from a ticket no person has read yet
+                (default false); a published entry cannot need review
+  paraphrases   the customers' wordings of the question: a list of texts, or
+                of {"text": ..., "state": pending|confirmed|removed} (a
+                text alone, or no state, is confirmed). In CSV the columns
+                paraphrases, pending_paraphrases and removed_paraphrases,
+                each cell holding its texts separated by an empty line.
+                A row that has the field gets exactly these paraphrases: new
+                texts are added, known ones take the state given, the others
+                are removed (kept as removed, audited). A row without it
+                keeps the entry's paraphrases, and the command says how many.
+                The other fields export writes (source, ticket, added_by,
+                ...) are for reading; import keeps text and state.
 
   JSONL  one object a line:
     {"key":"vpn","question":"How do I connect to the VPN?","answer":"Use the client.","tags":["vpn","remote"],"language":"en"}
@@ -182,11 +205,12 @@ programs write, is ignored. faq export writes the same formats.`,
 				return &exitError{code: 1, err: fmt.Errorf("%s: %w", args[0], err)}
 			}
 			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
-				created, err := a.desk.PutFAQs(ctx, list, actor)
+				res, err := a.desk.PutFAQs(ctx, list, actor)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.OutOrStdout(), "imported %d entries (%d new, %d updated)\n", len(list), created, len(list)-created)
+				fmt.Fprintf(c.OutOrStdout(), "imported %d entries (%d new, %d updated)\n", len(list), res.Created, res.Updated)
+				paraphraseSummary(c.OutOrStdout(), res, "")
 				return nil
 			})
 		},
@@ -201,7 +225,12 @@ func faqExport(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [--format jsonl|csv|yaml] [--status S]",
 		Short: "Write FAQ entries to standard output in an import format",
-		Args:  cobra.NoArgs,
+		Long: `export writes the entries in the format faq import reads, so export →
+import round-trips: each entry with needs_review and all its paraphrases
+in their states (removed ones too), with where each came from (source,
+ticket, added_by, added_at, state_how, state_by, state_note, state_at).
+See faq import --help for the fields.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if _, err := desk.FAQFormat(format, ""); err != nil {
 				return usageErr("%v", err)
@@ -229,7 +258,11 @@ func faqList(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [--status S] [--language L] [--limit N] [--offset N] [--json]",
 		Short: "List FAQ entries by key",
-		Args:  cobra.NoArgs,
+		Long: `list prints the entries by key: status, REVIEW "needed" for a draft made
+from a ticket that no person has reviewed yet (faq publish asks for
+--reviewed), language, votes, and PARAPHRASES: the confirmed and pending
+ones ("3 (1 pending)"; removed ones are not counted).`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := lf.check("faq list"); err != nil {
 				return err
@@ -254,9 +287,13 @@ func faqList(g *globals) *cobra.Command {
 				if lf.json {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				t := newTable("KEY", "STATUS", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
+				t := newTable("KEY", "STATUS", "REVIEW", "LANG", "HELPFUL", "NOT", "PARAPHRASES", "QUESTION")
 				for _, f := range list {
-					t.row(f.Key, f.Status, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), fmt.Sprint(len(f.Paraphrases)), f.Question)
+					review := ""
+					if f.NeedsReview {
+						review = "needed"
+					}
+					t.row(f.Key, f.Status, review, f.Language, fmt.Sprint(f.Helpful), fmt.Sprint(f.NotHelpful), paraphraseCount(f), f.Question)
 				}
 				return t.print(c)
 			})
@@ -273,7 +310,12 @@ func faqShow(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show KEY [--json]",
 		Short: "Show one FAQ entry with its votes, paraphrases and audit trail",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints an entry: status, votes, the ticket it was drafted from and
+whether it still needs review, question and answer, its paraphrases
+numbered with their states, and its audit trail (who created, changed,
+reviewed, published or retired it, the votes, and every paraphrase added,
+confirmed or removed).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return withStore(g, c, func(tx *tickets.Tx) error {
 				f, err := tx.FAQ(args[0])
@@ -292,19 +334,26 @@ func faqShow(g *globals) *cobra.Command {
 				if f.SourceTicket != "" {
 					fmt.Fprintf(out, "from ticket %s\n", f.SourceTicket)
 				}
+				if f.NeedsReview {
+					fmt.Fprintf(out, "needs review: drafted from %s and cleaned by machine; read it (faq edit %s to change it), then faq publish %s --reviewed\n",
+						f.SourceTicket, f.Key, f.Key)
+				}
 				if len(f.Tags) > 0 {
 					fmt.Fprintf(out, "tags: %s\n", strings.Join(f.Tags, ", "))
 				}
 				fmt.Fprintf(out, "\nQ: %s\n\nA: %s\n", f.Question, f.Answer)
+				if len(f.Paraphrases) > 0 {
+					fmt.Fprintf(out, "\nparaphrases (faq paraphrases %s for who and when):\n", f.Key)
+				}
 				for _, p := range f.Paraphrases {
-					fmt.Fprintf(out, "\n  also asked as: %s", p)
+					fmt.Fprintf(out, "  %d. [%s] %s\n", p.N, p.State, oneLine(p.Text))
 				}
 				fmt.Fprintln(out)
 				if len(events) > 0 {
 					fmt.Fprintln(out, "history:")
 				}
 				for _, e := range events {
-					fmt.Fprintf(out, "  %s  %-20s %s  %s\n", when(e.CreatedAt), e.Kind, printable(e.Actor), printable(string(e.Detail)))
+					fmt.Fprintf(out, "  %s  %-24s %s  %s\n", when(e.CreatedAt), e.Kind, printable(e.Actor), printable(string(e.Detail)))
 				}
 				return nil
 			})
@@ -316,16 +365,25 @@ func faqShow(g *globals) *cobra.Command {
 
 func faqStatus(g *globals, verb, status string) *cobra.Command {
 	var actor string
-	var allDrafts bool
+	var allDrafts, reviewed bool
 	use := verb + " KEY... [--actor NAME]"
+	long := fmt.Sprintf(`%s sets the status of every entry named to %s. Every key is looked
+up first: when one does not exist, nothing is changed.`, verb, status)
 	if status == tickets.FAQPublished {
-		use = verb + " {KEY... | --all-drafts} [--actor NAME]"
+		use = verb + " {KEY... | --all-drafts} [--reviewed] [--actor NAME]"
+		long += `
+
+A draft made from a ticket (faq promote, #faq) holds a customer's and an
+agent's words, cleaned by machine of greetings, signatures, names and
+employee numbers: it is published only with --reviewed, which records that
+you have read it (faq show KEY; faq edit KEY to change it). Without
+--reviewed, when one entry named (or one draft, with --all-drafts) needs
+review, nothing is changed and the command names them.`
 	}
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: fmt.Sprintf("Set the status of FAQ entries to %s", status),
-		Long: fmt.Sprintf(`%s sets the status of every entry named to %s. Every key is looked
-up first: when one does not exist, nothing is changed.`, verb, status),
+		Long:  long,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkActor("faq "+verb, actor); err != nil {
 				return err
@@ -341,9 +399,20 @@ up first: when one does not exist, nothing is changed.`, verb, status),
 				if err != nil {
 					return err
 				}
+				if status == tickets.FAQPublished && !reviewed {
+					if err := refuseUnreviewed(ctx, a, keys); err != nil {
+						return err
+					}
+				}
 				out := c.OutOrStdout()
 				for i, key := range keys {
-					if err := a.desk.SetFAQStatus(ctx, key, status, actor); err != nil {
+					var err error
+					if status == tickets.FAQPublished {
+						err = a.desk.Publish(ctx, key, actor, reviewed)
+					} else {
+						err = a.desk.SetFAQStatus(ctx, key, status, actor)
+					}
+					if err != nil {
 						if i > 0 {
 							fmt.Fprintf(out, "%d of %d entries are %s\n", i, len(keys), status)
 						}
@@ -361,8 +430,56 @@ up first: when one does not exist, nothing is changed.`, verb, status),
 	actorFlag(cmd, &actor)
 	if status == tickets.FAQPublished {
 		cmd.Flags().BoolVar(&allDrafts, "all-drafts", false, "publish every draft entry")
+		cmd.Flags().BoolVar(&reviewed, "reviewed", false, "you have read the drafts made from tickets among them; needed to publish those")
 	}
 	return cmd
+}
+
+// refuseUnreviewed names the entries among keys that need review, before
+// anything is published.
+func refuseUnreviewed(ctx context.Context, a *app, keys []string) error {
+	var need []string
+	err := a.store.View(ctx, func(tx *tickets.Tx) error {
+		for _, key := range keys {
+			f, err := tx.FAQ(key)
+			if err != nil {
+				return err
+			}
+			if f.NeedsReview {
+				need = append(need, fmt.Sprintf("%s (from %s)", f.Key, f.SourceTicket))
+			}
+		}
+		return nil
+	})
+	if err != nil || len(need) == 0 {
+		return err
+	}
+	verb := "are"
+	if len(need) == 1 {
+		verb = "is"
+	}
+	return &messageError{msg: fmt.Sprintf("faq publish: %s %s drafted from a ticket and not reviewed yet: read it with faq show KEY "+
+		"(faq edit KEY to change it), then faq publish KEY --reviewed; nothing was changed", strings.Join(need, ", "), verb),
+		err: tickets.ErrNeedsReview}
+}
+
+// paraphraseCount is "3 (1 pending)": the paraphrases that count, and how
+// many of them only help find the entry.
+func paraphraseCount(f *tickets.FAQ) string {
+	n, pending := 0, 0
+	for _, p := range f.Paraphrases {
+		switch p.State {
+		case tickets.ParaphrasePending:
+			pending++
+			n++
+		case tickets.ParaphraseConfirmed:
+			n++
+		}
+	}
+	if pending == 0 {
+		return strconv.Itoa(n)
+	}
+	return fmt.Sprintf("%d (%d pending)", n, pending)
 }
 
 // faqKeysToChange is the keys publish or retire works on, each once: the
@@ -422,9 +539,12 @@ func faqPromote(g *globals) *cobra.Command {
 		Use:   "promote REF [--key KEY] [--answer TEXT] [--actor NAME]",
 		Short: "Draft a FAQ entry from a resolved ticket",
 		Long: `promote drafts an entry from a resolved (or closed) ticket: the customer's
-question, cleaned of greetings and quotes, and the agent's resolving answer
-(the last agent reply on the ticket), or --answer TEXT when the resolution
-never went through the mail thread. Review it with faq show, then faq publish.
+question and the agent's resolving answer (the last agent reply on the
+ticket), both cleaned of quotes, greetings, signatures, closing lines, the
+lines naming people, names with an honorific, employee numbers, mail
+addresses and phone numbers; or --answer TEXT, taken as it is, when the
+resolution never went through the mail thread. The draft needs review:
+read it with faq show (faq edit to change it), then faq publish --reviewed.
 
 The entry's key is the ticket reference in lower case (inc-1042), or --key.
 promote never replaces an entry: if one with that key exists, whatever its
@@ -509,7 +629,10 @@ func faqMatch(g *globals) *cobra.Command {
 		Use:   "match [--json] [--limit N] TEXT|-",
 		Short: "Ask the matcher what it would do with a mail text",
 		Long: `match runs the responder on TEXT and prints its decision (auto, suggest,
-escalate) and the ranked candidates with their confidence. With "-" it reads
+escalate) and the ranked candidates with their confidence. It answers as
+the gateway would: only published entries are matched (a draft is not,
+until it is published), and a pending paraphrase may make an entry a
+suggestion, never an automatic answer. With "-" it reads
 JSON lines {"id": ..., "text": ...} on standard input and writes one JSON
 line per query: {"id", "decision", "candidates": [{"key", "confidence",
 "score"}]}.

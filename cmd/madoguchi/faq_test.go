@@ -445,5 +445,12 @@ func TestREADME_FAQFileExamplesImport(t *testing.T) {
 		if !strings.Contains(out, `"vpn"`) {
 			t.Errorf("the README's %s example lost vpn-ja's tags: %s", f.ext, out)
 		}
+		var states []string
+		for _, p := range paraphrasesJSON(t, cfg, "vpn") {
+			states = append(states, p.State+": "+p.Text)
+		}
+		if got := strings.Join(states, "|"); got != "confirmed: VPN from a hotel does not connect|pending: The tunnel app stays at connecting." {
+			t.Errorf("the README's %s example gave vpn the paraphrases %q", f.ext, got)
+		}
 	}
 }

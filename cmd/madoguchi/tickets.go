@@ -250,7 +250,7 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"type " + a[0]}, "", nil }},
 	{verb: "escalate", args: "REF", short: "Hand to the next tier",
 		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, "", nil }},
-	{verb: "answer", args: "REF KEY [TEXT|-]", short: "Send FAQ entry KEY as the answer (the customer's wording becomes its paraphrase)", nargs: 1, text: true,
+	{verb: "answer", args: "REF KEY [TEXT|-]", short: "Send FAQ entry KEY as the answer (the customer's wording becomes its pending paraphrase until the customer confirms it)", nargs: 1, text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"answer " + a[0]}, first(a[1:]), nil }},
 }
 

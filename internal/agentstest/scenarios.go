@@ -12,7 +12,7 @@ import (
 // from a mail client reaches the customer without its quote and signature;
 // the customer's answer comes back to the tier; a #note stays inside;
 // #answer sends an FAQ entry and keeps the customer's wording as its
-// paraphrase; #resolve sends the resolution, and silence closes.
+// pending paraphrase; #resolve sends the resolution, and silence closes.
 func FromQuestionToClosedTicket(t *testing.T, start Start) {
 	d := open(t, start, "8h", "")
 	ref, notice := d.escalated("")
@@ -100,12 +100,14 @@ func FromQuestionToClosedTicket(t *testing.T, start Start) {
 	if len(sent) != 2 || !strings.Contains(answer.Text, "A worn fuser unit leaves pages blank") {
 		t.Fatalf("#answer (sent:%s):\n%s", sent, answer.Text)
 	}
-	var faq struct{ Paraphrases []string }
+	var faq struct {
+		Paraphrases []struct{ Text, State string }
+	}
 	if err := json.Unmarshal([]byte(d.cli("faq", "show", "printer-blank", "--json")), &faq); err != nil {
 		t.Fatal(err)
 	}
-	if len(faq.Paraphrases) != 1 || !strings.Contains(faq.Paraphrases[0], "prints only blank pages") {
-		t.Fatalf("paraphrases of printer-blank: %q", faq.Paraphrases)
+	if len(faq.Paraphrases) != 1 || !strings.Contains(faq.Paraphrases[0].Text, "prints only blank pages") || faq.Paraphrases[0].State != "pending" {
+		t.Fatalf("paraphrases of printer-blank: %+v, want the customer's wording, pending", faq.Paraphrases)
 	}
 
 	// #resolve with an explanation: the resolution mail carries it.
