@@ -318,14 +318,18 @@ func (p SLAPolicy) NextTimer(t *Ticket) time.Time {
 	default:
 		return time.Time{}
 	}
-	if t.TierSince.IsZero() {
-		return t.CreatedAt
-	}
 	var next time.Time
 	earliest := func(at time.Time) {
+		if at.IsZero() {
+			at = longAgo // a time an old version did not keep: at once
+		}
 		if next.IsZero() || at.Before(next) {
 			next = at
 		}
+	}
+	if t.TierSince.IsZero() {
+		earliest(t.CreatedAt)
+		return next
 	}
 	for _, c := range []struct {
 		target      string
@@ -350,6 +354,9 @@ func (p SLAPolicy) NextTimer(t *Ticket) time.Time {
 	}
 	return next
 }
+
+// longAgo stands for an instant a ticket lacks: its timer is due at once.
+var longAgo = time.Unix(0, 0).UTC()
 
 // Equal reports whether two policies compute the same due times and
 // timers: the same targets, calendar and escalate_after.

@@ -62,17 +62,20 @@ CREATE TABLE tier_bounce_reports (
 -- query: the first answer row given up (failed or unknown), the first
 -- delivery report of failure for one (any action but delayed, delivered,
 -- relayed, expanded; a report we cannot read counts as a failure), and
--- when the relay first took one ('' while queued).
+-- when the relay first took one ('' while queued). A given-up row whose
+-- outcome is unknown reads 'unknown', as in outgoing_rows.
 CREATE VIEW auto_answer_delivery AS
 SELECT t.id AS ticket_id,
-       g.id AS given_up_id, COALESCE(g.status, '') AS given_up_status, COALESCE(g.last_error, '') AS given_up_error,
+       g.id AS given_up_id,
+       CASE WHEN g.id IS NULL THEN '' WHEN g.outcome_unknown <> 0 THEN 'unknown' ELSE 'failed' END AS given_up_status,
+       COALESCE(g.last_error, '') AS given_up_error,
        CAST(b.subject_key AS INTEGER) AS bounced_id,
        COALESCE(CASE WHEN json_valid(b.detail) THEN json_extract(b.detail, '$.action') END, '') AS bounce_action,
        COALESCE(CASE WHEN json_valid(b.detail) THEN json_extract(b.detail, '$.status') END, '') AS bounce_status,
        COALESCE((SELECT MIN(o.sent_at) FROM outgoing o
                  WHERE o.ticket_id = t.id AND o.kind = 'auto_answer' AND o.status = 'sent'), '') AS sent_at
 FROM tickets t
-LEFT JOIN outgoing_rows g ON g.id = (
+LEFT JOIN outgoing g ON g.id = (
     SELECT o.id FROM outgoing o WHERE o.ticket_id = t.id AND o.kind = 'auto_answer' AND o.status = 'failed' ORDER BY o.id LIMIT 1)
 LEFT JOIN events b ON b.id = (
     SELECT e.id FROM events e JOIN outgoing o ON o.id = CAST(e.subject_key AS INTEGER)
