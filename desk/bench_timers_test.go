@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -34,25 +33,7 @@ func BenchmarkTick_TenThousandStaleTickets(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	err = store.Update(context.Background(), func(tx *tickets.Tx) error {
-		for i := range 10000 {
-			tk, err := tx.CreateTicket(tickets.NewTicket{Type: tickets.Incident, Subject: fmt.Sprintf("stale %d", i), Requester: "a@customer.example", SLA: &opts.SLA})
-			if err != nil {
-				return err
-			}
-			for _, err := range []error{
-				tx.SetStatus(tk, tickets.StatusEscalated, "system", ""),
-				tx.SetTier(tk, 1, "system", ""),
-				tx.MarkBreached(tk, tickets.TargetRespond),
-				tx.MarkBreached(tk, tickets.TargetResolve),
-			} {
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err = store.Update(context.Background(), func(tx *tickets.Tx) error { return writeStaleBacklog(tx, 10000, &opts.SLA) })
 	if err != nil {
 		b.Fatal(err)
 	}

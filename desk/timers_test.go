@@ -183,26 +183,30 @@ func TestTimers_TicketsFromBeforeTiersGetOneNotice(t *testing.T) {
 func (f *fixture) staleBacklog(n int, at time.Time) {
 	f.t.Helper()
 	f.now = at
-	f.update(func(tx *tickets.Tx) error {
-		for i := range n {
-			tk, err := tx.CreateTicket(tickets.NewTicket{Type: tickets.Incident, Subject: fmt.Sprintf("stale %d", i),
-				Requester: fmt.Sprintf("user%d@customer.example", i), SLA: &f.desk.opts.SLA})
+	f.update(func(tx *tickets.Tx) error { return writeStaleBacklog(tx, n, &f.desk.opts.SLA) })
+}
+
+// writeStaleBacklog writes n tickets that breached both targets and wait
+// unanswered on tier 1, the last of withTiers.
+func writeStaleBacklog(tx *tickets.Tx, n int, sla *tickets.SLAPolicy) error {
+	for i := range n {
+		tk, err := tx.CreateTicket(tickets.NewTicket{Type: tickets.Incident, Subject: fmt.Sprintf("stale %d", i),
+			Requester: fmt.Sprintf("user%d@customer.example", i), SLA: sla})
+		if err != nil {
+			return err
+		}
+		for _, err := range []error{
+			tx.SetStatus(tk, tickets.StatusEscalated, "system", "no FAQ answer"),
+			tx.SetTier(tk, 1, "system", "breached"),
+			tx.MarkBreached(tk, tickets.TargetRespond),
+			tx.MarkBreached(tk, tickets.TargetResolve),
+		} {
 			if err != nil {
 				return err
 			}
-			for _, err := range []error{
-				tx.SetStatus(tk, tickets.StatusEscalated, "system", "no FAQ answer"),
-				tx.SetTier(tk, 1, "system", "breached"),
-				tx.MarkBreached(tk, tickets.TargetRespond),
-				tx.MarkBreached(tk, tickets.TargetResolve),
-			} {
-				if err != nil {
-					return err
-				}
-			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Issue 12 item 2: a backlog of tickets whose timers have all fired
