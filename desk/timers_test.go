@@ -353,6 +353,21 @@ func TestTimers_ManyBreachesInOneTickComeAsOneDigestPerAddress(t *testing.T) {
 				!strings.Contains(digest.Text, "l1@example.com") {
 				t.Fatalf("digest Reply-To %q, ticket %q, Message-ID %q:\n%s", digest.ReplyTo, digest.TicketRef, digest.MessageID, digest.Text)
 			}
+			// A reply that reaches the desk all the same (a client that drops
+			// Reply-To), with a command, acts on none of the tickets listed.
+			f.one(mail("alice@example.com", "Re: "+digest.Subject, "#resolve\nAll done.",
+				"Message-ID: <dr1@agents.example>", "In-Reply-To: <"+digest.MessageID+">"))
+			for i := range 100 {
+				got := f.ticket(fmt.Sprintf("INC-%d", 1001+i))
+				if got.Status != tickets.StatusEscalated {
+					t.Fatalf("a reply to the digest changed %s: %s", got.Ref, got.Status)
+				}
+				for _, e := range f.entries(got.Ref) {
+					if e.From == "alice@example.com" {
+						t.Fatalf("a reply to the digest is on %s: %+v", got.Ref, e)
+					}
+				}
+			}
 			// Each ticket's audit trail has its breach, and where it was told.
 			var breached, inDigest bool
 			for _, e := range f.events("INC-1042") {
