@@ -13,7 +13,7 @@ type TickResult struct {
 	Reminded     int  // SLA reminders sent to tiers
 	Breached     int  // SLA targets missed (each noticed)
 	Escalated    int  // tickets handed to the next tier (breach or escalate_after)
-	Closed       int  //
+	Closed       int  // resolved tickets closed after CloseAfter of quiet
 	Confirmed    int  // automatic answers with no reply, resolved quietly
 	Undelivered  int  // automatic answers that bounced or failed: escalated instead
 	IndexRebuilt bool // the FAQ changed in the database behind the index's back
@@ -48,13 +48,15 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 		return res, err
 	}
 	res.IndexRebuilt = rebuilt
+	var synced int
 	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
-		n, err := tx.SyncTimers()
-		if n > 0 {
-			d.log.Info("SLA policy changed: timers recomputed", "tickets", n)
-		}
+		var err error
+		synced, err = tx.SyncTimers()
 		return err
 	})
+	if err == nil && synced > 0 {
+		d.log.Info("SLA policy changed: timers recomputed", "tickets", synced)
+	}
 	if err == nil {
 		err = d.tickSteps(ctx, &res, d.closeQuiet, d.confirmAutoAnswers, d.slaTimers)
 	}

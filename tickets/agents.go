@@ -25,9 +25,9 @@ func (t *Ticket) computeDue(p SLAPolicy) {
 	}
 }
 
-// SetSLA recomputes the due times of t from its creation, priority and the
-// business time paused so far, with p (e.g. after the configuration's
-// targets changed). Reminders and breaches already recorded stay: they
+// SetSLA recomputes the due times of t's targets still to be met from the
+// start of its SLA clocks, its priority and the business time paused so
+// far, with p (e.g. after the configuration's targets changed). Reminders and breaches already recorded stay: they
 // happened, and a timer never fires twice for one target.
 func (tx *Tx) SetSLA(t *Ticket, p SLAPolicy) error {
 	respond, resolve := t.RespondDueAt, t.ResolveDueAt
