@@ -165,8 +165,11 @@ func parseDeadline(s string) (time.Time, error) {
 // Escalation is where tickets go that the responder does not close: the
 // tiers of agents, in order.
 type Escalation struct {
-	AttachMaxBytes int64  `toml:"attach_max_bytes"` // customer attachments attached to a tier notice up to this total; above it names and sizes only
-	Tiers          []Tier `toml:"tiers"`
+	AttachMaxBytes int64 `toml:"attach_max_bytes"` // customer attachments attached to a tier notice up to this total; above it names and sizes only
+	// TierBounceWindow: mail to a tier's address that bounces is told to
+	// another tier at most once per this window, however often it bounces.
+	TierBounceWindow Duration `toml:"tier_bounce_window"`
+	Tiers            []Tier   `toml:"tiers"`
 	// PreviousTiersMayAct lets an agent act with the reply token of a tier
 	// a ticket has left, while that tier's agents list has her; false: only
 	// the ticket's current tier acts.
@@ -291,7 +294,7 @@ func Default() *Config {
 			DefaultRules:            true,
 			SubjectLabels:           DefaultSubjectLabels(),
 		},
-		Escalation: Escalation{AttachMaxBytes: 5 << 20},
+		Escalation: Escalation{AttachMaxBytes: 5 << 20, TierBounceWindow: Duration{24 * hour}},
 		SLA: SLA{
 			P1: SLATarget{Duration{30 * minute}, Duration{4 * hour}},
 			P2: SLATarget{Duration{hour}, Duration{8 * hour}},

@@ -92,6 +92,7 @@ func TestDefault_HasTheDocumentedValues(t *testing.T) {
 		{"desk.secret_file", d.Desk.SecretFile, ""},
 		{"desk.trusted_authserv_id", d.Desk.TrustedAuthservID, ""},
 		{"escalation.attach_max_bytes", d.Escalation.AttachMaxBytes, int64(5242880)},
+		{"escalation.tier_bounce_window", d.Escalation.TierBounceWindow.Duration, 24 * time.Hour},
 		{"escalation.tiers", len(d.Escalation.Tiers), 0},
 		{"sla.P1.respond", d.SLA.P1.Respond.Duration, 30 * time.Minute},
 		{"sla.P1.resolve", d.SLA.P1.Resolve.Duration, 4 * time.Hour},

@@ -118,6 +118,7 @@ func TestParse_BadDeskEscalationAndSLAValuesNameTheirKey(t *testing.T) {
 		{"authserv id with space", "[desk]\ntrusted_authserv_id = \"mx example.com\"", `config: desk.trusted_authserv_id: "mx example.com" is not an authserv-id`},
 		{"authserv id with semicolon", "[desk]\ntrusted_authserv_id = \"mx.example.com;\"", `config: desk.trusted_authserv_id: "mx.example.com;" is not an authserv-id`},
 		{"negative attach max", "[escalation]\nattach_max_bytes = -1", `config: escalation.attach_max_bytes: -1 is less than 0`},
+		{"tier bounce window too short", "[escalation]\ntier_bounce_window = \"30s\"", `config: escalation.tier_bounce_window: 30s is less than 1m`},
 		{"tiers not an array", "[escalation]\ntiers = \"L1\"", `config: escalation.tiers: want an array of tables ([[escalation.tiers]]), got a string ("L1")`},
 		{"tier not a table", "[escalation]\ntiers = [1]", `config: escalation.tiers[0]: want a table ([[escalation.tiers]]), got an integer (1)`},
 		{"tier without name", tier("notify = [\"n@example.com\"]\nagents = [\"a@example.com\"]"), `config: escalation.tiers[0].name: required`},

@@ -87,6 +87,7 @@ func (c *Config) Validate() error {
 	c.Desk.validateWords(v)
 
 	v.intRange64("escalation.attach_max_bytes", c.Escalation.AttachMaxBytes, 0, math.MaxInt64)
+	v.minDuration("escalation.tier_bounce_window", c.Escalation.TierBounceWindow, time.Minute)
 	c.validateTiers(v)
 
 	c.SLA.validate(v)

@@ -55,6 +55,7 @@ type Options struct {
 	TrustedAuthservID string            // "" = agent proof rests on the token; else this server's Authentication-Results must say dmarc=pass for the From's domain
 	SLA               tickets.SLAPolicy // targets per priority and business hours; zero = built-in targets, 24x7
 	AttachMaxBytes    int64             // customer attachments attached to a notice, in all; default 5 MiB
+	TierBounceWindow  time.Duration     // a tier's address that bounces is told to another tier at most once per this; default 24h
 	Location          *time.Location    // time zone of the times in agents' mails; nil = UTC
 
 	// After desk.secret is rotated, the tokens of mails sent before still
@@ -156,6 +157,15 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if opts.SLA.Targets == nil {
 		opts.SLA.Targets = tickets.DefaultTargets()
+	}
+	opts.SLA = SLAPolicy(opts.SLA, opts.Tiers)
+	if !opts.SLA.Equal(deps.Store.SLA()) {
+		// The store keeps each ticket's next timer instant by its policy:
+		// another one would fire timers late or never.
+		return nil, errors.New("desk: the store's SLA policy is not the desk's: open the store with desk.SLAPolicy of the desk's SLA and tiers")
+	}
+	if opts.TierBounceWindow <= 0 {
+		opts.TierBounceWindow = 24 * time.Hour
 	}
 	if opts.AttachMaxBytes <= 0 {
 		opts.AttachMaxBytes = 5 << 20

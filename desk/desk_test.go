@@ -39,7 +39,9 @@ func newFixtureWith(t *testing.T, index *responder.Index, mod func(*Options)) *f
 	if mod != nil {
 		mod(&opts)
 	}
-	// The store counts time on hold with the desk's SLA policy, as `run` has it.
+	// The store counts time on hold and keeps the timers with the desk's
+	// SLA policy, as `run` has it.
+	opts.SLA = SLAPolicy(opts.SLA, opts.Tiers)
 	store, err := tickets.Open(filepath.Join(t.TempDir(), "desk.db"), &tickets.Options{Now: func() time.Time { return f.now }, SLA: &opts.SLA})
 	if err != nil {
 		t.Fatal(err)

@@ -327,6 +327,11 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 			reason = joinReason(reason, "shown to "+d.tierName(t.Tier))
 		}
 	}
+	if note, err := d.tierAddressBounced(tx, out, dsn); err != nil {
+		return Outcome{}, err
+	} else if note != "" {
+		reason = joinReason(reason, note)
+	}
 	return Outcome{Disposition: tickets.DispBounce, Reason: reason}, nil
 }
 

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,84 +10,153 @@ import (
 
 // TickResult counts what a tick changed.
 type TickResult struct {
-	Reminded     int // SLA reminders sent to tiers
-	Breached     int // SLA targets missed (each noticed)
-	Escalated    int // tickets handed to the next tier (breach or escalate_after)
-	Closed       int
+	Reminded     int  // SLA reminders sent to tiers
+	Breached     int  // SLA targets missed (each noticed)
+	Escalated    int  // tickets handed to the next tier (breach or escalate_after)
+	Closed       int  // resolved tickets closed after CloseAfter of quiet
 	Confirmed    int  // automatic answers with no reply, resolved quietly
 	Undelivered  int  // automatic answers that bounced or failed: escalated instead
 	IndexRebuilt bool // the FAQ changed in the database behind the index's back
+	// More: the tick stopped after maxTickBatches batches with more due;
+	// tick again at once.
+	More bool
 }
+
+func (r *TickResult) add(o TickResult) {
+	r.Reminded, r.Breached, r.Escalated = r.Reminded+o.Reminded, r.Breached+o.Breached, r.Escalated+o.Escalated
+	r.Closed, r.Confirmed, r.Undelivered = r.Closed+o.Closed, r.Confirmed+o.Confirmed, r.Undelivered+o.Undelivered
+}
+
+// tickStep applies one kind of timer to one batch of due tickets, in tx,
+// and reports whether more may be due.
+type tickStep func(tx *tickets.Tx, res *TickResult) (more bool, err error)
 
 // Tick applies the due timers: resolved tickets close after CloseAfter of
 // quiet, automatic answers nobody replied to resolve after ConfirmAfter —
-// unless the answer never reached the customer: then a person must.
+// unless the answer never reached the customer: then a person must — and
+// the SLA timers (slaTimers), whose reminders and breaches it then tells
+// the tiers of in one transaction (sendTimerNotes). Each kind is read in
+// batches, one transaction each, until none is due; a tick takes at most
+// maxTickBatches of them and then says More.
 // It also brings the FAQ index up to date with changes another process
 // (an admin's `madoguchi faq ...` while `run` holds the index) committed.
-// `run` calls it on a timer, `run --once` once.
+// `run` calls it on a timer, `run --once` until nothing more is due.
 func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
 	rebuilt, err := d.SyncIndex(ctx)
 	if err != nil {
 		return res, err
 	}
-	var learned faqChanges
+	res.IndexRebuilt = rebuilt
+	var synced int
 	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
-		res, learned = TickResult{IndexRebuilt: rebuilt}, faqChanges{}
-		due, err := tx.ResolvedBefore(tx.Now().Add(-d.opts.CloseAfter), 500)
-		if err != nil {
-			return err
-		}
-		var closed []int64
-		for _, t := range due {
-			if err := tx.SetStatus(t, tickets.StatusClosed, "system", "quiet period over"); err != nil {
-				return err
-			}
-			closed = append(closed, t.ID)
-			res.Closed++
-		}
-		if err := settleClosed(tx, closed, &learned); err != nil {
-			return err
-		}
-		quiet, err := tx.AutoAnsweredBefore(tx.Now().Add(-d.opts.ConfirmAfter), 500)
-		if err != nil {
-			return err
-		}
-		for _, t := range quiet {
-			why, sentAt, err := autoAnswerDelivery(tx, t)
-			if err != nil {
-				return err
-			}
-			if why != "" {
-				if err := d.escalate(tx, t, nil, "system", why+": not resolved quietly, a person must reach the customer", nil); err != nil {
-					return err
-				}
-				res.Undelivered++
-				continue
-			}
-			// The customer's time to answer runs from delivery: an answer
-			// still queued (the relay down for days) is not one they ignored.
-			if sentAt.IsZero() || sentAt.After(tx.Now().Add(-d.opts.ConfirmAfter)) {
-				continue
-			}
-			if err := tx.SetStatus(t, tickets.StatusResolved, "system", quietResolution+d.opts.ConfirmAfter.String()); err != nil {
-				return err
-			}
-			res.Confirmed++
-		}
-		return d.slaTimers(tx, &res)
+		var err error
+		synced, err = tx.SyncTimers()
+		return err
 	})
+	if err == nil && synced > 0 {
+		d.log.Info("SLA policy changed: timers recomputed", "tickets", synced)
+	}
+	var learned faqChanges // paraphrases confirmed by a quiet close
+	if err == nil {
+		closeQuiet := func(tx *tickets.Tx, res *TickResult) (bool, error) { return d.closeQuiet(tx, res, &learned) }
+		err = d.tickSteps(ctx, &res, closeQuiet, d.confirmAutoAnswers, d.slaTimers)
+	}
 	if err == nil {
 		d.reindex(ctx, learned)
 	}
+	if err == nil {
+		// The reminders and breaches of all the tick's batches, told at
+		// once: one digest per address, however many batches it took.
+		err = d.store.Update(ctx, d.sendTimerNotes)
+		if err == nil && res.Reminded+res.Breached > 0 {
+			d.poke()
+		}
+	}
 	if err == nil && res.Closed+res.Confirmed+res.Undelivered+res.Reminded+res.Breached+res.Escalated > 0 {
 		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered,
-			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated)
-	}
-	if err == nil && res.Reminded+res.Breached+res.Escalated+res.Undelivered > 0 {
-		d.poke()
+			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated, "more_due", res.More)
 	}
 	return res, err
+}
+
+// tickSteps runs each step batch after batch until it has nothing more,
+// at most maxTickBatches batches in all.
+func (d *Desk) tickSteps(ctx context.Context, res *TickResult, steps ...tickStep) error {
+	batches := 0
+	for _, step := range steps {
+		for more := true; more; {
+			if batches == maxTickBatches {
+				res.More = true
+				return nil
+			}
+			batches++
+			var part TickResult
+			err := d.store.Update(ctx, func(tx *tickets.Tx) error {
+				part = TickResult{}
+				var err error
+				more, err = step(tx, &part)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			res.add(part)
+			if part.Reminded+part.Breached+part.Escalated+part.Undelivered > 0 {
+				d.poke()
+			}
+		}
+	}
+	return nil
+}
+
+// closeQuiet closes one batch of the resolved tickets quiet for CloseAfter;
+// their pending paraphrases are confirmed (resolved without a problem
+// report), the entries they belong to added to learned.
+func (d *Desk) closeQuiet(tx *tickets.Tx, res *TickResult, learned *faqChanges) (bool, error) {
+	due, err := tx.ResolvedBefore(tx.Now().Add(-d.opts.CloseAfter), tickBatch)
+	if err != nil {
+		return false, err
+	}
+	var closed []int64
+	for _, t := range due {
+		if err := tx.SetStatus(t, tickets.StatusClosed, "system", "quiet period over"); err != nil {
+			return false, err
+		}
+		closed = append(closed, t.ID)
+		res.Closed++
+	}
+	if err := settleClosed(tx, closed, learned); err != nil {
+		return false, err
+	}
+	return len(due) == tickBatch, nil
+}
+
+// confirmAutoAnswers decides one batch of the automatic answers waiting
+// for ConfirmAfter: delivered and unanswered since, the ticket resolves
+// quietly; never delivered, a person must reach the customer. An answer
+// still queued is not listed (the customer's time to answer runs from
+// delivery), so it never holds the others back.
+func (d *Desk) confirmAutoAnswers(tx *tickets.Tx, res *TickResult) (bool, error) {
+	due, err := tx.AutoAnswersDue(tx.Now().Add(-d.opts.ConfirmAfter), tickBatch)
+	if err != nil {
+		return false, err
+	}
+	for _, dl := range due {
+		t := dl.Ticket
+		if why := undeliveredReason(dl); why != "" {
+			if err := d.escalate(tx, t, nil, "system", why+": not resolved quietly, a person must reach the customer", nil); err != nil {
+				return false, err
+			}
+			res.Undelivered++
+			continue
+		}
+		if err := tx.SetStatus(t, tickets.StatusResolved, "system", quietResolution+d.opts.ConfirmAfter.String()); err != nil {
+			return false, err
+		}
+		res.Confirmed++
+	}
+	return len(due) == tickBatch, nil
 }
 
 // quietResolution starts the audit reason of the quiet resolution; a later
@@ -96,52 +164,32 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 const quietResolution = "no reply to the automatic answer within "
 
 // autoAnswerDelivery reads what became of a ticket's automatic answer:
-// why it did not reach the customer ("" when nothing says so: the outbox
-// gave its row up as failed, or as unknown (the relay may hold it, which
-// is no proof of delivery either), or a delivery report of failure was linked to
-// it, which Desk.bounce records as a mail_bounced event on the ticket with
-// the row's id as subject), and when the relay took it (zero while queued).
+// why it did not reach the customer ("" when nothing says so), and when
+// the relay took it (zero while queued).
 func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, sentAt time.Time, err error) {
-	list, err := tx.OutgoingList(t.ID)
+	dl, err := tx.AutoAnswerDelivery(t)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	ids := map[string]bool{}
-	for _, o := range list {
-		if o.Kind != "auto_answer" {
-			continue
-		}
-		switch o.Status {
-		case tickets.OutFailed:
-			return fmt.Sprintf("automatic answer (mail %d) failed: %s", o.ID, o.LastError), time.Time{}, nil
-		case tickets.OutUnknown:
-			// Given up after an attempt the relay never answered after the
-			// end of DATA: not proof of failure, nor of delivery.
-			return fmt.Sprintf("automatic answer (mail %d) may not have reached the customer, the relay never confirmed it: %s", o.ID, o.LastError), time.Time{}, nil
-		}
-		if o.Status == tickets.OutSent && (sentAt.IsZero() || o.SentAt.Before(sentAt)) {
-			sentAt = o.SentAt
-		}
-		ids[fmt.Sprint(o.ID)] = true
+	return undeliveredReason(dl), dl.SentAt, nil
+}
+
+// undeliveredReason says why an automatic answer did not reach the
+// customer: the outbox gave its row up as failed, or as unknown (the
+// relay may hold it, which is no proof of delivery either), or a delivery
+// report of failure was linked to it (Desk.bounce records it as a
+// mail_bounced event on the ticket with the row's id as subject); "" when
+// nothing says so.
+func undeliveredReason(dl tickets.AutoAnswerDelivery) string {
+	switch {
+	case dl.GivenUp != 0 && dl.GivenUpStatus == tickets.OutUnknown:
+		// Given up after an attempt the relay never answered after the
+		// end of DATA: not proof of failure, nor of delivery.
+		return fmt.Sprintf("automatic answer (mail %d) may not have reached the customer, the relay never confirmed it: %s", dl.GivenUp, dl.GivenUpError)
+	case dl.GivenUp != 0:
+		return fmt.Sprintf("automatic answer (mail %d) failed: %s", dl.GivenUp, dl.GivenUpError)
+	case dl.Bounced != 0:
+		return fmt.Sprintf("automatic answer (mail %d) bounced: %s %s", dl.Bounced, dl.BounceAction, dl.BounceStatus)
 	}
-	if len(ids) == 0 {
-		return "", sentAt, nil
-	}
-	events, err := tx.Events(t.ID)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	for _, e := range events {
-		if e.Kind != "mail_bounced" || !ids[e.Subject] {
-			continue
-		}
-		var dsn struct{ Action, Status string }
-		_ = json.Unmarshal(e.Detail, &dsn) // a report we cannot read still reports a problem
-		switch dsn.Action {
-		case "delayed", "delivered", "relayed", "expanded":
-			continue // not a failure
-		}
-		return fmt.Sprintf("automatic answer (mail %s) bounced: %s %s", e.Subject, dsn.Action, dsn.Status), sentAt, nil
-	}
-	return "", sentAt, nil
+	return ""
 }

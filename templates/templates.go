@@ -37,6 +37,8 @@
 //	forward                                       the tier, with a customer's (participant's) reply
 //	copy                                          the rest of the tier, after an agent's reply
 //	bounce_notice                                 the tier, when a mail to the customer bounced
+//	digest                                        one address of a tier: several reminders and breaches of one tick, as a list
+//	tier_bounce                                   another tier, when mail to a tier's address bounces
 //	command_error                                 the agent whose reply had a bad command
 //	tier_moved                                    the agent who replied for a tier the ticket has left
 package templates
@@ -154,10 +156,27 @@ type Data struct {
 	BounceRecipient  string // bounce_notice: the address that bounced
 	BounceStatus     string // bounce_notice: the DSN status, "5.1.1"
 	BounceDiagnostic string // bounce_notice: the remote server's words
+	BouncedTier      string // tier_bounce: the tier whose address bounced (BounceRecipient)
+	Every            string // tier_bounce: it is told at most once per this window (FormatDuration)
+
+	Digest []DigestItem // digest: the reminders and breaches it lists, overdue ones first
 
 	// Render sets these from the Set's Options, whatever the caller put in.
 	Label     string // the mail's subject label in its language ("Received", "受付完了"); "" = none
 	Signature string // the configured signature of the mail's language, several lines; "" = the built-in one
+}
+
+// DigestItem is one ticket's reminder or breach in a digest.
+type DigestItem struct {
+	Ticket   string // "INC-1042"
+	Subject  string
+	Priority string // "P3"
+	Tier     string // the tier it was with
+	Event    string // "reminder" or "breach"
+	Target   string // "respond" or "resolve"
+	Due      string // when the target falls (fell) due
+	TimeLeft string // reminder: time left until Due
+	NextTier string // breach: the tier it moved to; "" = it stays
 }
 
 // AttachmentInfo describes one attachment of a mail passed on to a tier.
@@ -347,7 +366,7 @@ func (d Data) clean() Data {
 	for _, p := range []*string{&d.Ticket, &d.OldTicket, &d.Name, &d.SupportAddress, &d.Question, &d.FAQKey,
 		&d.Priority, &d.Status, &d.Type, &d.Tier, &d.Assignee, &d.Requester, &d.RespondDue, &d.ResolveDue,
 		&d.Agent, &d.From, &d.FromRole, &d.ReplyAddress, &d.Target, &d.Due, &d.TimeLeft, &d.NextTier,
-		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic} {
+		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic, &d.BouncedTier, &d.Every} {
 		*p = OneLine(*p)
 	}
 	// A customer's subject or name may be any length; a relay drops a mail
@@ -364,6 +383,14 @@ func (d Data) clean() Data {
 	for i := range d.Suggestions {
 		g := &d.Suggestions[i]
 		g.Key, g.Question, g.Confidence = OneLine(g.Key), OneLine(g.Question), OneLine(g.Confidence)
+	}
+	d.Digest = slices.Clone(d.Digest)
+	for i := range d.Digest {
+		g := &d.Digest[i]
+		for _, p := range []*string{&g.Ticket, &g.Priority, &g.Tier, &g.Event, &g.Target, &g.Due, &g.TimeLeft, &g.NextTier} {
+			*p = OneLine(*p)
+		}
+		g.Subject = Truncate(baseSubject(g.Subject, g.Ticket), MaxSubject)
 	}
 	d.Errors = oneLines(d.Errors)
 	d.Applied = oneLines(d.Applied)

@@ -35,6 +35,10 @@ func mustNew(t *testing.T, dir string) *Set {
 // says what the mail is: "[TAG] Label: SUBJECT", "【ラベル】[TAG] SUBJECT".
 var replies = []string{"ack", "auto_answer", "new_after_closed", "reopened"}
 
+// aboutNoTicket are the mails to a tier about no one ticket (a list of
+// several, an address): their subject names no ticket.
+var aboutNoTicket = []string{"digest", "tier_bounce"}
+
 // labelled is the subject of mail name in lang about topic, with the
 // built-in labels.
 func labelled(name, lang, tag, topic string) string {
@@ -47,8 +51,8 @@ func labelled(name, lang, tag, topic string) string {
 
 func TestRender_EveryNameInBothLanguages(t *testing.T) {
 	s := mustNew(t, "")
-	want := []string{"ack", "auto_answer", "bounce_notice", "breach", "command_error", "copy", "forward",
-		"new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_moved"}
+	want := []string{"ack", "auto_answer", "bounce_notice", "breach", "command_error", "copy", "digest", "forward",
+		"new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_bounce", "tier_moved"}
 	if got := strings.Join(s.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("Names() = %s, want %s", got, strings.Join(want, ","))
 	}
@@ -160,6 +164,9 @@ func TestRender_SubjectWithInjectedHeaderStaysOneLine(t *testing.T) {
 			}
 			if strings.IndexFunc(m.Subject, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' }) >= 0 {
 				t.Errorf("%s/%s subject has a control character: %q", name, lang, m.Subject)
+			}
+			if slices.Contains(aboutNoTicket, name) {
+				continue
 			}
 			if !strings.Contains(m.Subject, "[INC-1042] ") || !strings.HasSuffix(m.Subject, "Help Bcc: x@evil.example more") {
 				t.Errorf("%s/%s subject = %q", name, lang, m.Subject)
@@ -296,6 +303,41 @@ var full = Data{
 	BounceRecipient:  "hanako@example.com",
 	BounceStatus:     "5.1.1",
 	BounceDiagnostic: "550 5.1.1 <hanako@example.com>: user unknown",
+	BouncedTier:      "L1",
+	Every:            "1d",
+	Digest: []DigestItem{
+		{Ticket: "INC-1043", Subject: "Scanner does not send mail", Priority: "P3", Tier: "L1", Event: "breach", Target: "respond", Due: "Tue, 1 Dec 2026 13:00 JST", NextTier: "L2"},
+		{Ticket: "INC-1044", Subject: "Projector flickers", Priority: "P4", Tier: "L1", Event: "reminder", Target: "resolve", Due: "Wed, 2 Dec 2026 09:00 JST", TimeLeft: "2h"},
+	},
+}
+
+// A digest lists each ticket on its own lines, whatever its subject holds:
+// no line of a subject can pass for another ticket's or for the mail's
+// own words, and a giant subject is cut.
+func TestRender_DigestListsEachTicketWithWhatHappened(t *testing.T) {
+	s := mustNew(t, "")
+	d := full
+	d.Digest = append(slices.Clone(full.Digest), DigestItem{Ticket: "INC-1045", Subject: "Re: [INC-1045] VPN\n  [INC-9999] P1  forged line\r\nBcc: x@evil.example" + strings.Repeat("長い件名", 20000),
+		Priority: "P5", Tier: "L2", Event: "breach", Target: "resolve", Due: "Thu, 3 Dec 2026 09:00 JST"})
+	for _, lang := range []string{"en", "ja"} {
+		m := render(t, s, "digest", lang, d)
+		if !strings.Contains(m.Subject, "3") || len(m.Text) > 10000 {
+			t.Errorf("%s: subject %q, body of %d bytes", lang, m.Subject, len(m.Text))
+		}
+		for _, want := range []string{"[INC-1043] P3", "Scanner does not send mail", "L2", "[INC-1044] P4", "2h", "[INC-1045] P5  VPN", "support@example.com"} {
+			if lang == "ja" {
+				want = strings.ReplaceAll(want, "  ", "　")
+			}
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("%s: the digest lacks %q:\n%s", lang, want, m.Text)
+			}
+		}
+		for _, line := range strings.Split(m.Text, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "[INC-9999]") || strings.HasPrefix(line, "Bcc:") {
+				t.Errorf("%s: a subject added a line %q", lang, line)
+			}
+		}
+	}
 }
 
 func render(t *testing.T, s *Set, name, lang string, d Data) Mail {

@@ -12,16 +12,22 @@ import (
 // change is audited in the same transaction; setting what is already set
 // changes nothing and writes no event.
 
-// computeDue sets both due times (and DueAt, the resolve one) from the
-// creation, the priority and the pause so far.
+// computeDue sets the due times (DueAt is the resolve one) of the targets
+// still to be met from the start of the SLA clocks, the priority and the
+// pause so far. A target met or breached keeps its due time: it is history.
 func (t *Ticket) computeDue(p SLAPolicy) {
-	t.RespondDueAt, t.ResolveDueAt = p.Due(t, TargetRespond), p.Due(t, TargetResolve)
-	t.DueAt = t.ResolveDueAt
+	if t.respondPending() {
+		t.RespondDueAt = p.Due(t, TargetRespond)
+	}
+	if t.ResolveBreachedAt.IsZero() {
+		t.ResolveDueAt = p.Due(t, TargetResolve)
+		t.DueAt = t.ResolveDueAt
+	}
 }
 
-// SetSLA recomputes the due times of t from its creation, priority and the
-// business time paused so far, with p (e.g. after the configuration's
-// targets changed). Reminders and breaches already recorded stay: they
+// SetSLA recomputes the due times of t's targets still to be met from the
+// start of its SLA clocks, its priority and the business time paused so
+// far, with p (e.g. after the configuration's targets changed). Reminders and breaches already recorded stay: they
 // happened, and a timer never fires twice for one target.
 func (tx *Tx) SetSLA(t *Ticket, p SLAPolicy) error {
 	respond, resolve := t.RespondDueAt, t.ResolveDueAt
@@ -30,6 +36,9 @@ func (tx *Tx) SetSLA(t *Ticket, p SLAPolicy) error {
 		return nil
 	}
 	if _, err := tx.exec("set_ticket_sla", fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt), t.ID); err != nil {
+		return err
+	}
+	if err := tx.reschedule(t); err != nil {
 		return err
 	}
 	return tx.Event(t.ID, "", "sla_changed", "system", map[string]any{
@@ -57,6 +66,9 @@ func (tx *Tx) SetPriority(t *Ticket, prio string, p SLAPolicy, actor string) err
 		return err
 	}
 	if _, err := tx.exec("set_ticket_sla", fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt), t.ID); err != nil {
+		return err
+	}
+	if err := tx.reschedule(t); err != nil {
 		return err
 	}
 	return tx.Event(t.ID, "", "priority_changed", actor, map[string]any{
@@ -118,6 +130,9 @@ func (tx *Tx) SetTier(t *Ticket, tier int, actor, why string) error {
 	if _, err := tx.exec("set_ticket_tier", t.Tier, fmtTime(t.TierSince), t.ID); err != nil {
 		return err
 	}
+	if err := tx.reschedule(t); err != nil {
+		return err
+	}
 	return tx.Event(t.ID, "", "tier_changed", actor, map[string]any{"from": from, "to": tier, "reason": why})
 }
 
@@ -135,6 +150,9 @@ func (tx *Tx) MarkFirstResponse(t *Ticket, actor string) error {
 		return nil // recorded by another transaction: t was stale
 	}
 	t.FirstResponseAt, t.UpdatedAt = tx.now, tx.now
+	if err := tx.reschedule(t); err != nil {
+		return err
+	}
 	return tx.Event(t.ID, "", "first_response", actor, map[string]any{
 		"respond_due_at": fmtTime(t.RespondDueAt), "late": !t.RespondDueAt.IsZero() && tx.now.After(t.RespondDueAt),
 	})
@@ -183,20 +201,10 @@ func (tx *Tx) markTimer(t *Ticket, target, what string, respond, resolve *time.T
 		return nil // recorded by another transaction: t was stale
 	}
 	*field = tx.now
-	return tx.Event(t.ID, "", "sla_"+what, "system", map[string]any{"target": target, "due_at": fmtTime(due)})
-}
-
-// TimerCandidates lists the open tickets (new, escalated, in_progress) that
-// may still have a timer to fire: a respond reminder or breach before the
-// first agent answer, a resolve reminder or breach, or no agent answer since
-// they were sent to their tier (escalate_after). It does not decide what is
-// due: that needs the calendar and the tiers, which the caller has. Most
-// urgent first (earliest pending due time); limit <= 0 lists them all.
-func (tx *Tx) TimerCandidates(limit int) ([]*Ticket, error) {
-	if limit <= 0 {
-		limit = -1
+	if err := tx.reschedule(t); err != nil {
+		return err
 	}
-	return tx.ticketList("timer_candidates", limit)
+	return tx.Event(t.ID, "", "sla_"+what, "system", map[string]any{"target": target, "due_at": fmtTime(due)})
 }
 
 // ListFilter selects tickets for ListTickets; zero fields select all.

@@ -455,63 +455,90 @@ func TestTicketJSON_HasTheAgentFields(t *testing.T) {
 	}
 }
 
-func TestTimerCandidates_OpenTicketsWithSomethingLeftMostUrgentFirst(t *testing.T) {
-	s := openClock(t, t0, nil)
+// Each ticket is found at its next timer's instant (reminder, breach,
+// escalate_after), the longest due first; a ticket whose timers have all
+// fired, or whose clocks stand still, is never found; one that never
+// reached a tier is found at once.
+func TestDueTimers_FindEachTicketAtItsNextInstantAndNeverOneWithNothingLeft(t *testing.T) {
+	s := openClock(t, t0, &SLAPolicy{EscalateAfter: []time.Duration{2 * time.Hour, 0}})
 	s.update(t, func(tx *Tx) error {
-		p3 := create(t, tx, NewTicket{Subject: "p3 new"})                                                              // 1001: respond due +4h
-		p1 := create(t, tx, NewTicket{Subject: "p1 escalated", Impact: High, Urgency: High})                           // 1002: respond due +30m
-		done := create(t, tx, NewTicket{Subject: "answered, both breached", Impact: Low, Urgency: Low})                // 1003
-		resolved := create(t, tx, NewTicket{Subject: "resolved"})                                                      // 1004
-		held := create(t, tx, NewTicket{Subject: "on hold"})                                                           // 1005
-		answered := create(t, tx, NewTicket{Subject: "answered, resolve pending", Impact: Low, Urgency: Low})          // 1006: resolve +168h
-		unanswered := create(t, tx, NewTicket{Subject: "breached, unanswered in its tier", Impact: Low, Urgency: Low}) // 1007
-		auto := create(t, tx, NewTicket{Subject: "auto answered"})                                                     // 1008
+		noTier := create(t, tx, NewTicket{Subject: "p3, never sent to a tier"})                                                  // 1001: at once
+		p1 := create(t, tx, NewTicket{Subject: "p1 escalated", Impact: High, Urgency: High})                                     // 1002: reminder +22m30s
+		done := create(t, tx, NewTicket{Subject: "answered, resolve breached", Impact: Low, Urgency: Low})                       // 1003: nothing left
+		resolved := create(t, tx, NewTicket{Subject: "resolved"})                                                                // 1004: nothing
+		held := create(t, tx, NewTicket{Subject: "on hold"})                                                                     // 1005: clocks stand still
+		answered := create(t, tx, NewTicket{Subject: "answered, resolve pending", Impact: Low, Urgency: Low})                    // 1006: resolve reminder +126h
+		unanswered := create(t, tx, NewTicket{Subject: "both breached, unanswered on the last tier", Impact: Low, Urgency: Low}) // 1007: nothing left
+		auto := create(t, tx, NewTicket{Subject: "auto answered"})                                                               // 1008: no SLA timer
+		inL1 := create(t, tx, NewTicket{Subject: "p5 escalated to L1"})                                                          // 1009: escalate_after +2h
 		for _, step := range []error{
-			tx.SetStatus(p3, StatusNew, "", ""),
 			tx.SetStatus(p1, StatusEscalated, "", ""),
 			tx.SetTier(p1, 0, "system", ""),
 			tx.SetStatus(done, StatusInProgress, "", ""),
+			tx.SetTier(done, 0, "system", ""),
 			tx.MarkFirstResponse(done, "alice@example.com"),
 			tx.MarkBreached(done, TargetResolve),
 			tx.SetStatus(resolved, StatusResolved, "", ""),
+			tx.SetTier(held, 0, "system", ""),
 			tx.Hold(held, "", ""),
 			tx.SetStatus(answered, StatusInProgress, "", ""),
+			tx.SetTier(answered, 0, "system", ""),
 			tx.MarkFirstResponse(answered, "alice@example.com"),
 			tx.SetStatus(unanswered, StatusEscalated, "", ""),
 			tx.SetTier(unanswered, 1, "system", ""),
 			tx.MarkBreached(unanswered, TargetRespond),
 			tx.MarkBreached(unanswered, TargetResolve),
 			tx.SetStatus(auto, StatusAutoAnswered, "", ""),
+			tx.SetPriority(inL1, "P5", SLAPolicy{}, ""),
+			tx.SetStatus(inL1, StatusEscalated, "", ""),
+			tx.SetTier(inL1, 0, "system", ""),
 		} {
 			if step != nil {
 				return step
 			}
 		}
-		// The done ticket's tier answered after it was sent there.
-		if err := tx.SetTier(done, 0, "system", ""); err != nil {
+		_ = noTier
+		return nil
+	})
+	for _, c := range []struct {
+		at   time.Duration
+		want string
+	}{
+		{0, "INC-1001"},
+		{22*time.Minute + 29*time.Second, "INC-1001"},
+		{22*time.Minute + 30*time.Second, "INC-1001 INC-1002"},
+		{2 * time.Hour, "INC-1001 INC-1002 INC-1009"},
+		{1000 * time.Hour, "INC-1001 INC-1002 INC-1009 INC-1006"},
+	} {
+		s.now = t0.Add(c.at)
+		var refs []string
+		err := s.View(context.Background(), func(tx *Tx) error {
+			list, err := tx.DueTimers(100)
+			for _, tk := range list {
+				refs = append(refs, tk.Ref)
+			}
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return tx.AddEntry(done, &Entry{Kind: KindAgent, Direction: "in", From: "alice@example.com", Text: "on it"}, "alice@example.com")
-	})
-	var refs []string
+		if got := strings.Join(refs, " "); got != c.want {
+			t.Errorf("due at +%v: %s, want %s", c.at, got, c.want)
+		}
+	}
+	for ref, want := range map[string]time.Time{
+		"INC-1001": t0, "INC-1002": t0.Add(22*time.Minute + 30*time.Second), "INC-1003": {}, "INC-1004": {}, "INC-1005": {},
+		"INC-1006": t0.Add(126 * time.Hour), "INC-1007": {}, "INC-1008": {}, "INC-1009": t0.Add(2 * time.Hour),
+	} {
+		if got := s.ticket(t, ref).NextTimerAt; !got.Equal(want) {
+			t.Errorf("%s: next timer %v, want %v", ref, got, want)
+		}
+	}
+	// The limit bounds a batch; the longest due come first.
+	s.now = t0.Add(1000 * time.Hour)
 	err := s.View(context.Background(), func(tx *Tx) error {
-		list, err := tx.TimerCandidates(0)
-		for _, tk := range list {
-			refs = append(refs, tk.Ref)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 1002 and 1007 were sent to their tier at t0, before any due time
-	// (a tie, by id); then 1001's respond due time, then 1006's resolve.
-	if got, want := strings.Join(refs, " "), "INC-1002 INC-1007 INC-1001 INC-1006"; got != want {
-		t.Errorf("candidates %s, want %s", got, want)
-	}
-	err = s.View(context.Background(), func(tx *Tx) error {
-		list, err := tx.TimerCandidates(2)
-		if len(list) != 2 || list[1].Ref != "INC-1007" {
+		list, err := tx.DueTimers(2)
+		if len(list) != 2 || list[0].Ref != "INC-1001" || list[1].Ref != "INC-1002" {
 			t.Errorf("limit 2: %d tickets", len(list))
 		}
 		return err

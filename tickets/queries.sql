@@ -5,8 +5,8 @@ SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
 
 -- name: insert_ticket
 INSERT INTO tickets (id, ref, type, subject, requester, requester_name, language, status, impact, urgency, priority,
-                     linked_ticket_id, due_at, created_at, updated_at, respond_due_at, resolve_due_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?13);
+                     linked_ticket_id, due_at, created_at, updated_at, respond_due_at, resolve_due_at, next_timer_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?13, ?16);
 
 -- name: ticket_ref_by_id
 SELECT ref FROM tickets WHERE id = ?;
@@ -64,21 +64,46 @@ UPDATE tickets SET respond_breached_at = ? WHERE id = ? AND respond_breached_at 
 -- name: set_resolve_breached
 UPDATE tickets SET resolve_breached_at = ? WHERE id = ? AND resolve_breached_at = '';
 
--- name: timer_candidates
--- Open tickets with an SLA timer still to fire (the respond reminder or
--- breach before the first agent answer, the resolve reminder or breach),
--- or sent to a tier and unanswered there since (escalate_after), most
--- urgent first: by the earliest due time still pending.
+-- name: set_next_timer
+UPDATE tickets SET next_timer_at = ? WHERE id = ?;
+
+-- name: due_timers
+-- The tickets whose next timer falls due by ?1, the longest due first,
+-- found through the partial index on next_timer_at (NULL: none left).
 SELECT * FROM ticket_rows t
-WHERE t.status IN ('new', 'escalated', 'in_progress')
-  AND ((t.first_response_at = '' AND t.respond_breached_at = '')
-    OR t.resolve_breached_at = ''
-    OR (t.tier_since <> '' AND NOT EXISTS (
-        SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.kind = 'agent' AND e.created_at >= t.tier_since)))
-ORDER BY MIN(CASE WHEN t.first_response_at = '' AND t.respond_breached_at = '' AND t.respond_due_at <> '' THEN t.respond_due_at ELSE '~' END,
-             CASE WHEN t.resolve_breached_at = '' AND t.resolve_due_at <> '' THEN t.resolve_due_at ELSE '~' END,
-             CASE WHEN t.tier_since <> '' THEN t.tier_since ELSE '~' END), t.id
-LIMIT ?;
+WHERE t.id IN (SELECT id FROM tickets WHERE next_timer_at <= ?1 ORDER BY next_timer_at, id LIMIT ?2)
+ORDER BY t.next_timer_at, t.id;
+
+-- name: timer_tickets
+-- Every ticket that may have a timer: open, or with one recorded.
+SELECT * FROM ticket_rows t
+WHERE t.status IN ('new', 'escalated', 'in_progress') OR t.next_timer_at <> ''
+ORDER BY t.id;
+
+-- name: timer_policy
+SELECT fingerprint FROM timer_policy WHERE id = 1;
+
+-- name: set_timer_policy
+UPDATE timer_policy SET fingerprint = ? WHERE id = 1;
+
+-- name: insert_timer_note
+INSERT INTO timer_notes (ticket_id, tier, kind, target, due_at, left_ns, next_tier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: timer_notes
+SELECT t.*, n.id, n.tier, n.kind, n.target, n.due_at, n.left_ns, n.next_tier
+FROM timer_notes n JOIN ticket_rows t ON t.id = n.ticket_id
+ORDER BY n.id;
+
+-- name: delete_timer_notes
+DELETE FROM timer_notes WHERE id <= ?;
+
+-- name: restart_ticket_sla
+-- A reopening: a new SLA cycle from ?1, nothing paused yet, the resolve
+-- target's reminder and breach to come again.
+UPDATE tickets SET sla_started_at = ?1, sla_paused_ns = 0, hold_since = '',
+    respond_due_at = ?2, resolve_due_at = ?3, due_at = ?3, respond_reminded_at = ?4,
+    resolve_reminded_at = '', resolve_breached_at = '', earlier_breaches = ?5
+WHERE id = ?6;
 
 -- name: tickets_filtered
 -- ?1 status, ?2 priority, ?3 assignee ('' = any), ?4 overdue only, ?5 now,
@@ -310,10 +335,20 @@ SELECT * FROM ticket_rows t
 WHERE t.status = 'resolved' AND t.resolved_at <> '' AND t.resolved_at <= ?
 ORDER BY t.id LIMIT ?;
 
--- name: auto_answered_before
-SELECT * FROM ticket_rows t
-WHERE t.status = 'auto_answered' AND t.auto_answered_at <> '' AND t.auto_answered_at <= ?
-ORDER BY t.id LIMIT ?;
+-- name: auto_answers_due
+-- Tickets waiting in auto_answered since before ?1 whose answer needs a
+-- decision (given up, bounced, or taken by the relay before ?1); an answer
+-- still queued leaves its ticket out, so it never holds the others back.
+SELECT t.*, d.given_up_id, d.given_up_status, d.given_up_error, d.bounced_id, d.bounce_action, d.bounce_status, d.sent_at
+FROM ticket_rows t JOIN auto_answer_delivery d ON d.ticket_id = t.id
+WHERE t.status = 'auto_answered' AND t.auto_answered_at <> '' AND t.auto_answered_at <= ?1
+  AND (d.given_up_id IS NOT NULL OR d.bounced_id IS NOT NULL OR (d.sent_at <> '' AND d.sent_at <= ?1))
+ORDER BY t.id LIMIT ?2;
+
+-- name: auto_answer_delivery_of
+SELECT t.*, d.given_up_id, d.given_up_status, d.given_up_error, d.bounced_id, d.bounce_action, d.bounce_status, d.sent_at
+FROM ticket_rows t JOIN auto_answer_delivery d ON d.ticket_id = t.id
+WHERE t.id = ?;
 
 -- name: set_auto_answer
 UPDATE tickets SET auto_answer_key = ?, auto_answered_at = ? WHERE id = ?;
@@ -414,3 +449,22 @@ WHERE t.status IN ('resolved', 'closed')
       WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.created_at >= t.auto_answered_at
         AND json_extract(e.detail, '$.to') NOT IN ('auto_answered', 'resolved', 'closed')))
 ORDER BY t.id;
+
+-- name: bounces_by_ticket
+-- The delivery reports of failure (any action but a delay or a success;
+-- one we cannot read counts) for the ticket's mails.
+SELECT o.kind, o.to_addr, r.action, r.status, r.created_at
+FROM (SELECT CAST(e.subject_key AS INTEGER) AS outgoing_id, e.id, e.created_at,
+             COALESCE(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.action') END, '') AS action,
+             COALESCE(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.status') END, '') AS status
+      FROM events e WHERE e.ticket_id = ? AND e.kind = 'mail_bounced') r
+JOIN outgoing o ON o.id = r.outgoing_id
+WHERE r.action NOT IN ('delayed', 'delivered', 'relayed', 'expanded')
+ORDER BY r.id;
+
+-- name: report_tier_bounce
+-- ?1 the address, ?2 now, ?3 the start of the window: a row comes back
+-- when no report was made within the window, and then this one counts.
+INSERT INTO tier_bounce_reports (addr, reported_at) VALUES (?1, ?2)
+ON CONFLICT (addr) DO UPDATE SET reported_at = excluded.reported_at WHERE tier_bounce_reports.reported_at <= ?3
+RETURNING addr;

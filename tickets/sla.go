@@ -1,10 +1,14 @@
 package tickets
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -252,10 +256,18 @@ func DefaultTargets() map[string]Targets {
 }
 
 // SLAPolicy is how due times are computed: targets by priority ("P1".."P5")
-// counted on a calendar. The zero SLAPolicy is 24x7 with DefaultTargets.
+// counted on a calendar, and when a ticket no agent answers moves on to
+// the next tier. The zero SLAPolicy is 24x7 with DefaultTargets, and no
+// ticket moves on by time.
 type SLAPolicy struct {
 	Calendar *Calendar          // nil = 24x7
 	Targets  map[string]Targets // a priority missing here gets its DefaultTargets
+	// EscalateAfter is, by tier index, the business time a ticket may wait
+	// in that tier (new or escalated) without an agent's answer before it
+	// moves to the next tier; 0, and every tier past the list, never. The
+	// desk fills it from its tiers (the last one never moves a ticket on):
+	// the store needs it to know when a ticket's next timer falls due.
+	EscalateAfter []time.Duration
 }
 
 // Target returns the targets of a priority.
@@ -270,14 +282,107 @@ func (p SLAPolicy) Target(priority string) Targets {
 }
 
 // Due returns the instant a target of a ticket falls due: target plus the
-// business time paused on hold, counted from its creation.
+// business time paused on hold, counted from the start of its SLA clocks
+// (its creation, or its last reopening).
 func (p SLAPolicy) Due(t *Ticket, target string) time.Time {
-	return p.Calendar.Add(t.CreatedAt, p.Target(t.Priority).Of(target)+t.SLAPaused)
+	return p.Calendar.Add(t.slaStart(), p.Target(t.Priority).Of(target)+t.SLAPaused)
 }
 
 // Reminder returns the instant of a target's reminder: 75% of the target
-// (plus the pause), counted from the ticket's creation.
+// (plus the pause), counted from the start of the ticket's SLA clocks.
 func (p SLAPolicy) Reminder(t *Ticket, target string) time.Time {
 	d := p.Target(t.Priority).Of(target)
-	return p.Calendar.Add(t.CreatedAt, d-d/4+t.SLAPaused) // integer 3/4: exact to the nanosecond
+	return p.Calendar.Add(t.slaStart(), d-d/4+t.SLAPaused) // integer 3/4: exact to the nanosecond
+}
+
+// EscalateAt returns the instant a ticket no agent answered moves on from
+// its tier (escalate_after, counted from when it reached the tier); ok is
+// false when it never does: an agent is on it (it is not new or
+// escalated), it has not reached a tier yet, or its tier keeps it.
+func (p SLAPolicy) EscalateAt(t *Ticket) (at time.Time, ok bool) {
+	if t.Status != StatusNew && t.Status != StatusEscalated || t.TierSince.IsZero() ||
+		t.Tier < 0 || t.Tier >= len(p.EscalateAfter) || p.EscalateAfter[t.Tier] <= 0 {
+		return time.Time{}, false
+	}
+	return p.Calendar.Add(t.TierSince, p.EscalateAfter[t.Tier]), true
+}
+
+// NextTimer returns the instant the next of t's timers falls due: the
+// reminder, else the breach, of each target not yet met or breached, and
+// EscalateAt; zero when none is left (the ticket is not open, or on hold:
+// its clocks stand still). A ticket open but never sent to a tier is due
+// at once: a desk with tiers sends it to the first.
+func (p SLAPolicy) NextTimer(t *Ticket) time.Time {
+	switch t.Status {
+	case StatusNew, StatusEscalated, StatusInProgress:
+	default:
+		return time.Time{}
+	}
+	var next time.Time
+	earliest := func(at time.Time) {
+		if at.IsZero() {
+			at = longAgo // a time an old version did not keep: at once
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	if t.TierSince.IsZero() {
+		earliest(t.CreatedAt)
+		return next
+	}
+	for _, c := range []struct {
+		target      string
+		pending     bool
+		due         time.Time
+		notReminded bool
+	}{
+		{TargetRespond, t.respondPending(), t.RespondDueAt, t.RespondRemindedAt.IsZero()},
+		{TargetResolve, t.ResolveBreachedAt.IsZero(), t.ResolveDueAt, t.ResolveRemindedAt.IsZero()},
+	} {
+		switch {
+		case !c.pending:
+		case c.notReminded:
+			earliest(p.Reminder(t, c.target))
+			earliest(c.due) // a due time from an earlier policy may come first
+		default:
+			earliest(c.due)
+		}
+	}
+	if at, ok := p.EscalateAt(t); ok {
+		earliest(at)
+	}
+	return next
+}
+
+// longAgo stands for an instant a ticket lacks: its timer is due at once.
+var longAgo = time.Unix(0, 0).UTC()
+
+// Equal reports whether two policies compute the same due times and
+// timers: the same targets, calendar and escalate_after.
+func (p SLAPolicy) Equal(q SLAPolicy) bool { return p.fingerprint() == q.fingerprint() }
+
+// fingerprint names what a policy computes, for Equal and for telling
+// whether the stored timers were computed with this policy.
+func (p SLAPolicy) fingerprint() string {
+	var b strings.Builder
+	for _, prio := range Priorities {
+		t := p.Target(prio)
+		fmt.Fprintf(&b, "%s %d %d;", prio, t.Respond, t.Resolve)
+	}
+	if c := p.Calendar; c.AroundTheClock() {
+		b.WriteString("24x7;")
+	} else {
+		days := slices.SortedFunc(maps.Keys(c.holidays), func(a, b Date) int { return a.utc().Compare(b.utc()) })
+		fmt.Fprintf(&b, "%v %d-%d %s %v;", c.days, c.from, c.to, c.loc, days)
+	}
+	esc := p.EscalateAfter
+	for len(esc) > 0 && esc[len(esc)-1] <= 0 {
+		esc = esc[:len(esc)-1] // a trailing "never" is the same as none
+	}
+	for _, d := range esc {
+		fmt.Fprintf(&b, "%d,", max(d, 0))
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16])
 }

@@ -157,6 +157,9 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// SLA is the store's SLA policy (Options.SLA).
+func (s *Store) SLA() SLAPolicy { return s.sla }
+
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 

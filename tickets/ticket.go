@@ -128,7 +128,26 @@ type Ticket struct {
 	ResolveRemindedAt time.Time     `json:"resolve_reminded_at,omitzero"`
 	RespondBreachedAt time.Time     `json:"-"` // shown in Breaches
 	ResolveBreachedAt time.Time     `json:"-"`
-	Breaches          []Breach      `json:"breaches"` // recorded breaches, oldest first; never null
+	Breaches          []Breach      `json:"breaches"` // recorded breaches, oldest first, earlier SLA cycles too; never null
+	// SLAStartedAt is where the SLA clocks count from: the creation, or
+	// the last reopening, which starts a new cycle.
+	SLAStartedAt time.Time `json:"sla_started_at,omitzero"`
+	NextTimerAt  time.Time `json:"next_timer_at,omitzero"` // when its next SLA timer falls due; zero = none left
+	earlier      []Breach  // breaches of earlier SLA cycles
+}
+
+// slaStart is where the SLA clocks of t count from.
+func (t *Ticket) slaStart() time.Time {
+	if !t.SLAStartedAt.IsZero() {
+		return t.SLAStartedAt
+	}
+	return t.CreatedAt
+}
+
+// respondPending reports whether the respond target is still to be met:
+// no agent answered and it did not breach.
+func (t *Ticket) respondPending() bool {
+	return t.FirstResponseAt.IsZero() && t.RespondBreachedAt.IsZero()
 }
 
 // Breach is an SLA target that passed its due time unmet.
@@ -188,13 +207,14 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		policy = *n.SLA
 	}
 	t.computeDue(policy)
+	t.NextTimerAt = tx.sla.NextTimer(t)
 	var linked any
 	if n.LinkedTicket != 0 {
 		linked = n.LinkedTicket
 	}
 	if _, err := tx.exec("insert_ticket", t.ID, t.Ref, t.Type, t.Subject, t.Requester, t.RequesterName,
 		t.Language, t.Status, t.Impact, t.Urgency, t.Priority, linked, fmtTime(t.DueAt), fmtTime(t.CreatedAt),
-		fmtTime(t.RespondDueAt)); err != nil {
+		fmtTime(t.RespondDueAt), nullTime(t.NextTimerAt)); err != nil {
 		return nil, err
 	}
 	if err := tx.Event(t.ID, "", "ticket_created", n.Actor, map[string]any{
@@ -231,18 +251,21 @@ func (tx *Tx) Tickets(status string, limit int) ([]*Ticket, error) {
 
 type scanner interface{ Scan(...any) error }
 
-// scanTicket reads a row of ticket_rows, in the view's column order.
-func scanTicket(r scanner) (*Ticket, error) {
+// scanTicket reads a row of ticket_rows, in the view's column order, and
+// then the row's extra columns into extra.
+func scanTicket(r scanner, extra ...any) (*Ticket, error) {
 	var t Ticket
 	var due, created, updated, resolved, closed, autoAt string
 	var tierSince, firstResp, respondDue, resolveDue, holdSince, respRem, resRem, respBr, resBr string
+	var next, slaStart, earlier string
 	var paused int64
 	var linked sql.NullString
-	err := r.Scan(&t.ID, &t.Ref, &t.Type, &t.Subject, &t.Requester, &t.RequesterName, &t.Language,
+	err := r.Scan(append([]any{&t.ID, &t.Ref, &t.Type, &t.Subject, &t.Requester, &t.RequesterName, &t.Language,
 		&t.Status, &t.Impact, &t.Urgency, &t.Priority, &linked, &due, &created, &updated, &resolved, &closed,
 		&t.AutoAnswerKey, &autoAt,
 		&t.Assignee, &t.Tier, &tierSince, &firstResp, &respondDue, &resolveDue, &paused,
-		&holdSince, &respRem, &resRem, &respBr, &resBr)
+		&holdSince, &respRem, &resRem, &respBr, &resBr,
+		&next, &slaStart, &earlier}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -256,13 +279,21 @@ func scanTicket(r scanner) (*Ticket, error) {
 	t.RespondDueAt, t.ResolveDueAt, t.SLAPaused = parseTime(respondDue), parseTime(resolveDue), time.Duration(paused)
 	t.HoldSince, t.RespondRemindedAt, t.ResolveRemindedAt = parseTime(holdSince), parseTime(respRem), parseTime(resRem)
 	t.RespondBreachedAt, t.ResolveBreachedAt = parseTime(respBr), parseTime(resBr)
+	t.NextTimerAt, t.SLAStartedAt = parseTime(next), parseTime(slaStart)
+	if err := json.Unmarshal([]byte(earlier), &t.earlier); err != nil {
+		return nil, fmt.Errorf("tickets: reading the earlier breaches of %s: %w", t.Ref, err)
+	}
 	t.setBreaches()
 	return &t, nil
 }
 
-// setBreaches derives Breaches from the breach times, oldest first.
+// setBreaches derives Breaches from the breach times and the breaches of
+// earlier SLA cycles, oldest first.
 func (t *Ticket) setBreaches() {
-	t.Breaches = []Breach{}
+	t.Breaches = slices.Clone(t.earlier)
+	if t.Breaches == nil {
+		t.Breaches = []Breach{}
+	}
 	for _, b := range []Breach{{TargetRespond, t.RespondBreachedAt}, {TargetResolve, t.ResolveBreachedAt}} {
 		if !b.At.IsZero() {
 			t.Breaches = append(t.Breaches, b)
@@ -297,7 +328,46 @@ func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 	if err := tx.holdClock(t, from, to, detail); err != nil {
 		return err
 	}
+	if from == StatusResolved && to != StatusClosed {
+		if err := tx.restartSLA(t, detail); err != nil {
+			return err
+		}
+	}
+	if err := tx.reschedule(t); err != nil {
+		return err
+	}
 	return tx.Event(t.ID, "", "status_changed", actor, detail)
+}
+
+// restartSLA starts a new SLA cycle when a resolved ticket reopens: the
+// resolve target, and the respond target when no agent answered and it did
+// not breach, count afresh from now, with nothing paused yet (the time it
+// spent resolved, and any hold before, belong to the old cycle), and
+// their reminders and breaches may fire again. A breach of the old resolve
+// target stays in Breaches.
+func (tx *Tx) restartSLA(t *Ticket, detail map[string]any) error {
+	was := t.ResolveDueAt
+	if !t.ResolveBreachedAt.IsZero() {
+		t.earlier = append(t.earlier, Breach{TargetResolve, t.ResolveBreachedAt})
+	}
+	t.ResolveBreachedAt, t.ResolveRemindedAt = time.Time{}, time.Time{}
+	if t.respondPending() {
+		t.RespondRemindedAt = time.Time{}
+	}
+	t.SLAStartedAt, t.SLAPaused, t.HoldSince = tx.now, 0, time.Time{}
+	t.computeDue(tx.sla)
+	t.setBreaches()
+	earlier, err := json.Marshal(t.earlier)
+	if err != nil {
+		return fmt.Errorf("tickets: encoding the earlier breaches of %s: %w", t.Ref, err)
+	}
+	if _, err := tx.exec("restart_ticket_sla", fmtTime(t.SLAStartedAt), fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt),
+		fmtTime(t.RespondRemindedAt), string(earlier), t.ID); err != nil {
+		return err
+	}
+	detail["sla_restarted"] = true
+	detail["respond_due_at"], detail["resolve_due_at"], detail["was_resolve_due_at"] = fmtTime(t.RespondDueAt), fmtTime(t.ResolveDueAt), fmtTime(was)
+	return nil
 }
 
 // holdClock stops the SLA clock when a ticket goes on hold and restarts it
@@ -389,14 +459,10 @@ func scanEvents(rows *sql.Rows) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// ResolvedBefore lists resolved tickets whose resolution is older than t.
+// ResolvedBefore lists resolved tickets whose resolution is older than t,
+// at most limit (> 0), oldest first.
 func (tx *Tx) ResolvedBefore(t time.Time, limit int) ([]*Ticket, error) {
 	return tx.ticketList("tickets_resolved_before", fmtTime(t), limit)
-}
-
-// AutoAnsweredBefore lists tickets still waiting in auto_answered since before t.
-func (tx *Tx) AutoAnsweredBefore(t time.Time, limit int) ([]*Ticket, error) {
-	return tx.ticketList("auto_answered_before", fmtTime(t), limit)
 }
 
 // ResolvedWithoutFAQAnswer lists the resolved and closed tickets that no

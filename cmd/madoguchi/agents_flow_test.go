@@ -76,6 +76,14 @@ func TestAgentsByMail_PendingParaphraseNeverAnswersAutomatically(t *testing.T) {
 	agentstest.PendingParaphraseNeverAnswersAutomatically(t, startInProcess)
 }
 
+func TestAgentsByMail_TimersNeverStarveAndComeAsOneDigest(t *testing.T) {
+	agentstest.TimersNeverStarveAndComeAsOneDigest(t, startInProcess)
+}
+
+func TestAgentsByMail_TierAddressBounceIsToldOnceAndShownOnTheTicket(t *testing.T) {
+	agentstest.TierAddressBounceIsToldOnceAndShownOnTheTicket(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

@@ -235,10 +235,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 	if robotWithin == 0 {
 		robotWithin = -1 // no reply is read as a robot's for its date
 	}
-	var tiers []desk.Tier
-	for _, t := range cfg.Escalation.Tiers {
-		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
-	}
+	tiers := deskTiers(cfg)
 	var previous [][]byte
 	for _, p := range cfg.Desk.PreviousSecrets {
 		previous = append(previous, []byte(p.Reveal()))
@@ -258,6 +255,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		TrustedAuthservID:    cfg.Desk.TrustedAuthservID,
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
+		TierBounceWindow:     cfg.Escalation.TierBounceWindow.Duration,
 		Location:             loc,
 		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
@@ -280,6 +278,15 @@ func deskOptions(cfg *config.Config) desk.Options {
 			MaxDepth: cfg.Limits.MaxDepth,
 		},
 	}
+}
+
+// deskTiers turns [[escalation.tiers]] into the desk's tiers.
+func deskTiers(cfg *config.Config) []desk.Tier {
+	var tiers []desk.Tier
+	for _, t := range cfg.Escalation.Tiers {
+		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
+	}
+	return tiers
 }
 
 // templateOptions turns the template directory and the words of the mails
@@ -317,14 +324,15 @@ func slaPolicy(s config.SLA) (tickets.SLAPolicy, error) {
 	return tickets.SLAPolicy{Calendar: cal, Targets: targets}, nil
 }
 
-// openTickets opens the store with the SLA policy, which the store needs
-// to count the time a ticket spends on hold; now, when not nil, is the
-// clock (run --once --now).
+// openTickets opens the store with the desk's SLA policy, which the store
+// needs to count the time a ticket spends on hold and to keep each
+// ticket's next timer; now, when not nil, is the clock (run --once --now).
 func openTickets(cfg *config.Config, now func() time.Time) (*tickets.Store, error) {
 	policy, err := slaPolicy(cfg.SLA)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
+	policy = desk.SLAPolicy(policy, deskTiers(cfg))
 	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now})
 }
 

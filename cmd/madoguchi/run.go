@@ -23,8 +23,9 @@ func newRunCmd(g *globals) *cobra.Command {
 mail, opens or updates tickets, and delivers the outgoing mail, until it gets
 SIGINT or SIGTERM; then it finishes the batch at hand and stops.
 
-With --once it fetches and handles all waiting mail, applies due timers
-(closing resolved tickets, SLA reminders and breaches, tier escalation),
+With --once it fetches and handles all waiting mail, applies all due timers
+(closing resolved tickets, SLA reminders and breaches, tier escalation;
+several reminders and breaches to one address go as one digest),
 delivers the due outgoing mail, and exits 0. It exits non-zero with a clear
 message when a server cannot be reached or refuses the login (3), when the
 configuration is bad (2), when another run holds the store (4), or when the
@@ -75,8 +76,14 @@ func (a *app) runOnce(ctx context.Context) error {
 	if pollErr != nil && ctx.Err() != nil {
 		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
 	}
-	if _, err := a.desk.Tick(ctx); err != nil {
-		return err
+	for {
+		res, err := a.desk.Tick(ctx)
+		if err != nil {
+			return err
+		}
+		if !res.More {
+			break
+		}
 	}
 	// Deliver batch after batch until a pass leaves nothing due now.
 	var total outbox.Result
@@ -134,8 +141,12 @@ func (a *app) run(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			if _, err := a.desk.Tick(ctx); err != nil && ctx.Err() == nil {
+			res, err := a.desk.Tick(ctx)
+			if err != nil && ctx.Err() == nil {
 				a.log.Error("tick failed", "err", err)
+			}
+			if err == nil && res.More && ctx.Err() == nil {
+				continue // a backlog of due timers: the next batches at once
 			}
 			select {
 			case <-ctx.Done():

@@ -94,9 +94,11 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Long: `show prints a ticket: its state, SLA times and breaches, participants, FAQ
-suggestions, and every entry with its text. Attachments are numbered 1, 2, …
-across the ticket: tickets attachment REF N saves one.`,
+		Long: `show prints a ticket: its state, SLA times and breaches (those of the targets
+before a reopening too), the mails of the ticket that bounced (to the customer
+or to a tier's address), participants, FAQ suggestions, and every entry with
+its text. Attachments are numbered 1, 2, … across the ticket: tickets
+attachment REF N saves one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := openStore(g)
@@ -126,7 +128,11 @@ across the ticket: tickets attachment REF N saves one.`,
 				if err != nil {
 					return err
 				}
-				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg}
+				bounces, err := tx.Bounces(t.ID)
+				if err != nil {
+					return err
+				}
+				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -160,6 +166,7 @@ type ticketView struct {
 	Entries      []tickets.Entry      `json:"entries"`
 	Events       []tickets.Event      `json:"events"`
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
+	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
 }
 
 func printTicket(out io.Writer, v ticketView) error {
@@ -176,6 +183,9 @@ func printTicket(out io.Writer, v ticketView) error {
 	fmt.Fprintf(out, "respond by %s (first response %s) · resolve by %s\n", when(t.RespondDueAt), when(t.FirstResponseAt), when(t.ResolveDueAt))
 	for _, b := range t.Breaches {
 		fmt.Fprintf(out, "SLA %s target breached at %s\n", b.Target, when(b.At))
+	}
+	for _, b := range v.Bounces {
+		fmt.Fprintf(out, "undeliverable: %s mail to %s bounced (%s) at %s\n", b.Mail, printable(b.To), printable(strings.TrimSpace(b.Action+" "+b.Status)), when(b.At))
 	}
 	if t.LinkedTicket != "" {
 		fmt.Fprintf(out, "follows %s\n", t.LinkedTicket)
