@@ -280,6 +280,12 @@ func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
 			p.msg, p.err = nil, &mime.QuarantineError{Reason: "parser failure", Err: fmt.Errorf("panic: %v", r)}
 		}
 	}()
+	if f.HeaderOnly {
+		// Too large to fetch: the poller brought its header alone, which
+		// is what the record keeps; the message stays on the server.
+		p.msg, p.err = mime.ParseOversize(f.Raw, f.Size, f.SizeLimit)
+		return p
+	}
 	p.msg, p.err = mime.Parse(f.Raw, d.opts.Limits)
 	return p
 }

@@ -328,7 +328,10 @@ func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
 		Mailbox: c.Mailbox, ProcessedMailbox: c.ProcessedMailbox,
-		BatchSize: c.BatchSize, PollInterval: c.PollInterval.Duration,
+		BatchSize: c.BatchSize, BatchBytes: c.BatchBytes, PollInterval: c.PollInterval.Duration,
+		// Mail over the limit is fetched as its header alone: the desk
+		// quarantines it with that header (mime.ParseOversize).
+		MaxMessageBytes: cfg.Limits.MaxMessageBytes,
 	}
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()
