@@ -69,6 +69,10 @@ type Desk struct {
 	index *responder.Index
 	log   *slog.Logger
 	wake  chan struct{}
+
+	// onMatch, when set, runs before every FAQ match with the context the
+	// match gets: tests see where matching happens.
+	onMatch func(ctx context.Context)
 }
 
 var _ intake.Sink = (*Desk)(nil)
@@ -249,26 +253,37 @@ type parsedMail struct {
 	match *responder.Result // nil when not matched
 }
 
+// parseAll parses the batch and matches against the FAQ every mail that
+// may open a ticket, in parallel, before the batch's transaction: matching
+// is the costly step and must not hold the store's writer.
 func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMail {
 	out := make([]parsedMail, len(batch))
+	d.parallel(len(batch), func(i int) {
+		out[i] = d.parseOne(batch[i])
+		d.matchOne(ctx, &out[i])
+	})
+	d.matchFollowUps(ctx, out)
+	return out
+}
+
+// parallel runs f(0) … f(n-1) on the desk's workers and waits for them.
+func (d *Desk) parallel(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for w := 0; w < min(d.opts.Workers, len(batch)); w++ {
+	for w := 0; w < min(d.opts.Workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = d.parseOne(batch[i])
-				d.matchOne(ctx, &out[i])
+				f(i)
 			}
 		}()
 	}
-	for i := range batch {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {

@@ -19,21 +19,78 @@ import (
 // runs in the parse workers, before the transaction: the index is read-only
 // here and matching is the costly step.
 func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
-	if d.index == nil || p.msg == nil || p.err != nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
+	if !d.mayOpenTicket(p) || isReply(p.msg) {
 		return
 	}
-	p.match = d.match(ctx, p.msg, "")
+	p.match = d.match(ctx, p.msg)
 }
+
+// matchFollowUps matches, before the transaction too, the replies that
+// still open a ticket: those whose thread names no ticket of ours, and
+// follow-ups of a closed ticket. One read transaction finds them; the
+// state it sees may change before the batch's own (a ticket closed in
+// between): such a mail goes to a person unmatched (respond).
+func (d *Desk) matchFollowUps(ctx context.Context, parsed []parsedMail) {
+	var replies, need []int
+	for i := range parsed {
+		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) {
+			replies = append(replies, i)
+		}
+	}
+	if len(replies) == 0 {
+		return
+	}
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		need = need[:0]
+		for _, i := range replies {
+			t, err := tx.TicketByMessageID(threadIDs(parsed[i].msg))
+			switch {
+			case errors.Is(err, tickets.ErrNotFound) || (err == nil && t.Status == tickets.StatusClosed):
+				need = append(need, i)
+			case err != nil:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Such a mail goes to a person instead of the FAQ; the batch goes on.
+		d.log.Warn("finding the replies that open a ticket failed; they are not matched against the FAQ", "err", err)
+		return
+	}
+	d.parallel(len(need), func(k int) {
+		p := &parsed[need[k]]
+		p.match = d.match(ctx, p.msg)
+	})
+}
+
+// mayOpenTicket: a mail from a person that parsed, with an index to ask.
+func (d *Desk) mayOpenTicket(p *parsedMail) bool {
+	return d.index != nil && p.msg != nil && p.err == nil && !p.msg.Auto.IsAutomatic()
+}
+
+func isReply(msg *mime.Message) bool { return len(msg.InReplyTo)+len(msg.References) > 0 }
 
 // match asks the index about a mail's subject and its own words (quoted
 // history stripped); nil when matching failed, so the ticket goes to agents.
-func (d *Desk) match(ctx context.Context, msg *mime.Message, ref string) *responder.Result {
+func (d *Desk) match(ctx context.Context, msg *mime.Message) *responder.Result {
+	if d.onMatch != nil {
+		d.onMatch(ctx)
+	}
 	res, err := d.index.Match(ctx, msg.Subject, mime.StripQuoted(msg.Text))
 	if err != nil {
-		d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", ref, "err", err)
+		d.log.Warn("FAQ match failed; the ticket goes to agents", "message_id", msg.MessageID, "err", err)
 		return nil
 	}
 	return &res
+}
+
+// matchQuestion asks the index about a cleaned question (Gaps).
+func (d *Desk) matchQuestion(ctx context.Context, q string) (responder.Result, error) {
+	if d.onMatch != nil {
+		d.onMatch(ctx)
+	}
+	return d.index.Match(ctx, "", q)
 }
 
 // respond acts on the FAQ decision for a new ticket. It reports whether an
@@ -43,13 +100,16 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	if d.index == nil {
 		return false, nil
 	}
-	if match == nil && !msg.Auto.IsAutomatic() {
-		match = d.match(context.Background(), msg, t.Ref)
-	}
 	escalate := func(why string) (bool, error) {
 		return false, d.escalate(tx, t, msg, "system", why, oc)
 	}
-	if match == nil || len(match.Candidates) == 0 {
+	if match == nil {
+		// Matching happens before the transaction, never inside it: a
+		// mail the batch did not match (matching failed, or its thread
+		// was found closed only now) goes to a person.
+		return escalate("not matched against the FAQ")
+	}
+	if len(match.Candidates) == 0 {
 		return escalate("no FAQ entry matches")
 	}
 	// Candidates below the suggest band are not suggestions: showing a
@@ -246,14 +306,20 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 	}
 	for _, e := range entries {
 		if e.Kind == tickets.KindCustomer && e.Direction == tickets.DirIn {
-			q := responder.CleanQuery(baseSubject(e.Subject), e.Text)
-			if r := []rune(q); len(r) > 500 {
-				q = string(r[:500])
-			}
-			return q, nil
+			return cleanQuestion(e.Subject, e.Text), nil
 		}
 	}
 	return t.Subject, nil
+}
+
+// cleanQuestion is a customer's mail cleaned the way queries are, and cut
+// to a paraphrase's length.
+func cleanQuestion(subject, text string) string {
+	q := responder.CleanQuery(baseSubject(subject), text)
+	if r := []rune(q); len(r) > 500 {
+		q = string(r[:500])
+	}
+	return q
 }
 
 // faqChanges collects the FAQ keys a transaction changed, to update the
@@ -473,43 +539,66 @@ type Gap struct {
 	Sample   string   `json:"sample"` // the first ticket's cleaned question
 }
 
+// GapOptions bound what Gaps reads; zero fields take the defaults.
+type GapOptions struct {
+	Since time.Duration // tickets resolved within this window before now; default DefaultGapWindow
+	Limit int           // at most this many of them, the newest; default DefaultGapLimit
+}
+
+// Defaults of GapOptions: a quarter's incidents, and as many as match in
+// a second or two.
+const (
+	DefaultGapWindow = 90 * 24 * time.Hour
+	DefaultGapLimit  = 1000
+)
+
 // Gaps lists resolved tickets that no entry answers, grouped by
-// similarity, largest group first: the incidents to write up next.
-func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
+// similarity, largest group first: the incidents to write up next. It
+// reads the tickets resolved within opts.Since, the newest opts.Limit of
+// them, in one query, and matches them outside any transaction.
+func (d *Desk) Gaps(ctx context.Context, opts GapOptions) ([]Gap, error) {
 	if d.index == nil {
 		return nil, errors.New("desk: the FAQ responder is disabled")
+	}
+	if opts.Since <= 0 {
+		opts.Since = DefaultGapWindow
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultGapLimit
+	}
+	var resolved []*tickets.ResolvedTicket
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		resolved, err = tx.ResolvedWithoutFAQAnswer(tx.Now().Add(-opts.Since), opts.Limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	type open struct {
 		ref, subject, question string
 	}
 	var gaps []open
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		// An automatic answer that held settles a ticket; one the customer
-		// turned down, or that an agent had to follow, does not.
-		list, err := tx.ResolvedWithoutFAQAnswer()
+	for _, t := range resolved {
+		q := t.Subject
+		if t.FirstSubject+t.FirstText != "" {
+			q = cleanQuestion(t.FirstSubject, t.FirstText)
+		}
+		res, err := d.matchQuestion(ctx, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, t := range list {
-			q, err := d.originalQuestion(tx, t)
-			if err != nil {
-				return err
-			}
-			res, err := d.index.Match(ctx, "", q)
-			if err != nil {
-				return err
-			}
-			// Only an answer confident enough to send closes the gap: a
-			// suggestion still needs an agent every time, and the entry
-			// this ticket already turned down answers nothing.
-			if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
-				gaps = append(gaps, open{t.Ref, t.Subject, q})
-			}
+		// An automatic answer that held settles a ticket; one the customer
+		// turned down, or that an agent had to follow, does not (the
+		// query's part). Only an answer confident enough to send closes
+		// the gap: a suggestion still needs an agent every time, and the
+		// entry this ticket already turned down answers nothing.
+		if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
+			gaps = append(gaps, open{t.Ref, t.Subject, q})
 		}
-		return nil
-	})
-	if err != nil || len(gaps) == 0 {
-		return []Gap{}, err
+	}
+	if len(gaps) == 0 {
+		return []Gap{}, nil
 	}
 	// Group with a throw-away in-memory index of the gap questions: two
 	// tickets are alike when one matches the other at suggest confidence.

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -218,7 +220,7 @@ func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 			return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "done")
 		})
 	}
-	gaps, err := f.desk.Gaps(ctx)
+	gaps, err := f.desk.Gaps(ctx, GapOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +562,7 @@ func TestGaps_AutomaticAnswerTurnedDownIsAGapAndOneThatHeldIsNot(t *testing.T) {
 	if held.Status != tickets.StatusResolved {
 		t.Fatalf("confirmed answer: %+v", held)
 	}
-	gaps, err := f.desk.Gaps(ctx)
+	gaps, err := f.desk.Gaps(ctx, GapOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,4 +662,121 @@ func (f *fixture) tickAfter(d time.Duration) TickResult {
 		f.t.Fatal(err)
 	}
 	return res
+}
+
+// ctxKey marks the caller's context in the tests that follow it to the
+// matcher.
+type ctxKey struct{}
+
+// watchMatches makes every FAQ match check that it runs with the caller's
+// context (marked with ctxKey) and outside the store's write transaction
+// (another writer gets through at once, where inside it would wait for
+// the batch), and returns the number of matches so far.
+func (f *fixture) watchMatches(t *testing.T) func() int {
+	var mu sync.Mutex
+	n := 0
+	f.desk.onMatch = func(ctx context.Context) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if ctx.Value(ctxKey{}) == nil {
+			t.Error("a FAQ match ran with a context other than the caller's")
+		}
+		probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := f.store.Update(probe, func(*tickets.Tx) error { return nil }); err != nil {
+			t.Errorf("a write while a FAQ match runs: %v; the match runs inside the batch's write transaction", err)
+		}
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// Matching is the costly step and never holds the store's writer: a reply
+// that opens a ticket after all (a follow-up of a closed ticket, or a
+// reply to a thread we do not know) is matched before the batch's
+// transaction, with the caller's context, and answered from the FAQ.
+func TestReceiveBatch_RepliesThatOpenATicketAreMatchedBeforeTheTransactionWithTheCallersContext(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	first := f.one(mail("carol@customer.example", "Office chair", "My office chair is broken.", "Message-ID: <chair-1@c>"))
+	f.update(func(tx *tickets.Tx) error {
+		tk, err := tx.Ticket(first.Ticket)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "new chair"); err != nil {
+			return err
+		}
+		return tx.SetStatus(tk, tickets.StatusClosed, "system", "quiet period over")
+	})
+	matches := f.watchMatches(t)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
+	out, err := f.desk.ReceiveBatch(ctx, []intake.Fetched{
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 100, Raw: []byte(mail("carol@customer.example", "Re: Office chair",
+			"How do I replace the toner in the office printer?", "Message-ID: <chair-2@c>", "In-Reply-To: <chair-1@c>"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 101, Raw: []byte(mail("dave@customer.example", "Re: VPN",
+			"How do I connect to the office VPN from home?", "Message-ID: <vpn-2@c>", "In-Reply-To: <lost-1@elsewhere.example>"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc := out[0]; oc.Disposition != tickets.DispNewTicket || oc.Status != tickets.StatusAutoAnswered || !strings.Contains(oc.Reason, "printer-toner") {
+		t.Errorf("follow-up of a closed ticket: %+v; want a new ticket answered from printer-toner", oc)
+	}
+	if oc := out[1]; oc.Disposition != tickets.DispNewTicket || oc.Status != tickets.StatusAutoAnswered || !strings.Contains(oc.Reason, "vpn-setup") {
+		t.Errorf("reply to an unknown thread: %+v; want a new ticket answered from vpn-setup", oc)
+	}
+	if n := matches(); n != 2 {
+		t.Errorf("%d FAQ matches; want one for each mail", n)
+	}
+}
+
+// faq gaps reads a bounded window of resolved tickets, newest first, and
+// matches them with the caller's context outside the write transaction.
+func TestGaps_ReadsTheWindowAndTheLimitNewestFirst(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	var refs []string
+	for i, body := range []string{"The badge reader at the east door rejects my card.", "My badge does not open the east door reader.", "The badge reader at the west door beeps twice."} {
+		oc := f.one(mail("c@customer.example", "Badge", body, fmt.Sprintf("Message-ID: <badge-%d@c>", i)))
+		refs = append(refs, oc.Ticket)
+		f.update(func(tx *tickets.Tx) error {
+			tk, err := tx.Ticket(oc.Ticket)
+			if err != nil {
+				return err
+			}
+			return tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "re-registered")
+		})
+		f.now = f.now.Add(24 * time.Hour)
+	}
+	matches := f.watchMatches(t)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
+	listed := func(opts GapOptions) []string {
+		t.Helper()
+		gaps, err := f.desk.Gaps(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for _, g := range gaps {
+			all = append(all, g.Tickets...)
+		}
+		slices.Sort(all)
+		return all
+	}
+	if got := listed(GapOptions{}); !slices.Equal(got, refs) {
+		t.Errorf("gaps with the defaults: %v; want all of %v", got, refs)
+	}
+	// Resolved 3, 2 and 1 days ago: a window of 36 hours holds the last.
+	if got := listed(GapOptions{Since: 36 * time.Hour}); !slices.Equal(got, refs[2:]) {
+		t.Errorf("gaps of the last 36 hours: %v; want %v", got, refs[2:])
+	}
+	if got := listed(GapOptions{Limit: 2}); !slices.Equal(got, refs[1:]) {
+		t.Errorf("gaps, at most 2: %v; want the newest two, %v", got, refs[1:])
+	}
+	if matches() == 0 {
+		t.Error("gaps matched nothing")
+	}
 }

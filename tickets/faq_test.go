@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // faqEventDetails reads a FAQ entry's audit events straight from the table.
@@ -151,7 +154,7 @@ func TestResolvedWithoutFAQAnswer_IncludesFailedAutomaticAnswers(t *testing.T) {
 	}
 	var got []string
 	err = s.View(context.Background(), func(tx *Tx) error {
-		list, err := tx.ResolvedWithoutFAQAnswer()
+		list, err := tx.ResolvedWithoutFAQAnswer(time.Time{}, 100)
 		for _, tk := range list {
 			got = append(got, refOf[tk.Ref])
 		}
@@ -168,5 +171,79 @@ func TestResolvedWithoutFAQAnswer_IncludesFailedAutomaticAnswers(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("got %s, want exactly the 4 tickets no automatic answer settled", b)
+	}
+}
+
+// The gaps are read in one bounded query: tickets resolved within the
+// window, newest resolution first, at most the limit, each with the
+// subject and text of its customer's first mail.
+func TestResolvedWithoutFAQAnswer_NewestFirstWithinTheWindowAndLimit(t *testing.T) {
+	now := t0
+	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	day := func(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+	refs := map[string]string{}
+	open := func(name string, at int) *Ticket {
+		now = day(at)
+		var tk *Ticket
+		err := s.Update(context.Background(), func(tx *Tx) error {
+			var err error
+			if tk, err = tx.CreateTicket(NewTicket{Type: Incident, Subject: name, Requester: "a@example.com"}); err != nil {
+				return err
+			}
+			for i, text := range []string{name + ": the first mail", name + ": a later mail"} {
+				e := &Entry{Kind: KindCustomer, Direction: DirIn, From: "a@example.com", Subject: fmt.Sprintf("%s %d", name, i), Text: text}
+				if err := tx.AddEntry(tk, e, "a@example.com"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[tk.Ref] = name
+		return tk
+	}
+	resolve := func(tk *Ticket, at int) {
+		now = day(at)
+		err := s.Update(context.Background(), func(tx *Tx) error {
+			if err := tx.SetStatus(tk, StatusEscalated, "test", ""); err != nil {
+				return err
+			}
+			return tx.SetStatus(tk, StatusResolved, "test", "")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, b, c, d := open("old", 0), open("b", 9), open("c", 19), open("d", 5)
+	resolve(old, 1)
+	resolve(b, 10)
+	resolve(c, 20)
+	resolve(d, 21)
+
+	read := func(since time.Time, limit int) (names, firsts []string) {
+		err := s.View(context.Background(), func(tx *Tx) error {
+			list, err := tx.ResolvedWithoutFAQAnswer(since, limit)
+			for _, r := range list {
+				names = append(names, refs[r.Ref])
+				firsts = append(firsts, r.FirstSubject+" / "+r.FirstText)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names, firsts
+	}
+	if names, firsts := read(day(8), 100); !slices.Equal(names, []string{"d", "c", "b"}) || firsts[2] != "b 0 / b: the first mail" {
+		t.Errorf("resolved since day 8: %v with first mails %q; want d, c, b (newest first) and b's first mail", names, firsts)
+	}
+	if names, _ := read(day(8), 2); !slices.Equal(names, []string{"d", "c"}) {
+		t.Errorf("resolved since day 8, at most 2: %v; want d, c", names)
 	}
 }
