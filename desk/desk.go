@@ -70,6 +70,8 @@ type Desk struct {
 	log   *slog.Logger
 	wake  chan struct{}
 
+	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
+
 	// onMatch, when set, runs before every FAQ match with the context the
 	// match gets: tests see where matching happens.
 	onMatch func(ctx context.Context)

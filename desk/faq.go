@@ -333,49 +333,25 @@ func (c *faqChanges) add(key string) {
 	(*c)[key] = true
 }
 
-// reindex brings the index up to date with committed FAQ changes. The
-// index is derived: if this fails, SyncIndex at the next start rebuilds it.
+// reindex brings the index up to date after a transaction that changed
+// the FAQ. The index is derived: if this fails, the next tick's SyncIndex
+// (or the next start) does it.
 func (d *Desk) reindex(ctx context.Context, changed faqChanges) {
 	if d.index == nil || len(changed) == 0 {
 		return
 	}
-	var entries []*tickets.FAQ
-	var version int64
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		var err error
-		if version, err = tx.FAQVersion(); err != nil {
-			return err
-		}
-		for key := range changed {
-			f, err := tx.FAQ(key)
-			if errors.Is(err, tickets.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			entries = append(entries, f)
-		}
-		return nil
-	})
-	if err == nil {
-		for _, f := range entries {
-			if err = d.index.Upsert(indexEntry(f), fingerprint(version)); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		d.log.Error("FAQ index update failed; rebuilding", "err", err)
-		if _, err := d.SyncIndex(ctx); err != nil {
-			d.log.Error("FAQ index rebuild failed", "err", err)
-		}
+	if _, err := d.SyncIndex(ctx); err != nil {
+		d.log.Error("FAQ index update failed; the next tick retries", "err", err)
 	}
 }
 
-// SyncIndex rebuilds the FAQ index from the database when its fingerprint
-// differs from the store's FAQ version (invariant 6), and reports whether
-// it did. force rebuilds anyway.
+// SyncIndex brings the FAQ index up to date with the database when its
+// fingerprint differs from the store's FAQ version (invariant 6), and
+// reports whether it changed anything. An index a few versions behind
+// takes the entries changed since (the FAQ's audit trail names them:
+// changes this process made, and those an admin's command wrote to the
+// database alone while the gateway held the index); anything else is
+// rebuilt.
 func (d *Desk) SyncIndex(ctx context.Context) (bool, error) {
 	return d.syncIndex(ctx, false)
 }
@@ -386,28 +362,71 @@ func (d *Desk) Reindex(ctx context.Context) error {
 	return err
 }
 
+// maxCatchUp is the most FAQ changes an index takes one by one; further
+// behind, a rebuild costs about as much.
+const maxCatchUp = 1000
+
 func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	if d.index == nil {
 		return false, nil
 	}
-	var all []*tickets.FAQ
+	// One at a time: two updates interleaving could leave an entry older
+	// than the version the index claims.
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
+	return d.syncIndexLocked(ctx, force)
+}
+
+func (d *Desk) syncIndexLocked(ctx context.Context, force bool) (bool, error) {
+	var all, changed []*tickets.FAQ
+	var gone []string
 	var version int64
-	current := false
+	have, known := indexedVersion(d.index.Fingerprint())
+	current, catchUp := false, false
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
 		var err error
 		if version, err = tx.FAQVersion(); err != nil {
 			return err
 		}
 		// Every tick and every command start asks; only a stale index
-		// is worth reading the whole FAQ for.
-		if current = !force && d.index.Fingerprint() == fingerprint(version); current {
+		// is worth reading the FAQ for.
+		if current = !force && known && have == version; current {
 			return nil
+		}
+		if !force && known && have < version && version-have <= maxCatchUp {
+			keys, ok, err := tx.FAQKeysChangedSince(have, version)
+			if err != nil {
+				return err
+			}
+			if catchUp = ok; ok {
+				for _, key := range keys {
+					f, err := tx.FAQ(key)
+					switch {
+					case errors.Is(err, tickets.ErrNotFound):
+						gone = append(gone, key)
+					case err != nil:
+						return err
+					default:
+						changed = append(changed, f)
+					}
+				}
+				return nil
+			}
 		}
 		all, err = tx.FAQs("")
 		return err
 	})
 	if err != nil || current {
 		return false, err
+	}
+	if catchUp {
+		err := d.catchUp(changed, gone, have, version)
+		if err == nil {
+			d.log.Info("FAQ index updated", "entries", len(changed)+len(gone), "version", version)
+			return true, nil
+		}
+		d.log.Error("FAQ index update failed; rebuilding", "err", err)
+		return d.syncIndexLocked(ctx, true)
 	}
 	entries := make([]responder.Entry, 0, len(all))
 	for _, f := range all {
@@ -420,7 +439,43 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	return true, nil
 }
 
+// catchUp writes the entries changed between versions have and version.
+// Only the last write claims version: an index left half-way claims have
+// and takes the same changes again.
+func (d *Desk) catchUp(changed []*tickets.FAQ, gone []string, have, version int64) error {
+	n := len(changed) + len(gone)
+	for i, f := range changed {
+		fp := fingerprint(have)
+		if i == n-1 {
+			fp = fingerprint(version)
+		}
+		if err := d.index.Upsert(indexEntry(f), fp); err != nil {
+			return err
+		}
+	}
+	for i, key := range gone {
+		fp := fingerprint(have)
+		if len(changed)+i == n-1 {
+			fp = fingerprint(version)
+		}
+		if err := d.index.Delete(key, fp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func fingerprint(version int64) string { return "faq-v" + strconv.FormatInt(version, 10) }
+
+// indexedVersion reads the FAQ version a fingerprint claims.
+func indexedVersion(fp string) (int64, bool) {
+	rest, ok := strings.CutPrefix(fp, "faq-v")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(rest, 10, 64)
+	return v, err == nil
+}
 
 func indexEntry(f *tickets.FAQ) responder.Entry {
 	return responder.Entry{Key: f.Key, Question: f.Question, Answer: f.Answer, Paraphrases: f.Paraphrases, Tags: f.Tags,

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -201,6 +202,81 @@ func TestSyncIndex_RebuildsWhenStaleAndNotWhenCurrent(t *testing.T) {
 		t.Fatalf("match after rebuild %+v %v", res, err)
 	}
 }
+
+// An admin's change written to the database alone (the gateway holds the
+// index) reaches the gateway's matcher at its next tick, or sooner when
+// the gateway changes the FAQ itself in between (an agent's #faq, a
+// customer's vote): its own update must not claim the admin's change
+// without taking it. Neither rebuilds the index: it takes the entries
+// changed since its version.
+func TestSyncIndex_AnAdminChangeReachesTheGatewayAtItsNextTick(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	ctx := context.Background()
+	var rebuilds int
+	f.desk.log = slog.New(countingHandler{msg: "FAQ index rebuilt", n: &rebuilds})
+	admin, err := New(Options{}, Deps{Store: f.store, Templates: f.desk.tmpl}) // no index: the database alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(key, question string) {
+		t.Helper()
+		if _, err := admin.PutFAQs(ctx, []tickets.FAQ{{Key: key, Question: question, Answer: "Ask reception.", Status: tickets.FAQPublished}}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top := func(question string) string {
+		t.Helper()
+		m, err := f.index.Match(ctx, "", question)
+		if err != nil || len(m.Candidates) == 0 {
+			return fmt.Sprint(err)
+		}
+		return m.Candidates[0].Key
+	}
+
+	add("badge", "How do I get a visitor badge?")
+	if key := top("How do I get a visitor badge?"); key == "badge" {
+		t.Fatal("the gateway's index has the admin's entry before any sync")
+	}
+	if res, err := f.desk.Tick(ctx); err != nil || !res.IndexRebuilt {
+		t.Fatalf("tick: %+v, %v; want the index brought up to date", res, err)
+	}
+	if key := top("How do I get a visitor badge?"); key != "badge" {
+		t.Errorf("after the tick the gateway matches %q; want the admin's badge", key)
+	}
+
+	add("parking", "Where can visitors park their car?")
+	if err := f.desk.SetFAQStatus(ctx, "printer-toner", tickets.FAQRetired, "agent@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if key := top("Where can visitors park their car?"); key != "parking" {
+		t.Errorf("after the gateway's own change it matches %q; want the admin's parking", key)
+	}
+	if key := top("How do I replace the toner in the office printer?"); key == "printer-toner" {
+		t.Error("the retired entry still matches")
+	}
+	if res, err := f.desk.Tick(ctx); err != nil || res.IndexRebuilt {
+		t.Errorf("the next tick: %+v, %v; want nothing left to do", res, err)
+	}
+	if rebuilds != 0 {
+		t.Errorf("%d full rebuilds; the index was a change or two behind", rebuilds)
+	}
+}
+
+// countingHandler counts the log records with one message.
+type countingHandler struct {
+	msg string
+	n   *int
+}
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		*h.n++
+	}
+	return nil
+}
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countingHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 	f := newFAQFixture(t, nil)

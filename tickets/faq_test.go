@@ -247,3 +247,55 @@ func TestResolvedWithoutFAQAnswer_NewestFirstWithinTheWindowAndLimit(t *testing.
 		t.Errorf("resolved since day 8, at most 2: %v; want d, c", names)
 	}
 }
+
+// The FAQ's audit trail is the log of its versions: the entries changed
+// after any version can be named, so an index a few versions behind is
+// brought up to date without a rebuild.
+func TestFAQKeysChangedSince_NamesTheEntriesOfTheLaterVersions(t *testing.T) {
+	s := openTest(t)
+	var v0, v int64
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		var err error
+		if v0, err = tx.FAQVersion(); err != nil {
+			return err
+		}
+		for _, key := range []string{"a", "b", "c"} {
+			if _, err := tx.PutFAQ(&FAQ{Key: key, Question: "Question " + key + "?", Answer: "Answer."}, 0, "admin"); err != nil {
+				return err
+			}
+		}
+		if err := tx.Event(0, "", "mail_requeued", "admin", nil); err != nil { // not a FAQ change
+			return err
+		}
+		if err := tx.SetFAQStatus("a", FAQPublished, "admin"); err != nil {
+			return err
+		}
+		v, err = tx.FAQVersion()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		since  int64
+		keys   []string
+		whole  bool
+		reason string
+	}{
+		{v0, []string{"a", "c", "b"}, true, "every change, newest first, a once"},
+		{v - 2, []string{"a", "c"}, true, "the last two"},
+		{v, nil, true, "none"},
+		{v0 - 1, []string{"a", "c", "b"}, false, "a version before the trail"},
+	} {
+		var keys []string
+		var ok bool
+		err := s.View(context.Background(), func(tx *Tx) error {
+			var err error
+			keys, ok, err = tx.FAQKeysChangedSince(c.since, v)
+			return err
+		})
+		if err != nil || !slices.Equal(keys, c.keys) || ok != c.whole {
+			t.Errorf("%s: since %d of %d: %v, complete %v (%v); want %v, complete %v", c.reason, c.since, v, keys, ok, err, c.keys, c.whole)
+		}
+	}
+}

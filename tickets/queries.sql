@@ -313,6 +313,13 @@ SELECT version FROM faq_version WHERE id = 1;
 -- name: bump_faq_version
 UPDATE faq_version SET version = version + 1 WHERE id = 1;
 
+-- name: faq_keys_changed_last
+-- The entries of the last ?1 FAQ changes, newest first: every bump of
+-- faq_version writes one event without a ticket in the same transaction.
+SELECT subject_key FROM events
+WHERE ticket_id IS NULL AND kind LIKE 'faq\_%' ESCAPE '\'
+ORDER BY id DESC LIMIT ?1;
+
 -- name: upsert_faq
 INSERT INTO faq_entries (key, question, answer, tags, language, status, source_ticket_id, created_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
