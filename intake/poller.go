@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -477,12 +478,12 @@ func (s *conn) handle(ctx context.Context, want []sized) (int, error) {
 		return 0, fmt.Errorf("intake: store %d messages from %q: %w", len(batch), o.Mailbox, err)
 	}
 	done := make([]imap.UID, len(batch))
-	var bytes int64
+	var total int64
 	for i, f := range batch {
 		done[i] = imap.UID(f.UID)
-		bytes += int64(len(f.Raw))
+		total += int64(len(f.Raw))
 	}
-	s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "bytes", bytes, "uids", imap.UIDSetNum(done...).String())
+	s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "bytes", total, "uids", imap.UIDSetNum(done...).String())
 	return len(batch), s.file(done)
 }
 
@@ -594,18 +595,18 @@ func (s *conn) plan(msgs []sized) [][]sized {
 	o := &s.p.opts
 	var batches [][]sized
 	var cur []sized
-	var bytes int64
+	var total int64
 	for _, m := range msgs {
 		cost := m.size
 		if m.size > o.MaxMessageBytes {
 			cost = min(m.size, maxHeaderBytes)
 		}
-		if len(cur) > 0 && (len(cur) >= o.BatchSize || bytes+cost > o.BatchBytes) {
+		if len(cur) > 0 && (len(cur) >= o.BatchSize || total+cost > o.BatchBytes) {
 			batches = append(batches, cur)
-			cur, bytes = nil, 0
+			cur, total = nil, 0
 		}
 		cur = append(cur, m)
-		bytes += cost
+		total += cost
 	}
 	if len(cur) > 0 {
 		batches = append(batches, cur)
@@ -664,6 +665,7 @@ func (s *conn) fetchSection(uids []imap.UID, section *imap.FetchItemBodySection,
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			f := Fetched{Mailbox: o.Mailbox, UIDValidity: s.uidValidity, HeaderOnly: headerOnly}
 			var raw []byte
+			var sent int64 // the literal's size
 			for item := msg.Next(); item != nil; item = msg.Next() {
 				switch item := item.(type) {
 				case imapclient.FetchItemDataUID:
@@ -678,9 +680,8 @@ func (s *conn) fetchSection(uids []imap.UID, section *imap.FetchItemBodySection,
 						cmd.Close()
 						return err
 					}
-					if cut {
-						f.HeaderOnly = true
-						size[imap.UID(f.UID)] = max(size[imap.UID(f.UID)], item.Literal.Size())
+					if sent = item.Literal.Size(); cut && !headerOnly {
+						f.HeaderOnly, raw = true, headerOf(raw)
 					}
 				}
 			}
@@ -689,9 +690,12 @@ func (s *conn) fetchSection(uids []imap.UID, section *imap.FetchItemBodySection,
 				s.p.log.Warn("server sent a message without UID or body", "uidvalidity", s.uidValidity, "seq", msg.SeqNum, "uid", f.UID)
 				continue
 			}
-			f.Raw, f.Size = raw, max(size[imap.UID(f.UID)], int64(len(raw)))
+			f.Raw, f.Size = raw, size[imap.UID(f.UID)]
 			if f.HeaderOnly {
 				f.SizeLimit = o.MaxMessageBytes
+			}
+			if !headerOnly {
+				f.Size = max(f.Size, sent)
 			}
 			out = append(out, f)
 		}
@@ -701,6 +705,17 @@ func (s *conn) fetchSection(uids []imap.UID, section *imap.FetchItemBodySection,
 		return nil, fmt.Errorf("intake: fetch %d messages from %q: %w", len(uids), o.Mailbox, err)
 	}
 	return out, nil
+}
+
+// headerOf is the header of a raw message, up to and with the blank line
+// that ends it; all of raw when there is none.
+func headerOf(raw []byte) []byte {
+	for _, end := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
+		if i := bytes.Index(raw, end); i >= 0 {
+			return bytes.Clone(raw[:i+len(end)]) // not the MiB read behind it
+		}
+	}
+	return raw
 }
 
 // readLiteral reads a literal into a buffer of its exact size. One larger

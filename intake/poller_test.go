@@ -346,6 +346,31 @@ func TestRunOnce_BatchesAreBoundedByBytes(t *testing.T) {
 	}
 }
 
+// sizedLiteral is a literal as imapclient hands one over.
+type sizedLiteral struct {
+	*bytes.Reader
+	size int64
+}
+
+func (l sizedLiteral) Size() int64 { return l.size }
+
+// A server that sends more than the size it reported cannot make the
+// poller hold a message over the limit: a literal larger than the limit is
+// read as its first MiB, and of that the header is kept.
+func TestReadLiteral_OverTheLimitKeepsTheHeaderOfItsFirstMiB(t *testing.T) {
+	header := "From: a@example.com\r\nSubject: dump\r\n\r\n"
+	raw := []byte(header + strings.Repeat("x", 3<<20))
+	got, cut, err := readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 2<<20)
+	if err != nil || !cut || len(got) != maxHeaderBytes || string(headerOf(got)) != header {
+		t.Errorf("readLiteral of %d bytes over a 2 MiB limit: %d bytes, cut %v, header %q, %v; want its first MiB, cut, and the header",
+			len(raw), len(got), cut, headerOf(got), err)
+	}
+	got, cut, err = readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 4<<20)
+	if err != nil || cut || !bytes.Equal(got, raw) || cap(got) != len(raw) {
+		t.Errorf("readLiteral within the limit: %d bytes (cap %d), cut %v, %v; want all %d in a buffer of that size", len(got), cap(got), cut, err, len(raw))
+	}
+}
+
 func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.T) {
 	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)
