@@ -309,8 +309,8 @@ func TestRunOnce_OversizeMessageIsFetchedAsItsHeaderOnly(t *testing.T) {
 	want := Fetched{Mailbox: "INBOX", UIDValidity: got[1].UIDValidity, UID: 2, Raw: append(header, "\r\n\r\n"...),
 		Size: int64(len(big)), HeaderOnly: true, SizeLimit: 64 << 10}
 	if f := got[1]; f.UID != want.UID || !bytes.Equal(f.Raw, want.Raw) || f.Size != want.Size || !f.HeaderOnly || f.SizeLimit != want.SizeLimit {
-		t.Errorf("oversize message stored as {UID %d, Raw %q, Size %d, HeaderOnly %v, SizeLimit %d}; want {UID 2, Raw %q, Size %d, HeaderOnly true, SizeLimit %d}",
-			f.UID, f.Raw, f.Size, f.HeaderOnly, f.SizeLimit, want.Raw, want.Size, want.SizeLimit)
+		t.Errorf("oversize message stored as {UID %d, %d bytes of raw, Size %d, HeaderOnly %v, SizeLimit %d}; want {UID 2, its %d-byte header, Size %d, HeaderOnly true, SizeLimit %d}",
+			f.UID, len(f.Raw), f.Size, f.HeaderOnly, f.SizeLimit, len(want.Raw), want.Size, want.SizeLimit)
 	}
 	for _, i := range []int{0, 2} {
 		if f := got[i]; f.HeaderOnly || f.Size != int64(len(f.Raw)) || !bytes.Equal(f.Raw, pollerMail(int(f.UID))) {
@@ -362,8 +362,8 @@ func TestReadLiteral_OverTheLimitKeepsTheHeaderOfItsFirstMiB(t *testing.T) {
 	raw := []byte(header + strings.Repeat("x", 3<<20))
 	got, cut, err := readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 2<<20)
 	if err != nil || !cut || len(got) != maxHeaderBytes || string(headerOf(got)) != header {
-		t.Errorf("readLiteral of %d bytes over a 2 MiB limit: %d bytes, cut %v, header %q, %v; want its first MiB, cut, and the header",
-			len(raw), len(got), cut, headerOf(got), err)
+		t.Errorf("readLiteral of %d bytes over a 2 MiB limit: %d bytes, cut %v, a header of %d bytes, %v; want its first MiB, cut, and the %d-byte header",
+			len(raw), len(got), cut, len(headerOf(got)), err, len(header))
 	}
 	got, cut, err = readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 4<<20)
 	if err != nil || cut || !bytes.Equal(got, raw) || cap(got) != len(raw) {

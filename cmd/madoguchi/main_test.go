@@ -525,7 +525,7 @@ func TestRunOnce_OversizeMailIsQuarantinedWithItsHeaderAndLeftOnTheServer(t *tes
 	}
 	raw, _, err := cli(t, "", "--config", conf, "inbound", "show", fmt.Sprint(r.ID), "--raw")
 	if err != nil || raw != header {
-		t.Errorf("inbound show --raw: %v\n%q\nwant the header alone:\n%q", err, raw, header)
+		t.Errorf("inbound show --raw: %v; wrote %d bytes; want the %d-byte header alone", err, len(raw), len(header))
 	}
 	if n := len(smtpSrv.Received()); n != 0 {
 		t.Errorf("%d mails sent for a quarantined one", n)
