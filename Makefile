@@ -33,7 +33,8 @@ e2e:
 # Parsing, the raw IMAP fetch limit, end-to-end ingest (plain and with FAQ
 # matching) of MADOGUCHI_BENCH_N mixed messages (default 2000; 10000 for
 # the memory check), each with its peak resident memory, and the gateway
-# binary's own peak on the same mail. The FAQ is the 1,786 entries of
+# binary's own peak on the same mail and on ten mails of 25 MiB (and of
+# 30 MiB, over the size limit) waiting at once. The FAQ is the 1,786 entries of
 # ../shared/bench/localgovfaq, read at run time (absent: those runs are
 # skipped with a message).
 bench:

@@ -81,6 +81,7 @@ type IMAP struct {
 	Mailbox          string   `toml:"mailbox"`
 	ProcessedMailbox string   `toml:"processed_mailbox"` // "" = mark \Seen and leave in place
 	BatchSize        int      `toml:"batch_size"`
+	BatchBytes       int64    `toml:"batch_bytes"` // a batch's bytes by the server's RFC822.SIZE; one larger mail goes alone
 	PollInterval     Duration `toml:"poll_interval"`
 }
 
@@ -269,6 +270,7 @@ func Default() *Config {
 			Server:       Server{Security: SecurityTLS, Auth: AuthLogin, section: "imap"},
 			Mailbox:      "INBOX",
 			BatchSize:    100,
+			BatchBytes:   32 << 20,
 			PollInterval: Duration{60 * second},
 		},
 		SMTP: SMTP{

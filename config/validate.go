@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 		v.add("imap.processed_mailbox", "is the same as imap.mailbox %q; leave it empty to only mark mail \\Seen", c.IMAP.Mailbox)
 	}
 	v.intRange("imap.batch_size", c.IMAP.BatchSize, 1, 1000)
+	v.intRange64("imap.batch_bytes", c.IMAP.BatchBytes, 1<<20, math.MaxInt64)
 	v.minDuration("imap.poll_interval", c.IMAP.PollInterval, time.Second)
 
 	c.SMTP.Server.validate(v, []string{AuthNone, AuthPlain, AuthLogin, AuthXOAUTH2})

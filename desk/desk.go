@@ -89,6 +89,12 @@ type Desk struct {
 	index *responder.Index
 	log   *slog.Logger
 	wake  chan struct{}
+
+	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
+
+	// onMatch, when set, runs before every FAQ match with the context the
+	// match gets: tests see where matching happens.
+	onMatch func(ctx context.Context)
 }
 
 var _ intake.Sink = (*Desk)(nil)
@@ -289,26 +295,37 @@ type parsedMail struct {
 	match *responder.Result // nil when not matched
 }
 
+// parseAll parses the batch and matches against the FAQ every mail that
+// may open a ticket, in parallel, before the batch's transaction: matching
+// is the costly step and must not hold the store's writer.
 func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMail {
 	out := make([]parsedMail, len(batch))
+	d.parallel(len(batch), func(i int) {
+		out[i] = d.parseOne(batch[i])
+		d.matchOne(ctx, &out[i])
+	})
+	d.matchFollowUps(ctx, out)
+	return out
+}
+
+// parallel runs f(0) … f(n-1) on the desk's workers and waits for them.
+func (d *Desk) parallel(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for w := 0; w < min(d.opts.Workers, len(batch)); w++ {
+	for w := 0; w < min(d.opts.Workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = d.parseOne(batch[i])
-				d.matchOne(ctx, &out[i])
+				f(i)
 			}
 		}()
 	}
-	for i := range batch {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
@@ -320,6 +337,12 @@ func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
 			p.msg, p.err = nil, &mime.QuarantineError{Reason: "parser failure", Err: fmt.Errorf("panic: %v", r)}
 		}
 	}()
+	if f.HeaderOnly {
+		// Too large to fetch: the poller brought its header alone, which
+		// is what the record keeps; the message stays on the server.
+		p.msg, p.err = mime.ParseOversize(f.Raw, f.Size, f.SizeLimit)
+		return p
+	}
 	p.msg, p.err = mime.Parse(f.Raw, d.opts.Limits)
 	return p
 }

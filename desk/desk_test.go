@@ -228,6 +228,43 @@ func TestReceive_EveryMessageGetsOneRecordedDisposition(t *testing.T) {
 	}
 }
 
+// A mail the poller found too large to fetch arrives as its header alone:
+// it is quarantined with its size and the limit, its record keeps the
+// header fields and the header as its raw bytes, and nothing is sent.
+func TestReceive_MailFetchedAsItsHeaderIsQuarantinedWithItsSizeAndHeaderFields(t *testing.T) {
+	f := newFixture(t, nil)
+	header := "From: Kenji Mori <kenji.mori@customer.example>\r\nTo: support@example.com\r\nSubject: Crash dump attached\r\n" +
+		"Message-ID: <dump-2@customer.example>\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\n\r\n"
+	out, err := f.desk.ReceiveBatch(context.Background(), []intake.Fetched{{Mailbox: "INBOX", UIDValidity: 1, UID: 7,
+		Raw: []byte(header), Size: 40 << 20, HeaderOnly: true, SizeLimit: 25 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReason := "too large: mime: message of 41943040 bytes exceeds the limit of 26214400 bytes (limits.max_message_bytes)"
+	if out[0].Disposition != tickets.DispQuarantined || out[0].Reason != wantReason || len(out[0].Sent) != 0 {
+		t.Fatalf("outcome %+v; want quarantined with reason %q, nothing sent", out[0], wantReason)
+	}
+	var rec *tickets.Inbound
+	var raw []byte
+	f.update(func(tx *tickets.Tx) error {
+		var err error
+		if rec, err = tx.InboundAt("INBOX", 1, 7); err != nil {
+			return err
+		}
+		raw, err = tx.Blob(rec.RawHash)
+		return err
+	})
+	if rec.From != "kenji.mori@customer.example" || rec.MessageID != "dump-2@customer.example" || rec.Subject != "Crash dump attached" || rec.Date.IsZero() {
+		t.Errorf("record: From %q, Message-ID %q, Subject %q, Date %v; want the header's", rec.From, rec.MessageID, rec.Subject, rec.Date)
+	}
+	if string(raw) != header || rec.Reason != wantReason {
+		t.Errorf("record keeps raw %q and reason %q; want the header and %q", raw, rec.Reason, wantReason)
+	}
+	if len(f.outgoing()) != 0 {
+		t.Errorf("mail queued for a quarantined message: %+v", f.outgoing())
+	}
+}
+
 // TestReceive_TooLargeMailIsRecordedWithItsHeader: a quarantined mail's
 // record says who sent what, and a second copy of it (same Message-ID) is a
 // duplicate of the quarantined one, as for any other mail.

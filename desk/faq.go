@@ -19,21 +19,78 @@ import (
 // runs in the parse workers, before the transaction: the index is read-only
 // here and matching is the costly step.
 func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
-	if d.index == nil || p.msg == nil || p.err != nil || p.msg.Auto.IsAutomatic() || len(p.msg.InReplyTo)+len(p.msg.References) > 0 {
+	if !d.mayOpenTicket(p) || isReply(p.msg) {
 		return
 	}
-	p.match = d.match(ctx, p.msg, "")
+	p.match = d.match(ctx, p.msg)
 }
+
+// matchFollowUps matches, before the transaction too, the replies that
+// still open a ticket: those whose thread names no ticket of ours, and
+// follow-ups of a closed ticket. One read transaction finds them; the
+// state it sees may change before the batch's own (a ticket closed in
+// between): such a mail goes to a person unmatched (respond).
+func (d *Desk) matchFollowUps(ctx context.Context, parsed []parsedMail) {
+	var replies, need []int
+	for i := range parsed {
+		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) {
+			replies = append(replies, i)
+		}
+	}
+	if len(replies) == 0 {
+		return
+	}
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		need = need[:0]
+		for _, i := range replies {
+			t, err := tx.TicketByMessageID(threadIDs(parsed[i].msg))
+			switch {
+			case errors.Is(err, tickets.ErrNotFound) || (err == nil && t.Status == tickets.StatusClosed):
+				need = append(need, i)
+			case err != nil:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Such a mail goes to a person instead of the FAQ; the batch goes on.
+		d.log.Warn("finding the replies that open a ticket failed; they are not matched against the FAQ", "err", err)
+		return
+	}
+	d.parallel(len(need), func(k int) {
+		p := &parsed[need[k]]
+		p.match = d.match(ctx, p.msg)
+	})
+}
+
+// mayOpenTicket: a mail from a person that parsed, with an index to ask.
+func (d *Desk) mayOpenTicket(p *parsedMail) bool {
+	return d.index != nil && p.msg != nil && p.err == nil && !p.msg.Auto.IsAutomatic()
+}
+
+func isReply(msg *mime.Message) bool { return len(msg.InReplyTo)+len(msg.References) > 0 }
 
 // match asks the index about a mail's subject and its own words (quoted
 // history stripped); nil when matching failed, so the ticket goes to agents.
-func (d *Desk) match(ctx context.Context, msg *mime.Message, ref string) *responder.Result {
+func (d *Desk) match(ctx context.Context, msg *mime.Message) *responder.Result {
+	if d.onMatch != nil {
+		d.onMatch(ctx)
+	}
 	res, err := d.index.Match(ctx, msg.Subject, mime.StripQuoted(msg.Text))
 	if err != nil {
-		d.log.Warn("FAQ match failed; the ticket goes to agents", "ticket", ref, "err", err)
+		d.log.Warn("FAQ match failed; the ticket goes to agents", "message_id", msg.MessageID, "err", err)
 		return nil
 	}
 	return &res
+}
+
+// matchQuestion asks the index about a cleaned question (Gaps).
+func (d *Desk) matchQuestion(ctx context.Context, q string) (responder.Result, error) {
+	if d.onMatch != nil {
+		d.onMatch(ctx)
+	}
+	return d.index.Match(ctx, "", q)
 }
 
 // respond acts on the FAQ decision for a new ticket. It reports whether an
@@ -43,13 +100,16 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	if d.index == nil {
 		return false, nil
 	}
-	if match == nil && !msg.Auto.IsAutomatic() {
-		match = d.match(context.Background(), msg, t.Ref)
-	}
 	escalate := func(why string) (bool, error) {
 		return false, d.escalate(tx, t, msg, "system", why, oc)
 	}
-	if match == nil || len(match.Candidates) == 0 {
+	if match == nil {
+		// Matching happens before the transaction, never inside it: a
+		// mail the batch did not match (matching failed, or its thread
+		// was found closed only now) goes to a person.
+		return escalate("not matched against the FAQ")
+	}
+	if len(match.Candidates) == 0 {
 		return escalate("no FAQ entry matches")
 	}
 	// Candidates below the suggest band are not suggestions: showing a
@@ -263,14 +323,20 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 	}
 	for _, e := range entries {
 		if e.Kind == tickets.KindCustomer && e.Direction == tickets.DirIn {
-			q := responder.CleanQuery(baseSubject(e.Subject), responder.CleanLearned(e.Text))
-			if r := []rune(q); len(r) > 500 {
-				q = string(r[:500])
-			}
-			return q, nil
+			return cleanQuestion(e.Subject, e.Text), nil
 		}
 	}
 	return t.Subject, nil
+}
+
+// cleanQuestion is a customer's mail cleaned the way queries are, and cut
+// to a paraphrase's length.
+func cleanQuestion(subject, text string) string {
+	q := responder.CleanQuery(baseSubject(subject), responder.CleanLearned(text))
+	if r := []rune(q); len(r) > 500 {
+		q = string(r[:500])
+	}
+	return q
 }
 
 // faqChanges collects the FAQ keys a transaction changed, to update the
@@ -284,49 +350,25 @@ func (c *faqChanges) add(key string) {
 	(*c)[key] = true
 }
 
-// reindex brings the index up to date with committed FAQ changes. The
-// index is derived: if this fails, SyncIndex at the next start rebuilds it.
+// reindex brings the index up to date after a transaction that changed
+// the FAQ. The index is derived: if this fails, the next tick's SyncIndex
+// (or the next start) does it.
 func (d *Desk) reindex(ctx context.Context, changed faqChanges) {
 	if d.index == nil || len(changed) == 0 {
 		return
 	}
-	var entries []*tickets.FAQ
-	var version int64
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		var err error
-		if version, err = tx.FAQVersion(); err != nil {
-			return err
-		}
-		for key := range changed {
-			f, err := tx.FAQ(key)
-			if errors.Is(err, tickets.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			entries = append(entries, f)
-		}
-		return nil
-	})
-	if err == nil {
-		for _, f := range entries {
-			if err = d.index.Upsert(indexEntry(f), fingerprint(version)); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		d.log.Error("FAQ index update failed; rebuilding", "err", err)
-		if _, err := d.SyncIndex(ctx); err != nil {
-			d.log.Error("FAQ index rebuild failed", "err", err)
-		}
+	if _, err := d.SyncIndex(ctx); err != nil {
+		d.log.Error("FAQ index update failed; the next tick retries", "err", err)
 	}
 }
 
-// SyncIndex rebuilds the FAQ index from the database when its fingerprint
-// differs from the store's FAQ version (invariant 6), and reports whether
-// it did. force rebuilds anyway.
+// SyncIndex brings the FAQ index up to date with the database when its
+// fingerprint differs from the store's FAQ version (invariant 6), and
+// reports whether it changed anything. An index a few versions behind
+// takes the entries changed since (the FAQ's audit trail names them:
+// changes this process made, and those an admin's command wrote to the
+// database alone while the gateway held the index); anything else is
+// rebuilt.
 func (d *Desk) SyncIndex(ctx context.Context) (bool, error) {
 	return d.syncIndex(ctx, false)
 }
@@ -337,28 +379,71 @@ func (d *Desk) Reindex(ctx context.Context) error {
 	return err
 }
 
+// maxCatchUp is the most FAQ changes an index takes one by one; further
+// behind, a rebuild costs about as much.
+const maxCatchUp = 1000
+
 func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	if d.index == nil {
 		return false, nil
 	}
-	var all []*tickets.FAQ
+	// One at a time: two updates interleaving could leave an entry older
+	// than the version the index claims.
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
+	return d.syncIndexLocked(ctx, force)
+}
+
+func (d *Desk) syncIndexLocked(ctx context.Context, force bool) (bool, error) {
+	var all, changed []*tickets.FAQ
+	var gone []string
 	var version int64
-	current := false
+	have, known := indexedVersion(d.index.Fingerprint())
+	current, catchUp := false, false
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
 		var err error
 		if version, err = tx.FAQVersion(); err != nil {
 			return err
 		}
 		// Every tick and every command start asks; only a stale index
-		// is worth reading the whole FAQ for.
-		if current = !force && d.index.Fingerprint() == fingerprint(version); current {
+		// is worth reading the FAQ for.
+		if current = !force && known && have == version; current {
 			return nil
+		}
+		if !force && known && have < version && version-have <= maxCatchUp {
+			keys, ok, err := tx.FAQKeysChangedSince(have, version)
+			if err != nil {
+				return err
+			}
+			if catchUp = ok; ok {
+				for _, key := range keys {
+					f, err := tx.FAQ(key)
+					switch {
+					case errors.Is(err, tickets.ErrNotFound):
+						gone = append(gone, key)
+					case err != nil:
+						return err
+					default:
+						changed = append(changed, f)
+					}
+				}
+				return nil
+			}
 		}
 		all, err = tx.FAQs("")
 		return err
 	})
 	if err != nil || current {
 		return false, err
+	}
+	if catchUp {
+		err := d.catchUp(changed, gone, have, version)
+		if err == nil {
+			d.log.Info("FAQ index updated", "entries", len(changed)+len(gone), "version", version)
+			return true, nil
+		}
+		d.log.Error("FAQ index update failed; rebuilding", "err", err)
+		return d.syncIndexLocked(ctx, true)
 	}
 	entries := make([]responder.Entry, 0, len(all))
 	for _, f := range all {
@@ -371,7 +456,43 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	return true, nil
 }
 
+// catchUp writes the entries changed between versions have and version.
+// Only the last write claims version: an index left half-way claims have
+// and takes the same changes again.
+func (d *Desk) catchUp(changed []*tickets.FAQ, gone []string, have, version int64) error {
+	n := len(changed) + len(gone)
+	for i, f := range changed {
+		fp := fingerprint(have)
+		if i == n-1 {
+			fp = fingerprint(version)
+		}
+		if err := d.index.Upsert(indexEntry(f), fp); err != nil {
+			return err
+		}
+	}
+	for i, key := range gone {
+		fp := fingerprint(have)
+		if len(changed)+i == n-1 {
+			fp = fingerprint(version)
+		}
+		if err := d.index.Delete(key, fp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func fingerprint(version int64) string { return "faq-v" + strconv.FormatInt(version, 10) }
+
+// indexedVersion reads the FAQ version a fingerprint claims.
+func indexedVersion(fp string) (int64, bool) {
+	rest, ok := strings.CutPrefix(fp, "faq-v")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(rest, 10, 64)
+	return v, err == nil
+}
 
 // indexEntry is an entry as the index reads it: the confirmed paraphrases
 // count like the question, the pending ones only to find it, the removed
@@ -546,43 +667,66 @@ type Gap struct {
 	Sample   string   `json:"sample"` // the first ticket's cleaned question
 }
 
+// GapOptions bound what Gaps reads; zero fields take the defaults.
+type GapOptions struct {
+	Since time.Duration // tickets resolved within this window before now; default DefaultGapWindow
+	Limit int           // at most this many of them, the newest; default DefaultGapLimit
+}
+
+// Defaults of GapOptions: a quarter's incidents, and as many as match in
+// a second or two.
+const (
+	DefaultGapWindow = 90 * 24 * time.Hour
+	DefaultGapLimit  = 1000
+)
+
 // Gaps lists resolved tickets that no entry answers, grouped by
-// similarity, largest group first: the incidents to write up next.
-func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
+// similarity, largest group first: the incidents to write up next. It
+// reads the tickets resolved within opts.Since, the newest opts.Limit of
+// them, in one query, and matches them outside any transaction.
+func (d *Desk) Gaps(ctx context.Context, opts GapOptions) ([]Gap, error) {
 	if d.index == nil {
 		return nil, errors.New("desk: the FAQ responder is disabled")
+	}
+	if opts.Since <= 0 {
+		opts.Since = DefaultGapWindow
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultGapLimit
+	}
+	var resolved []*tickets.ResolvedTicket
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		var err error
+		resolved, err = tx.ResolvedWithoutFAQAnswer(tx.Now().Add(-opts.Since), opts.Limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	type open struct {
 		ref, subject, question string
 	}
 	var gaps []open
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		// An automatic answer that held settles a ticket; one the customer
-		// turned down, or that an agent had to follow, does not.
-		list, err := tx.ResolvedWithoutFAQAnswer()
+	for _, t := range resolved {
+		q := t.Subject
+		if t.FirstSubject+t.FirstText != "" {
+			q = cleanQuestion(t.FirstSubject, t.FirstText)
+		}
+		res, err := d.matchQuestion(ctx, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, t := range list {
-			q, err := d.originalQuestion(tx, t)
-			if err != nil {
-				return err
-			}
-			res, err := d.index.Match(ctx, "", q)
-			if err != nil {
-				return err
-			}
-			// Only an answer confident enough to send closes the gap: a
-			// suggestion still needs an agent every time, and the entry
-			// this ticket already turned down answers nothing.
-			if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
-				gaps = append(gaps, open{t.Ref, t.Subject, q})
-			}
+		// An automatic answer that held settles a ticket; one the customer
+		// turned down, or that an agent had to follow, does not (the
+		// query's part). Only an answer confident enough to send closes
+		// the gap: a suggestion still needs an agent every time, and the
+		// entry this ticket already turned down answers nothing.
+		if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
+			gaps = append(gaps, open{t.Ref, t.Subject, q})
 		}
-		return nil
-	})
-	if err != nil || len(gaps) == 0 {
-		return []Gap{}, err
+	}
+	if len(gaps) == 0 {
+		return []Gap{}, nil
 	}
 	// Group with a throw-away in-memory index of the gap questions: two
 	// tickets are alike when one matches the other at suggest confidence.

@@ -3,11 +3,14 @@ package desk
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -201,6 +204,81 @@ func TestSyncIndex_RebuildsWhenStaleAndNotWhenCurrent(t *testing.T) {
 	}
 }
 
+// An admin's change written to the database alone (the gateway holds the
+// index) reaches the gateway's matcher at its next tick, or sooner when
+// the gateway changes the FAQ itself in between (an agent's #faq, a
+// customer's vote): its own update must not claim the admin's change
+// without taking it. Neither rebuilds the index: it takes the entries
+// changed since its version.
+func TestSyncIndex_AnAdminChangeReachesTheGatewayAtItsNextTick(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	ctx := context.Background()
+	var rebuilds int
+	f.desk.log = slog.New(countingHandler{msg: "FAQ index rebuilt", n: &rebuilds})
+	admin, err := New(Options{}, Deps{Store: f.store, Templates: f.desk.tmpl}) // no index: the database alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(key, question string) {
+		t.Helper()
+		if _, err := admin.PutFAQs(ctx, []tickets.FAQ{{Key: key, Question: question, Answer: "Ask reception.", Status: tickets.FAQPublished}}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top := func(question string) string {
+		t.Helper()
+		m, err := f.index.Match(ctx, "", question)
+		if err != nil || len(m.Candidates) == 0 {
+			return fmt.Sprint(err)
+		}
+		return m.Candidates[0].Key
+	}
+
+	add("badge", "How do I get a visitor badge?")
+	if key := top("How do I get a visitor badge?"); key == "badge" {
+		t.Fatal("the gateway's index has the admin's entry before any sync")
+	}
+	if res, err := f.desk.Tick(ctx); err != nil || !res.IndexRebuilt {
+		t.Fatalf("tick: %+v, %v; want the index brought up to date", res, err)
+	}
+	if key := top("How do I get a visitor badge?"); key != "badge" {
+		t.Errorf("after the tick the gateway matches %q; want the admin's badge", key)
+	}
+
+	add("parking", "Where can visitors park their car?")
+	if err := f.desk.SetFAQStatus(ctx, "printer-toner", tickets.FAQRetired, "agent@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if key := top("Where can visitors park their car?"); key != "parking" {
+		t.Errorf("after the gateway's own change it matches %q; want the admin's parking", key)
+	}
+	if key := top("How do I replace the toner in the office printer?"); key == "printer-toner" {
+		t.Error("the retired entry still matches")
+	}
+	if res, err := f.desk.Tick(ctx); err != nil || res.IndexRebuilt {
+		t.Errorf("the next tick: %+v, %v; want nothing left to do", res, err)
+	}
+	if rebuilds != 0 {
+		t.Errorf("%d full rebuilds; the index was a change or two behind", rebuilds)
+	}
+}
+
+// countingHandler counts the log records with one message.
+type countingHandler struct {
+	msg string
+	n   *int
+}
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		*h.n++
+	}
+	return nil
+}
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countingHandler) WithGroup(string) slog.Handler      { return h }
+
 func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 	f := newFAQFixture(t, nil)
 	ctx := context.Background()
@@ -219,7 +297,7 @@ func TestPromote_DraftsFromResolvedTicketAndGapsListUnanswered(t *testing.T) {
 			return tx.SetStatus(t, tickets.StatusResolved, "agent@example.com", "done")
 		})
 	}
-	gaps, err := f.desk.Gaps(ctx)
+	gaps, err := f.desk.Gaps(ctx, GapOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +631,7 @@ func TestGaps_AutomaticAnswerTurnedDownIsAGapAndOneThatHeldIsNot(t *testing.T) {
 	if held.Status != tickets.StatusResolved {
 		t.Fatalf("confirmed answer: %+v", held)
 	}
-	gaps, err := f.desk.Gaps(ctx)
+	gaps, err := f.desk.Gaps(ctx, GapOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -645,4 +723,121 @@ func (f *fixture) tickAfter(d time.Duration) TickResult {
 		f.t.Fatal(err)
 	}
 	return res
+}
+
+// ctxKey marks the caller's context in the tests that follow it to the
+// matcher.
+type ctxKey struct{}
+
+// watchMatches makes every FAQ match check that it runs with the caller's
+// context (marked with ctxKey) and outside the store's write transaction
+// (another writer gets through at once, where inside it would wait for
+// the batch), and returns the number of matches so far.
+func (f *fixture) watchMatches(t *testing.T) func() int {
+	var mu sync.Mutex
+	n := 0
+	f.desk.onMatch = func(ctx context.Context) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if ctx.Value(ctxKey{}) == nil {
+			t.Error("a FAQ match ran with a context other than the caller's")
+		}
+		probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := f.store.Update(probe, func(*tickets.Tx) error { return nil }); err != nil {
+			t.Errorf("a write while a FAQ match runs: %v; the match runs inside the batch's write transaction", err)
+		}
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// Matching is the costly step and never holds the store's writer: a reply
+// that opens a ticket after all (a follow-up of a closed ticket, or a
+// reply to a thread we do not know) is matched before the batch's
+// transaction, with the caller's context, and answered from the FAQ.
+func TestReceiveBatch_RepliesThatOpenATicketAreMatchedBeforeTheTransactionWithTheCallersContext(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	first := f.one(mail("carol@customer.example", "Office chair", "My office chair is broken.", "Message-ID: <chair-1@c>"))
+	f.update(func(tx *tickets.Tx) error {
+		tk, err := tx.Ticket(first.Ticket)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "new chair"); err != nil {
+			return err
+		}
+		return tx.SetStatus(tk, tickets.StatusClosed, "system", "quiet period over")
+	})
+	matches := f.watchMatches(t)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
+	out, err := f.desk.ReceiveBatch(ctx, []intake.Fetched{
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 100, Raw: []byte(mail("carol@customer.example", "Re: Office chair",
+			"How do I replace the toner in the office printer?", "Message-ID: <chair-2@c>", "In-Reply-To: <chair-1@c>"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 101, Raw: []byte(mail("dave@customer.example", "Re: VPN",
+			"How do I connect to the office VPN from home?", "Message-ID: <vpn-2@c>", "In-Reply-To: <lost-1@elsewhere.example>"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc := out[0]; oc.Disposition != tickets.DispNewTicket || oc.Status != tickets.StatusAutoAnswered || !strings.Contains(oc.Reason, "printer-toner") {
+		t.Errorf("follow-up of a closed ticket: %+v; want a new ticket answered from printer-toner", oc)
+	}
+	if oc := out[1]; oc.Disposition != tickets.DispNewTicket || oc.Status != tickets.StatusAutoAnswered || !strings.Contains(oc.Reason, "vpn-setup") {
+		t.Errorf("reply to an unknown thread: %+v; want a new ticket answered from vpn-setup", oc)
+	}
+	if n := matches(); n != 2 {
+		t.Errorf("%d FAQ matches; want one for each mail", n)
+	}
+}
+
+// faq gaps reads a bounded window of resolved tickets, newest first, and
+// matches them with the caller's context outside the write transaction.
+func TestGaps_ReadsTheWindowAndTheLimitNewestFirst(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	var refs []string
+	for i, body := range []string{"The badge reader at the east door rejects my card.", "My badge does not open the east door reader.", "The badge reader at the west door beeps twice."} {
+		oc := f.one(mail("c@customer.example", "Badge", body, fmt.Sprintf("Message-ID: <badge-%d@c>", i)))
+		refs = append(refs, oc.Ticket)
+		f.update(func(tx *tickets.Tx) error {
+			tk, err := tx.Ticket(oc.Ticket)
+			if err != nil {
+				return err
+			}
+			return tx.SetStatus(tk, tickets.StatusResolved, "agent@example.com", "re-registered")
+		})
+		f.now = f.now.Add(24 * time.Hour)
+	}
+	matches := f.watchMatches(t)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
+	listed := func(opts GapOptions) []string {
+		t.Helper()
+		gaps, err := f.desk.Gaps(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for _, g := range gaps {
+			all = append(all, g.Tickets...)
+		}
+		slices.Sort(all)
+		return all
+	}
+	if got := listed(GapOptions{}); !slices.Equal(got, refs) {
+		t.Errorf("gaps with the defaults: %v; want all of %v", got, refs)
+	}
+	// Resolved 3, 2 and 1 days ago: a window of 36 hours holds the last.
+	if got := listed(GapOptions{Since: 36 * time.Hour}); !slices.Equal(got, refs[2:]) {
+		t.Errorf("gaps of the last 36 hours: %v; want %v", got, refs[2:])
+	}
+	if got := listed(GapOptions{Limit: 2}); !slices.Equal(got, refs[1:]) {
+		t.Errorf("gaps, at most 2: %v; want the newest two, %v", got, refs[1:])
+	}
+	if matches() == 0 {
+		t.Error("gaps matched nothing")
+	}
 }

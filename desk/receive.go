@@ -149,7 +149,7 @@ func (d *Desk) customerMail(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, 
 	if role == tickets.RoleStranger {
 		return d.thirdParty(tx, in, msg, t)
 	}
-	return d.reply(tx, in, msg, t, role, changed)
+	return d.reply(tx, in, msg, t, role, p.match, changed)
 }
 
 func (d *Desk) firstCopy(tx *tickets.Tx, in *tickets.Inbound) (*tickets.Inbound, error) {
@@ -189,11 +189,7 @@ func (d *Desk) ownMail(tx *tickets.Tx, msg *mime.Message) (string, bool, error) 
 // address, but by these two only for that ticket's own requester or a
 // participant. The note says why a tag or token threaded nothing.
 func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, string, error) {
-	ids := slices.Clone(msg.InReplyTo)
-	for i := len(msg.References) - 1; i >= 0; i-- {
-		ids = append(ids, msg.References[i])
-	}
-	t, err := tx.TicketByMessageID(ids)
+	t, err := tx.TicketByMessageID(threadIDs(msg))
 	if err == nil {
 		return t, "", nil
 	}
@@ -212,6 +208,15 @@ func (d *Desk) thread(tx *tickets.Tx, msg *mime.Message) (*tickets.Ticket, strin
 		return nil, tagNote, nil
 	}
 	return nil, joinReason(tagNote, tokenNote), nil
+}
+
+// threadIDs are the Message-IDs a mail answers, the closest first.
+func threadIDs(msg *mime.Message) []string {
+	ids := slices.Clone(msg.InReplyTo)
+	for i := len(msg.References) - 1; i >= 0; i-- {
+		ids = append(ids, msg.References[i])
+	}
+	return ids
 }
 
 // threadByTag finds the ticket of a subject tag ([INC-001042]).
@@ -426,7 +431,10 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	return oc, nil
 }
 
-func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role tickets.Role, changed *faqChanges) (Outcome, error) {
+// reply handles a requester's or participant's mail on ticket t; match is
+// its FAQ match, made before the transaction for a follow-up of a closed
+// ticket (matchFollowUps).
+func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, role tickets.Role, match *responder.Result, changed *faqChanges) (Outcome, error) {
 	if t.Status == tickets.StatusClosed {
 		// Closed by an agent, the ticket may still hold wordings only the
 		// customer can settle.
@@ -438,9 +446,7 @@ func (d *Desk) reply(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *
 			return Outcome{}, err
 		}
 		if rc.verdict != replySuccess {
-			// A follow-up of a closed ticket is matched afresh inside the
-			// transaction: it was not matched with the batch, being a reply.
-			return d.newTicket(tx, in, msg, t, nil)
+			return d.newTicket(tx, in, msg, t, match)
 		}
 		// A late thank-you is kept on the ticket it thanks for; a new
 		// ticket and its acknowledgement would only be noise.

@@ -252,11 +252,17 @@ func appendAll(t *testing.T, user string, c *corpus) {
 // read without changing them (EXAMINE).
 func inboxFlags(t *testing.T, user string) map[uint32][]imap.Flag {
 	t.Helper()
+	return mailboxFlags(t, user, "INBOX")
+}
+
+// mailboxFlags is inboxFlags for any mailbox of user.
+func mailboxFlags(t *testing.T, user, mailbox string) map[uint32][]imap.Flag {
+	t.Helper()
 	client := dialIMAP(t, user)
 	defer client.Close()
-	sel, err := client.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := client.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
-		t.Fatalf("EXAMINE INBOX of %s: %v", user, err)
+		t.Fatalf("EXAMINE %s of %s: %v", mailbox, user, err)
 	}
 	out := map[uint32][]imap.Flag{}
 	if sel.NumMessages == 0 {

@@ -1,11 +1,13 @@
 package intake
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -47,7 +49,16 @@ type PollerOptions struct {
 	// ProcessedMailbox "" leaves handled mail in place with \Seen; otherwise
 	// handled mail is moved there (created when missing).
 	ProcessedMailbox string
-	BatchSize        int // UIDs per UID FETCH, default 100
+	BatchSize        int // messages per batch handed to Sink.Store, default 100
+	// BatchBytes bounds a batch by the sizes the server reports
+	// (RFC822.SIZE), so that a batch of large mail is not held in memory
+	// whole; default DefaultBatchBytes. A message larger than BatchBytes
+	// but within MaxMessageBytes is fetched in a batch of its own.
+	BatchBytes int64
+	// MaxMessageBytes: a message the server reports larger than this is
+	// fetched as its header alone (Fetched.HeaderOnly) and never read
+	// whole; default DefaultMaxMessageBytes.
+	MaxMessageBytes int64
 
 	// PollInterval is the polling period of a server without IDLE and the
 	// IDLE watchdog period; default 60s.
@@ -75,8 +86,26 @@ type Poller struct {
 	lastUIDValidity atomic.Uint32
 }
 
+// Defaults of PollerOptions.
+const (
+	// DefaultBatchBytes fits one message of the default MaxMessageBytes,
+	// so such a message is fetched with others only when they are small;
+	// a batch of typical support mail (100 of ~6 KB) is far below it.
+	DefaultBatchBytes      = 32 << 20
+	DefaultMaxMessageBytes = 25 << 20
+)
+
 // knownChunk bounds the UIDs per Sink.Known call (SQL parameter limits).
 const knownChunk = 500
+
+// sizeChunk bounds the UIDs whose sizes one UID FETCH RFC822.SIZE asks
+// for: the batches are planned from them.
+const sizeChunk = 1000
+
+// maxHeaderBytes is the most that is fetched of an oversize message: its
+// header, which real mail (long Received chains, DKIM, ARC) keeps within
+// tens of kilobytes.
+const maxHeaderBytes = 1 << 20
 
 // maxMoveGroup is the most UIDs one UID MOVE carries. A server pays per MOVE
 // command rather than per message (Dovecot rewrites its index on every
@@ -125,10 +154,12 @@ func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error)
 	if opts.ProcessedMailbox != "" && strings.EqualFold(opts.ProcessedMailbox, opts.Mailbox) {
 		return nil, fmt.Errorf("intake: processed mailbox %q is the polled mailbox", opts.ProcessedMailbox)
 	}
-	if opts.BatchSize < 0 {
-		return nil, fmt.Errorf("intake: negative batch size %d", opts.BatchSize)
+	if opts.BatchSize < 0 || opts.BatchBytes < 0 || opts.MaxMessageBytes < 0 {
+		return nil, fmt.Errorf("intake: negative batch size (%d), batch bytes (%d) or message size limit (%d)", opts.BatchSize, opts.BatchBytes, opts.MaxMessageBytes)
 	}
 	setDefault(&opts.BatchSize, 100)
+	setDefault(&opts.BatchBytes, DefaultBatchBytes)
+	setDefault(&opts.MaxMessageBytes, DefaultMaxMessageBytes)
 	setDefault(&opts.PollInterval, 60*time.Second)
 	setDefault(&opts.DialTimeout, 30*time.Second)
 	setDefault(&opts.CommandTimeout, 2*time.Minute)
@@ -413,32 +444,47 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { _, ok := slices.BinarySearch(known, u); return ok })
 	}
 
-	for start := 0; start < len(uids); start += o.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return handled, err
-		}
-		want := uids[start:min(start+o.BatchSize, len(uids))]
-		batch, err := s.fetch(want)
+	for start := 0; start < len(uids); start += sizeChunk {
+		chunk := uids[start:min(start+sizeChunk, len(uids))]
+		sized, err := s.sizes(chunk)
 		if err != nil {
 			return handled, err
 		}
-		if len(batch) == 0 {
-			continue // expunged meanwhile
-		}
-		if err := s.p.sink.Store(ctx, batch); err != nil {
-			return handled, fmt.Errorf("intake: store %d messages from %q: %w", len(batch), o.Mailbox, err)
-		}
-		done := make([]imap.UID, len(batch))
-		for i, f := range batch {
-			done[i] = imap.UID(f.UID)
-		}
-		handled += len(batch)
-		s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "uids", imap.UIDSetNum(done...).String())
-		if err := s.file(done); err != nil {
-			return handled, err
+		for _, want := range s.plan(sized) {
+			if err := ctx.Err(); err != nil {
+				return handled, err
+			}
+			n, err := s.handle(ctx, want)
+			handled += n
+			if err != nil {
+				return handled, err
+			}
 		}
 	}
 	return handled, nil
+}
+
+// handle fetches one planned batch, hands it to the sink and files it.
+func (s *conn) handle(ctx context.Context, want []sized) (int, error) {
+	o := &s.p.opts
+	batch, err := s.fetch(want)
+	if err != nil {
+		return 0, err
+	}
+	if len(batch) == 0 {
+		return 0, nil // expunged meanwhile
+	}
+	if err := s.p.sink.Store(ctx, batch); err != nil {
+		return 0, fmt.Errorf("intake: store %d messages from %q: %w", len(batch), o.Mailbox, err)
+	}
+	done := make([]imap.UID, len(batch))
+	var total int64
+	for i, f := range batch {
+		done[i] = imap.UID(f.UID)
+		total += int64(len(f.Raw))
+	}
+	s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(batch), "bytes", total, "uids", imap.UIDSetNum(done...).String())
+	return len(batch), s.file(done)
 }
 
 // file queues stored uids for filing and files every full group: \Seen at
@@ -514,37 +560,177 @@ func (s *conn) known(ctx context.Context, uids []imap.UID) ([]imap.UID, error) {
 	return known, nil
 }
 
-// fetch reads the raw messages of uids with BODY.PEEK[], which leaves \Seen
-// alone, and returns them in UID order. The deadline is re-armed for every
-// message, so a large batch is bounded by progress, not by its total size.
-func (s *conn) fetch(uids []imap.UID) ([]Fetched, error) {
+// sized is a message to fetch with the size the server reported for it.
+type sized struct {
+	uid  imap.UID
+	size int64
+}
+
+// sizes asks the server for the RFC822.SIZE of uids; a message expunged
+// meanwhile is missing from the answer. In UID order.
+func (s *conn) sizes(uids []imap.UID) ([]sized, error) {
 	o := &s.p.opts
-	section := &imap.FetchItemBodySection{Peek: true}
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
-	batch := make([]Fetched, 0, len(uids))
+	var out []sized
 	err := s.timed(func() error {
-		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
+		msgs, err := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		for _, m := range msgs {
+			if m.UID != 0 {
+				out = append(out, sized{uid: m.UID, size: m.RFC822Size})
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("intake: fetch the sizes of %d messages from %q: %w", len(uids), o.Mailbox, err)
+	}
+	slices.SortFunc(out, func(a, b sized) int { return cmp.Compare(a.uid, b.uid) })
+	return out, nil
+}
+
+// plan cuts messages into batches of at most BatchSize messages and
+// BatchBytes bytes, in UID order. An oversize message counts with the
+// header that is all of it fetched; a message larger than BatchBytes on its
+// own makes a batch of one.
+func (s *conn) plan(msgs []sized) [][]sized {
+	o := &s.p.opts
+	var batches [][]sized
+	var cur []sized
+	var total int64
+	for _, m := range msgs {
+		cost := m.size
+		if m.size > o.MaxMessageBytes {
+			cost = min(m.size, maxHeaderBytes)
+		}
+		if len(cur) > 0 && (len(cur) >= o.BatchSize || total+cost > o.BatchBytes) {
+			batches = append(batches, cur)
+			cur, total = nil, 0
+		}
+		cur = append(cur, m)
+		total += cost
+	}
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	return batches
+}
+
+// fetch reads the raw messages of batch with BODY.PEEK[], which leaves
+// \Seen alone, and the header alone (BODY.PEEK[HEADER], its first MiB) of
+// those larger than MaxMessageBytes; in UID order. The deadline is
+// re-armed for every message, so a large batch is bounded by progress, not
+// by its total size.
+func (s *conn) fetch(batch []sized) ([]Fetched, error) {
+	o := &s.p.opts
+	var whole, headers []imap.UID
+	size := make(map[imap.UID]int64, len(batch))
+	for _, m := range batch {
+		size[m.uid] = m.size
+		if m.size > o.MaxMessageBytes {
+			headers = append(headers, m.uid)
+		} else {
+			whole = append(whole, m.uid)
+		}
+	}
+	out := make([]Fetched, 0, len(batch))
+	for _, part := range []struct {
+		uids    []imap.UID
+		section *imap.FetchItemBodySection
+	}{
+		{whole, &imap.FetchItemBodySection{Peek: true}},
+		{headers, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true, Partial: &imap.SectionPartial{Size: maxHeaderBytes}}},
+	} {
+		if len(part.uids) == 0 {
+			continue
+		}
+		got, err := s.fetchSection(part.uids, part.section, size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
+	return out, nil
+}
+
+// fetchSection fetches one body section of uids. A literal larger than
+// MaxMessageBytes (the server reported a smaller size than it sends) is
+// kept as its first MiB, the header, like any oversize message: nothing
+// larger than the limit is ever held in memory.
+func (s *conn) fetchSection(uids []imap.UID, section *imap.FetchItemBodySection, size map[imap.UID]int64) ([]Fetched, error) {
+	o := &s.p.opts
+	headerOnly := section.Specifier == imap.PartSpecifierHeader
+	out := make([]Fetched, 0, len(uids))
+	err := s.timed(func() error {
+		cmd := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-			buf, err := msg.Collect()
-			if err != nil {
-				cmd.Close()
-				return err
+			f := Fetched{Mailbox: o.Mailbox, UIDValidity: s.uidValidity, HeaderOnly: headerOnly}
+			var raw []byte
+			var sent int64 // the literal's size
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				switch item := item.(type) {
+				case imapclient.FetchItemDataUID:
+					f.UID = uint32(item.UID)
+				case imapclient.FetchItemDataBodySection:
+					if item.Literal == nil {
+						continue
+					}
+					var cut bool
+					var err error
+					if raw, cut, err = readLiteral(item.Literal, o.MaxMessageBytes); err != nil {
+						cmd.Close()
+						return err
+					}
+					if sent = item.Literal.Size(); cut && !headerOnly {
+						f.HeaderOnly, raw = true, headerOf(raw)
+					}
+				}
 			}
 			s.dc.arm(o.CommandTimeout)
-			raw := buf.FindBodySection(section)
-			if buf.UID == 0 || raw == nil {
-				s.p.log.Warn("server sent a message without UID or body", "uidvalidity", s.uidValidity, "seq", buf.SeqNum, "uid", buf.UID)
+			if f.UID == 0 || raw == nil {
+				s.p.log.Warn("server sent a message without UID or body", "uidvalidity", s.uidValidity, "seq", msg.SeqNum, "uid", f.UID)
 				continue
 			}
-			batch = append(batch, Fetched{Mailbox: o.Mailbox, UIDValidity: s.uidValidity, UID: uint32(buf.UID), Raw: raw})
+			f.Raw, f.Size = raw, size[imap.UID(f.UID)]
+			if f.HeaderOnly {
+				f.SizeLimit = o.MaxMessageBytes
+			}
+			if !headerOnly {
+				f.Size = max(f.Size, sent)
+			}
+			out = append(out, f)
 		}
 		return cmd.Close()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("intake: fetch %d messages from %q: %w", len(uids), o.Mailbox, err)
 	}
-	slices.SortFunc(batch, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
-	return batch, nil
+	return out, nil
+}
+
+// headerOf is the header of a raw message, up to and with the blank line
+// that ends it; all of raw when there is none.
+func headerOf(raw []byte) []byte {
+	for _, end := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
+		if i := bytes.Index(raw, end); i >= 0 {
+			return bytes.Clone(raw[:i+len(end)]) // not the MiB read behind it
+		}
+	}
+	return raw
+}
+
+// readLiteral reads a literal into a buffer of its exact size. One larger
+// than limit is read as its first maxHeaderBytes only (cut); the caller's
+// next read discards the rest without keeping it.
+func readLiteral(lit imap.LiteralReader, limit int64) (raw []byte, cut bool, err error) {
+	n := lit.Size()
+	if n > limit {
+		n, cut = min(n, maxHeaderBytes), true
+	}
+	raw = make([]byte, n)
+	if _, err := io.ReadFull(lit, raw); err != nil {
+		return nil, false, err
+	}
+	return raw, cut, nil
 }
 
 // markDone flags uids \Seen, or moves them to the processed mailbox.

@@ -271,6 +271,106 @@ func TestRunOnce_FetchesInUIDOrderInBatchesAndFlagsAfterStore(t *testing.T) {
 	}
 }
 
+// sizedMail is a mail of about n bytes: a header and a body of text lines.
+func sizedMail(i, n int) []byte {
+	head := fmt.Sprintf("From: user%d@example.com\r\nTo: support@example.com\r\nSubject: log files %d\r\nMessage-ID: <big%d@example.com>\r\n\r\n", i, i, i)
+	line := "The server log of last night, attached inline as text.\r\n"
+	return []byte(head + strings.Repeat(line, max(n-len(head), 0)/len(line)))
+}
+
+// A message over MaxMessageBytes is fetched as its header alone: its body
+// never crosses the wire, the sink gets the header with the size the server
+// reported, and it is filed like any stored message once Store returned.
+func TestRunOnce_OversizeMessageIsFetchedAsItsHeaderOnly(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 1)
+	big := sizedMail(2, 2<<20)
+	if _, err := s.Append("INBOX", big); err != nil {
+		t.Fatal(err)
+	}
+	appendMails(t, s, "INBOX", 3, 3)
+	sink := newRecordingSink()
+	var got []Fetched
+	sink.onStore = func(batch []Fetched) { got = append(got, batch...) }
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.MaxMessageBytes = 64 << 10 })
+
+	sentBefore := s.BytesSent()
+	n, err := p.RunOnce(t.Context())
+	if err != nil || n != 3 {
+		t.Fatalf("RunOnce = %d, %v; want 3, nil", n, err)
+	}
+	if sent := s.BytesSent() - sentBefore; sent >= int64(len(big)) {
+		t.Errorf("the server sent %d bytes for one pass; the %d-byte message was fetched whole", sent, len(big))
+	}
+	if len(got) != 3 {
+		t.Fatalf("stored %d messages; want 3", len(got))
+	}
+	header, _, _ := bytes.Cut(big, []byte("\r\n\r\n"))
+	want := Fetched{Mailbox: "INBOX", UIDValidity: got[1].UIDValidity, UID: 2, Raw: append(header, "\r\n\r\n"...),
+		Size: int64(len(big)), HeaderOnly: true, SizeLimit: 64 << 10}
+	if f := got[1]; f.UID != want.UID || !bytes.Equal(f.Raw, want.Raw) || f.Size != want.Size || !f.HeaderOnly || f.SizeLimit != want.SizeLimit {
+		t.Errorf("oversize message stored as {UID %d, %d bytes of raw, Size %d, HeaderOnly %v, SizeLimit %d}; want {UID 2, its %d-byte header, Size %d, HeaderOnly true, SizeLimit %d}",
+			f.UID, len(f.Raw), f.Size, f.HeaderOnly, f.SizeLimit, len(want.Raw), want.Size, want.SizeLimit)
+	}
+	for _, i := range []int{0, 2} {
+		if f := got[i]; f.HeaderOnly || f.Size != int64(len(f.Raw)) || !bytes.Equal(f.Raw, pollerMail(int(f.UID))) {
+			t.Errorf("uid %d stored as %d bytes, HeaderOnly %v, Size %d; want the whole mail", f.UID, len(f.Raw), f.HeaderOnly, f.Size)
+		}
+	}
+	if flagged := seenUIDs(t, s, "INBOX"); !slices.Equal(flagged, []uint32{1, 2, 3}) {
+		t.Errorf("\\Seen uids %v; want all three, the oversize one too", flagged)
+	}
+}
+
+// A batch is bounded by bytes as well as by count: small mail shares a
+// batch up to BatchBytes, and a mail larger than BatchBytes (within the
+// size limit) is fetched whole in a batch of its own.
+func TestRunOnce_BatchesAreBoundedByBytes(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	for i, size := range []int{30_000, 30_000, 30_000, 30_000, 150_000, 10_000} {
+		if _, err := s.Append("INBOX", sizedMail(i+1, size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := newRecordingSink()
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchBytes = 100 << 10; o.MaxMessageBytes = 1 << 20 })
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 6 {
+		t.Fatalf("RunOnce = %d, %v; want 6, nil", n, err)
+	}
+	if got, want := sink.batchUIDs(), [][]uint32{{1, 2, 3}, {4}, {5}, {6}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("Store batches %v; want %v", got, want)
+	}
+	uv, _ := s.UIDValidity("INBOX")
+	if raw, _ := sink.storedAt(sinkKey{"INBOX", uv, 5}); len(raw) < 150_000-100 {
+		t.Errorf("the 150 kB mail was stored as %d bytes; want it whole", len(raw))
+	}
+}
+
+// sizedLiteral is a literal as imapclient hands one over.
+type sizedLiteral struct {
+	*bytes.Reader
+	size int64
+}
+
+func (l sizedLiteral) Size() int64 { return l.size }
+
+// A server that sends more than the size it reported cannot make the
+// poller hold a message over the limit: a literal larger than the limit is
+// read as its first MiB, and of that the header is kept.
+func TestReadLiteral_OverTheLimitKeepsTheHeaderOfItsFirstMiB(t *testing.T) {
+	header := "From: a@example.com\r\nSubject: dump\r\n\r\n"
+	raw := []byte(header + strings.Repeat("x", 3<<20))
+	got, cut, err := readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 2<<20)
+	if err != nil || !cut || len(got) != maxHeaderBytes || string(headerOf(got)) != header {
+		t.Errorf("readLiteral of %d bytes over a 2 MiB limit: %d bytes, cut %v, a header of %d bytes, %v; want its first MiB, cut, and the %d-byte header",
+			len(raw), len(got), cut, len(headerOf(got)), err, len(header))
+	}
+	got, cut, err = readLiteral(sizedLiteral{bytes.NewReader(raw), int64(len(raw))}, 4<<20)
+	if err != nil || cut || !bytes.Equal(got, raw) || cap(got) != len(raw) {
+		t.Errorf("readLiteral within the limit: %d bytes (cap %d), cut %v, %v; want all %d in a buffer of that size", len(got), cap(got), cut, err, len(raw))
+	}
+}
+
 func TestRunOnce_StoreErrorLeavesBatchUnflaggedAndNextRunRefetchesIt(t *testing.T) {
 	s := startPollerServer(t, mailserver.IMAPOptions{})
 	appendMails(t, s, "INBOX", 1, 5)

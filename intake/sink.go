@@ -8,6 +8,14 @@ type Fetched struct {
 	UIDValidity uint32
 	UID         uint32
 	Raw         []byte
+	// Size is the size of the whole message as the server reported it
+	// (RFC822.SIZE).
+	Size int64
+	// HeaderOnly: the message is larger than SizeLimit (the poller's
+	// MaxMessageBytes), so only its header was fetched, at most its first
+	// MiB, and Raw holds that. The message itself stays on the server.
+	HeaderOnly bool
+	SizeLimit  int64
 }
 
 // Sink is where the poller hands fetched mail. The desk implements it on top

@@ -83,7 +83,8 @@ type Options struct {
 
 	// LockTimeout bounds the wait for the index directory, which one
 	// process at a time can hold; past it Open returns ErrLocked. 0 waits
-	// for ever.
+	// for ever; a negative value does not wait: a held directory is
+	// ErrLocked at once.
 	LockTimeout time.Duration
 }
 
@@ -252,6 +253,11 @@ func openBleveSafely(path string, lockTimeout time.Duration) (idx bleve.Index, e
 			idx, err = nil, fmt.Errorf("panic while opening: %v", r)
 		}
 	}()
+	if lockTimeout < 0 {
+		// bbolt tries its lock once when the timeout is shorter than its
+		// retry interval (50 ms).
+		lockTimeout = time.Nanosecond
+	}
 	if lockTimeout > 0 {
 		return bleve.OpenUsing(path, map[string]interface{}{"bolt_timeout": lockTimeout.String()})
 	}

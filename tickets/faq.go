@@ -533,11 +533,44 @@ func (tx *Tx) FAQVersion() (int64, error) {
 	return v, nil
 }
 
+// faqChanged bumps the FAQ version and audits the change with one event
+// of a kind faq_* and no ticket: FAQKeysChangedSince reads those events as
+// the log of the versions.
 func (tx *Tx) faqChanged(key, kind, actor string, detail any) error {
 	if _, err := tx.exec("bump_faq_version"); err != nil {
 		return err
 	}
 	return tx.Event(0, key, kind, actor, detail)
+}
+
+// FAQKeysChangedSince names the entries changed after version since, up
+// to version now (FAQVersion): what an index built at since lacks. A key
+// changed twice is named once. ok is false when the audit trail holds
+// fewer than now-since changes (a database older than the trail): only a
+// full rebuild is sure then.
+func (tx *Tx) FAQKeysChangedSince(since, now int64) (keys []string, ok bool, err error) {
+	if now < since {
+		return nil, false, nil
+	}
+	rows, err := tx.query("faq_keys_changed_last", now-since)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, false, fmt.Errorf("tickets: reading FAQ changes: %w", err)
+		}
+		if n++; !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("tickets: reading FAQ changes: %w", err)
+	}
+	return keys, n == now-since, nil
 }
 
 // FAQEvents lists the audit events of one FAQ entry, oldest first: who

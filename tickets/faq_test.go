@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // faqEventDetails reads a FAQ entry's audit events straight from the table.
@@ -151,7 +154,7 @@ func TestResolvedWithoutFAQAnswer_IncludesFailedAutomaticAnswers(t *testing.T) {
 	}
 	var got []string
 	err = s.View(context.Background(), func(tx *Tx) error {
-		list, err := tx.ResolvedWithoutFAQAnswer()
+		list, err := tx.ResolvedWithoutFAQAnswer(time.Time{}, 100)
 		for _, tk := range list {
 			got = append(got, refOf[tk.Ref])
 		}
@@ -417,5 +420,131 @@ func TestSetFAQStatus_RefusesToPublishAnEntryThatNeedsReview(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "a published entry cannot need review") {
 		t.Fatalf("published entry needing review: %v", err)
+	}
+}
+
+// The gaps are read in one bounded query: tickets resolved within the
+// window, newest resolution first, at most the limit, each with the
+// subject and text of its customer's first mail.
+func TestResolvedWithoutFAQAnswer_NewestFirstWithinTheWindowAndLimit(t *testing.T) {
+	now := t0
+	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	day := func(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+	refs := map[string]string{}
+	open := func(name string, at int) *Ticket {
+		now = day(at)
+		var tk *Ticket
+		err := s.Update(context.Background(), func(tx *Tx) error {
+			var err error
+			if tk, err = tx.CreateTicket(NewTicket{Type: Incident, Subject: name, Requester: "a@example.com"}); err != nil {
+				return err
+			}
+			for i, text := range []string{name + ": the first mail", name + ": a later mail"} {
+				e := &Entry{Kind: KindCustomer, Direction: DirIn, From: "a@example.com", Subject: fmt.Sprintf("%s %d", name, i), Text: text}
+				if err := tx.AddEntry(tk, e, "a@example.com"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[tk.Ref] = name
+		return tk
+	}
+	resolve := func(tk *Ticket, at int) {
+		now = day(at)
+		err := s.Update(context.Background(), func(tx *Tx) error {
+			if err := tx.SetStatus(tk, StatusEscalated, "test", ""); err != nil {
+				return err
+			}
+			return tx.SetStatus(tk, StatusResolved, "test", "")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, b, c, d := open("old", 0), open("b", 9), open("c", 19), open("d", 5)
+	resolve(old, 1)
+	resolve(b, 10)
+	resolve(c, 20)
+	resolve(d, 21)
+
+	read := func(since time.Time, limit int) (names, firsts []string) {
+		err := s.View(context.Background(), func(tx *Tx) error {
+			list, err := tx.ResolvedWithoutFAQAnswer(since, limit)
+			for _, r := range list {
+				names = append(names, refs[r.Ref])
+				firsts = append(firsts, r.FirstSubject+" / "+r.FirstText)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names, firsts
+	}
+	if names, firsts := read(day(8), 100); !slices.Equal(names, []string{"d", "c", "b"}) || firsts[2] != "b 0 / b: the first mail" {
+		t.Errorf("resolved since day 8: %v with first mails %q; want d, c, b (newest first) and b's first mail", names, firsts)
+	}
+	if names, _ := read(day(8), 2); !slices.Equal(names, []string{"d", "c"}) {
+		t.Errorf("resolved since day 8, at most 2: %v; want d, c", names)
+	}
+}
+
+// The FAQ's audit trail is the log of its versions: the entries changed
+// after any version can be named, so an index a few versions behind is
+// brought up to date without a rebuild.
+func TestFAQKeysChangedSince_NamesTheEntriesOfTheLaterVersions(t *testing.T) {
+	s := openTest(t)
+	var v0, v int64
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		var err error
+		if v0, err = tx.FAQVersion(); err != nil {
+			return err
+		}
+		for _, key := range []string{"a", "b", "c"} {
+			if _, err := tx.PutFAQ(&FAQ{Key: key, Question: "Question " + key + "?", Answer: "Answer."}, 0, "admin"); err != nil {
+				return err
+			}
+		}
+		if err := tx.Event(0, "", "mail_requeued", "admin", nil); err != nil { // not a FAQ change
+			return err
+		}
+		if err := tx.SetFAQStatus("a", FAQPublished, "admin"); err != nil {
+			return err
+		}
+		v, err = tx.FAQVersion()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		since  int64
+		keys   []string
+		whole  bool
+		reason string
+	}{
+		{v0, []string{"a", "c", "b"}, true, "every change, newest first, a once"},
+		{v - 2, []string{"a", "c"}, true, "the last two"},
+		{v, nil, true, "none"},
+		{v0 - 1, []string{"a", "c", "b"}, false, "a version before the trail"},
+	} {
+		var keys []string
+		var ok bool
+		err := s.View(context.Background(), func(tx *Tx) error {
+			var err error
+			keys, ok, err = tx.FAQKeysChangedSince(c.since, v)
+			return err
+		})
+		if err != nil || !slices.Equal(keys, c.keys) || ok != c.whole {
+			t.Errorf("%s: since %d of %d: %v, complete %v (%v); want %v, complete %v", c.reason, c.since, v, keys, ok, err, c.keys, c.whole)
+		}
 	}
 }

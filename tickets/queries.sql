@@ -359,6 +359,13 @@ SELECT version FROM faq_version WHERE id = 1;
 -- name: bump_faq_version
 UPDATE faq_version SET version = version + 1 WHERE id = 1;
 
+-- name: faq_keys_changed_last
+-- The entries of the last ?1 FAQ changes, newest first: every bump of
+-- faq_version writes one event without a ticket in the same transaction.
+SELECT subject_key FROM events
+WHERE ticket_id IS NULL AND kind LIKE 'faq\_%' ESCAPE '\'
+ORDER BY id DESC LIMIT ?1;
+
 -- name: upsert_faq
 INSERT INTO faq_entries (key, question, answer, tags, language, status, source_ticket_id, created_at, updated_at, needs_review)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
@@ -442,13 +449,23 @@ SELECT faq_key, confidence, score FROM ticket_suggestions WHERE ticket_id = ? OR
 -- name: resolved_without_faq_answer
 -- A ticket whose automatic answer held went from auto_answered straight to
 -- resolved (the customer's thanks, or no reply) and was never reopened.
-SELECT * FROM ticket_rows t
+-- Resolved (or, never resolved, closed) at ?1 or later, newest first, at
+-- most ?2, each with its customer's first mail. A ticket resolved since ?1
+-- was updated since then too: tickets_status(status, updated_at) bounds
+-- what is read.
+SELECT t.*, COALESCE(e.subject, ''), COALESCE(e.text, '')
+FROM ticket_rows t
+LEFT JOIN entries e ON e.id = (
+    SELECT MIN(f.id) FROM entries f WHERE f.ticket_id = t.id AND f.kind = 'customer' AND f.direction = 'in')
 WHERE t.status IN ('resolved', 'closed')
+  AND t.updated_at >= ?1
+  AND COALESCE(NULLIF(t.resolved_at, ''), t.closed_at) >= ?1
   AND (t.auto_answer_key = '' OR EXISTS (
       SELECT 1 FROM events e
       WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.created_at >= t.auto_answered_at
         AND json_extract(e.detail, '$.to') NOT IN ('auto_answered', 'resolved', 'closed')))
-ORDER BY t.id;
+ORDER BY COALESCE(NULLIF(t.resolved_at, ''), t.closed_at) DESC, t.id DESC
+LIMIT ?2;
 
 -- name: bounces_by_ticket
 -- The delivery reports of failure (any action but a delay or a success;

@@ -466,14 +466,44 @@ func (tx *Tx) ResolvedBefore(t time.Time, limit int) ([]*Ticket, error) {
 }
 
 // ResolvedWithoutFAQAnswer lists the resolved and closed tickets that no
-// FAQ entry settled, oldest first: those never answered automatically, and
-// those whose automatic answer did not hold — the customer said it did not
-// help (escalated), an agent took the ticket on, or it was reopened. Only
-// an automatic answer followed by nothing but resolved and closed settles a
-// ticket.
-func (tx *Tx) ResolvedWithoutFAQAnswer() ([]*Ticket, error) {
-	return tx.ticketList("resolved_without_faq_answer")
+// FAQ entry settled: those never answered automatically, and those whose
+// automatic answer did not hold — the customer said it did not help
+// (escalated), an agent took the ticket on, or it was reopened. Only an
+// automatic answer followed by nothing but resolved and closed settles a
+// ticket. It reads the tickets resolved (closed, when never resolved) at
+// since or later, newest first, at most limit, each with the customer's
+// first mail, in one query.
+func (tx *Tx) ResolvedWithoutFAQAnswer(since time.Time, limit int) ([]*ResolvedTicket, error) {
+	rows, err := tx.query("resolved_without_faq_answer", fmtTime(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*ResolvedTicket
+	for rows.Next() {
+		var r ResolvedTicket
+		if r.Ticket, err = scanTicket(withColumns{rows, []any{&r.FirstSubject, &r.FirstText}}); err != nil {
+			return nil, err
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
 }
+
+// ResolvedTicket is a resolved ticket with the subject and text of its
+// customer's first mail ("" when there is none).
+type ResolvedTicket struct {
+	*Ticket
+	FirstSubject, FirstText string
+}
+
+// withColumns scans a ticket row followed by more columns.
+type withColumns struct {
+	r    scanner
+	more []any
+}
+
+func (w withColumns) Scan(dest ...any) error { return w.r.Scan(append(dest, w.more...)...) }
 
 // SetAutoAnswer records which FAQ entry answered the ticket, and when.
 func (tx *Tx) SetAutoAnswer(t *Ticket, key string) error {

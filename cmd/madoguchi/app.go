@@ -89,24 +89,28 @@ func openStore(g *globals) (*app, error) {
 }
 
 // indexUse says how a command uses the FAQ index directory, which only one
-// process can hold open.
+// process can hold open. Only the gateway waits for it; an admin command
+// never does (a running gateway holds it for as long as it runs).
 type indexUse int
 
 const (
-	// indexOwn: the gateway. Another process holding the index is an error
-	// (two gateways on one database would answer mail twice).
+	// indexOwn: the gateway. Another process holding the index for longer
+	// than lockTimeout is an error (two gateways on one database would
+	// answer mail twice; an admin command holds it for a moment).
 	indexOwn indexUse = iota
 	// indexWrite: an admin command that changes the FAQ while the gateway
 	// may be running. When the index is held, the change goes to the
-	// database only: the gateway's next tick updates its index from it.
+	// database only: the gateway's next tick (within a minute) rebuilds its
+	// index from it.
 	indexWrite
 	// indexRead: an admin command that queries the index. When it is held,
 	// a temporary in-memory index is built from the database.
 	indexRead
 )
 
-// lockTimeout is how long to wait for the index directory's lock.
-const lockTimeout = 3 * time.Second
+// lockTimeout is how long the gateway waits for the index directory's
+// lock (a variable for tests).
+var lockTimeout = 3 * time.Second
 
 // openDesk wires the store, the templates, the FAQ index and the desk:
 // what the FAQ commands need, without the mail servers. A stale or broken
@@ -121,12 +125,16 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 		return nil, err
 	}
 	if cfg.Responder.Enabled {
-		a.index, err = openIndex(cfg, log, cfg.Responder.IndexPath)
+		wait := lockTimeout
+		if use != indexOwn {
+			wait = -1 // try once
+		}
+		a.index, err = openIndex(cfg, log, cfg.Responder.IndexPath, wait)
 		if errors.Is(err, responder.ErrLocked) && use != indexOwn {
 			log.Warn("FAQ index in use by a running madoguchi: working from the database; the gateway picks changes up at its next tick", "path", cfg.Responder.IndexPath)
 			a.indexInUse, a.index, err = true, nil, nil
 			if use == indexRead {
-				a.index, err = openIndex(cfg, log, "")
+				a.index, err = openIndex(cfg, log, "", 0)
 			}
 		}
 		if err != nil {
@@ -145,13 +153,14 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 	return a, nil
 }
 
-// openIndex opens the FAQ index at path ("" = a temporary one in memory).
-func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.Index, error) {
+// openIndex opens the FAQ index at path ("" = a temporary one in memory),
+// waiting for its lock as responder.Options.LockTimeout says.
+func openIndex(cfg *config.Config, log *slog.Logger, path string, wait time.Duration) (*responder.Index, error) {
 	r := cfg.Responder
 	opts := responder.Options{
 		Path: path, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
-		LockTimeout: lockTimeout,
+		LockTimeout: wait,
 	}
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
@@ -354,7 +363,10 @@ func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
 		Mailbox: c.Mailbox, ProcessedMailbox: c.ProcessedMailbox,
-		BatchSize: c.BatchSize, PollInterval: c.PollInterval.Duration,
+		BatchSize: c.BatchSize, BatchBytes: c.BatchBytes, PollInterval: c.PollInterval.Duration,
+		// Mail over the limit is fetched as its header alone: the desk
+		// quarantines it with that header (mime.ParseOversize).
+		MaxMessageBytes: cfg.Limits.MaxMessageBytes,
 	}
 	if c.Auth == config.AuthXOAUTH2 {
 		opts.Token = c.TokenFunc()

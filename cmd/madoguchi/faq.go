@@ -44,7 +44,9 @@ func newReindexCmd(g *globals) *cobra.Command {
 		Short: "Rebuild the FAQ index from the database",
 		Long: `reindex drops the Bleve index of FAQ entries and rebuilds it from the
 database, the system of record. Start-up does the same by itself when the
-index is stale or unreadable; this command is for doing it on demand.`,
+index is stale or unreadable; this command is for doing it on demand. It
+refuses at once while a running gateway holds the index (the gateway
+keeps it up to date by itself).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return withDesk(g, c, indexWrite, nil, func(ctx context.Context, a *app) error {
@@ -581,13 +583,26 @@ status, it refuses and names it; promote again with another --key.`,
 
 func faqGaps(g *globals) *cobra.Command {
 	var asJSON bool
+	opts := desk.GapOptions{Since: desk.DefaultGapWindow, Limit: desk.DefaultGapLimit}
 	cmd := &cobra.Command{
-		Use:   "gaps [--json]",
+		Use:   "gaps [--since DURATION] [--limit N] [--json]",
 		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
-		Args:  cobra.NoArgs,
+		Long: `gaps lists the resolved (and closed) tickets that no FAQ entry answers
+confidently enough to be sent, grouped by similarity, largest group first:
+the incidents to write up next. A ticket whose automatic answer held is
+settled; one whose answer the customer turned down, or an agent had to
+follow, is not.
+
+It reads the tickets resolved within --since (default 90d) before now, the
+newest --limit (default 1000) of them, in one query, and matches each
+against the FAQ: about a millisecond a ticket once the index is loaded.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.Limit < 1 {
+				return usageErr("faq gaps: --limit %d is not a positive number", opts.Limit)
+			}
 			return withDesk(g, c, indexRead, nil, func(ctx context.Context, a *app) error {
-				gaps, err := a.desk.Gaps(ctx)
+				gaps, err := a.desk.Gaps(ctx, opts)
 				if err != nil {
 					return err
 				}
@@ -598,15 +613,42 @@ func faqGaps(g *globals) *cobra.Command {
 					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample)
 				}
 				if len(gaps) == 0 {
-					fmt.Fprintln(c.OutOrStdout(), "no gaps: every resolved ticket is answered by an entry")
+					fmt.Fprintf(c.OutOrStdout(), "no gaps: every ticket resolved in the last %s is answered by an entry\n", config.Duration{Duration: opts.Since})
 				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().Var(durationFlag{&opts.Since}, "since", `only tickets resolved within this long before now ("90d", "2w", "36h")`)
+	cmd.Flags().IntVar(&opts.Limit, "limit", opts.Limit, "at most the N most recently resolved of them")
 	return cmd
 }
+
+// durationFlag is a flag in the configuration's duration syntax, days and
+// weeks included; it must be positive.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return config.Duration{Duration: *f.d}.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	var v config.Duration
+	if err := v.UnmarshalText([]byte(s)); err != nil {
+		return err
+	}
+	if v.Duration <= 0 {
+		return fmt.Errorf("%q is not a positive duration", s)
+	}
+	*f.d = v.Duration
+	return nil
+}
+
+func (durationFlag) Type() string { return "duration" }
 
 type matchLine struct {
 	ID         any              `json:"id"`
@@ -646,7 +688,12 @@ process loads before its first Japanese text: about 1 s on an idle machine,
 several on a busy one (English text needs none and answers in tens of
 milliseconds). A running gateway has it loaded; a faq match command loads
 it afresh, so "-" with many queries pays it once. When a match took longer
-than a second, a line on standard error says so.`,
+than a second, a line on standard error says so.
+
+While a gateway runs it holds the index: faq match does not wait for it
+but builds a temporary index from the database first, which for 1,786
+Japanese entries takes about 3 s of CPU (nothing to speak of for a few
+dozen entries).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			start := time.Now()

@@ -153,6 +153,21 @@ func TestFAQListAndExport_UnknownStatusIsAUsageError(t *testing.T) {
 	}
 }
 
+// faq gaps reads a bounded window: --since (days and weeks allowed) and
+// --limit, both checked.
+func TestFAQGaps_SinceAndLimitBoundWhatIsRead(t *testing.T) {
+	cfg := writeConfig(t, "")
+	out, _, err := cli(t, "", "--config", cfg, "faq", "gaps", "--since", "2w", "--limit", "50")
+	if err != nil || !strings.Contains(out, "no gaps: every ticket resolved in the last 2w") {
+		t.Errorf("faq gaps --since 2w --limit 50: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"--since", "0s"}, {"--since", "soon"}, {"--limit", "0"}} {
+		if _, _, err := cli(t, "", append([]string{"--config", cfg, "faq", "gaps"}, args...)...); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("faq gaps %v: %v; want an error naming %s", args, err, args[0])
+		}
+	}
+}
+
 func TestFAQMatch_LimitAboveMaxCandidatesIsHonoured(t *testing.T) {
 	cfg := writeConfig(t, "[responder]\nmax_candidates = 3\n")
 	for i, thing := range []string{"laptop", "phone", "tablet", "printer", "scanner", "monitor", "keyboard"} {

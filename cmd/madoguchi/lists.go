@@ -70,7 +70,10 @@ its Date header, sender, subject, disposition, ticket and reason. Filters:
 		Short: "Show one received message's record, or its raw bytes",
 		Long: `show prints the record of one received message (its ID from inbound list).
 With --raw it writes the message exactly as it was fetched, e.g. to look at
-a quarantined mail or to feed it to another tool.`,
+a quarantined mail or to feed it to another tool. Of a mail larger than
+limits.max_message_bytes only the header was fetched, and that is what
+--raw writes; the whole mail stays on the server, in the mailbox and under
+the UID the record names.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,8 +321,9 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 }
 
 // An admin curates the FAQ while the gateway runs and holds the index
-// directory: the commands neither hang nor touch the held index; the
-// change goes to the database and the gateway's next tick picks it up.
+// directory: the commands neither wait for it nor touch it (faq match and
+// gaps build a temporary index from the database); the change goes to the
+// database and the gateway's next tick picks it up.
 func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 	cfgPath := writeConfig(t, "")
 	cfg, err := config.Load(cfgPath)
@@ -334,9 +336,14 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.close()
+	defer func(wait time.Duration) { lockTimeout = wait }(lockTimeout)
+	lockTimeout = time.Millisecond
 	if _, err := openDesk(ctx, cfg, slog.New(slog.DiscardHandler), indexOwn, nil); !errors.Is(err, responder.ErrLocked) {
 		t.Fatalf("a second gateway on the same index: %v, want ErrLocked", err)
 	}
+	// However long a gateway would wait for the index, an admin command
+	// does not wait for it at all: were it to, this test would not end.
+	lockTimeout = time.Hour
 	if _, _, err := cli(t, "", "--config", cfgPath, "faq", "add", "--key", "badge", "--question", "How do I get a visitor badge?",
 		"--answer", "At reception.", "--status", "published"); err != nil {
 		t.Fatalf("faq add while the gateway runs: %v", err)
@@ -345,12 +352,18 @@ func TestFAQCommands_WhileTheGatewayHoldsTheIndex(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"badge"`) {
 		t.Fatalf("faq match while the gateway runs: %v\n%s", err, out)
 	}
+	if _, _, err := cli(t, "", "--config", cfgPath, "faq", "gaps"); err != nil {
+		t.Fatalf("faq gaps while the gateway runs: %v", err)
+	}
 	if _, _, err := cli(t, "", "--config", cfgPath, "reindex"); err == nil || !strings.Contains(err.Error(), "held by a running madoguchi") {
 		t.Fatalf("reindex while the gateway runs: %v", err)
 	}
+	if m, err := gw.index.Match(ctx, "", "How do I get a visitor badge?"); err != nil || len(m.Candidates) > 0 && m.Candidates[0].Key == "badge" {
+		t.Fatalf("the gateway's index changed under it: %+v %v", m, err)
+	}
 	res, err := gw.desk.Tick(ctx)
 	if err != nil || !res.IndexRebuilt {
-		t.Fatalf("tick: %+v %v; want the index rebuilt from the database", res, err)
+		t.Fatalf("tick: %+v %v; want the index brought up to date from the database", res, err)
 	}
 	m, err := gw.index.Match(ctx, "", "How do I get a visitor badge?")
 	if err != nil || len(m.Candidates) == 0 || m.Candidates[0].Key != "badge" {
@@ -463,5 +476,62 @@ func TestRun_SecondGatewayOnOneStoreExitsAtOnceNamingTheLock(t *testing.T) {
 		if !strings.Contains(err.Error(), db+".lock") || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
 			t.Fatalf("%v: message %q should name the lock and the holder's pid", args, err)
 		}
+	}
+}
+
+// A mail over limits.max_message_bytes is never fetched whole: the gateway
+// records it as quarantined with the size and the limit, its header fields,
+// and its header as the raw bytes kept; it is flagged \Seen like any
+// handled mail, and stays on the server, where an admin finds it by UID.
+func TestRunOnce_OversizeMailIsQuarantinedWithItsHeaderAndLeftOnTheServer(t *testing.T) {
+	cfg, imapSrv, smtpSrv := onServers(t)
+	cfg.Limits.MaxMessageBytes = 64 << 10
+	header := "From: Kenji Mori <kenji.mori@customer.example>\r\nTo: support@example.com\r\nSubject: Crash dump attached\r\n" +
+		"Message-ID: <dump-1@customer.example>\r\nDate: Wed, 25 Nov 2026 09:00:00 +0900\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	big := header + strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n", 4<<20/78)
+	uid, err := imapSrv.Append("INBOX", []byte(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openGateway(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentBefore := imapSrv.BytesSent()
+	err = a.runOnce(context.Background())
+	a.close()
+	if err != nil {
+		t.Fatalf("run --once: %v", err)
+	}
+	if sent := imapSrv.BytesSent() - sentBefore; sent >= int64(len(big)) {
+		t.Errorf("the IMAP server sent %d bytes; the %d-byte mail was fetched whole", sent, len(big))
+	}
+
+	conf := writeConfigFor(t, cfg)
+	out, _, err := cli(t, "", "--config", conf, "inbound", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []tickets.Inbound
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+		t.Fatalf("inbound list: %v\n%s", err, out)
+	}
+	r := recs[0]
+	wantReason := fmt.Sprintf("too large: mime: message of %d bytes exceeds the limit of 65536 bytes (limits.max_message_bytes)", len(big))
+	if r.Disposition != tickets.DispQuarantined || r.Reason != wantReason || r.UID != uid ||
+		r.From != "kenji.mori@customer.example" || r.Subject != "Crash dump attached" || r.MessageID != "dump-1@customer.example" {
+		t.Errorf("record %+v; want quarantined, reason %q, uid %d and the header's From, Subject and Message-ID", r, wantReason, uid)
+	}
+	raw, _, err := cli(t, "", "--config", conf, "inbound", "show", fmt.Sprint(r.ID), "--raw")
+	if err != nil || raw != header {
+		t.Errorf("inbound show --raw: %v; wrote %d bytes; want the %d-byte header alone", err, len(raw), len(header))
+	}
+	if n := len(smtpSrv.Received()); n != 0 {
+		t.Errorf("%d mails sent for a quarantined one", n)
+	}
+	flags, err := imapSrv.Flags("INBOX")
+	if err != nil || len(flags) != 1 || !slices.Contains(flags[uid], `\Seen`) {
+		t.Errorf("INBOX flags %v (%v); want the mail kept and flagged \\Seen", flags, err)
 	}
 }

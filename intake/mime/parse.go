@@ -61,7 +61,7 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 		}
 	}()
 	if int64(len(raw)) > lim.MaxBytes {
-		return headerOf(raw), &QuarantineError{Reason: ReasonTooLarge, Err: fmt.Errorf("mime: message is %d bytes, limit %d", len(raw), lim.MaxBytes)}
+		return headerOf(raw), tooLarge(int64(len(raw)), lim.MaxBytes)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, &QuarantineError{Reason: ReasonEmpty, Err: errors.New("mime: message has no bytes but white space")}
@@ -92,6 +92,28 @@ func Parse(raw []byte, lim Limits) (msg *Message, err error) {
 	p.finishBody(&c)
 	p.finishAuto(h)
 	return msg, nil
+}
+
+// ParseOversize reads what was fetched of a message too large to fetch
+// whole: its header (at most its first MiB; what follows the header's end
+// is ignored), of a message of size bytes over limit. It returns, like
+// Parse for a message over Limits.MaxBytes, the header fields with a
+// *QuarantineError of ReasonTooLarge; the Message's Raw and ContentHash are
+// those of the header. The Message is nil when header holds no mail
+// header.
+func ParseOversize(header []byte, size, limit int64) (msg *Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = nil, tooLarge(size, limit)
+		}
+	}()
+	return headerOf(header), tooLarge(size, limit)
+}
+
+// tooLarge is the quarantine error of a message over the size limit.
+func tooLarge(size, limit int64) *QuarantineError {
+	return &QuarantineError{Reason: ReasonTooLarge,
+		Err: fmt.Errorf("mime: message of %d bytes exceeds the limit of %d bytes (limits.max_message_bytes)", size, limit)}
 }
 
 func newMessage(raw []byte) *Message {
@@ -530,23 +552,27 @@ func (p *parser) finishAuto(h header) {
 // ends the data. clean is false when anything was skipped or dropped.
 func decodeBase64(b []byte) (out []byte, clean bool) {
 	clean = true
-	buf := make([]byte, 0, len(b))
+	// The characters of a segment are decoded every base64Chunk of them
+	// (whole groups of four decode alike alone or together), so a large
+	// attachment costs its decoded size and not a copy of the encoded one.
+	buf := make([]byte, 0, min(len(b), base64Chunk))
 	out = make([]byte, 0, len(b)*3/4+3)
+	decode := func() {
+		n := len(out)
+		out = out[:n+len(buf)*3/4]
+		m, err := b64.Decode(out[n:], buf)
+		out = out[:n+m]
+		if err != nil {
+			clean = false
+		}
+		buf = buf[:0]
+	}
 	flush := func() {
 		if len(buf)%4 == 1 {
 			buf = buf[:len(buf)-1]
 			clean = false
 		}
-		if len(buf) > 0 {
-			n := len(out)
-			out = out[:n+len(buf)*3/4]
-			m, err := b64.Decode(out[n:], buf)
-			out = out[:n+m]
-			if err != nil {
-				clean = false
-			}
-		}
-		buf = buf[:0]
+		decode()
 	}
 	for len(b) > 0 {
 		line := b
@@ -571,7 +597,9 @@ func decodeBase64(b []byte) (out []byte, clean bool) {
 		for _, c := range line {
 			switch {
 			case isBase64(c):
-				buf = append(buf, c)
+				if buf = append(buf, c); len(buf) == base64Chunk {
+					decode()
+				}
 			case c == '=':
 				flush()
 			}
@@ -580,6 +608,10 @@ func decodeBase64(b []byte) (out []byte, clean bool) {
 	flush()
 	return out, clean
 }
+
+// base64Chunk is how many base64 characters decodeBase64 collects before
+// it decodes them; a multiple of four.
+const base64Chunk = 64 << 10
 
 func isBase64(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'

@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -653,6 +654,30 @@ func TestDecodeQP(t *testing.T) {
 	for _, tt := range tests {
 		if got := string(decodeQP([]byte(tt.in), tt.header)); got != tt.want {
 			t.Errorf("decodeQP(%q, %v) = %q, want %q", tt.in, tt.header, got, tt.want)
+		}
+	}
+}
+
+// An attachment far larger than the decoder's chunk decodes to its bytes
+// exactly, whether its base64 is wrapped in lines, one long line, or
+// padded segments that meet a chunk boundary.
+func TestDecodeBase64_LargeDataDecodesExactly(t *testing.T) {
+	data := make([]byte, 300_000)
+	for i := range data {
+		data[i] = byte(i*7 + i/251)
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	var wrapped strings.Builder
+	for i := 0; i < len(enc); i += 76 {
+		wrapped.WriteString(enc[i:min(i+76, len(enc))] + "\r\n")
+	}
+	// Two padded blocks, the first ending just past a chunk boundary.
+	first, second := data[:base64Chunk*3/4+1], data[base64Chunk*3/4+1:]
+	joined := base64.StdEncoding.EncodeToString(first) + base64.StdEncoding.EncodeToString(second)
+	for name, in := range map[string]string{"wrapped": wrapped.String(), "one line": enc, "padded segments": joined} {
+		out, clean := decodeBase64([]byte(in))
+		if !clean || !bytes.Equal(out, data) {
+			t.Errorf("%s: decoded %d bytes (clean %v); want the %d bytes encoded", name, len(out), clean, len(data))
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -74,6 +75,8 @@ type IMAPServer struct {
 	conns  map[net.Conn]struct{}
 	notify chan struct{} // closed and replaced on every Append, to wake IDLE
 	moves  []MoveCommand
+
+	sent atomic.Int64 // bytes written to clients
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1:0. Authentication works
@@ -485,6 +488,10 @@ func (sess *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest
 	return sess.UserSession.Move(w, numSet, dest)
 }
 
+// BytesSent is how many bytes the server has written to its clients so far
+// (before TLS), e.g. to tell whether a client fetched a message's body.
+func (s *IMAPServer) BytesSent() int64 { return s.sent.Load() }
+
 // MoveCommands returns the MOVE commands received so far, in order.
 func (s *IMAPServer) MoveCommands() []MoveCommand {
 	s.mu.Lock()
@@ -584,6 +591,7 @@ type imapConn struct {
 }
 
 func (c *imapConn) Write(p []byte) (int, error) {
+	c.srv.sent.Add(int64(len(p)))
 	if c.srv.opts.DisableIdle && bytes.Contains(p, []byte("CAPABILITY")) {
 		q := bytes.ReplaceAll(p, []byte(" IDLE "), []byte(" "))
 		q = bytes.ReplaceAll(q, []byte(" IDLE]"), []byte("]"))
