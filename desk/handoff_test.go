@@ -6,23 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/madoguchi/madoguchi/internal/testutils"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
 const hanako = "hanako@customer.example"
-
-// inOrder requires each of want in text, each after the one before.
-func inOrder(t *testing.T, what, text string, want ...string) {
-	t.Helper()
-	at := 0
-	for _, w := range want {
-		i := strings.Index(text[at:], w)
-		if i < 0 {
-			t.Fatalf("%s lacks %q after what came before it:\n%s", what, w, text)
-		}
-		at += i + len(w)
-	}
-}
 
 // The hand-off: L1 notes, answers the customer, hears back, and
 // escalates with words. The L2 notice tells the story from the original
@@ -47,7 +35,7 @@ func TestHandoff_L2NoticeCarriesTheWholeStoryAndWhoEscalatedWhy(t *testing.T) {
 	if len(l2) != 1 {
 		t.Fatalf("%d notices to L2", len(l2))
 	}
-	inOrder(t, "the L2 notice", l2[0].Text,
+	testutils.InOrder(t, "the L2 notice", l2[0].Text,
 		"Why:          escalated by bob@example.com to L2",
 		"bob@example.com wrote, handing it on:\n\n> Fuser replacement needs L2's service contract.",
 		"The story so far, oldest first:",
@@ -94,7 +82,7 @@ func TestHandoff_LongStoryIsCutWithAPointerToTicketsShow(t *testing.T) {
 	f.one(agentMail("bob@example.com", n, "#escalate", "esc"))
 	notice := f.sent(mailNotice, "l2@example.com")[0].Text
 	pointer := "madoguchi tickets show " + tk.Ref
-	inOrder(t, "the L2 notice", notice, "> FIRST REPORT", "(cut here; the whole text: "+pointer+")",
+	testutils.InOrder(t, "the L2 notice", notice, "> FIRST REPORT", "(cut here; the whole text: "+pointer+")",
 		"more entries left out here; all of them: "+pointer, "FOLLOW-UP 11: cable 11")
 	if strings.Contains(notice, "ANSWER 0:") || strings.Contains(notice, "FOLLOW-UP 0:") {
 		t.Errorf("the oldest entries after the first were not left out")
@@ -121,7 +109,7 @@ func TestHandoff_AnEntryTheCustomerTurnedDownIsNeverSuggestedAgain(t *testing.T)
 	if len(n) != 1 {
 		t.Fatalf("%d notices", len(n))
 	}
-	inOrder(t, "the notice", n[0].Text, "Why:          customer still needs help after FAQ vpn-setup",
+	testutils.InOrder(t, "the notice", n[0].Text, "Why:          customer still needs help after FAQ vpn-setup",
 		"> How do I connect to the office VPN from home?", "automatic answer: FAQ vpn-setup", "> It still does not work")
 	if strings.Contains(n[0].Text, "  - vpn-setup") {
 		t.Errorf("the notice suggests the entry the customer turned down:\n%s", n[0].Text)
