@@ -18,8 +18,18 @@
 // override directory with the name of an embedded one replaces that file.
 //
 // Templates may call quote: it marks every line of a text with "> ", so words
-// a customer or agent wrote can never pass for the mail's own; and lines,
-// which splits a text into its lines (an HTML signature puts <br> between).
+// a customer or agent wrote can never pass for the mail's own; lines,
+// which splits a text into its lines (an HTML signature puts <br> between);
+// and duration, which writes a time.Duration in the mail's language.
+//
+// The mails to agents say why a ticket comes and what a command did by
+// the "reason" block of their language, from a Reason's code and
+// parameters (reason.go), never from a sentence of the desk's: a Japanese
+// desk reads every line in Japanese. Set.Reason renders the same block on
+// its own (the desk keeps the English words for its audit trail); an
+// override of the common blocks that cannot render every code fails Load.
+// A notice after a ticket's first mail tells its Timeline instead of the
+// latest words alone (the "timeline" block).
 //
 // The mails to customers share a look: a greeting by name only when the
 // name is a person's (PersonName), else "お客様" / "Hello,"; a subject that
