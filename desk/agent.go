@@ -245,7 +245,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 	}
 	// #note's text is for the tier, #escalate's for the next one (why it
 	// comes, in the agent's words): neither goes to the customer.
-	internal := r.has("note") || r.has("escalate")
+	internal := r.internal()
 	kind := tickets.KindAgent
 	if internal || r.Body == "" && len(a.attachments) == 0 {
 		kind = tickets.KindInternalNote
@@ -407,7 +407,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 				"お客様へのご連絡が必要な場合はご自身のメールから直接お送りください。お客様が窓口へ返信されると、%s に関連付けた新しいお問い合わせになります",
 			t.Ref, t.Ref)
 	}
-	if !r.has("note") && d.foreignToken(t.ID, r.Body) {
+	if !r.internal() && d.foreignToken(t.ID, r.Body) {
 		add("your text carries a reply address or Message-ID of the agents (support+…): with it the customer could act as an agent, so nothing was sent. "+
 			"Send your answer again without the quoted mail",
 			"本文に担当者用の返信先アドレスまたは Message-ID（support+…）が含まれています。お客様が担当者として操作できてしまうため、何も送信していません。"+
@@ -446,7 +446,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 	if (r.has("resolve") || r.has("faq")) && t.Status == tickets.StatusResolved {
 		add("%s is resolved already", "%s はすでに解決済みです", t.Ref)
 	}
-	if t.Requester == "" && (r.Body != "" && !r.has("note") || r.arg("answer") != "") {
+	if t.Requester == "" && (r.Body != "" && !r.internal() || r.arg("answer") != "") {
 		add("%s has no usable customer address: nothing can be sent; use #note", "%s にはお客様の有効なアドレスがないため送信できません。#note をお使いください", t.Ref)
 	}
 	return errs
@@ -605,7 +605,7 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentA
 		return err
 	}
 	data.Agent, data.Applied, data.Text = a.agent, applied, relayed
-	if a.reply.has("note") || a.reply.has("escalate") {
+	if a.reply.internal() {
 		data.Note = a.reply.Body
 	}
 	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)

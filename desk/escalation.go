@@ -105,6 +105,9 @@ func (d *Desk) sendNotice(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, 
 	if data.Timeline, data.TimelineLeftOut, err = d.timeline(tx, t, why.Words); err != nil {
 		return 0, err
 	}
+	if data.Suggestions, err = notTurnedDown(tx, t, data.Suggestions); err != nil {
+		return 0, err
+	}
 	return d.notifyTier(tx, t, t.Tier, mailNotice, data, atts, "")
 }
 
@@ -196,14 +199,7 @@ func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 	if err != nil {
 		return data, nil, err
 	}
-	down, err := turnedDown(tx, t, len(sugg))
-	if err != nil {
-		return data, nil, err
-	}
 	for _, s := range sugg {
-		if down[s.Key] {
-			continue // the customer said it did not help
-		}
 		si := templates.SuggestionInfo{Key: s.Key, Confidence: fmt.Sprintf("%.2f", s.Confidence)}
 		f, err := tx.FAQ(s.Key)
 		if err == nil && f.Status != tickets.FAQPublished {

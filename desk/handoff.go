@@ -53,7 +53,8 @@ func (d *Desk) timeline(tx *tickets.Tx, t *tickets.Ticket, words string) ([]temp
 		switch {
 		case e.Direction == tickets.DirIn && e.Kind == tickets.KindCustomer && e.Role == tickets.RoleParticipant:
 			item.Kind = templates.TimelineParticipant
-		case e.Direction == tickets.DirIn && e.Kind == tickets.KindCustomer && e.Role == tickets.RoleRequester:
+		case e.Direction == tickets.DirIn && e.Kind == tickets.KindCustomer:
+			// The requester's; a stranger's mail is a third party's entry.
 			item.Kind = templates.TimelineCustomer
 		case e.Direction == tickets.DirIn && e.Kind == tickets.KindAgent:
 			item.Kind = templates.TimelineAgent
@@ -129,13 +130,13 @@ func capTimeline(all []templates.TimelineEntry) ([]templates.TimelineEntry, int)
 // did not help on this ticket, though no vote was counted.
 const faqTurnedDownEvent = "faq_turned_down"
 
-// turnedDown lists the FAQ entries the customer of t said did not help:
-// voted not helpful on t (a problem report after its automatic answer),
-// or sent by an agent and answered with a problem report. None of them is
-// suggested on t again. With no suggestions to weigh it reads nothing.
-func turnedDown(tx *tickets.Tx, t *tickets.Ticket, suggestions int) (map[string]bool, error) {
-	if suggestions == 0 {
-		return nil, nil
+// notTurnedDown is sugg without the FAQ entries the customer of t said
+// did not help: voted not helpful on t (a problem report after its
+// automatic answer), or sent by an agent and answered with a problem
+// report. None of them is suggested on t again.
+func notTurnedDown(tx *tickets.Tx, t *tickets.Ticket, sugg []templates.SuggestionInfo) ([]templates.SuggestionInfo, error) {
+	if len(sugg) == 0 {
+		return sugg, nil
 	}
 	events, err := tx.Events(t.ID)
 	if err != nil {
@@ -153,5 +154,11 @@ func turnedDown(tx *tickets.Tx, t *tickets.Ticket, suggestions int) (map[string]
 			down[e.Subject] = true
 		}
 	}
-	return down, nil
+	var out []templates.SuggestionInfo
+	for _, s := range sugg {
+		if !down[s.Key] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/madoguchi/madoguchi/internal/testutils"
 	"github.com/madoguchi/madoguchi/tickets"
@@ -145,4 +146,23 @@ func (f *fixture) suggested(t *tickets.Ticket, key string) bool {
 		f.t.Fatal(err)
 	}
 	return found
+}
+
+// #escalate's words go to agents only, so a ticket whose requester has no
+// usable address (nothing can be sent to them) is handed on with them.
+func TestHandoff_EscalateWithWordsNeedsNoCustomerAddress(t *testing.T) {
+	f := newAgentFixture(t, nil)
+	oc := f.one(mail("\"Only a name\"", "Help", "my screen is black", "Message-ID: <na1@c>"))
+	f.tickAfter(time.Minute) // an addressless ticket reaches its tier by the timer
+	n := f.last(mailNotice, "l1@example.com")
+	if !strings.Contains(n.Text, " (no usable address)\n") {
+		t.Fatalf("notice of an addressless ticket:\n%s", n.Text)
+	}
+	r := f.one(agentMail("alice@example.com", n, "#escalate\nNo address: L2 should phone the reception desk.", "na2"))
+	if r.Status != tickets.StatusEscalated || f.ticket(oc.Ticket).Tier != 1 {
+		t.Fatalf("#escalate with words refused: %+v", r)
+	}
+	if l2 := f.last(mailNotice, "l2@example.com"); !strings.Contains(l2.Text, "> No address: L2 should phone the reception desk.") {
+		t.Fatalf("L2 notice:\n%s", l2.Text)
+	}
 }
