@@ -137,6 +137,11 @@ func TestRender_NoticeTellsTheStoryOldestFirst(t *testing.T) {
 				t.Errorf("notice/%s: a line passes for a command: %q", c.lang, line)
 			}
 		}
+		if c.lang == "ja" {
+			if w := testutils.EnglishWords(m.Subject+"\n"+m.Text, dataValues(d)...); len(w) > 0 {
+				t.Errorf("notice/ja has English words %q:\n%s", w, m.Text)
+			}
+		}
 	}
 }
 

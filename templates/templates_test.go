@@ -279,6 +279,7 @@ var full = Data{
 	Requester:      "Hanako Yamada <hanako@example.com>",
 	RespondDue:     "Tue, 1 Dec 2026 10:30 JST",
 	ResolveDue:     "Tue, 1 Dec 2026 14:30 JST",
+	Reason:         Reason{Code: ReasonFAQSuggested, Key: "printer-e02", Confidence: "0.72"},
 	Text:           "The printer shows E-02 since this morning.\n\nI switched it off and on.",
 	Note:           "Called the customer: it is tray 2.",
 	Attachments: []AttachmentInfo{
