@@ -377,8 +377,8 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		note(templates.ActionNote, templates.Reason{})
 	}
 	done := make([]string, len(applied))
-	for i, r := range applied {
-		done[i] = d.record(r)
+	for i, x := range applied {
+		done[i] = d.record(x)
 	}
 	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": "+strings.Join(done, "; "))
 	if customerMail && !resolving {

@@ -63,7 +63,7 @@ func (d *Desk) settleLearned(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Messag
 	for _, k := range keys {
 		changed.add(k)
 		if state == tickets.ParaphraseRemoved {
-			// The entry an agent sent did not help: never offered on t again (turnedDown).
+			// The entry an agent sent did not help: never offered on t again (notTurnedDown).
 			if err := tx.Event(t.ID, k, faqTurnedDownEvent, actor, map[string]any{"how": how}); err != nil {
 				return err
 			}

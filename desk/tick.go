@@ -179,8 +179,8 @@ func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered template
 // customer: the outbox gave its row up as failed, or as unknown (the
 // relay may hold it, which is no proof of delivery either), or a delivery
 // report of failure was linked to it (Desk.bounce records it as a
-// mail_bounced event on the ticket with the row's id as subject); "" when
-// nothing says so (no Code). The relay's words are for the record.
+// mail_bounced event on the ticket with the row's id as subject); no Code
+// when nothing says so. The relay's words are for the record only.
 func undeliveredReason(dl tickets.AutoAnswerDelivery) templates.Reason {
 	switch {
 	case dl.GivenUp != 0 && dl.GivenUpStatus == tickets.OutUnknown:
