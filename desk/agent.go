@@ -243,8 +243,11 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		oc.Status = t.Status
 		return oc, nil
 	}
+	// #note's text is for the tier, #escalate's for the next one (why it
+	// comes, in the agent's words): neither goes to the customer.
+	internal := r.internal()
 	kind := tickets.KindAgent
-	if r.has("note") || r.Body == "" && len(a.attachments) == 0 {
+	if internal || r.Body == "" && len(a.attachments) == 0 {
 		kind = tickets.KindInternalNote
 	}
 	e := &tickets.Entry{Kind: kind, Direction: tickets.DirIn, From: a.agent, Role: tickets.RoleAgent, Text: r.Body, Attachments: a.attachments}
@@ -254,36 +257,38 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 	if err := tx.AddEntry(t, e, a.agent); err != nil {
 		return oc, err
 	}
-	var applied []string
-	note := func(s string) { applied = append(applied, s) }
+	// What was done, by code: the tier's copy says it in its language,
+	// the outcome in English.
+	var applied []templates.Reason
+	note := func(code string, x templates.Reason) { x.Code = code; applied = append(applied, x) }
 	if r.has("take") {
 		if err := tx.SetAssignee(t, a.agent, a.agent); err != nil {
 			return oc, err
 		}
-		note("#take: assigned to " + a.agent)
+		note(templates.ActionTake, templates.Reason{Agent: a.agent})
 	}
 	if x := r.arg("assign"); x != "" {
 		if err := tx.SetAssignee(t, x, a.agent); err != nil {
 			return oc, err
 		}
-		note("#assign: assigned to " + x)
+		note(templates.ActionAssign, templates.Reason{Agent: x})
 	}
 	if p := r.arg("priority"); p != "" && p != t.Priority {
 		if err := tx.SetPriority(t, p, d.opts.SLA, a.agent); err != nil {
 			return oc, err
 		}
-		note("#priority: " + p)
+		note(templates.ActionPriority, templates.Reason{Priority: p})
 	}
 	if x := r.arg("type"); x != "" && x != t.Type {
 		if err := tx.SetType(t, x, a.agent); err != nil {
 			return oc, err
 		}
-		note("#type: " + typeName(x))
+		note(templates.ActionType, templates.Reason{Type: typeName(x)})
 	}
 	// What the customer is sent: the FAQ entry of #answer, the agent's
 	// words, or both; in a resolution mail when the ticket is resolved.
 	body := r.Body
-	if r.has("note") {
+	if internal {
 		body = ""
 	}
 	var faqEntry *tickets.FAQ
@@ -296,16 +301,16 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		if err := d.confirmAnswer(tx, t, key, a.agent, changed); err != nil {
 			return oc, err
 		}
-		note("#answer: FAQ " + key + " sent; the customer's wording kept as its pending paraphrase")
+		note(templates.ActionAnswer, templates.Reason{Key: key})
 	}
 	resolving := r.has("resolve") || r.has("faq")
-	customerMail := body != "" || faqEntry != nil || len(a.attachments) > 0 && !r.has("note")
+	customerMail := body != "" || faqEntry != nil || len(a.attachments) > 0 && !internal
 	switch {
 	case resolving:
 		if err := d.resolve(tx, t, a.agent, body, faqEntry, a.attachments, &oc); err != nil {
 			return oc, err
 		}
-		note("#resolve: resolved")
+		note(templates.ActionResolve, templates.Reason{})
 		if r.has("faq") {
 			answer := responder.CleanLearned(body)
 			if answer == "" && faqEntry != nil {
@@ -316,7 +321,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 				return oc, err
 			}
 			changed.add(f.Key)
-			note("#faq: draft FAQ entry " + f.Key)
+			note(templates.ActionFAQDraft, templates.Reason{Key: f.Key})
 		}
 	case customerMail:
 		why, err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc)
@@ -325,7 +330,7 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 		if why != "" {
 			// The tier's copy says so instead of showing a text nobody got.
-			note("not relayed to the customer: " + why)
+			note(templates.ActionNotRelayed, templates.Reason{Detail: why})
 			body, customerMail = "", false
 		}
 	}
@@ -344,21 +349,22 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		if err := tx.SetStatus(t, tickets.StatusClosed, a.agent, "#close"); err != nil {
 			return oc, err
 		}
-		note("#close: closed")
+		note(templates.ActionClose, templates.Reason{})
 	case r.has("hold"):
 		if err := tx.SetStatus(t, tickets.StatusOnHold, a.agent, "#hold"); err != nil {
 			return oc, err
 		}
-		note("#hold: on hold, SLA clock paused")
+		note(templates.ActionHold, templates.Reason{})
 	case r.has("escalate"):
 		next := t.Tier + 1
 		if err := tx.SetTier(t, next, a.agent, "#escalate by "+a.agent); err != nil {
 			return oc, err
 		}
-		if err := d.escalate(tx, t, nil, a.agent, "escalated by "+a.agent+" to "+d.opts.Tiers[next].Name, &oc); err != nil {
+		why := templates.Reason{Code: templates.ReasonAgentEscalated, Agent: a.agent, Tier: d.opts.Tiers[next].Name, Words: r.Body}
+		if err := d.escalate(tx, t, nil, a.agent, why, &oc); err != nil {
 			return oc, err
 		}
-		note("#escalate: handed to " + d.opts.Tiers[next].Name)
+		note(templates.ActionEscalate, templates.Reason{Tier: d.opts.Tiers[next].Name})
 	case resolving:
 	case customerMail || r.has("take") || r.has("assign"):
 		if t.Status != tickets.StatusInProgress && tickets.CanTransition(t.Status, tickets.StatusInProgress) {
@@ -368,9 +374,13 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 	}
 	if kind == tickets.KindInternalNote && len(applied) == 0 {
-		note("internal note")
+		note(templates.ActionNote, templates.Reason{})
 	}
-	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": "+strings.Join(applied, "; "))
+	done := make([]string, len(applied))
+	for i, x := range applied {
+		done[i] = d.record(x)
+	}
+	oc.Reason = joinReason(oc.Reason, "agent "+a.agent+": "+strings.Join(done, "; "))
 	if customerMail && !resolving {
 		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
 	}
@@ -397,7 +407,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 				"お客様へのご連絡が必要な場合はご自身のメールから直接お送りください。お客様が窓口へ返信されると、%s に関連付けた新しいお問い合わせになります",
 			t.Ref, t.Ref)
 	}
-	if !r.has("note") && d.foreignToken(t.ID, r.Body) {
+	if !r.internal() && d.foreignToken(t.ID, r.Body) {
 		add("your text carries a reply address or Message-ID of the agents (support+…): with it the customer could act as an agent, so nothing was sent. "+
 			"Send your answer again without the quoted mail",
 			"本文に担当者用の返信先アドレスまたは Message-ID（support+…）が含まれています。お客様が担当者として操作できてしまうため、何も送信していません。"+
@@ -436,7 +446,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 	if (r.has("resolve") || r.has("faq")) && t.Status == tickets.StatusResolved {
 		add("%s is resolved already", "%s はすでに解決済みです", t.Ref)
 	}
-	if t.Requester == "" && (r.Body != "" && !r.has("note") || r.arg("answer") != "") {
+	if t.Requester == "" && (r.Body != "" && !r.internal() || r.arg("answer") != "") {
 		add("%s has no usable customer address: nothing can be sent; use #note", "%s にはお客様の有効なアドレスがないため送信できません。#note をお使いください", t.Ref)
 	}
 	return errs
@@ -586,7 +596,7 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 // what was done and sent: an agent of a tier the ticket has left acts
 // (escalation.previous_tiers_may_act) only in the sight of the tier that
 // has it now.
-func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentAction, applied []string, relayed string, oc *Outcome) error {
+func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentAction, applied []templates.Reason, relayed string, oc *Outcome) error {
 	if why, err := d.holdBack(tx, t, oc, d.limit.tierMail, mailCopy, "", d.tierName(tier)); err != nil || why != "" {
 		return err
 	}
@@ -595,7 +605,7 @@ func (d *Desk) copyToTier(tx *tickets.Tx, t *tickets.Ticket, tier int, a *agentA
 		return err
 	}
 	data.Agent, data.Applied, data.Text = a.agent, applied, relayed
-	if a.reply.has("note") {
+	if a.reply.internal() {
 		data.Note = a.reply.Body
 	}
 	n, err := d.notifyTier(tx, t, tier, mailCopy, data, nil, a.agent)

@@ -79,6 +79,10 @@ func (r agentReply) has(name string) bool {
 	return false
 }
 
+// internal reports whether the reply's text is for agents only: #note's
+// for the tier, #escalate's for the next one.
+func (r agentReply) internal() bool { return r.has("note") || r.has("escalate") }
+
 func (r agentReply) arg(name string) string {
 	for _, c := range r.Commands {
 		if c.Name == name {

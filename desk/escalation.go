@@ -49,14 +49,17 @@ func (d *Desk) tier(i int) (Tier, int) {
 
 // escalate hands t to people: status escalated, and with tiers configured
 // a notice to the ticket's tier carrying the customer's words (msg, or the
-// last customer entry when nil). Every path that brings in a person goes
-// through here, so no escalated ticket is left unnoticed.
-func (d *Desk) escalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, actor, why string, oc *Outcome) error {
+// last customer entry when nil) and the story so far. Every path that
+// brings in a person goes through here, so no escalated ticket is left
+// unnoticed. why is rendered in the notice's language; the audit trail
+// and the outcome keep it in English (record).
+func (d *Desk) escalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, actor string, why templates.Reason, oc *Outcome) error {
+	rec := d.record(why)
 	if oc != nil {
-		oc.Reason = joinReason(oc.Reason, why)
+		oc.Reason = joinReason(oc.Reason, rec)
 	}
 	if t.Status != tickets.StatusEscalated {
-		if err := tx.SetStatus(t, tickets.StatusEscalated, actor, why); err != nil {
+		if err := tx.SetStatus(t, tickets.StatusEscalated, actor, rec); err != nil {
 			return err
 		}
 	}
@@ -65,7 +68,7 @@ func (d *Desk) escalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, ac
 	}
 	if t.TierSince.IsZero() {
 		// The ticket reaches its first tier now: escalate_after counts from here.
-		if err := tx.SetTier(t, t.Tier, actor, why); err != nil {
+		if err := tx.SetTier(t, t.Tier, actor, rec); err != nil {
 			return err
 		}
 	}
@@ -76,13 +79,35 @@ func (d *Desk) escalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, ac
 	return err
 }
 
-// sendNotice queues the notice of t to its tier.
-func (d *Desk) sendNotice(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, why string) (int, error) {
+// record is why in English, for the audit trail, the outcome and the
+// log, with the detail that only the record keeps.
+func (d *Desk) record(why templates.Reason) string {
+	s, err := d.tmpl.Reason("en", why)
+	if err != nil {
+		// The set rendered every code when it was loaded; keep the code.
+		d.log.Error("rendering a reason for the record", "code", why.Code, "err", err)
+		s = why.Code
+	}
+	if why.Detail != "" {
+		s += ": " + why.Detail
+	}
+	return s
+}
+
+// sendNotice queues the notice of t to its tier: why it comes, and the
+// story so far (handoff.go).
+func (d *Desk) sendNotice(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, why templates.Reason) (int, error) {
 	data, atts, err := d.ticketData(tx, t, msg)
 	if err != nil {
 		return 0, err
 	}
 	data.Reason = why
+	if data.Timeline, data.TimelineLeftOut, err = d.timeline(tx, t, why.Words); err != nil {
+		return 0, err
+	}
+	if data.Suggestions, err = notTurnedDown(tx, t, data.Suggestions); err != nil {
+		return 0, err
+	}
 	return d.notifyTier(tx, t, t.Tier, mailNotice, data, atts, "")
 }
 
@@ -140,7 +165,7 @@ func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		RespondDue: d.when(t.RespondDueAt), ResolveDue: d.when(t.ResolveDueAt),
 	}
 	if t.Requester == "" {
-		data.Requester = t.RequesterName + " (no usable address)"
+		data.Requester, data.NoAddress = t.RequesterName, true
 	}
 	var atts []tickets.Attachment
 	if msg != nil {

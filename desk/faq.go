@@ -12,6 +12,7 @@ import (
 
 	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/responder"
+	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -100,17 +101,17 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	if d.index == nil {
 		return false, nil
 	}
-	escalate := func(why string) (bool, error) {
+	escalate := func(why templates.Reason) (bool, error) {
 		return false, d.escalate(tx, t, msg, "system", why, oc)
 	}
 	if match == nil {
 		// Matching happens before the transaction, never inside it: a
 		// mail the batch did not match (matching failed, or its thread
 		// was found closed only now) goes to a person.
-		return escalate("not matched against the FAQ")
+		return escalate(templates.Reason{Code: templates.ReasonNotMatched})
 	}
 	if len(match.Candidates) == 0 {
-		return escalate("no FAQ entry matches")
+		return escalate(templates.Reason{Code: templates.ReasonNoMatch})
 	}
 	// Candidates below the suggest band are not suggestions: showing a
 	// 0.02 match to an agent as one only teaches them to ignore the list.
@@ -128,26 +129,27 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 		return false, err
 	}
 	top := match.Candidates[0]
+	conf := fmt.Sprintf("%.2f", top.Confidence)
 	switch {
 	case match.Decision != responder.Auto:
 		if match.Decision == responder.Suggest {
-			return escalate(fmt.Sprintf("FAQ %s suggested to agents (confidence %.2f)", top.Key, top.Confidence))
+			return escalate(templates.Reason{Code: templates.ReasonFAQSuggested, Key: top.Key, Confidence: conf})
 		}
-		return escalate(fmt.Sprintf("no confident FAQ answer (best %s at %.2f)", top.Key, top.Confidence))
+		return escalate(templates.Reason{Code: templates.ReasonFAQNotConfident, Key: top.Key, Confidence: conf})
 	case t.Priority == "P1" || t.Priority == "P2":
-		return escalate(fmt.Sprintf("FAQ %s not sent automatically to a %s ticket", top.Key, t.Priority))
+		return escalate(templates.Reason{Code: templates.ReasonFAQNotForPriority, Key: top.Key, Priority: t.Priority})
 	}
 	if ref, err := answeredBefore(tx, t, top.Key); err != nil {
 		return false, err
 	} else if ref != "" {
 		// The customer wrote back to a closed ticket that had this very
 		// answer: sending it again would not help.
-		return escalate(fmt.Sprintf("FAQ %s suggested to agents: already sent on linked %s", top.Key, ref))
+		return escalate(templates.Reason{Code: templates.ReasonFAQSentBefore, Key: top.Key, Ticket: ref})
 	}
 	// The database is the truth: the entry must still be published there.
 	f, err := tx.FAQ(top.Key)
 	if errors.Is(err, tickets.ErrNotFound) || (err == nil && f.Status != tickets.FAQPublished) {
-		return escalate(fmt.Sprintf("FAQ %s is not published", top.Key))
+		return escalate(templates.Reason{Code: templates.ReasonFAQUnpublished, Key: top.Key})
 	}
 	if err != nil {
 		return false, err
@@ -160,7 +162,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 		if err != nil {
 			return false, err
 		}
-		return escalate("automatic answer held back")
+		return escalate(templates.Reason{Code: templates.ReasonAnswerHeld})
 	}
 	if err := tx.SetAutoAnswer(t, f.Key); err != nil {
 		return false, err
@@ -222,19 +224,20 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 		}
 		oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+": resolved")
 	case replyFailure:
-		if err := d.escalate(tx, t, msg, msg.From.Addr, "customer still needs help after FAQ "+key+" ("+rc.reason+")", nil); err != nil {
+		// The vote first: the notice does not offer the entry again.
+		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
 			return err
 		}
-		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
+		if err := d.escalate(tx, t, msg, msg.From.Addr, templates.Reason{Code: templates.ReasonFAQDidNotHelp, Key: key, Detail: rc.reason}, nil); err != nil {
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
 	default:
-		why := "customer's reply to FAQ " + key + " is unclear (" + rc.reason + ")"
-		if err := d.escalate(tx, t, msg, msg.From.Addr, why+": a person reads it", nil); err != nil {
+		why := templates.Reason{Code: templates.ReasonFAQReplyUnclear, Key: key, Detail: rc.reason}
+		if err := d.escalate(tx, t, msg, msg.From.Addr, why, nil); err != nil {
 			return err
 		}
-		oc.Reason = joinReason(oc.Reason, why+": escalated without a vote")
+		oc.Reason = joinReason(oc.Reason, d.record(why)+": escalated without a vote")
 	}
 	return nil
 }

@@ -55,11 +55,21 @@ func (d *Desk) settleLearned(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Messag
 	default:
 		return nil
 	}
-	keys, err := tx.SettleParaphrases([]int64{t.ID}, "", state, how, strings.ToLower(msg.From.Addr))
+	actor := strings.ToLower(msg.From.Addr)
+	keys, err := tx.SettleParaphrases([]int64{t.ID}, "", state, how, actor)
+	if err != nil {
+		return err
+	}
 	for _, k := range keys {
 		changed.add(k)
+		if state == tickets.ParaphraseRemoved {
+			// The entry an agent sent did not help: never offered on t again (notTurnedDown).
+			if err := tx.Event(t.ID, k, faqTurnedDownEvent, actor, map[string]any{"how": how}); err != nil {
+				return err
+			}
+		}
 	}
-	return err
+	return nil
 }
 
 // settleClosed confirms the pending paraphrases of tickets the quiet

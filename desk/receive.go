@@ -313,8 +313,8 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 			if err != nil {
 				return Outcome{}, err
 			}
-			if why != "" {
-				if err := d.escalate(tx, t, nil, "mailer-daemon", why+": a person must reach the customer", nil); err != nil {
+			if why.Code != "" {
+				if err := d.escalate(tx, t, nil, "mailer-daemon", why, nil); err != nil {
 					return Outcome{}, err
 				}
 				reason = joinReason(reason, "ticket "+t.Ref+" escalated: its automatic answer did not arrive")
@@ -325,7 +325,8 @@ func (d *Desk) bounce(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message) (O
 			if err != nil {
 				return Outcome{}, err
 			}
-			data.BounceRecipient, data.BounceStatus, data.BounceDiagnostic = strings.Join(dsn.Recipients, ", "), strings.TrimSpace(dsn.Action+" "+dsn.Status), dsn.Diagnostic
+			// The action is a failure's (or unreadable): the notice says so in its own words.
+			data.BounceRecipient, data.BounceStatus, data.BounceDiagnostic = strings.Join(dsn.Recipients, ", "), dsn.Status, dsn.Diagnostic
 			if _, err := d.notifyTier(tx, t, t.Tier, mailBounceNotice, data, nil, ""); err != nil {
 				return Outcome{}, err
 			}
@@ -403,7 +404,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 			return Outcome{}, err
 		}
 		if d.tiersOn() {
-			if err := d.escalate(tx, t, msg, "system", "to agents", &oc); err != nil {
+			if err := d.escalate(tx, t, msg, "system", templates.Reason{Code: templates.ReasonToAgents}, &oc); err != nil {
 				return Outcome{}, err
 			}
 		}
@@ -416,7 +417,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		return oc, err
 	}
 	if d.index == nil && d.tiersOn() {
-		if err := d.escalate(tx, t, msg, "system", "to agents", &oc); err != nil {
+		if err := d.escalate(tx, t, msg, "system", templates.Reason{Code: templates.ReasonToAgents}, &oc); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -538,14 +539,18 @@ func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Mess
 		}
 		return nil
 	}
-	if err := d.escalate(tx, t, msg, msg.From.Addr, "customer replied to a resolved ticket ("+rc.verdict.String()+": "+rc.reason+")", nil); err != nil {
-		return err
-	}
-	oc.Reason = "reopened"
-	if rc.verdict == replyFailure && h.quiet && !h.notHelpful {
+	// The vote first: the notice does not offer the entry again.
+	voted := rc.verdict == replyFailure && h.quiet && !h.notHelpful
+	if voted {
 		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
 			return err
 		}
+	}
+	if err := d.escalate(tx, t, msg, msg.From.Addr, templates.Reason{Code: templates.ReasonReopened, Detail: rc.verdict.String() + ": " + rc.reason}, nil); err != nil {
+		return err
+	}
+	oc.Reason = "reopened"
+	if voted {
 		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help after the quiet resolution: counted not helpful")
 	}
 	_, err = d.answer(tx, t, msg, "reopened", "reopened", d.mailData(t, msg), oc)

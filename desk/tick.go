@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -144,8 +145,8 @@ func (d *Desk) confirmAutoAnswers(tx *tickets.Tx, res *TickResult) (bool, error)
 	}
 	for _, dl := range due {
 		t := dl.Ticket
-		if why := undeliveredReason(dl); why != "" {
-			if err := d.escalate(tx, t, nil, "system", why+": not resolved quietly, a person must reach the customer", nil); err != nil {
+		if why := undeliveredReason(dl); why.Code != "" {
+			if err := d.escalate(tx, t, nil, "system", why, nil); err != nil {
 				return false, err
 			}
 			res.Undelivered++
@@ -164,12 +165,12 @@ func (d *Desk) confirmAutoAnswers(tx *tickets.Tx, res *TickResult) (bool, error)
 const quietResolution = "no reply to the automatic answer within "
 
 // autoAnswerDelivery reads what became of a ticket's automatic answer:
-// why it did not reach the customer ("" when nothing says so), and when
-// the relay took it (zero while queued).
-func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, sentAt time.Time, err error) {
+// why it did not reach the customer (no Code when nothing says so), and
+// when the relay took it (zero while queued).
+func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered templates.Reason, sentAt time.Time, err error) {
 	dl, err := tx.AutoAnswerDelivery(t)
 	if err != nil {
-		return "", time.Time{}, err
+		return templates.Reason{}, time.Time{}, err
 	}
 	return undeliveredReason(dl), dl.SentAt, nil
 }
@@ -178,18 +179,18 @@ func autoAnswerDelivery(tx *tickets.Tx, t *tickets.Ticket) (undelivered string, 
 // customer: the outbox gave its row up as failed, or as unknown (the
 // relay may hold it, which is no proof of delivery either), or a delivery
 // report of failure was linked to it (Desk.bounce records it as a
-// mail_bounced event on the ticket with the row's id as subject); "" when
-// nothing says so.
-func undeliveredReason(dl tickets.AutoAnswerDelivery) string {
+// mail_bounced event on the ticket with the row's id as subject); no Code
+// when nothing says so. The relay's words are for the record only.
+func undeliveredReason(dl tickets.AutoAnswerDelivery) templates.Reason {
 	switch {
 	case dl.GivenUp != 0 && dl.GivenUpStatus == tickets.OutUnknown:
 		// Given up after an attempt the relay never answered after the
 		// end of DATA: not proof of failure, nor of delivery.
-		return fmt.Sprintf("automatic answer (mail %d) may not have reached the customer, the relay never confirmed it: %s", dl.GivenUp, dl.GivenUpError)
+		return templates.Reason{Code: templates.ReasonAnswerUnconfirmed, Mail: fmt.Sprint(dl.GivenUp), Detail: dl.GivenUpError}
 	case dl.GivenUp != 0:
-		return fmt.Sprintf("automatic answer (mail %d) failed: %s", dl.GivenUp, dl.GivenUpError)
+		return templates.Reason{Code: templates.ReasonAnswerFailed, Mail: fmt.Sprint(dl.GivenUp), Detail: dl.GivenUpError}
 	case dl.Bounced != 0:
-		return fmt.Sprintf("automatic answer (mail %d) bounced: %s %s", dl.Bounced, dl.BounceAction, dl.BounceStatus)
+		return templates.Reason{Code: templates.ReasonAnswerBounced, Mail: fmt.Sprint(dl.Bounced), Status: dl.BounceStatus, Detail: dl.BounceAction}
 	}
-	return ""
+	return templates.Reason{}
 }

@@ -147,7 +147,7 @@ func (d *Desk) breach(tx *tickets.Tx, t *tickets.Ticket, target string, due time
 		return err
 	}
 	if next < len(d.opts.Tiers) {
-		return d.moveOn(tx, t, next, "SLA "+target+" target breached (due "+d.when(due)+")", res)
+		return d.moveOn(tx, t, next, templates.Reason{Code: templates.ReasonSLABreached, Target: target, Due: d.when(due)}, res)
 	}
 	return nil
 }
@@ -160,15 +160,17 @@ func (d *Desk) escalateUnanswered(tx *tickets.Tx, t *tickets.Ticket, res *TickRe
 		return nil
 	}
 	tr, _ := d.tier(t.Tier)
-	return d.moveOn(tx, t, t.Tier+1, "no agent answer within "+tr.EscalateAfter.String()+" in "+tr.Name, res)
+	return d.moveOn(tx, t, t.Tier+1, templates.Reason{Code: templates.ReasonUnanswered, After: tr.EscalateAfter, FromTier: tr.Name}, res)
 }
 
-func (d *Desk) moveOn(tx *tickets.Tx, t *tickets.Ticket, next int, why string, res *TickResult) error {
-	if err := tx.SetTier(t, next, "system", why); err != nil {
+// moveOn hands t to the tier next, for why (whose Tier it fills in).
+func (d *Desk) moveOn(tx *tickets.Tx, t *tickets.Ticket, next int, why templates.Reason, res *TickResult) error {
+	why.Tier = d.opts.Tiers[next].Name
+	if err := tx.SetTier(t, next, "system", d.record(why)); err != nil {
 		return err
 	}
 	res.Escalated++
-	return d.escalate(tx, t, nil, "system", why+": handed to "+d.opts.Tiers[next].Name, nil)
+	return d.escalate(tx, t, nil, "system", why, nil)
 }
 
 // firstNotice brings a ticket that never reached a tier to the first one:
@@ -179,7 +181,7 @@ func (d *Desk) firstNotice(tx *tickets.Tx, t *tickets.Ticket, res *TickResult) e
 		return tx.SetTier(t, t.Tier, "system", "tiers configured")
 	}
 	res.Escalated++
-	return d.escalate(tx, t, nil, "system", "waiting for an agent since before escalation tiers were configured", nil)
+	return d.escalate(tx, t, nil, "system", templates.Reason{Code: templates.ReasonTiersConfigured}, nil)
 }
 
 // digestible reports whether n may go in a digest: P1 and P2 tickets are
@@ -248,7 +250,7 @@ func (d *Desk) sendTimerNote(tx *tickets.Tx, n tickets.TimerNote) error {
 	}
 	data.Target, data.Due, data.NextTier = n.Target, d.when(n.Due), n.NextTier
 	if n.Kind == mailReminder {
-		data.TimeLeft = n.Left.Round(time.Minute).String()
+		data.TimeLeft = templates.FormatDuration(n.Left, d.opts.Language)
 	}
 	_, err = d.notifyTier(tx, n.Ticket, n.Tier, n.Kind, data, nil, "")
 	return err

@@ -18,8 +18,18 @@
 // override directory with the name of an embedded one replaces that file.
 //
 // Templates may call quote: it marks every line of a text with "> ", so words
-// a customer or agent wrote can never pass for the mail's own; and lines,
-// which splits a text into its lines (an HTML signature puts <br> between).
+// a customer or agent wrote can never pass for the mail's own; lines,
+// which splits a text into its lines (an HTML signature puts <br> between);
+// and duration, which writes a time.Duration in the mail's language.
+//
+// The mails to agents say why a ticket comes and what a command did by
+// the "reason" block of their language, from a Reason's code and
+// parameters (reason.go), never from a sentence of the desk's: a Japanese
+// desk reads every line in Japanese. Set.Reason renders the same block on
+// its own (the desk keeps the English words for its audit trail); an
+// override of the common blocks that cannot render every code fails Load.
+// A notice after a ticket's first mail tells its Timeline instead of the
+// latest words alone (the "timeline" block).
 //
 // The mails to customers share a look: a greeting by name only when the
 // name is a person's (PersonName), else "お客様" / "Hello,"; a subject that
@@ -55,6 +65,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -75,6 +86,7 @@ type Set struct {
 	labels     map[string]map[string]string        // lang → name → subject label
 	allLabels  []string                            // every label, configured or built-in, longest first
 	signatures map[string]string                   // lang → signature text
+	reasons    map[string]*template.Template       // lang → the "reason" block (Set.Reason)
 }
 
 // Options configure a Set. The zero value is the embedded templates with
@@ -126,9 +138,10 @@ type Data struct {
 	Tier       string // name of the tier the mail goes to: "L1"
 	Assignee   string // the agent the ticket is assigned to, "" if nobody
 	Requester  string // "Hanako Yamada <hanako@example.com>"
+	NoAddress  bool   // the requester has no usable address: nothing can be sent to them
 	RespondDue string // first response due
 	ResolveDue string // resolution due
-	Reason     string // why the mail comes: what escalated the ticket, in the desk's words
+	Reason     Reason // notice: why the ticket comes, by code ("経緯", "Why"); the escalating agent's words quoted apart
 
 	// Words passed on, several lines each, left as they are by Render: the
 	// customer's (notice, forward) or the agent's (relay, resolution, copy).
@@ -137,7 +150,15 @@ type Data struct {
 	Note string // copy: an agent's internal note (#note), never for the customer
 
 	Attachments []AttachmentInfo // notice, forward: the attachments of the mail
-	Suggestions []SuggestionInfo // notice: the responder's candidates, best first
+	Suggestions []SuggestionInfo // notice: the responder's candidates, best first, none the customer turned down
+
+	// Timeline is a notice's story of the ticket, oldest first: the
+	// original report, then every entry since, notes included. Empty for
+	// a ticket that is only its first mail (the notice shows Text then).
+	// TimelineLeftOut entries after the first were left out to keep the
+	// notice short; the mail points to `madoguchi tickets show`.
+	Timeline        []TimelineEntry
+	TimelineLeftOut int
 
 	Agent        string   // the agent who acted: "Alice Smith <alice@example.com>"
 	From         string   // forward: who wrote, "Name <address>"
@@ -146,7 +167,7 @@ type Data struct {
 	ReopenDays   int      // resolution: days a reply still reopens; 0 = don't say
 	ConfirmDays  int      // auto_answer: days without a reply after which the request counts as solved; 0 = don't say
 	Errors       []string // command_error: one line each, in the mail's language: `line 1 "#priority P9": want P1..P5`
-	Applied      []string // copy: the commands carried out, e.g. "#priority P2"
+	Applied      []Reason // copy: what the commands did, by code (ActionTake, ...)
 
 	Target   string // reminder, breach: "respond" or "resolve"
 	Due      string // reminder, breach: when the target falls (fell) due
@@ -178,6 +199,26 @@ type DigestItem struct {
 	TimeLeft string // reminder: time left until Due
 	NextTier string // breach: the tier it moved to; "" = it stays
 }
+
+// TimelineEntry is one entry of a ticket's story in a notice.
+type TimelineEntry struct {
+	When string // formatted
+	Who  string // who wrote it: an address
+	Kind string // Timeline… : whose words, and where they went
+	Key  string // TimelineAutoAnswer: the FAQ entry sent
+	Text string // several lines, cut to a length: quoted by the template
+	Cut  bool   // Text was cut; the whole is on the ticket
+}
+
+// Kinds of timeline entries.
+const (
+	TimelineCustomer    = "customer"    // the requester's mail
+	TimelineParticipant = "participant" // a participant's mail
+	TimelineAgent       = "agent"       // an agent's words, relayed to the customer
+	TimelineSent        = "sent"        // a mail sent to the customer (an FAQ answer an agent sent)
+	TimelineNote        = "note"        // an internal note (#note, #escalate's words, a reply that did nothing)
+	TimelineAutoAnswer  = "auto_answer" // the automatic answer of the FAQ entry Key
+)
 
 // AttachmentInfo describes one attachment of a mail passed on to a tier.
 type AttachmentInfo struct {
@@ -245,10 +286,19 @@ func Load(opts Options) (*Set, error) {
 			}
 		}
 	}
-	for name, langs := range s.mails {
-		if langs[DefaultLang] == nil {
+	langs := []string{DefaultLang}
+	for name, byLang := range s.mails {
+		if byLang[DefaultLang] == nil {
 			return nil, fmt.Errorf("templates: %q has no %s version", name, DefaultLang)
 		}
+		for l := range byLang {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+	}
+	if s.reasons, err = parseReasons(files, langs); err != nil {
+		return nil, err
 	}
 	for lang, labels := range opts.Labels {
 		for name, label := range labels {
@@ -393,7 +443,16 @@ func (d Data) clean() Data {
 		g.Subject = Truncate(baseSubject(g.Subject, g.Ticket), MaxSubject)
 	}
 	d.Errors = oneLines(d.Errors)
-	d.Applied = oneLines(d.Applied)
+	d.Reason = d.Reason.clean()
+	d.Applied = slices.Clone(d.Applied)
+	for i := range d.Applied {
+		d.Applied[i] = d.Applied[i].clean()
+	}
+	d.Timeline = slices.Clone(d.Timeline)
+	for i := range d.Timeline {
+		e := &d.Timeline[i]
+		e.When, e.Who, e.Kind, e.Key = OneLine(e.When), OneLine(e.Who), OneLine(e.Kind), OneLine(e.Key)
+	}
 	return d
 }
 
@@ -510,7 +569,12 @@ func partials(files map[string]source, lang, ext string) []source {
 
 var errNoSubject = errors.New(`first line must be "Subject: ..." followed by a blank line`)
 
-var funcs = map[string]any{"quote": Quote, "lines": lines}
+// funcs are the functions templates in lang may call: quote, lines, and
+// duration, which writes a time.Duration in lang (FormatDuration).
+func funcs(lang string) map[string]any {
+	return map[string]any{"quote": Quote, "lines": lines,
+		"duration": func(d time.Duration) string { return FormatDuration(d, lang) }}
+}
 
 // lines splits a text into its lines, for HTML templates that put <br>
 // between them.
@@ -536,15 +600,15 @@ func parseMail(file, lang string, files map[string]source) (*mailTemplate, error
 	textParts := partials(files, lang, ".txt")
 	mt := &mailTemplate{file: src.path}
 	var err error
-	if mt.subject, err = parseText(file+":subject", strings.TrimSpace(subj), src.path, textParts); err != nil {
+	if mt.subject, err = parseText(file+":subject", strings.TrimSpace(subj), src.path, textParts, lang); err != nil {
 		return nil, err
 	}
-	if mt.text, err = parseText(file, body, src.path, textParts); err != nil {
+	if mt.text, err = parseText(file, body, src.path, textParts, lang); err != nil {
 		return nil, err
 	}
 	htmlFile := strings.TrimSuffix(file, ".txt") + ".html"
 	if h, ok := files[htmlFile]; ok {
-		mt.html = htmltemplate.New(htmlFile).Funcs(funcs).Option("missingkey=error")
+		mt.html = htmltemplate.New(htmlFile).Funcs(funcs(lang)).Option("missingkey=error")
 		for _, p := range partials(files, lang, ".html") {
 			if _, err := mt.html.New(p.path).Parse(string(p.data)); err != nil {
 				return nil, fmt.Errorf("templates: %s: %w", p.path, err)
@@ -557,9 +621,9 @@ func parseMail(file, lang string, files map[string]source) (*mailTemplate, error
 	return mt, nil
 }
 
-// parseText parses one text template after the partials it may use.
-func parseText(name, text, path string, parts []source) (*template.Template, error) {
-	t := template.New(name).Funcs(funcs).Option("missingkey=error")
+// parseText parses one text template of lang after the partials it may use.
+func parseText(name, text, path string, parts []source, lang string) (*template.Template, error) {
+	t := template.New(name).Funcs(funcs(lang)).Option("missingkey=error")
 	for _, p := range parts {
 		if _, err := t.New(p.path).Parse(string(p.data)); err != nil {
 			return nil, fmt.Errorf("templates: %s: %w", p.path, err)

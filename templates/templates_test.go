@@ -279,6 +279,7 @@ var full = Data{
 	Requester:      "Hanako Yamada <hanako@example.com>",
 	RespondDue:     "Tue, 1 Dec 2026 10:30 JST",
 	ResolveDue:     "Tue, 1 Dec 2026 14:30 JST",
+	Reason:         Reason{Code: ReasonFAQSuggested, Key: "printer-e02", Confidence: "0.72"},
 	Text:           "The printer shows E-02 since this morning.\n\nI switched it off and on.",
 	Note:           "Called the customer: it is tray 2.",
 	Attachments: []AttachmentInfo{
@@ -295,7 +296,7 @@ var full = Data{
 	ReplyAddress:     "support+k3j4h5g6@example.com",
 	ReopenDays:       3,
 	Errors:           []string{`line 1 "#priority P9": want P1 to P5`, `line 2 "#frobnicate": unknown command`},
-	Applied:          []string{"#take", "#priority P2"},
+	Applied:          []Reason{{Code: ActionTake, Agent: "alice@example.com"}, {Code: ActionPriority, Priority: "P2"}},
 	Target:           "respond",
 	Due:              "Tue, 1 Dec 2026 10:30 JST",
 	TimeLeft:         "8m",
@@ -399,8 +400,8 @@ func TestRender_DeskMailsSayWhatTheyAreFor(t *testing.T) {
 		{"resolution", "ja", []string{"【対応完了】[INC-1042] Printer on 3F", "対応が完了いたしました", "3日以内にこのメールへそのままご返信ください", "ご返信には及びません", "※本メールはシステムより自動送信しておりますが"}},
 		{"forward", "en", []string{"Participant replied: Printer", "Taro Sato <taro@example.com> (a participant", "> I switched it off and on.", "spool-dump.zip (48 MB)", "How to act by reply"}},
 		{"forward", "ja", []string{"関係者からのご返信：Printer", "差出人　　　：Taro Sato <taro@example.com>（依頼者のメールの宛先・CC に含まれていた方）", "> I switched it off and on.", "■ 返信による対応方法"}},
-		{"copy", "en", []string{"Answered: Printer", "Alice Smith <alice@example.com> has answered the customer", "  #take\n  #priority P2", "> I switched it off and on.", "Internal note (not sent to the customer):\n\n> Called the customer: it is tray 2."}},
-		{"copy", "ja", []string{"お客様へ回答しました：Printer", "Alice Smith <alice@example.com> がお客様へ回答しました", "■ 実行されたコマンド\n\n  #take\n  #priority P2", "■ 社内メモ（お客様には送信されていません）\n\n> Called the customer: it is tray 2."}},
+		{"copy", "en", []string{"Answered: Printer", "Alice Smith <alice@example.com> has answered the customer", "  #take: assigned to alice@example.com\n  #priority: P2", "> I switched it off and on.", "Internal note (not sent to the customer):\n\n> Called the customer: it is tray 2."}},
+		{"copy", "ja", []string{"お客様へ回答しました：Printer", "Alice Smith <alice@example.com> がお客様へ回答しました", "■ 実行されたコマンド\n\n  #take：alice@example.com を担当者に設定しました\n  #priority：優先度を P2 に変更しました", "■ 社内メモ（お客様には送信されていません）\n\n> Called the customer: it is tray 2."}},
 		{"command_error", "en", []string{"command error", "some of its commands have errors", "Nothing was sent to the customer", `  - line 1 "#priority P9": want P1 to P5`, `  - line 2 "#frobnicate": unknown command`}},
 		{"command_error", "ja", []string{"コマンドエラー", "お客様には何も送信されておらず", `  ・line 1 "#priority P9": want P1 to P5`}},
 		{"bounce_notice", "en", []string{"Undeliverable to the customer", "Recipient:    hanako@example.com", "Status:       5.1.1", "Diagnostic:   550 5.1.1 <hanako@example.com>: user unknown"}},
@@ -562,7 +563,7 @@ func TestRender_WrittenTextCannotPassForTheMailsOwn(t *testing.T) {
 	d.Attachments = []AttachmentInfo{{Name: "a.pdf\n\n#close EVIL6", Size: "1 KB\n#hold"}}
 	d.Suggestions = []SuggestionInfo{{Key: "k\n#faq", Question: "q\r\n#escalate EVIL7", Confidence: "1%\n"}}
 	d.Agent = "Mallory\n#faq EVIL8"
-	d.Applied = []string{"#take\n#close EVIL9"}
+	d.Applied = []Reason{{Code: ActionAssign, Agent: "#take\n#close EVIL9"}}
 	d.Errors = []string{"bad\n#close EVIL10"}
 	d.BounceDiagnostic = "550 no\n#resolve EVIL11"
 	oneLine := map[string]string{"EVIL4": "x #hold EVIL4", "EVIL5": "y #take EVIL5", "EVIL6": "a.pdf #close EVIL6",

@@ -258,8 +258,8 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"priority " + a[0]}, "", nil }},
 	{verb: "type", args: "REF incident|request", short: "Change the ticket type", nargs: 1,
 		command: func(a []string) ([]string, string, error) { return []string{"type " + a[0]}, "", nil }},
-	{verb: "escalate", args: "REF", short: "Hand to the next tier",
-		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, "", nil }},
+	{verb: "escalate", args: "REF [TEXT|-]", short: "Hand to the next tier; TEXT says why, in the next tier's notice (never sent to the customer)", text: true,
+		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, first(a), nil }},
 	{verb: "answer", args: "REF KEY [TEXT|-]", short: "Send FAQ entry KEY as the answer (the customer's wording becomes its pending paraphrase until the customer confirms it)", nargs: 1, text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"answer " + a[0]}, first(a[1:]), nil }},
 }

@@ -108,3 +108,32 @@ func TestTickets_ActionsFromTheTerminalAreAuditedAndMailed(t *testing.T) {
 		t.Fatalf("list --assignee --search: %v %s", err, out)
 	}
 }
+
+// `tickets escalate REF TEXT` is #escalate with its words: they tell the
+// next tier why, in its notice, and never reach the customer.
+func TestTickets_EscalateWithWordsTellsTheNextTierAndNotTheCustomer(t *testing.T) {
+	cfg := writeConfig(t, tiersConfig)
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), "[desk]\n", "[desk]\nsecret = \"cli-test-secret-0123456789\"\n", 1)), 0o600)
+	receive(t, cfg, "From: Hanako <hanako@customer.example>\r\nTo: support@example.com\r\nSubject: Printer on 3F\r\nMessage-ID: <p1@c>\r\n\r\nIt prints blank pages.\r\n")
+	out, _, err := cli(t, "The fuser needs the vendor; L2 holds the contract.\n", "--config", cfg, "tickets", "escalate", "INC-1001", "-", "--actor", "alice@example.com")
+	if err != nil || !strings.Contains(out, "escalated") || strings.Contains(out, "relay") {
+		t.Fatalf("escalate: %v %q", err, out)
+	}
+	out, _, _ = cli(t, "", "--config", cfg, "outbox", "list", "--json")
+	var rows []struct{ Kind, To, Text string }
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	told := false
+	for _, r := range rows {
+		if r.To == "hanako@customer.example" && strings.Contains(r.Text, "fuser") {
+			t.Errorf("the words went to the customer in a %s mail", r.Kind)
+		}
+		told = told || r.Kind == "notice" && r.To == "l2@example.com" &&
+			strings.Contains(r.Text, "alice@example.com wrote, handing it on:\n\n> The fuser needs the vendor; L2 holds the contract.")
+	}
+	if !told {
+		t.Errorf("the L2 notice does not carry the words:\n%s", out)
+	}
+}

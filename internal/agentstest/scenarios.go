@@ -282,7 +282,7 @@ func SLAReminderBreachAndEscalationAtTheirInstants(t *testing.T, start Start) {
 	d.run(at(t0, 3*time.Hour))
 	sent := d.sent()
 	rem := sent.one(t, "l1@example.com")
-	if len(sent) != 1 || !strings.Contains(rem.Subject, "First response due soon") || !strings.Contains(rem.Text, "1h0m0s") ||
+	if len(sent) != 1 || !strings.Contains(rem.Subject, "First response due soon") || !strings.Contains(lf(rem.Text), "Time left:    1h\n") ||
 		rem.replyTo(t) != notice.replyTo(t) {
 		t.Fatalf("reminder at 75%% (sent:%s) %q:\n%s", sent, rem.Subject, rem.Text)
 	}
@@ -356,7 +356,7 @@ func UnansweredTicketMovesOnAfterEscalateAfter(t *testing.T, start Start) {
 	d.run(at(t0, 2*time.Hour))
 	sent = d.sent()
 	l2 := sent.one(t, "l2@example.com")
-	if len(sent) != 1 || !strings.Contains(l2.Subject, "["+refs[0]+"]") || !strings.Contains(l2.Text, "no agent answer within 2h0m0s in L1") {
+	if len(sent) != 1 || !strings.Contains(l2.Subject, "["+refs[0]+"]") || !strings.Contains(l2.Text, "no agent answer within 2h in L1: handed to L2") {
 		t.Fatalf("escalate_after (sent:%s):\n%s", sent, l2.Text)
 	}
 	if a, b := d.ticket(refs[0]), d.ticket(refs[1]); a.Tier != "L2" || len(a.Breaches) != 0 || b.Tier != "L1" || b.Status != "in_progress" {
@@ -395,7 +395,7 @@ holidays = ["2026-12-07"]
 	d.run(jst(8, 11, 0))
 	sent := d.sent()
 	if rem := sent.one(t, "l1@example.com"); len(sent) != 1 || !strings.Contains(rem.Subject, "First response due soon") ||
-		!strings.Contains(rem.Text, "2026-12-08 12:00 JST") || !strings.Contains(rem.Text, "1h0m0s") {
+		!strings.Contains(rem.Text, "2026-12-08 12:00 JST") || !strings.Contains(lf(rem.Text), "Time left:    1h\n") {
 		t.Fatalf("reminder on Tuesday 11:00 (sent:%s):\n%s", sent, rem.Text)
 	}
 	d.run(jst(8, 11, 59))
