@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"maps"
@@ -44,8 +45,13 @@ var (
 		return m
 	})
 	durationType = reflect.TypeFor[Duration]()
+	businessType = reflect.TypeFor[BusinessTime]()
 	secretType   = reflect.TypeFor[Secret]()
 )
+
+// isSpan reports whether t is one of the duration types, a scalar written
+// as a string ("30s", "1bd") though a struct in Go.
+func isSpan(t reflect.Type) bool { return t == durationType || t == businessType }
 
 // tableArrays are the arrays of tables of the schema ([[rules]],
 // [[escalation.tiers]]): each is decoded on its own, element by element.
@@ -80,7 +86,7 @@ func scalarFields(t reflect.Type, prefix string, index []int, depth int) []field
 		}
 		name := f.Tag.Get("toml")
 		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
+		case f.Type.Kind() == reflect.Struct && !isSpan(f.Type):
 			out = append(out, scalarFields(f.Type, prefix+name+".", idx, max(depth-1, 0))...)
 		case depth > 0, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
 			// an array of tables: see tableArrays
@@ -301,12 +307,12 @@ func setFromTOML(v reflect.Value, val any) error {
 			return errors.New("want a string") // never echo what may be a password
 		}
 	}
-	if v.Type() == durationType {
+	if isSpan(v.Type()) {
 		s, ok := val.(string)
 		if !ok {
 			return fmt.Errorf("want a duration string such as \"30s\", got %s", tomlType(val))
 		}
-		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:
@@ -443,8 +449,8 @@ func applyEnv(c *Config, env func(string) string) error {
 
 // setFromString parses an environment value for v's type.
 func setFromString(v reflect.Value, s string) error {
-	if v.Type() == durationType {
-		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
+	if isSpan(v.Type()) {
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:

@@ -242,10 +242,6 @@ func deskOptions(cfg *config.Config) desk.Options {
 	}
 	// Validated at load: building the policy cannot fail then.
 	policy, _ := slaPolicy(cfg.SLA)
-	var loc *time.Location
-	if bh, err := cfg.SLA.Hours.Parse(); err == nil && len(bh.Weekdays) > 0 {
-		loc = bh.Location
-	}
 	return desk.Options{
 		Tiers:                tiers,
 		Secret:               []byte(cfg.Desk.Secret.Reveal()),
@@ -256,7 +252,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
 		TierBounceWindow:     cfg.Escalation.TierBounceWindow.Duration,
-		Location:             loc,
+		Location:             cfg.Location(),
 		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
 		Language:             cfg.Desk.Language,
@@ -282,9 +278,10 @@ func deskOptions(cfg *config.Config) desk.Options {
 
 // deskTiers turns [[escalation.tiers]] into the desk's tiers.
 func deskTiers(cfg *config.Config) []desk.Tier {
+	bh, _ := cfg.SLA.Hours.Parse() // validated at load
 	var tiers []desk.Tier
 	for _, t := range cfg.Escalation.Tiers {
-		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
+		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Length(bh)})
 	}
 	return tiers
 }
@@ -319,7 +316,7 @@ func slaPolicy(s config.SLA) (tickets.SLAPolicy, error) {
 	targets := map[string]tickets.Targets{}
 	for _, p := range config.Priorities {
 		t := s.Target(p)
-		targets[p] = tickets.Targets{Respond: t.Respond.Duration, Resolve: t.Resolve.Duration}
+		targets[p] = tickets.Targets{Respond: t.Respond.Length(bh), Resolve: t.Resolve.Length(bh)}
 	}
 	return tickets.SLAPolicy{Calendar: cal, Targets: targets}, nil
 }

@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = demoSupport, "demo.example"
 	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
 	cfg.Desk.Secret = "demo-secret-not-for-production"
-	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.Duration{Duration: 4 * time.Hour}}}
+	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.BusinessTimeOf(4 * time.Hour)}}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
