@@ -383,8 +383,17 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		oc.Reason = "reply to closed " + closed.Ref
 	}
 	if t.Requester == "" {
-		// Agents see the ticket; nobody can be answered.
-		oc.Reason = joinReason(oc.Reason, fmt.Sprintf("sender address is unusable (From %q): no acknowledgement", printableFrom(msg.From)))
+		// Nobody can be answered: only a person can reach the sender. The
+		// tier hears of it now, with the reason, not at the next tick as a
+		// ticket from before the tiers were configured.
+		why := fmt.Sprintf("sender address is unusable (From %q): no acknowledgement", printableFrom(msg.From))
+		if d.tiersOn() {
+			if err := d.escalate(tx, t, msg, "system", why, &oc); err != nil {
+				return Outcome{}, err
+			}
+		} else {
+			oc.Reason = joinReason(oc.Reason, why)
+		}
 		oc.Status = t.Status
 		return oc, nil
 	}
@@ -419,6 +428,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	if closed != nil {
 		name, data.OldTicket = "new_after_closed", closed.Ref
 	}
+	d.outOfHours(&data, t.Language, tx.Now())
 	if _, err := d.answer(tx, t, msg, "ack", name, data, &oc); err != nil {
 		return Outcome{}, err
 	}

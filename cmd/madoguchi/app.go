@@ -253,6 +253,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
 		TierBounceWindow:     cfg.Escalation.TierBounceWindow.Duration,
 		Location:             cfg.Location(),
+		OnCall:               cfg.Escalation.OnCall,
 		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
 		Language:             cfg.Desk.Language,
