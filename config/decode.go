@@ -10,9 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/madoguchi/madoguchi/internal/didyoumean"
 )
 
 // The file is decoded into a plain map first and then walked against the
@@ -266,39 +267,9 @@ func keyLine(data string, path []string) int {
 	return pe.Position.Line
 }
 
-// closest is the key of known nearest to key by edit distance, "" when
-// none is near enough to be what was meant.
-func closest(key string, known []string) string {
-	best, bestDist := "", max(2, utf8.RuneCountInString(key)/4)+1
-	for _, k := range slices.Sorted(slices.Values(known)) {
-		if d := editDistance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes,
-// ignoring case (an environment variable is upper case, a key lower).
-func editDistance(a, b string) int {
-	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
-	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+// closest is the key of known nearest to key, "" when none is near
+// enough to be what was meant.
+func closest(key string, known []string) string { return didyoumean.Closest(key, known) }
 
 // setFromTOML stores a decoded TOML value in v, checking its type.
 func setFromTOML(v reflect.Value, val any) error {

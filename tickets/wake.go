@@ -21,8 +21,11 @@ func WakePath(dbPath string) string { return dbPath + ".wake" }
 
 // Wakes returns a channel that receives a value whenever another process
 // wakes the gateway holding l (Wake), until Release. Only the holder of the
-// lock listens, so a wake is never taken by anyone else. Called once.
+// lock listens, so a wake is never taken by anyone else; once.
 func (l *Lock) Wakes() (<-chan struct{}, error) {
+	if l.wake != nil {
+		return nil, errors.New("tickets: the gateway's pipe is read already")
+	}
 	path := WakePath(l.db)
 	fi, err := os.Lstat(path)
 	switch {
