@@ -235,8 +235,16 @@ func TestRunOnce_RefusedLoginNamesTheServerOnce(t *testing.T) {
 
 func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	var out bytes.Buffer
-	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
+	dir := t.TempDir()
+	if err := runDemo(context.Background(), &out, dir, false); err != nil {
 		t.Fatal(err)
+	}
+	// It ends by itself, its last line saying what it did and where the
+	// database is (make demo used to run until Ctrl-C).
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "Demo done: ") || !strings.Contains(last, "tickets opened") ||
+		!strings.HasSuffix(last, "the database is "+filepath.Join(dir, "madoguchi.db")) {
+		t.Errorf("the demo's last line: %q", last)
 	}
 	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester or a participant", "ack mail sent",
 		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated",
