@@ -295,19 +295,11 @@ func TestPrintable_DropsTerminalEscapes(t *testing.T) {
 func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	cfg, imapSrv, smtpSrv := onServers(t)
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
+	stop := runInBackground(t, cfg)
 	if _, err := imapSrv.Append("INBOX", []byte("From: a@customer.example\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <r1@c>\r\n\r\nbroken\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer wcancel()
 	got, err := smtpSrv.Wait(wctx, 1)
 	if err != nil {
@@ -316,14 +308,8 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	if len(got[0].To) != 1 || got[0].To[0] != "a@customer.example" {
 		t.Fatalf("sent to %v", got[0].To)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run returned %v after cancel", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not stop after cancel")
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,18 +17,7 @@ import (
 
 // tokyoDesk is the rest of a [desk] section: two tiers and the business
 // hours of a Japanese in-house desk.
-const tokyoDesk = `secret = "times-secret-0123456789"
-
-[[escalation.tiers]]
-name = "L1"
-notify = ["l1@example.com"]
-agents = ["alice@example.com", "bob@example.com"]
-
-[[escalation.tiers]]
-name = "L2"
-notify = ["l2@example.com"]
-agents = ["carol@example.com"]
-
+const tokyoDesk = twoTiers + `
 [sla.hours]
 weekdays = ["mon", "tue", "wed", "thu", "fri"]
 from = "09:00"
@@ -140,22 +130,14 @@ func TestRun_AnActionFromAnotherProcessIsSentAtOnce(t *testing.T) {
 	cfg.Desk.Secret = "times-secret-0123456789"
 	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{"l1@example.com"}, Agents: []string{"alice@example.com"}}}
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
+	stop := runInBackground(t, cfg)
 	if _, err := imapSrv.Append("INBOX", []byte(printerMail)); err != nil {
 		t.Fatal(err)
 	}
 	wait := func(n int, what string) {
 		t.Helper()
 		// The bound is half the sender's fallback: only a wake meets it.
-		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer wcancel()
 		if _, err := smtpSrv.Wait(wctx, n); err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -174,10 +156,40 @@ func TestRun_AnActionFromAnotherProcessIsSentAtOnce(t *testing.T) {
 	if last := got[len(got)-1]; len(last.To) != 1 || last.To[0] != "hanako@customer.example" || !strings.Contains(string(last.Data), "switch the printer off") {
 		t.Fatalf("third mail to %v:\n%s", last.To, last.Data)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
+}
+
+// runInBackground starts `run` on cfg; stop cancels it, as SIGINT or
+// SIGTERM would, and returns what run returned (an error when it has not
+// stopped 30 s after).
+func runInBackground(t *testing.T, cfg *config.Config) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(30 * time.Second):
+				runErr = errors.New("run did not stop within 30s of its cancel")
+			}
+			a.close()
+		})
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+	return stop
 }
 
 // writeWholeConfig writes cfg as a configuration file, for the commands

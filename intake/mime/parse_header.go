@@ -162,16 +162,20 @@ func validFieldName(k []byte) bool {
 // survives), undecodable words stay as they were, and line breaks, tabs and
 // control characters become spaces.
 func headerText(raw []byte) string {
-	var s string
-	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
-		s = string(raw)
-	} else {
-		s = guessText(raw).Text
-	}
+	s := rawText(raw)
 	if strings.Contains(s, "=?") {
 		s = decodeWords(s)
 	}
 	return cleanLine(s)
+}
+
+// rawText is a header value as text: plain ASCII as it is, anything else
+// (8-bit, or ISO-2022-JP's escapes) by guessing its charset.
+func rawText(raw []byte) string {
+	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
+		return string(raw)
+	}
+	return guessText(raw).Text
 }
 
 // decodeWords decodes RFC 2047 encoded-words anywhere in s, leniently.
@@ -298,12 +302,7 @@ func cleanLine(s string) string {
 // are left for the display names (unquoteName), so an @ in a name never
 // makes an address.
 func addressText(raw []byte) string {
-	var s string
-	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
-		s = string(raw)
-	} else {
-		s = guessText(raw).Text
-	}
+	s := rawText(raw)
 	if strings.Contains(s, "=?") && !strings.Contains(s, "@") {
 		if dec := decodeWords(s); strings.Contains(dec, "@") {
 			return dec
