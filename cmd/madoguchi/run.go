@@ -21,7 +21,11 @@ func newRunCmd(g *globals) *cobra.Command {
 		Short: "Run the gateway until SIGINT/SIGTERM (or once with --once)",
 		Long: `run polls the support mailbox (IDLE where the server has it), records every
 mail, opens or updates tickets, and delivers the outgoing mail, until it gets
-SIGINT or SIGTERM; then it finishes the batch at hand and stops.
+SIGINT or SIGTERM; then it finishes the batch at hand and stops. It applies
+the due timers every minute, and delivers mail as soon as it is queued: by
+itself, or by an admin command in another process (tickets reply, outbox
+retry, faq add …), which wakes it through the pipe STORE.wake beside the
+database.
 
 With --once it fetches and handles all waiting mail, applies all due timers
 (closing resolved tickets, SLA reminders and breaches, tier escalation;

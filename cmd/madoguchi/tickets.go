@@ -20,7 +20,14 @@ func newTicketsCmd(g *globals) *cobra.Command {
 		Long: `tickets lists and shows tickets, and works them from the terminal as an
 agent would by mail: every action goes through the same checks, is audited
 under --actor, and sends the customer and the tier the same mail (queued;
-the running gateway, or the next run --once, delivers it).`,
+the running gateway, which the command wakes, delivers it at once; else
+the next run --once).
+
+REF is a ticket's reference (INC-1006, any case) or its number (1006); a
+reference with another prefix (REQ-1006) finds INC-1006 too, as a ticket
+keeps its first prefix when its type changes. Standard error then says
+which reference the command is on. Times are in desk.timezone and say
+their zone; --utc prints UTC.`,
 	}
 	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
 	for _, a := range ticketActions {
