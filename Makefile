@@ -13,6 +13,8 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/madoguchi ./cmd/madoguchi
 
+# The sample run on in-process servers; it ends by itself, its last line
+# saying where the database is (`madoguchi demo --keep-running` serves on).
 demo:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/madoguchi demo
 

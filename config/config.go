@@ -109,6 +109,10 @@ type Desk struct {
 	ReferencePrefixRequest  string   `toml:"reference_prefix_request"`
 	CloseAfter              Duration `toml:"close_after"`
 	DefaultRules            bool     `toml:"default_rules"`
+	// Timezone is the IANA zone every time is shown in: at the terminal
+	// and in the agents' mails; "" = sla.hours.time_zone, else UTC
+	// ([Config.Location]).
+	Timezone string `toml:"timezone"`
 	// Secret keys the HMAC of the reply tokens that prove an agent; from
 	// secret, secret_file or $MADOGUCHI_DESK_SECRET. Required (at least
 	// [MinSecretBytes]) by [Config.RequireRun] when tiers are set.
@@ -175,14 +179,19 @@ type Escalation struct {
 	// a ticket has left, while that tier's agents list has her; false: only
 	// the ticket's current tier acts.
 	PreviousTiersMayAct bool `toml:"previous_tiers_may_act"`
+	// OnCall says who answers urgent (P1, P2) requests outside the
+	// business hours ("the on-call engineer, +81 3 1234 5678"); their
+	// acknowledgement names it. "" = nobody: it promises nothing before
+	// the desk opens.
+	OnCall string `toml:"on_call"`
 }
 
 // Tier is one level of agents ([[escalation.tiers]]): L1, L2, ...
 type Tier struct {
-	Name          string   `toml:"name"`           // [A-Za-z0-9_-]{1,32}, unique (case-insensitively)
-	Notify        []string `toml:"notify"`         // addresses that get the thread (at least one)
-	Agents        []string `toml:"agents"`         // addresses allowed to act (at least one)
-	EscalateAfter Duration `toml:"escalate_after"` // no agent answer within it: next tier; 0 = never by time
+	Name          string       `toml:"name"`           // [A-Za-z0-9_-]{1,32}, unique (case-insensitively)
+	Notify        []string     `toml:"notify"`         // addresses that get the thread (at least one)
+	Agents        []string     `toml:"agents"`         // addresses allowed to act (at least one)
+	EscalateAfter BusinessTime `toml:"escalate_after"` // no agent answer within this much business time: next tier; 0 = never by time
 }
 
 // SLA holds the targets of each priority and the business hours they are
@@ -199,8 +208,8 @@ type SLA struct {
 // SLATarget is the time to the first agent answer (respond) and to the
 // resolution (resolve), in business time.
 type SLATarget struct {
-	Respond Duration `toml:"respond"`
-	Resolve Duration `toml:"resolve"`
+	Respond BusinessTime `toml:"respond"`
+	Resolve BusinessTime `toml:"resolve"`
 }
 
 // Hours are the business hours SLA time is counted in ([sla.hours]). With
@@ -298,11 +307,13 @@ func Default() *Config {
 		},
 		Escalation: Escalation{AttachMaxBytes: 5 << 20, TierBounceWindow: Duration{24 * hour}},
 		SLA: SLA{
-			P1: SLATarget{Duration{30 * minute}, Duration{4 * hour}},
-			P2: SLATarget{Duration{hour}, Duration{8 * hour}},
-			P3: SLATarget{Duration{4 * hour}, Duration{24 * hour}},
-			P4: SLATarget{Duration{8 * hour}, Duration{72 * hour}},
-			P5: SLATarget{Duration{24 * hour}, Duration{168 * hour}},
+			// The longer targets in business days: around the clock a
+			// business day is 24 hours, with business hours one working day.
+			P1: SLATarget{BusinessTimeOf(30 * minute), BusinessTimeOf(4 * hour)},
+			P2: SLATarget{BusinessTimeOf(hour), BusinessTimeOf(8 * hour)},
+			P3: SLATarget{BusinessTimeOf(4 * hour), BusinessTime{BusinessDays: 1}},
+			P4: SLATarget{BusinessTimeOf(8 * hour), BusinessTime{BusinessDays: 3}},
+			P5: SLATarget{BusinessTime{BusinessDays: 1}, BusinessTime{BusinessDays: 7}},
 		},
 		Limits: Limits{MaxMessageBytes: 25 << 20, MaxParts: 500, MaxDepth: 20},
 		Responder: Responder{

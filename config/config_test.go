@@ -95,16 +95,16 @@ func TestDefault_HasTheDocumentedValues(t *testing.T) {
 		{"escalation.attach_max_bytes", d.Escalation.AttachMaxBytes, int64(5242880)},
 		{"escalation.tier_bounce_window", d.Escalation.TierBounceWindow.Duration, 24 * time.Hour},
 		{"escalation.tiers", len(d.Escalation.Tiers), 0},
-		{"sla.P1.respond", d.SLA.P1.Respond.Duration, 30 * time.Minute},
-		{"sla.P1.resolve", d.SLA.P1.Resolve.Duration, 4 * time.Hour},
-		{"sla.P2.respond", d.SLA.P2.Respond.Duration, time.Hour},
-		{"sla.P2.resolve", d.SLA.P2.Resolve.Duration, 8 * time.Hour},
-		{"sla.P3.respond", d.SLA.P3.Respond.Duration, 4 * time.Hour},
-		{"sla.P3.resolve", d.SLA.P3.Resolve.Duration, 24 * time.Hour},
-		{"sla.P4.respond", d.SLA.P4.Respond.Duration, 8 * time.Hour},
-		{"sla.P4.resolve", d.SLA.P4.Resolve.Duration, 72 * time.Hour},
-		{"sla.P5.respond", d.SLA.P5.Respond.Duration, 24 * time.Hour},
-		{"sla.P5.resolve", d.SLA.P5.Resolve.Duration, 168 * time.Hour},
+		{"sla.P1.respond", d.SLA.P1.Respond, BusinessTimeOf(30 * time.Minute)},
+		{"sla.P1.resolve", d.SLA.P1.Resolve, BusinessTimeOf(4 * time.Hour)},
+		{"sla.P2.respond", d.SLA.P2.Respond, BusinessTimeOf(time.Hour)},
+		{"sla.P2.resolve", d.SLA.P2.Resolve, BusinessTimeOf(8 * time.Hour)},
+		{"sla.P3.respond", d.SLA.P3.Respond, BusinessTimeOf(4 * time.Hour)},
+		{"sla.P3.resolve", d.SLA.P3.Resolve, BusinessTime{BusinessDays: 1}},
+		{"sla.P4.respond", d.SLA.P4.Respond, BusinessTimeOf(8 * time.Hour)},
+		{"sla.P4.resolve", d.SLA.P4.Resolve, BusinessTime{BusinessDays: 3}},
+		{"sla.P5.respond", d.SLA.P5.Respond, BusinessTime{BusinessDays: 1}},
+		{"sla.P5.resolve", d.SLA.P5.Resolve, BusinessTime{BusinessDays: 7}},
 		{"sla.hours.weekdays", len(d.SLA.Hours.Weekdays), 0},
 		{"sla.hours.from", d.SLA.Hours.From, ""},
 		{"sla.hours.to", d.SLA.Hours.To, ""},
@@ -785,7 +785,7 @@ func TestDuration_AcceptsDaysAndWeeks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Desk.CloseAfter.Duration != 7*24*time.Hour || c.SMTP.GiveUpAfter.Duration != 7*24*time.Hour ||
-		c.Responder.ConfirmAfter.Duration != 48*time.Hour || c.SLA.P5.Resolve.Duration != 8*24*time.Hour {
+		c.Responder.ConfirmAfter.Duration != 48*time.Hour || c.SLA.P5.Resolve != (BusinessTime{Days: 8}) {
 		t.Fatalf("days and weeks: close_after %v, give_up_after %v, confirm_after %v, P5 resolve %v",
 			c.Desk.CloseAfter, c.SMTP.GiveUpAfter, c.Responder.ConfirmAfter, c.SLA.P5.Resolve)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,9 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/madoguchi/madoguchi/internal/didyoumean"
 )
 
 // The file is decoded into a plain map first and then walked against the
@@ -44,8 +46,13 @@ var (
 		return m
 	})
 	durationType = reflect.TypeFor[Duration]()
+	businessType = reflect.TypeFor[BusinessTime]()
 	secretType   = reflect.TypeFor[Secret]()
 )
+
+// isSpan reports whether t is one of the duration types, a scalar written
+// as a string ("30s", "1bd") though a struct in Go.
+func isSpan(t reflect.Type) bool { return t == durationType || t == businessType }
 
 // tableArrays are the arrays of tables of the schema ([[rules]],
 // [[escalation.tiers]]): each is decoded on its own, element by element.
@@ -80,7 +87,7 @@ func scalarFields(t reflect.Type, prefix string, index []int, depth int) []field
 		}
 		name := f.Tag.Get("toml")
 		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
+		case f.Type.Kind() == reflect.Struct && !isSpan(f.Type):
 			out = append(out, scalarFields(f.Type, prefix+name+".", idx, max(depth-1, 0))...)
 		case depth > 0, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
 			// an array of tables: see tableArrays
@@ -260,39 +267,9 @@ func keyLine(data string, path []string) int {
 	return pe.Position.Line
 }
 
-// closest is the key of known nearest to key by edit distance, "" when
-// none is near enough to be what was meant.
-func closest(key string, known []string) string {
-	best, bestDist := "", max(2, utf8.RuneCountInString(key)/4)+1
-	for _, k := range slices.Sorted(slices.Values(known)) {
-		if d := editDistance(key, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes,
-// ignoring case (an environment variable is upper case, a key lower).
-func editDistance(a, b string) int {
-	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
-	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+// closest is the key of known nearest to key, "" when none is near
+// enough to be what was meant.
+func closest(key string, known []string) string { return didyoumean.Closest(key, known) }
 
 // setFromTOML stores a decoded TOML value in v, checking its type.
 func setFromTOML(v reflect.Value, val any) error {
@@ -301,12 +278,12 @@ func setFromTOML(v reflect.Value, val any) error {
 			return errors.New("want a string") // never echo what may be a password
 		}
 	}
-	if v.Type() == durationType {
+	if isSpan(v.Type()) {
 		s, ok := val.(string)
 		if !ok {
 			return fmt.Errorf("want a duration string such as \"30s\", got %s", tomlType(val))
 		}
-		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:
@@ -443,8 +420,8 @@ func applyEnv(c *Config, env func(string) string) error {
 
 // setFromString parses an environment value for v's type.
 func setFromString(v reflect.Value, s string) error {
-	if v.Type() == durationType {
-		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
+	if isSpan(v.Type()) {
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:

@@ -51,7 +51,7 @@ func TestParse_TiersSLAAndHoursAreRead(t *testing.T) {
 	c := mustParse(t, tiersSrc)
 
 	want := []Tier{
-		{Name: "L1", Notify: []string{"l1@example.com"}, Agents: []string{"Alice <Alice@Example.com>", "bob@example.com"}, EscalateAfter: Duration{4 * time.Hour}},
+		{Name: "L1", Notify: []string{"l1@example.com"}, Agents: []string{"Alice <Alice@Example.com>", "bob@example.com"}, EscalateAfter: BusinessTimeOf(4 * time.Hour)},
 		{Name: "L2", Notify: []string{"l2@example.com", "oncall@example.com"}, Agents: []string{"carol@example.com"}},
 	}
 	if !reflect.DeepEqual(c.Escalation.Tiers, want) {
@@ -61,12 +61,12 @@ func TestParse_TiersSLAAndHoursAreRead(t *testing.T) {
 		t.Errorf("escalation/desk = %+v / %q %q", c.Escalation.AttachMaxBytes, c.Desk.Secret.Reveal(), c.Desk.TrustedAuthservID)
 	}
 	targets := map[string]SLATarget{
-		"P1": {Duration{15 * time.Minute}, Duration{2 * time.Hour}},                   // both set
-		"P2": {Duration{time.Hour}, Duration{8 * time.Hour}},                          // default
-		"P3": {Duration{4 * time.Hour}, Duration{48 * time.Hour}},                     // resolve set, respond default
-		"P5": {Duration{24 * time.Hour}, Duration{168 * time.Hour}},                   // default
-		"P9": {Duration{24 * time.Hour}, Duration{168 * time.Hour}},                   // unknown: P5's
-		"":   {Respond: Duration{24 * time.Hour}, Resolve: Duration{168 * time.Hour}}, // unknown: P5's
+		"P1": {BusinessTimeOf(15 * time.Minute), BusinessTimeOf(2 * time.Hour)},                // both set
+		"P2": {BusinessTimeOf(time.Hour), BusinessTimeOf(8 * time.Hour)},                       // default
+		"P3": {BusinessTimeOf(4 * time.Hour), BusinessTimeOf(48 * time.Hour)},                  // resolve set, respond default
+		"P5": {BusinessTime{BusinessDays: 1}, BusinessTime{BusinessDays: 7}},                   // default
+		"P9": {BusinessTime{BusinessDays: 1}, BusinessTime{BusinessDays: 7}},                   // unknown: P5's
+		"":   {Respond: BusinessTime{BusinessDays: 1}, Resolve: BusinessTime{BusinessDays: 7}}, // unknown: P5's
 	}
 	for p, want := range targets {
 		if got := c.SLA.Target(p); got != want {
@@ -136,7 +136,7 @@ func TestParse_BadDeskEscalationAndSLAValuesNameTheirKey(t *testing.T) {
 		{"tier negative escalate_after", tier("name = \"L1\"\nnotify = [\"n@example.com\"]\nagents = [\"a@example.com\"]\nescalate_after = \"-1h\""), `config: escalation.tiers[0].escalate_after: -1h is negative`},
 		{"tier escalate_after not a duration", tier("name = \"L1\"\nnotify = [\"n@example.com\"]\nagents = [\"a@example.com\"]\nescalate_after = \"4 hours\""), `config: escalation.tiers[0].escalate_after: not a duration`},
 		{"respond zero", "[sla.P2]\nrespond = \"0s\"", `config: sla.P2.respond: 0s is less than 1s`},
-		{"resolve over a year", "[sla.P5]\nresolve = \"9000h\"", `config: sla.P5.resolve: 375d is more than a year (365d)`},
+		{"resolve over a year", "[sla.P5]\nresolve = \"9000h\"", `config: sla.P5.resolve: 9000h is more than a year (365d)`},
 		{"respond after resolve", "[sla.P1]\nrespond = \"5h\"", `config: sla.P1.respond: 5h is more than sla.P1.resolve (4h)`},
 		{"target as a number", "[sla.P3]\nresolve = 24", `config: sla.P3.resolve: want a duration string such as "30s", got an integer (24)`},
 		{"bad weekday", hours(strings.Replace(week, `["mon"]`, `["mon", "mo"]`, 1)), `config: sla.hours.weekdays[1]: "mo" is not a day: use mon, tue, wed, thu, fri, sat or sun`},
@@ -363,7 +363,7 @@ func TestParse_EnvironmentSetsSLAKeysAndLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SLA.P1.Respond.Duration != 10*time.Minute || !slices.Equal(c.SLA.Hours.Weekdays, []string{"mon", "tue", "wed"}) ||
+	if c.SLA.P1.Respond != BusinessTimeOf(10*time.Minute) || !slices.Equal(c.SLA.Hours.Weekdays, []string{"mon", "tue", "wed"}) ||
 		c.SLA.Hours.TimeZone != "Europe/Berlin" || c.Escalation.AttachMaxBytes != 0 {
 		t.Errorf("from the environment: %+v, attach %d", c.SLA, c.Escalation.AttachMaxBytes)
 	}
@@ -420,7 +420,7 @@ func TestExampleFile_CommentedTierParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the example tier: %v\n%s", err, src)
 	}
-	if len(c.Escalation.Tiers) != 1 || c.Escalation.Tiers[0].Name != "L1" || c.Escalation.Tiers[0].EscalateAfter.Duration != 4*time.Hour {
+	if len(c.Escalation.Tiers) != 1 || c.Escalation.Tiers[0].Name != "L1" || c.Escalation.Tiers[0].EscalateAfter != BusinessTimeOf(4*time.Hour) {
 		t.Errorf("the example tier read as %+v", c.Escalation.Tiers)
 	}
 }

@@ -98,18 +98,10 @@ func (h Hours) Parse() (BusinessHours, error) {
 		v.add("sla.hours.to", "%s is not after sla.hours.from (%s); business hours cannot cross midnight", h.To, h.From)
 	}
 
-	switch h.TimeZone {
-	case "":
+	if h.TimeZone == "" {
 		v.add("sla.hours.time_zone", "required with sla.hours.weekdays: an IANA name such as Asia/Tokyo or Europe/Berlin")
-	case "Local":
-		v.add("sla.hours.time_zone", `"Local" depends on the machine; name the zone, e.g. Asia/Tokyo`)
-	default:
-		loc, err := time.LoadLocation(h.TimeZone)
-		if err != nil {
-			v.errs = append(v.errs, &KeyError{Key: "sla.hours.time_zone", Err: fmt.Errorf("%q is not an IANA time zone such as Asia/Tokyo: %w", h.TimeZone, err)})
-		} else {
-			out.Location = loc
-		}
+	} else if loc := loadZone(v, "sla.hours.time_zone", h.TimeZone); loc != nil {
+		out.Location = loc
 	}
 
 	for i, s := range h.Holidays {
@@ -124,6 +116,41 @@ func (h Hours) Parse() (BusinessHours, error) {
 		return BusinessHours{}, err
 	}
 	return out, nil
+}
+
+// loadZone loads the IANA zone name for key; nil, with the problem
+// added to v, when it is none. "Local" is refused: it would make a
+// configuration mean different times on different machines.
+func loadZone(v *validator, key, name string) *time.Location {
+	if name == "Local" {
+		v.add(key, `"Local" depends on the machine; name the zone, e.g. Asia/Tokyo`)
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		v.errs = append(v.errs, &KeyError{Key: key, Err: fmt.Errorf("%q is not an IANA time zone such as Asia/Tokyo: %w", name, err)})
+		return nil
+	}
+	return loc
+}
+
+// Location is the time zone the desk shows times in, at the terminal and
+// in the agents' mails: desk.timezone, else the business hours' zone
+// (sla.hours.time_zone), else UTC. It does not depend on the machine, so
+// one configuration shows one time everywhere. A configuration that
+// failed validation gets UTC for a zone it could not load.
+func (c *Config) Location() *time.Location {
+	v := &validator{}
+	if c.Desk.Timezone != "" {
+		if loc := loadZone(v, "desk.timezone", c.Desk.Timezone); loc != nil {
+			return loc
+		}
+		return time.UTC
+	}
+	if bh, err := c.SLA.Hours.Parse(); err == nil && len(bh.Weekdays) > 0 {
+		return bh.Location
+	}
+	return time.UTC
 }
 
 // parseClock reads HH:MM as the time since midnight; "24:00" (the end of

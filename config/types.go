@@ -51,8 +51,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s), nil }
 // Duration is a time.Duration written as a duration string in TOML and in
 // the environment: Go's units ("30s", "90m", "72h") and, for the long
 // periods a help desk counts in, days and weeks ("7d", "2w", "1d12h"). A
-// day is 24 hours and a week 7 days, also where a clock counts business
-// time: an SLA target of "1d" is 24 business hours, not one business day.
+// day is 24 hours and a week 7 days: calendar time. Business days ("bd")
+// are not a Duration: only the keys that count business time take them
+// ([BusinessTime]).
 type Duration struct{ time.Duration }
 
 const (
@@ -63,34 +64,51 @@ const (
 // UnmarshalText parses a duration string such as "30s", "72h", "7d" or
 // "1w2d".
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := parseDuration(string(b))
+	sp, err := parseSpan(string(b))
+	if err == nil && sp.businessDays != 0 {
+		err = fmt.Errorf("%q counts business days (bd), which only the SLA targets and escalation.tiers[].escalate_after count in; write days (d) or hours", string(b))
+	}
+	if err == nil {
+		d.Duration, err = sp.calendar(string(b))
+	}
 	if err != nil {
 		return fmt.Errorf("not a duration such as \"30s\", \"72h\" or \"7d\" (units ms, s, m, h, d, w): %w", err)
 	}
-	d.Duration = v
 	return nil
 }
 
-// durationUnits are the units parseDuration takes: Go's and days, weeks.
+// durationUnits are the units parseSpan takes: Go's and days, weeks
+// (their nanoseconds), and business days (bd), whose length only the
+// business hours tell (0 here).
 var durationUnits = map[string]time.Duration{
 	"ns": time.Nanosecond, "us": time.Microsecond, "µs": time.Microsecond, "μs": time.Microsecond,
 	"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour, "d": day, "w": week,
+	"bd": 0,
 }
 
-// parseDuration is time.ParseDuration with two more units, d and w. Each
-// number-and-unit part is checked here, so an error says which part is
-// wrong; the days and weeks are summed here and the rest is left to
-// time.ParseDuration, so "1d12h30m" is 24h plus "12h30m".
-func parseDuration(text string) (time.Duration, error) {
+// span is a duration string read into its parts: what a clock counts
+// (Go's units), calendar days (d, and w as 7 of them) and business days.
+type span struct {
+	clock        time.Duration
+	days         float64
+	businessDays float64
+}
+
+// parseSpan reads a duration string: numbers each with its unit, as in
+// time.ParseDuration, and d, w, bd. Each number-and-unit part is checked
+// here, so an error says which part is wrong; the day parts are summed
+// here and the rest is left to time.ParseDuration, so "1d12h30m" is one
+// day and "12h30m".
+func parseSpan(text string) (span, error) {
 	s := text
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		neg, s = s[0] == '-', s[1:]
 	}
 	if s == "" {
-		return 0, fmt.Errorf("%q has no number", text)
+		return span{}, fmt.Errorf("%q has no number", text)
 	}
-	var long float64 // the days and weeks, in nanoseconds
+	var sp span
 	var rest strings.Builder
 	for s != "" {
 		i := 0
@@ -107,32 +125,41 @@ func parseDuration(text string) (time.Duration, error) {
 		n, err := strconv.ParseFloat(num, 64)
 		switch {
 		case unit == "":
-			return 0, fmt.Errorf("no unit after %q in %q", num, text)
+			return span{}, fmt.Errorf("no unit after %q in %q", num, text)
 		case num == "" || err != nil:
-			return 0, fmt.Errorf("no number before %q in %q", unit, text)
+			return span{}, fmt.Errorf("no number before %q in %q", unit, text)
 		case !ok:
-			return 0, fmt.Errorf("unknown unit %q in %q", unit, text)
+			return span{}, fmt.Errorf("unknown unit %q in %q", unit, text)
+		case unit == "bd":
+			sp.businessDays += n
 		case per >= day:
-			long += n * float64(per)
+			sp.days += n * float64(per/day)
 		default:
 			rest.WriteString(num + unit)
 		}
 	}
-	if long >= float64(math.MaxInt64) {
-		return 0, fmt.Errorf("%q is out of range", text)
-	}
-	total := time.Duration(long)
 	if rest.Len() > 0 {
 		v, err := time.ParseDuration(rest.String())
 		if err != nil { // the parts are checked: only the range is left
-			return 0, fmt.Errorf("%q is out of range", text)
+			return span{}, fmt.Errorf("%q is out of range", text)
 		}
-		if total += v; total < v {
-			return 0, fmt.Errorf("%q is out of range", text)
-		}
+		sp.clock = v
+	}
+	if sp.days*float64(day) >= math.MaxInt64 || sp.businessDays*float64(day) >= math.MaxInt64 {
+		return span{}, fmt.Errorf("%q is out of range", text)
 	}
 	if neg {
-		total = -total
+		sp = span{clock: -sp.clock, days: -sp.days, businessDays: -sp.businessDays}
+	}
+	return sp, nil
+}
+
+// calendar is the span with a day of 24 hours (business days aside).
+func (sp span) calendar(text string) (time.Duration, error) {
+	days := time.Duration(sp.days * float64(day))
+	total := days + sp.clock
+	if (days > 0 && sp.clock > 0 && total < 0) || (days < 0 && sp.clock < 0 && total > 0) {
+		return 0, fmt.Errorf("%q is out of range", text)
 	}
 	return total, nil
 }
@@ -155,6 +182,12 @@ func (d Duration) String() string {
 	case v >= day && v%day == 0:
 		return sign + strconv.FormatInt(int64(v/day), 10) + "d"
 	}
+	return sign + clockString(v)
+}
+
+// clockString is v as time.Duration writes it, without the zero minutes
+// and seconds it leaves at the end: "36h", "1h30m", "30s".
+func clockString(v time.Duration) string {
 	s := v.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
@@ -162,7 +195,7 @@ func (d Duration) String() string {
 	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
-	return sign + s
+	return s
 }
 
 // human is the duration as MarshalText writes it ("3d"), for messages.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Validate checks every key that is set: forms, enums, ranges, and how keys
@@ -86,12 +88,19 @@ func (c *Config) Validate() error {
 	}
 
 	c.Desk.validateWords(v)
+	if c.Desk.Timezone != "" {
+		loadZone(v, "desk.timezone", c.Desk.Timezone)
+	}
 
 	v.intRange64("escalation.attach_max_bytes", c.Escalation.AttachMaxBytes, 0, math.MaxInt64)
 	v.minDuration("escalation.tier_bounce_window", c.Escalation.TierBounceWindow, time.Minute)
-	c.validateTiers(v)
+	if o := c.Escalation.OnCall; o != "" && (strings.ContainsFunc(o, unicode.IsControl) || utf8.RuneCountInString(o) > MaxOnCallRunes) {
+		v.add("escalation.on_call", "must be one line of at most %d characters (who answers urgent requests outside the hours, and how to reach them)", MaxOnCallRunes)
+	}
+	hours, _ := c.SLA.Hours.Parse() // its errors are reported by SLA.validate
+	c.validateTiers(v, hours)
 
-	c.SLA.validate(v)
+	c.SLA.validate(v, hours)
 
 	for i, r := range c.Rules {
 		r.validate(v, fmt.Sprintf("rules[%d]", i))
@@ -210,7 +219,7 @@ func (r Rule) validate(v *validator, key string) {
 
 var tierNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
-func (c *Config) validateTiers(v *validator) {
+func (c *Config) validateTiers(v *validator, hours BusinessHours) {
 	seen := map[string]string{} // lower-case name → key of the tier that has it
 	for i, t := range c.Escalation.Tiers {
 		key := fmt.Sprintf("escalation.tiers[%d]", i)
@@ -235,9 +244,10 @@ func (c *Config) validateTiers(v *validator) {
 				c.tierAddress(v, fmt.Sprintf("%s.%s[%d]", key, list.name, j), a)
 			}
 		}
-		if t.EscalateAfter.Duration < 0 {
-			v.add(key+".escalate_after", "%s is negative; 0 (or \"0s\") means never by time", t.EscalateAfter.human())
+		if t.EscalateAfter.Length(hours) < 0 {
+			v.add(key+".escalate_after", "%s is negative; 0 (or \"0s\") means never by time", t.EscalateAfter)
 		}
+		checkBusinessTime(v, key+".escalate_after", t.EscalateAfter, hours)
 	}
 }
 
@@ -273,22 +283,23 @@ func sameMailbox(a, b string) bool {
 // and keeps the calendar's search short.
 const maxTarget = 365 * 24 * time.Hour
 
-func (s SLA) validate(v *validator) {
+func (s SLA) validate(v *validator, hours BusinessHours) {
 	for _, p := range Priorities {
 		t, key := s.Target(p), "sla."+p
 		for _, d := range []struct {
 			name string
-			val  Duration
+			val  BusinessTime
 		}{{"respond", t.Respond}, {"resolve", t.Resolve}} {
-			switch {
-			case d.val.Duration < time.Second:
-				v.add(key+"."+d.name, "%s is less than 1s", d.val.human())
-			case d.val.Duration > maxTarget:
-				v.add(key+"."+d.name, "%s is more than a year (%s)", d.val.human(), Duration{maxTarget}.human())
+			switch n := d.val.Length(hours); {
+			case n < time.Second:
+				v.add(key+"."+d.name, "%s is less than 1s", d.val)
+			case n > maxTarget:
+				v.add(key+"."+d.name, "%s is more than a year (%s)", d.val, Duration{maxTarget}.human())
 			}
+			checkBusinessTime(v, key+"."+d.name, d.val, hours)
 		}
-		if t.Respond.Duration > t.Resolve.Duration {
-			v.add(key+".respond", "%s is more than %s.resolve (%s)", t.Respond.human(), key, t.Resolve.human())
+		if t.Respond.Length(hours) > t.Resolve.Length(hours) {
+			v.add(key+".respond", "%s is more than %s.resolve (%s)", t.Respond, key, t.Resolve)
 		}
 	}
 	if _, err := s.Hours.Parse(); err != nil {

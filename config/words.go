@@ -58,6 +58,7 @@ const (
 	MaxSignatureLines = 10
 	MaxSignatureRunes = 1000
 	MaxLabelRunes     = 40
+	MaxOnCallRunes    = 200
 )
 
 func (d Desk) validateWords(v *validator) {

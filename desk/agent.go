@@ -656,7 +656,7 @@ func (d *Desk) Act(ctx context.Context, ref string, a Action) (Outcome, error) {
 	var changed faqChanges
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		changed = faqChanges{}
-		t, err := tx.Ticket(ref)
+		t, err := tx.FindTicket(ref) // by number too: Outcome.Ticket says which
 		if err != nil {
 			return fmt.Errorf("desk: ticket %s: %w", ref, err)
 		}

@@ -57,6 +57,10 @@ type Options struct {
 	AttachMaxBytes    int64             // customer attachments attached to a notice, in all; default 5 MiB
 	TierBounceWindow  time.Duration     // a tier's address that bounces is told to another tier at most once per this; default 24h
 	Location          *time.Location    // time zone of the times in agents' mails; nil = UTC
+	// OnCall says who answers urgent (P1, P2) mail outside the business
+	// hours; its acknowledgement names it. "" = nobody: it promises
+	// nothing before the desk opens.
+	OnCall string
 
 	// After desk.secret is rotated, the tokens of mails sent before still
 	// verify under the secrets it replaced, until PreviousSecretsUntil.

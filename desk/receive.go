@@ -389,8 +389,17 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		oc.Reason = "reply to closed " + closed.Ref
 	}
 	if t.Requester == "" {
-		// Agents see the ticket; nobody can be answered.
-		oc.Reason = joinReason(oc.Reason, fmt.Sprintf("sender address is unusable (From %q): no acknowledgement", printableFrom(msg.From)))
+		// Nobody can be answered: only a person can reach the sender. The
+		// tier hears of it now, with the reason, not at the next tick as a
+		// ticket from before the tiers were configured.
+		why := templates.Reason{Code: templates.ReasonUnusableSender, From: printableFrom(msg.From)}
+		if d.tiersOn() {
+			if err := d.escalate(tx, t, msg, "system", why, &oc); err != nil {
+				return Outcome{}, err
+			}
+		} else {
+			oc.Reason = joinReason(oc.Reason, d.record(why))
+		}
 		oc.Status = t.Status
 		return oc, nil
 	}
@@ -425,6 +434,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	if closed != nil {
 		name, data.OldTicket = "new_after_closed", closed.Ref
 	}
+	d.outOfHours(&data, t.Language, tx.Now())
 	if _, err := d.answer(tx, t, msg, "ack", name, data, &oc); err != nil {
 		return Outcome{}, err
 	}

@@ -59,6 +59,15 @@ func FormatTime(t time.Time, lang string) string {
 	return t.Format("Mon, 2 Jan 2006 15:04 MST")
 }
 
+// FormatDay writes the day of t for a mail in lang, in t's own location,
+// without the year: "12月7日（月）" or "Monday 7 December".
+func FormatDay(t time.Time, lang string) string {
+	if lang == "ja" {
+		return fmt.Sprintf("%d月%d日（%s）", t.Month(), t.Day(), jaWeekdays[t.Weekday()])
+	}
+	return t.Format("Monday 2 January")
+}
+
 // FormatDuration writes a span of time for a mail in lang, to the nearest
 // minute: "1d 2h 5m", "45m" or "1日2時間5分", "45分". A negative span is 0.
 func FormatDuration(d time.Duration, lang string) string {

@@ -29,6 +29,7 @@ type Reason struct {
 	After      time.Duration // a span of time, written in the mail's language
 	Mail       string        // one of our mails, by its number in the outbox
 	Status     string        // a delivery report's status, "5.1.1"
+	From       string        // what a From header said that is no usable address
 
 	// Words are the acting agent's own words (#escalate's text): several
 	// lines, which a mail quotes and never renders as a reason line.
@@ -60,6 +61,7 @@ const (
 	ReasonUnanswered        = "unanswered"              // After, FromTier, Tier: no agent answered within escalate_after
 	ReasonTiersConfigured   = "tiers_configured"        // waiting since before the tiers were configured
 	ReasonAgentEscalated    = "agent_escalated"         // Agent, Tier, Words: #escalate
+	ReasonUnusableSender    = "unusable_sender"         // From: nobody can be answered, no acknowledgement was sent
 )
 
 // What an agent's command did: a copy's list.
@@ -85,7 +87,7 @@ func ReasonCodes() []string {
 		ReasonToAgents, ReasonNoMatch, ReasonNotMatched, ReasonFAQSuggested, ReasonFAQNotConfident, ReasonFAQNotForPriority,
 		ReasonFAQSentBefore, ReasonFAQUnpublished, ReasonAnswerHeld, ReasonFAQDidNotHelp, ReasonFAQReplyUnclear,
 		ReasonReopened, ReasonAnswerFailed, ReasonAnswerUnconfirmed, ReasonAnswerBounced, ReasonSLABreached,
-		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated,
+		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
 	}
@@ -131,7 +133,7 @@ func parseReasons(files map[string]source, langs []string) (map[string]*template
 // quote them).
 func (r Reason) clean() Reason {
 	for _, p := range []*string{&r.Code, &r.Key, &r.Confidence, &r.Ticket, &r.Agent, &r.Tier, &r.FromTier, &r.Priority,
-		&r.Type, &r.Target, &r.Due, &r.Mail, &r.Status, &r.Detail} {
+		&r.Type, &r.Target, &r.Due, &r.Mail, &r.Status, &r.From, &r.Detail} {
 		*p = OneLine(*p)
 	}
 	return r

@@ -182,6 +182,12 @@ type Data struct {
 
 	Digest []DigestItem // digest: the reminders and breaches it lists, overdue ones first
 
+	// ack, new_after_closed: a mail received outside the business hours
+	// says when the desk will look at it (the "out_of_hours" block).
+	OpensAt string // the time the desk opens: "9:00"; "" = received within the hours (or 24x7)
+	OpensOn string // the day it opens, when not today (FormatDay): "12月7日（月）", "Monday 7 December"
+	OnCall  string // P1 and P2: who answers outside the hours (escalation.on_call); "" = nobody
+
 	// Render sets these from the Set's Options, whatever the caller put in.
 	Label     string // the mail's subject label in its language ("Received", "受付完了"); "" = none
 	Signature string // the configured signature of the mail's language, several lines; "" = the built-in one

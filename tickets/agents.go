@@ -117,7 +117,8 @@ func (tx *Tx) SetAssignee(t *Ticket, addr string, actor string) error {
 // SetTier sends the ticket to tier (an index into the configured tiers;
 // the store does not know how many there are) from now on: TierSince is
 // now, which starts that tier's escalate_after. The tier it is already
-// with changes nothing, unless it was never sent to one.
+// with changes nothing, unless it was never sent to one. Another tier
+// unassigns the ticket.
 func (tx *Tx) SetTier(t *Ticket, tier int, actor, why string) error {
 	if tier < 0 {
 		return fmt.Errorf("tickets: tier %d is negative", tier)
@@ -126,6 +127,14 @@ func (tx *Tx) SetTier(t *Ticket, tier int, actor, why string) error {
 		return nil
 	}
 	from := t.Tier
+	if from != tier && t.Assignee != "" {
+		// An assignee works for a tier: once the ticket is another's, the
+		// agent who had it is no longer its owner, and that tier's agents
+		// take it (#take) rather than find it someone else's.
+		if err := tx.SetAssignee(t, "", actor); err != nil {
+			return err
+		}
+	}
 	t.Tier, t.TierSince, t.UpdatedAt = tier, tx.now, tx.now
 	if _, err := tx.exec("set_ticket_tier", t.Tier, fmtTime(t.TierSince), t.ID); err != nil {
 		return err
@@ -207,9 +216,13 @@ func (tx *Tx) markTimer(t *Ticket, target, what string, respond, resolve *time.T
 	return tx.Event(t.ID, "", "sla_"+what, "system", map[string]any{"target": target, "due_at": fmtTime(due)})
 }
 
+// StatusOpen selects, in a ListFilter, every status but closed (resolved
+// tickets too, until they close). No ticket has it.
+const StatusOpen Status = "open"
+
 // ListFilter selects tickets for ListTickets; zero fields select all.
 type ListFilter struct {
-	Status   Status // one status
+	Status   Status // one status, or StatusOpen
 	Priority string // P1..P5
 	Assignee string // an agent's address
 	// Overdue keeps the open tickets (new, escalated, in_progress, on_hold)
@@ -224,7 +237,7 @@ type ListFilter struct {
 
 // ListTickets lists the tickets f selects, newest first.
 func (tx *Tx) ListTickets(f ListFilter) ([]*Ticket, error) {
-	if f.Status != "" {
+	if f.Status != "" && f.Status != StatusOpen {
 		if _, ok := transitions[f.Status]; !ok {
 			return nil, fmt.Errorf("tickets: unknown status %q", f.Status)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -215,10 +216,8 @@ func TestSetType_AssigneeAndTier_AreAuditedWithTheActor(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := tx.SetTier(tkt, 1, "system", "respond breached"); err != nil {
-			return err
-		}
-		return tx.SetAssignee(tkt, "", "carol@example.com")
+		// Another tier unassigns the ticket: alice worked for the first.
+		return tx.SetTier(tkt, 1, "system", "respond breached")
 	})
 	got = s.ticket(t, "INC-1001")
 	if got.Tier != 1 || !got.TierSince.Equal(t0.Add(time.Hour)) || got.Assignee != "" {
@@ -230,7 +229,7 @@ func TestSetType_AssigneeAndTier_AreAuditedWithTheActor(t *testing.T) {
 		from, to    any
 	}{
 		{"type_changed", "bob@example.com", 1, Incident, ServiceRequest},
-		{"assignee_changed", "carol@example.com", 2, "alice@example.com", ""}, // the last one
+		{"assignee_changed", "system", 2, "alice@example.com", ""}, // the last one: the move to tier 1
 		{"tier_changed", "system", 2, 0.0, 1.0},
 	}
 	for _, c := range checks {
@@ -246,6 +245,60 @@ func TestSetType_AssigneeAndTier_AreAuditedWithTheActor(t *testing.T) {
 	}
 	if ev := s.events(t, "INC-1001", "tier_changed"); detail(t, ev[1])["reason"] != "respond breached" {
 		t.Errorf("tier reason %s", ev[1].Detail)
+	}
+}
+
+// A reference is found by its number too: alone, or after the prefix of
+// another type (the reference keeps the prefix it was opened with).
+func TestFindTicket_ByReferenceOrNumber(t *testing.T) {
+	s := openClock(t, t0, nil)
+	s.update(t, func(tx *Tx) error {
+		create(t, tx, NewTicket{Subject: "VPN"})                          // INC-1001
+		create(t, tx, NewTicket{Subject: "laptop", Type: ServiceRequest}) // REQ-1002
+		for _, tt := range []struct{ ask, want string }{
+			{"INC-1001", "INC-1001"}, {"inc-1001", "INC-1001"}, {"1001", "INC-1001"}, {"#1001", "INC-1001"},
+			{" 1002 ", "REQ-1002"}, {"INC-1002", "REQ-1002"}, {"REQ-1001", "INC-1001"}, {"REQ-01001", "INC-1001"},
+			{"1003", ""}, {"INC-1003", ""}, {"1000", ""}, {"0", ""}, {"-1", ""}, {"REQ", ""}, {"", ""}, {"99999999999999999999", ""},
+		} {
+			got, err := tx.FindTicket(tt.ask)
+			switch {
+			case tt.want == "" && !errors.Is(err, ErrNotFound):
+				t.Errorf("FindTicket(%q) = %v, %v; want ErrNotFound", tt.ask, got, err)
+			case tt.want != "" && (err != nil || got.Ref != tt.want):
+				t.Errorf("FindTicket(%q) = %v, %v; want %s", tt.ask, got, err, tt.want)
+			}
+		}
+		return nil
+	})
+}
+
+// A ticket that moves to another tier is no longer its assignee's: the
+// agent worked for the tier it left. tickets show named the L1 agent
+// after L2 had resolved it.
+func TestSetTier_AnotherTierUnassignsTheTicket(t *testing.T) {
+	s := openClock(t, t0, nil)
+	s.update(t, func(tx *Tx) error {
+		tkt := create(t, tx, NewTicket{Subject: "VPN"})
+		for _, step := range []error{
+			tx.SetTier(tkt, 0, "system", "to agents"),
+			tx.SetAssignee(tkt, "alice@example.com", "alice@example.com"),
+			tx.SetTier(tkt, 0, "system", "the same tier"),
+		} {
+			if step != nil {
+				return step
+			}
+		}
+		if tkt.Assignee != "alice@example.com" {
+			t.Errorf("the same tier again unassigned the ticket")
+		}
+		return tx.SetTier(tkt, 1, "system", "resolve breached")
+	})
+	if got := s.ticket(t, "INC-1001"); got.Assignee != "" || got.Tier != 1 {
+		t.Fatalf("after the move: tier %d, assignee %q", got.Tier, got.Assignee)
+	}
+	ev := s.events(t, "INC-1001", "assignee_changed")
+	if len(ev) != 2 || detail(t, ev[1])["from"] != "alice@example.com" || detail(t, ev[1])["to"] != "" {
+		t.Fatalf("the unassignment is not audited: %s", ev)
 	}
 }
 
@@ -430,10 +483,10 @@ func TestTicketJSON_HasTheAgentFields(t *testing.T) {
 	s := openClock(t, t0, nil)
 	s.update(t, func(tx *Tx) error {
 		tkt := create(t, tx, NewTicket{Subject: "x"})
-		if err := tx.SetAssignee(tkt, "alice@example.com", "alice@example.com"); err != nil {
+		if err := tx.SetTier(tkt, 1, "system", ""); err != nil {
 			return err
 		}
-		if err := tx.SetTier(tkt, 1, "system", ""); err != nil {
+		if err := tx.SetAssignee(tkt, "alice@example.com", "alice@example.com"); err != nil {
 			return err
 		}
 		return tx.MarkFirstResponse(tkt, "alice@example.com")
@@ -548,6 +601,38 @@ func TestDueTimers_FindEachTicketAtItsNextInstantAndNeverOneWithNothingLeft(t *t
 	}
 }
 
+// "open" is a group: every status but closed, resolved ones too (they
+// reopen on a reply until they close).
+func TestListTickets_OpenIsEveryStatusButClosed(t *testing.T) {
+	s := openClock(t, t0, nil)
+	s.update(t, func(tx *Tx) error {
+		create(t, tx, NewTicket{Subject: "new"}) // INC-1001
+		resolved := create(t, tx, NewTicket{Subject: "resolved"})
+		closed := create(t, tx, NewTicket{Subject: "closed"})
+		for _, step := range []error{
+			tx.SetStatus(resolved, StatusResolved, "", ""),
+			tx.SetStatus(closed, StatusResolved, "", ""),
+			tx.SetStatus(closed, StatusClosed, "", ""),
+		} {
+			if step != nil {
+				return step
+			}
+		}
+		list, err := tx.ListTickets(ListFilter{Status: StatusOpen})
+		if err != nil {
+			return err
+		}
+		var refs []string
+		for _, tk := range list {
+			refs = append(refs, tk.Ref)
+		}
+		if strings.Join(refs, " ") != "INC-1002 INC-1001" {
+			t.Errorf("open tickets %v, want INC-1002 INC-1001", refs)
+		}
+		return nil
+	})
+}
+
 func TestListTickets_Filters(t *testing.T) {
 	s := openClock(t, t0, nil)
 	s.update(t, func(tx *Tx) error {
@@ -646,7 +731,7 @@ func TestListTickets_Filters(t *testing.T) {
 		f    ListFilter
 		want string
 	}{
-		{ListFilter{Status: "open"}, `tickets: unknown status "open"`},
+		{ListFilter{Status: "opened"}, `tickets: unknown status "opened"`},
 		{ListFilter{Priority: "high"}, `tickets: unknown priority "high"`},
 		{ListFilter{Offset: -1}, `tickets: negative offset -1`},
 	} {

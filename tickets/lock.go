@@ -17,8 +17,10 @@ var ErrLocked = errors.New("tickets: store is locked by another process")
 // dies, so a crash never leaves a stale lock behind; the pid written into
 // the file only tells a person who holds it.
 type Lock struct {
-	path string
-	f    *os.File
+	db, path string
+	f        *os.File
+	wake     *os.File      // the pipe of Wakes, nil until it is called
+	wakeDone chan struct{} // closed when the pipe's reader has stopped
 }
 
 // LockError says which lock is held and by whom.
@@ -64,7 +66,7 @@ func AcquireLock(dbPath string) (*Lock, error) {
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	return &Lock{path: path, f: f}, nil
+	return &Lock{db: dbPath, path: path, f: f}, nil
 }
 
 // Path is the lock file.
@@ -75,6 +77,12 @@ func (l *Lock) Path() string { return l.path }
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
+	}
+	if l.wake != nil {
+		// Others' wakes find no reader from now on (the pipe stays).
+		_ = l.wake.Close()
+		<-l.wakeDone
+		l.wake = nil
 	}
 	_ = l.f.Truncate(0)
 	err := l.f.Close() // closing the descriptor releases the flock

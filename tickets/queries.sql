@@ -106,12 +106,12 @@ UPDATE tickets SET sla_started_at = ?1, sla_paused_ns = 0, hold_since = '',
 WHERE id = ?6;
 
 -- name: tickets_filtered
--- ?1 status, ?2 priority, ?3 assignee ('' = any), ?4 overdue only, ?5 now,
+-- ?1 status ('open' = every status but closed), ?2 priority, ?3 assignee ('' = any), ?4 overdue only, ?5 now,
 -- ?6 LIKE pattern ('' = any; escaped with \), ?7 limit, ?8 offset. A
 -- ticket on hold is overdue when a due time had passed when it was put
 -- on hold (its clock stands still since).
 SELECT * FROM ticket_rows t
-WHERE (?1 = '' OR t.status = ?1)
+WHERE (?1 = '' OR t.status = ?1 OR (?1 = 'open' AND t.status <> 'closed'))
   AND (?2 = '' OR t.priority = ?2)
   AND (?3 = '' OR t.assignee = ?3)
   AND (?4 = 0 OR (t.status IN ('new', 'escalated', 'in_progress', 'on_hold') AND (

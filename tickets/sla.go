@@ -199,6 +199,36 @@ func (c *Calendar) IsBusinessTime(t time.Time) bool {
 	return ok && !t.Before(s) && t.Before(e)
 }
 
+// NextOpen returns the first instant at or after t within business hours:
+// t itself when it is business time (always, around the clock), else the
+// start of the next business day's hours, weekends and holidays skipped.
+// It is what "we will look at it from …" promises a mail received at t.
+// Zero when no business hours come within 100 years.
+func (c *Calendar) NextOpen(t time.Time) time.Time {
+	if c.AroundTheClock() {
+		return t
+	}
+	u := DateOf(t.In(c.loc)).utc()
+	for range searchDays {
+		if s, e, ok := c.interval(u); ok && e.After(t) {
+			if s.After(t) {
+				return s
+			}
+			return t
+		}
+		u = u.Add(24 * time.Hour)
+	}
+	return time.Time{}
+}
+
+// Location is the time zone of the business hours (UTC around the clock).
+func (c *Calendar) Location() *time.Location {
+	if c.AroundTheClock() || c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
+
 // interval returns the business hours of the date u (midnight UTC of the
 // date), as instants; ok is false on a day without them.
 func (c *Calendar) interval(u time.Time) (start, end time.Time, ok bool) {

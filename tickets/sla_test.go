@@ -167,6 +167,29 @@ func TestCalendar_IsBusinessTime(t *testing.T) {
 	}
 }
 
+// NextOpen is when a desk closed at t opens again: the same morning, the
+// next business day, past a weekend and the New Year holidays.
+func TestCalendar_NextOpenSkipsNightsWeekendsAndHolidays(t *testing.T) {
+	c := newTestCalendars(t)
+	tk := c.tokyoLoc
+	for _, tt := range []struct{ at, want string }{
+		{"2026-12-01 10:00", "2026-12-01 10:00"}, // open: at once
+		{"2026-12-01 07:30", "2026-12-01 09:00"}, // early morning: this morning
+		{"2026-12-01 18:00", "2026-12-02 09:00"}, // closing time: tomorrow
+		{"2026-12-04 19:00", "2026-12-07 09:00"}, // Friday evening: Monday
+		{"2026-12-05 12:00", "2026-12-07 09:00"}, // Saturday
+		{"2026-12-30 18:30", "2027-01-04 09:00"}, // New Year holidays and a weekend
+	} {
+		if got := c.tokyo.NextOpen(at(t, tk, tt.at)); !got.Equal(at(t, tk, tt.want)) {
+			t.Errorf("NextOpen(%s) = %s, want %s", tt.at, got.In(tk).Format("2006-01-02 15:04"), tt.want)
+		}
+	}
+	now := at(t, tk, "2026-12-05 03:00")
+	if got := (*Calendar)(nil).NextOpen(now); !got.Equal(now) {
+		t.Errorf("around the clock NextOpen = %s, want the instant itself", got)
+	}
+}
+
 // Add and Between are inverse, on random instants over two years, for
 // every kind of calendar (DST zones included).
 func TestCalendar_AddAndBetweenAreInverse(t *testing.T) {

@@ -37,6 +37,7 @@ var (
 // queueing on busy_timeout); reads go through a small pool.
 type Store struct {
 	path  string
+	wake  bool // Options.WakeGateway
 	w     *sql.DB
 	r     *sql.DB
 	now   func() time.Time
@@ -51,6 +52,10 @@ type Options struct {
 	// NewTicket.SLA is set) and the calendar that measures a hold when a
 	// ticket leaves on_hold in SetStatus. nil = 24x7 with DefaultTargets.
 	SLA *SLAPolicy
+	// WakeGateway: after each write that commits, wake the gateway that
+	// holds the store's lock (Wake), so that it sends the mail just queued
+	// at once. For every process but the gateway itself.
+	WakeGateway bool
 }
 
 // Open opens (creating when missing) the database at path and brings its
@@ -72,6 +77,9 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	if opts != nil && opts.SLA != nil {
 		s.sla = *opts.SLA
+	}
+	if opts != nil {
+		s.wake = opts.WakeGateway
 	}
 	var err error
 	if s.w, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
@@ -191,6 +199,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("tickets: commit: %w", err)
+	}
+	if db == s.w && s.wake {
+		Wake(s.path)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -197,7 +199,7 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		return nil, fmt.Errorf("tickets: next ticket id: %w", err)
 	}
 	t := &Ticket{
-		ID: id, Ref: fmt.Sprintf("%s-%d", n.Prefix, 1000+id), Type: n.Type,
+		ID: id, Ref: fmt.Sprintf("%s-%d", n.Prefix, refBase+id), Type: n.Type,
 		Subject: n.Subject, Requester: n.Requester, RequesterName: n.RequesterName,
 		Language: n.Language, Status: StatusNew, Impact: n.Impact, Urgency: n.Urgency,
 		Priority: Priority(n.Impact, n.Urgency), CreatedAt: tx.now, UpdatedAt: tx.now,
@@ -235,6 +237,36 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 func (tx *Tx) Ticket(ref string) (*Ticket, error) {
 	return scanTicket(tx.queryRow("ticket_by_ref", ref))
 }
+
+// FindTicket loads the ticket ref names: its reference in any case
+// ("inc-1006"), or its number, alone ("1006", "#1006", as people say it)
+// or with another prefix ("REQ-1006"): a number names one ticket whatever
+// its type, and a reference keeps the prefix it was opened with when the
+// type changes later. The caller tells the user when the reference it
+// returns is not the one asked for.
+func (tx *Tx) FindTicket(ref string) (*Ticket, error) {
+	ref = strings.TrimSpace(ref)
+	t, err := tx.Ticket(ref)
+	if !errors.Is(err, ErrNotFound) {
+		return t, err
+	}
+	num := strings.TrimPrefix(ref, "#")
+	if i := strings.LastIndexByte(num, '-'); i >= 0 {
+		num = num[i+1:]
+	}
+	n, perr := strconv.ParseInt(num, 10, 64)
+	if perr != nil || n <= refBase {
+		return nil, err
+	}
+	t, err = tx.TicketByID(n - refBase)
+	if err != nil || !strings.HasSuffix(t.Ref, "-"+strconv.FormatInt(n, 10)) {
+		return nil, ErrNotFound
+	}
+	return t, nil
+}
+
+// refBase is what a ticket's number adds to its row id: INC-1001 is the first.
+const refBase = 1000
 
 // TicketByID loads a ticket by its row id.
 func (tx *Tx) TicketByID(id int64) (*Ticket, error) {

@@ -88,6 +88,10 @@ func TestAgentsByMail_HandOffTellsTheWholeStoryInTheDesksLanguage(t *testing.T) 
 	agentstest.HandOffTellsTheWholeStoryInTheDesksLanguage(t, startInProcess)
 }
 
+func TestAgentsByMail_OutOfHoursAndTheStoryAtTheTerminal(t *testing.T) {
+	agentstest.OutOfHoursAndTheStoryAtTheTerminal(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

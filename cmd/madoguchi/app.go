@@ -48,6 +48,11 @@ func loadConfig(g *globals) (*config.Config, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
+	if g.utc {
+		displayZone.Store(time.UTC)
+	} else {
+		displayZone.Store(cfg.Location())
+	}
 	return cfg, nil
 }
 
@@ -82,7 +87,7 @@ func openStore(g *globals) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg.Log, os.Stderr)}
-	if a.store, err = openTickets(cfg, nil); err != nil {
+	if a.store, err = openTickets(cfg, nil, true); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -121,7 +126,8 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 	if a.tmpl, err = templates.Load(templateOptions(cfg)); err != nil {
 		return nil, err
 	}
-	if a.store, err = openTickets(cfg, clock); err != nil {
+	// Every process but the gateway wakes the gateway when it writes.
+	if a.store, err = openTickets(cfg, clock, use != indexOwn); err != nil {
 		return nil, err
 	}
 	if cfg.Responder.Enabled {
@@ -251,10 +257,6 @@ func deskOptions(cfg *config.Config) desk.Options {
 	}
 	// Validated at load: building the policy cannot fail then.
 	policy, _ := slaPolicy(cfg.SLA)
-	var loc *time.Location
-	if bh, err := cfg.SLA.Hours.Parse(); err == nil && len(bh.Weekdays) > 0 {
-		loc = bh.Location
-	}
 	return desk.Options{
 		Tiers:                tiers,
 		Secret:               []byte(cfg.Desk.Secret.Reveal()),
@@ -265,7 +267,8 @@ func deskOptions(cfg *config.Config) desk.Options {
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
 		TierBounceWindow:     cfg.Escalation.TierBounceWindow.Duration,
-		Location:             loc,
+		Location:             cfg.Location(),
+		OnCall:               cfg.Escalation.OnCall,
 		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
 		Language:             cfg.Desk.Language,
@@ -291,9 +294,10 @@ func deskOptions(cfg *config.Config) desk.Options {
 
 // deskTiers turns [[escalation.tiers]] into the desk's tiers.
 func deskTiers(cfg *config.Config) []desk.Tier {
+	bh, _ := cfg.SLA.Hours.Parse() // validated at load
 	var tiers []desk.Tier
 	for _, t := range cfg.Escalation.Tiers {
-		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Duration})
+		tiers = append(tiers, desk.Tier{Name: t.Name, Notify: t.NotifyAddresses(), Agents: t.AgentAddresses(), EscalateAfter: t.EscalateAfter.Length(bh)})
 	}
 	return tiers
 }
@@ -328,7 +332,7 @@ func slaPolicy(s config.SLA) (tickets.SLAPolicy, error) {
 	targets := map[string]tickets.Targets{}
 	for _, p := range config.Priorities {
 		t := s.Target(p)
-		targets[p] = tickets.Targets{Respond: t.Respond.Duration, Resolve: t.Resolve.Duration}
+		targets[p] = tickets.Targets{Respond: t.Respond.Length(bh), Resolve: t.Resolve.Length(bh)}
 	}
 	return tickets.SLAPolicy{Calendar: cal, Targets: targets}, nil
 }
@@ -336,13 +340,15 @@ func slaPolicy(s config.SLA) (tickets.SLAPolicy, error) {
 // openTickets opens the store with the desk's SLA policy, which the store
 // needs to count the time a ticket spends on hold and to keep each
 // ticket's next timer; now, when not nil, is the clock (run --once --now).
-func openTickets(cfg *config.Config, now func() time.Time) (*tickets.Store, error) {
+// wake: each commit wakes the running gateway (the admin commands), so it
+// sends what they queued at once.
+func openTickets(cfg *config.Config, now func() time.Time, wake bool) (*tickets.Store, error) {
 	policy, err := slaPolicy(cfg.SLA)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
 	policy = desk.SLAPolicy(policy, deskTiers(cfg))
-	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now})
+	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now, WakeGateway: wake})
 }
 
 func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {

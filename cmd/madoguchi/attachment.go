@@ -44,10 +44,7 @@ to standard output when that is not a terminal (a pipe, a redirect);
 			var att tickets.Attachment
 			var data []byte
 			err = a.store.View(c.Context(), func(tx *tickets.Tx) error {
-				t, err := tx.Ticket(ref)
-				if errors.Is(err, tickets.ErrNotFound) {
-					return &exitError{code: 1, err: fmt.Errorf("tickets attachment: no ticket %s", ref)}
-				}
+				t, err := findTicket(tx, "tickets attachment", ref, c.ErrOrStderr())
 				if err != nil {
 					return err
 				}

@@ -24,7 +24,11 @@ func newCheckConfigCmd(g *globals) *cobra.Command {
 		Long: `check-config loads the configuration the way run does (file, then
 MADOGUCHI_<SECTION>_<KEY> environment variables, then *_file secrets),
 checks every key, and prints the effective configuration with passwords
-and secrets masked. With tiers of agents it then says, as comment lines,
+and secrets masked. Comment lines then say the zone times are shown in, and
+what each SLA target and escalate_after means on the clock: how much
+business time it is and, with business hours, when it falls due for a
+ticket opened as the desk opens ("sla.P3.resolve = 1bd (9h of business
+time; from Mon 09:00 due Mon 18:00)"). With tiers of agents they say
 what proves an agent's reply (desk.trusted_authserv_id: a DMARC pass, or
 the reply token alone) and until when desk.previous_secrets still verify
 the tokens of mails sent before a rotation. It exits 2 and names each bad key (with its line, and the key that
@@ -54,6 +58,7 @@ and tokens are never printed.`,
 				head += fmt.Sprintf("; %d environment %s on standard error", n, plural(n, "warning", "warnings"))
 			}
 			fmt.Fprintf(out, "%s\n%s", head, b)
+			fmt.Fprintf(out, "\n# times and SLA clocks\n# %s\n", strings.Join(slaNotes(cfg), "\n# "))
 			if notes := agentProofNotes(cfg, time.Now()); len(notes) > 0 {
 				fmt.Fprintf(out, "\n# agent proof\n# %s\n", strings.Join(notes, "\n# "))
 			}

@@ -22,10 +22,10 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var once bool
+	var keepRunning, once bool
 	var dataDir string
 	cmd := &cobra.Command{
-		Use:   "demo [--once] [--data DIR]",
+		Use:   "demo [--keep-running] [--data DIR]",
 		Short: "Run the real pipeline on in-process IMAP and SMTP servers with sample mail",
 		Long: `demo starts an in-process IMAP server (go-imap's imapmemserver) and SMTP
 server (go-smtp) on 127.0.0.1, delivers sample mail in English and Japanese
@@ -38,20 +38,23 @@ close; the demo plays the agent, who answers one ticket by mail and takes
 another, and the customer, who answers back. The bodies of the mails sent
 to customers and agents are printed, so you read what they get.
 
-Then it keeps running with the server addresses printed, so you can send
-more mail to the support address through its SMTP server with any client:
-it lands in the IMAP mailbox and madoguchi answers it, until Ctrl-C. With
---once it exits after the sample mail.
+Then it stops, exit 0; its last line says what it did and where the
+database is. The database stays in the data directory (--data, or a new one
+it names), with a madoguchi.toml there for the other commands, e.g.
+  madoguchi --config DIR/madoguchi.toml tickets list
 
-The database stays in the data directory (--data, or a new one it names),
-with a madoguchi.toml there for the other commands, e.g.
-  madoguchi --config DIR/madoguchi.toml tickets list`,
+With --keep-running it goes on instead, with the server addresses printed,
+so you can send more mail to the support address through its SMTP server
+with any client: it lands in the IMAP mailbox and madoguchi answers it,
+until Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runDemo(c.Context(), c.OutOrStdout(), dataDir, once)
+			return runDemo(c.Context(), c.OutOrStdout(), dataDir, keepRunning)
 		},
 	}
-	cmd.Flags().BoolVar(&once, "once", false, "exit after the sample mail")
+	cmd.Flags().BoolVar(&keepRunning, "keep-running", false, "after the sample mail, keep the servers and the gateway running until Ctrl-C")
+	cmd.Flags().BoolVar(&once, "once", false, "exit after the sample mail (what the demo does now anyway)")
+	_ = cmd.Flags().MarkDeprecated("once", "the demo ends after the sample mail by itself; --keep-running keeps it going")
 	cmd.Flags().StringVar(&dataDir, "data", "", "directory for the demo database and its madoguchi.toml (default: a new directory under the system's temporary directory, kept)")
 	return cmd
 }
@@ -62,7 +65,9 @@ const (
 	demoTier    = "l1@demo.example"
 )
 
-func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) error {
+// runDemo plays the sample scenario on fresh in-process servers and a
+// store in dataDir, then stops, or with keepRunning goes on serving.
+func runDemo(ctx context.Context, out io.Writer, dataDir string, keepRunning bool) error {
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "madoguchi-demo-")
 		if err != nil {
@@ -92,7 +97,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	cfg.Desk.SupportAddress, cfg.Desk.MessageIDDomain = demoSupport, "demo.example"
 	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
 	cfg.Desk.Secret = "demo-secret-not-for-production"
-	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.Duration{Duration: 4 * time.Hour}}}
+	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.BusinessTimeOf(4 * time.Hour)}}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -146,10 +151,43 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		return err
 	}
 	d.bodies(ctx)
-	fmt.Fprintf(out, "\nThe database is kept in %s: madoguchi --config %s tickets show INC-1003\n", dataDir, confPath)
-	if once {
-		return nil
+	fmt.Fprintf(out, "\nLook around: madoguchi --config %s tickets show INC-1003\n", confPath)
+	if !keepRunning {
+		return d.done(ctx, cfg.Store.Path)
 	}
+	return d.serve(ctx)
+}
+
+// done writes the demo's last line: what it did, and where the database is.
+func (d *demo) done(ctx context.Context, dbPath string) error {
+	var in, sent, opened int
+	err := d.a.store.View(ctx, func(tx *tickets.Tx) error {
+		inbound, err := tx.InboundList(0)
+		if err != nil {
+			return err
+		}
+		list, err := tx.Tickets("", 0)
+		if err != nil {
+			return err
+		}
+		in, opened = len(inbound), len(list)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sent = len(d.smtp.Received())
+	fmt.Fprintf(d.out, "\nDemo done: %d mails received, %d tickets opened, %d mails sent; the database is %s\n", in, opened, sent, dbPath)
+	return nil
+}
+
+// serve keeps the demo's servers and gateway running until ctx ends (the
+// demo's --keep-running): mail sent to the support address through the
+// SMTP server lands in the mailbox and is answered. A server the demo
+// starts for people to look at (the console) is started here too, and
+// named on the last line before the gateway runs.
+func (d *demo) serve(ctx context.Context) error {
+	out, smtpSrv, imapSrv := d.out, d.smtp, d.imap
 	fmt.Fprintf(out, "\nStill running. Send mail to %s through SMTP %s (no login) with any client,\n"+
 		"e.g. `swaks --server %s --to %s --from you@example.org --header 'Subject: VPN from home?'`;\n"+
 		"it lands in the IMAP mailbox (%s, login demo/demo) and madoguchi answers it.\n"+
@@ -169,7 +207,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		}
 		fmt.Fprintf(out, "  ← sent to %s: %s\n", strings.Join(r.To, ", "), headerOf(r.Data, "Subject"))
 	})
-	return a.run(ctx)
+	return d.a.run(ctx)
 }
 
 type demo struct {

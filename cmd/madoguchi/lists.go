@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -201,9 +202,22 @@ func printable(s string) string {
 	}, s)
 }
 
+// displayZone is the zone of every time a command prints: desk.timezone
+// (config.Location), or UTC with --utc. loadConfig sets it, once a
+// command; a command that loads no configuration prints UTC. A process
+// setting, like the terminal it prints to; atomic, as a test may run a
+// gateway beside the commands.
+var displayZone atomic.Pointer[time.Location]
+
+// when writes an instant for the terminal, in the display zone, saying
+// which: "2026-12-01 18:00 JST". JSON output keeps RFC 3339 instead.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	loc := displayZone.Load()
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }

@@ -51,6 +51,7 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	configPath string
+	utc        bool      // --utc: print times in UTC, not desk.timezone
 	stderr     io.Writer // the command's standard error, for warnings
 }
 
@@ -64,7 +65,8 @@ incoming mail becomes a ticket or an entry on the ticket it answers, the
 customer gets an acknowledgement, and nothing is lost or done twice.
 
 The configuration file is --config FILE, else $MADOGUCHI_CONFIG, else
-./madoguchi.toml (see config.example.toml).`,
+./madoguchi.toml (see config.example.toml). Times are printed in
+desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -73,6 +75,8 @@ The configuration file is --config FILE, else $MADOGUCHI_CONFIG, else
 		},
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default $MADOGUCHI_CONFIG, else ./madoguchi.toml)")
+	root.PersistentFlags().BoolVar(&g.utc, "utc", false, "print times in UTC rather than desk.timezone (for scripts; --json is RFC 3339 either way)")
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newRunCmd(g),
 		newTicketsCmd(g),

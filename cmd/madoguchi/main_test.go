@@ -236,8 +236,16 @@ func TestRunOnce_RefusedLoginNamesTheServerOnce(t *testing.T) {
 
 func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	var out bytes.Buffer
-	if err := runDemo(context.Background(), &out, t.TempDir(), true); err != nil {
+	dir := t.TempDir()
+	if err := runDemo(context.Background(), &out, dir, false); err != nil {
 		t.Fatal(err)
+	}
+	// It ends by itself, its last line saying what it did and where the
+	// database is (make demo used to run until Ctrl-C).
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "Demo done: ") || !strings.Contains(last, "tickets opened") ||
+		!strings.HasSuffix(last, "the database is "+filepath.Join(dir, "madoguchi.db")) {
+		t.Errorf("the demo's last line: %q", last)
 	}
 	for _, want := range []string{"→ new_ticket", "→ appended", "→ automatic", "→ bounce", "ignored: sender is not its requester or a participant", "ack mail sent",
 		"auto_answer mail sent to alice", "auto_answer mail sent to yamada", "suggested to agents", "customer confirmed FAQ", "did not help: escalated",
@@ -288,19 +296,11 @@ func TestPrintable_DropsTerminalEscapes(t *testing.T) {
 func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	cfg, imapSrv, smtpSrv := onServers(t)
 	cfg.IMAP.PollInterval = config.Duration{Duration: time.Hour} // only IDLE can wake it in time
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := openGateway(ctx, cfg, slog.New(slog.DiscardHandler), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
+	stop := runInBackground(t, cfg)
 	if _, err := imapSrv.Append("INBOX", []byte("From: a@customer.example\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <r1@c>\r\n\r\nbroken\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer wcancel()
 	got, err := smtpSrv.Wait(wctx, 1)
 	if err != nil {
@@ -309,14 +309,8 @@ func TestRun_AnswersNewMailThenStopsOnSignal(t *testing.T) {
 	if len(got[0].To) != 1 || got[0].To[0] != "a@customer.example" {
 		t.Fatalf("sent to %v", got[0].To)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run returned %v after cancel", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not stop after cancel")
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel: %v", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -52,10 +51,7 @@ func newOutboxListCmd(g *globals) *cobra.Command {
 				var err error
 				switch {
 				case ticket != "":
-					t, terr := tx.Ticket(ticket)
-					if errors.Is(terr, tickets.ErrNotFound) {
-						return &exitError{code: 1, err: fmt.Errorf("outbox list: no ticket %s", ticket)}
-					}
+					t, terr := findTicket(tx, "outbox list", ticket, c.ErrOrStderr())
 					if terr != nil {
 						return terr
 					}

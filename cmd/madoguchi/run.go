@@ -21,7 +21,11 @@ func newRunCmd(g *globals) *cobra.Command {
 		Short: "Run the gateway until SIGINT/SIGTERM (or once with --once)",
 		Long: `run polls the support mailbox (IDLE where the server has it), records every
 mail, opens or updates tickets, and delivers the outgoing mail, until it gets
-SIGINT or SIGTERM; then it finishes the batch at hand and stops.
+SIGINT or SIGTERM; then it finishes the batch at hand and stops. It applies
+the due timers every minute, and delivers mail as soon as it is queued: by
+itself, or by an admin command in another process (tickets reply, outbox
+retry, faq add …), which wakes it through the pipe STORE.wake beside the
+database.
 
 With --once it fetches and handles all waiting mail, applies all due timers
 (closing resolved tickets, SLA reminders and breaches, tier escalation;
@@ -116,12 +120,34 @@ func (a *app) runOnce(ctx context.Context) error {
 
 // run keeps the poller, the sender and the timers going until ctx ends;
 // each goroutine has this function as its owner and is waited for.
+// The sender is woken by the desk's commits and the timers tick every
+// minute; a commit of another process (an admin's `tickets reply`, `faq
+// add`) wakes both at once through the store's wake pipe.
 func (a *app) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	others, err := a.lock.Wakes()
+	if err != nil {
+		return err
+	}
+	sendNow, tickNow := make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.desk.Wake():
+				nudge(sendNow)
+			case <-others:
+				nudge(sendNow)
+				nudge(tickNow)
+			}
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		if err := a.poller.Run(ctx); err != nil && ctx.Err() == nil {
@@ -131,7 +157,7 @@ func (a *app) run(ctx context.Context) error {
 	}()
 	go func() {
 		defer wg.Done()
-		if err := a.sender.Run(ctx, a.desk.Wake()); err != nil && ctx.Err() == nil {
+		if err := a.sender.Run(ctx, sendNow); err != nil && ctx.Err() == nil {
 			errs <- fmt.Errorf("outbox: %w", err)
 			cancel()
 		}
@@ -152,17 +178,26 @@ func (a *app) run(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-tickNow:
 			}
 		}
 	}()
 	a.log.Info("madoguchi running", "imap", a.cfg.IMAP.Address, "mailbox", a.cfg.IMAP.Mailbox, "smtp", a.cfg.SMTP.Address)
 	wg.Wait()
 	close(errs)
-	err := <-errs
+	err = <-errs
 	if err == nil {
 		a.log.Info("madoguchi stopped")
 	}
 	return err
+}
+
+// nudge sets c without waiting: one pending signal is enough.
+func nudge(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // serverErr gives a server's error its exit code (3) and what the cause

@@ -20,7 +20,14 @@ func newTicketsCmd(g *globals) *cobra.Command {
 		Long: `tickets lists and shows tickets, and works them from the terminal as an
 agent would by mail: every action goes through the same checks, is audited
 under --actor, and sends the customer and the tier the same mail (queued;
-the running gateway, or the next run --once, delivers it).`,
+the running gateway, which the command wakes, delivers it at once; else
+the next run --once).
+
+REF is a ticket's reference (INC-1006, any case) or its number (1006); a
+reference with another prefix (REQ-1006) finds INC-1006 too, as a ticket
+keeps its first prefix when its type changes. Standard error then says
+which reference the command is on. Times are in desk.timezone and say
+their zone; --utc prints UTC.`,
 	}
 	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
 	for _, a := range ticketActions {
@@ -36,18 +43,22 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "list [--status S] [--priority P] [--assignee A] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
-		Long: `list prints tickets, newest first. Filters combine:
-  --status     new, auto_answered, escalated, in_progress, on_hold, resolved, closed
+		Long: `list prints tickets, newest first, with their due time in desk.timezone
+(--utc: in UTC; --json: RFC 3339). Filters combine:
+  --status     new, auto_answered, escalated, in_progress, on_hold, resolved,
+               closed; or open: every status but closed
   --priority   P1 … P5
-  --assignee   an agent's address
+  --assignee   an agent's address, or the part before @ when one agent has it;
+               an address that is no agent's and has no ticket is an error
   --overdue    open tickets past a respond (before the first answer) or resolve due time
   --search     text in the subject or in any entry of the ticket`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if status != "" && !validStatus(status) {
-				return usageErr("unknown status %q (new, auto_answered, escalated, in_progress, on_hold, resolved, closed)", status)
+			st, err := statusFilter(status)
+			if err != nil {
+				return err
 			}
-			f.Status = tickets.Status(status)
+			f.Status = st
 			f.Priority = strings.ToUpper(f.Priority)
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
@@ -61,6 +72,13 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			}
 			defer a.close()
 			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
+				assigned := func(addr string) (bool, error) {
+					l, err := tx.ListTickets(tickets.ListFilter{Assignee: addr, Limit: 1})
+					return len(l) > 0, err
+				}
+				if f.Assignee, err = agentFilter(a.cfg, f.Assignee, assigned); err != nil {
+					return err
+				}
 				list, err := tx.ListTickets(f)
 				if err != nil {
 					return err
@@ -79,9 +97,9 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	c.Flags().StringVar(&status, "status", "", "only tickets in this status")
+	c.Flags().StringVar(&status, "status", "", "only tickets in this status; open = every status but closed")
 	c.Flags().StringVar(&f.Priority, "priority", "", "only tickets of this priority (P1 … P5)")
-	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address")
+	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this agent (address, or the part before @)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
 	addPaging(c, &f.Limit, &f.Offset)
@@ -94,11 +112,17 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Long: `show prints a ticket: its state, SLA times and breaches (those of the targets
-before a reopening too), the mails of the ticket that bounced (to the customer
-or to a tier's address), participants, FAQ suggestions, and every entry with
-its text. Attachments are numbered 1, 2, … across the ticket: tickets
-attachment REF N saves one.`,
+		Long: `show prints a ticket: its state, its owner (the tier it is with and that
+tier's assignee; a move to another tier unassigns it) and who resolved it,
+SLA times and breaches (those of the targets before a reopening too), the
+mails of the ticket that bounced (to the customer or to a tier's address),
+participants, FAQ suggestions, every entry with its text, and the history:
+every audit event, who did what and when. Attachments are numbered 1, 2, …
+across the ticket: tickets attachment REF N saves one.
+
+REF is the reference (INC-1006) or its number (1006; REQ-1006 finds
+INC-1006 too, and says so). Times are in desk.timezone and say their zone
+(--utc: in UTC); --json writes RFC 3339 times.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := openStore(g)
@@ -107,9 +131,9 @@ attachment REF N saves one.`,
 			}
 			defer a.close()
 			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
-				t, err := tx.Ticket(args[0])
+				t, err := findTicket(tx, "tickets show", args[0], c.ErrOrStderr())
 				if err != nil {
-					return fmt.Errorf("ticket %s: %w", args[0], err)
+					return err
 				}
 				nameTier(a.cfg, t)
 				entries, err := tx.Entries(t.ID)
@@ -136,7 +160,7 @@ attachment REF N saves one.`,
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
-				return printTicket(c.OutOrStdout(), view)
+				return printTicket(c.OutOrStdout(), a.cfg, view)
 			})
 		},
 	}
@@ -169,7 +193,7 @@ type ticketView struct {
 	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
 }
 
-func printTicket(out io.Writer, v ticketView) error {
+func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 	t := v.Ticket
 	fmt.Fprintf(out, "%s  %s\n", t.Ref, printable(t.Subject))
 	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s)\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency)
@@ -177,9 +201,7 @@ func printTicket(out io.Writer, v ticketView) error {
 	if len(v.Participants) > 0 {
 		fmt.Fprintf(out, "participants %s\n", printable(strings.Join(v.Participants, ", ")))
 	}
-	if t.TierName != "" || t.Assignee != "" {
-		fmt.Fprintf(out, "tier %s · assigned to %s\n", orDash(t.TierName), orDash(t.Assignee))
-	}
+	printOwner(out, t, v.Events)
 	fmt.Fprintf(out, "respond by %s (first response %s) · resolve by %s\n", when(t.RespondDueAt), when(t.FirstResponseAt), when(t.ResolveDueAt))
 	for _, b := range t.Breaches {
 		fmt.Fprintf(out, "SLA %s target breached at %s\n", b.Target, when(b.At))
@@ -218,14 +240,8 @@ func printTicket(out io.Writer, v ticketView) error {
 			fmt.Fprintf(out, "   [attachment %d] %s (%s, %d bytes)\n", n, printable(a.Filename), printable(a.ContentType), a.Size)
 		}
 	}
+	printHistory(out, cfg, v.Events)
 	return nil
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // ticketAction is one `madoguchi tickets VERB REF ...` command: the mail
@@ -324,6 +340,7 @@ and a copy to the ticket's tier, audited under --actor.`,
 			case err != nil:
 				return err
 			}
+			noteOtherRef(c.ErrOrStderr(), args[0], oc.Ticket)
 			fmt.Fprintf(c.OutOrStdout(), "%s: %s", oc.Ticket, oc.Status)
 			if len(oc.Sent) > 0 {
 				fmt.Fprintf(c.OutOrStdout(), "; queued %s", strings.Join(oc.Sent, ", "))

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,44 @@ func TestParse_AuthenticationResultsInHeaderOrder(t *testing.T) {
 	want := []string{"mx.example.com; dmarc=pass header.from=example.com", "relay.example.net; dmarc=fail"}
 	if strings.Join(m.AuthResults, "|") != strings.Join(want, "|") {
 		t.Errorf("AuthResults = %q, want %q", m.AuthResults, want)
+	}
+}
+
+// A From that is one encoded-word around the whole address (PHP's
+// mb_encode_mimeheader, some web forms) is decoded, then read: the ticket
+// gets the customer's address and name, not the encoded text, and the
+// decoded text is held to the one-mailbox rules like any From.
+func TestParse_FromInsideOneEncodedWordIsDecodedThenRead(t *testing.T) {
+	b64 := func(s string) string { return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
+	tests := []struct {
+		name, from  string
+		addr, named string
+		problem     string // substring of FromProblem; "" = none
+	}{
+		{"name and address in one B word", b64("伊藤 美咲 <m.ito@example.co.jp>"), "m.ito@example.co.jp", "伊藤 美咲", ""},
+		{"split over two words", b64("伊藤 美咲 ") + " " + b64("<m.ito@example.co.jp>"), "m.ito@example.co.jp", "伊藤 美咲", ""},
+		{"a Q word", "=?iso-8859-1?q?Ren=E9_Dupont_=3Crene=40example=2Efr=3E?=", "rene@example.fr", "René Dupont", ""},
+		{"a bare address", b64("m.ito@example.co.jp"), "m.ito@example.co.jp", "", ""},
+		{"two addresses inside", b64("alice@example.com, mallory@evil.example"), "alice@example.com", "", "holds 2 addresses"},
+		{"an address as the name inside", b64("mallory@evil.example <alice@example.com>"), "alice@example.com", "mallory@evil.example", "address in its display name"},
+		// An @ in an encoded display name beside a real address stays a name.
+		{"an encoded name with an @", "=?utf-8?q?alice=40example=2Ecom?= <mallory@evil.example>", "mallory@evil.example", "alice@example.com", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse([]byte("From: "+tc.from+"\r\nTo: support@example.com\r\nSubject: x\r\n\r\nbody\r\n"), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.From.Addr != tc.addr || m.From.Name != tc.named {
+				t.Errorf("From = %+v, want %q <%s>", m.From, tc.named, tc.addr)
+			}
+			switch {
+			case tc.problem == "" && m.FromProblem != "":
+				t.Errorf("FromProblem = %q, want none", m.FromProblem)
+			case tc.problem != "" && !strings.Contains(m.FromProblem, tc.problem):
+				t.Errorf("FromProblem = %q, want it to say %q", m.FromProblem, tc.problem)
+			}
+		})
 	}
 }

@@ -162,16 +162,20 @@ func validFieldName(k []byte) bool {
 // survives), undecodable words stay as they were, and line breaks, tabs and
 // control characters become spaces.
 func headerText(raw []byte) string {
-	var s string
-	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
-		s = string(raw)
-	} else {
-		s = guessText(raw).Text
-	}
+	s := rawText(raw)
 	if strings.Contains(s, "=?") {
 		s = decodeWords(s)
 	}
 	return cleanLine(s)
+}
+
+// rawText is a header value as text: plain ASCII as it is, anything else
+// (8-bit, or ISO-2022-JP's escapes) by guessing its charset.
+func rawText(raw []byte) string {
+	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
+		return string(raw)
+	}
+	return guessText(raw).Text
 }
 
 // decodeWords decodes RFC 2047 encoded-words anywhere in s, leniently.
@@ -290,6 +294,23 @@ func cleanLine(s string) string {
 	return b.String()
 }
 
+// addressText is an address header as text. A header with no @ of its own
+// whose encoded-words hold one is an address hidden in encoded-words
+// ("=?utf-8?b?...?=" around "伊藤 美咲 <m.ito@example.co.jp>", as PHP's
+// mb_encode_mimeheader and some web forms write it, against RFC 2047):
+// it is decoded first, and read like any other. Elsewhere encoded-words
+// are left for the display names (unquoteName), so an @ in a name never
+// makes an address.
+func addressText(raw []byte) string {
+	s := rawText(raw)
+	if strings.Contains(s, "=?") && !strings.Contains(s, "@") {
+		if dec := decodeWords(s); strings.Contains(dec, "@") {
+			return dec
+		}
+	}
+	return s
+}
+
 // parseAddressList reads an address header leniently: quoted names,
 // comments, groups, bare addresses and RFC 2047 names (even inside quotes,
 // where they do not belong but often are) all give an Address.
@@ -297,12 +318,7 @@ func parseAddressList(raw []byte) []Address {
 	if len(raw) == 0 {
 		return nil
 	}
-	var s string
-	if isASCII(raw) && bytes.IndexByte(raw, 0x1b) < 0 {
-		s = string(raw)
-	} else {
-		s = guessText(raw).Text
-	}
+	s := addressText(raw)
 	var list []Address
 	quoted, angle, paren := false, 0, 0
 	start := 0
@@ -426,11 +442,9 @@ func fromProblem(fields [][]byte, list []Address) string {
 	default:
 		return fmt.Sprintf("%d From header fields", len(fields))
 	}
-	raw := fields[0]
-	s := string(raw)
-	if !isASCII(raw) || bytes.IndexByte(raw, 0x1b) >= 0 {
-		s = guessText(raw).Text
-	}
+	// The decoded text of an address hidden in encoded-words is held to
+	// the same rules: one mailbox and nothing that could be another.
+	s := addressText(fields[0])
 	switch n := len(list); {
 	case n == 0:
 		return fmt.Sprintf("From %q holds no address", sanitize(s, 80))
