@@ -310,7 +310,7 @@ func (tx *Tx) OpenMajors(limit int) ([]OpenMajor, error) {
 
 // Report is a ticket attached to a major incident, as the tier is told.
 type Report struct {
-	ID                             int64
+	ID                                     int64
 	Ref, Subject, Requester, RequesterName string
 }
 
