@@ -413,3 +413,16 @@ func (tx *Tx) ResolvedIncidents(since time.Time, limit int) ([]*ResolvedIncident
 	}
 	return out, rows.Err()
 }
+
+// FirstReport is the subject and text of the first mail a customer (or
+// a machine, for a monitoring alert) wrote on the ticket; "" when none.
+func (tx *Tx) FirstReport(ticketID int64) (subject, text string, err error) {
+	err = tx.queryRow("first_report", ticketID).Scan(&subject, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("tickets: reading the first report of a ticket: %w", err)
+	}
+	return subject, text, nil
+}

@@ -120,3 +120,9 @@ WHERE t.status IN ('resolved', 'closed') AND t.type = 'incident' AND t.closed_re
   AND COALESCE(NULLIF(t.resolved_at, ''), t.closed_at) >= ?1
 ORDER BY COALESCE(NULLIF(t.resolved_at, ''), t.closed_at) DESC, t.id DESC
 LIMIT ?2;
+
+-- name: first_report
+-- The subject and text of the first mail a customer wrote on ?1.
+SELECT subject, text FROM entries
+WHERE ticket_id = ?1 AND direction = 'in' AND kind IN ('customer', 'automatic')
+ORDER BY id LIMIT 1;
