@@ -34,8 +34,8 @@ var commandSpecs = map[string]commandSpec{
 	"escalate": {},
 	"answer":   {arg: "KEY"},
 	"faq":      {},
-	"merge":    {arg: "REF"},                  // incidents.go
-	"link":     {arg: "REF"},                  // incidents.go
+	"merge":    {arg: "REF"},                 // incidents.go
+	"link":     {arg: "REF"},                 // incidents.go
 	"major":    {arg: "off", optional: true}, // major.go
 }
 
