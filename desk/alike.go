@@ -122,17 +122,18 @@ func alike(a, b map[string]bool) (shared int, dice float64) {
 
 // sameReport reports whether a new mail (subject and own words) tells of
 // what a major incident's ticket tells (its subject and its first report):
-// either their subjects agree on at least two topic words and half of
-// them (a person's paraphrase is in the subject), or the whole texts agree
-// on at least four and half (a monitoring system's mails differ in times
-// and counts only). One shared word is never enough: "VPN" alone would
-// take in every question about the VPN.
+// either their subjects agree on at least two topic words and 60% of them
+// (Dice; a person's paraphrase is in the subject), or the whole texts
+// agree on at least four and 70% (a monitoring system's repeats differ in
+// times and counts only, while its other alerts share half their words:
+// alertname, service, env, severity). One shared word is never enough:
+// "VPN" alone would take in every question about the VPN.
 func sameReport(major, mail reportWords) bool {
-	if n, d := alike(major.subject, mail.subject); n >= 2 && d >= 0.5 {
+	if n, d := alike(major.subject, mail.subject); n >= 2 && d >= 0.6 {
 		return true
 	}
 	n, d := alike(major.all, mail.all)
-	return n >= 4 && d >= 0.5
+	return n >= 4 && d >= 0.7
 }
 
 // reportWords are the topic words of a report: of its subject, and of
