@@ -10,7 +10,7 @@ func TestSameReport_ReportsOfTheOutageAttachAndUnrelatedMailsDoNot(t *testing.T)
 	type report struct{ subject, text string }
 	majors := map[string]report{
 		"mail": {"Mail server down", "Outlook cannot connect to the mail server since 9:00. Nobody on 3F can send mail."},
-		"メール": {"メールサーバーに接続できません", "9時ごろからメールの送受信ができません。Outlook にエラーが表示されます。"},
+		"メール":  {"メールサーバーに接続できません", "9時ごろからメールの送受信ができません。Outlook にエラーが表示されます。"},
 		"vpn":  {"VPN down", "The VPN gateway does not accept connections."},
 		"alert": {"[FIRING:1] HighErrorRate api-gateway prod",
 			"alertname=HighErrorRate service=api-gateway env=prod severity=critical\nerror rate 12.3% over 5m (threshold 5%)\nstarted 2026-12-01 09:03:11 JST"},
