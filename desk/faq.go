@@ -263,14 +263,19 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 	}
 	for _, e := range entries {
 		if e.Kind == tickets.KindCustomer && e.Direction == tickets.DirIn {
-			q := responder.CleanQuery(baseSubject(e.Subject), responder.CleanLearned(e.Text))
-			if r := []rune(q); len(r) > 500 {
-				q = string(r[:500])
-			}
-			return q, nil
+			return cleanQuestion(e.Subject, e.Text), nil
 		}
 	}
 	return t.Subject, nil
+}
+
+// cleanQuestion is a customer's mail cleaned as originalQuestion says.
+func cleanQuestion(subject, text string) string {
+	q := responder.CleanQuery(baseSubject(subject), responder.CleanLearned(text))
+	if r := []rune(q); len(r) > 500 {
+		q = string(r[:500])
+	}
+	return q
 }
 
 // faqChanges collects the FAQ keys a transaction changed, to update the
@@ -541,9 +546,10 @@ const gapLikeness = 0.3
 
 // Gap is a group of similar resolved tickets that no FAQ entry answers.
 type Gap struct {
-	Tickets  []string `json:"tickets"`
-	Subjects []string `json:"subjects"`
-	Sample   string   `json:"sample"` // the first ticket's cleaned question
+	Tickets  []string     `json:"tickets"`
+	Subjects []string     `json:"subjects"`
+	Sample   string       `json:"sample"` // the first ticket's cleaned question
+	Months   []MonthCount `json:"months"` // resolved per month, in the desk's time zone, oldest first
 }
 
 // Gaps lists resolved tickets that no entry answers, grouped by
@@ -552,10 +558,7 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 	if d.index == nil {
 		return nil, errors.New("desk: the FAQ responder is disabled")
 	}
-	type open struct {
-		ref, subject, question string
-	}
-	var gaps []open
+	var gaps []alikeItem
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
 		// An automatic answer that held settles a ticket; one the customer
 		// turned down, or that an agent had to follow, does not.
@@ -564,6 +567,9 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 			return err
 		}
 		for _, t := range list {
+			if t.MergedInto != "" {
+				continue // the same incident as the ticket it went to
+			}
 			q, err := d.originalQuestion(tx, t)
 			if err != nil {
 				return err
@@ -576,7 +582,7 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 			// suggestion still needs an agent every time, and the entry
 			// this ticket already turned down answers nothing.
 			if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
-				gaps = append(gaps, open{t.Ref, t.Subject, q})
+				gaps = append(gaps, alikeItem{ref: t.Ref, subject: t.Subject, question: q, at: resolvedAt(t)})
 			}
 		}
 		return nil
@@ -584,62 +590,17 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 	if err != nil || len(gaps) == 0 {
 		return []Gap{}, err
 	}
-	// Group with a throw-away in-memory index of the gap questions: two
-	// tickets are alike when one matches the other at suggest confidence.
-	tmp, err := responder.Open(responder.Options{MaxCandidates: 20})
-	if err != nil {
+	groups := newGroups(len(gaps))
+	if err := groupAlike(ctx, gaps, groups); err != nil {
 		return nil, err
 	}
-	defer tmp.Close()
-	var entries []responder.Entry
-	for _, g := range gaps {
-		entries = append(entries, responder.Entry{Key: g.ref, Question: g.question, Answer: g.subject, Status: responder.StatusPublished})
-	}
-	if err := tmp.Rebuild(entries, ""); err != nil {
-		return nil, err
-	}
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(k string) string {
-		if p, ok := parent[k]; ok && p != k {
-			parent[k] = find(p)
-			return parent[k]
+	var out []Gap
+	for _, members := range groups.lists() {
+		g := Gap{Sample: gaps[members[0]].question, Months: d.byMonth(gaps, members)}
+		for _, i := range members {
+			g.Tickets, g.Subjects = append(g.Tickets, gaps[i].ref), append(g.Subjects, gaps[i].subject)
 		}
-		return k
-	}
-	for _, g := range gaps {
-		res, err := tmp.Match(ctx, "", g.question)
-		if err != nil {
-			return nil, err
-		}
-		// Likeness relative to the ticket's match with itself: raw scores
-		// compare within one query.
-		var self float64
-		for _, c := range res.Candidates {
-			if c.Key == g.ref {
-				self = c.Score
-			}
-		}
-		for _, c := range res.Candidates {
-			if c.Key != g.ref && self > 0 && c.Score >= gapLikeness*self {
-				parent[find(c.Key)] = find(g.ref)
-			}
-		}
-	}
-	groups := map[string]*Gap{}
-	var order []string
-	for _, g := range gaps {
-		root := find(g.ref)
-		if groups[root] == nil {
-			groups[root] = &Gap{Sample: g.question}
-			order = append(order, root)
-		}
-		groups[root].Tickets = append(groups[root].Tickets, g.ref)
-		groups[root].Subjects = append(groups[root].Subjects, g.subject)
-	}
-	out := make([]Gap, 0, len(order))
-	for _, r := range order {
-		out = append(out, *groups[r])
+		out = append(out, g)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Tickets) > len(out[j].Tickets) })
 	return out, nil
