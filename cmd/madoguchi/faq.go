@@ -583,7 +583,7 @@ func faqGaps(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "gaps [--json]",
-		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
+		Short: "Resolved tickets no FAQ entry answers, grouped, with counts by month, largest group first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return withDesk(g, c, indexRead, nil, func(ctx context.Context, a *app) error {
@@ -595,7 +595,7 @@ func faqGaps(g *globals) *cobra.Command {
 					return writeJSON(c.OutOrStdout(), gaps)
 				}
 				for i, gp := range gaps {
-					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample)
+					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n   by month: %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample, monthsLine(gp.Months))
 				}
 				if len(gaps) == 0 {
 					fmt.Fprintln(c.OutOrStdout(), "no gaps: every resolved ticket is answered by an entry")

@@ -22,7 +22,7 @@ agent would by mail: every action goes through the same checks, is audited
 under --actor, and sends the customer and the tier the same mail (queued;
 the running gateway, or the next run --once, delivers it).`,
 	}
-	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
+	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g), newTicketsRecurringCmd(g))
 	for _, a := range ticketActions {
 		cmd.AddCommand(newTicketActionCmd(g, a))
 	}
@@ -96,9 +96,12 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 		Short: "Show a ticket with its entries, SLA times and audit trail",
 		Long: `show prints a ticket: its state, SLA times and breaches (those of the targets
 before a reopening too), the mails of the ticket that bounced (to the customer
-or to a tier's address), participants, FAQ suggestions, and every entry with
-its text. Attachments are numbered 1, 2, … across the ticket: tickets
-attachment REF N saves one.`,
+or to a tier's address), participants, FAQ suggestions, its relations (the
+ticket it was merged into, or the major incident it was attached to; the
+tickets linked to it, both ways; the tickets merged into it and the reports
+attached to it, the first 100 of each with their count; its major incident
+window), every entry with its text, and the audit trail. Attachments are
+numbered 1, 2, … across the ticket: tickets attachment REF N saves one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := openStore(g)
@@ -132,7 +135,12 @@ attachment REF N saves one.`,
 				if err != nil {
 					return err
 				}
-				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces}
+				related, err := tx.Relations(t)
+				if err != nil {
+					return err
+				}
+				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces,
+					Related: related}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -167,6 +175,7 @@ type ticketView struct {
 	Events       []tickets.Event      `json:"events"`
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
 	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
+	Related      *tickets.Relations   `json:"related"`
 }
 
 func printTicket(out io.Writer, v ticketView) error {
@@ -190,6 +199,7 @@ func printTicket(out io.Writer, v ticketView) error {
 	if t.LinkedTicket != "" {
 		fmt.Fprintf(out, "follows %s\n", t.LinkedTicket)
 	}
+	printRelations(out, t, v.Related)
 	if t.AutoAnswerKey != "" {
 		fmt.Fprintf(out, "answered automatically from FAQ %s at %s\n", t.AutoAnswerKey, when(t.AutoAnswerAt))
 	}
@@ -235,8 +245,9 @@ type ticketAction struct {
 	args    string // usage after REF
 	short   string
 	command func(args []string) (cmds []string, text string, err error)
-	nargs   int  // arguments after REF
-	text    bool // the last argument is TEXT (or - for standard input), optional unless nargs counts it
+	nargs    int  // arguments after REF
+	text     bool // the last argument is TEXT (or - for standard input), optional unless nargs counts it
+	optional bool // one more argument may follow, not TEXT
 }
 
 var ticketActions = []ticketAction{
@@ -260,6 +271,20 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"type " + a[0]}, "", nil }},
 	{verb: "escalate", args: "REF", short: "Hand to the next tier",
 		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, "", nil }},
+	{verb: "merge", args: "REF INTO [TEXT|-]", short: "Fold REF into ticket INTO (the same matter): REF closes as merged, its customer is told once (with TEXT) and hears of INTO's resolution", nargs: 1, text: true,
+		command: func(a []string) ([]string, string, error) { return []string{"merge " + a[0]}, first(a[1:]), nil }},
+	{verb: "link", args: "REF OTHER", short: "Relate REF and OTHER, both ways, without merging", nargs: 1,
+		command: func(a []string) ([]string, string, error) { return []string{"link " + a[0]}, "", nil }},
+	{verb: "major", args: "REF [off]", short: "Make REF a major incident: for desk.major_window, new mails about the same matter attach to it (off: no longer)", optional: true,
+		command: func(a []string) ([]string, string, error) {
+			switch {
+			case len(a) == 0:
+				return []string{"major"}, "", nil
+			case strings.EqualFold(a[0], "off"):
+				return []string{"major off"}, "", nil
+			}
+			return nil, "", fmt.Errorf("%q is not off", a[0])
+		}},
 	{verb: "answer", args: "REF KEY [TEXT|-]", short: "Send FAQ entry KEY as the answer (the customer's wording becomes its pending paraphrase until the customer confirms it)", nargs: 1, text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"answer " + a[0]}, first(a[1:]), nil }},
 }
@@ -274,7 +299,7 @@ func first(a []string) string {
 func newTicketActionCmd(g *globals, act ticketAction) *cobra.Command {
 	var actor string
 	maxArgs := 1 + act.nargs
-	if act.text && act.verb != "reply" && act.verb != "note" {
+	if act.text && act.verb != "reply" && act.verb != "note" || act.optional {
 		maxArgs++
 	}
 	c := &cobra.Command{
