@@ -241,10 +241,10 @@ func orDash(s string) string {
 // ticketAction is one `madoguchi tickets VERB REF ...` command: the mail
 // command it stands for and what it takes.
 type ticketAction struct {
-	verb    string
-	args    string // usage after REF
-	short   string
-	command func(args []string) (cmds []string, text string, err error)
+	verb     string
+	args     string // usage after REF
+	short    string
+	command  func(args []string) (cmds []string, text string, err error)
 	nargs    int  // arguments after REF
 	text     bool // the last argument is TEXT (or - for standard input), optional unless nargs counts it
 	optional bool // one more argument may follow, not TEXT
