@@ -271,11 +271,11 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"type " + a[0]}, "", nil }},
 	{verb: "escalate", args: "REF", short: "Hand to the next tier",
 		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, "", nil }},
-	{verb: "merge", args: "REF INTO [TEXT|-]", short: "Fold REF into ticket INTO (the same matter): REF closes as merged, its customer is told once (with TEXT) and hears of INTO's resolution", nargs: 1, text: true,
+	{verb: "merge", args: "REF INTO [TEXT|-]", short: "Fold REF into INTO, the same matter: REF closes as merged, its customer is told once (with TEXT)", nargs: 1, text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"merge " + a[0]}, first(a[1:]), nil }},
 	{verb: "link", args: "REF OTHER", short: "Relate REF and OTHER, both ways, without merging", nargs: 1,
 		command: func(a []string) ([]string, string, error) { return []string{"link " + a[0]}, "", nil }},
-	{verb: "major", args: "REF [off]", short: "Make REF a major incident: for desk.major_window, new mails about the same matter attach to it (off: no longer)", optional: true,
+	{verb: "major", args: "REF [off]", short: "Make REF a major incident: new mails alike attach to it for desk.major_window (off: no longer)", optional: true,
 		command: func(a []string) ([]string, string, error) {
 			switch {
 			case len(a) == 0:
