@@ -547,8 +547,19 @@ func (d *Desk) resolve(tx *tickets.Tx, t *tickets.Ticket, actor, body string, f 
 }
 
 func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
-	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: t.RequesterName, SupportAddress: d.opts.SupportAddress,
+	return d.mailCustomer(tx, t, t, kind, body, f, atts, reopenDays, oc)
+}
+
+// mailCustomer mails the requester of on about the ticket about: t's own
+// customer (on = about), or the customer of a ticket merged into about
+// (incidents.go), in on's language and thread, naming about, with a
+// Reply-To of about's customer token, so a reply acts on about.
+func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
+	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: d.opts.SupportAddress,
 		Text: body, ReopenDays: reopenDays}
+	if on != about {
+		data.OldTicket, data.Reported = on.Ref, on.Subject
+	}
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
 	}
@@ -556,29 +567,29 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 	// an FAQ entry holds, the customer never gets a token but their own.
 	// What the customer wrote (the subject, their name) is not looked at:
 	// they cannot be given what they sent, nor hold up every answer.
-	if d.foreignToken(t.ID, body+"\n"+data.Question+"\n"+data.Answer) {
-		return fmt.Errorf("desk: %s %s mail: %w", t.Ref, kind, errForeignToken)
+	if d.foreignToken(about.ID, body+"\n"+data.Question+"\n"+data.Answer) {
+		return fmt.Errorf("desk: %s %s mail: %w", about.Ref, kind, errForeignToken)
 	}
-	m, err := d.tmpl.Render(kind, t.Language, data)
+	m, err := d.tmpl.Render(kind, on.Language, data)
 	if err != nil {
 		return fmt.Errorf("desk: rendering %s: %w", kind, err)
 	}
-	inReplyTo, refs, err := customerThread(tx, t)
+	inReplyTo, refs, err := customerThread(tx, on)
 	if err != nil {
 		return err
 	}
-	token := replyToken{Ticket: t.ID, Tier: t.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
+	token := replyToken{Ticket: about.ID, Tier: about.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 	out := &tickets.Outgoing{
-		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: t.RequesterName, To: t.Requester, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), InReplyTo: inReplyTo, References: refs,
+		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, ToName: on.RequesterName, To: on.Requester, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(on.Ref), InReplyTo: inReplyTo, References: refs,
 		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
 	}
 	if err := tx.QueueMail(out); err != nil {
 		return err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: t.Requester,
+	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: on.Requester,
 		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
-	if err := tx.AddEntry(t, e, "system"); err != nil {
+	if err := tx.AddEntry(on, e, "system"); err != nil {
 		return err
 	}
 	oc.Sent = append(oc.Sent, kind)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -170,7 +169,7 @@ func (d *Desk) merge(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, body str
 	if t.Requester == "" {
 		return nil
 	}
-	if err := d.toReporter(tx, into, t, mailMerged, body, nil, nil, 0, oc); err != nil {
+	if err := d.mailCustomer(tx, into, t, mailMerged, body, nil, nil, 0, oc); err != nil {
 		return err
 	}
 	note("#merge: " + t.Requester + " told that " + t.Ref + " goes on as " + into.Ref)
@@ -180,7 +179,8 @@ func (d *Desk) merge(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, body str
 // tellReporters sends each reporter of t (the requester of a ticket
 // merged or attached into it who wrote as a person, once per address,
 // not t's own requester) the resolution mail of their own, in their
-// language and thread, and ends t's major incident window.
+// language and in their ticket's thread, and ends t's major incident
+// window.
 func (d *Desk) tellReporters(tx *tickets.Tx, t *tickets.Ticket, actor, body string, f *tickets.FAQ, atts []tickets.Attachment, oc *Outcome, note func(string)) error {
 	if _, err := tx.EndMajor(t, actor, "resolved"); err != nil {
 		return err
@@ -196,7 +196,7 @@ func (d *Desk) tellReporters(tx *tickets.Tx, t *tickets.Ticket, actor, body stri
 			continue
 		}
 		told[rep.Requester] = true
-		if err := d.toReporter(tx, t, rep, mailResolution, body, f, atts, d.reopenDays(), oc); err != nil {
+		if err := d.mailCustomer(tx, t, rep, mailResolution, body, f, atts, d.reopenDays(), oc); err != nil {
 			return err
 		}
 		addrs = append(addrs, rep.Requester)
@@ -206,56 +206,6 @@ func (d *Desk) tellReporters(tx *tickets.Tx, t *tickets.Ticket, actor, body stri
 	}
 	note(plural(len(addrs), "reporter", "reporters") + " told of the resolution as well")
 	return tx.Event(t.ID, "", "reporters_told", actor, map[string]any{"mail": mailResolution, "count": len(addrs), "to": firstOf(addrs, 50)})
-}
-
-// toReporter mails the requester of rep, a ticket that lives on in
-// survivor, about survivor: in rep's language, in rep's thread (the
-// reporter wrote there), naming survivor with a Reply-To of survivor's
-// customer token, so a reply acts on survivor.
-func (d *Desk) toReporter(tx *tickets.Tx, survivor, rep *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
-	data := templates.Data{Ticket: survivor.Ref, Subject: survivor.Subject, Name: rep.RequesterName, SupportAddress: d.opts.SupportAddress,
-		Text: body, ReopenDays: reopenDays, OldTicket: rep.Ref, Reported: rep.Subject, Priority: survivor.Priority}
-	if f != nil {
-		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
-	}
-	return d.queueToReporter(tx, survivor, rep, kind, data, atts, oc, nil)
-}
-
-// queueToReporter renders kind with data for rep's requester and queues
-// it on rep; mod may adjust the row (or say it may not go: false).
-func (d *Desk) queueToReporter(tx *tickets.Tx, survivor, rep *tickets.Ticket, kind string, data templates.Data, atts []tickets.Attachment, oc *Outcome,
-	mod func(*tickets.Outgoing) bool) error {
-	// As for any mail to a customer: no token but their own.
-	if d.foreignToken(survivor.ID, data.Text+"\n"+data.Question+"\n"+data.Answer) {
-		return errForeignToken
-	}
-	m, err := d.tmpl.Render(kind, rep.Language, data)
-	if err != nil {
-		return err
-	}
-	inReplyTo, refs, err := customerThread(tx, rep)
-	if err != nil {
-		return err
-	}
-	token := replyToken{Ticket: survivor.ID, Tier: survivor.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
-	out := &tickets.Outgoing{
-		TicketID: rep.ID, TicketRef: rep.Ref, Kind: kind, ToName: rep.RequesterName, To: rep.Requester, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(rep.Ref), InReplyTo: inReplyTo, References: refs,
-		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
-	}
-	if mod != nil && !mod(out) {
-		return nil
-	}
-	if err := tx.QueueMail(out); err != nil {
-		return err
-	}
-	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: rep.Requester,
-		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
-	if err := tx.AddEntry(rep, e, "system"); err != nil {
-		return err
-	}
-	oc.Sent = append(oc.Sent, kind)
-	return nil
 }
 
 // reopenDays is desk.close_after in whole days, rounded up: how long a

@@ -2,8 +2,6 @@ package tickets
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -288,30 +286,14 @@ func TestResolvedIncidents_WindowLimitAndWhatAnsweredThem(t *testing.T) {
 // A version 9 database upgrades in place: its tickets read as closed for
 // no special reason and merged into nothing.
 func TestOpen_UpgradeFromV9ReadsEveryTicketAsMergedIntoNothing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v9.db")
-	db, err := sql.Open("sqlite", dsn(path, "immediate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range mustGlob(t)[:9] {
-		body, _ := migrationFiles.ReadFile("migrations/" + f)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
-	if _, err := db.Exec(`PRAGMA user_version = 9;
-		INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, closed_at) VALUES
+	db, path := atVersion(t, 9)
+	if _, err := db.Exec(`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, closed_at) VALUES
 		(1, 'INC-1001', 'incident', 'closed before', 'a@example.com', 'closed', 'medium', 'medium', 'P3', '2026-11-26T09:00:00.000000Z',
 		 '2026-11-25T09:00:00.000000Z', '2026-11-25T09:00:00.000000Z', '2026-11-25T10:00:00.000000Z');`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	err = s.View(context.Background(), func(tx *Tx) error {
+	s := upgrade(t, db, path)
+	err := s.View(context.Background(), func(tx *Tx) error {
 		tk, err := tx.Ticket("INC-1001")
 		if err != nil {
 			return err
