@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -269,7 +268,8 @@ func (d *Desk) originalQuestion(tx *tickets.Tx, t *tickets.Ticket) (string, erro
 	return t.Subject, nil
 }
 
-// cleanQuestion is a customer's mail cleaned as originalQuestion says.
+// cleanQuestion is a customer's mail cleaned the way queries are, and cut
+// to a paraphrase's length.
 func cleanQuestion(subject, text string) string {
 	q := responder.CleanQuery(baseSubject(subject), responder.CleanLearned(text))
 	if r := []rune(q); len(r) > 500 {
@@ -558,7 +558,10 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 	if d.index == nil {
 		return nil, errors.New("desk: the FAQ responder is disabled")
 	}
-	var gaps []alikeItem
+	type open struct {
+		ref, subject, question string
+	}
+	var gaps []open
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
 		// An automatic answer that held settles a ticket; one the customer
 		// turned down, or that an agent had to follow, does not.
@@ -567,9 +570,6 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 			return err
 		}
 		for _, t := range list {
-			if t.MergedInto != "" {
-				continue // the same incident as the ticket it went to
-			}
 			q, err := d.originalQuestion(tx, t)
 			if err != nil {
 				return err
@@ -582,7 +582,7 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 			// suggestion still needs an agent every time, and the entry
 			// this ticket already turned down answers nothing.
 			if res.Decision != responder.Auto || res.Candidates[0].Key == t.AutoAnswerKey {
-				gaps = append(gaps, alikeItem{ref: t.Ref, subject: t.Subject, question: q, at: resolvedAt(t)})
+				gaps = append(gaps, open{t.Ref, t.Subject, q})
 			}
 		}
 		return nil
@@ -590,20 +590,11 @@ func (d *Desk) Gaps(ctx context.Context) ([]Gap, error) {
 	if err != nil || len(gaps) == 0 {
 		return []Gap{}, err
 	}
-	groups := newGroups(len(gaps))
-	if err := groupAlike(ctx, gaps, groups); err != nil {
-		return nil, err
+	items := make([]alikeItem, len(gaps))
+	for i, g := range gaps {
+		items[i] = alikeItem{ref: g.ref, subject: g.subject, question: g.question}
 	}
-	var out []Gap
-	for _, members := range groups.lists() {
-		g := Gap{Sample: gaps[members[0]].question, Months: d.byMonth(gaps, members)}
-		for _, i := range members {
-			g.Tickets, g.Subjects = append(g.Tickets, gaps[i].ref), append(g.Subjects, gaps[i].subject)
-		}
-		out = append(out, g)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Tickets) > len(out[j].Tickets) })
-	return out, nil
+	return d.groupGaps(ctx, items)
 }
 
 func joinReason(a, b string) string {

@@ -115,6 +115,45 @@ func (d *Desk) Recurring(ctx context.Context, opts RecurringOptions) ([]Recurren
 	return out, nil
 }
 
+// groupGaps groups the tickets no FAQ entry answers (Gaps) as Recurring
+// groups incidents, with their counts by month, largest group first; a
+// ticket merged into another is part of that one, no gap of its own.
+func (d *Desk) groupGaps(ctx context.Context, items []alikeItem) ([]Gap, error) {
+	refs := make([]string, len(items))
+	for i, it := range items {
+		refs[i] = it.ref
+	}
+	var res map[string]tickets.Resolution
+	err := d.store.View(ctx, func(tx *tickets.Tx) (err error) {
+		res, err = tx.Resolutions(refs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	kept := items[:0]
+	for _, it := range items {
+		if r := res[it.ref]; !r.Merged {
+			it.at = r.At
+			kept = append(kept, it)
+		}
+	}
+	groups := newGroups(len(kept))
+	if err := groupAlike(ctx, kept, groups); err != nil {
+		return nil, err
+	}
+	out := []Gap{}
+	for _, members := range groups.lists() {
+		g := Gap{Sample: kept[members[0]].question, Months: d.byMonth(kept, members)}
+		for _, i := range members {
+			g.Tickets, g.Subjects = append(g.Tickets, kept[i].ref), append(g.Subjects, kept[i].subject)
+		}
+		out = append(out, g)
+	}
+	slices.SortStableFunc(out, func(a, b Gap) int { return len(b.Tickets) - len(a.Tickets) })
+	return out, nil
+}
+
 // resolvedAt is when t was resolved (closed, when it never was).
 func resolvedAt(t *tickets.Ticket) time.Time {
 	if !t.ResolvedAt.IsZero() {

@@ -3,6 +3,7 @@ package tickets
 import (
 	"database/sql"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -425,4 +426,35 @@ func (tx *Tx) FirstReport(ticketID int64) (subject, text string, err error) {
 		return "", "", fmt.Errorf("tickets: reading the first report of a ticket: %w", err)
 	}
 	return subject, text, nil
+}
+
+// Resolution is when a ticket was resolved (closed, when it never was),
+// and whether it was merged into another.
+type Resolution struct {
+	At     time.Time
+	Merged bool
+}
+
+// Resolutions reads the resolutions of the tickets refs, in one query.
+func (tx *Tx) Resolutions(refs []string) (map[string]Resolution, error) {
+	list, err := json.Marshal(refs)
+	if err != nil {
+		return nil, fmt.Errorf("tickets: resolutions: %w", err)
+	}
+	rows, err := tx.query("resolutions_of", string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]Resolution, len(refs))
+	for rows.Next() {
+		var ref, at string
+		var r Resolution
+		if err := rows.Scan(&ref, &at, &r.Merged); err != nil {
+			return nil, fmt.Errorf("tickets: reading resolutions: %w", err)
+		}
+		r.At = parseTime(at)
+		out[ref] = r
+	}
+	return out, rows.Err()
 }

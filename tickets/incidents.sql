@@ -126,3 +126,9 @@ LIMIT ?2;
 SELECT subject, text FROM entries
 WHERE ticket_id = ?1 AND direction = 'in' AND kind IN ('customer', 'automatic')
 ORDER BY id LIMIT 1;
+
+-- name: resolutions_of
+-- When each ticket of ?1 (a JSON array of references) was resolved
+-- (closed, when it never was), and whether it was merged into another.
+SELECT t.ref, COALESCE(NULLIF(t.resolved_at, ''), t.closed_at), t.merged_into_id IS NOT NULL
+FROM tickets t WHERE t.ref IN (SELECT value FROM json_each(?1));

@@ -583,7 +583,7 @@ func faqGaps(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "gaps [--json]",
-		Short: "Resolved tickets no FAQ entry answers, grouped, with counts by month, largest group first",
+		Short: "Resolved tickets no FAQ entry answers, grouped, largest group first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return withDesk(g, c, indexRead, nil, func(ctx context.Context, a *app) error {
