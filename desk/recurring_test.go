@@ -94,30 +94,3 @@ func TestRecurring_GroupsAlikeIncidentsByFAQKeyOrWordsWithCountsByMonth(t *testi
 		t.Errorf("the newest 3 incidents hold no recurrence, got %+v", bounded)
 	}
 }
-
-// faq gaps counts its groups by month too, and a ticket merged into
-// another is no gap of its own.
-func TestGaps_CountByMonthAndLeaveOutMergedTickets(t *testing.T) {
-	f := newFAQFixture(t, nil)
-	ctx := context.Background()
-	oct := time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
-	nov := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	a := f.resolvedIncident(oct, "a@customer.example", "Badge", "The badge reader at the east door rejects my card.", "")
-	b := f.resolvedIncident(nov, "b@customer.example", "Badge again", "My badge does not open the east door reader.", "")
-	f.now = nov
-	merged := f.one(mail("c@customer.example", "Badge", "The east door badge reader rejects my card.", "Message-ID: <m@customer.example>"))
-	if _, err := f.desk.Act(ctx, merged.Ticket, Action{Actor: "admin", Commands: []string{"merge " + b}}); err == nil {
-		t.Fatalf("merging into resolved %s was accepted", b)
-	}
-	other := f.one(mail("d@customer.example", "Badge reader east door", "The east door reader rejects badges.", "Message-ID: <o@customer.example>"))
-	if _, err := f.desk.Act(ctx, merged.Ticket, Action{Actor: "admin", Commands: []string{"merge " + other.Ticket}}); err != nil {
-		t.Fatal(err)
-	}
-	gaps, err := f.desk.Gaps(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gaps) != 1 || fmt.Sprint(gaps[0].Tickets) != fmt.Sprint([]string{a, b}) || fmt.Sprint(gaps[0].Months) != "[{2026-10 1} {2026-11 1}]" {
-		t.Fatalf("gaps: %+v", gaps)
-	}
-}

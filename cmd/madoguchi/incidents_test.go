@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tiersConfigWithSecret is writeConfig's configuration with tiers and a
@@ -126,5 +128,40 @@ func TestTickets_RecurringListsGroupsWithCountsByMonth(t *testing.T) {
 		if _, _, err := cli(t, "", append([]string{"--config", cfg, "tickets", "recurring"}, bad...)...); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("recurring %v: %v", bad, err)
 		}
+	}
+}
+
+// faq gaps counts its groups by month, and a ticket merged into another
+// is part of that one, no gap of its own.
+func TestFAQGaps_CountByMonthAndLeaveOutMergedTickets(t *testing.T) {
+	cfg := writeConfig(t, "")
+	receive(t, cfg,
+		"From: a@customer.example\r\nTo: support@example.com\r\nSubject: Badge\r\nMessage-ID: <g1@c>\r\n\r\nThe badge reader at the east door rejects my card.\r\n",
+		"From: b@customer.example\r\nTo: support@example.com\r\nSubject: Badge again\r\nMessage-ID: <g2@c>\r\n\r\nMy badge does not open the east door reader.\r\n",
+		"From: c@customer.example\r\nTo: support@example.com\r\nSubject: Badge\r\nMessage-ID: <g3@c>\r\n\r\nThe east door badge reader rejects my card.\r\n",
+		"From: d@customer.example\r\nTo: support@example.com\r\nSubject: Badge reader east door\r\nMessage-ID: <g4@c>\r\n\r\nThe east door reader rejects badges.\r\n")
+	for _, args := range [][]string{{"resolve", "INC-1001"}, {"resolve", "INC-1002"}, {"merge", "INC-1003", "INC-1004"}} {
+		if _, _, err := cli(t, "", append([]string{"--config", cfg, "tickets"}, args...)...); err != nil {
+			t.Fatalf("tickets %v: %v", args, err)
+		}
+	}
+	out, _, err := cli(t, "", "--config", cfg, "faq", "gaps", "--json")
+	var gaps []struct {
+		Tickets []string
+		Months  []struct {
+			Month string
+			Count int
+		}
+	}
+	if err != nil || json.Unmarshal([]byte(out), &gaps) != nil || len(gaps) != 1 {
+		t.Fatalf("faq gaps --json: %v %s", err, out)
+	}
+	month := time.Now().UTC().Format("2006-01")
+	if got := strings.Join(slices.Sorted(slices.Values(gaps[0].Tickets)), " "); got != "INC-1001 INC-1002" ||
+		len(gaps[0].Months) != 1 || gaps[0].Months[0].Count != 2 || gaps[0].Months[0].Month != month {
+		t.Fatalf("the gap: %+v", gaps[0])
+	}
+	if out, _, err := cli(t, "", "--config", cfg, "faq", "gaps"); err != nil || !strings.Contains(out, "by month: "+month+":2") {
+		t.Fatalf("faq gaps: %v\n%s", err, out)
 	}
 }
