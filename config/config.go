@@ -136,6 +136,10 @@ type Desk struct {
 	TierMailLimit    int      `toml:"tier_mail_limit"`    // forwards and copies to the tier on one ticket
 	AgentErrorLimit  int      `toml:"agent_error_limit"`  // command error mails to one agent; 0 = none
 	RobotReplyWithin Duration `toml:"robot_reply_within"` // a reply dated this soon after our mail reads as a robot's; 0 = never
+
+	// MajorWindow: after an agent's #major, new mail about the same
+	// incident attaches to the ticket for this long.
+	MajorWindow Duration `toml:"major_window"`
 }
 
 // MinSecretBytes is the shortest desk.secret accepted: an HMAC key much
@@ -299,6 +303,7 @@ func Default() *Config {
 			TierMailLimit:           20,
 			AgentErrorLimit:         5,
 			RobotReplyWithin:        Duration{30 * second},
+			MajorWindow:             Duration{4 * hour},
 			ReferencePrefixIncident: "INC",
 			ReferencePrefixRequest:  "REQ",
 			CloseAfter:              Duration{72 * hour},

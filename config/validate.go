@@ -59,6 +59,9 @@ func (c *Config) Validate() error {
 	if w := c.Desk.RobotReplyWithin.Duration; w < 0 || w > 10*time.Minute {
 		v.add("desk.robot_reply_within", "%s is not between 0s (never) and 10m: a person may well answer within minutes", c.Desk.RobotReplyWithin)
 	}
+	if w := c.Desk.MajorWindow.Duration; w < time.Minute || w > 7*24*time.Hour {
+		v.add("desk.major_window", "%s is not between 1m and 7d: new mail attaches to a major incident for this long", c.Desk.MajorWindow)
+	}
 	v.prefix("desk.reference_prefix_incident", c.Desk.ReferencePrefixIncident)
 	v.prefix("desk.reference_prefix_request", c.Desk.ReferencePrefixRequest)
 	if c.Desk.ReferencePrefixIncident != "" && c.Desk.ReferencePrefixIncident == c.Desk.ReferencePrefixRequest {

@@ -36,21 +36,26 @@ type Labels struct {
 	NewAfterClosed string `toml:"new_after_closed"` // a mail on a closed ticket, registered as a new one
 	Reopened       string `toml:"reopened"`         // a reply that reopened a resolved ticket
 	Resolution     string `toml:"resolution"`       // the agent's resolution
+	Merged         string `toml:"merged"`           // a request joined to another that covers the same matter
 }
 
 // DefaultSubjectLabels are the built-in labels; the templates package has
 // the same ones (a test in cmd/madoguchi keeps the two in step).
 func DefaultSubjectLabels() SubjectLabels {
 	return SubjectLabels{
-		EN: Labels{Ack: "Received", AutoAnswer: "Automatic answer", NewAfterClosed: "New request", Reopened: "Reopened", Resolution: "Resolved"},
-		JA: Labels{Ack: "受付完了", AutoAnswer: "自動回答", NewAfterClosed: "新規受付", Reopened: "対応再開", Resolution: "対応完了"},
+		EN: Labels{Ack: "Received", AutoAnswer: "Automatic answer", NewAfterClosed: "New request", Reopened: "Reopened", Resolution: "Resolved",
+			Merged: "Joined"},
+		JA: Labels{Ack: "受付完了", AutoAnswer: "自動回答", NewAfterClosed: "新規受付", Reopened: "対応再開", Resolution: "対応完了",
+			Merged: "統合のご連絡"},
 	}
 }
 
-// ByMail returns the labels keyed by the name of the mail template.
+// ByMail returns the labels keyed by the name of the mail template. A
+// report attached to a major incident is acknowledged (major_ack) under
+// the acknowledgement's label.
 func (l Labels) ByMail() map[string]string {
 	return map[string]string{"ack": l.Ack, "auto_answer": l.AutoAnswer, "new_after_closed": l.NewAfterClosed,
-		"reopened": l.Reopened, "resolution": l.Resolution}
+		"reopened": l.Reopened, "resolution": l.Resolution, "merged": l.Merged, "major_ack": l.Ack}
 }
 
 // Limits of the words a customer's mail carries from the configuration.
@@ -82,6 +87,9 @@ func (d Desk) validateWords(v *validator) {
 	}{{"en", d.SubjectLabels.EN}, {"ja", d.SubjectLabels.JA}} {
 		byMail := l.labels.ByMail()
 		for _, mail := range slices.Sorted(maps.Keys(byMail)) {
+			if mail == "major_ack" {
+				continue // ack's label, checked under its own key
+			}
 			key, label := fmt.Sprintf("desk.subject_labels.%s.%s", l.lang, mail), byMail[mail]
 			if r, ok := controlRune(label); ok {
 				v.add(key, "%q has the control character %U; a label is one line of text", label, r)

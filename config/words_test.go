@@ -27,7 +27,7 @@ reopened = ""
 	if c.Desk.SubjectLabels != want {
 		t.Errorf("subject labels = %+v, want %+v", c.Desk.SubjectLabels, want)
 	}
-	if got := c.Desk.SubjectLabels.JA.ByMail(); got["ack"] != "受付完了" || got["reopened"] != "" || len(got) != 5 {
+	if got := c.Desk.SubjectLabels.JA.ByMail(); got["ack"] != "受付完了" || got["major_ack"] != "受付完了" || got["reopened"] != "" || got["merged"] != "統合のご連絡" || len(got) != 7 {
 		t.Errorf("ByMail = %v", got)
 	}
 	// The multi-line signature survives check-config's TOML.

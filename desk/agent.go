@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/responder"
@@ -48,7 +47,10 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 	if !d.tiersOn() {
 		return agentClaim{}, nil
 	}
-	agentTok, c := d.agentToken(tx, t, msg)
+	agentTok, c, err := d.agentToken(tx, t, msg)
+	if err != nil {
+		return agentClaim{}, err
+	}
 	if c.forged {
 		return c, nil
 	}
@@ -88,6 +90,9 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		if errors.Is(err, tickets.ErrNotFound) {
 			return agentClaim{forged: true, why: "reply token names no ticket"}, nil
 		}
+		if err == nil {
+			tk, err = survivor(tx, tk) // a merged ticket's agents act on the one it became
+		}
 		if err != nil {
 			return agentClaim{}, err
 		}
@@ -107,7 +112,7 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 // threads, in thread) and one that no longer verifies is ignored. An
 // agent token that does not verify, is for another ticket, or disagrees
 // with another makes the claim forged.
-func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (*replyToken, agentClaim) {
+func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (*replyToken, agentClaim, error) {
 	var c agentClaim
 	var tokens, addressed []string
 	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
@@ -133,15 +138,22 @@ func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		case tok.Role != tokenAgent:
 			continue // a customer's token threads (or, stale, not even that); it grants nothing
 		case err != nil:
-			return nil, agentClaim{forged: true, why: err.Error()}
+			return nil, agentClaim{forged: true, why: err.Error()}, nil
 		case t != nil && tok.Ticket != t.ID:
-			return nil, agentClaim{forged: true, why: fmt.Sprintf("reply token is for another ticket than %s", t.Ref)}
+			// A ticket merged into t goes on as t: its agents' tokens act there.
+			merged, err := tx.TicketByID(tok.Ticket)
+			if err != nil && !errors.Is(err, tickets.ErrNotFound) {
+				return nil, agentClaim{}, err
+			}
+			if err != nil || merged.MergedIntoID != t.ID {
+				return nil, agentClaim{forged: true, why: fmt.Sprintf("reply token is for another ticket than %s", t.Ref)}, nil
+			}
 		case agentTok != nil && *agentTok != tok:
-			return nil, agentClaim{forged: true, why: "reply tokens disagree"}
+			return nil, agentClaim{forged: true, why: "reply tokens disagree"}, nil
 		}
 		agentTok = &tok
 	}
-	return agentTok, c
+	return agentTok, c, nil
 }
 
 // forgedAgent records a mail that claims agent rights it does not prove.
@@ -291,6 +303,12 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 	if internal {
 		body = ""
 	}
+	if err := d.actLink(tx, t, a, note); err != nil {
+		return oc, err
+	}
+	if err := d.actMajor(tx, t, a, note); err != nil {
+		return oc, err
+	}
 	var faqEntry *tickets.FAQ
 	if key := r.arg("answer"); key != "" {
 		f, err := tx.FAQ(key)
@@ -311,6 +329,9 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			return oc, err
 		}
 		note(templates.ActionResolve, templates.Reason{})
+		if err := d.tellReporters(tx, t, a.agent, body, faqEntry, a.attachments, &oc, note); err != nil {
+			return oc, err
+		}
 		if r.has("faq") {
 			answer := responder.CleanLearned(body)
 			if answer == "" && faqEntry != nil {
@@ -323,6 +344,12 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			changed.add(f.Key)
 			note(templates.ActionFAQDraft, templates.Reason{Key: f.Key})
 		}
+	case r.has("merge"):
+		// The text goes to the merged ticket's customer with the news.
+		if err := d.merge(tx, t, a, body, &oc, note); err != nil {
+			return oc, err
+		}
+		customerMail = false
 	case customerMail:
 		why, err := d.relay(tx, t, a.agent, body, faqEntry, a.attachments, &oc)
 		if err != nil {
@@ -347,6 +374,9 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 			}
 		}
 		if err := tx.SetStatus(t, tickets.StatusClosed, a.agent, "#close"); err != nil {
+			return oc, err
+		}
+		if _, err := tx.EndMajor(t, a.agent, "closed"); err != nil {
 			return oc, err
 		}
 		note(templates.ActionClose, templates.Reason{})
@@ -437,6 +467,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 				"#faq：FAQ %s はすでにあります。別のキーで端末から登録してください（madoguchi faq promote %s --key KEY）", faqKeyOf(t), t.Ref)
 		}
 	}
+	errs = append(errs, d.checkIncident(tx, t, a)...)
 	if r.has("escalate") && t.Tier+1 >= len(d.opts.Tiers) {
 		add("#escalate: %s is the last tier", "#escalate：%s が最後の担当チームです", d.tierName(t.Tier))
 	}
@@ -522,13 +553,23 @@ func (d *Desk) resolve(tx *tickets.Tx, t *tickets.Ticket, actor, body string, f 
 	if t.Requester == "" {
 		return nil
 	}
-	days := int((d.opts.CloseAfter + 24*time.Hour - 1) / (24 * time.Hour))
-	return d.toCustomer(tx, t, mailResolution, body, f, atts, days, oc)
+	return d.toCustomer(tx, t, mailResolution, body, f, atts, d.reopenDays(), oc)
 }
 
 func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
-	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: t.RequesterName, SupportAddress: d.opts.SupportAddress,
+	return d.mailCustomer(tx, t, t, kind, body, f, atts, reopenDays, oc)
+}
+
+// mailCustomer mails the requester of on about the ticket about: t's own
+// customer (on = about), or the customer of a ticket merged into about
+// (incidents.go), in on's language and thread, naming about, with a
+// Reply-To of about's customer token, so a reply acts on about.
+func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
+	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: d.opts.SupportAddress,
 		Text: body, ReopenDays: reopenDays}
+	if on != about {
+		data.OldTicket, data.Reported = on.Ref, on.Subject
+	}
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
 	}
@@ -536,29 +577,29 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 	// an FAQ entry holds, the customer never gets a token but their own.
 	// What the customer wrote (the subject, their name) is not looked at:
 	// they cannot be given what they sent, nor hold up every answer.
-	if d.foreignToken(t.ID, body+"\n"+data.Question+"\n"+data.Answer) {
-		return fmt.Errorf("desk: %s %s mail: %w", t.Ref, kind, errForeignToken)
+	if d.foreignToken(about.ID, body+"\n"+data.Question+"\n"+data.Answer) {
+		return fmt.Errorf("desk: %s %s mail: %w", about.Ref, kind, errForeignToken)
 	}
-	m, err := d.tmpl.Render(kind, t.Language, data)
+	m, err := d.tmpl.Render(kind, on.Language, data)
 	if err != nil {
 		return fmt.Errorf("desk: rendering %s: %w", kind, err)
 	}
-	inReplyTo, refs, err := customerThread(tx, t)
+	inReplyTo, refs, err := customerThread(tx, on)
 	if err != nil {
 		return err
 	}
-	token := replyToken{Ticket: t.ID, Tier: t.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
+	token := replyToken{Ticket: about.ID, Tier: about.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 	out := &tickets.Outgoing{
-		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: t.RequesterName, To: t.Requester, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), InReplyTo: inReplyTo, References: refs,
+		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, ToName: on.RequesterName, To: on.Requester, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(on.Ref), InReplyTo: inReplyTo, References: refs,
 		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
 	}
 	if err := tx.QueueMail(out); err != nil {
 		return err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: t.Requester,
+	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: on.Requester,
 		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
-	if err := tx.AddEntry(t, e, "system"); err != nil {
+	if err := tx.AddEntry(on, e, "system"); err != nil {
 		return err
 	}
 	oc.Sent = append(oc.Sent, kind)

@@ -16,7 +16,8 @@ type command struct {
 }
 
 type commandSpec struct {
-	arg string // "" = takes no argument; else what it takes, for the error text
+	arg      string // "" = takes no argument; else what it takes, for the error text
+	optional bool   // the argument may be left out
 }
 
 // commandSpecs are the commands and what each takes; the mails to agents
@@ -33,6 +34,9 @@ var commandSpecs = map[string]commandSpec{
 	"escalate": {},
 	"answer":   {arg: "KEY"},
 	"faq":      {},
+	"merge":    {arg: "REF"},                 // incidents.go
+	"link":     {arg: "REF"},                 // incidents.go
+	"major":    {arg: "off", optional: true}, // major.go
 }
 
 // agentReply is an agent's reply read: its commands, the text below them
@@ -135,7 +139,7 @@ func parseAgentReply(text string) agentReply {
 			r.Errors = append(r.Errors, problemf("line %d: #%s takes no argument (write any explanation on the lines below the commands)",
 				"%d行目：#%s には引数を付けられません（説明はコマンドの下の行にお書きください）", i+1, name))
 			continue
-		case spec.arg != "" && len(args) != 1:
+		case spec.arg != "" && len(args) != 1 && !(spec.optional && len(args) == 0):
 			r.Errors = append(r.Errors, problemf("line %d: #%s takes one argument: %s", "%d行目：#%s には引数が一つ必要です：%s", i+1, name, spec.arg))
 			continue
 		}
@@ -152,6 +156,7 @@ func parseAgentReply(text string) agentReply {
 	}
 	r.Body = strings.TrimSpace(strings.Join(lines[i:], "\n"))
 	r.Errors = append(r.Errors, conflicts(seen)...)
+	r.Errors = append(r.Errors, incidentConflicts(r)...)
 	return r
 }
 
@@ -185,6 +190,14 @@ func checkArg(name, arg string) (string, *problem) {
 			return "service_request", nil
 		}
 		return bad("%q is not a type (incident or request)", "「%s」は種別ではありません（incident または request）")
+	case "merge", "link":
+		return checkRefArg(arg)
+	case "major":
+		if strings.EqualFold(arg, "off") {
+			return "off", nil
+		}
+		return bad("%q is not off (#major alone declares the major incident, #major off ends it)",
+			"「%s」は off ではありません（#major のみで大規模障害として登録、#major off で終了します）")
 	}
 	return arg, nil // #answer KEY: the desk checks that the entry exists
 }
@@ -198,7 +211,7 @@ func (p problem) with(q *problem) problem {
 // conflicts names commands that cannot go together.
 func conflicts(seen map[string]bool) []problem {
 	ends := []string{}
-	for _, n := range []string{"resolve", "close", "hold", "escalate", "faq"} {
+	for _, n := range []string{"resolve", "close", "hold", "escalate", "faq", "merge"} {
 		if seen[n] {
 			ends = append(ends, "#"+n)
 		}
@@ -211,9 +224,9 @@ func conflicts(seen map[string]bool) []problem {
 	if seen["take"] && seen["assign"] {
 		out = append(out, problemf("#take and #assign contradict each other: use one", "#take と #assign は同時に使えません。どちらか一つにしてください"))
 	}
-	if seen["note"] && (seen["answer"] || seen["resolve"] || seen["faq"]) {
-		out = append(out, problemf("#note keeps the text from the customer, which #answer, #resolve and #faq send: use #note alone",
-			"#note の本文はお客様に送られませんが、#answer・#resolve・#faq は送ります。#note は単独でお使いください"))
+	if seen["note"] && (seen["answer"] || seen["resolve"] || seen["faq"] || seen["merge"]) {
+		out = append(out, problemf("#note keeps the text from the customer, which #answer, #resolve, #faq and #merge send: use #note alone",
+			"#note の本文はお客様に送られませんが、#answer・#resolve・#faq・#merge は送ります。#note は単独でお使いください"))
 	}
 	return out
 }

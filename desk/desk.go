@@ -70,6 +70,10 @@ type Options struct {
 	// ticket has left, while that tier's list has her; by default only
 	// the ticket's current tier acts.
 	PreviousTiersMayAct bool
+
+	// MajorWindow: after #major, new mail about the same incident
+	// attaches to it for this long (major.go); default 4h.
+	MajorWindow time.Duration
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -179,6 +183,9 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if opts.AttachMaxBytes <= 0 {
 		opts.AttachMaxBytes = 5 << 20
+	}
+	if opts.MajorWindow <= 0 {
+		opts.MajorWindow = DefaultMajorWindow
 	}
 	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
 }

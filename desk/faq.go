@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -665,9 +664,10 @@ const gapLikeness = 0.3
 
 // Gap is a group of similar resolved tickets that no FAQ entry answers.
 type Gap struct {
-	Tickets  []string `json:"tickets"`
-	Subjects []string `json:"subjects"`
-	Sample   string   `json:"sample"` // the first ticket's cleaned question
+	Tickets  []string     `json:"tickets"`
+	Subjects []string     `json:"subjects"`
+	Sample   string       `json:"sample"` // the first ticket's cleaned question
+	Months   []MonthCount `json:"months"` // resolved per month, in the desk's time zone, oldest first
 }
 
 // GapOptions bound what Gaps reads; zero fields take the defaults.
@@ -731,65 +731,11 @@ func (d *Desk) Gaps(ctx context.Context, opts GapOptions) ([]Gap, error) {
 	if len(gaps) == 0 {
 		return []Gap{}, nil
 	}
-	// Group with a throw-away in-memory index of the gap questions: two
-	// tickets are alike when one matches the other at suggest confidence.
-	tmp, err := responder.Open(responder.Options{MaxCandidates: 20})
-	if err != nil {
-		return nil, err
+	items := make([]alikeItem, len(gaps))
+	for i, g := range gaps {
+		items[i] = alikeItem{ref: g.ref, subject: g.subject, question: g.question}
 	}
-	defer tmp.Close()
-	var entries []responder.Entry
-	for _, g := range gaps {
-		entries = append(entries, responder.Entry{Key: g.ref, Question: g.question, Answer: g.subject, Status: responder.StatusPublished})
-	}
-	if err := tmp.Rebuild(entries, ""); err != nil {
-		return nil, err
-	}
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(k string) string {
-		if p, ok := parent[k]; ok && p != k {
-			parent[k] = find(p)
-			return parent[k]
-		}
-		return k
-	}
-	for _, g := range gaps {
-		res, err := tmp.Match(ctx, "", g.question)
-		if err != nil {
-			return nil, err
-		}
-		// Likeness relative to the ticket's match with itself: raw scores
-		// compare within one query.
-		var self float64
-		for _, c := range res.Candidates {
-			if c.Key == g.ref {
-				self = c.Score
-			}
-		}
-		for _, c := range res.Candidates {
-			if c.Key != g.ref && self > 0 && c.Score >= gapLikeness*self {
-				parent[find(c.Key)] = find(g.ref)
-			}
-		}
-	}
-	groups := map[string]*Gap{}
-	var order []string
-	for _, g := range gaps {
-		root := find(g.ref)
-		if groups[root] == nil {
-			groups[root] = &Gap{Sample: g.question}
-			order = append(order, root)
-		}
-		groups[root].Tickets = append(groups[root].Tickets, g.ref)
-		groups[root].Subjects = append(groups[root].Subjects, g.subject)
-	}
-	out := make([]Gap, 0, len(order))
-	for _, r := range order {
-		out = append(out, *groups[r])
-	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Tickets) > len(out[j].Tickets) })
-	return out, nil
+	return d.groupGaps(ctx, items)
 }
 
 func joinReason(a, b string) string {

@@ -105,6 +105,14 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	if err != nil {
 		return Outcome{}, err
 	}
+	// A merged ticket's thread, tag and tokens go on to the ticket it
+	// became: its customer acts there, as a reporter.
+	if merged := t; merged != nil && merged.MergedIntoID != 0 {
+		if t, err = survivor(tx, merged); err != nil {
+			return Outcome{}, err
+		}
+		tagNote = joinReason(tagNote, "threads to "+merged.Ref+", which goes on as "+t.Ref)
+	}
 	claim, err := d.claimAgent(tx, t, msg)
 	if err != nil {
 		return Outcome{}, err
@@ -368,7 +376,13 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		return Outcome{}, err
 	}
 	in.TicketID = t.ID
-	return Outcome{Disposition: tickets.DispAutomatic, Reason: reason + "; opened " + t.Ref + " without reply", Ticket: t.Ref, Status: t.Status}, nil
+	oc := Outcome{Disposition: tickets.DispAutomatic, Reason: reason + "; opened " + t.Ref + " without reply", Ticket: t.Ref}
+	// A monitoring alert may be one more report of a major incident.
+	if _, err := d.attachToMajor(tx, t, msg, &oc); err != nil {
+		return Outcome{}, err
+	}
+	oc.Status = t.Status
+	return oc, nil
 }
 
 func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, closed *tickets.Ticket, match *responder.Result) (Outcome, error) {
@@ -419,6 +433,10 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		}
 		oc.Status = t.Status
 		return oc, nil
+	}
+	if attached, err := d.attachToMajor(tx, t, msg, &oc); err != nil || attached {
+		oc.Status = t.Status
+		return oc, err
 	}
 	answered, err := d.respond(tx, t, msg, match, &oc)
 	if err != nil || answered {

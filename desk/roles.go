@@ -29,6 +29,12 @@ func (d *Desk) senderRole(tx *tickets.Tx, t *tickets.Ticket, from string) (ticke
 	if err != nil {
 		return "", err
 	}
+	if !ok {
+		// The customers of a ticket merged into t report the same thing.
+		if ok, err = tx.IsReporter(t.ID, addr); err != nil {
+			return "", err
+		}
+	}
 	if ok {
 		return tickets.RoleParticipant, nil
 	}

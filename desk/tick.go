@@ -17,6 +17,7 @@ type TickResult struct {
 	Closed       int  // resolved tickets closed after CloseAfter of quiet
 	Confirmed    int  // automatic answers with no reply, resolved quietly
 	Undelivered  int  // automatic answers that bounced or failed: escalated instead
+	MajorReports int  // major incidents whose tier was told of new reports
 	IndexRebuilt bool // the FAQ changed in the database behind the index's back
 	// More: the tick stopped after maxTickBatches batches with more due;
 	// tick again at once.
@@ -74,9 +75,17 @@ func (d *Desk) Tick(ctx context.Context) (TickResult, error) {
 			d.poke()
 		}
 	}
-	if err == nil && res.Closed+res.Confirmed+res.Undelivered+res.Reminded+res.Breached+res.Escalated > 0 {
+	if err == nil {
+		// The reports attached to major incidents since the last tick:
+		// one list per major incident, however many came.
+		err = d.store.Update(ctx, func(tx *tickets.Tx) (err error) { res.MajorReports, err = d.tellMajorReports(tx); return err })
+		if err == nil && res.MajorReports > 0 {
+			d.poke()
+		}
+	}
+	if err == nil && res.Closed+res.Confirmed+res.Undelivered+res.Reminded+res.Breached+res.Escalated+res.MajorReports > 0 {
 		d.log.Info("timers applied", "closed", res.Closed, "resolved_quietly", res.Confirmed, "undelivered_escalated", res.Undelivered,
-			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated, "more_due", res.More)
+			"sla_reminders", res.Reminded, "sla_breaches", res.Breached, "tier_escalations", res.Escalated, "major_reports", res.MajorReports, "more_due", res.More)
 	}
 	return res, err
 }

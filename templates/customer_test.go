@@ -8,7 +8,7 @@ import (
 
 // customerMails are the mails to a customer: each greets, labels its
 // subject and signs alike.
-var customerMails = []string{"ack", "auto_answer", "new_after_closed", "reopened", "relay", "resolution"}
+var customerMails = []string{"ack", "auto_answer", "new_after_closed", "reopened", "relay", "resolution", "merged", "major_ack"}
 
 // flat joins a mail's lines, so a test does not depend on where a sentence
 // wraps: Japanese lines join without a space, and the indent of a wrapped
@@ -35,7 +35,7 @@ func TestRender_MachineSentMailsSayAReplyStillReachesAPerson(t *testing.T) {
 		"en": "This mail was sent by our support system; your reply still reaches our support team.",
 		"ja": "※本メールはシステムより自動送信しておりますが、ご返信いただいた内容は担当者が確認いたします。",
 	}
-	for _, name := range []string{"ack", "auto_answer", "new_after_closed", "reopened", "resolution"} {
+	for _, name := range []string{"ack", "auto_answer", "new_after_closed", "reopened", "resolution", "merged", "major_ack"} {
 		for _, lang := range []string{"en", "ja"} {
 			m := render(t, s, name, lang, full)
 			if !strings.Contains(flat(m.Text), note[lang]) {

@@ -29,7 +29,8 @@ type Reason struct {
 	After      time.Duration // a span of time, written in the mail's language
 	Mail       string        // one of our mails, by its number in the outbox
 	Status     string        // a delivery report's status, "5.1.1"
-	From       string        // what a From header said that is no usable address
+	From       string        // what a From header said that is no usable address; a customer told of a merge
+	Count      int           // how many (reporters told)
 
 	// Words are the acting agent's own words (#escalate's text): several
 	// lines, which a mail quotes and never renders as a reason line.
@@ -66,18 +67,25 @@ const (
 
 // What an agent's command did: a copy's list.
 const (
-	ActionTake       = "take"        // Agent
-	ActionAssign     = "assign"      // Agent
-	ActionPriority   = "priority"    // Priority
-	ActionType       = "type"        // Type
-	ActionAnswer     = "answer"      // Key: sent, the customer's wording kept as a pending paraphrase
-	ActionResolve    = "resolve"     //
-	ActionFAQDraft   = "faq_draft"   // Key
-	ActionNotRelayed = "not_relayed" // a limit held the relay back
-	ActionClose      = "close"       //
-	ActionHold       = "hold"        //
-	ActionEscalate   = "escalate"    // Tier
-	ActionNote       = "note"        // an internal note, and no command
+	ActionTake          = "take"           // Agent
+	ActionAssign        = "assign"         // Agent
+	ActionPriority      = "priority"       // Priority
+	ActionType          = "type"           // Type
+	ActionAnswer        = "answer"         // Key: sent, the customer's wording kept as a pending paraphrase
+	ActionResolve       = "resolve"        //
+	ActionFAQDraft      = "faq_draft"      // Key
+	ActionNotRelayed    = "not_relayed"    // a limit held the relay back
+	ActionClose         = "close"          //
+	ActionHold          = "hold"           //
+	ActionEscalate      = "escalate"       // Tier
+	ActionNote          = "note"           // an internal note, and no command
+	ActionLink          = "link"           // Ticket: related to it
+	ActionLinkedAlready = "linked_already" // Ticket: related to it before
+	ActionMerge         = "merge"          // Ticket: merged into it
+	ActionMergeTold     = "merge_told"     // From, Ticket: the merged ticket's customer told it goes on as Ticket
+	ActionMajor         = "major"          // Ticket, Due: new mails alike attach to Ticket until Due
+	ActionMajorOff      = "major_off"      // Ticket: no longer
+	ActionReportersTold = "reporters_told" // Count: the reporters of merged or attached tickets told of the resolution
 )
 
 // ReasonCodes lists every code a Reason may carry, for a test (or an
@@ -90,6 +98,7 @@ func ReasonCodes() []string {
 		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
+		ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,
 	}
 }
 

@@ -51,6 +51,9 @@
 //	tier_bounce                                   another tier, when mail to a tier's address bounces
 //	command_error                                 the agent whose reply had a bad command
 //	tier_moved                                    the agent who replied for a tier the ticket has left
+//	merged                                        the customer of a ticket merged into another, once
+//	major_ack                                     a new mail's sender, attached to a major incident
+//	major_reports                                 the tier: the reports attached to a major incident since the last list
 package templates
 
 import (
@@ -110,9 +113,9 @@ type Options struct {
 func DefaultLabels() map[string]map[string]string {
 	return map[string]map[string]string{
 		"en": {"ack": "Received", "auto_answer": "Automatic answer", "new_after_closed": "New request",
-			"reopened": "Reopened", "resolution": "Resolved"},
+			"reopened": "Reopened", "resolution": "Resolved", "merged": "Joined", "major_ack": "Received"},
 		"ja": {"ack": "受付完了", "auto_answer": "自動回答", "new_after_closed": "新規受付",
-			"reopened": "対応再開", "resolution": "対応完了"},
+			"reopened": "対応再開", "resolution": "対応完了", "merged": "統合のご連絡", "major_ack": "受付完了"},
 	}
 }
 
@@ -188,6 +191,16 @@ type Data struct {
 	OpensOn string // the day it opens, when not today (FormatDay): "12月7日（月）", "Monday 7 December"
 	OnCall  string // P1 and P2: who answers outside the hours (escalation.on_call); "" = nobody
 
+	// One incident, many reporters. merged, major_ack: Ticket is the
+	// ticket that lives on (the one merged into, the major incident),
+	// OldTicket the reporter's own, Reported its subject as they wrote it.
+	Reported     string
+	Until        string       // major_reports: new mail attaches to the major incident until then; "" = no longer
+	Reports      []ReportInfo // major_reports: the reports attached since the last such mail, the first of them
+	ReportsNew   int          // major_reports: how many were attached since the last such mail
+	ReportsMore  int          // major_reports: how many of those Reports does not list
+	ReportsTotal int          // major_reports: how many are attached in all
+
 	// Render sets these from the Set's Options, whatever the caller put in.
 	Label     string // the mail's subject label in its language ("Received", "受付完了"); "" = none
 	Signature string // the configured signature of the mail's language, several lines; "" = the built-in one
@@ -225,6 +238,13 @@ const (
 	TimelineNote        = "note"        // an internal note (#note, #escalate's words, a reply that did nothing)
 	TimelineAutoAnswer  = "auto_answer" // the automatic answer of the FAQ entry Key
 )
+
+// ReportInfo is one report attached to a major incident.
+type ReportInfo struct {
+	Ticket  string // the reporter's own ticket, attached: "INC-1043"
+	From    string // "Taro Sato <taro@example.com>"
+	Subject string // as the reporter wrote it
+}
 
 // AttachmentInfo describes one attachment of a mail passed on to a tier.
 type AttachmentInfo struct {
@@ -422,7 +442,7 @@ func (d Data) clean() Data {
 	for _, p := range []*string{&d.Ticket, &d.OldTicket, &d.Name, &d.SupportAddress, &d.Question, &d.FAQKey,
 		&d.Priority, &d.Status, &d.Type, &d.Tier, &d.Assignee, &d.Requester, &d.RespondDue, &d.ResolveDue,
 		&d.Agent, &d.From, &d.FromRole, &d.ReplyAddress, &d.Target, &d.Due, &d.TimeLeft, &d.NextTier,
-		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic, &d.BouncedTier, &d.Every} {
+		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic, &d.BouncedTier, &d.Every, &d.Until} {
 		*p = OneLine(*p)
 	}
 	// A customer's subject or name may be any length; a relay drops a mail
@@ -447,6 +467,13 @@ func (d Data) clean() Data {
 			*p = OneLine(*p)
 		}
 		g.Subject = Truncate(baseSubject(g.Subject, g.Ticket), MaxSubject)
+	}
+	d.Reported = Truncate(baseSubject(OneLine(d.Reported), d.Ticket, d.OldTicket), MaxSubject)
+	d.Reports = slices.Clone(d.Reports)
+	for i := range d.Reports {
+		g := &d.Reports[i]
+		g.Ticket, g.From = OneLine(g.Ticket), Truncate(OneLine(g.From), MaxSubject)
+		g.Subject = Truncate(baseSubject(OneLine(g.Subject), g.Ticket), MaxSubject)
 	}
 	d.Errors = oneLines(d.Errors)
 	d.Reason = d.Reason.clean()

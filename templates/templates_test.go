@@ -52,7 +52,7 @@ func labelled(name, lang, tag, topic string) string {
 func TestRender_EveryNameInBothLanguages(t *testing.T) {
 	s := mustNew(t, "")
 	want := []string{"ack", "auto_answer", "bounce_notice", "breach", "command_error", "copy", "digest", "forward",
-		"new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_bounce", "tier_moved"}
+		"major_ack", "major_reports", "merged", "new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_bounce", "tier_moved"}
 	if got := strings.Join(s.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("Names() = %s, want %s", got, strings.Join(want, ","))
 	}
@@ -306,6 +306,13 @@ var full = Data{
 	BounceDiagnostic: "550 5.1.1 <hanako@example.com>: user unknown",
 	BouncedTier:      "L1",
 	Every:            "1d",
+	OldTicket:        "INC-0999",
+	Reported:         "Outlook cannot reach the server",
+	Until:            "Tue, 1 Dec 2026 18:00 JST",
+	Reports:          []ReportInfo{{Ticket: "INC-1045", From: "Taro Sato <taro@example.com>", Subject: "Mail server not responding"}},
+	ReportsNew:       3,
+	ReportsMore:      2,
+	ReportsTotal:     7,
 	Digest: []DigestItem{
 		{Ticket: "INC-1043", Subject: "Scanner does not send mail", Priority: "P3", Tier: "L1", Event: "breach", Target: "respond", Due: "Tue, 1 Dec 2026 13:00 JST", NextTier: "L2"},
 		{Ticket: "INC-1044", Subject: "Projector flickers", Priority: "P4", Tier: "L1", Event: "reminder", Target: "resolve", Due: "Wed, 2 Dec 2026 09:00 JST", TimeLeft: "2h"},
@@ -408,6 +415,17 @@ func TestRender_DeskMailsSayWhatTheyAreFor(t *testing.T) {
 		{"bounce_notice", "ja", []string{"お客様宛てのメールが届きませんでした", "宛先　　　　：hanako@example.com", "ステータス　：5.1.1", "エラー内容　：550 5.1.1"}},
 		{"tier_moved", "en", []string{"Not carried out, the ticket has moved to L2", "moved\nfrom L1 to L2", "Nothing was sent to the customer", "Tier:         L2 (was L1)"}},
 		{"tier_moved", "ja", []string{"担当チームがL2に変わったため処理されませんでした", "L1 から L2 に移っており", "お客様には何も送信されておらず", "担当チーム　：L2（移動前：L1）"}},
+		{"merged", "en", []string{"[INC-1042] Joined: Printer on 3F", "Your request INC-0999 (\"Outlook cannot reach the server\")\nis about the same matter as request INC-1042",
+			"continues as INC-1042", "tell you\nwhen it is resolved", "Our support team writes:\n\nThe printer shows E-02"}},
+		{"merged", "ja", []string{"【統合のご連絡】[INC-1042] Printer on 3F", "受付番号 INC-0999「Outlook cannot reach the server」のお問い合わせは", "今後は受付番号 INC-1042 としてご連絡いたします"}},
+		{"major_ack", "en", []string{"[INC-1042] Received: Printer on 3F", "Thank you for your report (\"Outlook cannot reach the server\")", "Reference:    INC-1042",
+			"tell you when it is resolved", "If your problem is a different one"}},
+		{"major_ack", "ja", []string{"【受付完了】[INC-1042] Printer on 3F", "受付番号：INC-1042", "解決いたしましたらご連絡いたします", "別の件でお困りの場合"}},
+		{"major_reports", "en", []string{"[INC-1042] 3 new reports attached: Printer on 3F", "3 new mails were attached to major incident INC-1042", "(7 in all)",
+			"  - INC-1045  Taro Sato <taro@example.com>\n    Mail server not responding", "… and 2 more: madoguchi tickets show INC-1042",
+			"attach to INC-1042 until Tue, 1 Dec 2026 18:00 JST", "#resolve tells every reporter"}},
+		{"major_reports", "ja", []string{"[INC-1042] 新しい報告 3 件を関連付けました：Printer on 3F", "新しいメール 3 件を", "合計 7 件", "・INC-1045　Taro Sato <taro@example.com>",
+			"ほか 2 件", "Tue, 1 Dec 2026 18:00 JST まで INC-1042 に関連付けます"}},
 	}
 	for _, c := range cases {
 		m := render(t, s, c.name, c.lang, full)
@@ -534,7 +552,8 @@ func TestRender_BreachSaysWhereTheTicketWent(t *testing.T) {
 
 // commands is every command of issue 8; both languages list each one at
 // the start of a line, in notice (with how to reply) and command_error.
-var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#priority", "#type", "#note", "#escalate", "#answer", "#faq"}
+var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#priority", "#type", "#note", "#escalate", "#answer", "#faq",
+	"#merge", "#link", "#major"}
 
 func TestRender_CommandHelpListsEveryCommand(t *testing.T) {
 	s := mustNew(t, "")
@@ -629,7 +648,8 @@ func TestRender_HTMLEscapesEveryWrittenValue(t *testing.T) {
 // agents type or read as they are; and an English mail no Japanese.
 func TestRender_EachLanguageReadsAsItself(t *testing.T) {
 	s := mustNew(t, "")
-	allowed := map[string]bool{"FAQ": true, "SLA": true, "Re": true, "madoguchi": true, "CC": true, "incident": true, "request": true}
+	allowed := map[string]bool{"FAQ": true, "SLA": true, "Re": true, "madoguchi": true, "CC": true, "incident": true, "request": true,
+		"off": true, "tickets": true, "show": true}
 	word := regexp.MustCompile(`#?[A-Za-z][A-Za-z_]+`)
 	values := dataValues(full)
 	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })

@@ -99,6 +99,27 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 	}
 }
 
+// atVersion is a new database file with the first n migrations applied,
+// for a test to write rows into as an old version of the program did.
+func atVersion(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", n))
+	db, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range mustGlob(t)[:n] {
+		body, _ := migrationFiles.ReadFile("migrations/" + f)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
 // upgrade closes a database the test wrote by hand at an old schema and
 // opens it as the store, which migrates it.
 func upgrade(t *testing.T, db *sql.DB, path string) *Store {

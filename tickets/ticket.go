@@ -136,6 +136,13 @@ type Ticket struct {
 	SLAStartedAt time.Time `json:"sla_started_at,omitzero"`
 	NextTimerAt  time.Time `json:"next_timer_at,omitzero"` // when its next SLA timer falls due; zero = none left
 	earlier      []Breach  // breaches of earlier SLA cycles
+
+	// ClosedReason says why a closed ticket closed when it was not an
+	// ordinary close: merged into another (ClosedMerged) or attached to a
+	// major incident (ClosedAttached); MergedInto is then that ticket.
+	ClosedReason string `json:"closed_reason,omitempty"`
+	MergedInto   string `json:"merged_into,omitempty"`
+	MergedIntoID int64  `json:"-"`
 }
 
 // slaStart is where the SLA clocks of t count from.
@@ -297,7 +304,8 @@ func scanTicket(r scanner, extra ...any) (*Ticket, error) {
 		&t.AutoAnswerKey, &autoAt,
 		&t.Assignee, &t.Tier, &tierSince, &firstResp, &respondDue, &resolveDue, &paused,
 		&holdSince, &respRem, &resRem, &respBr, &resBr,
-		&next, &slaStart, &earlier}, extra...)...)
+		&next, &slaStart, &earlier,
+		&t.ClosedReason, &t.MergedIntoID, &t.MergedInto}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

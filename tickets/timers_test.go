@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,17 +142,7 @@ func TestSyncTimers_APolicyChangeRecomputesEveryTimer(t *testing.T) {
 // it), one with none left gets none; the first SyncTimers computes the
 // exact instants with the store's policy.
 func TestOpen_UpgradeFromV7FindsEveryTicketThatMayHaveATimer(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v7.db")
-	db, err := sql.Open("sqlite", dsn(path, "immediate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range mustGlob(t)[:7] {
-		body, _ := migrationFiles.ReadFile("migrations/" + f)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
+	db, path := atVersion(t, 7)
 	const cols = `(id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at,
 		tier, tier_since, first_response_at, respond_due_at, resolve_due_at, respond_breached_at, resolve_breached_at)`
 	if _, err := db.Exec(`PRAGMA user_version = 7;

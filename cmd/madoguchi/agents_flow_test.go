@@ -92,6 +92,14 @@ func TestAgentsByMail_OutOfHoursAndTheStoryAtTheTerminal(t *testing.T) {
 	agentstest.OutOfHoursAndTheStoryAtTheTerminal(t, startInProcess)
 }
 
+func TestAgentsByMail_TwoReportersMergedOneToldOnceTheResolutionReachesBoth(t *testing.T) {
+	agentstest.TwoReportersMergedOneToldOnceTheResolutionReachesBoth(t, startInProcess)
+}
+
+func TestAgentsByMail_MajorIncidentTakesInLaterReportsAndOneResolveTellsAll(t *testing.T) {
+	agentstest.MajorIncidentTakesInLaterReportsAndOneResolveTellsAll(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

@@ -282,6 +282,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		TierMailLimit:        cfg.Desk.TierMailLimit,
 		AgentErrorLimit:      errorLimit,
 		RobotReplyWithin:     robotWithin,
+		MajorWindow:          cfg.Desk.MajorWindow.Duration,
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
 		Limits: mime.Limits{

@@ -610,7 +610,7 @@ against the FAQ: about a millisecond a ticket once the index is loaded.`,
 					return writeJSON(c.OutOrStdout(), gaps)
 				}
 				for i, gp := range gaps {
-					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample)
+					fmt.Fprintf(c.OutOrStdout(), "%d. %d tickets: %s\n   %s\n   by month: %s\n", i+1, len(gp.Tickets), strings.Join(gp.Tickets, " "), gp.Sample, monthsLine(gp.Months))
 				}
 				if len(gaps) == 0 {
 					fmt.Fprintf(c.OutOrStdout(), "no gaps: every ticket resolved in the last %s is answered by an entry\n", config.Duration{Duration: opts.Since})

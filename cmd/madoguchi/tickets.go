@@ -29,7 +29,7 @@ keeps its first prefix when its type changes. Standard error then says
 which reference the command is on. Times are in desk.timezone and say
 their zone; --utc prints UTC.`,
 	}
-	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g))
+	cmd.AddCommand(newTicketsListCmd(g), newTicketsShowCmd(g), newTicketsAttachmentCmd(g), newTicketsRecurringCmd(g))
 	for _, a := range ticketActions {
 		cmd.AddCommand(newTicketActionCmd(g, a))
 	}
@@ -117,7 +117,11 @@ tier's assignee; a move to another tier unassigns it) and who resolved it,
 SLA times and breaches (those of the targets before a reopening too), the
 mails of the ticket that bounced (to the customer or to a tier's address),
 participants, FAQ suggestions, every entry with its text, and the history:
-every audit event, who did what and when. Attachments are numbered 1, 2, …
+every audit event, who did what and when. Its relations too: the ticket it
+was merged into, or the major incident it was attached to; the tickets
+linked to it, both ways; the tickets merged into it and the reports
+attached to it, the first 100 of each with their count; its major incident
+window. Attachments are numbered 1, 2, …
 across the ticket: tickets attachment REF N saves one.
 
 REF is the reference (INC-1006) or its number (1006; REQ-1006 finds
@@ -156,7 +160,12 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 				if err != nil {
 					return err
 				}
-				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces}
+				related, err := tx.Relations(t)
+				if err != nil {
+					return err
+				}
+				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces,
+					Related: related}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -191,6 +200,7 @@ type ticketView struct {
 	Events       []tickets.Event      `json:"events"`
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
 	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
+	Related      *tickets.Relations   `json:"related"`
 }
 
 func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
@@ -212,6 +222,7 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 	if t.LinkedTicket != "" {
 		fmt.Fprintf(out, "follows %s\n", t.LinkedTicket)
 	}
+	printRelations(out, t, v.Related)
 	if t.AutoAnswerKey != "" {
 		fmt.Fprintf(out, "answered automatically from FAQ %s at %s\n", t.AutoAnswerKey, when(t.AutoAnswerAt))
 	}
@@ -247,12 +258,13 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 // ticketAction is one `madoguchi tickets VERB REF ...` command: the mail
 // command it stands for and what it takes.
 type ticketAction struct {
-	verb    string
-	args    string // usage after REF
-	short   string
-	command func(args []string) (cmds []string, text string, err error)
-	nargs   int  // arguments after REF
-	text    bool // the last argument is TEXT (or - for standard input), optional unless nargs counts it
+	verb     string
+	args     string // usage after REF
+	short    string
+	command  func(args []string) (cmds []string, text string, err error)
+	nargs    int  // arguments after REF
+	text     bool // the last argument is TEXT (or - for standard input), optional unless nargs counts it
+	optional bool // one more argument may follow, not TEXT
 }
 
 var ticketActions = []ticketAction{
@@ -276,6 +288,20 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"type " + a[0]}, "", nil }},
 	{verb: "escalate", args: "REF [TEXT|-]", short: "Hand to the next tier; TEXT says why, in the next tier's notice (never sent to the customer)", text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"escalate"}, first(a), nil }},
+	{verb: "merge", args: "REF INTO [TEXT|-]", short: "Fold REF into INTO, the same matter: REF closes as merged, its customer is told once (with TEXT)", nargs: 1, text: true,
+		command: func(a []string) ([]string, string, error) { return []string{"merge " + a[0]}, first(a[1:]), nil }},
+	{verb: "link", args: "REF OTHER", short: "Relate REF and OTHER, both ways, without merging", nargs: 1,
+		command: func(a []string) ([]string, string, error) { return []string{"link " + a[0]}, "", nil }},
+	{verb: "major", args: "REF [off]", short: "Make REF a major incident: new mails alike attach to it for desk.major_window (off: no longer)", optional: true,
+		command: func(a []string) ([]string, string, error) {
+			switch {
+			case len(a) == 0:
+				return []string{"major"}, "", nil
+			case strings.EqualFold(a[0], "off"):
+				return []string{"major off"}, "", nil
+			}
+			return nil, "", fmt.Errorf("%q is not off", a[0])
+		}},
 	{verb: "answer", args: "REF KEY [TEXT|-]", short: "Send FAQ entry KEY as the answer (the customer's wording becomes its pending paraphrase until the customer confirms it)", nargs: 1, text: true,
 		command: func(a []string) ([]string, string, error) { return []string{"answer " + a[0]}, first(a[1:]), nil }},
 }
@@ -290,7 +316,7 @@ func first(a []string) string {
 func newTicketActionCmd(g *globals, act ticketAction) *cobra.Command {
 	var actor string
 	maxArgs := 1 + act.nargs
-	if act.text && act.verb != "reply" && act.verb != "note" {
+	if act.text && act.verb != "reply" && act.verb != "note" || act.optional {
 		maxArgs++
 	}
 	c := &cobra.Command{

@@ -45,7 +45,7 @@ var (
 	ownTerms  = []*regexp.Regexp{
 		regexp.MustCompile(`[^\s<>()（）「」、：:]+@[^\s<>()（）「」、：:]+`), // addresses
 		regexp.MustCompile(`\b[A-Z]{2,10}-\d+\b`),                 // ticket references
-		regexp.MustCompile(`[#＃][A-Za-z_]+`),                      // commands
+		regexp.MustCompile(`[#＃][A-Za-z_]+( off\b)?`),             // commands (#major off)
 		regexp.MustCompile(`madoguchi tickets show`),              // the command that shows a ticket
 		regexp.MustCompile(`\d{1,2}:\d{2}( [A-Z]{2,5}\b)?`),       // times and their zone
 		regexp.MustCompile(`\d+(\.\d+)? [KMG]?B\b`),               // sizes
