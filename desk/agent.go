@@ -556,8 +556,10 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 }
 
 // customerThread is where a mail to the customer belongs: in reply to the
-// customer's last mail on the ticket, referring to the thread's first and
-// last messages.
+// last mail a person on the customer's side wrote on the ticket, referring
+// to the thread's first and last messages. Their automatic mail (an
+// out-of-office notice answering our acknowledgement) is no part of that
+// thread: a client would file the agent's answer under the robot's notice.
 func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error) {
 	entries, err := tx.Entries(t.ID)
 	if err != nil {
@@ -569,7 +571,7 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 		if e.MessageID == "" {
 			continue
 		}
-		if e.Direction == tickets.DirOut && e.To == t.Requester || e.Direction == tickets.DirIn && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant) {
+		if e.Direction == tickets.DirOut && e.To == t.Requester || e.Direction == tickets.DirIn && customerWrote(e) {
 			ids = append(ids, e.MessageID)
 			if e.Direction == tickets.DirIn {
 				last = e.MessageID
@@ -580,6 +582,12 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 		ids = append(ids[:1], ids[len(ids)-9:]...)
 	}
 	return last, ids, nil
+}
+
+// customerWrote reports whether e is a mail a person on the customer's
+// side wrote: the requester or a participant, not their robots.
+func customerWrote(e tickets.Entry) bool {
+	return e.Kind == tickets.KindCustomer && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant)
 }
 
 // copyToTier tells the rest of tier, the ticket's when the action came,
