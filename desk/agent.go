@@ -518,9 +518,10 @@ func (d *Desk) resolve(tx *tickets.Tx, t *tickets.Ticket, actor, body string, f 
 
 func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
 	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: t.RequesterName, SupportAddress: d.opts.SupportAddress,
-		Text: body, ReopenDays: reopenDays}
+		Priority: t.Priority, Text: body, ReopenDays: reopenDays, Greeted: opensWithGreeting(body)}
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+		data.Text, data.SignOff = splitSignOff(body)
 	}
 	// The last guard of the agents' proof: whatever an agent's reply or
 	// an FAQ entry holds, the customer never gets a token but their own.
