@@ -280,6 +280,25 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 		note("#type: " + typeName(x))
 	}
+	// Participants first: the mail this reply sends already goes (or no
+	// longer goes) to them.
+	if x := r.arg("cc"); x != "" {
+		added, err := tx.CCParticipant(t, x, a.agent)
+		if err != nil {
+			return oc, err
+		}
+		if added {
+			note("#cc: " + x + " is a participant, on Cc of the mails to the customer")
+		} else {
+			note("#cc: " + x + " was a participant already")
+		}
+	}
+	if x := r.arg("uncc"); x != "" {
+		if _, err := tx.DropParticipant(t, x, a.agent); err != nil {
+			return oc, err
+		}
+		note("#uncc: " + x + " is no participant any more, off the Cc")
+	}
 	// What the customer is sent: the FAQ entry of #answer, the agent's
 	// words, or both; in a resolution mail when the ticket is resolved.
 	body := r.Body
@@ -375,12 +394,30 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
 	}
 	if d.tiersOn() {
-		if err := d.copyToTier(tx, t, current, a, applied, body, &oc); err != nil {
-			return oc, err
+		tiers := []int{current}
+		if resolving || r.has("close") {
+			// Whichever tier ends the ticket, the tiers it passed through
+			// hear how it ended: L1, who escalated it, too.
+			tiers = d.tiersUpTo(current)
+		}
+		for _, tier := range tiers {
+			if err := d.copyToTier(tx, t, tier, a, applied, body, &oc); err != nil {
+				return oc, err
+			}
 		}
 	}
 	oc.Status = t.Status
 	return oc, nil
+}
+
+// tiersUpTo lists the tiers a ticket with tier current has been with: it
+// moves on one tier at a time, from the first.
+func (d *Desk) tiersUpTo(current int) []int {
+	var out []int
+	for i := 0; i <= min(current, len(d.opts.Tiers)-1); i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 // checkAction lists why an action cannot be done as a whole.
@@ -406,6 +443,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 	if x := r.arg("assign"); x != "" && len(d.agentTiers(x)) == 0 {
 		add("#assign: %s is on no tier's agents list", "#assign：%s はどの担当チームの担当者一覧にもありません", x)
 	}
+	errs = append(errs, d.checkParticipants(tx, t, r)...)
 	if key := r.arg("answer"); key != "" {
 		f, err := tx.FAQ(key)
 		switch {
@@ -538,9 +576,13 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 	if err != nil {
 		return err
 	}
+	cc, err := d.customerCc(tx, t)
+	if err != nil {
+		return err
+	}
 	token := replyToken{Ticket: t.ID, Tier: t.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 	out := &tickets.Outgoing{
-		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: t.RequesterName, To: t.Requester, Subject: m.Subject,
+		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: t.RequesterName, To: t.Requester, Cc: cc, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), InReplyTo: inReplyTo, References: refs,
 		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
 	}
@@ -548,12 +590,37 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 		return err
 	}
 	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: t.Requester,
-		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
+		Cc: strings.Join(cc, ", "), Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(t, e, "system"); err != nil {
 		return err
 	}
 	oc.Sent = append(oc.Sent, kind)
+	if len(cc) > 0 {
+		oc.Reason = joinReason(oc.Reason, kind+" Cc "+strings.Join(cc, ", "))
+	}
 	return nil
+}
+
+// customerCc is whom a mail to t's requester goes to on Cc: the people on
+// her thread, the ticket's participants (the addresses she wrote to about
+// it, and those an agent added), unless desk.cc_participants is off. An
+// address of the desk's own — the support address, a tier's notify list —
+// never: those hear of the ticket through the tiers.
+func (d *Desk) customerCc(tx *tickets.Tx, t *tickets.Ticket) ([]string, error) {
+	if d.opts.RequesterOnly {
+		return nil, nil
+	}
+	parts, err := tx.Participants(t.ID)
+	if err != nil {
+		return nil, err
+	}
+	var cc []string
+	for _, p := range parts {
+		if p != t.Requester && usableAddress(p) && !d.isDeskAddress(p) {
+			cc = append(cc, p)
+		}
+	}
+	return cc, nil
 }
 
 // customerThread is where a mail to the customer belongs: in reply to the

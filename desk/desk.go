@@ -66,6 +66,10 @@ type Options struct {
 	// ticket has left, while that tier's list has her; by default only
 	// the ticket's current tier acts.
 	PreviousTiersMayAct bool
+	// RequesterOnly sends agents' replies and resolutions to the requester
+	// alone (desk.cc_participants = false); by default the ticket's
+	// participants are on Cc.
+	RequesterOnly bool
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate

@@ -533,7 +533,7 @@ func TestRender_BreachSaysWhereTheTicketWent(t *testing.T) {
 
 // commands is every command of issue 8; both languages list each one at
 // the start of a line, in notice (with how to reply) and command_error.
-var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#priority", "#type", "#note", "#escalate", "#answer", "#faq"}
+var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#cc", "#uncc", "#priority", "#type", "#note", "#escalate", "#answer", "#faq"}
 
 func TestRender_CommandHelpListsEveryCommand(t *testing.T) {
 	s := mustNew(t, "")

@@ -252,6 +252,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		PreviousSecrets:      previous,
 		PreviousSecretsUntil: cfg.Desk.PreviousSecretsDeadline(),
 		PreviousTiersMayAct:  cfg.Escalation.PreviousTiersMayAct,
+		RequesterOnly:        !cfg.Desk.CCParticipants,
 		TrustedAuthservID:    cfg.Desk.TrustedAuthservID,
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
