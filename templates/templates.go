@@ -21,12 +21,17 @@
 // a customer or agent wrote can never pass for the mail's own; and lines,
 // which splits a text into its lines (an HTML signature puts <br> between).
 //
-// The mails to customers share a look: a greeting by name only when the
-// name is a person's (PersonName), else "お客様" / "Hello,"; a subject that
-// says what the mail is, by a label of Options.Labels ("【受付完了】[INC-1042]
-// …", "[INC-1042] Received: …"), the ticket's tag kept for threading; the
-// "auto" note of mail a machine sent (a reply still reaches a person); and
-// the "signature" block, the configured Options.Signatures when set.
+// The mails to customers share a look (their blocks are in _customer.*):
+// a greeting by name only when the name is a person's (PersonName), else
+// "お客様" / "Hello,"; a subject that says what the mail is, by a label of
+// Options.Labels ("【受付完了】[INC-1042] …", "[INC-1042] Received: …"), the
+// ticket's tag kept for threading; the "auto" note of mail a machine sent
+// (a reply still reaches a person); and the "signature" block, the
+// configured Options.Signatures when set, below "-- ". Options.Tone sets
+// how they speak: to customers outside, or to an in-house desk's
+// colleagues ("山田 太郎 さん", never "お客様"). Around an agent's words, the
+// greeting steps back when the agent greeted (Data.Greeted), and an FAQ
+// entry stands between the agent's note and sign-off (Data.SignOff).
 //
 // The mails, and whom they go to:
 //

@@ -207,6 +207,9 @@ func printTicket(out io.Writer, v ticketView) error {
 			role = " (" + string(e.Role) + ")"
 		}
 		fmt.Fprintf(out, "\n── %s %s %s  %s%s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, printable(e.From), role, printable(e.To))
+		if e.Cc != "" {
+			fmt.Fprintf(out, "   Cc: %s\n", printable(e.Cc))
+		}
 		if e.Subject != "" {
 			fmt.Fprintf(out, "   Subject: %s\n", printable(e.Subject))
 		}
