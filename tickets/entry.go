@@ -126,15 +126,7 @@ func (tx *Tx) AddParticipants(t *Ticket, addrs []string) error {
 // was not a participant before; each addition is audited
 // (participant_added) under actor.
 func (tx *Tx) CCParticipant(t *Ticket, addr, actor string) (bool, error) {
-	addr = strings.ToLower(strings.TrimSpace(addr))
-	res, err := tx.exec("cc_participant", t.ID, addr, fmtTime(tx.now))
-	if err != nil {
-		return false, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	return true, tx.Event(t.ID, "", "participant_added", actor, map[string]any{"addr": addr})
+	return tx.changeParticipant(t, "cc_participant", "participant_added", addr, actor)
 }
 
 // DropParticipant takes addr off t's participants at an agent's word
@@ -142,15 +134,21 @@ func (tx *Tx) CCParticipant(t *Ticket, addr, actor string) (bool, error) {
 // mails do not make a participant again. It reports whether addr was a
 // participant; the drop is audited (participant_dropped) under actor.
 func (tx *Tx) DropParticipant(t *Ticket, addr, actor string) (bool, error) {
+	return tx.changeParticipant(t, "drop_participant", "participant_dropped", addr, actor)
+}
+
+// changeParticipant runs the named query on (t, addr, now) and audits the
+// change as event when it changed anything.
+func (tx *Tx) changeParticipant(t *Ticket, query, event, addr, actor string) (bool, error) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
-	res, err := tx.exec("drop_participant", t.ID, addr, fmtTime(tx.now))
+	res, err := tx.exec(query, t.ID, addr, fmtTime(tx.now))
 	if err != nil {
 		return false, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	return true, tx.Event(t.ID, "", "participant_dropped", actor, map[string]any{"addr": addr})
+	return true, tx.Event(t.ID, "", event, actor, map[string]any{"addr": addr})
 }
 
 // IsParticipant reports whether addr is a participant of the ticket.

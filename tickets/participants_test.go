@@ -2,11 +2,9 @@ package tickets
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -91,23 +89,8 @@ func TestQueueMail_KeepsTheCcList(t *testing.T) {
 // queued mail as they were: nobody dropped, no Cc.
 func TestOpen_UpgradeKeepsParticipantsAndQueuedMailWithoutCc(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, "immediate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	version := 0
-	for _, name := range mustGlob(t) {
-		if strings.HasSuffix(name, "_cc_participants.sql") {
-			break
-		}
-		body, _ := migrationFiles.ReadFile("migrations/" + name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		version++
-	}
+	db := migratedUpTo(t, path, "_cc_participants.sql")
 	for _, q := range []string{
-		fmt.Sprintf("PRAGMA user_version = %d", version),
 		`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
 		 VALUES (1, 'INC-1001', 'incident', 'printer', 'ann@example.com', 'in_progress', 'medium', 'medium', 'P3', '', '', '')`,
 		`INSERT INTO ticket_participants (ticket_id, addr, created_at) VALUES (1, 'boss@example.com', '2026-11-25T09:00:00.000000Z')`,
@@ -119,7 +102,7 @@ func TestOpen_UpgradeKeepsParticipantsAndQueuedMailWithoutCc(t *testing.T) {
 		}
 	}
 	s := upgrade(t, db, path)
-	err = s.View(context.Background(), func(tx *Tx) error {
+	err := s.View(context.Background(), func(tx *Tx) error {
 		parts, err := tx.Participants(1)
 		if err != nil {
 			return err

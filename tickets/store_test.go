@@ -112,6 +112,31 @@ func upgrade(t *testing.T, db *sql.DB, path string) *Store {
 	return s
 }
 
+// migratedUpTo opens a new database at path with the migrations before
+// the one whose name ends in suffix applied, as a store of that version.
+func migratedUpTo(t *testing.T, path, suffix string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := 0
+	for _, name := range mustGlob(t) {
+		if strings.HasSuffix(name, suffix) {
+			break
+		}
+		body, _ := migrationFiles.ReadFile("migrations/" + name)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		version++
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func mustGlob(t *testing.T) []string {
 	entries, err := migrationFiles.ReadDir("migrations")
 	if err != nil {
@@ -509,25 +534,7 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // draft from the ticket needs review, and the index is made stale.
 func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, "immediate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := mustGlob(t)
-	version := 0
-	for _, name := range names {
-		if strings.HasSuffix(name, "_paraphrase_states.sql") {
-			break
-		}
-		body, _ := migrationFiles.ReadFile("migrations/" + name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		version++
-	}
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedUpTo(t, path, "_paraphrase_states.sql")
 	for _, q := range []string{
 		`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, auto_answer_key)
 		 VALUES (1, 'INC-1001', 'incident', 'VPN', 'a@example.com', 'resolved', 'medium', 'medium', 'P3', '', '', '', 'vpn'),
@@ -551,7 +558,7 @@ func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *
 		t.Fatal(err)
 	}
 	s := upgrade(t, db, path)
-	err = s.View(context.Background(), func(tx *Tx) error {
+	err := s.View(context.Background(), func(tx *Tx) error {
 		vpn, err := tx.FAQ("vpn")
 		if err != nil {
 			return err
