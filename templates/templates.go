@@ -21,8 +21,8 @@
 // a customer or agent wrote can never pass for the mail's own; and lines,
 // which splits a text into its lines (an HTML signature puts <br> between).
 //
-// The mails to customers share a look (their blocks are in _customer.*):
-// a greeting by name only when the name is a person's (PersonName), else
+// The mails to customers share a look (the blocks only they use are in
+// _customer.*): a greeting by name only when the name is a person's (PersonName), else
 // "お客様" / "Hello,"; a subject that says what the mail is, by a label of
 // Options.Labels ("【受付完了】[INC-1042] …", "[INC-1042] Received: …"), the
 // ticket's tag kept for threading; the "auto" note of mail a machine sent
