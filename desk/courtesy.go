@@ -43,11 +43,13 @@ var (
 // splitSignOff cuts an agent's words before their sign-off: a closing
 // line ("Best regards,", "Thanks, Alice", "よろしくお願いいたします。",
 // "以上です。") or a rule of dashes ("━━━━", "-----"), with the few short
-// lines under it (the name, the team, the extension), and returns both
-// parts, trimmed. Words without one come back whole. The separator "-- "
-// has been cut with what follows it (agentWords).
+// lines under it (the name, the team, the extension); else a last
+// paragraph that is only a name and such lines ("情報システム部 山田",
+// "Alice\nIT desk, ext. 1234"). It returns both parts, trimmed; words
+// without a sign-off come back whole. The separator "-- " has been cut
+// with what follows it (agentWords).
 func splitSignOff(text string) (words, signOff string) {
-	lines := strings.Split(text, "\n")
+	lines := strings.Split(strings.TrimSpace(text), "\n")
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(width.Fold.String(line))
 		if !closingRe.MatchString(trimmed) && !ruleRe.MatchString(trimmed) {
@@ -58,8 +60,44 @@ func splitSignOff(text string) (words, signOff string) {
 		}
 		return strings.TrimSpace(strings.Join(lines[:i], "\n")), strings.TrimSpace(strings.Join(lines[i:], "\n"))
 	}
+	if i := nameParagraph(lines); i > 0 {
+		return strings.TrimSpace(strings.Join(lines[:i], "\n")), strings.Join(lines[i:], "\n")
+	}
 	return strings.TrimSpace(text), ""
 }
+
+// nameParagraph is where the last paragraph of lines starts when it reads
+// as a signature without a closing line: after a blank line, at most
+// maxNameLines short lines, none a sentence (no end mark, no colon), a
+// list item or a link. 0 when it does not, or when it is all there is.
+func nameParagraph(lines []string) int {
+	start := len(lines)
+	for start > 0 && strings.TrimSpace(lines[start-1]) != "" {
+		start--
+	}
+	if start == 0 || start == len(lines) || len(lines)-start > maxNameLines {
+		return 0
+	}
+	for _, l := range lines[start:] {
+		l = strings.TrimSpace(width.Fold.String(l))
+		if utf8.RuneCountInString(l) > maxNameRunes || sentenceEndRe.MatchString(l) || listItemRe.MatchString(l) || strings.Contains(l, "://") {
+			return 0
+		}
+	}
+	return start
+}
+
+// A name paragraph has at most maxNameLines lines of at most
+// maxNameRunes: the name, the team, an extension or an address.
+const (
+	maxNameLines = 4
+	maxNameRunes = 40
+)
+
+var (
+	sentenceEndRe = regexp.MustCompile(`[。.!?！？:：、,]$`)
+	listItemRe    = regexp.MustCompile(`^(?:[-*・•>]|\d+[.)]|\(\d+\))\s*`)
+)
 
 // A sign-off has at most maxSignOffLines lines under its closing line,
 // none longer than maxSignOffRunes: what is longer is part of the answer.

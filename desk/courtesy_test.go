@@ -38,6 +38,14 @@ func TestSplitSignOff(t *testing.T) {
 		{"よろしくお願いいたします。\n" + "1. 再起動してください。\n2. 設定を開いてください。\n3. 「ネットワーク」を選んでください。\n4. 「VPN」を選んでください。\n5. 接続してください。\n6. 接続できたらご連絡ください。\n7. 以上です。",
 			"よろしくお願いいたします。\n1. 再起動してください。\n2. 設定を開いてください。\n3. 「ネットワーク」を選んでください。\n4. 「VPN」を選んでください。\n5. 接続してください。\n6. 接続できたらご連絡ください。\n7. 以上です。", ""},
 		{"No sign-off here.", "No sign-off here.", ""},
+		// A signature without a closing line: a last paragraph of a name.
+		{"お疲れ様です。下記のFAQをご確認ください。\n\n情報システム部 山田", "お疲れ様です。下記のFAQをご確認ください。", "情報システム部 山田"},
+		{"Here is what to do.\n\nAlice\nIT desk, ext. 1234\nalice@example.com", "Here is what to do.", "Alice\nIT desk, ext. 1234\nalice@example.com"},
+		// A last paragraph that is part of the answer stays.
+		{"Try these steps.\n\n1. Restart\n2. Log in", "Try these steps.\n\n1. Restart\n2. Log in", ""},
+		{"The portal has it.\n\nhttps://portal.example.com/vpn", "The portal has it.\n\nhttps://portal.example.com/vpn", ""},
+		{"First paragraph.\n\nThe second one ends like a sentence.", "First paragraph.\n\nThe second one ends like a sentence.", ""},
+		{"山田", "山田", ""},
 	} {
 		words, signOff := splitSignOff(c.text)
 		if words != c.words || signOff != c.signOff {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -45,16 +46,22 @@ func TestRelay_AnswerWithACoveringNoteSignsBelowTheEntry(t *testing.T) {
 		_, err := tx.PutFAQ(&tickets.FAQ{Key: "toner", Question: "Where do I get toner?", Answer: "Toner cartridges are in the cabinet next to each copier.", Status: tickets.FAQPublished}, 0, "admin")
 		return err
 	})
-	f.one(agentMail("alice@example.com", n, "#answer toner\nHere is where the cartridges are kept.\n\nBest regards,\nAlice Smith\nIT desk, ext. 1234", "a1"))
-	relays := f.sent(mailRelay, "hanako@customer.example")
-	if len(relays) != 1 {
-		t.Fatalf("%d relays", len(relays))
-	}
-	text := relays[0].Text
-	note, q, a := strings.Index(text, "where the cartridges are kept"), strings.Index(text, "Q: Where do I get toner?"), strings.Index(text, "A: Toner cartridges")
-	signOff, ours := strings.Index(text, "Best regards,\nAlice Smith\nIT desk, ext. 1234"), strings.Index(text, "\n-- \n")
-	if note < 0 || q < note || a < q || signOff < a || ours < signOff {
-		t.Fatalf("note at %d, Q at %d, A at %d, sign-off at %d, signature at %d; want this order:\n%s", note, q, a, signOff, ours, text)
+	for i, c := range []struct{ body, note, signOff string }{
+		{"Here is where the cartridges are kept.\n\nBest regards,\nAlice Smith\nIT desk, ext. 1234", "where the cartridges are kept", "Best regards,\nAlice Smith\nIT desk, ext. 1234"},
+		// A signature typed without a closing line: the name alone.
+		{"Here is where the cartridges are kept.\n\nAlice Smith\nIT desk, ext. 1234", "where the cartridges are kept", "\n\nAlice Smith\nIT desk, ext. 1234"},
+	} {
+		f.one(agentMail("alice@example.com", n, "#answer toner\n"+c.body, fmt.Sprintf("a%d", i)))
+		relays := f.sent(mailRelay, "hanako@customer.example")
+		if len(relays) != i+1 {
+			t.Fatalf("%d relays", len(relays))
+		}
+		text := relays[i].Text
+		note, q, a := strings.Index(text, c.note), strings.Index(text, "Q: Where do I get toner?"), strings.Index(text, "A: Toner cartridges")
+		signOff, ours := strings.Index(text, c.signOff), strings.Index(text, "\n-- \n")
+		if note < 0 || q < note || a < q || signOff < a || ours < signOff {
+			t.Fatalf("note at %d, Q at %d, A at %d, sign-off at %d, signature at %d; want this order:\n%s", note, q, a, signOff, ours, text)
+		}
 	}
 }
 
