@@ -130,6 +130,10 @@ type Desk struct {
 	// The words of the mails to customers: see words.go.
 	Signature     Signature     `toml:"signature"`
 	SubjectLabels SubjectLabels `toml:"subject_labels"`
+	Tone          string        `toml:"tone"` // ToneExternal (customers outside) or ToneInternal (an in-house desk's colleagues)
+	// CCParticipants: relays and resolutions go to the requester with the
+	// ticket's participants on Cc.
+	CCParticipants bool `toml:"cc_participants"`
 
 	// Limits on the mail robots could keep going, per auto_reply_window.
 	RelayLimit       int      `toml:"relay_limit"`        // agents' replies relayed to one customer address, and on one ticket
@@ -309,6 +313,8 @@ func Default() *Config {
 			CloseAfter:              Duration{72 * hour},
 			DefaultRules:            true,
 			SubjectLabels:           DefaultSubjectLabels(),
+			Tone:                    ToneExternal,
+			CCParticipants:          true,
 		},
 		Escalation: Escalation{AttachMaxBytes: 5 << 20, TierBounceWindow: Duration{24 * hour}},
 		SLA: SLA{

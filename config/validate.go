@@ -47,6 +47,7 @@ func (c *Config) Validate() error {
 
 	v.address("desk.support_address", c.Desk.SupportAddress)
 	v.oneOf("desk.language", c.Desk.Language, "en", "ja")
+	v.oneOf("desk.tone", c.Desk.Tone, ToneExternal, ToneInternal)
 	if d := c.Desk.MessageIDDomain; d != "" && !validDomain(d) {
 		v.add("desk.message_id_domain", "%q is not a domain name", d)
 	}

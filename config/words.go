@@ -19,6 +19,13 @@ type Signature struct {
 	JA string `toml:"ja"`
 }
 
+// The tones of the mails to customers (desk.tone): how the desk speaks
+// to the people it answers.
+const (
+	ToneExternal = "external" // customers outside: お客様, 「誠にありがとうございます」
+	ToneInternal = "internal" // an in-house desk's colleagues: no お客様, plainer polite Japanese
+)
+
 // SubjectLabels are the words that say in a subject what a mail to a
 // customer is ([desk.subject_labels.en], [desk.subject_labels.ja]):
 // "[INC-1042] Received: ..." in English, "【受付完了】[INC-1042] ..." in

@@ -297,6 +297,25 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		}
 		note(templates.ActionType, templates.Reason{Type: typeName(x)})
 	}
+	// Participants first: the mail this reply sends already goes (or no
+	// longer goes) to them.
+	if x := r.arg("cc"); x != "" {
+		added, err := tx.CCParticipant(t, x, a.agent)
+		if err != nil {
+			return oc, err
+		}
+		if added {
+			note(templates.ActionCc, templates.Reason{From: x})
+		} else {
+			note(templates.ActionCcAlready, templates.Reason{From: x})
+		}
+	}
+	if x := r.arg("uncc"); x != "" {
+		if _, err := tx.DropParticipant(t, x, a.agent); err != nil {
+			return oc, err
+		}
+		note(templates.ActionUncc, templates.Reason{From: x})
+	}
 	// What the customer is sent: the FAQ entry of #answer, the agent's
 	// words, or both; in a resolution mail when the ticket is resolved.
 	body := r.Body
@@ -415,12 +434,30 @@ func (d *Desk) act(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, changed *f
 		oc.Reason = joinReason(oc.Reason, "relayed to "+t.Requester)
 	}
 	if d.tiersOn() {
-		if err := d.copyToTier(tx, t, current, a, applied, body, &oc); err != nil {
-			return oc, err
+		tiers := []int{current}
+		if resolving || r.has("close") {
+			// Whichever tier ends the ticket, the tiers it passed through
+			// hear how it ended: L1, who escalated it, too.
+			tiers = d.tiersUpTo(current)
+		}
+		for _, tier := range tiers {
+			if err := d.copyToTier(tx, t, tier, a, applied, body, &oc); err != nil {
+				return oc, err
+			}
 		}
 	}
 	oc.Status = t.Status
 	return oc, nil
+}
+
+// tiersUpTo lists the tiers a ticket with tier current has been with: it
+// moves on one tier at a time, from the first.
+func (d *Desk) tiersUpTo(current int) []int {
+	var out []int
+	for i := 0; i <= min(current, len(d.opts.Tiers)-1); i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 // checkAction lists why an action cannot be done as a whole.
@@ -446,6 +483,7 @@ func (d *Desk) checkAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction) []
 	if x := r.arg("assign"); x != "" && len(d.agentTiers(x)) == 0 {
 		add("#assign: %s is on no tier's agents list", "#assign：%s はどの担当チームの担当者一覧にもありません", x)
 	}
+	errs = append(errs, d.checkParticipants(tx, t, r)...)
 	if key := r.arg("answer"); key != "" {
 		f, err := tx.FAQ(key)
 		switch {
@@ -566,12 +604,13 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 // Reply-To of about's customer token, so a reply acts on about.
 func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
 	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: d.opts.SupportAddress,
-		Text: body, ReopenDays: reopenDays}
+		Priority: about.Priority, Text: body, ReopenDays: reopenDays, Greeted: opensWithGreeting(body)}
 	if on != about {
 		data.OldTicket, data.Reported = on.Ref, on.Subject
 	}
 	if f != nil {
 		data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
+		data.Text, data.SignOff = splitSignOff(body)
 	}
 	// The last guard of the agents' proof: whatever an agent's reply or
 	// an FAQ entry holds, the customer never gets a token but their own.
@@ -588,9 +627,17 @@ func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, bod
 	if err != nil {
 		return err
 	}
+	var cc []string
+	if on == about {
+		// The reporters of merged tickets are told one by one, never on
+		// each other's Cc.
+		if cc, err = d.customerCc(tx, on); err != nil {
+			return err
+		}
+	}
 	token := replyToken{Ticket: about.ID, Tier: about.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 	out := &tickets.Outgoing{
-		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, ToName: on.RequesterName, To: on.Requester, Subject: m.Subject,
+		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, ToName: on.RequesterName, To: on.Requester, Cc: cc, Subject: m.Subject,
 		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(on.Ref), InReplyTo: inReplyTo, References: refs,
 		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
 	}
@@ -598,17 +645,44 @@ func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, bod
 		return err
 	}
 	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: on.Requester,
-		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
+		Cc: strings.Join(cc, ", "), Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(on, e, "system"); err != nil {
 		return err
 	}
 	oc.Sent = append(oc.Sent, kind)
+	if len(cc) > 0 {
+		oc.Reason = joinReason(oc.Reason, kind+" Cc "+strings.Join(cc, ", "))
+	}
 	return nil
 }
 
+// customerCc is whom a mail to t's requester goes to on Cc: the people on
+// her thread, the ticket's participants (the addresses she wrote to about
+// it, and those an agent added), unless desk.cc_participants is off. An
+// address of the desk's own — the support address, a tier's notify list —
+// never: those hear of the ticket through the tiers.
+func (d *Desk) customerCc(tx *tickets.Tx, t *tickets.Ticket) ([]string, error) {
+	if d.opts.RequesterOnly {
+		return nil, nil
+	}
+	parts, err := tx.Participants(t.ID)
+	if err != nil {
+		return nil, err
+	}
+	var cc []string
+	for _, p := range parts {
+		if p != t.Requester && usableAddress(p) && !d.isDeskAddress(p) {
+			cc = append(cc, p)
+		}
+	}
+	return cc, nil
+}
+
 // customerThread is where a mail to the customer belongs: in reply to the
-// customer's last mail on the ticket, referring to the thread's first and
-// last messages.
+// last mail a person on the customer's side wrote on the ticket, referring
+// to the thread's first and last messages. Their automatic mail (an
+// out-of-office notice answering our acknowledgement) is no part of that
+// thread: a client would file the agent's answer under the robot's notice.
 func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error) {
 	entries, err := tx.Entries(t.ID)
 	if err != nil {
@@ -620,7 +694,7 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 		if e.MessageID == "" {
 			continue
 		}
-		if e.Direction == tickets.DirOut && e.To == t.Requester || e.Direction == tickets.DirIn && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant) {
+		if e.Direction == tickets.DirOut && e.To == t.Requester || e.Direction == tickets.DirIn && customerWrote(e) {
 			ids = append(ids, e.MessageID)
 			if e.Direction == tickets.DirIn {
 				last = e.MessageID
@@ -631,6 +705,12 @@ func customerThread(tx *tickets.Tx, t *tickets.Ticket) (string, []string, error)
 		ids = append(ids[:1], ids[len(ids)-9:]...)
 	}
 	return last, ids, nil
+}
+
+// customerWrote reports whether e is a mail a person on the customer's
+// side wrote: the requester or a participant, not their robots.
+func customerWrote(e tickets.Entry) bool {
+	return e.Kind == tickets.KindCustomer && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant)
 }
 
 // copyToTier tells the rest of tier, the ticket's when the action came,

@@ -65,8 +65,7 @@ func (d *Desk) ourMails(tx *tickets.Tx, t *tickets.Ticket) (*ourText, error) {
 	for _, e := range entries {
 		// An internal note is not checked for our text: it could hold a
 		// pasted notice, which must not count as anybody's words.
-		customer := e.Kind == tickets.KindCustomer && (e.Role == tickets.RoleRequester || e.Role == tickets.RoleParticipant)
-		if e.Direction == tickets.DirIn && customer {
+		if e.Direction == tickets.DirIn && customerWrote(e) {
 			theirs = append(theirs, e.Subject, e.Text)
 		}
 		if e.Direction == tickets.DirIn && e.Kind == tickets.KindAgent {

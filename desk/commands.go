@@ -28,6 +28,8 @@ var commandSpecs = map[string]commandSpec{
 	"hold":     {},
 	"take":     {},
 	"assign":   {arg: "ADDRESS"},
+	"cc":       {arg: "ADDRESS"},
+	"uncc":     {arg: "ADDRESS"},
 	"priority": {arg: "P1…P5"},
 	"type":     {arg: "incident|request"},
 	"note":     {},
@@ -166,7 +168,7 @@ func checkArg(name, arg string) (string, *problem) {
 		return "", &p
 	}
 	switch name {
-	case "assign":
+	case "assign", "cc", "uncc":
 		a := strings.ToLower(strings.Trim(arg, "<>"))
 		if !usableAddress(a) {
 			return bad("%q is not an address", "「%s」はメールアドレスではありません")

@@ -74,6 +74,10 @@ type Options struct {
 	// MajorWindow: after #major, new mail about the same incident
 	// attaches to it for this long (major.go); default 4h.
 	MajorWindow time.Duration
+	// RequesterOnly sends agents' replies and resolutions to the requester
+	// alone (desk.cc_participants = false); by default the ticket's
+	// participants are on Cc.
+	RequesterOnly bool
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate

@@ -191,6 +191,14 @@ func (d *Desk) tellReporters(tx *tickets.Tx, t *tickets.Ticket, actor, body stri
 		return err
 	}
 	told := map[string]bool{t.Requester: true}
+	// Those on Cc of t's own resolution have it already.
+	cc, err := d.customerCc(tx, t)
+	if err != nil {
+		return err
+	}
+	for _, a := range cc {
+		told[a] = true
+	}
 	var addrs []string
 	for _, rep := range reps {
 		if told[rep.Requester] {

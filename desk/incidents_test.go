@@ -41,7 +41,7 @@ func (f *fixture) eventsOf(ref, kind string) []tickets.Event {
 
 const (
 	hanakoFrom = "Hanako Yamada <hanako@customer.example>"
-	taro   = "Taro Sato <taro@customer.example>"
+	taro       = "Taro Sato <taro@customer.example>"
 )
 
 // INC-1001 and INC-1002 were one outage, reported by two people. The agent
@@ -235,5 +235,28 @@ func TestLink_RelatesBothWaysWithoutMerging(t *testing.T) {
 		if got := f.ticket(tk.Ref); got.Status == tickets.StatusClosed || got.MergedInto != "" {
 			t.Fatalf("%s after #link: %+v", tk.Ref, got)
 		}
+	}
+}
+
+// A reporter of a merged ticket who is also on Cc of the surviving
+// ticket's mails (a participant there) gets its resolution once: on Cc of
+// the requester's, not a second one of their own.
+func TestMerge_AReporterWhoIsAParticipantOfTheSurvivorGetsOneResolution(t *testing.T) {
+	f := newAgentFixture(t, nil)
+	oc := f.one(mail(hanakoFrom, "Mail server down", "Outlook cannot reach the mail server since 9:00.", "Message-ID: <h1@customer.example>", "Cc: taro@customer.example"))
+	a := f.ticket(oc.Ticket)
+	_, nb := f.reported(taro, "メールサーバーに接続できません", "9時からメールが送受信できません。", "t1@customer.example")
+	f.one(agentMail("alice@example.com", nb, "#merge "+a.Ref, "m1"))
+
+	_, na := f.latestNotice(a)
+	f.one(agentMail("bob@example.com", na, "#resolve\nThe mail server is back.", "m2"))
+	var toTaro int
+	for _, o := range f.sent(mailResolution, "") {
+		if strings.EqualFold(o.To, "taro@customer.example") || strings.Contains(strings.ToLower(strings.Join(o.Cc, ",")), "taro@customer.example") {
+			toTaro++
+		}
+	}
+	if toTaro != 1 {
+		t.Fatalf("%d resolution mails reach taro, want 1: %+v", toTaro, f.sent(mailResolution, ""))
 	}
 }

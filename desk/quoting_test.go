@@ -132,7 +132,7 @@ func lastAgentEntry(f *fixture, ref string) tickets.Entry {
 func noticeAbsent(t *testing.T, f *fixture, tk *tickets.Ticket, n, m *tickets.Outgoing, want string) {
 	t.Helper()
 	alone, err := f.desk.tmpl.Render(mailRelay, tk.Language, templates.Data{Ticket: tk.Ref, Subject: tk.Subject, Name: tk.RequesterName,
-		SupportAddress: "support@example.com", Text: want})
+		SupportAddress: "support@example.com", Priority: tk.Priority, Text: want, Greeted: opensWithGreeting(want)})
 	if err != nil {
 		t.Fatal(err)
 	}

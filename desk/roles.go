@@ -140,3 +140,55 @@ func lowerASCII(s string) string {
 		return r
 	}, s)
 }
+
+// checkParticipants lists why an agent's #cc or #uncc cannot be done. A
+// participant is someone on the customer's side: never the requester
+// again, an address of the desk, or an agent (agents hear of the ticket
+// through their tier, and the customer's mail must not carry them; the
+// requester may still have put one on her own mail's Cc).
+func (d *Desk) checkParticipants(tx *tickets.Tx, t *tickets.Ticket, r agentReply) []problem {
+	var errs []problem
+	add := func(en, ja string, args ...any) { errs = append(errs, problemf(en, ja, args...)) }
+	cc, uncc := r.arg("cc"), r.arg("uncc")
+	switch {
+	case cc == "":
+	case cc == t.Requester:
+		add("#cc: %s is the requester of %s: the mails go to her anyway", "#cc：%s は %s の依頼者です（メールは依頼者に送られます）", cc, t.Ref)
+	case d.isDeskAddress(cc):
+		add("#cc: %s is an address of the desk", "#cc：%s は窓口のアドレスです", cc)
+	case len(d.agentTiers(cc)) > 0:
+		add("#cc: %s is on an agents list: agents hear of the ticket through their tier, not on the customer's Cc",
+			"#cc：%s は担当者一覧に登録された担当者です。担当者にはお客様への CC ではなく担当チーム宛てに連絡が届きます", cc)
+	}
+	if uncc == "" {
+		return errs
+	}
+	if uncc == cc {
+		add("#cc and #uncc name the same address %s: use one", "#cc と #uncc が同じアドレス %s を指定しています。どちらか一つにしてください", uncc)
+		return errs
+	}
+	ok, err := tx.IsParticipant(t.ID, uncc)
+	switch {
+	case err != nil:
+		add("#uncc: %v", "#uncc：%v", err)
+	case !ok:
+		add("#uncc: %s is no participant of %s", "#uncc：%s は %s の参加者ではありません", uncc, t.Ref)
+	}
+	return errs
+}
+
+// isDeskAddress reports whether addr is the desk's own: the support
+// address, one of its plus addresses, or a tier's notify address.
+func (d *Desk) isDeskAddress(addr string) bool {
+	if d.isOurAddress(addr) {
+		return true
+	}
+	for _, tr := range d.opts.Tiers {
+		for _, n := range tr.Notify {
+			if sameAddress(addr, n) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -25,6 +25,7 @@ import (
 	"math/rand/v2"
 	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -240,11 +241,11 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 			break
 		}
 		row := rows[0]
-		derr := s.attempt(ctx, row, &conn, &res)
+		derr, refusedCc := s.attempt(ctx, row, &conn, &res)
 		if derr != nil && derr.cancelled {
 			return res, fmt.Errorf("outbox: %w", ctx.Err()) // the claim runs out by itself
 		}
-		if err := s.record(ctx, row, derr, &res); err != nil {
+		if err := s.record(ctx, row, derr, refusedCc, &res); err != nil {
 			return res, err
 		}
 	}
@@ -253,20 +254,22 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 
 // attempt builds and sends one claimed row, dialling when there is no
 // connection yet. Once the server proved out of reach in this pass, the
-// remaining rows share that fate without dialling again.
-func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.Client, res *Result) *deliveryError {
+// remaining rows share that fate without dialling again. A recipient on
+// Cc that the relay refuses is left out, and the mail goes to the rest:
+// refusedCc says who and why.
+func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.Client, res *Result) (derr *deliveryError, refusedCc []string) {
 	msg, err := s.build(row)
 	if err != nil {
-		return &deliveryError{counted: true, err: err}
+		return &deliveryError{counted: true, err: err}, nil
 	}
 	if res.Unreachable != nil {
-		return &deliveryError{temporary: true, connection: true, err: res.Unreachable}
+		return &deliveryError{temporary: true, connection: true, err: res.Unreachable}, nil
 	}
 	if *conn == nil {
 		c, err := s.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return &deliveryError{cancelled: true, err: ctx.Err()}
+				return &deliveryError{cancelled: true, err: ctx.Err()}, nil
 			}
 			// Refused, DNS, TLS, greeting, login: the relay never saw the
 			// mail, so this does not count against MaxAttempts.
@@ -274,22 +277,60 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			if op := (*net.OpError)(nil); errors.As(err, &op) && op.Addr != nil {
 				res.Unreachable = fmt.Errorf("connecting: %w", err) // the dial error names the address
 			}
-			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}
+			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}, nil
 		}
 		*conn = c
 	}
 	sendErr := s.client.SendWithSMTPClient(*conn, msg)
+	var se *mail.SendError
+	if len(row.Cc) > 0 && errors.As(sendErr, &se) && se.Reason == mail.ErrSMTPRcptTo {
+		// The requester's mail must not wait for a participant's address
+		// the relay refuses (someone who left, a typo on Cc): go-mail
+		// does not say which recipient it was, so ask the relay for each.
+		refused, why, err := s.refusedRecipients(*conn, row.Cc)
+		if err == nil && len(refused) > 0 {
+			row.Cc, refusedCc = slices.DeleteFunc(slices.Clone(row.Cc), func(a string) bool { return slices.Contains(refused, a) }), why
+			if msg, err = s.build(row); err != nil {
+				return &deliveryError{counted: true, err: err}, nil
+			}
+			sendErr = s.client.SendWithSMTPClient(*conn, msg)
+		}
+	}
 	if msg.IsDelivered() {
 		// go-mail may report an error from the RSET after an accepted
 		// DATA; the mail is delivered all the same.
 		sendErr = nil
 	}
-	derr := classify(sendErr)
+	derr = classify(sendErr)
 	if derr != nil && derr.connection {
 		_ = s.client.CloseWithSMTPClient(*conn)
 		*conn = nil
 	}
-	return derr
+	if derr != nil {
+		refusedCc = nil // nothing went out
+	}
+	return derr, refusedCc
+}
+
+// refusedRecipients asks the relay, in a transaction it resets, which of
+// addrs it refuses (RCPT TO), and with which reply ("gone@example.com: 550
+// 5.1.1 no such user"). err is a failure to ask: the connection, MAIL.
+func (s *Sender) refusedRecipients(c *smtp.Client, addrs []string) (refused, why []string, err error) {
+	if err := c.Mail(s.from.Address); err != nil {
+		return nil, nil, err
+	}
+	for _, a := range addrs {
+		err := c.Rcpt(a)
+		var reply *textproto.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &reply):
+			refused, why = append(refused, a), append(why, fmt.Sprintf("%s: %d %s", a, reply.Code, reply.Msg))
+		default:
+			return nil, nil, err
+		}
+	}
+	return refused, why, c.Reset()
 }
 
 // Run delivers due mail until ctx is done. It wakes on wake (the desk
@@ -402,11 +443,14 @@ func (s *Sender) store(ctx context.Context, row tickets.Outgoing, a tickets.Atte
 // given up), writes it to the queue and logs it. When the queue does not
 // take it, the outcome is held in memory (see recordHeld) and the error
 // wraps ErrStore.
-func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, res *Result) error {
+func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, refusedCc []string, res *Result) error {
 	now := s.now()
-	a := tickets.Attempt{Owner: s.opts.Owner, At: now, Status: tickets.OutSent, Counted: true}
+	a := tickets.Attempt{Owner: s.opts.Owner, At: now, Status: tickets.OutSent, Counted: true, RefusedCc: refusedCc}
 	log := s.log.With("mail", row.ID, "ticket", row.TicketRef, "kind", row.Kind, "to", row.To,
 		"message_id", row.MessageID)
+	if len(row.Cc) > 0 {
+		log = log.With("cc", row.Cc)
+	}
 	if derr != nil {
 		a.Counted, a.Unknown, a.Error = derr.counted, derr.unknown, derr.Error()
 		attempts := row.Attempts
@@ -437,6 +481,9 @@ func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliver
 	}
 	err := s.store(ctx, row, a)
 	switch {
+	case a.Status == tickets.OutSent && len(refusedCc) > 0:
+		res.Sent++
+		log.Warn("mail sent without the Cc recipients the relay refused", "cc_refused", refusedCc)
 	case a.Status == tickets.OutSent:
 		res.Sent++
 		log.Info("mail sent")
@@ -512,6 +559,15 @@ func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 	}
 	to.Name = templates.Truncate(templates.OneLine(row.ToName), templates.MaxName)
 	msg.ToMailAddress(to)
+	if len(row.Cc) > 0 {
+		ccs := make([]*netmail.Address, len(row.Cc))
+		for i, a := range row.Cc {
+			if ccs[i], err = netmail.ParseAddress(templates.OneLine(a)); err != nil {
+				return nil, fmt.Errorf("Cc recipient %q: %w", templates.Truncate(templates.OneLine(a), 100), err)
+			}
+		}
+		msg.CcMailAddress(ccs...)
+	}
 	msg.Subject(templates.Truncate(templates.OneLine(row.Subject), templates.MaxSubject))
 	msg.SetMessageIDWithValue(row.MessageID)
 	msg.SetDateWithValue(s.now())

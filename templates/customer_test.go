@@ -221,12 +221,12 @@ func TestLoad_SignatureOfOnesOwnSignsEveryCustomerMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"ja": "\n--\n株式会社サンプル 情報システム部 ヘルプデスク\n受付時間：平日 9:00〜18:00\n電話：03-1234-5678\n",
-		"en": "\n--\nExample & Co <IT Help Desk>\nWeekdays 9:00-18:00 JST\nPhone +81 3 1234 5678\n",
+		"ja": "\n-- \n株式会社サンプル 情報システム部 ヘルプデスク\n受付時間：平日 9:00〜18:00\n電話：03-1234-5678\n",
+		"en": "\n-- \nExample & Co <IT Help Desk>\nWeekdays 9:00-18:00 JST\nPhone +81 3 1234 5678\n",
 	}
 	wantHTML := map[string]string{
-		"ja": "<p>--<br>株式会社サンプル 情報システム部 ヘルプデスク<br>受付時間：平日 9:00〜18:00<br>電話：03-1234-5678</p>",
-		"en": "<p>--<br>Example &amp; Co &lt;IT Help Desk&gt;<br>Weekdays 9:00-18:00 JST<br>Phone &#43;81 3 1234 5678</p>",
+		"ja": "<p>-- <br>株式会社サンプル 情報システム部 ヘルプデスク<br>受付時間：平日 9:00〜18:00<br>電話：03-1234-5678</p>",
+		"en": "<p>-- <br>Example &amp; Co &lt;IT Help Desk&gt;<br>Weekdays 9:00-18:00 JST<br>Phone &#43;81 3 1234 5678</p>",
 	}
 	builtin := map[string]string{"en": "Support desk", "ja": "サポート窓口"}
 	for _, name := range customerMails {
@@ -244,7 +244,7 @@ func TestLoad_SignatureOfOnesOwnSignsEveryCustomerMail(t *testing.T) {
 	plain := mustNew(t, "")
 	for _, name := range customerMails {
 		for lang, sig := range builtin {
-			if m := render(t, plain, name, lang, full); !strings.HasSuffix(m.Text, "--\n"+sig+"\nsupport@example.com\n") {
+			if m := render(t, plain, name, lang, full); !strings.HasSuffix(m.Text, "\n-- \n"+sig+"\nsupport@example.com\n") {
 				t.Errorf("%s/%s built-in signature:\n%s", name, lang, m.Text)
 			}
 		}

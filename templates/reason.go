@@ -79,6 +79,9 @@ const (
 	ActionHold          = "hold"           //
 	ActionEscalate      = "escalate"       // Tier
 	ActionNote          = "note"           // an internal note, and no command
+	ActionCc            = "cc"             // From: a participant now, on Cc of the mails to the customer
+	ActionCcAlready     = "cc_already"     // From: a participant before
+	ActionUncc          = "uncc"           // From: no participant any more
 	ActionLink          = "link"           // Ticket: related to it
 	ActionLinkedAlready = "linked_already" // Ticket: related to it before
 	ActionMerge         = "merge"          // Ticket: merged into it
@@ -98,7 +101,7 @@ func ReasonCodes() []string {
 		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
-		ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,
+		ActionCc, ActionCcAlready, ActionUncc, ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,
 	}
 }
 

@@ -31,12 +31,17 @@
 // A notice after a ticket's first mail tells its Timeline instead of the
 // latest words alone (the "timeline" block).
 //
-// The mails to customers share a look: a greeting by name only when the
-// name is a person's (PersonName), else "お客様" / "Hello,"; a subject that
-// says what the mail is, by a label of Options.Labels ("【受付完了】[INC-1042]
-// …", "[INC-1042] Received: …"), the ticket's tag kept for threading; the
-// "auto" note of mail a machine sent (a reply still reaches a person); and
-// the "signature" block, the configured Options.Signatures when set.
+// The mails to customers share a look (the blocks only they use are in
+// _customer.*): a greeting by name only when the name is a person's (PersonName), else
+// "お客様" / "Hello,"; a subject that says what the mail is, by a label of
+// Options.Labels ("【受付完了】[INC-1042] …", "[INC-1042] Received: …"), the
+// ticket's tag kept for threading; the "auto" note of mail a machine sent
+// (a reply still reaches a person); and the "signature" block, the
+// configured Options.Signatures when set, below "-- ". Options.Tone sets
+// how they speak: to customers outside, or to an in-house desk's
+// colleagues ("山田 太郎 さん", never "お客様"). Around an agent's words, the
+// greeting steps back when the agent greeted (Data.Greeted), and an FAQ
+// entry stands between the agent's note and sign-off (Data.SignOff).
 //
 // The mails, and whom they go to:
 //
@@ -90,6 +95,7 @@ type Set struct {
 	allLabels  []string                            // every label, configured or built-in, longest first
 	signatures map[string]string                   // lang → signature text
 	reasons    map[string]*template.Template       // lang → the "reason" block (Set.Reason)
+	tone       string                              // ToneExternal or ToneInternal
 }
 
 // Options configure a Set. The zero value is the embedded templates with
@@ -106,7 +112,17 @@ type Options struct {
 	// by language and mail name. A label not given keeps DefaultLabels';
 	// one given as "" drops the label ("[INC-1042] Re: ...").
 	Labels map[string]map[string]string
+	// Tone is how the mails to customers speak: ToneExternal ("" reads
+	// as it) to customers outside, ToneInternal to the colleagues of an
+	// in-house desk (no お客様, no 「誠にありがとうございます」).
+	Tone string
 }
+
+// The tones of the mails to customers (Options.Tone).
+const (
+	ToneExternal = "external"
+	ToneInternal = "internal"
+)
 
 // DefaultLabels returns the built-in subject labels, by language and mail:
 // the mails to customers that say in their subject what they are.
@@ -122,7 +138,7 @@ func DefaultLabels() map[string]map[string]string {
 // Data is what a template may use. Every field is plain text the desk
 // fills in, already formatted (times with FormatTime, durations with
 // FormatDuration, in the mail's language). Every string may hold anything a
-// customer or agent wrote: Render makes every field but Text, Note and Answer
+// customer or agent wrote: Render makes every field but Text, Note, SignOff and Answer
 // one line (no control characters), and cleans the subject.
 type Data struct {
 	Ticket         string // "INC-1042"
@@ -151,6 +167,15 @@ type Data struct {
 	// Mails to a tier show them with quote; relay and resolution verbatim.
 	Text string
 	Note string // copy: an agent's internal note (#note), never for the customer
+	// SignOff: relay, resolution: the agent's closing line and the name
+	// under it, cut from the end of Text when the mail carries an FAQ
+	// entry (#answer): the covering note comes first, then the entry, then
+	// the sign-off, where a letter signs. Several lines, left as they are.
+	SignOff string
+	// Greeted: relay, resolution: the agent's words open with a greeting
+	// of their own ("伊藤様", "お疲れ様です", "Hi Ken,"), so the mail's greeting
+	// steps back to a one-line header: nobody is greeted twice.
+	Greeted bool
 
 	Attachments []AttachmentInfo // notice, forward: the attachments of the mail
 	Suggestions []SuggestionInfo // notice: the responder's candidates, best first, none the customer turned down
@@ -204,6 +229,7 @@ type Data struct {
 	// Render sets these from the Set's Options, whatever the caller put in.
 	Label     string // the mail's subject label in its language ("Received", "受付完了"); "" = none
 	Signature string // the configured signature of the mail's language, several lines; "" = the built-in one
+	Tone      string // ToneExternal or ToneInternal: how the mails to customers speak
 }
 
 // DigestItem is one ticket's reminder or breach in a digest.
@@ -285,7 +311,14 @@ func Load(opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{mails: map[string]map[string]*mailTemplate{}, labels: DefaultLabels(), signatures: map[string]string{}}
+	s := &Set{mails: map[string]map[string]*mailTemplate{}, labels: DefaultLabels(), signatures: map[string]string{}, tone: ToneExternal}
+	switch opts.Tone {
+	case "", ToneExternal:
+	case ToneInternal:
+		s.tone = ToneInternal
+	default:
+		return nil, fmt.Errorf("templates: tone %q is neither %q nor %q", opts.Tone, ToneInternal, ToneExternal)
+	}
 	names := make([]string, 0, len(files))
 	for f := range files {
 		names = append(names, f)
@@ -412,6 +445,7 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 	d = d.clean()
 	d.Label = s.labels[lang][name]
 	d.Signature = s.signatures[lang]
+	d.Tone = s.tone
 
 	var m Mail
 	var b strings.Builder
@@ -437,7 +471,8 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 // clean returns a copy of d in which every field that a template puts on a
 // line of its own is one line: a name, an address or a file name can
 // neither start a header nor add lines that pass for the mail's own words.
-// Text, Note and Answer keep their lines; mails to a tier quote them.
+// Text, Note, SignOff and Answer keep their lines; mails to a tier quote
+// them.
 func (d Data) clean() Data {
 	for _, p := range []*string{&d.Ticket, &d.OldTicket, &d.Name, &d.SupportAddress, &d.Question, &d.FAQKey,
 		&d.Priority, &d.Status, &d.Type, &d.Tier, &d.Assignee, &d.Requester, &d.RespondDue, &d.ResolveDue,

@@ -401,7 +401,7 @@ func TestRender_DeskMailsSayWhatTheyAreFor(t *testing.T) {
 		{"reminder", "ja", []string{"初回応答期限が近づいています", "対象　　　　：初回応答", "残り時間　　：8m"}},
 		{"breach", "en", []string{"First response overdue", "missed its first response target: it was due Tue, 1 Dec 2026 10:30 JST", "escalated to L2", "Tier:         L2 (escalated from L1)"}},
 		{"breach", "ja", []string{"初回応答期限を超過しました", "期限　　　　：Tue, 1 Dec 2026 10:30 JST", "L2 へエスカレーションされました", "担当チーム　：L2（L1 からエスカレーション）"}},
-		{"relay", "en", []string{"Hello Hanako Yamada,", "Our support team has replied to your request INC-1042", "keep\nthe tag [INC-1042] in the subject"}},
+		{"relay", "en", []string{"Hello Hanako Yamada,", "Our support team has replied to your request INC-1042", "Please keep the tag [INC-1042] in the subject"}},
 		{"relay", "ja", []string{"Hanako Yamada 様", "サポート担当者より", "件名の [INC-1042] は削除・変更せずに"}},
 		{"resolution", "en", []string{"Resolved: Printer on 3F", "We have resolved your request INC-1042", "within 3 days and we will reopen", "reply still reaches our"}},
 		{"resolution", "ja", []string{"【対応完了】[INC-1042] Printer on 3F", "対応が完了いたしました", "3日以内にこのメールへそのままご返信ください", "ご返信には及びません", "※本メールはシステムより自動送信しておりますが"}},
@@ -552,7 +552,7 @@ func TestRender_BreachSaysWhereTheTicketWent(t *testing.T) {
 
 // commands is every command of issue 8; both languages list each one at
 // the start of a line, in notice (with how to reply) and command_error.
-var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#priority", "#type", "#note", "#escalate", "#answer", "#faq",
+var commands = []string{"#resolve", "#close", "#hold", "#take", "#assign", "#cc", "#uncc", "#priority", "#type", "#note", "#escalate", "#answer", "#faq",
 	"#merge", "#link", "#major"}
 
 func TestRender_CommandHelpListsEveryCommand(t *testing.T) {

@@ -106,7 +106,8 @@ func (tx *Tx) AddEntry(t *Ticket, e *Entry, actor string) error {
 
 // AddParticipants records addresses (lower-cased; empty ones and the
 // requester skipped) as participants of a ticket: the people the requester
-// wrote to about it, who may act on it as the requester does.
+// wrote to about it, who may act on it as the requester does. An address
+// an agent dropped (DropParticipant) stays dropped.
 func (tx *Tx) AddParticipants(t *Ticket, addrs []string) error {
 	for _, a := range addrs {
 		a = strings.ToLower(strings.TrimSpace(a))
@@ -118,6 +119,36 @@ func (tx *Tx) AddParticipants(t *Ticket, addrs []string) error {
 		}
 	}
 	return nil
+}
+
+// CCParticipant makes addr a participant of t at an agent's word (#cc):
+// a new one, or one dropped before, back again. It reports whether addr
+// was not a participant before; each addition is audited
+// (participant_added) under actor.
+func (tx *Tx) CCParticipant(t *Ticket, addr, actor string) (bool, error) {
+	return tx.changeParticipant(t, "cc_participant", "participant_added", addr, actor)
+}
+
+// DropParticipant takes addr off t's participants at an agent's word
+// (#uncc): a stranger to the ticket again, whom the requester's later
+// mails do not make a participant again. It reports whether addr was a
+// participant; the drop is audited (participant_dropped) under actor.
+func (tx *Tx) DropParticipant(t *Ticket, addr, actor string) (bool, error) {
+	return tx.changeParticipant(t, "drop_participant", "participant_dropped", addr, actor)
+}
+
+// changeParticipant runs the named query on (t, addr, now) and audits the
+// change as event when it changed anything.
+func (tx *Tx) changeParticipant(t *Ticket, query, event, addr, actor string) (bool, error) {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	res, err := tx.exec(query, t.ID, addr, fmtTime(tx.now))
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, tx.Event(t.ID, "", event, actor, map[string]any{"addr": addr})
 }
 
 // IsParticipant reports whether addr is a participant of the ticket.

@@ -24,7 +24,7 @@ func (tx *Tx) QueueMail(o *Outgoing) error {
 	o.Status, o.Attempts, o.CreatedAt, o.QueuedAt, o.NextAttemptAt = OutPending, 0, tx.now, tx.now, tx.now
 	id, err := tx.insert("insert_outgoing", nullID(o.TicketID), o.Kind, o.ToName, o.To, o.Subject, o.Text, o.HTML,
 		o.MessageID, o.InReplyTo, strings.Join(o.References, " "), o.AutoSubmitted, o.Status, fmtTime(o.NextAttemptAt),
-		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo)
+		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo, strings.Join(o.Cc, ", "))
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,11 @@ func (tx *Tx) QueueMail(o *Outgoing) error {
 			return err
 		}
 	}
-	return tx.Event(o.TicketID, fmt.Sprint(id), "mail_queued", "system", map[string]any{"kind": o.Kind, "to": o.To, "message_id": o.MessageID})
+	detail := map[string]any{"kind": o.Kind, "to": o.To, "message_id": o.MessageID}
+	if len(o.Cc) > 0 {
+		detail["cc"] = o.Cc
+	}
+	return tx.Event(o.TicketID, fmt.Sprint(id), "mail_queued", "system", detail)
 }
 
 // loadOutgoingAttachments reads the attachments of a row, with their
@@ -309,6 +313,9 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 	if a.Error != "" {
 		detail["error"] = a.Error
 	}
+	if len(a.RefusedCc) > 0 {
+		detail["cc_refused"] = a.RefusedCc
+	}
 	if a.Status == OutPending {
 		detail["next"] = fmtTime(a.Next)
 	}
@@ -405,10 +412,10 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	var o Outgoing
 	var tid sql.NullInt64
 	var ref sql.NullString
-	var refs, next, created, queued, sent, claimExpires string
+	var refs, next, created, queued, sent, claimExpires, cc string
 	err := r.Scan(&o.ID, &tid, &ref, &o.Kind, &o.ToName, &o.To, &o.Subject, &o.Text, &o.HTML, &o.MessageID, &o.InReplyTo,
 		&refs, &o.AutoSubmitted, &o.Status, &o.Attempts, &o.Deferrals, &o.OutcomeUnknown, &next, &o.LastError,
-		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount)
+		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount, &cc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -417,6 +424,9 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	}
 	o.TicketID, o.TicketRef = tid.Int64, ref.String
 	o.References = strings.Fields(refs)
+	if cc != "" {
+		o.Cc = strings.Split(cc, ", ")
+	}
 	o.NextAttemptAt, o.CreatedAt, o.QueuedAt, o.SentAt = parseTime(next), parseTime(created), parseTime(queued), parseTime(sent)
 	o.ClaimExpires = parseTime(claimExpires)
 	return &o, nil

@@ -28,8 +28,9 @@ type Outgoing struct {
 	TicketRef     string    `json:"ticket"`
 	Kind          string    `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
 	ToName        string    `json:"to_name,omitempty"`
-	To            string    `json:"to"`      // one address
-	Subject       string    `json:"subject"` // may hold anything the customer wrote: the sender must sanitise
+	To            string    `json:"to"`           // one address
+	Cc            []string  `json:"cc,omitempty"` // lower case; a mail to a customer Cc's the ticket's participants
+	Subject       string    `json:"subject"`      // may hold anything the customer wrote: the sender must sanitise
 	Text          string    `json:"text"`
 	HTML          string    `json:"html,omitempty"`
 	MessageID     string    `json:"message_id"` // without <>
@@ -67,4 +68,7 @@ type Attempt struct {
 	At      time.Time
 	Next    time.Time // for OutPending
 	Error   string    // "" for OutSent
+	// RefusedCc: OutSent: the Cc recipients the relay refused, left out
+	// of the mail ("gone@example.com: 550 5.1.1 no such user").
+	RefusedCc []string
 }

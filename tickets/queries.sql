@@ -150,10 +150,19 @@ SELECT EXISTS (SELECT 1 FROM entries
 INSERT INTO ticket_participants (ticket_id, addr, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING;
 
 -- name: is_participant
-SELECT count(*) FROM ticket_participants WHERE ticket_id = ? AND addr = ?;
+SELECT count(*) FROM ticket_participants WHERE ticket_id = ? AND addr = ? AND dropped_at = '';
 
 -- name: participants_by_ticket
-SELECT addr FROM ticket_participants WHERE ticket_id = ? ORDER BY created_at, addr;
+SELECT addr FROM ticket_participants WHERE ticket_id = ? AND dropped_at = '' ORDER BY created_at, addr;
+
+-- name: cc_participant
+-- An agent's #cc: a new participant, or a dropped one back (it keeps its
+-- place in the order it first came).
+INSERT INTO ticket_participants (ticket_id, addr, created_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (ticket_id, addr) DO UPDATE SET dropped_at = '' WHERE dropped_at <> '';
+
+-- name: drop_participant
+UPDATE ticket_participants SET dropped_at = ?3 WHERE ticket_id = ?1 AND addr = ?2 AND dropped_at = '';
 
 -- name: insert_attachment
 INSERT INTO attachments (entry_id, filename, content_type, content_id, inline, size, blob_hash) VALUES (?, ?, ?, ?, ?, ?, ?);
@@ -224,8 +233,8 @@ ORDER BY i.id LIMIT ?;
 
 -- name: insert_outgoing
 INSERT INTO outgoing (ticket_id, kind, to_name, to_addr, subject, text, html, message_id, in_reply_to, refs,
-                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to, cc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_outgoing_attachment
 INSERT INTO outgoing_attachments (outgoing_id, filename, content_type, size, blob_hash) VALUES (?, ?, ?, ?, ?);

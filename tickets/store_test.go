@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,13 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 func atVersion(t *testing.T, n int) (*sql.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", n))
+	return openAtVersion(t, path, n), path
+}
+
+// openAtVersion opens a new database at path with the first n
+// migrations applied, as a store of that version.
+func openAtVersion(t *testing.T, path string, n int) *sql.DB {
+	t.Helper()
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +125,7 @@ func atVersion(t *testing.T, n int) (*sql.DB, string) {
 	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
 		t.Fatal(err)
 	}
-	return db, path
+	return db
 }
 
 // upgrade closes a database the test wrote by hand at an old schema and
@@ -131,6 +139,18 @@ func upgrade(t *testing.T, db *sql.DB, path string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// migratedUpTo opens a new database at path with the migrations before
+// the one whose name ends in suffix applied, as a store of that version.
+func migratedUpTo(t *testing.T, path, suffix string) *sql.DB {
+	t.Helper()
+	names := mustGlob(t)
+	n := slices.IndexFunc(names, func(name string) bool { return strings.HasSuffix(name, suffix) })
+	if n < 0 {
+		t.Fatalf("no migration ends in %s", suffix)
+	}
+	return openAtVersion(t, path, n)
 }
 
 func mustGlob(t *testing.T) []string {
@@ -530,25 +550,7 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // draft from the ticket needs review, and the index is made stale.
 func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, "immediate"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := mustGlob(t)
-	version := 0
-	for _, name := range names {
-		if strings.HasSuffix(name, "_paraphrase_states.sql") {
-			break
-		}
-		body, _ := migrationFiles.ReadFile("migrations/" + name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		version++
-	}
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
-		t.Fatal(err)
-	}
+	db := migratedUpTo(t, path, "_paraphrase_states.sql")
 	for _, q := range []string{
 		`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, auto_answer_key)
 		 VALUES (1, 'INC-1001', 'incident', 'VPN', 'a@example.com', 'resolved', 'medium', 'medium', 'P3', '', '', '', 'vpn'),
@@ -572,7 +574,7 @@ func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *
 		t.Fatal(err)
 	}
 	s := upgrade(t, db, path)
-	err = s.View(context.Background(), func(tx *Tx) error {
+	err := s.View(context.Background(), func(tx *Tx) error {
 		vpn, err := tx.FAQ("vpn")
 		if err != nil {
 			return err

@@ -100,6 +100,10 @@ func TestAgentsByMail_MajorIncidentTakesInLaterReportsAndOneResolveTellsAll(t *t
 	agentstest.MajorIncidentTakesInLaterReportsAndOneResolveTellsAll(t, startInProcess)
 }
 
+func TestAgentsByMail_EveryoneOnTheThreadIsAnswered(t *testing.T) {
+	agentstest.EveryoneOnTheThreadIsAnswered(t, startInProcess)
+}
+
 // inProcess is a gateway on the in-process servers, run through the
 // command tree as a user would run the binary.
 type inProcess struct {

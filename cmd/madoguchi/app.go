@@ -263,6 +263,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 		PreviousSecrets:      previous,
 		PreviousSecretsUntil: cfg.Desk.PreviousSecretsDeadline(),
 		PreviousTiersMayAct:  cfg.Escalation.PreviousTiersMayAct,
+		RequesterOnly:        !cfg.Desk.CCParticipants,
 		TrustedAuthservID:    cfg.Desk.TrustedAuthservID,
 		SLA:                  policy,
 		AttachMaxBytes:       cfg.Escalation.AttachMaxBytes,
@@ -304,14 +305,15 @@ func deskTiers(cfg *config.Config) []desk.Tier {
 }
 
 // templateOptions turns the template directory and the words of the mails
-// to customers ([desk.signature], [desk.subject_labels]) into the
-// templates' options.
+// to customers ([desk.signature], [desk.subject_labels], desk.tone) into
+// the templates' options.
 func templateOptions(cfg *config.Config) templates.Options {
 	d := cfg.Desk
 	return templates.Options{
 		Dir:        cfg.Templates.Dir,
 		Signatures: map[string]string{"en": d.Signature.EN, "ja": d.Signature.JA},
 		Labels:     map[string]map[string]string{"en": d.SubjectLabels.EN.ByMail(), "ja": d.SubjectLabels.JA.ByMail()},
+		Tone:       d.Tone,
 	}
 }
 

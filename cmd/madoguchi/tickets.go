@@ -240,6 +240,9 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 			role = " (" + string(e.Role) + ")"
 		}
 		fmt.Fprintf(out, "\n── %s %s %s  %s%s → %s\n", when(e.CreatedAt), e.Direction, e.Kind, printable(e.From), role, printable(e.To))
+		if e.Cc != "" {
+			fmt.Fprintf(out, "   Cc: %s\n", printable(e.Cc))
+		}
 		if e.Subject != "" {
 			fmt.Fprintf(out, "   Subject: %s\n", printable(e.Subject))
 		}
@@ -282,6 +285,10 @@ var ticketActions = []ticketAction{
 		command: func(a []string) ([]string, string, error) { return []string{"take"}, "", nil }},
 	{verb: "assign", args: "REF ADDRESS", short: "Assign to an agent", nargs: 1,
 		command: func(a []string) ([]string, string, error) { return []string{"assign " + a[0]}, "", nil }},
+	{verb: "cc", args: "REF ADDRESS", short: "Make ADDRESS a participant: on Cc of the replies and the resolution to the customer, and may reply as the customer does", nargs: 1,
+		command: func(a []string) ([]string, string, error) { return []string{"cc " + a[0]}, "", nil }},
+	{verb: "uncc", args: "REF ADDRESS", short: "Take participant ADDRESS off the ticket: off the Cc, and a stranger to the ticket again", nargs: 1,
+		command: func(a []string) ([]string, string, error) { return []string{"uncc " + a[0]}, "", nil }},
 	{verb: "priority", args: "REF P1…P5", short: "Change the priority (and the SLA due times)", nargs: 1,
 		command: func(a []string) ([]string, string, error) { return []string{"priority " + a[0]}, "", nil }},
 	{verb: "type", args: "REF incident|request", short: "Change the ticket type", nargs: 1,

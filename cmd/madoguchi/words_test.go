@@ -43,14 +43,14 @@ ack = ""
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ja.Subject != "【受付】[INC-1001] プリンター" || !strings.HasSuffix(ja.Text, "--\n株式会社サンプル ヘルプデスク\n電話：03-1234-5678\n") {
+	if ja.Subject != "【受付】[INC-1001] プリンター" || !strings.HasSuffix(ja.Text, "\n-- \n株式会社サンプル ヘルプデスク\n電話：03-1234-5678\n") {
 		t.Errorf("ja ack: %q\n%s", ja.Subject, ja.Text)
 	}
 	en, err := set.Render("ack", "en", d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if en.Subject != "[INC-1001] Re: プリンター" || !strings.HasSuffix(en.Text, "--\nSupport desk\nsupport@example.com\n") {
+	if en.Subject != "[INC-1001] Re: プリンター" || !strings.HasSuffix(en.Text, "\n-- \nSupport desk\nsupport@example.com\n") {
 		t.Errorf("en ack: %q\n%s", en.Subject, en.Text)
 	}
 	if au, _ := set.Render("auto_answer", "ja", d); !strings.HasPrefix(au.Subject, "【自動回答】") {

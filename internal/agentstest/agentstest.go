@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,17 +274,18 @@ type inboundJSON struct {
 // sentMail is one mail the SMTP server accepted, read back.
 type sentMail struct {
 	*mailserver.Message
-	rcpt string // the envelope recipient
+	rcpt string // the envelope recipients, comma-separated
 	raw  string
 }
 
 type sentMails []sentMail
 
-// to returns the mails whose envelope recipient is addr.
+// to returns the mails addr is an envelope recipient of (alone, or with
+// the participants a mail to a customer Cc's).
 func (ms sentMails) to(addr string) sentMails {
 	var out sentMails
 	for _, m := range ms {
-		if m.rcpt == addr {
+		if slices.Contains(strings.Split(m.rcpt, ","), addr) {
 			out = append(out, m)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 type Message struct {
 	From          string   // the From address, lower case
 	To            []string // the To addresses, lower case
+	Cc            []string // the Cc addresses, lower case
 	ReplyTo       []string // the Reply-To addresses, lower case
 	Subject       string
 	MessageID     string   // without <>
@@ -59,7 +60,7 @@ func (r Received) Message() (*Message, error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]string
-	}{{"From", nil}, {"To", &m.To}, {"Reply-To", &m.ReplyTo}} {
+	}{{"From", nil}, {"To", &m.To}, {"Cc", &m.Cc}, {"Reply-To", &m.ReplyTo}} {
 		list, err := h.AddressList(f.name)
 		if err != nil {
 			return nil, fmt.Errorf("mailserver: %s of the mail to %v: %w", f.name, r.To, err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +70,7 @@ type SMTPServer struct {
 	refused  []Received
 	changed  chan struct{} // closed and replaced on every accepted message
 	failures []*smtp.SMTPError
+	noRcpt   map[string]*smtp.SMTPError // lower-case address → RCPT reply
 	hook     func(Received)
 	holds    map[Stage]int
 	release  chan struct{} // closed by ReleaseHeld and Close
@@ -170,6 +172,28 @@ func (s *SMTPServer) FailNext(code int, enhanced string, message string, times i
 	for range times {
 		s.failures = append(s.failures, e)
 	}
+}
+
+// RefuseRecipient makes every RCPT TO of addr fail with the given reply
+// from now on, e.g. RefuseRecipient("gone@example.com", 550, "5.1.1",
+// "no such user"): a relay that checks its local users.
+func (s *SMTPServer) RefuseRecipient(addr string, code int, enhanced, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noRcpt == nil {
+		s.noRcpt = map[string]*smtp.SMTPError{}
+	}
+	s.noRcpt[strings.ToLower(addr)] = &smtp.SMTPError{Code: code, EnhancedCode: parseEnhanced(enhanced), Message: message}
+}
+
+// rcptRefusal is the reply RefuseRecipient set for addr, nil for none.
+func (s *SMTPServer) rcptRefusal(addr string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.noRcpt[strings.ToLower(addr)]; e != nil {
+		return e
+	}
+	return nil
 }
 
 // HoldNext makes the server withhold its reply at stage in the next
@@ -316,6 +340,9 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !s.authed {
 		return smtp.ErrAuthRequired
+	}
+	if err := s.backend.server.rcptRefusal(to); err != nil {
+		return err
 	}
 	s.to = append(s.to, to)
 	return nil
