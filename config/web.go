@@ -163,4 +163,3 @@ func (c *Config) RequireWeb() error {
 	}
 	return v.err()
 }
-

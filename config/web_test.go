@@ -62,7 +62,7 @@ func TestParse_WebAndReportsBadValuesNameTheirKey(t *testing.T) {
 
 func TestParse_WebAdminsFromTheEnvironment(t *testing.T) {
 	c, err := Parse([]byte("[web]\nlisten = \"127.0.0.1:8025\""), envMap(map[string]string{
-		"MADOGUCHI_WEB_ADMINS": "boss@example.com, lead@example.com",
+		"MADOGUCHI_WEB_ADMINS":     "boss@example.com, lead@example.com",
 		"MADOGUCHI_REPORTS_DIGEST": "weekly",
 	}), "")
 	if err != nil {
