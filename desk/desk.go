@@ -47,6 +47,15 @@ type Options struct {
 	SLA               tickets.SLAPolicy // targets per priority and business hours; zero = built-in targets, 24x7
 	AttachMaxBytes    int64             // customer attachments attached to a notice, in all; default 5 MiB
 	Location          *time.Location    // time zone of the times in agents' mails; nil = UTC
+
+	// The console (console.go): who signs in as an admin (the tiers'
+	// agents sign in as agents), where the links in mail point, how long
+	// a sign-in lasts, and the admins' digest ("" | "daily" | "weekly").
+	Admins          []string
+	ConsoleURL      string
+	SessionLifetime time.Duration // default 7 days
+	Digest          string
+	ConsoleLocation *time.Location // the zone of the console's times and the reports' days; nil = Location
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -129,6 +138,9 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if opts.AttachMaxBytes <= 0 {
 		opts.AttachMaxBytes = 5 << 20
+	}
+	if opts.SessionLifetime <= 0 {
+		opts.SessionLifetime = 7 * 24 * time.Hour
 	}
 	return &Desk{opts: opts, store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
 }

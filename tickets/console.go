@@ -170,3 +170,12 @@ func (tx *Tx) MarkDigest(period string) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// DigestSent reports whether the digest of period was sent.
+func (tx *Tx) DigestSent(period string) (bool, error) {
+	var n int
+	if err := tx.queryRow("digest_sent", period).Scan(&n); err != nil {
+		return false, fmt.Errorf("tickets: digest_sent: %w", err)
+	}
+	return n > 0, nil
+}

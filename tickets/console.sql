@@ -80,10 +80,10 @@ LIMIT ?11 OFFSET ?12
 -- name: frag_queue_order_due
 -- The expression of the tickets_queue_due index (migration 008), word for
 -- word, so SQLite walks the index instead of sorting.
-(CASE
-        WHEN status IN ('new', 'escalated', 'in_progress') OR (status = 'on_hold' AND hold_since <> '') THEN
-            CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at)
-                 THEN respond_due_at ELSE resolve_due_at END
+(CASE WHEN (status IN ('new', 'escalated', 'in_progress')
+              OR (status = 'on_hold' AND hold_since <> '' AND (CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END) <= hold_since))
+             AND (CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END) <> ''
+        THEN CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END
         ELSE '~' END), t.id DESC
 
 -- name: frag_queue_order_newest
@@ -205,3 +205,10 @@ GROUP BY requester ORDER BY n DESC, requester LIMIT ?3;
 SELECT MIN(subject), count(*) AS n FROM tickets
 WHERE created_at >= ?1 AND created_at < ?2
 GROUP BY lower(trim(subject)) ORDER BY n DESC, 1 LIMIT ?3;
+
+-- name: digest_sent
+SELECT count(*) FROM digests WHERE period = ?;
+
+-- name: report_breaches
+-- SLA targets breached in [?1, ?2), whenever their tickets were created.
+SELECT count(*) FROM events WHERE kind = 'sla_breached' AND created_at >= ?1 AND created_at < ?2;

@@ -246,11 +246,11 @@ func TestQueue_OrdersFiltersAndCounts(t *testing.T) {
 		f    QueueFilter
 		want string
 	}{
-		// INC-1001 (P1, respond due +30m) is overdue; INC-1004 on hold
-		// keeps its frozen respond due (+4h); INC-1003 (P5, respond +24h)
-		// and INC-1002 (answered, resolve +24h) are due at the same
-		// instant, the newer first; the resolved INC-1005 comes last.
-		{"due, overdue first", QueueFilter{Tier: -1}, "INC-1001 INC-1004 INC-1003 INC-1002 INC-1005"},
+		// INC-1001 (P1, respond due +30m) is overdue; INC-1003 (P5,
+		// respond +24h) and INC-1002 (answered, resolve +24h) are due at
+		// the same instant, the newer first; INC-1004, put on hold before
+		// its due time, and the resolved INC-1005 come last, newest first.
+		{"due, overdue first", QueueFilter{Tier: -1}, "INC-1001 INC-1003 INC-1002 INC-1005 INC-1004"},
 		{"oldest", QueueFilter{Tier: -1, Order: "oldest"}, "INC-1001 INC-1002 INC-1003 INC-1004 INC-1005"},
 		{"priority", QueueFilter{Tier: -1, Order: "priority"}, "INC-1001 INC-1005 INC-1004 INC-1002 INC-1003"},
 		{"updated", QueueFilter{Tier: -1, Order: "updated"}, "INC-1002 INC-1004 INC-1005 INC-1003 INC-1001"},
@@ -259,7 +259,7 @@ func TestQueue_OrdersFiltersAndCounts(t *testing.T) {
 		{"tier 0 holds none never sent to a tier", QueueFilter{Tier: 0}, ""},
 		{"unassigned", QueueFilter{Tier: -1, Assignee: "-", Order: "newest"}, "INC-1005 INC-1004 INC-1002"},
 		{"answered automatically", QueueFilter{Tier: -1, Auto: true}, "INC-1005"},
-		{"page 2 of 2", QueueFilter{Tier: -1, Limit: 3, Offset: 3}, "INC-1002 INC-1005"},
+		{"page 2 of 2", QueueFilter{Tier: -1, Limit: 3, Offset: 3}, "INC-1005 INC-1004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -125,6 +125,16 @@ func (tx *Tx) ReportAuto(from, to time.Time) (AutoFigures, error) {
 	return a, nil
 }
 
+// ReportBreaches counts the SLA targets breached in [from, to), whenever
+// their tickets were created.
+func (tx *Tx) ReportBreaches(from, to time.Time) (int, error) {
+	var n int
+	if err := tx.queryRow("report_breaches", fmtTime(from), fmtTime(to)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("tickets: report_breaches: %w", err)
+	}
+	return n, nil
+}
+
 // BacklogRow counts the tickets of one priority open at an instant whose
 // age falls in one bucket.
 type BacklogRow struct {

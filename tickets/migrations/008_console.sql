@@ -57,15 +57,16 @@ CREATE TRIGGER entries_fts_update AFTER UPDATE OF text ON entries BEGIN
     INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text);
 END;
 
--- The queue's default order: open tickets (and those on hold, their clock
--- stopped) by their next due time, so the overdue ones come first, being
--- the earliest; then the rest ('~' sorts after every time), newest first. The
+-- The queue's default order: open tickets (and those on hold that were
+-- overdue as they went on hold) by their next due time, so the overdue
+-- ones come first, being the earliest; then the rest ('~' sorts after
+-- every time), newest first. The
 -- expression is the one queue_ids_due orders by, word for word: SQLite
 -- uses an index on an expression only for the same expression.
-CREATE INDEX tickets_queue_due ON tickets((CASE
-        WHEN status IN ('new', 'escalated', 'in_progress') OR (status = 'on_hold' AND hold_since <> '') THEN
-            CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at)
-                 THEN respond_due_at ELSE resolve_due_at END
+CREATE INDEX tickets_queue_due ON tickets((CASE WHEN (status IN ('new', 'escalated', 'in_progress')
+              OR (status = 'on_hold' AND hold_since <> '' AND (CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END) <= hold_since))
+             AND (CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END) <> ''
+        THEN CASE WHEN first_response_at = '' AND respond_due_at <> '' AND (resolve_due_at = '' OR respond_due_at < resolve_due_at) THEN respond_due_at ELSE resolve_due_at END
         ELSE '~' END), id DESC);
 -- Reports count by creation time.
 CREATE INDEX tickets_created ON tickets(created_at);
