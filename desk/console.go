@@ -215,6 +215,13 @@ func (d *Desk) SignOutEverywhere(ctx context.Context, addr string) (int, error) 
 	return n, err
 }
 
+// Sessions counts the live sessions of addr (the browsers signed in).
+func (d *Desk) Sessions(ctx context.Context, addr string) (int, error) {
+	var n int
+	err := d.store.View(ctx, func(tx *tickets.Tx) (err error) { n, err = tx.CountSessions(addr); return err })
+	return n, err
+}
+
 // scrubbedSignIn replaces the text of a sign-in mail whose link is dead.
 const scrubbedSignIn = "(a sign-in link; expired, removed from the store)"
 

@@ -81,6 +81,7 @@ The configuration file is --config FILE, else $MADOGUCHI_CONFIG, else
 		newCheckConfigCmd(g),
 		newFAQCmd(g),
 		newReindexCmd(g),
+		newWebCmd(g),
 		newDemoCmd(),
 	)
 	return root

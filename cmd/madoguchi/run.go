@@ -31,6 +31,9 @@ configuration is bad (2), when another run holds the store (4), or when the
 store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
 
+With [web] listen set, run also serves the console (the queue, tickets,
+FAQ and reports in a browser) until it stops; run --once does not.
+
 --now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
 that instant: timers due by then fire, and what is recorded carries that
 time. For tests and replays; never earlier than what the store holds.`,
@@ -78,6 +81,9 @@ func (a *app) runOnce(ctx context.Context) error {
 	if _, err := a.desk.Tick(ctx); err != nil {
 		return err
 	}
+	if _, err := a.desk.SendDigest(ctx); err != nil {
+		return err
+	}
 	// Deliver batch after batch until a pass leaves nothing due now.
 	var total outbox.Result
 	for {
@@ -113,7 +119,21 @@ func (a *app) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
+	if a.cfg.Web.Listen != "" || a.webListener != nil {
+		srv, ln, err := a.console()
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("console: %w", err)
+				cancel()
+			}
+		}()
+	}
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
@@ -136,6 +156,9 @@ func (a *app) run(ctx context.Context) error {
 		for {
 			if _, err := a.desk.Tick(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("tick failed", "err", err)
+			}
+			if _, err := a.desk.SendDigest(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("digest failed", "err", err)
 			}
 			select {
 			case <-ctx.Done():
