@@ -26,9 +26,11 @@ test: vet
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./intake/mime
 
-# The built binary against a real Dovecot on loopback.
+# The built binary against a real Dovecot on loopback, and the console in
+# Debian's headless Chromium; its screenshots are kept in e2e-artifacts/.
 e2e:
-	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/...
+	mkdir -p e2e-artifacts
+	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/... -artifacts -outputdir $(CURDIR)/e2e-artifacts
 
 # Parsing, the raw IMAP fetch limit, end-to-end ingest (plain and with FAQ
 # matching) of MADOGUCHI_BENCH_N mixed messages (default 2000; 10000 for
@@ -64,4 +66,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin
+	rm -rf bin e2e-artifacts
