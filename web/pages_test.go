@@ -26,8 +26,8 @@ func refsIn(body string) string {
 func TestQueue_FiltersSearchOrderAndCounts(t *testing.T) {
 	f := newFixture(t)
 	f.mail(rawMail("ann@customer.example", "URGENT: production mail server down for all users", "Nobody can send mail.", "Message-ID: <q1@c>")) // INC-1001 P1
-	f.mail(rawMail("ben@customer.example", "Printer on 3F", "プリンターが印刷できません。トナーは交換済みです。", "Message-ID: <q2@c>"))        // INC-1002
-	f.mail(rawMail("cy@customer.example", "New laptop request", "Please order a laptop for our new hire.", "Message-ID: <q3@c>"))     // REQ-1003
+	f.mail(rawMail("ben@customer.example", "Printer on 3F", "プリンターが印刷できません。トナーは交換済みです。", "Message-ID: <q2@c>"))                                 // INC-1002
+	f.mail(rawMail("cy@customer.example", "New laptop request", "Please order a laptop for our new hire.", "Message-ID: <q3@c>"))               // REQ-1003
 	b := f.signIn(agent)
 	if _, err := f.desk.Act(context.Background(), "INC-1002", desk.Action{Actor: agent, Commands: []string{"take"}}); err != nil {
 		t.Fatal(err)
