@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,8 +41,11 @@ to customers and agents are printed, so you read what they get.
 
 Then it keeps running with the server addresses printed, so you can send
 more mail to the support address through its SMTP server with any client:
-it lands in the IMAP mailbox and madoguchi answers it, until Ctrl-C. With
---once it exits after the sample mail.
+it lands in the IMAP mailbox and madoguchi answers it, until Ctrl-C. It
+also serves the console on loopback (127.0.0.1:8025, or a free port when
+that is taken) and prints a sign-in link for the demo's admin; its last
+line says where the console is. With --once it exits after the sample
+mail, without a console.
 
 The database stays in the data directory (--data, or a new one it names),
 with a madoguchi.toml there for the other commands, e.g.
@@ -60,7 +64,18 @@ const (
 	demoSupport = "support@demo.example"
 	demoAgent   = "agent@demo.example"
 	demoTier    = "l1@demo.example"
+	demoAdmin   = "admin@demo.example"
+	demoConsole = "127.0.0.1:8025"
 )
+
+// listenLoopback binds the demo's console: 127.0.0.1:8025 when free, else
+// any free loopback port.
+func listenLoopback() (net.Listener, error) {
+	if ln, err := net.Listen("tcp", demoConsole); err == nil {
+		return ln, nil
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
 
 func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) error {
 	if dataDir == "" {
@@ -93,6 +108,15 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
 	cfg.Desk.Secret = "demo-secret-not-for-production"
 	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.Duration{Duration: 4 * time.Hour}}}
+	var console net.Listener
+	if !once {
+		// The console on loopback, on its usual port when it is free.
+		if console, err = listenLoopback(); err != nil {
+			return fmt.Errorf("demo: console: %w", err)
+		}
+		defer console.Close()
+		cfg.Web.Listen, cfg.Web.BaseURL, cfg.Web.Admins = console.Addr().String(), "http://"+console.Addr().String(), []string{demoAdmin}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -111,6 +135,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		return err
 	}
 	defer a.close()
+	a.webListener = console
 
 	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s\n  database %s (kept)\n  look around afterwards: madoguchi --config %s tickets list\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path, confPath)
 	d := &demo{a: a, imap: imapSrv, smtp: smtpSrv, out: out}
@@ -155,6 +180,13 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) erro
 		"it lands in the IMAP mailbox (%s, login demo/demo) and madoguchi answers it.\n"+
 		"Mail to anyone else is what madoguchi sent; it is printed here. Ctrl-C stops.\n",
 		demoSupport, smtpSrv.Addr, smtpSrv.Addr, demoSupport, imapSrv.Addr)
+	link, err := a.desk.SignInLink(ctx, demoAdmin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nThe console (queue, tickets, FAQ, reports) signs you in as the admin %s with this link, once, within 15 minutes\n"+
+		"(later: madoguchi --config %s web link %s):\n  %s\n"+
+		"Console at %s/ on loopback until Ctrl-C stops the demo.\n", demoAdmin, confPath, demoAdmin, link, cfg.Web.BaseURL)
 	// The demo's SMTP server plays the whole mail system: mail for the
 	// support address goes into its mailbox, the rest is shown.
 	smtpSrv.OnReceive(func(r mailserver.Received) {

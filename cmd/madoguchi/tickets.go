@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,18 +31,25 @@ the running gateway, or the next run --once, delivers it).`,
 }
 
 func newTicketsListCmd(g *globals) *cobra.Command {
-	var f tickets.ListFilter
-	var status string
+	f := desk.QueueFilter{Tier: -1}
+	var status, tier string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [--status S] [--priority P] [--assignee A] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
+		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--overdue] [--auto] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
-		Long: `list prints tickets, newest first. Filters combine:
+		Long: `list prints tickets, newest first (or in --order), as the console's queue
+lists them: the same read, so the two agree. Filters combine:
   --status     new, auto_answered, escalated, in_progress, on_hold, resolved, closed
   --priority   P1 … P5
-  --assignee   an agent's address
+  --type       incident, service_request
+  --tier       a tier's name
+  --assignee   an agent's address; - for nobody
   --overdue    open tickets past a respond (before the first answer) or resolve due time
-  --search     text in the subject or in any entry of the ticket`,
+  --auto       tickets answered automatically from the FAQ
+  --search     text in the subject or in any entry of the ticket (three characters
+               or more go through the full-text index; case is ignored)
+  --order      newest (default), oldest, due (the next due time, overdue first),
+               updated, priority`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if status != "" && !validStatus(status) {
@@ -52,38 +60,58 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
 			}
+			if f.Type != "" && f.Type != tickets.Incident && f.Type != tickets.ServiceRequest {
+				return usageErr("unknown type %q (incident, service_request)", f.Type)
+			}
+			if !slices.Contains(tickets.QueueOrders(), f.Order) {
+				return usageErr("unknown order %q (%s)", f.Order, strings.Join(tickets.QueueOrders(), ", "))
+			}
 			if err := checkPaging("tickets list", f.Limit, f.Offset); err != nil {
 				return err
 			}
-			a, err := openStore(g)
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			if tier != "" {
+				i := slices.IndexFunc(cfg.Escalation.Tiers, func(t config.Tier) bool { return strings.EqualFold(t.Name, tier) })
+				if i < 0 {
+					return usageErr("no tier named %q in escalation.tiers", tier)
+				}
+				f.Tier = i
+			}
+			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
 			defer a.close()
-			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
-				list, err := tx.ListTickets(f)
-				if err != nil {
-					return err
+			q, err := a.desk.Queue(c.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), q.Items)
+			}
+			tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+			for _, t := range q.Items {
+				due := when(t.ResolveDueAt)
+				if t.Overdue {
+					due += " (overdue)"
 				}
-				for _, t := range list {
-					nameTier(a.cfg, t)
-				}
-				if asJSON {
-					return writeJSON(c.OutOrStdout(), nonNil(list))
-				}
-				tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
-				for _, t := range list {
-					tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
-				}
-				return tb.print(c)
-			})
+				tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, due, t.Subject)
+			}
+			return tb.print(c)
 		},
 	}
 	c.Flags().StringVar(&status, "status", "", "only tickets in this status")
 	c.Flags().StringVar(&f.Priority, "priority", "", "only tickets of this priority (P1 … P5)")
-	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address")
+	c.Flags().StringVar(&f.Type, "type", "", "only tickets of this type (incident, service_request)")
+	c.Flags().StringVar(&tier, "tier", "", "only tickets with this tier (its name)")
+	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this address (- for nobody)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
+	c.Flags().BoolVar(&f.Auto, "auto", false, "only tickets answered automatically from the FAQ")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
+	c.Flags().StringVar(&f.Order, "order", "newest", "newest, oldest, due, updated or priority")
 	addPaging(c, &f.Limit, &f.Offset)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
@@ -95,54 +123,32 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
 		Long: `show prints a ticket: its state, SLA times and breaches, participants, FAQ
-suggestions, and every entry with its text. Attachments are numbered 1, 2, …
-across the ticket: tickets attachment REF N saves one.`,
+suggestions, and every entry with its text, as the console's ticket page
+reads it. Attachments are numbered 1, 2, … across the ticket: tickets
+attachment REF N saves one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			a, err := openStore(g)
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
 			defer a.close()
-			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
-				t, err := tx.Ticket(args[0])
-				if err != nil {
-					return fmt.Errorf("ticket %s: %w", args[0], err)
-				}
-				nameTier(a.cfg, t)
-				entries, err := tx.Entries(t.ID)
-				if err != nil {
-					return err
-				}
-				events, err := tx.Events(t.ID)
-				if err != nil {
-					return err
-				}
-				sugg, err := tx.Suggestions(t.ID)
-				if err != nil {
-					return err
-				}
-				parts, err := tx.Participants(t.ID)
-				if err != nil {
-					return err
-				}
-				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg}
-				if showJSON {
-					return writeJSON(c.OutOrStdout(), view)
-				}
-				return printTicket(c.OutOrStdout(), view)
-			})
+			v, err := a.desk.TicketDetail(c.Context(), args[0])
+			if err != nil {
+				return fmt.Errorf("ticket %s: %w", args[0], err)
+			}
+			if showJSON {
+				return writeJSON(c.OutOrStdout(), v)
+			}
+			return printTicket(c.OutOrStdout(), v)
 		},
 	}
 	c.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 	return c
-}
-
-// nameTier fills in the name of a ticket's tier from the configuration.
-func nameTier(cfg *config.Config, t *tickets.Ticket) {
-	if !t.TierSince.IsZero() && t.Tier >= 0 && t.Tier < len(cfg.Escalation.Tiers) {
-		t.TierName = cfg.Escalation.Tiers[t.Tier].Name
-	}
 }
 
 func validPriority(p string) bool {
@@ -154,15 +160,7 @@ func validPriority(p string) bool {
 	return false
 }
 
-type ticketView struct {
-	*tickets.Ticket
-	Participants []string             `json:"participants"`
-	Entries      []tickets.Entry      `json:"entries"`
-	Events       []tickets.Event      `json:"events"`
-	Suggestions  []tickets.Suggestion `json:"suggestions"`
-}
-
-func printTicket(out io.Writer, v ticketView) error {
+func printTicket(out io.Writer, v *desk.TicketDetail) error {
 	t := v.Ticket
 	fmt.Fprintf(out, "%s  %s\n", t.Ref, printable(t.Subject))
 	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s)\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency)

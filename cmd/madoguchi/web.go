@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,31 +82,42 @@ func openReader(cfg *config.Config, log *slog.Logger) (*app, error) {
 	if a.store, err = openTickets(cfg, nil); err != nil {
 		return nil, err
 	}
-	if a.desk, err = desk.New(deskOptions(cfg), desk.Deps{Store: a.store, Templates: a.tmpl, Log: log.With("component", "desk")}); err != nil {
+	opts := deskOptions(cfg)
+	if len(opts.Secret) == 0 {
+		// Reads and sign-in links sign no reply token, and desk.secret is
+		// required only to run: a throw-away key lets a configuration
+		// without it list tickets, as it always could.
+		opts.Secret = make([]byte, 32)
+		rand.Read(opts.Secret)
+	}
+	if a.desk, err = desk.New(opts, desk.Deps{Store: a.store, Templates: a.tmpl, Log: log.With("component", "desk")}); err != nil {
 		a.close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// console builds the console over the gateway's desk, serving on ln (or
-// on web.listen when ln is nil).
-func (a *app) console() (*web.Server, net.Listener, error) {
-	ln := a.webListener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", a.cfg.Web.Listen); err != nil {
-			return nil, nil, &exitError{code: 1, err: fmt.Errorf("console: web.listen %s: %w", a.cfg.Web.Listen, err)}
-		}
-	}
-	srv, err := web.New(web.Options{
+// consoleServer builds the console over the app's desk.
+func (a *app) consoleServer() (*web.Server, error) {
+	return web.New(web.Options{
 		Listen: a.cfg.Web.Listen, BaseURL: a.cfg.Web.BaseURL, TLSCert: a.cfg.Web.TLSCert, TLSKey: a.cfg.Web.TLSKey,
 		ProxyHeader: a.cfg.Web.ProxyHeader, Location: a.cfg.Location(), Settings: a.cfg.Masked(), Version: version,
 		Log: a.log.With("component", "web"),
 	}, a.desk)
+}
+
+// console builds the console and its listener (a.webListener when set,
+// else web.listen): binding first, so a port in use fails run at once.
+func (a *app) console() (*web.Server, net.Listener, error) {
+	srv, err := a.consoleServer()
 	if err != nil {
-		ln.Close()
 		return nil, nil, err
+	}
+	ln := a.webListener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", a.cfg.Web.Listen); err != nil {
+			return nil, nil, &exitError{code: 1, err: fmt.Errorf("console: web.listen %s: %w", a.cfg.Web.Listen, err)}
+		}
 	}
 	return srv, ln, nil
 }
