@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq vet fmt clean
+.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq bench-console vet fmt clean
 
 all: build
 
@@ -57,6 +57,11 @@ bench-e2e:
 bench-faq:
 	$(GO) test -tags faqbench -count=1 -run 'TestFAQBenchReport' -v -timeout 60m ./responder
 	$(GO) test -tags faqbench -run '^$$' -bench BenchmarkMatch -benchmem -timeout 30m ./responder
+
+# The console over 100,000 tickets of a year (made once per run, about a
+# minute): the queue page and the reports page, server time p50 and p95.
+bench-console:
+	$(GO) test -run '^$$' -bench 'QueuePage|ReportsPage' -benchtime 50x -timeout 60m ./web
 
 vet:
 	$(GO) vet ./...

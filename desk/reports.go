@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/madoguchi/madoguchi/tickets"
@@ -31,7 +32,7 @@ type Report struct {
 
 	Times      []PriorityTimes // per priority
 	Compliance []Compliance    // per priority, then per tier
-	Auto       tickets.AutoFigures
+	Auto       AutoFigures
 
 	BacklogAt time.Time           // the end of the range, or now when earlier
 	Backlog   map[string][]int    // priority → per age bucket (tickets.BacklogBuckets)
@@ -41,17 +42,27 @@ type Report struct {
 	Targets   map[string]tickets.Targets
 }
 
+// AutoFigures are the automatic answers of a range.
+type AutoFigures struct {
+	Tickets    int // created in the range
+	Answered   int // of those, answered automatically
+	Helpful    int // the customers' verdicts cast in the range
+	NotHelpful int
+}
+
 // PriorityTimes are the first responses and resolutions of one priority.
 type PriorityTimes struct {
 	Priority         string
 	Respond, Resolve TimeFigures
 }
 
-// TimeFigures count the targets met and the wall-clock percentiles.
+// TimeFigures count the targets met and the wall-clock percentiles (to
+// the minute).
 type TimeFigures struct {
 	Count, InTime int
 	P50, P90      time.Duration
 	Target        time.Duration // the priority's target, in business time
+	minutes       map[int]int   // the histogram the percentiles are read from
 }
 
 // Compliance is the share of tickets of a priority (or a tier) with no
@@ -119,30 +130,34 @@ func (d *Desk) Report(ctx context.Context, first, last time.Time) (*Report, erro
 		r.Backlog[p] = make([]int, len(tickets.BacklogBuckets))
 		r.Targets[p] = d.opts.SLA.Target(p)
 	}
+	r.Times = d.priorityTimes()
+	r.Compliance = d.compliance()
 	err = d.store.View(ctx, func(tx *tickets.Tx) error {
-		vol, err := tx.ReportVolume(days)
+		groups, err := tx.ReportDays(days)
 		if err != nil {
 			return err
 		}
-		for _, v := range vol {
-			i := index[v.Day]
-			r.ByType[v.Type][i] += v.Count
-			r.ByPriority[v.Priority][i] += v.Count
-			r.Created += v.Count
+		for _, g := range groups {
+			d.count(r, index[g.Day], g)
 		}
-		times, err := tx.ReportTimes(r.From, r.To)
+		bars, err := tx.ReportMinutes(days)
 		if err != nil {
 			return err
 		}
-		r.Times = d.priorityTimes(times)
-		comp, err := tx.ReportCompliance(r.From, r.To)
+		for _, b := range bars {
+			if f := r.timeFigures(b.Priority, b.Target); f != nil {
+				f.minutes[b.Minutes] += b.Count
+			}
+		}
+		for i := range r.Times {
+			r.Times[i].Respond.percentiles()
+			r.Times[i].Resolve.percentiles()
+		}
+		votes, err := tx.ReportVotes(r.From, r.To)
 		if err != nil {
 			return err
 		}
-		r.Compliance = d.compliance(comp)
-		if r.Auto, err = tx.ReportAuto(r.From, r.To); err != nil {
-			return err
-		}
+		r.Auto.Helpful, r.Auto.NotHelpful = votes.Helpful, votes.NotHelpful
 		r.BacklogAt = r.To
 		if now := tx.Now(); now.Before(r.BacklogAt) {
 			r.BacklogAt = now
@@ -171,57 +186,97 @@ func (d *Desk) Report(ctx context.Context, first, last time.Time) (*Report, erro
 	return r, nil
 }
 
-func (d *Desk) priorityTimes(rows []tickets.TimesRow) []PriorityTimes {
+// count adds a day's group of tickets to the report's figures.
+func (d *Desk) count(r *Report, day int, g tickets.DayGroup) {
+	if row := r.ByType[g.Type]; row != nil {
+		row[day] += g.Count
+	}
+	if row := r.ByPriority[g.Priority]; row != nil {
+		row[day] += g.Count
+	}
+	r.Created += g.Count
+	r.Auto.Tickets += g.Count
+	r.Auto.Answered += g.AutoAnswered
+	if f := r.timeFigures(g.Priority, tickets.TargetRespond); f != nil {
+		f.Count += g.Responded
+		f.InTime += g.RespondedInTime
+	}
+	if f := r.timeFigures(g.Priority, tickets.TargetResolve); f != nil {
+		f.Count += g.Resolved
+		f.InTime += g.ResolvedInTime
+	}
+	tier := ""
+	if g.Tier >= 0 {
+		tier = d.tierName(g.Tier)
+	}
+	for i := range r.Compliance {
+		c := &r.Compliance[i]
+		if !c.Tier && c.Group == g.Priority || c.Tier && c.Group == tier {
+			c.Count += g.Count
+			c.RespondBreached += g.RespondBreached
+			c.ResolveBreached += g.ResolveBreached
+		}
+	}
+}
+
+func (r *Report) timeFigures(priority, target string) *TimeFigures {
+	for i := range r.Times {
+		if r.Times[i].Priority == priority {
+			if target == tickets.TargetResolve {
+				return &r.Times[i].Resolve
+			}
+			return &r.Times[i].Respond
+		}
+	}
+	return nil
+}
+
+// percentiles reads the nearest-rank 50th and 90th percentiles off the
+// histogram.
+func (f *TimeFigures) percentiles() {
+	total := 0
+	keys := make([]int, 0, len(f.minutes))
+	for m, n := range f.minutes {
+		keys = append(keys, m)
+		total += n
+	}
+	if total == 0 {
+		return
+	}
+	slices.Sort(keys)
+	rank50, rank90 := (total*50+99)/100, (total*90+99)/100
+	seen := 0
+	for _, m := range keys {
+		seen += f.minutes[m]
+		if f.P50 == 0 && seen >= rank50 {
+			f.P50 = time.Duration(m) * time.Minute
+		}
+		if seen >= rank90 {
+			f.P90 = time.Duration(m) * time.Minute
+			return
+		}
+	}
+}
+
+func (d *Desk) priorityTimes() []PriorityTimes {
 	out := make([]PriorityTimes, len(tickets.Priorities))
 	for i, p := range tickets.Priorities {
 		t := d.opts.SLA.Target(p)
-		out[i] = PriorityTimes{Priority: p, Respond: TimeFigures{Target: t.Respond}, Resolve: TimeFigures{Target: t.Resolve}}
-	}
-	for _, row := range rows {
-		for i := range out {
-			if out[i].Priority != row.Priority {
-				continue
-			}
-			f := &out[i].Respond
-			if row.Target == tickets.TargetResolve {
-				f = &out[i].Resolve
-			}
-			f.Count, f.InTime, f.P50, f.P90 = row.Count, row.InTime, row.P50, row.P90
-		}
+		out[i] = PriorityTimes{Priority: p, Respond: TimeFigures{Target: t.Respond, minutes: map[int]int{}},
+			Resolve: TimeFigures{Target: t.Resolve, minutes: map[int]int{}}}
 	}
 	return out
 }
 
-// compliance sums the store's rows per priority, then per tier.
-func (d *Desk) compliance(rows []tickets.ComplianceRow) []Compliance {
+// compliance is a row per priority, then one per configured tier and
+// one for the tickets never sent to a tier, all at zero.
+func (d *Desk) compliance() []Compliance {
 	var out []Compliance
-	byGroup := map[string]int{}
-	add := func(group string, tier bool, r tickets.ComplianceRow) {
-		i, ok := byGroup[group]
-		if !ok {
-			i = len(out)
-			byGroup[group] = i
-			out = append(out, Compliance{Group: group, Tier: tier})
-		}
-		out[i].Count += r.Count
-		out[i].RespondBreached += r.RespondBreached
-		out[i].ResolveBreached += r.ResolveBreached
-	}
 	for _, p := range tickets.Priorities {
-		add(p, false, tickets.ComplianceRow{})
-	}
-	for _, r := range rows {
-		add(r.Priority, false, r)
+		out = append(out, Compliance{Group: p})
 	}
 	for i := range d.opts.Tiers {
-		add(d.tierName(i), true, tickets.ComplianceRow{})
+		out = append(out, Compliance{Group: d.tierName(i), Tier: true})
 	}
-	for _, r := range rows {
-		name := ""
-		if r.Tier >= 0 {
-			name = d.tierName(r.Tier)
-		}
-		add(name, true, r)
-	}
-	return out
+	return append(out, Compliance{Group: "", Tier: true})
 }

@@ -19,110 +19,124 @@ type Day struct {
 	From, To time.Time
 }
 
-// VolumeRow counts the tickets created on one day of one type and priority.
-type VolumeRow struct {
-	Day      string
-	Type     string
+// DayGroup counts the tickets created on one day of one type, priority
+// and tier, and what became of them.
+type DayGroup struct {
+	Day             string
+	Type            string
+	Priority        string
+	Tier            int // -1 = never sent to a tier
+	Count           int
+	RespondBreached int
+	ResolveBreached int
+	AutoAnswered    int
+	Responded       int // got a first agent answer
+	RespondedInTime int // by the respond due time
+	Resolved        int
+	ResolvedInTime  int // by the resolve due time
+}
+
+// ReportDays counts the tickets created on each of days, by type,
+// priority and tier; groups without tickets have no row.
+func (tx *Tx) ReportDays(days []Day) ([]DayGroup, error) {
+	spans, err := daySpans(days)
+	if err != nil {
+		return nil, err
+	}
+	var out []DayGroup
+	err = tx.each("report_days", func(r *sql.Rows) error {
+		var day, groups string
+		if err := r.Scan(&day, &groups); err != nil {
+			return err
+		}
+		var rows [][]any
+		if err := json.Unmarshal([]byte(groups), &rows); err != nil {
+			return err
+		}
+		for _, g := range rows {
+			if len(g) != 11 {
+				return fmt.Errorf("report_days: a group of %d values", len(g))
+			}
+			v := DayGroup{Day: day, Type: str(g[0]), Priority: str(g[1]), Tier: num(g[2]), Count: num(g[3]), RespondBreached: num(g[4]),
+				ResolveBreached: num(g[5]), AutoAnswered: num(g[6]), Responded: num(g[7]), RespondedInTime: num(g[8]),
+				Resolved: num(g[9]), ResolvedInTime: num(g[10])}
+			out = append(out, v)
+		}
+		return nil
+	}, spans)
+	return out, err
+}
+
+// MinuteCount is one bar of a histogram: how many first responses (or
+// resolutions) of a priority took this many whole minutes.
+type MinuteCount struct {
+	Target   string // TargetRespond | TargetResolve
 	Priority string
+	Minutes  int
 	Count    int
 }
 
-// ReportVolume counts the tickets created on each day, by type and
-// priority; days without tickets have no rows.
-func (tx *Tx) ReportVolume(days []Day) ([]VolumeRow, error) {
+// ReportMinutes is the histogram of the minutes from creation to the
+// first agent answer and to the resolution of the tickets created on
+// days, per priority, a day's bars apart (the caller adds them up).
+func (tx *Tx) ReportMinutes(days []Day) ([]MinuteCount, error) {
+	spans, err := daySpans(days)
+	if err != nil {
+		return nil, err
+	}
+	var out []MinuteCount
+	err = tx.each("report_minutes", func(r *sql.Rows) error {
+		var groups string
+		if err := r.Scan(&groups); err != nil {
+			return err
+		}
+		var rows [][]any
+		if err := json.Unmarshal([]byte(groups), &rows); err != nil {
+			return err
+		}
+		for _, g := range rows {
+			if len(g) != 4 {
+				return fmt.Errorf("report_minutes: a bar of %d values", len(g))
+			}
+			out = append(out, MinuteCount{Target: str(g[0]), Priority: str(g[1]), Minutes: num(g[2]), Count: num(g[3])})
+		}
+		return nil
+	}, spans)
+	return out, err
+}
+
+func daySpans(days []Day) (string, error) {
 	spans := make([][3]string, len(days))
 	for i, d := range days {
 		spans[i] = [3]string{d.Key, fmtTime(d.From), fmtTime(d.To)}
 	}
 	b, err := json.Marshal(spans)
 	if err != nil {
-		return nil, fmt.Errorf("tickets: encoding days: %w", err)
+		return "", fmt.Errorf("tickets: encoding days: %w", err)
 	}
-	var out []VolumeRow
-	err = tx.each("report_volume", func(r *sql.Rows) error {
-		var v VolumeRow
-		if err := r.Scan(&v.Day, &v.Type, &v.Priority, &v.Count); err != nil {
-			return err
-		}
-		out = append(out, v)
-		return nil
-	}, string(b))
-	return out, err
+	return string(b), nil
 }
 
-// TimesRow is one priority's first responses or resolutions: how many,
-// how many were in time, and the wall-clock 50th and 90th percentiles.
-type TimesRow struct {
-	Target   string // TargetRespond | TargetResolve
-	Priority string
-	Count    int
-	InTime   int
-	P50, P90 time.Duration
+func str(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
-// ReportTimes measures the first responses and resolutions of the tickets
-// created in [from, to), per priority.
-func (tx *Tx) ReportTimes(from, to time.Time) ([]TimesRow, error) {
-	var out []TimesRow
-	err := tx.each("report_times", func(r *sql.Rows) error {
-		var v TimesRow
-		var p50, p90 float64
-		if err := r.Scan(&v.Target, &v.Priority, &v.Count, &v.InTime, &p50, &p90); err != nil {
-			return err
-		}
-		v.P50, v.P90 = seconds(p50), seconds(p90)
-		out = append(out, v)
-		return nil
-	}, fmtTime(from), fmtTime(to))
-	return out, err
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
 }
 
-func seconds(s float64) time.Duration {
-	return time.Duration(s * float64(time.Second)).Round(time.Second)
-}
+// Votes are the customers' verdicts on automatic answers.
+type Votes struct{ Helpful, NotHelpful int }
 
-// ComplianceRow counts the tickets of one priority and tier created in a
-// range and the breaches of each target among them.
-type ComplianceRow struct {
-	Priority        string
-	Tier            int // -1 = never sent to a tier
-	Count           int
-	RespondBreached int
-	ResolveBreached int
-}
-
-// ReportCompliance counts the recorded SLA breaches of the tickets created
-// in [from, to), per priority and tier.
-func (tx *Tx) ReportCompliance(from, to time.Time) ([]ComplianceRow, error) {
-	var out []ComplianceRow
-	err := tx.each("report_compliance", func(r *sql.Rows) error {
-		var v ComplianceRow
-		if err := r.Scan(&v.Priority, &v.Tier, &v.Count, &v.RespondBreached, &v.ResolveBreached); err != nil {
-			return err
-		}
-		out = append(out, v)
-		return nil
-	}, fmtTime(from), fmtTime(to))
-	return out, err
-}
-
-// AutoFigures are the automatic answers of a range.
-type AutoFigures struct {
-	Tickets    int // created in the range
-	Answered   int // of those, answered automatically
-	Helpful    int // votes the FAQ entries got in the range
-	NotHelpful int
-}
-
-// ReportAuto counts the automatic answers of the tickets created in
-// [from, to) and the votes cast in that time.
-func (tx *Tx) ReportAuto(from, to time.Time) (AutoFigures, error) {
-	var a AutoFigures
-	err := tx.queryRow("report_auto", fmtTime(from), fmtTime(to)).Scan(&a.Tickets, &a.Answered, &a.Helpful, &a.NotHelpful)
-	if err != nil {
-		return a, fmt.Errorf("tickets: report_auto: %w", err)
+// ReportVotes counts the verdicts cast in [from, to).
+func (tx *Tx) ReportVotes(from, to time.Time) (Votes, error) {
+	var v Votes
+	if err := tx.queryRow("report_votes", fmtTime(from), fmtTime(to)).Scan(&v.Helpful, &v.NotHelpful); err != nil {
+		return v, fmt.Errorf("tickets: report_votes: %w", err)
 	}
-	return a, nil
+	return v, nil
 }
 
 // ReportBreaches counts the SLA targets breached in [from, to), whenever
@@ -147,10 +161,16 @@ type BacklogRow struct {
 var BacklogBuckets = []int{0, 1, 3, 7, 30}
 
 // ReportBacklog counts the tickets open at at (created before it, neither
-// resolved nor closed by then) by priority and age.
+// resolved nor closed by then) by priority and age. At the transaction's
+// time or later the open tickets are found by their status, which is
+// quick; an earlier instant reads every ticket created before it.
 func (tx *Tx) ReportBacklog(at time.Time) ([]BacklogRow, error) {
+	q := "report_backlog"
+	if !at.Before(tx.now) {
+		q = "report_backlog_open"
+	}
 	var out []BacklogRow
-	err := tx.each("report_backlog", func(r *sql.Rows) error {
+	err := tx.each(q, func(r *sql.Rows) error {
 		var v BacklogRow
 		if err := r.Scan(&v.Bucket, &v.Priority, &v.Count); err != nil {
 			return err
