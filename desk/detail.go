@@ -235,11 +235,7 @@ func (d *Desk) Attachment(ctx context.Context, ref string, n int) (tickets.Attac
 	var att tickets.Attachment
 	var data []byte
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		t, err := tx.Ticket(ref)
-		if err != nil {
-			return fmt.Errorf("desk: ticket %s: %w", ref, err)
-		}
-		entries, err := tx.Entries(t.ID)
+		t, entries, err := ticketEntries(tx, ref)
 		if err != nil {
 			return err
 		}
@@ -271,11 +267,7 @@ func (d *Desk) RawMail(ctx context.Context, ref string, entryID int64) (string, 
 	var name string
 	var data []byte
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		t, err := tx.Ticket(ref)
-		if err != nil {
-			return fmt.Errorf("desk: ticket %s: %w", ref, err)
-		}
-		entries, err := tx.Entries(t.ID)
+		t, entries, err := ticketEntries(tx, ref)
 		if err != nil {
 			return err
 		}
@@ -304,6 +296,16 @@ func (d *Desk) RawMail(ctx context.Context, ref string, entryID int64) (string, 
 		return fmt.Errorf("desk: entry %d of %s was not a mail: %w", e.ID, t.Ref, tickets.ErrNotFound)
 	})
 	return name, data, err
+}
+
+// ticketEntries reads a ticket and its entries.
+func ticketEntries(tx *tickets.Tx, ref string) (*tickets.Ticket, []tickets.Entry, error) {
+	t, err := tx.Ticket(ref)
+	if err != nil {
+		return nil, nil, fmt.Errorf("desk: ticket %s: %w", ref, err)
+	}
+	entries, err := tx.Entries(t.ID)
+	return t, entries, err
 }
 
 // OutgoingMail reads mail id of ticket ref as it was queued.

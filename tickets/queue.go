@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -81,42 +82,28 @@ func (tx *Tx) Queue(f QueueFilter) (*QueuePage, error) {
 	args := []any{string(f.Status), f.Priority, f.Type, f.Tier, assignee, f.Overdue, fmtTime(now), f.Auto, phrase, like}
 
 	page := &QueuePage{Counts: map[Status]int{}}
-	rows, err := tx.query("queue_counts", append([]any{""}, args[1:]...)...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err := tx.each("queue_counts", func(r *sql.Rows) error {
 		var s Status
 		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("tickets: reading queue counts: %w", err)
+		if err := r.Scan(&s, &n); err != nil {
+			return err
 		}
 		page.Counts[s] = n
 		if f.Status == "" || f.Status == s {
 			page.Total += n
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
-	rows, err = tx.query("queue_ids_"+f.Order, append(args, limit, f.Offset)...)
+		return nil
+	}, append([]any{""}, args[1:]...)...)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
-	for rows.Next() {
+	err = tx.each("queue_ids_"+f.Order, func(r *sql.Rows) error {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("tickets: reading queue: %w", err)
-		}
 		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return r.Scan(&ids[len(ids)-1])
+	}, append(args, limit, f.Offset)...)
+	if err != nil {
 		return nil, err
 	}
 	page.Tickets, err = tx.ticketsByIDs(ids)
@@ -177,37 +164,27 @@ func (tx *Tx) FAQPage(f FAQFilter) ([]FAQRow, map[string]int, error) {
 		limit = -1
 	}
 	counts := map[string]int{}
-	rows, err := tx.query("faq_counts", f.Language, pattern)
-	if err != nil {
-		return nil, nil, err
-	}
-	for rows.Next() {
+	err := tx.each("faq_counts", func(r *sql.Rows) error {
 		var s string
 		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("tickets: reading FAQ counts: %w", err)
+		if err := r.Scan(&s, &n); err != nil {
+			return err
 		}
 		counts[s] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	rows, err = tx.query("faq_page", f.Status, f.Language, pattern, limit, f.Offset)
+		return nil
+	}, f.Language, pattern)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rows.Close()
 	out := []FAQRow{}
-	for rows.Next() {
-		var r FAQRow
-		if r.FAQ, err = scanFAQ(withExtra{rows, &r.ParaphraseCount}); err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
-	}
-	return out, counts, rows.Err()
+	err = tx.each("faq_page", func(r *sql.Rows) error {
+		var row FAQRow
+		var err error
+		row.FAQ, err = scanFAQ(withExtra{r, &row.ParaphraseCount})
+		out = append(out, row)
+		return err
+	}, f.Status, f.Language, pattern, limit, f.Offset)
+	return out, counts, err
 }
 
 // withExtra scans a row of scanFAQ's columns and one more.

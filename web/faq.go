@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,7 @@ func (s *Server) faqList(w http.ResponseWriter, r *http.Request) {
 	p := faqListPage{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Language: q.Get("lang"), Statuses: faqStatuses, Languages: faqLanguages}
 	p.Page, _ = strconv.Atoi(q.Get("page"))
 	p.Page = max(p.Page, 1)
-	if (p.Status != "" && !contains(faqStatuses, p.Status)) || (p.Language != "" && !contains(faqLanguages, p.Language)) || p.Page > 1e6 {
+	if (p.Status != "" && !slices.Contains(faqStatuses, p.Status)) || (p.Language != "" && !slices.Contains(faqLanguages, p.Language)) || p.Page > 1e6 {
 		s.fail(w, r, http.StatusBadRequest, "error.bad_request", "error.bad_request_text")
 		return
 	}
@@ -168,6 +169,11 @@ func (s *Server) faqCreate(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, "faq_entry", v)
 		return
 	}
+	s.saveFAQ(w, r, f)
+}
+
+// saveFAQ stores an entry from its form and shows it.
+func (s *Server) saveFAQ(w http.ResponseWriter, r *http.Request, f tickets.FAQ) {
 	if _, err := s.desk.PutFAQs(r.Context(), []tickets.FAQ{f}, sessionOf(r).Addr); err != nil {
 		s.failErr(w, r, err)
 		return
@@ -192,11 +198,7 @@ func (s *Server) faqEdit(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, "faq_entry", v)
 		return
 	}
-	if _, err := s.desk.PutFAQs(r.Context(), []tickets.FAQ{f}, sessionOf(r).Addr); err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	seeOther(w, r, entryURL(f.Key)+"?done=saved")
+	s.saveFAQ(w, r, f)
 }
 
 // faqMove publishes, retires or drafts an entry.
@@ -271,13 +273,4 @@ func (s *Server) faqTest(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Data = p
 	s.page(w, r, http.StatusOK, "faq_test", v)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

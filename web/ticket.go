@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -131,29 +132,21 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 }
 
 // rawEntry serves the mail behind an entry as plain text.
-func (s *Server) rawEntry(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.notFound(w, r)
-		return
-	}
-	name, data, err := s.desk.RawMail(r.Context(), r.PathValue("ref"), id)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	download(w, name, "text/plain", data, false)
-}
+func (s *Server) rawEntry(w http.ResponseWriter, r *http.Request) { s.raw(w, r, s.desk.RawMail) }
 
 // rawMail serves a mail the desk sent about a ticket (to a tier) as it
 // was queued, as plain text.
-func (s *Server) rawMail(w http.ResponseWriter, r *http.Request) {
+func (s *Server) rawMail(w http.ResponseWriter, r *http.Request) { s.raw(w, r, s.desk.OutgoingMail) }
+
+// raw serves what read finds for the ticket and id of the path as a
+// plain-text download.
+func (s *Server) raw(w http.ResponseWriter, r *http.Request, read func(context.Context, string, int64) (string, []byte, error)) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		s.notFound(w, r)
 		return
 	}
-	name, data, err := s.desk.OutgoingMail(r.Context(), r.PathValue("ref"), id)
+	name, data, err := read(r.Context(), r.PathValue("ref"), id)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
