@@ -56,8 +56,8 @@ type PriorityTimes struct {
 	Respond, Resolve TimeFigures
 }
 
-// TimeFigures count the targets met and the wall-clock percentiles (to
-// the minute).
+// TimeFigures count the targets met and the wall-clock percentiles,
+// exact to the minute.
 type TimeFigures struct {
 	Count, InTime int
 	P50, P90      time.Duration
@@ -140,7 +140,7 @@ func (d *Desk) Report(ctx context.Context, first, last time.Time) (*Report, erro
 		for _, g := range groups {
 			d.count(r, index[g.Day], g)
 		}
-		bars, err := tx.ReportMinutes(days)
+		bars, err := tx.ReportMinutes(r.From, r.To)
 		if err != nil {
 			return err
 		}

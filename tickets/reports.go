@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -45,24 +47,15 @@ func (tx *Tx) ReportDays(days []Day) ([]DayGroup, error) {
 	}
 	var out []DayGroup
 	err = tx.each("report_days", func(r *sql.Rows) error {
-		var day, groups string
+		var day string
+		var groups sql.NullString
 		if err := r.Scan(&day, &groups); err != nil {
 			return err
 		}
-		var rows [][]any
-		if err := json.Unmarshal([]byte(groups), &rows); err != nil {
-			return err
-		}
-		for _, g := range rows {
-			if len(g) != 11 {
-				return fmt.Errorf("report_days: a group of %d values", len(g))
-			}
-			v := DayGroup{Day: day, Type: str(g[0]), Priority: str(g[1]), Tier: num(g[2]), Count: num(g[3]), RespondBreached: num(g[4]),
-				ResolveBreached: num(g[5]), AutoAnswered: num(g[6]), Responded: num(g[7]), RespondedInTime: num(g[8]),
-				Resolved: num(g[9]), ResolvedInTime: num(g[10])}
-			out = append(out, v)
-		}
-		return nil
+		return eachGroup(groups.String, 11, func(f []string, n []int) {
+			out = append(out, DayGroup{Day: day, Type: f[0], Priority: f[1], Tier: n[2], Count: n[3], RespondBreached: n[4],
+				ResolveBreached: n[5], AutoAnswered: n[6], Responded: n[7], RespondedInTime: n[8], Resolved: n[9], ResolvedInTime: n[10]})
+		})
 	}, spans)
 	return out, err
 }
@@ -76,33 +69,42 @@ type MinuteCount struct {
 	Count    int
 }
 
-// ReportMinutes is the histogram of the minutes from creation to the
-// first agent answer and to the resolution of the tickets created on
-// days, per priority, a day's bars apart (the caller adds them up).
-func (tx *Tx) ReportMinutes(days []Day) ([]MinuteCount, error) {
-	spans, err := daySpans(days)
-	if err != nil {
-		return nil, err
-	}
+// ReportMinutes is the histogram of the whole minutes from creation to
+// the first agent answer and to the resolution of the tickets created in
+// [from, to), per priority.
+func (tx *Tx) ReportMinutes(from, to time.Time) ([]MinuteCount, error) {
 	var out []MinuteCount
-	err = tx.each("report_minutes", func(r *sql.Rows) error {
-		var groups string
-		if err := r.Scan(&groups); err != nil {
+	err := tx.each("report_minutes", func(r *sql.Rows) error {
+		var v MinuteCount
+		if err := r.Scan(&v.Target, &v.Priority, &v.Minutes, &v.Count); err != nil {
 			return err
 		}
-		var rows [][]any
-		if err := json.Unmarshal([]byte(groups), &rows); err != nil {
-			return err
-		}
-		for _, g := range rows {
-			if len(g) != 4 {
-				return fmt.Errorf("report_minutes: a bar of %d values", len(g))
-			}
-			out = append(out, MinuteCount{Target: str(g[0]), Priority: str(g[1]), Minutes: num(g[2]), Count: num(g[3])})
-		}
+		v.Target = map[string]string{"r": TargetRespond, "s": TargetResolve}[v.Target]
+		out = append(out, v)
 		return nil
-	}, spans)
+	}, fmtTime(from), fmtTime(to))
 	return out, err
+}
+
+// eachGroup calls fn with the fields of each ";"-separated group of
+// ","-separated fields, and each field read as a number (0 when it is
+// not one): what report_days returns.
+func eachGroup(s string, fields int, fn func(f []string, n []int)) error {
+	if s == "" {
+		return nil
+	}
+	n := make([]int, fields)
+	for _, g := range strings.Split(s, ";") {
+		f := strings.Split(g, ",")
+		if len(f) != fields {
+			return fmt.Errorf("a group of %d fields, want %d: %q", len(f), fields, g)
+		}
+		for i, x := range f {
+			n[i], _ = strconv.Atoi(x)
+		}
+		fn(f, n)
+	}
+	return nil
 }
 
 func daySpans(days []Day) (string, error) {
@@ -115,16 +117,6 @@ func daySpans(days []Day) (string, error) {
 		return "", fmt.Errorf("tickets: encoding days: %w", err)
 	}
 	return string(b), nil
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func num(v any) int {
-	f, _ := v.(float64)
-	return int(f)
 }
 
 // Votes are the customers' verdicts on automatic answers.
