@@ -98,6 +98,10 @@ func TestSignInLink_WorksOnceAndSaysSoAfter(t *testing.T) {
 	}
 	path := strings.TrimPrefix(link, f.srv.URL)
 	b := f.browser()
+	head, _ := http.NewRequest("HEAD", f.srv.URL+path, nil)
+	if res := b.do(head); res.StatusCode != http.StatusOK || res.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("HEAD of the link: %d %v", res.StatusCode, res.Header)
+	}
 	res := b.get(path)
 	cookie := res.Header.Get("Set-Cookie")
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {

@@ -95,6 +95,12 @@ func (s *Server) signinRequest(w http.ResponseWriter, r *http.Request) {
 // the queue (or the page the reader was sent to sign in from). A used or
 // expired link says so and offers a new one.
 func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		// A link checker's HEAD must not spend the link: only a GET
+		// signs in.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	secret, sess, err := s.desk.SignIn(r.Context(), r.PathValue("token"))
 	if err != nil {
 		v := s.view(r, "")
