@@ -118,9 +118,9 @@ func (s *Server) session(r *http.Request) (*desk.Session, error) {
 	return &sess, nil
 }
 
-// signedIn serves h to a signed-in person of at least role: anyone else
-// is sent to sign in (a page) or refused (401 for a POST or a fragment);
-// an agent on an admin's page is refused with 403.
+// signedIn serves h to a signed-in person of at least role (roleRank):
+// anyone else is sent to sign in (a page) or refused (401 for a POST or
+// a fragment); a signed-in person of a lower role is refused with 403.
 func (s *Server) signedIn(role desk.Role, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.session(r)
@@ -140,7 +140,7 @@ func (s *Server) signedIn(role desk.Role, h http.HandlerFunc) http.HandlerFunc {
 			seeOther(w, r, "/signin")
 			return
 		}
-		if role == desk.RoleAdmin && sess.Role != desk.RoleAdmin {
+		if roleRank[sess.Role] < roleRank[role] {
 			r = r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
 			s.fail(w, r, http.StatusForbidden, "error.forbidden", "error.admins_only")
 			return
@@ -148,6 +148,10 @@ func (s *Server) signedIn(role desk.Role, h http.HandlerFunc) http.HandlerFunc {
 		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey, sess)))
 	}
 }
+
+// roleRank orders the roles: a page open to a role is open to every role
+// ranked above it. A new role (issue 19's viewers) takes its place here.
+var roleRank = map[desk.Role]int{desk.RoleAgent: 1, desk.RoleAdmin: 2}
 
 // agent guards a page every signed-in person may use.
 func (s *Server) agent(h http.HandlerFunc) http.HandlerFunc { return s.signedIn(desk.RoleAgent, h) }
