@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq vet fmt clean
+.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq bench-console vet fmt clean
 
 all: build
 
@@ -28,9 +28,11 @@ test: vet
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./intake/mime
 
-# The built binary against a real Dovecot on loopback.
+# The built binary against a real Dovecot on loopback, and the console in
+# Debian's headless Chromium; its screenshots are kept in e2e-artifacts/.
 e2e:
-	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/...
+	mkdir -p e2e-artifacts
+	$(GO) test -tags e2e -count=1 -timeout 20m ./e2e/... -artifacts -outputdir $(CURDIR)/e2e-artifacts
 
 # Parsing, the raw IMAP fetch limit, end-to-end ingest (plain and with FAQ
 # matching) of MADOGUCHI_BENCH_N mixed messages (default 2000; 10000 for
@@ -59,6 +61,11 @@ bench-faq:
 	$(GO) test -tags faqbench -count=1 -run 'TestFAQBenchReport' -v -timeout 60m ./responder
 	$(GO) test -tags faqbench -run '^$$' -bench BenchmarkMatch -benchmem -timeout 30m ./responder
 
+# The console over 100,000 tickets of a year (made once per run, about a
+# minute): the queue page and the reports page, server time p50 and p95.
+bench-console:
+	$(GO) test -run '^$$' -bench 'QueuePage|ReportsPage' -benchtime 50x -timeout 60m ./web
+
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
@@ -67,4 +74,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin
+	rm -rf bin e2e-artifacts

@@ -37,6 +37,8 @@ type Config struct {
 	Responder  Responder  `toml:"responder"`
 	Templates  Templates  `toml:"templates"`
 	Log        Log        `toml:"log"`
+	Web        Web        `toml:"web"`
+	Reports    Reports    `toml:"reports"`
 }
 
 // Store is where the system of record lives.
@@ -340,6 +342,7 @@ func Default() *Config {
 			MaxCandidates:      5,
 		},
 		Log: Log{Level: "info", Format: "text"},
+		Web: Web{SessionLifetime: Duration{7 * day}},
 	}
 }
 
@@ -526,6 +529,7 @@ func (c *Config) clone() *Config {
 	}
 	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
 	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
+	out.Web.Admins = slices.Clone(c.Web.Admins)
 	return &out
 }
 
@@ -541,6 +545,7 @@ func (c *Config) resolvePaths(baseDir string) {
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
 		&c.Desk.SecretFile, &c.Desk.PreviousSecretsFile, &c.Responder.IndexPath, &c.Templates.Dir,
+		&c.Web.TLSCert, &c.Web.TLSKey,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -590,4 +595,5 @@ func (c *Config) derive() {
 	if c.SMTP.Auth == AuthNone && c.SMTP.Username != "" {
 		c.SMTP.Auth = AuthPlain
 	}
+	c.Web.derive()
 }

@@ -78,6 +78,15 @@ type Options struct {
 	// alone (desk.cc_participants = false); by default the ticket's
 	// participants are on Cc.
 	RequesterOnly bool
+
+	// The console (console.go): who signs in as an admin (the tiers'
+	// agents sign in as agents), where the links in mail point, how long
+	// a sign-in lasts, and the admins' digest ("" | "daily" | "weekly").
+	Admins          []string
+	ConsoleURL      string
+	SessionLifetime time.Duration // default 7 days
+	Digest          string
+	ConsoleLocation *time.Location // the zone of the console's times and the reports' days; nil = Location
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -190,6 +199,9 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	}
 	if opts.MajorWindow <= 0 {
 		opts.MajorWindow = DefaultMajorWindow
+	}
+	if opts.SessionLifetime <= 0 {
+		opts.SessionLifetime = 7 * 24 * time.Hour
 	}
 	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
 }

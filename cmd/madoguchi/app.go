@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -33,6 +34,9 @@ type app struct {
 	poller     *intake.Poller
 	sender     *outbox.Sender
 	lock       *tickets.Lock // the gateway's writer lock on the store
+	// webListener, when set, is where run serves the console (the demo
+	// binds one before it writes the console's address into the config).
+	webListener net.Listener
 }
 
 // loadConfig loads the configuration; a MADOGUCHI_* variable that names no
@@ -286,6 +290,11 @@ func deskOptions(cfg *config.Config) desk.Options {
 		MajorWindow:          cfg.Desk.MajorWindow.Duration,
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
+		Admins:               cfg.Web.Admins,
+		ConsoleURL:           cfg.Web.BaseURL,
+		SessionLifetime:      cfg.Web.SessionLifetime.Duration,
+		Digest:               cfg.Reports.Digest,
+		ConsoleLocation:      cfg.Location(),
 		Limits: mime.Limits{
 			MaxBytes: cfg.Limits.MaxMessageBytes,
 			MaxParts: cfg.Limits.MaxParts,

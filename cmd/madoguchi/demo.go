@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,10 +23,10 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var keepRunning, once bool
+	var once bool
 	var dataDir string
 	cmd := &cobra.Command{
-		Use:   "demo [--keep-running] [--data DIR]",
+		Use:   "demo [--once] [--data DIR]",
 		Short: "Run the real pipeline on in-process IMAP and SMTP servers with sample mail",
 		Long: `demo starts an in-process IMAP server (go-imap's imapmemserver) and SMTP
 server (go-smtp) on 127.0.0.1, delivers sample mail in English and Japanese
@@ -38,23 +39,26 @@ close; the demo plays the agent, who answers one ticket by mail and takes
 another, and the customer, who answers back. The bodies of the mails sent
 to customers and agents are printed, so you read what they get.
 
-Then it stops, exit 0; its last line says what it did and where the
-database is. The database stays in the data directory (--data, or a new one
-it names), with a madoguchi.toml there for the other commands, e.g.
+It then says what it did ("Demo done: …") and where the database is. The
+database stays in the data directory (--data, or a new one it names), with
+a madoguchi.toml there for the other commands, e.g.
   madoguchi --config DIR/madoguchi.toml tickets list
 
-With --keep-running it goes on instead, with the server addresses printed,
-so you can send more mail to the support address through its SMTP server
-with any client: it lands in the IMAP mailbox and madoguchi answers it,
-until Ctrl-C.`,
+Then it keeps running with the server addresses printed, so you can send
+more mail to the support address through its SMTP server with any client:
+it lands in the IMAP mailbox and madoguchi answers it. It also serves the
+console on loopback (127.0.0.1:8025, or a free port when that is taken) and
+prints a sign-in link for the demo's admin; its last line says where the
+console is and that Ctrl-C stops the demo.
+
+With --once it ends after the sample mail instead, exit 0, without a
+console; its last line is the "Demo done" line.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runDemo(c.Context(), c.OutOrStdout(), dataDir, keepRunning)
+			return runDemo(c.Context(), c.OutOrStdout(), dataDir, once)
 		},
 	}
-	cmd.Flags().BoolVar(&keepRunning, "keep-running", false, "after the sample mail, keep the servers and the gateway running until Ctrl-C")
-	cmd.Flags().BoolVar(&once, "once", false, "exit after the sample mail (what the demo does now anyway)")
-	_ = cmd.Flags().MarkDeprecated("once", "the demo ends after the sample mail by itself; --keep-running keeps it going")
+	cmd.Flags().BoolVar(&once, "once", false, "end after the sample mail, without serving the console")
 	cmd.Flags().StringVar(&dataDir, "data", "", "directory for the demo database and its madoguchi.toml (default: a new directory under the system's temporary directory, kept)")
 	return cmd
 }
@@ -63,11 +67,23 @@ const (
 	demoSupport = "support@demo.example"
 	demoAgent   = "agent@demo.example"
 	demoTier    = "l1@demo.example"
+	demoAdmin   = "admin@demo.example"
+	demoConsole = "127.0.0.1:8025"
 )
 
+// listenLoopback binds the demo's console: 127.0.0.1:8025 when free, else
+// any free loopback port.
+func listenLoopback() (net.Listener, error) {
+	if ln, err := net.Listen("tcp", demoConsole); err == nil {
+		return ln, nil
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
 // runDemo plays the sample scenario on fresh in-process servers and a
-// store in dataDir, then stops, or with keepRunning goes on serving.
-func runDemo(ctx context.Context, out io.Writer, dataDir string, keepRunning bool) error {
+// store in dataDir, then goes on serving with the console, or with once
+// stops.
+func runDemo(ctx context.Context, out io.Writer, dataDir string, once bool) error {
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "madoguchi-demo-")
 		if err != nil {
@@ -98,6 +114,15 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, keepRunning boo
 	cfg.Responder.IndexPath = filepath.Join(dataDir, "faq.bleve")
 	cfg.Desk.Secret = "demo-secret-not-for-production"
 	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{demoTier}, Agents: []string{demoAgent}, EscalateAfter: config.BusinessTimeOf(4 * time.Hour)}}
+	var console net.Listener
+	if !once {
+		// The console on loopback, on its usual port when it is free.
+		if console, err = listenLoopback(); err != nil {
+			return fmt.Errorf("demo: console: %w", err)
+		}
+		defer console.Close()
+		cfg.Web.Listen, cfg.Web.BaseURL, cfg.Web.Admins = console.Addr().String(), "http://"+console.Addr().String(), []string{demoAdmin}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -116,6 +141,7 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, keepRunning boo
 		return err
 	}
 	defer a.close()
+	a.webListener = console
 
 	fmt.Fprintf(out, "madoguchi demo\n  IMAP %s (login demo/demo), SMTP %s\n  database %s (kept)\n  look around afterwards: madoguchi --config %s tickets list\n", imapSrv.Addr, smtpSrv.Addr, cfg.Store.Path, confPath)
 	d := &demo{a: a, imap: imapSrv, smtp: smtpSrv, out: out}
@@ -152,10 +178,10 @@ func runDemo(ctx context.Context, out io.Writer, dataDir string, keepRunning boo
 	}
 	d.bodies(ctx)
 	fmt.Fprintf(out, "\nLook around: madoguchi --config %s tickets show INC-1003\n", confPath)
-	if !keepRunning {
-		return d.done(ctx, cfg.Store.Path)
+	if err := d.done(ctx, cfg.Store.Path); err != nil || once {
+		return err
 	}
-	return d.serve(ctx)
+	return d.serve(ctx, confPath, cfg.Web.BaseURL)
 }
 
 // done writes the demo's last line: what it did, and where the database is.
@@ -181,18 +207,24 @@ func (d *demo) done(ctx context.Context, dbPath string) error {
 	return nil
 }
 
-// serve keeps the demo's servers and gateway running until ctx ends (the
-// demo's --keep-running): mail sent to the support address through the
-// SMTP server lands in the mailbox and is answered. A server the demo
-// starts for people to look at (the console) is started here too, and
-// named on the last line before the gateway runs.
-func (d *demo) serve(ctx context.Context) error {
+// serve keeps the demo's servers and gateway running until ctx ends:
+// mail sent to the support address through the SMTP server lands in the
+// mailbox and is answered, and the console is served at consoleURL, named
+// on the last line with a sign-in link for the demo's admin.
+func (d *demo) serve(ctx context.Context, confPath, consoleURL string) error {
 	out, smtpSrv, imapSrv := d.out, d.smtp, d.imap
 	fmt.Fprintf(out, "\nStill running. Send mail to %s through SMTP %s (no login) with any client,\n"+
 		"e.g. `swaks --server %s --to %s --from you@example.org --header 'Subject: VPN from home?'`;\n"+
 		"it lands in the IMAP mailbox (%s, login demo/demo) and madoguchi answers it.\n"+
 		"Mail to anyone else is what madoguchi sent; it is printed here. Ctrl-C stops.\n",
 		demoSupport, smtpSrv.Addr, smtpSrv.Addr, demoSupport, imapSrv.Addr)
+	link, err := d.a.desk.SignInLink(ctx, demoAdmin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nThe console (queue, tickets, FAQ, reports) signs you in as the admin %s with this link, once, within 15 minutes\n"+
+		"(later: madoguchi --config %s web link %s):\n  %s\n"+
+		"Console at %s/ on loopback until Ctrl-C stops the demo.\n", demoAdmin, confPath, demoAdmin, link, consoleURL)
 	// The demo's SMTP server plays the whole mail system: mail for the
 	// support address goes into its mailbox, the rest is shown.
 	smtpSrv.OnReceive(func(r mailserver.Received) {

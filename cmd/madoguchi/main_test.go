@@ -237,7 +237,7 @@ func TestRunOnce_RefusedLoginNamesTheServerOnce(t *testing.T) {
 func TestDemo_ShowsEveryDisposition(t *testing.T) {
 	var out bytes.Buffer
 	dir := t.TempDir()
-	if err := runDemo(context.Background(), &out, dir, false); err != nil {
+	if err := runDemo(context.Background(), &out, dir, true); err != nil {
 		t.Fatal(err)
 	}
 	// It ends by itself, its last line saying what it did and where the

@@ -36,6 +36,9 @@ configuration is bad (2), when another run holds the store (4), or when the
 store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
 
+With [web] listen set, run also serves the console (the queue, tickets,
+FAQ and reports in a browser) until it stops; run --once does not.
+
 --now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
 that instant: timers due by then fire, and what is recorded carries that
 time. For tests and replays; never earlier than what the store holds.`,
@@ -89,6 +92,9 @@ func (a *app) runOnce(ctx context.Context) error {
 			break
 		}
 	}
+	if _, err := a.desk.SendDigest(ctx); err != nil {
+		return err
+	}
 	// Deliver batch after batch until a pass leaves nothing due now.
 	var total outbox.Result
 	for {
@@ -132,7 +138,7 @@ func (a *app) run(ctx context.Context) error {
 	}
 	sendNow, tickNow := make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
@@ -148,6 +154,20 @@ func (a *app) run(ctx context.Context) error {
 			}
 		}
 	}()
+	if a.cfg.Web.Listen != "" || a.webListener != nil {
+		srv, ln, err := a.console()
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("console: %w", err)
+				cancel()
+			}
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		if err := a.poller.Run(ctx); err != nil && ctx.Err() == nil {
@@ -173,6 +193,9 @@ func (a *app) run(ctx context.Context) error {
 			}
 			if err == nil && res.More && ctx.Err() == nil {
 				continue // a backlog of due timers: the next batches at once
+			}
+			if _, err := a.desk.SendDigest(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("digest failed", "err", err)
 			}
 			select {
 			case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,21 +38,29 @@ their zone; --utc prints UTC.`,
 }
 
 func newTicketsListCmd(g *globals) *cobra.Command {
-	var f tickets.ListFilter
-	var status string
+	f := desk.QueueFilter{Tier: -1}
+	var status, tier string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [--status S] [--priority P] [--assignee A] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
+		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--overdue] [--auto] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
-		Long: `list prints tickets, newest first, with their due time in desk.timezone
+		Long: `list prints tickets, newest first (or in --order), as the console's queue
+lists them: the same read, so the two agree. Due times are in desk.timezone
 (--utc: in UTC; --json: RFC 3339). Filters combine:
   --status     new, auto_answered, escalated, in_progress, on_hold, resolved,
                closed; or open: every status but closed
   --priority   P1 … P5
+  --type       incident, service_request
+  --tier       a tier's name
   --assignee   an agent's address, or the part before @ when one agent has it;
-               an address that is no agent's and has no ticket is an error
+               - for nobody; an address that is no agent's and has no ticket
+               is an error
   --overdue    open tickets past a respond (before the first answer) or resolve due time
-  --search     text in the subject or in any entry of the ticket`,
+  --auto       tickets answered automatically from the FAQ
+  --search     text in the subject or in any entry of the ticket (three characters
+               or more go through the full-text index; case is ignored)
+  --order      newest (default), oldest, due (the next due time, overdue first),
+               updated, priority`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			st, err := statusFilter(status)
@@ -63,45 +72,67 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
 			}
+			if f.Type != "" && f.Type != tickets.Incident && f.Type != tickets.ServiceRequest {
+				return usageErr("unknown type %q (incident, service_request)", f.Type)
+			}
+			if !slices.Contains(tickets.QueueOrders(), f.Order) {
+				return usageErr("unknown order %q (%s)", f.Order, strings.Join(tickets.QueueOrders(), ", "))
+			}
 			if err := checkPaging("tickets list", f.Limit, f.Offset); err != nil {
 				return err
 			}
-			a, err := openStore(g)
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			if tier != "" {
+				i := slices.IndexFunc(cfg.Escalation.Tiers, func(t config.Tier) bool { return strings.EqualFold(t.Name, tier) })
+				if i < 0 {
+					return usageErr("no tier named %q in escalation.tiers", tier)
+				}
+				f.Tier = i
+			}
+			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
 			defer a.close()
-			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
+			if f.Assignee != "-" {
 				assigned := func(addr string) (bool, error) {
-					l, err := tx.ListTickets(tickets.ListFilter{Assignee: addr, Limit: 1})
-					return len(l) > 0, err
+					q, err := a.desk.Queue(c.Context(), desk.QueueFilter{Tier: -1, Assignee: addr, Limit: 1})
+					return err == nil && len(q.Items) > 0, err
 				}
-				if f.Assignee, err = agentFilter(a.cfg, f.Assignee, assigned); err != nil {
+				if f.Assignee, err = agentFilter(cfg, f.Assignee, assigned); err != nil {
 					return err
 				}
-				list, err := tx.ListTickets(f)
-				if err != nil {
-					return err
+			}
+			q, err := a.desk.Queue(c.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), q.Items)
+			}
+			tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+			for _, t := range q.Items {
+				due := when(t.ResolveDueAt)
+				if t.Overdue {
+					due += " (overdue)"
 				}
-				for _, t := range list {
-					nameTier(a.cfg, t)
-				}
-				if asJSON {
-					return writeJSON(c.OutOrStdout(), nonNil(list))
-				}
-				tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
-				for _, t := range list {
-					tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
-				}
-				return tb.print(c)
-			})
+				tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, due, t.Subject)
+			}
+			return tb.print(c)
 		},
 	}
 	c.Flags().StringVar(&status, "status", "", "only tickets in this status; open = every status but closed")
 	c.Flags().StringVar(&f.Priority, "priority", "", "only tickets of this priority (P1 … P5)")
-	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this agent (address, or the part before @)")
+	c.Flags().StringVar(&f.Type, "type", "", "only tickets of this type (incident, service_request)")
+	c.Flags().StringVar(&tier, "tier", "", "only tickets with this tier (its name)")
+	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this agent (address, or the part before @; - for nobody)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
+	c.Flags().BoolVar(&f.Auto, "auto", false, "only tickets answered automatically from the FAQ")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
+	c.Flags().StringVar(&f.Order, "order", "newest", "newest, oldest, due, updated or priority")
 	addPaging(c, &f.Limit, &f.Offset)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c

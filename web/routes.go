@@ -1,0 +1,83 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// routes maps every page; the middleware wraps them all. A page for a new
+// role (issue 19's viewers) gets its own guard beside agent and admin; the
+// JSON API and /metrics (issue 16) mount beside these on the same mux.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", s.static())
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg?v="+assetVersions["favicon.svg"], http.StatusMovedPermanently)
+	})
+
+	mux.HandleFunc("GET /signin", s.signinForm)
+	mux.HandleFunc("POST /signin", s.signinRequest)
+	mux.HandleFunc("GET /signin/{token}", s.signinLink)
+	mux.HandleFunc("POST /signout", s.agent(s.signout))
+	mux.HandleFunc("POST /signout/all", s.agent(s.signoutAll))
+	mux.HandleFunc("POST /lang", s.setLang)
+	mux.HandleFunc("GET /account", s.agent(s.account))
+
+	mux.HandleFunc("GET /{$}", s.agent(s.queue))
+	mux.HandleFunc("GET /queue/live", s.agent(s.queueLive))
+	mux.HandleFunc("GET /tickets/{ref}", s.agent(s.ticket))
+	mux.HandleFunc("POST /tickets/{ref}/act/{action}", s.agent(s.act))
+	mux.HandleFunc("POST /tickets/{ref}/promote", s.agent(s.promote))
+	mux.HandleFunc("GET /tickets/{ref}/attachments/{n}", s.agent(s.attachment))
+	mux.HandleFunc("GET /tickets/{ref}/entries/{id}/raw", s.agent(s.rawEntry))
+	mux.HandleFunc("GET /tickets/{ref}/mails/{id}/raw", s.agent(s.rawMail))
+
+	mux.HandleFunc("GET /faq", s.admin(s.faqList))
+	mux.HandleFunc("GET /faq/new", s.admin(s.faqNew))
+	mux.HandleFunc("POST /faq/new", s.admin(s.faqCreate))
+	mux.HandleFunc("GET /faq/gaps", s.admin(s.faqGaps))
+	mux.HandleFunc("GET /faq/test", s.admin(s.faqTest))
+	mux.HandleFunc("GET /faq/entries/{key}", s.admin(s.faqEntry))
+	mux.HandleFunc("POST /faq/entries/{key}", s.admin(s.faqEdit))
+	mux.HandleFunc("POST /faq/entries/{key}/{move}", s.admin(s.faqMove))
+
+	mux.HandleFunc("GET /reports", s.admin(s.reports))
+	mux.HandleFunc("GET /reports/{name}", s.admin(s.reportCSV))
+	mux.HandleFunc("GET /settings", s.admin(s.settings))
+
+	mux.HandleFunc("/", s.notFound)
+	return s.withLog(s.withHeaders(s.withCrossOrigin(mux)))
+}
+
+// healthz answers whether the console can read the store.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := s.desk.Sessions(r.Context(), ""); err != nil {
+		s.log.Error("health check: the store cannot be read", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// static serves the embedded CSS and scripts; their links carry a hash
+// of the file, so a browser may keep them a year.
+func (s *Server) static() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			s.notFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		files.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "error.not_found", "error.not_found_text")
+}
