@@ -38,10 +38,10 @@ their zone; --utc prints UTC.`,
 
 func newTicketsListCmd(g *globals) *cobra.Command {
 	var f tickets.ListFilter
-	var status string
+	var status, mailbox string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [--status S] [--priority P] [--assignee A] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
+		Use:   "list [--status S] [--priority P] [--assignee A] [--mailbox NAME] [--overdue] [--search TEXT] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
 		Long: `list prints tickets, newest first, with their due time in desk.timezone
 (--utc: in UTC; --json: RFC 3339). Filters combine:
@@ -50,6 +50,9 @@ func newTicketsListCmd(g *globals) *cobra.Command {
   --priority   P1 … P5
   --assignee   an agent's address, or the part before @ when one agent has it;
                an address that is no agent's and has no ticket is an error
+  --mailbox    the tickets of one mailbox ([[mailboxes]] name; "default" for
+               the one of [imap]); the default (first) mailbox's take in the
+               tickets of a mailbox no longer configured, which it answers
   --overdue    open tickets past a respond (before the first answer) or resolve due time
   --search     text in the subject or in any entry of the ticket`,
 		Args: cobra.NoArgs,
@@ -71,6 +74,9 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.close()
+			if err := mailboxFilter(a.cfg, mailbox, &f); err != nil {
+				return err
+			}
 			return a.store.View(c.Context(), func(tx *tickets.Tx) error {
 				assigned := func(addr string) (bool, error) {
 					l, err := tx.ListTickets(tickets.ListFilter{Assignee: addr, Limit: 1})
@@ -85,13 +91,21 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 				}
 				for _, t := range list {
 					nameTier(a.cfg, t)
+					nameMailbox(a.cfg, t)
 				}
 				if asJSON {
 					return writeJSON(c.OutOrStdout(), nonNil(list))
 				}
-				tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+				if a.cfg.Shorthand() {
+					tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+					for _, t := range list {
+						tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
+					}
+					return tb.print(c)
+				}
+				tb := newTable("REF", "MAILBOX", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
 				for _, t := range list {
-					tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
+					tb.row(t.Ref, t.Mailbox, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, when(t.ResolveDueAt), t.Subject)
 				}
 				return tb.print(c)
 			})
@@ -100,6 +114,7 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&status, "status", "", "only tickets in this status; open = every status but closed")
 	c.Flags().StringVar(&f.Priority, "priority", "", "only tickets of this priority (P1 … P5)")
 	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this agent (address, or the part before @)")
+	c.Flags().StringVar(&mailbox, "mailbox", "", "only tickets of this mailbox (its name)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
 	addPaging(c, &f.Limit, &f.Offset)
@@ -140,6 +155,7 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 					return err
 				}
 				nameTier(a.cfg, t)
+				box, gone := nameMailbox(a.cfg, t)
 				entries, err := tx.Entries(t.ID)
 				if err != nil {
 					return err
@@ -165,7 +181,7 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 					return err
 				}
 				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces,
-					Related: related}
+					Related: related, MailboxAddress: box.BareSupportAddress(), MailboxGone: gone}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -201,6 +217,11 @@ type ticketView struct {
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
 	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
 	Related      *tickets.Relations   `json:"related"`
+	// MailboxAddress is the support address of the ticket's mailbox (the
+	// one Mailbox names: its own, or the default one that answers it when
+	// its own, MailboxGone, is no longer configured).
+	MailboxAddress string `json:"mailbox_address,omitempty"`
+	MailboxGone    string `json:"mailbox_not_configured,omitempty"`
 }
 
 func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
@@ -208,6 +229,14 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 	fmt.Fprintf(out, "%s  %s\n", t.Ref, printable(t.Subject))
 	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s)\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency)
 	fmt.Fprintf(out, "requester %s · language %s · created %s\n", printable(strings.TrimSpace(t.RequesterName+" <"+t.Requester+">")), t.Language, when(t.CreatedAt))
+	mb := "mailbox " + t.Mailbox
+	if v.MailboxAddress != "" {
+		mb += " (" + v.MailboxAddress + ")"
+	}
+	if v.MailboxGone != "" {
+		mb += fmt.Sprintf(" · its own, %s, is no longer configured: the default mailbox answers it", printable(v.MailboxGone))
+	}
+	fmt.Fprintln(out, mb)
 	if len(v.Participants) > 0 {
 		fmt.Fprintf(out, "participants %s\n", printable(strings.Join(v.Participants, ", ")))
 	}
