@@ -202,3 +202,37 @@ support_address = "oauth@example.com"
 		t.Errorf("RequireRun() = %v; names the complete mailbox, or an environment variable no key has", err)
 	}
 }
+
+// The README's example of [[mailboxes]] is a configuration that runs, as
+// it stands, beside the tiers its own example of agents has.
+func TestREADME_MailboxesExampleParsesAndIsReadyToRun(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Several mailboxes\n")
+	_, block, ok2 := strings.Cut(section, "```toml\n")
+	block, _, ok3 := strings.Cut(block, "```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no toml example under \"## Several mailboxes\"")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"helpdesk.pass", "itreq.pass"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := "[smtp]\naddress = \"smtp.example.com:587\"\n[desk]\nsecret = \"0123456789abcdef0123\"\n" +
+		"[[escalation.tiers]]\nname = \"L1\"\nnotify = [\"l1@example.com\"]\nagents = [\"alice@example.com\"]\n" +
+		"[[escalation.tiers]]\nname = \"L2\"\nnotify = [\"l2@example.com\"]\nagents = [\"carol@example.com\"]\n" + block
+	c, err := Parse([]byte(src), nil, dir)
+	if err != nil {
+		t.Fatalf("the README's example: %v\n%s", err, block)
+	}
+	if err := c.RequireRun(); err != nil {
+		t.Errorf("the README's example is not ready to run: %v", err)
+	}
+	if eff := c.EffectiveMailboxes(); len(eff) != 2 || eff[1].DefaultType != "service_request" || c.TierIndex(eff[1].DefaultTier) != 1 {
+		t.Errorf("the README's example reads as %+v", eff)
+	}
+}

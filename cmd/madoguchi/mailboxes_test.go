@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/internal/agentstest"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
 )
@@ -96,3 +102,161 @@ func (g *mailboxesInProcess) SetPassword(t *testing.T, mailbox, password string)
 }
 
 func (g *mailboxesInProcess) Password(mailbox string) string { return mailbox + "-imap-password" }
+
+// onTwoMailboxes is a gateway configuration on two accounts, each on an
+// in-process IMAP server of its own: helpdesk (the default) and
+// requests, whose tickets are service requests.
+func onTwoMailboxes(t *testing.T) (*config.Config, map[string]*mailserver.IMAPServer, *mailserver.SMTPServer) {
+	t.Helper()
+	cfg, _, smtpSrv := onServers(t)
+	cfg.Desk.SupportAddress = ""
+	servers := map[string]*mailserver.IMAPServer{}
+	for _, name := range []string{"helpdesk", "requests"} {
+		srv, err := mailserver.StartIMAP(mailserver.IMAPOptions{Username: name, Password: name + "-secret-value"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		servers[name] = srv
+		m := config.Mailbox{Name: name, IMAP: config.Default().IMAP, SupportAddress: name + "@example.com"}
+		m.Address, m.Security, m.Username, m.Password = srv.Addr, config.SecurityInsecure, name, config.Secret(name+"-secret-value")
+		if name == "requests" {
+			m.SupportAddress, m.DefaultType = "IT Requests <it-requests@example.com>", "service_request"
+		}
+		cfg.Mailboxes = append(cfg.Mailboxes, m)
+	}
+	cfg.IMAP = config.Default().IMAP
+	return cfg, servers, smtpSrv
+}
+
+// `run` reads each mailbox with a poller of its own: one whose login is
+// refused is logged with its name and retried with its own backoff, and
+// the other answers its mail all the while; once the login works again,
+// the waiting mail is read without a restart.
+func TestRun_AMailboxThatFailsIsRetriedAndHoldsUpNoneOfTheOthers(t *testing.T) {
+	cfg, servers, smtpSrv := onTwoMailboxes(t)
+	cfg.Mailboxes[1].PollInterval = config.Duration{Duration: time.Hour} // only IDLE or a reconnect can bring its mail in
+	servers["requests"].RefuseLogins(true)
+	refused := make(chan struct{})
+	var once sync.Once
+	log := slog.New(&watchHandler{hit: func(r slog.Record, attrs map[string]string) {
+		if r.Level >= slog.LevelError && attrs["mailbox"] == "requests" && strings.Contains(attrs["err"], "login refused") {
+			once.Do(func() { close(refused) })
+		}
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := openGateway(ctx, cfg, log, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run after cancel: %v", err)
+		}
+		a.close()
+	}()
+	wait, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+
+	if _, err := servers["requests"].Append("INBOX", []byte("From: ken@customer.example\r\nTo: it-requests@example.com\r\nSubject: Monitor\r\nMessage-ID: <m1@c>\r\n\r\nPlease order a second monitor.\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := servers["helpdesk"].Append("INBOX", []byte("From: a@customer.example\r\nTo: helpdesk@example.com\r\nSubject: printer\r\nMessage-ID: <p1@c>\r\n\r\nbroken\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := smtpSrv.Wait(wait, 1)
+	if err != nil || got[0].From != "helpdesk@example.com" || got[0].To[0] != "a@customer.example" {
+		t.Fatalf("while the requests mailbox is refused: %v %+v; want the help desk's mail acknowledged", err, got)
+	}
+	select {
+	case <-refused:
+	case <-wait.Done():
+		t.Fatal("the refused login of mailbox requests was not logged as an error naming it")
+	}
+	servers["requests"].RefuseLogins(false)
+	got, err = smtpSrv.Wait(wait, 2)
+	if err != nil || got[1].From != "it-requests@example.com" || got[1].To[0] != "ken@customer.example" {
+		t.Fatalf("after the login works again: %v %+v; want the waiting request acknowledged from it-requests@", err, got)
+	}
+}
+
+// watchHandler hands each record, with its logger's attributes, to hit.
+type watchHandler struct {
+	attrs []slog.Attr
+	hit   func(r slog.Record, attrs map[string]string)
+}
+
+func (h *watchHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *watchHandler) Handle(_ context.Context, r slog.Record) error {
+	all := map[string]string{}
+	for _, a := range h.attrs {
+		all[a.Key] = a.Value.String()
+	}
+	r.Attrs(func(a slog.Attr) bool { all[a.Key] = a.Value.String(); return true })
+	h.hit(r, all)
+	return nil
+}
+func (h *watchHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &watchHandler{attrs: append(slices.Clone(h.attrs), attrs...), hit: h.hit}
+}
+func (h *watchHandler) WithGroup(string) slog.Handler { return h }
+
+// check-config lists the mailboxes the gateway reads, each password
+// masked; --connect logs in to each and names the one that failed.
+func TestCheckConfig_ListsEachMailboxAndConnectNamesTheOneThatFailed(t *testing.T) {
+	cfg, servers, _ := onTwoMailboxes(t)
+	cfg.Escalation.Tiers = []config.Tier{{Name: "L1", Notify: []string{"l1@example.com"}, Agents: []string{"alice@example.com"}},
+		{Name: "L2", Notify: []string{"l2@example.com"}, Agents: []string{"carol@example.com"}}}
+	cfg.Desk.Secret = "0123456789abcdef0123"
+	cfg.Mailboxes[1].DefaultTier = "L2"
+	servers["requests"].RefuseLogins(true)
+	path := writeWholeConfig(t, cfg)
+	out, _, err := cli(t, "", "--config", path, "check-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# mailboxes: 2, the first the default one\n",
+		"# helpdesk: helpdesk@example.com · IMAP " + servers["helpdesk"].Addr + " (insecure, login as helpdesk) · folder INBOX, handled mail flagged \\Seen · language en · new tickets: incident",
+		"# requests: IT Requests <it-requests@example.com> · IMAP " + servers["requests"].Addr + " (insecure, login as requests)",
+		"new tickets: service_request (the rules may make it an incident), first to tier L2\n",
+		"[[mailboxes]]\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check-config lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "-secret-value") || strings.Count(out, `password = "******"`) != 2 {
+		t.Errorf("check-config shows a mailbox's password, or does not mask each:\n%s", out)
+	}
+	out, _, err = cli(t, "", "--config", path, "check-config", "--connect")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(err.Error(), "IMAP of mailbox requests") || strings.Contains(err.Error(), "mailbox helpdesk") {
+		t.Fatalf("check-config --connect with requests refused: %v; want exit 3 naming requests alone", err)
+	}
+	if !strings.Contains(out, "# mailbox helpdesk: IMAP "+servers["helpdesk"].Addr+" (insecure, login as helpdesk): ok, logged in") ||
+		!strings.Contains(out, "# mailbox requests: IMAP "+servers["requests"].Addr+" (insecure, login as requests): FAILED: ") {
+		t.Errorf("check-config --connect:\n%s", out)
+	}
+
+	// The one mailbox of [imap] is listed as such.
+	out, _, err = cli(t, "", "--config", writeConfig(t, ""), "check-config")
+	if err != nil || !strings.Contains(out, "# mailboxes: 1, from [imap] and desk.support_address, named \"default\"\n# default: support@example.com · IMAP 127.0.0.1:1 (insecure, login as support)") {
+		t.Errorf("check-config of the [imap] shorthand: %v\n%s", err, out)
+	}
+}
+
+// --mailbox names a mailbox of the configuration; another name is an
+// error naming them, and the one probably meant.
+func TestTicketsList_AMailboxNoneHasIsNamedWithTheMailboxes(t *testing.T) {
+	cfg, _, _ := onTwoMailboxes(t)
+	_, _, err := cli(t, "", "--config", writeWholeConfig(t, cfg), "tickets", "list", "--mailbox", "reqests")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "--mailbox reqests names no mailbox (mailboxes: helpdesk, requests); did you mean requests?") {
+		t.Fatalf("tickets list --mailbox reqests: %v", err)
+	}
+}
