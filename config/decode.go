@@ -402,8 +402,8 @@ func UnknownEnv(environ []string) []string {
 		}
 		w := fmt.Sprintf("$%s names no configuration key and is ignored", name)
 		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, EnvPrefix), "_", "."))
-		if _, isArray := tableArrays[key]; isArray {
-			w += fmt.Sprintf(" (%s come only from the file)", key)
+		if array := arrayOf(key); array != "" {
+			w += fmt.Sprintf(" (%s come only from the file)", array)
 		} else if near := closest(name, known); near != "" {
 			w += fmt.Sprintf("; did you mean $%s?", near)
 		}
@@ -411,6 +411,17 @@ func UnknownEnv(environ []string) []string {
 	}
 	slices.Sort(warnings)
 	return warnings
+}
+
+// arrayOf is the array of tables key is in ("mailboxes" for
+// "mailboxes.requests.password"), "" for none.
+func arrayOf(key string) string {
+	for array := range tableArrays {
+		if key == array || strings.HasPrefix(key, array+".") {
+			return array
+		}
+	}
+	return ""
 }
 
 // applyEnv overrides any scalar key of a section from the environment. An

@@ -30,8 +30,8 @@ type Options struct {
 	// tickets.DefaultMailbox, at SupportAddress; one or the other is
 	// required to receive mail.
 	Mailboxes            []Mailbox
-	SupportAddress       string // the one mailbox's address: mail from it is our own mail coming back
-	MessageIDDomain      string // "" = each mailbox's address's domain
+	SupportAddress       string // the one mailbox's address (with Mailboxes, New sets the default one's)
+	MessageIDDomain      string // "" = each mailbox's address's domain (New then sets the default one's)
 	Language             string // en | ja: the language of the agents' mail, and of the customers' where neither their mail nor its mailbox tells
 	IncidentPrefix       string // default INC
 	RequestPrefix        string // default REQ

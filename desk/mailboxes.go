@@ -48,17 +48,18 @@ var errUnknownMailbox = errors.New("desk: no such mailbox")
 
 // setMailboxes checks and completes the mailboxes of opts: without any,
 // the desk has one, tickets.DefaultMailbox, at SupportAddress.
+//
+// Afterwards SupportAddress and MessageIDDomain are the default mailbox's,
+// for what speaks for the desk as a whole; New takes the options it keeps
+// as they are.
 func setMailboxes(opts *Options) error {
 	if len(opts.Mailboxes) == 0 {
 		if opts.SupportAddress == "" {
 			return nil // a desk that curates the FAQ but receives no mail
 		}
-		// Once it is the mailbox's, the address is there alone: New takes
-		// the options it keeps as they are.
 		opts.Mailboxes = []Mailbox{{Name: tickets.DefaultMailbox, Address: opts.SupportAddress}}
-		opts.SupportAddress = ""
-	} else if opts.SupportAddress != "" {
-		return errors.New("desk: SupportAddress and Mailboxes are both set: give the address as the first mailbox's")
+	} else if opts.SupportAddress != "" && !strings.EqualFold(opts.SupportAddress, strings.TrimSpace(opts.Mailboxes[0].Address)) {
+		return errors.New("desk: SupportAddress is not the first of Mailboxes' address: give the address as the first mailbox's")
 	}
 	boxes := slices.Clone(opts.Mailboxes)
 	seen := map[string]string{}
@@ -102,6 +103,7 @@ func setMailboxes(opts *Options) error {
 		}
 	}
 	opts.Mailboxes = boxes
+	opts.SupportAddress, opts.MessageIDDomain = boxes[0].Address, boxes[0].MessageIDDomain
 	return nil
 }
 
