@@ -81,7 +81,7 @@ naming it. Passwords and tokens are never printed.`,
 // one line each: what a mailbox is, and what its tickets start as.
 func mailboxNotes(cfg *config.Config) []string {
 	boxes := cfg.EffectiveMailboxes()
-	head := fmt.Sprintf("mailboxes: %d, the first the default one", len(boxes))
+	head := fmt.Sprintf("mailboxes: %d, the first the default one ([imap] is not read beside them)", len(boxes))
 	if cfg.Shorthand() {
 		head = fmt.Sprintf("mailboxes: 1, from [imap] and desk.support_address, named %q", config.DefaultMailboxName)
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -220,7 +222,7 @@ func TestCheckConfig_ListsEachMailboxAndConnectNamesTheOneThatFailed(t *testing.
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"# mailboxes: 2, the first the default one\n",
+		"# mailboxes: 2, the first the default one ([imap] is not read beside them)\n",
 		"# helpdesk: helpdesk@example.com · IMAP " + servers["helpdesk"].Addr + " (insecure, login as helpdesk) · folder INBOX, handled mail flagged \\Seen · language en · new tickets: incident",
 		"# requests: IT Requests <it-requests@example.com> · IMAP " + servers["requests"].Addr + " (insecure, login as requests)",
 		"new tickets: service_request (the rules may make it an incident), first to tier L2\n",
@@ -258,5 +260,89 @@ func TestTicketsList_AMailboxNoneHasIsNamedWithTheMailboxes(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "--mailbox reqests names no mailbox (mailboxes: helpdesk, requests); did you mean requests?") {
 		t.Fatalf("tickets list --mailbox reqests: %v", err)
+	}
+}
+
+// A database of the one-mailbox gateway goes on as the mailbox of [imap]:
+// a mail it recorded but had not flagged when it stopped is flagged by
+// the upgraded gateway's first pass without being fetched or recorded
+// again, and its ticket is the default mailbox's.
+func TestRunOnce_AnUpgradedOneMailboxDatabaseResumesItsMailbox(t *testing.T) {
+	cfg, imapSrv, smtpSrv := onServers(t)
+	raw := "From: a@customer.example\r\nTo: support@example.com\r\nSubject: printer\r\nMessage-ID: <old1@c>\r\n\r\nbroken\r\n"
+	uid, err := imapSrv.Append("INBOX", []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uv, err := imapSrv.UIDValidity("INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The store as the gateway before several mailboxes left it.
+	db, err := sql.Open("sqlite", cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../../tickets/migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_mailboxes.sql") {
+			break
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		n++
+	}
+	for _, q := range []string{
+		fmt.Sprintf("PRAGMA user_version = %d", n),
+		`INSERT INTO blobs (hash, size, data) VALUES ('h1', 3, 'raw')`,
+		`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
+		 VALUES (1, 'INC-1001', 'incident', 'printer', 'a@customer.example', 'new', 'medium', 'medium', 'P3',
+		         '2026-11-26T09:00:00.000000Z', '2026-11-25T09:00:00.000000Z', '2026-11-25T09:00:00.000000Z')`,
+		fmt.Sprintf(`INSERT INTO inbound (id, mailbox, uidvalidity, uid, message_id, content_hash, raw_hash, size, disposition, ticket_id, received_at)
+		 VALUES (1, 'INBOX', %d, %d, 'old1@c', 'c1', 'h1', 3, 'new_ticket', 1, '2026-11-25T09:00:00.000000Z')`, uv, uid),
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	a, err := openGateway(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.runOnce(context.Background())
+	a.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, err := imapSrv.Flags("INBOX")
+	if err != nil || !slices.Contains(flags[uid], `\Seen`) {
+		t.Errorf("INBOX flags %v (%v); want the recorded mail flagged \\Seen", flags, err)
+	}
+	conf := writeConfigFor(t, cfg)
+	out, _, err := cli(t, "", "--config", conf, "inbound", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []struct{ Mailbox, Folder, Ticket string }
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 || recs[0].Mailbox != "default" || recs[0].Folder != "INBOX" {
+		t.Errorf("inbound records %s (%v); want the one from before, of mailbox default, folder INBOX", out, err)
+	}
+	if n := len(smtpSrv.Received()); n != 0 {
+		t.Errorf("%d mails sent for a mail handled before the upgrade", n)
+	}
+	out, _, err = cli(t, "", "--config", conf, "tickets", "list", "--mailbox", "default", "--json")
+	if err != nil || !strings.Contains(out, `"ref": "INC-1001"`) || !strings.Contains(out, `"mailbox": "default"`) {
+		t.Errorf("tickets of the default mailbox: %v\n%s", err, out)
 	}
 }
