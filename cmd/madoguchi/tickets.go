@@ -127,8 +127,10 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Long: `show prints a ticket: its state, its owner (the tier it is with and that
-tier's assignee; a move to another tier unassigns it) and who resolved it,
+		Long: `show prints a ticket: the mailbox it belongs to (whose address its mail
+goes out from; the default one when its own is no longer configured), its
+state, its owner (the tier it is with and that tier's assignee; a move to
+another tier unassigns it) and who resolved it,
 SLA times and breaches (those of the targets before a reopening too), the
 mails of the ticket that bounced (to the customer or to a tier's address),
 participants, FAQ suggestions, every entry with its text, and the history:
