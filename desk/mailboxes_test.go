@@ -171,6 +171,21 @@ func TestMailboxes_AReplyTokenVerifiesOnlyAgainstItsMailbox(t *testing.T) {
 	before := len(f.outgoing())
 	f.refused(f.deliverTo("helpdesk", 1, moved)[0], req, before, "an address of mailbox helpdesk; "+req.Ref+" is mailbox requests's")
 
+	// The same in a Message-ID: the notice's, its domain made the help desk's.
+	otherDomain := strings.Replace(notice.MessageID, "@example.org", "@example.com", 1)
+	inID := mailTo("helpdesk@example.com", "carol@example.com", "Re: "+notice.Subject, "Done, your account is vpn-hanako.",
+		"Message-ID: <c3@agents.example>", "In-Reply-To: <"+otherDomain+">")
+	before = len(f.outgoing())
+	// Threaded to nothing, it is recorded on a ticket of its own, as any
+	// forged reply that names no thread is.
+	if oc := f.deliverTo("helpdesk", 3, inID)[0]; oc.Ticket == req.Ref || len(oc.Sent) != 0 ||
+		!strings.Contains(oc.Reason, "forged agent reply refused: reply token of "+req.Ref+" came in a Message-ID of example.com; "+req.Ref+" is mailbox requests's (example.org)") {
+		t.Fatalf("the token in a Message-ID of the help desk's domain: %+v", oc)
+	}
+	if n := len(f.outgoing()); n != before || f.ticket(req.Ref).Status != req.Status {
+		t.Fatalf("the forged reply sent %d mails or changed %s", n-before, req.Ref)
+	}
+
 	proven := strings.Replace(agentMail("carol@example.com", notice, "Done, your account is vpn-hanako.", "c2"),
 		"To: support@example.com", "To: "+notice.ReplyTo, 1)
 	f.proven(f.deliverTo("requests", 2, proven)[0], req)
