@@ -27,7 +27,8 @@ import (
 // decoder, the environment overrides and the encoder all read them.
 type Config struct {
 	Store      Store      `toml:"store"`
-	IMAP       IMAP       `toml:"imap"`
+	IMAP       IMAP       `toml:"imap"`      // the one mailbox, unless Mailboxes are set
+	Mailboxes  []Mailbox  `toml:"mailboxes"` // [[mailboxes]]: several mailboxes, one desk (mailboxes.go)
 	SMTP       SMTP       `toml:"smtp"`
 	Desk       Desk       `toml:"desk"`
 	Escalation Escalation `toml:"escalation"`
@@ -74,7 +75,7 @@ type Server struct {
 	CAFile        string `toml:"ca_file"`
 	TLSServerName string `toml:"tls_server_name"`
 
-	section string // "imap" or "smtp", so errors can name the key
+	section string // "imap", "smtp" or "mailboxes[N]", so errors can name the key
 }
 
 // IMAP is the mailbox madoguchi reads.
@@ -375,6 +376,7 @@ func Parse(data []byte, env func(string) string, baseDir string) (*Config, error
 	// run names every problem; a key that failed to decode keeps its default.
 	c := Default()
 	errs := []error{decodeRaw(c, raw, string(data))}
+	c.nameSections()
 	c.resolvePaths(baseDir)
 	if env != nil {
 		errs = append(errs, applyEnv(c, env))
@@ -458,12 +460,17 @@ type secretKey struct {
 // secrets lists every secret of c, so masking, encoding and reading from
 // files treat them all alike.
 func (c *Config) secrets() []secretKey {
-	return []secretKey{
+	keys := []secretKey{
 		{key: c.IMAP.key("password"), fileKey: c.IMAP.key("password_file"), value: &c.IMAP.Password, file: &c.IMAP.PasswordFile},
 		{key: c.SMTP.key("password"), fileKey: c.SMTP.key("password_file"), value: &c.SMTP.Password, file: &c.SMTP.PasswordFile},
 		{key: "desk.secret", fileKey: "desk.secret_file", value: &c.Desk.Secret, file: &c.Desk.SecretFile},
 		{key: "desk.previous_secrets", fileKey: "desk.previous_secrets_file", list: &c.Desk.PreviousSecrets, file: &c.Desk.PreviousSecretsFile},
 	}
+	for i := range c.Mailboxes {
+		m := &c.Mailboxes[i]
+		keys = append(keys, secretKey{key: mailboxSection(i) + ".password", fileKey: mailboxSection(i) + ".password_file", value: &m.Password, file: &m.PasswordFile})
+	}
+	return keys
 }
 
 // set reports whether the secret (or any of the list) is set.
@@ -521,6 +528,7 @@ func (s secretKey) fill(contents string) {
 func (c *Config) clone() *Config {
 	out := *c
 	out.Rules = slices.Clone(c.Rules)
+	out.Mailboxes = slices.Clone(c.Mailboxes)
 	out.Desk.PreviousSecrets = slices.Clone(c.Desk.PreviousSecrets)
 	out.Escalation.Tiers = slices.Clone(c.Escalation.Tiers)
 	for i := range out.Escalation.Tiers {
@@ -540,13 +548,18 @@ func (c *Config) resolvePaths(baseDir string) {
 	if baseDir == "" {
 		return
 	}
-	for _, p := range []*string{
+	paths := []*string{
 		&c.Store.Path,
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
 		&c.Desk.SecretFile, &c.Desk.PreviousSecretsFile, &c.Responder.IndexPath, &c.Templates.Dir,
 		&c.Web.TLSCert, &c.Web.TLSKey,
-	} {
+	}
+	for i := range c.Mailboxes {
+		m := &c.Mailboxes[i]
+		paths = append(paths, &m.PasswordFile, &m.TokenFile, &m.CAFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
 		}

@@ -199,7 +199,7 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 	for _, array := range []struct {
 		name   string
 		fields []field
-	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}} {
+	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}, {"[[mailboxes]]", mailboxFields()}} {
 		if !strings.Contains(string(data), "# "+array.name+"\n") {
 			t.Errorf("the example has no commented %s", array.name)
 		}
@@ -332,12 +332,14 @@ func TestUnknownEnv_NamesEveryStrayVariableWithTheClosestKey(t *testing.T) {
 		"MADOGUCHI_BENCH_N=10000",
 		"MADOGUCHI_FAQBENCH_DIR=/tmp/x",
 		"MADOGUCHI_RULES=x",
+		"MADOGUCHI_MAILBOXES_REQUESTS_PASSWORD=secret-value",
 		"MADOGUCHI_SOMETHING_ELSE_ENTIRELY=1",
 		"HOME=/root",
 		"madoguchi_imap_address=lower case is another variable",
 	})
 	want := []string{
 		"$MADOGUCHI_IMAP_ADRESS names no configuration key and is ignored; did you mean $MADOGUCHI_IMAP_ADDRESS?",
+		"$MADOGUCHI_MAILBOXES_REQUESTS_PASSWORD names no configuration key and is ignored (mailboxes come only from the file)",
 		"$MADOGUCHI_RULES names no configuration key and is ignored (rules come only from the file)",
 		"$MADOGUCHI_SMTP_PASSWROD names no configuration key and is ignored; did you mean $MADOGUCHI_SMTP_PASSWORD?",
 		"$MADOGUCHI_SOMETHING_ELSE_ENTIRELY names no configuration key and is ignored",

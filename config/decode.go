@@ -32,23 +32,27 @@ var (
 	sectionFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Config](), "", nil, 1) })
 	ruleFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Rule](), "", nil, 0) })
 	tierFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Tier](), "", nil, 0) })
+	mailboxFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Mailbox](), "", nil, 0) })
 	// tablePaths are the tables of the schema: every proper prefix of a
 	// key ("sla", "sla.P1"), so a misspelt table is told from a nested one.
-	tablePaths = sync.OnceValue(func() map[string]bool {
-		m := map[string]bool{}
-		for _, f := range sectionFields() {
-			for i := range len(f.key) {
-				if f.key[i] == '.' {
-					m[f.key[:i]] = true
-				}
-			}
-		}
-		return m
-	})
+	tablePaths   = sync.OnceValue(func() map[string]bool { return tablesOf(sectionFields()) })
 	durationType = reflect.TypeFor[Duration]()
 	businessType = reflect.TypeFor[BusinessTime]()
 	secretType   = reflect.TypeFor[Secret]()
 )
+
+// tablesOf lists the tables of fields: every proper prefix of a key.
+func tablesOf(fields []field) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range fields {
+		for i := range len(f.key) {
+			if f.key[i] == '.' {
+				m[f.key[:i]] = true
+			}
+		}
+	}
+	return m
+}
 
 // isSpan reports whether t is one of the duration types, a scalar written
 // as a string ("30s", "1bd") though a struct in Go.
@@ -58,11 +62,15 @@ func isSpan(t reflect.Type) bool { return t == durationType || t == businessType
 // [[escalation.tiers]]): each is decoded on its own, element by element.
 var tableArrays = map[string]func(c *Config, val any, data string) error{
 	"rules": func(c *Config, val any, data string) (err error) {
-		c.Rules, err = decodeTables[Rule]("rules", val, ruleFields(), data)
+		c.Rules, err = decodeTables[Rule]("rules", val, ruleFields(), data, nil)
 		return err
 	},
 	"escalation.tiers": func(c *Config, val any, data string) (err error) {
-		c.Escalation.Tiers, err = decodeTables[Tier]("escalation.tiers", val, tierFields(), data)
+		c.Escalation.Tiers, err = decodeTables[Tier]("escalation.tiers", val, tierFields(), data, nil)
+		return err
+	},
+	"mailboxes": func(c *Config, val any, data string) (err error) {
+		c.Mailboxes, err = decodeTables("mailboxes", val, mailboxFields(), data, defaultMailbox)
 		return err
 	},
 }
@@ -193,8 +201,10 @@ func (d tableDecoder) unknown(key string, path []string, val any) []error {
 }
 
 // decodeTables decodes an array of tables ([[rules]], or an inline array
-// of tables) whose elements have the scalar keys fields.
-func decodeTables[T any](key string, val any, fields []field, data string) ([]T, error) {
+// of tables) whose elements have the scalar keys fields (and the tables
+// those name, [mailboxes.signature]). Each element starts from def (nil:
+// the zero value).
+func decodeTables[T any](key string, val any, fields []field, data string, def func() T) ([]T, error) {
 	var tables []map[string]any
 	switch v := val.(type) {
 	case []map[string]any:
@@ -230,8 +240,11 @@ func decodeTables[T any](key string, val any, fields []field, data string) ([]T,
 	out := make([]T, len(tables))
 	var errs []error
 	for i, t := range tables {
+		if def != nil {
+			out[i] = def()
+		}
 		prefix := fmt.Sprintf("%s[%d].", key, i)
-		d := tableDecoder{schema: schema, rv: reflect.ValueOf(&out[i]).Elem(), keyFmt: func(k string) string { return prefix + k },
+		d := tableDecoder{schema: schema, tables: tablesOf(fields), rv: reflect.ValueOf(&out[i]).Elem(), keyFmt: func(k string) string { return prefix + k },
 			known: known, line: line}
 		errs = append(errs, d.decode("", nil, t)...)
 	}
@@ -389,8 +402,8 @@ func UnknownEnv(environ []string) []string {
 		}
 		w := fmt.Sprintf("$%s names no configuration key and is ignored", name)
 		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, EnvPrefix), "_", "."))
-		if _, isArray := tableArrays[key]; isArray {
-			w += fmt.Sprintf(" (%s come only from the file)", key)
+		if array := arrayOf(key); array != "" {
+			w += fmt.Sprintf(" (%s come only from the file)", array)
 		} else if near := closest(name, known); near != "" {
 			w += fmt.Sprintf("; did you mean $%s?", near)
 		}
@@ -398,6 +411,17 @@ func UnknownEnv(environ []string) []string {
 	}
 	slices.Sort(warnings)
 	return warnings
+}
+
+// arrayOf is the array of tables key is in ("mailboxes" for
+// "mailboxes.requests.password"), "" for none.
+func arrayOf(key string) string {
+	for array := range tableArrays {
+		if key == array || strings.HasPrefix(key, array+".") {
+			return array
+		}
+	}
+	return ""
 }
 
 // applyEnv overrides any scalar key of a section from the environment. An

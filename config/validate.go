@@ -24,14 +24,8 @@ func (c *Config) Validate() error {
 
 	v.required("store.path", c.Store.Path)
 
-	c.IMAP.Server.validate(v, []string{AuthLogin, AuthPlain, AuthXOAUTH2})
-	v.required("imap.mailbox", c.IMAP.Mailbox)
-	if c.IMAP.ProcessedMailbox != "" && c.IMAP.ProcessedMailbox == c.IMAP.Mailbox {
-		v.add("imap.processed_mailbox", "is the same as imap.mailbox %q; leave it empty to only mark mail \\Seen", c.IMAP.Mailbox)
-	}
-	v.intRange("imap.batch_size", c.IMAP.BatchSize, 1, 1000)
-	v.intRange64("imap.batch_bytes", c.IMAP.BatchBytes, 1<<20, math.MaxInt64)
-	v.minDuration("imap.poll_interval", c.IMAP.PollInterval, time.Second)
+	c.IMAP.validate(v)
+	c.validateMailboxes(v)
 
 	c.SMTP.Server.validate(v, []string{AuthNone, AuthPlain, AuthLogin, AuthXOAUTH2})
 	v.address("smtp.from", c.SMTP.From)
@@ -139,20 +133,32 @@ func (c *Config) Validate() error {
 // names every missing key.
 func (c *Config) RequireRun() error {
 	v := &validator{}
-	v.required("imap.address", c.IMAP.Address)
-	v.required("imap.username", c.IMAP.Username)
-	c.IMAP.requireCredentials(v)
+	if c.Shorthand() {
+		v.required("imap.address", c.IMAP.Address)
+		v.required("imap.username", c.IMAP.Username)
+		c.IMAP.requireCredentials(v)
+	}
+	c.requireMailboxes(v)
 	v.required("smtp.address", c.SMTP.Address)
-	v.required("smtp.from", c.SMTP.From)
+	if c.Shorthand() {
+		// With [[mailboxes]] each mailbox's mail is From its own address.
+		v.required("smtp.from", c.SMTP.From)
+	}
 	if c.SMTP.Auth != AuthNone {
 		v.required("smtp.username", c.SMTP.Username)
 		c.SMTP.requireCredentials(v)
 	}
-	v.required("desk.support_address", c.Desk.SupportAddress)
+	if c.Shorthand() {
+		v.required("desk.support_address", c.Desk.SupportAddress)
+	}
 	if len(c.Escalation.Tiers) > 0 && c.Desk.Secret == "" {
 		v.add("desk.secret", "required for run when escalation.tiers are set, to sign reply tokens (or desk.secret_file, or $%s); at least %d bytes", envName("desk.secret"), MinSecretBytes)
 	}
-	for _, s := range []Server{c.IMAP.Server, c.SMTP.Server} {
+	servers := []Server{c.SMTP.Server}
+	if c.Shorthand() {
+		servers = append(servers, c.IMAP.Server) // each mailbox's: requireMailboxes
+	}
+	for _, s := range servers {
 		if s.CAFile != "" {
 			if _, err := s.TLSConfig(); err != nil {
 				v.errs = append(v.errs, err)
@@ -168,6 +174,18 @@ func (c *Config) RequireRun() error {
 		}
 	}
 	return v.err()
+}
+
+// validate checks the keys of [imap], or of one of [[mailboxes]].
+func (m IMAP) validate(v *validator) {
+	m.Server.validate(v, []string{AuthLogin, AuthPlain, AuthXOAUTH2})
+	v.required(m.key("mailbox"), m.Mailbox)
+	if m.ProcessedMailbox != "" && m.ProcessedMailbox == m.Mailbox {
+		v.add(m.key("processed_mailbox"), "is the same as %s %q; leave it empty to only mark mail \\Seen", m.key("mailbox"), m.Mailbox)
+	}
+	v.intRange(m.key("batch_size"), m.BatchSize, 1, 1000)
+	v.intRange64(m.key("batch_bytes"), m.BatchBytes, 1<<20, math.MaxInt64)
+	v.minDuration(m.key("poll_interval"), m.PollInterval, time.Second)
 }
 
 func (s Server) validate(v *validator, auths []string) {
@@ -203,6 +221,11 @@ func (s Server) requireCredentials(v *validator) {
 		return
 	}
 	if s.Password == "" {
+		if strings.HasPrefix(s.section, "mailboxes[") {
+			// [[mailboxes]] come from the file alone.
+			v.add(s.key("password"), "required for run (or %s)", s.key("password_file"))
+			return
+		}
 		v.add(s.key("password"), "required for run (or %s, or $%s)", s.key("password_file"), envName(s.key("password")))
 	}
 }
@@ -272,6 +295,11 @@ func (c *Config) tierAddress(v *validator, key, val string) {
 	}
 	if own, err := mail.ParseAddress(c.Desk.SupportAddress); err == nil && sameMailbox(a.Address, own.Address) {
 		v.add(key, "%q is desk.support_address: mail to it would come back to madoguchi", val)
+	}
+	for i, m := range c.Mailboxes {
+		if own, err := mail.ParseAddress(m.SupportAddress); err == nil && sameMailbox(a.Address, own.Address) {
+			v.add(key, "%q is %s.support_address: mail to it would come back to madoguchi", val, mailboxSection(i))
+		}
 	}
 }
 

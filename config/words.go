@@ -74,20 +74,7 @@ const (
 )
 
 func (d Desk) validateWords(v *validator) {
-	for _, s := range []struct{ lang, text string }{{"en", d.Signature.EN}, {"ja", d.Signature.JA}} {
-		key, sig := "desk.signature."+s.lang, s.text
-		if n := strings.Count(strings.TrimRight(sig, "\r\n"), "\n") + 1; n > MaxSignatureLines {
-			v.add(key, "has %d lines; at most %d", n, MaxSignatureLines)
-		}
-		if n := utf8.RuneCountInString(sig); n > MaxSignatureRunes {
-			v.add(key, "has %d characters; at most %d", n, MaxSignatureRunes)
-		}
-		for i, line := range strings.Split(strings.ReplaceAll(sig, "\r\n", "\n"), "\n") {
-			if r, ok := controlRune(line); ok {
-				v.add(key, "line %d has the control character %U", i+1, r)
-			}
-		}
-	}
+	validateSignature(v, "desk.signature", d.Signature)
 	for _, l := range []struct {
 		lang   string
 		labels Labels
@@ -103,6 +90,25 @@ func (d Desk) validateWords(v *validator) {
 			}
 			if n := utf8.RuneCountInString(label); n > MaxLabelRunes {
 				v.add(key, "has %d characters; at most %d", n, MaxLabelRunes)
+			}
+		}
+	}
+}
+
+// validateSignature checks the signature of [desk.signature] or of a
+// mailbox (key names it): lines, length, no control characters.
+func validateSignature(v *validator, key string, sig Signature) {
+	for _, s := range []struct{ lang, text string }{{"en", sig.EN}, {"ja", sig.JA}} {
+		key, sig := key+"."+s.lang, s.text
+		if n := strings.Count(strings.TrimRight(sig, "\r\n"), "\n") + 1; n > MaxSignatureLines {
+			v.add(key, "has %d lines; at most %d", n, MaxSignatureLines)
+		}
+		if n := utf8.RuneCountInString(sig); n > MaxSignatureRunes {
+			v.add(key, "has %d characters; at most %d", n, MaxSignatureRunes)
+		}
+		for i, line := range strings.Split(strings.ReplaceAll(sig, "\r\n", "\n"), "\n") {
+			if r, ok := controlRune(line); ok {
+				v.add(key, "line %d has the control character %U", i+1, r)
 			}
 		}
 	}

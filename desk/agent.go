@@ -112,17 +112,22 @@ func (d *Desk) claimAgent(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 // threads, in thread) and one that no longer verifies is ignored. An
 // agent token that does not verify, is for another ticket, or disagrees
 // with another makes the claim forged.
+//
+// A token holds only where it was minted: in a plus address of its
+// ticket's mailbox, or a Message-ID of that mailbox's domain. An agent
+// token that comes to another mailbox's address is a forgery too.
 func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (*replyToken, agentClaim, error) {
 	var c agentClaim
-	var tokens, addressed []string
+	var tokens []string
+	came := map[string]tokenPlace{} // where each token came
 	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
-		if tok := tokenOfAddress(a.Addr, d.opts.SupportAddress); tok != "" && !slices.Contains(tokens, tok) {
-			tokens, addressed = append(tokens, tok), append(addressed, tok)
+		if box, tok, _ := d.boxOfAddress(a.Addr); tok != "" && !slices.Contains(tokens, tok) {
+			tokens, came[tok] = append(tokens, tok), tokenPlace{box: box, addr: strings.ToLower(a.Addr)}
 		}
 	}
 	for _, id := range append(slices.Clone(msg.InReplyTo), msg.References...) {
-		if tok := tokenOfMessageID(id, d.opts.MessageIDDomain); tok != "" && !slices.Contains(tokens, tok) {
-			tokens = append(tokens, tok)
+		if tok, domain := d.tokenOfMessageID(id); tok != "" && !slices.Contains(tokens, tok) {
+			tokens, came[tok] = append(tokens, tok), tokenPlace{domain: domain}
 		}
 	}
 	keys := d.tokenKeys(tx.Now())
@@ -131,8 +136,8 @@ func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		tok, err := verifyToken(s, keys)
 		switch {
 		case errors.Is(err, errTokenMalformed):
-			if slices.Contains(addressed, s) {
-				c.note = joinReason(c.note, plusAddress(d.opts.SupportAddress, truncate(s, 64))+" is no reply address of ours: read as the support address")
+			if p := came[s]; p.box != nil {
+				c.note = joinReason(c.note, plusAddress(p.box.Address, truncate(s, 64))+" is no reply address of ours: read as the support address")
 			}
 			continue
 		case tok.Role != tokenAgent:
@@ -151,9 +156,44 @@ func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 		case agentTok != nil && *agentTok != tok:
 			return nil, agentClaim{forged: true, why: "reply tokens disagree"}, nil
 		}
+		if why, err := d.tokenOutOfPlace(tx, t, tok, came[s]); err != nil || why != "" {
+			return nil, agentClaim{forged: why != "", why: why}, err
+		}
 		agentTok = &tok
 	}
 	return agentTok, c, nil
+}
+
+// tokenPlace is where a token came: a plus address of box, or a
+// Message-ID of ours at domain.
+type tokenPlace struct {
+	box    *Mailbox
+	addr   string
+	domain string
+}
+
+// tokenOutOfPlace says why tok may not act where it came (p): its ticket
+// (t, when it is the token's) belongs to another mailbox than the one
+// whose address or Message-ID domain carried it. "" when it is in place,
+// or names no ticket (claimAgent refuses that).
+func (d *Desk) tokenOutOfPlace(tx *tickets.Tx, t *tickets.Ticket, tok replyToken, p tokenPlace) (string, error) {
+	own := t
+	if own == nil || own.ID != tok.Ticket {
+		var err error
+		if own, err = tx.TicketByID(tok.Ticket); errors.Is(err, tickets.ErrNotFound) {
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+	box := d.boxOf(own)
+	switch {
+	case p.box != nil && p.box != box:
+		return fmt.Sprintf("reply token of %s came to %s, an address of mailbox %s; %s is mailbox %s's (%s)", own.Ref, p.addr, p.box.Name, own.Ref, box.Name, box.Address), nil
+	case p.box == nil && !strings.EqualFold(p.domain, box.MessageIDDomain):
+		return fmt.Sprintf("reply token of %s came in a Message-ID of %s; %s is mailbox %s's (%s)", own.Ref, p.domain, own.Ref, box.Name, box.MessageIDDomain), nil
+	}
+	return "", nil
 }
 
 // forgedAgent records a mail that claims agent rights it does not prove.
@@ -163,7 +203,7 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 		// Nothing to record it on that the mail could prove; it opens a
 		// ticket of its own, with nothing sent (a forger is no customer to
 		// acknowledge).
-		nt, err := d.createTicket(tx, msg, 0)
+		nt, err := d.createTicket(tx, d.boxForNew(in, msg), msg, 0)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -553,7 +593,7 @@ func (d *Desk) refuseAction(tx *tickets.Tx, t *tickets.Ticket, a *agentAction, o
 	}
 	data.Errors, data.Agent = problemTexts(r.Errors, d.opts.Language), a.agent
 	token := replyToken{Ticket: t.ID, Tier: a.tier, Role: tokenAgent}.sign(d.opts.Secret)
-	data.ReplyAddress = plusAddress(d.opts.SupportAddress, token)
+	data.ReplyAddress = plusAddress(d.boxOf(t).Address, token)
 	data.Tier = d.tierName(a.tier)
 	_, err = d.answerTo(tx, t, a.msg, a.agent, "", mailCommandError, mailCommandError, d.opts.Language, data, oc, func(o *tickets.Outgoing) {
 		o.ReplyTo, o.AutoSubmitted = data.ReplyAddress, "auto-replied"
@@ -602,8 +642,11 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 // customer (on = about), or the customer of a ticket merged into about
 // (incidents.go), in on's language and thread, naming about, with a
 // Reply-To of about's customer token, so a reply acts on about.
+//
+// The mail goes out from on's mailbox, the address its customer wrote to.
 func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
-	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: d.opts.SupportAddress,
+	box := d.boxOf(on)
+	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: box.Address, Mailbox: box.Name,
 		Priority: about.Priority, Text: body, ReopenDays: reopenDays, Greeted: opensWithGreeting(body)}
 	if on != about {
 		data.OldTicket, data.Reported = on.Ref, on.Subject
@@ -635,16 +678,23 @@ func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, bod
 			return err
 		}
 	}
-	token := replyToken{Ticket: about.ID, Tier: about.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
+	tokTicket := about
+	if d.boxOf(about) != box {
+		// A token holds only in its own ticket's mailbox: the reporter's
+		// reply comes with the token of her own ticket, which goes on as
+		// about (it was merged into it) all the same.
+		tokTicket = on
+	}
+	token := replyToken{Ticket: tokTicket.ID, Tier: tokTicket.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 	out := &tickets.Outgoing{
-		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, ToName: on.RequesterName, To: on.Requester, Cc: cc, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(on.Ref), InReplyTo: inReplyTo, References: refs,
-		ReplyTo: plusAddress(d.opts.SupportAddress, token), AutoSubmitted: "auto-generated", Attachments: atts,
+		TicketID: on.ID, TicketRef: on.Ref, Kind: kind, From: box.From, ToName: on.RequesterName, To: on.Requester, Cc: cc, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(box, on.Ref), InReplyTo: inReplyTo, References: refs,
+		ReplyTo: plusAddress(box.Address, token), AutoSubmitted: "auto-generated", Attachments: atts,
 	}
 	if err := tx.QueueMail(out); err != nil {
 		return err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: on.Requester,
+	e := &tickets.Entry{Kind: tickets.KindAgent, Direction: tickets.DirOut, From: box.Address, To: on.Requester,
 		Cc: strings.Join(cc, ", "), Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(on, e, "system"); err != nil {
 		return err

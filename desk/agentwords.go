@@ -72,11 +72,12 @@ func (d *Desk) ourMails(tx *tickets.Tx, t *tickets.Ticket) (*ourText, error) {
 			theirs = append(theirs, e.Text)
 		}
 	}
-	marks := []string{d.opts.SupportAddress, "[" + t.Ref + "]"}
+	box := d.boxOf(t) // our mails about t came from its mailbox
+	marks := []string{box.Address, "[" + t.Ref + "]"}
 	for _, tr := range d.opts.Tiers {
 		marks = append(marks, tr.Notify...)
 	}
-	return newOurText(sent, theirs, marks, d.opts.SupportAddress), nil
+	return newOurText(sent, theirs, marks, box.Address), nil
 }
 
 // agentAttachments are the attachments of an agent's mail that are

@@ -56,8 +56,10 @@ func (d *Desk) tierAddressBounced(tx *tickets.Tx, out *tickets.Outgoing, dsn *mi
 	if err != nil || !report {
 		return bounced + "'s address " + addr + " bounces (told within " + d.opts.TierBounceWindow.String() + ")", err
 	}
+	// About an address, not a ticket: from the default mailbox.
+	box := d.defaultBox()
 	data := templates.Data{
-		Ticket: out.TicketRef, SupportAddress: d.opts.SupportAddress, Tier: told, BouncedTier: bounced,
+		Ticket: out.TicketRef, SupportAddress: box.Address, Tier: told, BouncedTier: bounced,
 		BounceRecipient: addr, BounceStatus: dsn.Status, BounceDiagnostic: dsn.Diagnostic,
 		Every: templates.FormatDuration(d.opts.TierBounceWindow, d.opts.Language),
 	}
@@ -69,8 +71,8 @@ func (d *Desk) tierAddressBounced(tx *tickets.Tx, out *tickets.Outgoing, dsn *mi
 		}
 		// About an address, not a ticket: no ticket, no token, and a
 		// reply goes to the colleagues, as with a digest.
-		if err := tx.QueueMail(&tickets.Outgoing{Kind: mailTierBounce, To: rcpt, Subject: m.Subject, Text: m.Text,
-			MessageID: d.newMessageID(""), ReplyTo: rcpt, AutoSubmitted: "auto-generated"}); err != nil {
+		if err := tx.QueueMail(&tickets.Outgoing{Kind: mailTierBounce, From: box.From, To: rcpt, Subject: m.Subject, Text: m.Text,
+			MessageID: d.newMessageID(box, ""), ReplyTo: rcpt, AutoSubmitted: "auto-generated"}); err != nil {
 			return "", err
 		}
 	}

@@ -92,7 +92,7 @@ func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 			return err
 		}
 		return tx.QueueMail(&tickets.Outgoing{Kind: mailSignIn, To: addr, Subject: m.Subject, Text: m.Text,
-			MessageID: d.newMessageID(""), AutoSubmitted: "auto-generated"})
+			MessageID: d.newMessageID(d.defaultBox(), ""), From: d.defaultBox().From, AutoSubmitted: "auto-generated"})
 	})
 	if err != nil {
 		return fmt.Errorf("desk: sign-in link for %s: %w", addr, err)

@@ -25,9 +25,14 @@ import (
 
 // Options configure the desk; zero fields take defaults.
 type Options struct {
-	SupportAddress       string // our own address: mail from it is our own mail coming back; required to receive mail
-	MessageIDDomain      string // "" = domain of SupportAddress
-	Language             string // en | ja: default language of outgoing mail
+	// Mailboxes are the desk's addresses, the first the default one
+	// (mailboxes.go). Without them the desk has one mailbox,
+	// tickets.DefaultMailbox, at SupportAddress; one or the other is
+	// required to receive mail.
+	Mailboxes            []Mailbox
+	SupportAddress       string // the one mailbox's address (with Mailboxes, New sets the default one's)
+	MessageIDDomain      string // "" = each mailbox's address's domain (New then sets the default one's)
+	Language             string // en | ja: the language of the agents' mail, and of the customers' where neither their mail nor its mailbox tells
 	IncidentPrefix       string // default INC
 	RequestPrefix        string // default REQ
 	Rules                []Rule // applied in order; include DefaultRules() to keep them
@@ -133,10 +138,6 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if opts.SupportAddress != "" && !strings.Contains(opts.SupportAddress, "@") {
 		return nil, fmt.Errorf("desk: support address %q is not an address", opts.SupportAddress)
 	}
-	if opts.MessageIDDomain == "" && opts.SupportAddress != "" {
-		opts.MessageIDDomain = opts.SupportAddress[strings.LastIndexByte(opts.SupportAddress, '@')+1:]
-	}
-	opts.MessageIDDomain = strings.ToLower(opts.MessageIDDomain)
 	if opts.Language != "ja" {
 		opts.Language = "en"
 	}
@@ -179,6 +180,9 @@ func New(opts Options, deps Deps) (*Desk, error) {
 			return nil, fmt.Errorf("desk: tier %d (%s) needs notify and agents addresses", i, tr.Name)
 		}
 	}
+	if err := setMailboxes(&opts); err != nil {
+		return nil, err
+	}
 	if opts.SLA.Calendar == nil {
 		opts.SLA.Calendar = &tickets.Calendar{}
 	}
@@ -219,26 +223,20 @@ func limitOrDefault(n, def int) int {
 // Wake is signalled after a commit that queued outgoing mail.
 func (d *Desk) Wake() <-chan struct{} { return d.wake }
 
-// Known implements intake.Sink.
-func (d *Desk) Known(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
-	var known map[uint32]bool
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		var err error
-		known, err = tx.KnownUIDs(mailbox, uidValidity, uids)
-		return err
-	})
-	return known, err
+// Known implements intake.Sink for the default mailbox (Inbox for any).
+func (d *Desk) Known(ctx context.Context, folder string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
+	if len(d.opts.Mailboxes) == 0 {
+		return nil, ErrNoSupportAddress
+	}
+	return (&Inbox{d: d, box: d.defaultBox()}).Known(ctx, folder, uidValidity, uids)
 }
 
-// LastUID implements intake.Sink.
-func (d *Desk) LastUID(ctx context.Context, mailbox string, uidValidity uint32) (uint32, error) {
-	var last uint32
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		var err error
-		last, err = tx.LastUID(mailbox, uidValidity)
-		return err
-	})
-	return last, err
+// LastUID implements intake.Sink for the default mailbox (Inbox for any).
+func (d *Desk) LastUID(ctx context.Context, folder string, uidValidity uint32) (uint32, error) {
+	if len(d.opts.Mailboxes) == 0 {
+		return 0, ErrNoSupportAddress
+	}
+	return (&Inbox{d: d, box: d.defaultBox()}).LastUID(ctx, folder, uidValidity)
 }
 
 // Outcome is what happened to one message.
@@ -250,8 +248,9 @@ type Outcome struct {
 	Sent        []string       // kinds of mail queued
 }
 
-// Store implements intake.Sink: it parses the batch in parallel, then
-// records every message in one transaction, committed durably.
+// Store implements intake.Sink for the default mailbox: it parses the
+// batch in parallel, then records every message in one transaction,
+// committed durably.
 func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
 	_, err := d.ReceiveBatch(ctx, batch)
 	return err
@@ -259,11 +258,19 @@ func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
 
 // ReceiveBatch is Store that also reports each message's outcome.
 func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
-	if d.opts.SupportAddress == "" {
-		// Without it our own mail coming back could not be told apart.
+	if len(d.opts.Mailboxes) == 0 {
+		// Without an address our own mail coming back could not be told apart.
 		return nil, ErrNoSupportAddress
 	}
+	return d.receiveBatch(ctx, d.defaultBox(), batch)
+}
+
+// receiveBatch records a batch fetched from the mailbox box.
+func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fetched) ([]Outcome, error) {
 	parsed := d.parseAll(ctx, batch)
+	for i := range parsed {
+		parsed[i].box = box
+	}
 	outcomes := make([]Outcome, len(batch))
 	queued := false
 	var changed faqChanges
@@ -281,11 +288,11 @@ func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outc
 				// mailbox: what it wrote is undone and it is recorded as
 				// quarantined with the reason. If the store itself is what
 				// fails, this fails too and the batch is retried.
-				d.log.Error("handling a mail failed; quarantined", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "err", err)
+				d.log.Error("handling a mail failed; quarantined", "mailbox", box.Name, "folder", batch[i].Mailbox, "uid", batch[i].UID, "err", err)
 				oc, err = d.quarantineFailed(tx, &parsed[i], err)
 			}
 			if err != nil {
-				return fmt.Errorf("desk: message uid %d of %s: %w", batch[i].UID, batch[i].Mailbox, err)
+				return fmt.Errorf("desk: message uid %d of %s/%s: %w", batch[i].UID, box.Name, batch[i].Mailbox, err)
 			}
 			outcomes[i] = oc
 			queued = queued || len(oc.Sent) > 0
@@ -297,7 +304,7 @@ func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outc
 	}
 	d.reindex(ctx, changed)
 	for i, oc := range outcomes {
-		d.log.Info("mail received", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
+		d.log.Info("mail received", "mailbox", box.Name, "folder", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
 			"ticket", oc.Ticket, "reason", oc.Reason, "sent", oc.Sent)
 	}
 	if queued {
@@ -317,6 +324,7 @@ func (d *Desk) poke() {
 // the transaction.
 type parsedMail struct {
 	f     intake.Fetched
+	box   *Mailbox // the mailbox it was fetched from
 	msg   *mime.Message
 	err   error
 	match *responder.Result // nil when not matched
@@ -374,14 +382,15 @@ func (d *Desk) parseOne(f intake.Fetched) (p parsedMail) {
 	return p
 }
 
-// newMessageID makes a Message-ID of ours (without <>). Random, so a
-// stranger cannot guess one to thread into a ticket.
-func (d *Desk) newMessageID(ref string) string {
+// newMessageID makes a Message-ID of ours (without <>) for mail from
+// the mailbox b. Random, so a stranger cannot guess one to thread into a
+// ticket.
+func (d *Desk) newMessageID(b *Mailbox, ref string) string {
 	id := "madoguchi." + randomPart()
 	if ref != "" {
 		id += "." + strings.ToLower(ref)
 	}
-	return id + "@" + d.opts.MessageIDDomain
+	return id + "@" + b.MessageIDDomain
 }
 
 // randomPart is the unguessable part of our Message-IDs.
@@ -396,5 +405,13 @@ func randomPart() string {
 // with its customers' mail servers.
 func (d *Desk) looksLikeOurMessageID(id string) bool {
 	at := strings.LastIndexByte(id, '@')
-	return at >= 0 && strings.HasPrefix(id, "madoguchi.") && strings.EqualFold(id[at+1:], d.opts.MessageIDDomain)
+	if at < 0 || !strings.HasPrefix(id, "madoguchi.") {
+		return false
+	}
+	for _, b := range d.opts.Mailboxes {
+		if strings.EqualFold(id[at+1:], b.MessageIDDomain) {
+			return true
+		}
+	}
+	return false
 }

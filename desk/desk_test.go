@@ -248,7 +248,7 @@ func TestReceive_MailFetchedAsItsHeaderIsQuarantinedWithItsSizeAndHeaderFields(t
 	var raw []byte
 	f.update(func(tx *tickets.Tx) error {
 		var err error
-		if rec, err = tx.InboundAt("INBOX", 1, 7); err != nil {
+		if rec, err = tx.InboundAt(tickets.DefaultMailbox, "INBOX", 1, 7); err != nil {
 			return err
 		}
 		raw, err = tx.Blob(rec.RawHash)

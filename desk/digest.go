@@ -86,7 +86,7 @@ func (d *Desk) SendDigest(ctx context.Context) (bool, error) {
 		queued = true
 		for _, admin := range d.opts.Admins {
 			err := tx.QueueMail(&tickets.Outgoing{Kind: mailAdminDigest, To: strings.ToLower(admin), Subject: m.Subject, Text: m.Text,
-				MessageID: d.newMessageID(""), AutoSubmitted: "auto-generated"})
+				MessageID: d.newMessageID(d.defaultBox(), ""), From: d.defaultBox().From, AutoSubmitted: "auto-generated"})
 			if err != nil {
 				return err
 			}

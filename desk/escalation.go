@@ -112,13 +112,15 @@ func (d *Desk) sendNotice(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, 
 }
 
 // notifyTier queues one mail of kind to each notify address of tier
-// (skipping skip), in desk.language, from the support address with a
-// Reply-To that proves a reply came from someone who got this mail.
+// (skipping skip), in desk.language, from the address of the ticket's
+// mailbox with a Reply-To that proves a reply came from someone who got
+// this mail.
 func (d *Desk) notifyTier(tx *tickets.Tx, t *tickets.Ticket, tier int, kind string, data templates.Data, atts []tickets.Attachment, skip string) (int, error) {
 	tr, tier := d.tier(tier)
 	data.Tier = tr.Name
+	box := d.boxOf(t)
 	token := replyToken{Ticket: t.ID, Tier: tier, Role: tokenAgent}.sign(d.opts.Secret)
-	data.ReplyAddress = plusAddress(d.opts.SupportAddress, token)
+	data.ReplyAddress = plusAddress(box.Address, token)
 	m, err := d.tmpl.Render(kind, d.opts.Language, data)
 	if err != nil {
 		return 0, fmt.Errorf("desk: rendering %s: %w", kind, err)
@@ -126,15 +128,15 @@ func (d *Desk) notifyTier(tx *tickets.Tx, t *tickets.Ticket, tier int, kind stri
 	// Every mail of one ticket to one tier refers to the same (never sent)
 	// root Message-ID, so mail clients keep the thread together and a
 	// reply carries the token in References even when it drops Reply-To.
-	root := d.tokenMessageID(token, "root")
+	root := d.tokenMessageID(box, token, "root")
 	n := 0
 	for _, to := range tr.Notify {
 		if strings.EqualFold(to, skip) {
 			continue
 		}
 		out := &tickets.Outgoing{
-			TicketID: t.ID, TicketRef: t.Ref, Kind: kind, To: strings.ToLower(to), Subject: m.Subject,
-			Text: m.Text, HTML: m.HTML, MessageID: d.tokenMessageID(token, ""), InReplyTo: root, References: []string{root},
+			TicketID: t.ID, TicketRef: t.Ref, Kind: kind, From: box.From, To: strings.ToLower(to), Subject: m.Subject,
+			Text: m.Text, HTML: m.HTML, MessageID: d.tokenMessageID(box, token, ""), InReplyTo: root, References: []string{root},
 			ReplyTo: data.ReplyAddress, AutoSubmitted: "auto-generated", Attachments: atts,
 		}
 		if err := tx.QueueMail(out); err != nil {
@@ -145,21 +147,22 @@ func (d *Desk) notifyTier(tx *tickets.Tx, t *tickets.Ticket, tier int, kind stri
 	return n, nil
 }
 
-// tokenMessageID is a Message-ID of ours carrying token: random unless
-// fixed is given (the thread root).
-func (d *Desk) tokenMessageID(token, fixed string) string {
+// tokenMessageID is a Message-ID of the mailbox b carrying token: random
+// unless fixed is given (the thread root).
+func (d *Desk) tokenMessageID(b *Mailbox, token, fixed string) string {
 	if fixed == "" {
 		fixed = randomPart()
 	}
-	return "madoguchi." + tokenIDTag + token + "." + fixed + "@" + d.opts.MessageIDDomain
+	return "madoguchi." + tokenIDTag + token + "." + fixed + "@" + b.MessageIDDomain
 }
 
 // ticketData fills the template data every mail about t shares, and the
 // customer's words and attachments (from msg, else the ticket's last
 // customer entry), the attachments capped at AttachMaxBytes in all.
 func (d *Desk) ticketData(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) (templates.Data, []tickets.Attachment, error) {
+	box := d.boxOf(t)
 	data := templates.Data{
-		Ticket: t.Ref, Subject: t.Subject, SupportAddress: d.opts.SupportAddress,
+		Ticket: t.Ref, Subject: t.Subject, SupportAddress: box.Address, Mailbox: box.Name,
 		Priority: t.Priority, Status: string(t.Status), Type: typeName(t.Type),
 		Requester:  strings.TrimSpace(t.RequesterName + " <" + t.Requester + ">"),
 		RespondDue: d.when(t.RespondDueAt), ResolveDue: d.when(t.ResolveDueAt),

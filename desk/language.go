@@ -7,7 +7,8 @@ import (
 
 // language is the language of every mail to the customer on a new ticket:
 // the language of their own words (subject and text, quoted history left
-// out), and desk.language only when those decide nothing.
-func (d *Desk) language(msg *mime.Message) string {
-	return lang.DetectOr(msg.Subject+"\n"+mime.StripQuoted(msg.Text), d.opts.Language)
+// out), and the language of the mailbox they wrote to (desk.language by
+// default) only when those decide nothing.
+func (d *Desk) language(msg *mime.Message, box *Mailbox) string {
+	return lang.DetectOr(msg.Subject+"\n"+mime.StripQuoted(msg.Text), box.Language)
 }

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -20,16 +21,18 @@ const (
 )
 
 // foreignToken reports whether text carries a reply token other than the
-// customer's own of ticket: in a plus address of the support address or
+// customer's own of ticket: in a plus address of a mailbox's address or
 // after the "tk-" of one of our Message-IDs, whether it verifies or not
 // (it may be signed with a secret this desk had before), or bare, when it
 // verifies under the secret or any previous one (past its grace period
 // too: such a token no longer proves, but it is still the agents').
 func (d *Desk) foreignToken(ticket int64, text string) bool {
 	lower := strings.ToLower(text)
-	local := ""
-	if at := strings.LastIndexByte(d.opts.SupportAddress, '@'); at > 0 {
-		local = d.opts.SupportAddress[:at]
+	var plus []string // "support+" of every mailbox's address
+	for _, b := range d.opts.Mailboxes {
+		if at := strings.LastIndexByte(b.Address, '@'); at > 0 {
+			plus = append(plus, b.Address[:at]+"+")
+		}
 	}
 	for start := 0; start < len(lower); {
 		if !isTokenChar(lower[start]) {
@@ -43,7 +46,7 @@ func (d *Desk) foreignToken(ticket int64, text string) bool {
 		run := lower[start:end]
 		if len(run) >= minTokenChars && len(run) <= maxTokenChars {
 			before := lower[:start]
-			tagged := strings.HasSuffix(before, tokenIDTag) || local != "" && strings.HasSuffix(before, local+"+")
+			tagged := strings.HasSuffix(before, tokenIDTag) || slices.ContainsFunc(plus, func(p string) bool { return strings.HasSuffix(before, p) })
 			tok, err := verifyToken(run, d.allTokenKeys())
 			switch {
 			case err == nil && tok.Role == tokenCustomer && tok.Ticket == ticket:

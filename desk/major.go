@@ -118,15 +118,22 @@ func (d *Desk) attachToMajor(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Messag
 			return false, err
 		}
 		oc.Reason = joinReason(oc.Reason, "attached to major incident "+m.Ref)
-		data := templates.Data{Ticket: m.Ref, Subject: m.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress,
+		box := d.boxOf(t) // the reporter's own ticket: the address she wrote to
+		data := templates.Data{Ticket: m.Ref, Subject: m.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name,
 			OldTicket: t.Ref, Reported: t.Subject, Priority: m.Priority}
 		// The acknowledgement counts against the automatic replies to
 		// its sender, on t: a robot that writes again and again gets no
 		// more of them than of any acknowledgement, and the major
 		// incident's own limit is not spent by its many reporters.
-		token := replyToken{Ticket: m.ID, Tier: m.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
+		tokTicket := m.Ticket
+		if d.boxOf(m.Ticket) != box {
+			// A token holds only in its ticket's mailbox: the reporter's
+			// own one goes on as the major incident all the same.
+			tokTicket = t
+		}
+		token := replyToken{Ticket: tokTicket.ID, Tier: tokTicket.Tier, Role: tokenCustomer}.sign(d.opts.Secret)
 		_, err = d.answerTo(tx, t, msg, msg.From.Addr, msg.From.Name, mailAck, mailMajorAck, t.Language, data, oc, func(o *tickets.Outgoing) {
-			o.ReplyTo = plusAddress(d.opts.SupportAddress, token)
+			o.ReplyTo = plusAddress(box.Address, token)
 		})
 		return true, err
 	}
@@ -163,7 +170,8 @@ func (d *Desk) sendMajorReports(tx *tickets.Tx, n tickets.NewReports) error {
 	if err != nil {
 		return err
 	}
-	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, SupportAddress: d.opts.SupportAddress, Priority: t.Priority,
+	box := d.boxOf(t)
+	data := templates.Data{Ticket: t.Ref, Subject: t.Subject, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority,
 		Status: string(t.Status), Type: typeName(t.Type), Assignee: t.Assignee,
 		ReportsNew: n.Count, ReportsMore: n.Count - len(n.First), ReportsTotal: rel.AttachedCount}
 	if rel.Major != nil && rel.Major.Open(tx.Now()) {

@@ -16,7 +16,7 @@ import (
 // Every path ends in exactly one inbound record.
 func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outcome, error) {
 	f := p.f
-	if prev, err := tx.InboundAt(f.Mailbox, f.UIDValidity, f.UID); err == nil {
+	if prev, err := tx.InboundAt(p.box.Name, f.Mailbox, f.UIDValidity, f.UID); err == nil {
 		// Handed to us again (a retried batch): the first record stands.
 		return Outcome{Disposition: prev.Disposition, Reason: prev.Reason, Ticket: prev.Ticket}, nil
 	} else if !errors.Is(err, tickets.ErrNotFound) {
@@ -51,7 +51,7 @@ func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outc
 // it, as for any mail.
 func (p *parsedMail) inbound() *tickets.Inbound {
 	f, msg := p.f, p.msg
-	in := &tickets.Inbound{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
+	in := &tickets.Inbound{Mailbox: p.box.Name, Folder: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw}
 	if msg != nil {
 		in.MessageID, in.ContentHash, in.From, in.Subject, in.Date = msg.MessageID, msg.ContentHash, msg.From.Addr, msg.Subject, msg.Date
 	}
@@ -81,7 +81,7 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 		if in.MessageID == "" {
 			key = "content"
 		}
-		return Outcome{Disposition: tickets.DispDuplicate, Reason: fmt.Sprintf("same %s as inbound %d (%s/%d/%d)", key, prev.ID, prev.Mailbox, prev.UIDValidity, prev.UID)}, nil
+		return Outcome{Disposition: tickets.DispDuplicate, Reason: fmt.Sprintf("same %s as inbound %d (%s/%s/%d/%d)", key, prev.ID, prev.Mailbox, prev.Folder, prev.UIDValidity, prev.UID)}, nil
 	}
 	if perr != nil {
 		reason := perr.Error()
@@ -175,8 +175,10 @@ func (d *Desk) firstCopy(tx *tickets.Tx, in *tickets.Inbound) (*tickets.Inbound,
 }
 
 func (d *Desk) ownMail(tx *tickets.Tx, msg *mime.Message) (string, bool, error) {
-	if strings.EqualFold(msg.From.Addr, d.opts.SupportAddress) {
-		return "From is our support address", true, nil
+	for _, b := range d.opts.Mailboxes {
+		if strings.EqualFold(msg.From.Addr, b.Address) {
+			return "From is the support address of mailbox " + b.Name, true, nil
+		}
 	}
 	if msg.MessageID == "" {
 		return "", false, nil
@@ -260,7 +262,7 @@ func (d *Desk) threadByCustomerToken(tx *tickets.Tx, msg *mime.Message) (*ticket
 		return nil, "", nil // no secret, no token worth anything
 	}
 	for _, a := range append(slices.Clone(msg.To), msg.Cc...) {
-		s := tokenOfAddress(a.Addr, d.opts.SupportAddress)
+		box, s, _ := d.boxOfAddress(a.Addr)
 		if s == "" {
 			continue
 		}
@@ -274,6 +276,11 @@ func (d *Desk) threadByCustomerToken(tx *tickets.Tx, msg *mime.Message) (*ticket
 		}
 		if err != nil {
 			return nil, "", err
+		}
+		if own := d.boxOf(t); own != box {
+			// A token holds only in a plus address of the mailbox it was
+			// minted for: the one its ticket's mail goes out from.
+			return nil, fmt.Sprintf("reply token of %s ignored: it came to mailbox %s, and %s is mailbox %s's", t.Ref, box.Name, t.Ref, own.Name), nil
 		}
 		role, err := d.senderRole(tx, t, msg.From.Addr)
 		if err != nil {
@@ -368,7 +375,7 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 		// Out-of-office and list mail that answers nothing of ours opens nothing.
 		return Outcome{Disposition: tickets.DispAutomatic, Reason: reason}, nil
 	}
-	t, err := d.createTicket(tx, msg, 0)
+	t, err := d.createTicket(tx, d.boxForNew(in, msg), msg, 0)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -387,10 +394,13 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 
 func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, closed *tickets.Ticket, match *responder.Result) (Outcome, error) {
 	var linked int64
+	box := d.boxForNew(in, msg)
 	if closed != nil {
-		linked = closed.ID
+		// The customer answered the closed ticket's mail: the new one
+		// goes on from the address that mail came from.
+		linked, box = closed.ID, d.boxOf(closed)
 	}
-	t, err := d.createTicket(tx, msg, linked)
+	t, err := d.createTicket(tx, box, msg, linked)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -585,8 +595,11 @@ func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Mess
 	return err
 }
 
-func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*tickets.Ticket, error) {
-	c := classify(d.opts.Rules, msg.Subject, msg.Text, msg.From.Addr)
+// createTicket opens the ticket of msg in the mailbox box: of its type
+// before the rules speak, with its first tier, in its language when the
+// mail does not tell.
+func (d *Desk) createTicket(tx *tickets.Tx, box *Mailbox, msg *mime.Message, linked int64) (*tickets.Ticket, error) {
+	c := classify(d.opts.Rules, box.Type, msg.Subject, msg.Text, msg.From.Addr)
 	prefix := d.opts.IncidentPrefix
 	if c.Type == tickets.ServiceRequest {
 		prefix = d.opts.RequestPrefix
@@ -602,8 +615,8 @@ func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*t
 	}
 	return tx.CreateTicket(tickets.NewTicket{
 		Type: c.Type, Prefix: prefix, Subject: subject, Requester: requester,
-		RequesterName: name, Language: d.language(msg), Impact: c.Impact, Urgency: c.Urgency,
-		LinkedTicket: linked, Actor: msg.From.Addr, SLA: &d.opts.SLA,
+		RequesterName: name, Language: d.language(msg, box), Impact: c.Impact, Urgency: c.Urgency,
+		LinkedTicket: linked, Actor: msg.From.Addr, SLA: &d.opts.SLA, Mailbox: box.Name, Tier: box.Tier,
 	})
 }
 
@@ -635,7 +648,8 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 }
 
 func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
-	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: d.opts.SupportAddress, Priority: t.Priority}
+	box := d.boxOf(t)
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority}
 }
 
 // answer queues an automatic reply to msg on ticket t, in the ticket's
@@ -666,9 +680,10 @@ func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to
 	if err != nil {
 		return false, fmt.Errorf("desk: rendering %s: %w", tmpl, err)
 	}
+	box := d.boxOf(t)
 	out := &tickets.Outgoing{
-		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, ToName: toName, To: to, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(t.Ref), AutoSubmitted: "auto-replied",
+		TicketID: t.ID, TicketRef: t.Ref, Kind: kind, From: box.From, ToName: toName, To: to, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, MessageID: d.newMessageID(box, t.Ref), AutoSubmitted: "auto-replied",
 	}
 	if msg.MessageID != "" {
 		out.InReplyTo = msg.MessageID
@@ -684,7 +699,7 @@ func (d *Desk) answerTo(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, to
 	if err := tx.QueueMail(out); err != nil {
 		return false, err
 	}
-	e := &tickets.Entry{Kind: tickets.KindAutomatic, Direction: tickets.DirOut, From: d.opts.SupportAddress, To: to,
+	e := &tickets.Entry{Kind: tickets.KindAutomatic, Direction: tickets.DirOut, From: box.Address, To: to,
 		Subject: out.Subject, Text: out.Text, MessageID: out.MessageID, OutgoingID: out.ID}
 	if err := tx.AddEntry(t, e, "system"); err != nil {
 		return false, err

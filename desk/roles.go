@@ -86,16 +86,6 @@ func usableAddress(addr string) bool {
 	return err == nil
 }
 
-// isOurAddress reports whether addr is the support address or one of its
-// plus addresses (support+token@...).
-func (d *Desk) isOurAddress(addr string) bool {
-	if strings.EqualFold(addr, d.opts.SupportAddress) {
-		return true
-	}
-	_, ok := plusTag(addr, d.opts.SupportAddress)
-	return ok
-}
-
 // printableFrom is what a From header said, for a ticket whose sender
 // cannot be written to.
 func printableFrom(a mime.Address) string {
@@ -177,8 +167,8 @@ func (d *Desk) checkParticipants(tx *tickets.Tx, t *tickets.Ticket, r agentReply
 	return errs
 }
 
-// isDeskAddress reports whether addr is the desk's own: the support
-// address, one of its plus addresses, or a tier's notify address.
+// isDeskAddress reports whether addr is the desk's own: a mailbox's
+// support address, one of its plus addresses, or a tier's notify address.
 func (d *Desk) isDeskAddress(addr string) bool {
 	if d.isOurAddress(addr) {
 		return true

@@ -133,8 +133,13 @@ type classification struct {
 	Type, Impact, Urgency string
 }
 
-func classify(rules []Rule, subject, body, from string) classification {
-	c := classification{Type: tickets.Incident, Impact: tickets.Medium, Urgency: tickets.Medium}
+// classify runs the rules over a mail; typ is the type before they speak
+// (its mailbox's; "" = incident).
+func classify(rules []Rule, typ, subject, body, from string) classification {
+	if typ == "" {
+		typ = tickets.Incident
+	}
+	c := classification{Type: typ, Impact: tickets.Medium, Urgency: tickets.Medium}
 	// Rules look at the start of the body only: a long quoted thread should
 	// not turn a question into an outage.
 	if len(body) > 2000 {

@@ -63,7 +63,7 @@ func TestDefaultRules_TypeOfEnglishSubjects(t *testing.T) {
 		{"Permission denied when saving to the project folder", inc},
 		{"Installed Zoom but it crashes on start", inc},
 	} {
-		if got := classify(DefaultRules(), c.subject, "", "user@customer.example").Type; got != c.want {
+		if got := classify(DefaultRules(), "", c.subject, "", "user@customer.example").Type; got != c.want {
 			t.Errorf("%q: type %s, want %s", c.subject, got, c.want)
 		}
 	}
@@ -113,7 +113,7 @@ func TestDefaultRules_TypeOfJapaneseSubjects(t *testing.T) {
 		{"経費精算の申請画面でエラーになる", inc},
 		{"会議室のプロジェクターが映らない", inc},
 	} {
-		if got := classify(DefaultRules(), c.subject, "", "user@customer.example").Type; got != c.want {
+		if got := classify(DefaultRules(), "", c.subject, "", "user@customer.example").Type; got != c.want {
 			t.Errorf("%q: type %s, want %s", c.subject, got, c.want)
 		}
 	}
@@ -122,15 +122,15 @@ func TestDefaultRules_TypeOfJapaneseSubjects(t *testing.T) {
 // The body counts as well as the subject, and a question stays low
 // priority when it asks for a request.
 func TestDefaultRules_BodyAndPriorityOfARequest(t *testing.T) {
-	c := classify(DefaultRules(), "Question", "Hi, how do I reset my password? Thanks", "")
+	c := classify(DefaultRules(), "", "Question", "Hi, how do I reset my password? Thanks", "")
 	if c.Type != req || c.Urgency != tickets.Low || c.Impact != tickets.Low {
 		t.Errorf("question asking for a reset: %+v", c)
 	}
-	c = classify(DefaultRules(), "Laptop", "My laptop screen is broken since I dropped it.", "")
+	c = classify(DefaultRules(), "", "Laptop", "My laptop screen is broken since I dropped it.", "")
 	if c.Type != inc {
 		t.Errorf("broken laptop: %+v", c)
 	}
-	c = classify(DefaultRules(), "【至急】アカウント発行", "本日入社の社員のアカウントを至急発行してください。", "")
+	c = classify(DefaultRules(), "", "【至急】アカウント発行", "本日入社の社員のアカウントを至急発行してください。", "")
 	if c.Type != req || c.Urgency != tickets.High {
 		t.Errorf("urgent request: %+v", c)
 	}

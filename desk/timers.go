@@ -268,7 +268,9 @@ func (d *Desk) sendDigest(tx *tickets.Tx, addr string, notes []tickets.TimerNote
 		}
 		return a.Due.Compare(b.Due)
 	})
-	data := templates.Data{SupportAddress: d.opts.SupportAddress, ReplyAddress: addr}
+	// A digest lists tickets of any mailbox: it goes out from the default one.
+	box := d.defaultBox()
+	data := templates.Data{SupportAddress: box.Address, ReplyAddress: addr}
 	var tiers []string
 	for _, n := range notes {
 		tr, _ := d.tier(n.Tier)
@@ -287,8 +289,8 @@ func (d *Desk) sendDigest(tx *tickets.Tx, addr string, notes []tickets.TimerNote
 	if err != nil {
 		return fmt.Errorf("desk: rendering %s: %w", mailDigest, err)
 	}
-	out := &tickets.Outgoing{Kind: mailDigest, To: addr, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		MessageID: d.newMessageID(""), ReplyTo: addr, AutoSubmitted: "auto-generated"}
+	out := &tickets.Outgoing{Kind: mailDigest, From: box.From, To: addr, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		MessageID: d.newMessageID(box, ""), ReplyTo: addr, AutoSubmitted: "auto-generated"}
 	if err := tx.QueueMail(out); err != nil {
 		return err
 	}

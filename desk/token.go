@@ -145,6 +145,22 @@ func plusTag(addr, support string) (tag string, ok bool) {
 }
 
 // tokenOfMessageID returns the token inside one of our Message-IDs
+// (madoguchi.tk-TOKEN.RANDOM@domain) at the domain of one of the desk's
+// mailboxes, and that domain; "" when it holds none.
+func (d *Desk) tokenOfMessageID(id string) (token, domain string) {
+	at := strings.LastIndexByte(id, '@')
+	if at < 0 {
+		return "", ""
+	}
+	for _, b := range d.opts.Mailboxes {
+		if strings.EqualFold(id[at+1:], b.MessageIDDomain) {
+			return tokenOfMessageID(id, b.MessageIDDomain), strings.ToLower(id[at+1:])
+		}
+	}
+	return "", ""
+}
+
+// tokenOfMessageID returns the token inside one of our Message-IDs
 // (madoguchi.tk-TOKEN.RANDOM@domain), "" when it holds none.
 func tokenOfMessageID(id, domain string) string {
 	at := strings.LastIndexByte(id, '@')

@@ -35,6 +35,9 @@ var (
 
 // PollerOptions configures a Poller. Zero fields take the defaults named.
 type PollerOptions struct {
+	// Name is the configured mailbox this poller reads, the "mailbox" of
+	// its logs (the folder is then "folder"); "" = the folder.
+	Name    string
 	Address string // host:port
 	// Security is "tls" (the default), "starttls" or "insecure". Insecure is
 	// refused for anything but a loopback address.
@@ -171,7 +174,12 @@ func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{opts: opts, host: host, sink: sink, log: log.With("mailbox", opts.Mailbox)}, nil
+	if opts.Name != "" {
+		log = log.With("mailbox", opts.Name, "folder", opts.Mailbox)
+	} else {
+		log = log.With("mailbox", opts.Mailbox)
+	}
+	return &Poller{opts: opts, host: host, sink: sink, log: log}, nil
 }
 
 // RunOnce connects, hands all waiting mail to the sink, and logs out. handled

@@ -287,7 +287,7 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 		// The requester's mail must not wait for a participant's address
 		// the relay refuses (someone who left, a typo on Cc): go-mail
 		// does not say which recipient it was, so ask the relay for each.
-		refused, why, err := s.refusedRecipients(*conn, row.Cc)
+		refused, why, err := s.refusedRecipients(*conn, s.fromOf(row), row.Cc)
 		if err == nil && len(refused) > 0 {
 			row.Cc, refusedCc = slices.DeleteFunc(slices.Clone(row.Cc), func(a string) bool { return slices.Contains(refused, a) }), why
 			if msg, err = s.build(row); err != nil {
@@ -313,10 +313,11 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 }
 
 // refusedRecipients asks the relay, in a transaction it resets, which of
-// addrs it refuses (RCPT TO), and with which reply ("gone@example.com: 550
-// 5.1.1 no such user"). err is a failure to ask: the connection, MAIL.
-func (s *Sender) refusedRecipients(c *smtp.Client, addrs []string) (refused, why []string, err error) {
-	if err := c.Mail(s.from.Address); err != nil {
+// addrs it refuses (RCPT TO) for mail from from, and with which reply
+// ("gone@example.com: 550 5.1.1 no such user"). err is a failure to ask:
+// the connection, MAIL.
+func (s *Sender) refusedRecipients(c *smtp.Client, from *netmail.Address, addrs []string) (refused, why []string, err error) {
+	if err := c.Mail(from.Address); err != nil {
 		return nil, nil, err
 	}
 	for _, a := range addrs {
@@ -542,6 +543,24 @@ func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 	return s.client.DialToSMTPClientWithContext(ctx)
 }
 
+// fromOf is the From of row: its own (the address of its ticket's
+// mailbox), else the sender's (Options.From), as for rows queued before
+// mailboxes had addresses of their own. The desk writes a row's From from
+// the configuration; one that does not read as an address falls back too,
+// rather than hold the mail.
+func (s *Sender) fromOf(row tickets.Outgoing) *netmail.Address {
+	if row.From == "" {
+		return s.from
+	}
+	a, err := netmail.ParseAddress(templates.OneLine(row.From))
+	if err != nil {
+		s.log.Warn("outgoing row has a From that is no address; sending from the configured one", "id", row.ID, "from", row.From, "err", err)
+		return s.from
+	}
+	a.Name = templates.Truncate(a.Name, templates.MaxName)
+	return a
+}
+
 // build turns a row into a go-mail message. Everything that may come from
 // inbound mail is cleaned here: no value reaches a header with a line
 // break in it, the subject and the display name are cut to
@@ -552,7 +571,9 @@ func (s *Sender) build(row tickets.Outgoing) (*mail.Msg, error) {
 		return nil, fmt.Errorf("invalid Message-ID %q", row.MessageID)
 	}
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(s.from)
+	// The From is also the envelope sender: a bounce of a mailbox's mail
+	// comes back to that mailbox, where its poller reads it.
+	msg.FromMailAddress(s.fromOf(row))
 	to, err := netmail.ParseAddress(templates.OneLine(row.To))
 	if err != nil {
 		return nil, fmt.Errorf("recipient %q: %w", templates.Truncate(templates.OneLine(row.To), 100), err)

@@ -255,6 +255,34 @@ func TestLoad_SignatureOfOnesOwnSignsEveryCustomerMail(t *testing.T) {
 	}
 }
 
+// A mailbox's signature signs the mails of its tickets; another mailbox,
+// or a language it has none in, signs with the desk's.
+func TestLoad_AMailboxsSignatureSignsItsMails(t *testing.T) {
+	s, err := Load(Options{
+		Signatures:        map[string]string{"en": "Example Corp IT Help Desk", "ja": "株式会社サンプル ヘルプデスク"},
+		MailboxSignatures: map[string]map[string]string{"requests": {"ja": "株式会社サンプル 情報システム部 申請窓口\n内線 4411", "en": ""}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		mailbox, lang, want string
+	}{
+		{"requests", "ja", "\n-- \n株式会社サンプル 情報システム部 申請窓口\n内線 4411\n"},
+		{"requests", "en", "\n-- \nExample Corp IT Help Desk\n"},
+		{"helpdesk", "ja", "\n-- \n株式会社サンプル ヘルプデスク\n"},
+		{"", "ja", "\n-- \n株式会社サンプル ヘルプデスク\n"},
+	} {
+		d := full
+		d.Mailbox = c.mailbox
+		for _, name := range customerMails {
+			if m := render(t, s, name, c.lang, d); !strings.HasSuffix(m.Text, c.want) {
+				t.Errorf("%s/%s of mailbox %q is not signed %q:\n%s", name, c.lang, c.mailbox, c.want, m.Text)
+			}
+		}
+	}
+}
+
 func TestCleanSignature(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                                   "",

@@ -94,6 +94,7 @@ type Set struct {
 	labels     map[string]map[string]string        // lang → name → subject label
 	allLabels  []string                            // every label, configured or built-in, longest first
 	signatures map[string]string                   // lang → signature text
+	boxSigs    map[string]map[string]string        // mailbox → lang → signature text
 	reasons    map[string]*template.Template       // lang → the "reason" block (Set.Reason)
 	tone       string                              // ToneExternal or ToneInternal
 }
@@ -107,6 +108,10 @@ type Options struct {
 	// without the "-- " line, which the templates add. A language without
 	// one (or with "") keeps the built-in signature.
 	Signatures map[string]string
+	// MailboxSignatures are the signatures of the mails of one mailbox
+	// (Data.Mailbox), by mailbox and language; a mailbox or language
+	// without one (or with "") signs with Signatures.
+	MailboxSignatures map[string]map[string]string
 	// Labels are the words that say in a subject what a mail to a
 	// customer is ("[INC-1042] Received: ...", "【受付完了】[INC-1042] ..."),
 	// by language and mail name. A label not given keeps DefaultLabels';
@@ -144,7 +149,8 @@ type Data struct {
 	Ticket         string // "INC-1042"
 	Subject        string // the ticket's subject, already decoded
 	Name           string // the addressee's display name, may be empty; Render keeps it only when it is a person's (PersonName)
-	SupportAddress string
+	SupportAddress string // the address of the ticket's mailbox, which the built-in signature names
+	Mailbox        string // the ticket's mailbox: its signature (Options.MailboxSignatures) signs the mail
 	Question       string // FAQ question, for auto_answer
 	Answer         string // FAQ answer, for auto_answer (several lines)
 	FAQKey         string
@@ -377,6 +383,17 @@ func Load(opts Options) (*Set, error) {
 	for lang, sig := range opts.Signatures {
 		s.signatures[lang] = CleanSignature(sig)
 	}
+	s.boxSigs = map[string]map[string]string{}
+	for box, sigs := range opts.MailboxSignatures {
+		for lang, sig := range sigs {
+			if sig = CleanSignature(sig); sig != "" {
+				if s.boxSigs[box] == nil {
+					s.boxSigs[box] = map[string]string{}
+				}
+				s.boxSigs[box][lang] = sig
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -442,9 +459,13 @@ func (s *Set) Render(name, lang string, d Data) (Mail, error) {
 	if mt == nil {
 		mt, lang = langs[DefaultLang], DefaultLang
 	}
+	sig, ok := s.boxSigs[d.Mailbox][lang]
+	if !ok {
+		sig = s.signatures[lang]
+	}
 	d = d.clean()
 	d.Label = s.labels[lang][name]
-	d.Signature = s.signatures[lang]
+	d.Signature = sig
 	d.Tone = s.tone
 
 	var m Mail

@@ -231,8 +231,15 @@ type ListFilter struct {
 	Overdue bool
 	Now     time.Time // zero = the transaction's time
 	Search  string    // text in the subject or any entry's text (ASCII case ignored)
-	Limit   int       // <= 0 = no limit
-	Offset  int
+	// Mailbox keeps the tickets of one configured mailbox ("" = any).
+	// With AlsoNotIn, the tickets whose mailbox is none of AlsoNotIn come
+	// too: the desk answers those (of a mailbox no longer configured) from
+	// its default mailbox, so a list of the default mailbox names every
+	// configured one there.
+	Mailbox   string
+	AlsoNotIn []string
+	Limit     int // <= 0 = no limit
+	Offset    int
 }
 
 // ListTickets lists the tickets f selects, newest first.
@@ -261,7 +268,7 @@ func (tx *Tx) ListTickets(f ListFilter) ([]*Ticket, error) {
 		pattern = "%" + escapeLike(f.Search) + "%"
 	}
 	return tx.ticketList("tickets_filtered", f.Status, f.Priority, strings.ToLower(strings.TrimSpace(f.Assignee)),
-		f.Overdue, fmtTime(now), pattern, limit, f.Offset)
+		f.Overdue, fmtTime(now), pattern, limit, f.Offset, f.Mailbox, jsonList(f.AlsoNotIn))
 }
 
 // escapeLike makes s match itself in a LIKE pattern with ESCAPE '\'.

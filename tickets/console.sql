@@ -51,7 +51,8 @@ INSERT INTO digests (period, sent_at) VALUES (?, ?) ON CONFLICT (period) DO NOTH
 -- ?1 status ('open' = every status but closed), ?2 priority, ?3 type, ?4 tier (-1 = any), ?5 assignee ('' =
 -- any, '-' = nobody), ?6 overdue only, ?7 now, ?8 answered automatically
 -- only, ?9 an FTS5 phrase ('' = none), ?10 a LIKE pattern for searches too
--- short for the trigram index ('' = none). Overdue is tickets_filtered's
+-- short for the trigram index ('' = none), ?11 mailbox ('' = any), ?12 a
+-- JSON list of mailboxes whose tickets ?11 takes in too (ListFilter.AlsoNotIn). Overdue is tickets_filtered's
 -- rule: a ticket on hold counts as of when it was put on hold.
     (?1 = '' OR t.status = ?1 OR (?1 = 'open' AND t.status <> 'closed'))
 AND (?2 = '' OR t.priority = ?2)
@@ -70,12 +71,14 @@ AND (?9 = '' OR t.id IN (
         SELECT e.ticket_id FROM entries_fts f JOIN entries e ON e.id = f.rowid WHERE entries_fts MATCH ?9))
 AND (?10 = '' OR t.subject LIKE ?10 ESCAPE '\'
      OR EXISTS (SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.text LIKE ?10 ESCAPE '\'))
+AND (?11 = '' OR t.mailbox = ?11
+     OR (?12 <> '[]' AND t.mailbox NOT IN (SELECT value FROM json_each(?12))))
 
 -- name: frag_queue_ids
 SELECT t.id FROM tickets t
 WHERE /*where*/
 ORDER BY /*order*/
-LIMIT ?11 OFFSET ?12
+LIMIT ?13 OFFSET ?14
 
 -- name: frag_queue_order_due
 -- The expression of the tickets_queue_due index (migration 008), word for

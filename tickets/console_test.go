@@ -3,7 +3,7 @@ package tickets
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,39 +289,18 @@ func TestQueue_OrdersFiltersAndCounts(t *testing.T) {
 // A database from before the console (version 7) upgrades with its old
 // tickets searchable.
 func TestOpen_UpgradeToConsoleIndexesOldText(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.db")
-	s, err := Open(path, &Options{Now: func() time.Time { return t0 }})
-	if err != nil {
+	// A database of the version before the console's migration, with a
+	// ticket and its customer's mail written as that version did.
+	before := slices.IndexFunc(mustGlob(t), func(name string) bool { return strings.HasSuffix(name, "_console.sql") })
+	db, path := atVersion(t, before)
+	if _, err := db.Exec(`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at) VALUES
+		(1, 'INC-1001', 'incident', 'old printer', 'a@example.com', 'new', 'medium', 'medium', 'P3', '2026-11-26T09:00:00.000000Z',
+		 '2026-11-25T09:00:00.000000Z', '2026-11-25T09:00:00.000000Z');
+		INSERT INTO entries (ticket_id, kind, direction, from_addr, text, created_at) VALUES
+		(1, 'customer', 'in', 'a@example.com', 'トナーが切れました', '2026-11-25T09:00:00.000000Z');`); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Update(context.Background(), func(tx *Tx) error {
-		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "old printer", Requester: "a@example.com"})
-		if err != nil {
-			return err
-		}
-		return tx.AddEntry(tk, &Entry{Kind: KindCustomer, Direction: DirIn, Text: "トナーが切れました"}, "")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Back to version 11: what 012 made is gone, the rows stay.
-	for _, stmt := range []string{
-		"DROP TABLE tickets_fts", "DROP TABLE entries_fts", "DROP TRIGGER tickets_fts_insert", "DROP TRIGGER tickets_fts_delete",
-		"DROP TRIGGER tickets_fts_update", "DROP TRIGGER entries_fts_insert", "DROP TRIGGER entries_fts_delete", "DROP TRIGGER entries_fts_update", "DROP TABLE web_signin_tokens", "DROP TABLE web_sessions",
-		"DROP TABLE digests", "DROP INDEX tickets_queue_due", "DROP INDEX tickets_report", "DROP INDEX tickets_respond_minutes", "DROP INDEX tickets_resolve_minutes", "DROP INDEX tickets_requester", "DROP INDEX tickets_subject",
-		"DROP INDEX tickets_auto_key", "DROP INDEX events_kind",
-		"PRAGMA user_version = 11",
-	} {
-		if _, err := s.w.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	s.Close()
-	s, err = Open(path, &Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatalf("upgrade from 11: %v", err)
-	}
-	defer s.Close()
+	s := upgrade(t, db, path)
 	for _, q := range []string{"printer", "トナー"} {
 		var page *QueuePage
 		if err := s.View(context.Background(), func(tx *Tx) (err error) { page, err = tx.Queue(QueueFilter{Tier: -1, Search: q}); return err }); err != nil {

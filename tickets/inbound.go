@@ -18,10 +18,20 @@ const (
 	DispQuarantined = "quarantined"
 )
 
+// DefaultMailbox is the name of the mailbox of the one-mailbox
+// configuration ([imap]), and of every ticket and inbound record from
+// before there were several.
+const DefaultMailbox = "default"
+
 // Inbound is the record of one fetched message.
 type Inbound struct {
-	ID          int64     `json:"id"`
+	ID int64 `json:"id"`
+	// Mailbox is the configured mailbox it came from ([[mailboxes]] name);
+	// Folder the IMAP folder of that account. A message is keyed by both
+	// with its UIDVALIDITY and UID: two accounts may hold the same folder
+	// name at the same UIDVALIDITY.
 	Mailbox     string    `json:"mailbox"`
+	Folder      string    `json:"folder"`
 	UIDValidity uint32    `json:"uidvalidity"`
 	UID         uint32    `json:"uid"`
 	MessageID   string    `json:"message_id"`
@@ -42,8 +52,12 @@ type Inbound struct {
 }
 
 // RecordInbound stores the raw message and its disposition. The
-// (mailbox, uidvalidity, uid) triple is unique: recording it twice fails.
+// (mailbox, folder, uidvalidity, uid) key is unique: recording it twice
+// fails.
 func (tx *Tx) RecordInbound(in *Inbound) error {
+	if in.Mailbox == "" {
+		return errors.New("tickets: an inbound record needs its mailbox")
+	}
 	hash, err := tx.PutBlob(in.Raw)
 	if err != nil {
 		return err
@@ -52,7 +66,7 @@ func (tx *Tx) RecordInbound(in *Inbound) error {
 	if in.ContentHash == "" {
 		in.ContentHash = hash
 	}
-	id, err := tx.insert("insert_inbound", in.Mailbox, in.UIDValidity, in.UID, in.MessageID, in.ContentHash, hash,
+	id, err := tx.insert("insert_inbound", in.Mailbox, in.Folder, in.UIDValidity, in.UID, in.MessageID, in.ContentHash, hash,
 		in.Size, in.From, in.Subject, in.Disposition, in.Reason, nullID(in.TicketID), nullID(in.DuplicateOf),
 		nullID(in.OutgoingID), fmtTime(in.ReceivedAt), fmtTime(in.Date))
 	if err != nil {
@@ -69,9 +83,10 @@ func (tx *Tx) SetInboundOutcome(in *Inbound) error {
 	return err
 }
 
-// InboundAt reports the record of mailbox/uidvalidity/uid, or ErrNotFound.
-func (tx *Tx) InboundAt(mailbox string, uidValidity, uid uint32) (*Inbound, error) {
-	return scanInbound(tx.queryRow("inbound_by_uid", mailbox, uidValidity, uid))
+// InboundAt reports the record of mailbox/folder/uidvalidity/uid, or
+// ErrNotFound.
+func (tx *Tx) InboundAt(mailbox, folder string, uidValidity, uid uint32) (*Inbound, error) {
+	return scanInbound(tx.queryRow("inbound_by_uid", mailbox, folder, uidValidity, uid))
 }
 
 // InboundByID reports one record, or ErrNotFound.
@@ -79,8 +94,8 @@ func (tx *Tx) InboundByID(id int64) (*Inbound, error) {
 	return scanInbound(tx.queryRow("inbound_by_id", id))
 }
 
-// KnownUIDs returns which of uids are recorded for mailbox/uidvalidity.
-func (tx *Tx) KnownUIDs(mailbox string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
+// KnownUIDs returns which of uids are recorded for mailbox/folder/uidvalidity.
+func (tx *Tx) KnownUIDs(mailbox, folder string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
 	known := map[uint32]bool{}
 	if len(uids) == 0 {
 		return known, nil
@@ -91,7 +106,7 @@ func (tx *Tx) KnownUIDs(mailbox string, uidValidity uint32, uids []uint32) (map[
 		lo, hi = min(lo, u), max(hi, u)
 		want[u] = true
 	}
-	rows, err := tx.query("inbound_uids_in_range", mailbox, uidValidity, lo, hi)
+	rows, err := tx.query("inbound_uids_in_range", mailbox, folder, uidValidity, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +123,11 @@ func (tx *Tx) KnownUIDs(mailbox string, uidValidity uint32, uids []uint32) (map[
 	return known, rows.Err()
 }
 
-// LastUID is the highest UID recorded for mailbox/uidvalidity, 0 when none.
-func (tx *Tx) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
+// LastUID is the highest UID recorded for mailbox/folder/uidvalidity, 0
+// when none.
+func (tx *Tx) LastUID(mailbox, folder string, uidValidity uint32) (uint32, error) {
 	var last uint32
-	if err := tx.queryRow("inbound_last_uid", mailbox, uidValidity).Scan(&last); err != nil {
+	if err := tx.queryRow("inbound_last_uid", mailbox, folder, uidValidity).Scan(&last); err != nil {
 		return 0, fmt.Errorf("tickets: inbound_last_uid: %w", err)
 	}
 	return last, nil
@@ -153,7 +169,7 @@ func scanInbound(r scanner) (*Inbound, error) {
 	var tid, dup, outID sql.NullInt64
 	var ref sql.NullString
 	var received, date string
-	err := r.Scan(&in.ID, &in.Mailbox, &in.UIDValidity, &in.UID, &in.MessageID, &in.ContentHash, &in.RawHash, &in.Size,
+	err := r.Scan(&in.ID, &in.Mailbox, &in.Folder, &in.UIDValidity, &in.UID, &in.MessageID, &in.ContentHash, &in.RawHash, &in.Size,
 		&in.From, &in.Subject, &in.Disposition, &in.Reason, &tid, &ref, &dup, &outID, &received, &date)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound

@@ -61,7 +61,7 @@ func TestCopyCustomerEntries_CopiesTheCustomersMailsWithTheirAttachments(t *test
 	cs.update(t, func(tx *Tx) error {
 		a = create(t, tx, NewTicket{Subject: "mail down", Requester: "ann@example.com"})
 		b = create(t, tx, NewTicket{Subject: "mail is down", Requester: "bob@example.com"})
-		in := &Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: 1, MessageID: "b1@example.com", ContentHash: "h", Raw: []byte("raw"), Disposition: DispNewTicket}
+		in := &Inbound{Mailbox: "support", Folder: "INBOX", UIDValidity: 1, UID: 1, MessageID: "b1@example.com", ContentHash: "h", Raw: []byte("raw"), Disposition: DispNewTicket}
 		if err := tx.RecordInbound(in); err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ func (tx *Tx) QueueMail(o *Outgoing) error {
 	o.Status, o.Attempts, o.CreatedAt, o.QueuedAt, o.NextAttemptAt = OutPending, 0, tx.now, tx.now, tx.now
 	id, err := tx.insert("insert_outgoing", nullID(o.TicketID), o.Kind, o.ToName, o.To, o.Subject, o.Text, o.HTML,
 		o.MessageID, o.InReplyTo, strings.Join(o.References, " "), o.AutoSubmitted, o.Status, fmtTime(o.NextAttemptAt),
-		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo, strings.Join(o.Cc, ", "))
+		fmtTime(o.CreatedAt), fmtTime(o.QueuedAt), o.ReplyTo, strings.Join(o.Cc, ", "), o.From)
 	if err != nil {
 		return err
 	}
@@ -415,7 +415,7 @@ func scanOutgoing(r scanner) (*Outgoing, error) {
 	var refs, next, created, queued, sent, claimExpires, cc string
 	err := r.Scan(&o.ID, &tid, &ref, &o.Kind, &o.ToName, &o.To, &o.Subject, &o.Text, &o.HTML, &o.MessageID, &o.InReplyTo,
 		&refs, &o.AutoSubmitted, &o.Status, &o.Attempts, &o.Deferrals, &o.OutcomeUnknown, &next, &o.LastError,
-		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount, &cc)
+		&created, &queued, &sent, &o.ClaimedBy, &claimExpires, &o.ReplyTo, &o.attachmentCount, &cc, &o.From)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -23,10 +23,14 @@ var OutStatuses = []OutStatus{OutPending, OutSent, OutFailed, OutUnknown}
 // The outbox package delivers it; MessageID is fixed at insert and kept
 // across retries.
 type Outgoing struct {
-	ID            int64     `json:"id"`
-	TicketID      int64     `json:"-"`
-	TicketRef     string    `json:"ticket"`
-	Kind          string    `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
+	ID        int64  `json:"id"`
+	TicketID  int64  `json:"-"`
+	TicketRef string `json:"ticket"`
+	Kind      string `json:"kind"` // ack, auto_answer, relay, agent_notify, reminder, ...
+	// From is the mail's From (and its envelope sender's address): the
+	// address of its ticket's mailbox, with a display name when that has
+	// one; "" = the sender's own (smtp.from), as for rows from before.
+	From          string    `json:"from,omitempty"`
 	ToName        string    `json:"to_name,omitempty"`
 	To            string    `json:"to"`           // one address
 	Cc            []string  `json:"cc,omitempty"` // lower case; a mail to a customer Cc's the ticket's participants

@@ -5,8 +5,9 @@ SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
 
 -- name: insert_ticket
 INSERT INTO tickets (id, ref, type, subject, requester, requester_name, language, status, impact, urgency, priority,
-                     linked_ticket_id, due_at, created_at, updated_at, respond_due_at, resolve_due_at, next_timer_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?13, ?16);
+                     linked_ticket_id, due_at, created_at, updated_at, respond_due_at, resolve_due_at, next_timer_at,
+                     mailbox, tier)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?13, ?16, ?17, ?18);
 
 -- name: ticket_ref_by_id
 SELECT ref FROM tickets WHERE id = ?;
@@ -107,9 +108,11 @@ WHERE id = ?6;
 
 -- name: tickets_filtered
 -- ?1 status ('open' = every status but closed), ?2 priority, ?3 assignee ('' = any), ?4 overdue only, ?5 now,
--- ?6 LIKE pattern ('' = any; escaped with \), ?7 limit, ?8 offset. A
--- ticket on hold is overdue when a due time had passed when it was put
--- on hold (its clock stands still since).
+-- ?6 LIKE pattern ('' = any; escaped with \), ?7 limit, ?8 offset, ?9
+-- mailbox ('' = any), ?10 a JSON list of mailboxes whose tickets ?9
+-- leaves out ('[]': ?9's own alone). A ticket on hold is overdue when a
+-- due time had passed when it was put on hold (its clock stands still
+-- since).
 SELECT * FROM ticket_rows t
 WHERE (?1 = '' OR t.status = ?1 OR (?1 = 'open' AND t.status <> 'closed'))
   AND (?2 = '' OR t.priority = ?2)
@@ -121,6 +124,8 @@ WHERE (?1 = '' OR t.status = ?1 OR (?1 = 'open' AND t.status <> 'closed'))
             AND t.resolve_due_at <= CASE WHEN t.status = 'on_hold' AND t.hold_since <> '' THEN t.hold_since ELSE ?5 END))))
   AND (?6 = '' OR t.subject LIKE ?6 ESCAPE '\'
        OR EXISTS (SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.text LIKE ?6 ESCAPE '\'))
+  AND (?9 = '' OR t.mailbox = ?9
+       OR (?10 <> '[]' AND t.mailbox NOT IN (SELECT value FROM json_each(?10))))
 ORDER BY t.id DESC
 LIMIT ?7 OFFSET ?8;
 
@@ -188,53 +193,53 @@ SELECT ticket_id FROM (
 ) ORDER BY n DESC LIMIT 1;
 
 -- name: insert_inbound
-INSERT INTO inbound (mailbox, uidvalidity, uid, message_id, content_hash, raw_hash, size, from_addr, subject,
+INSERT INTO inbound (mailbox, folder, uidvalidity, uid, message_id, content_hash, raw_hash, size, from_addr, subject,
                      disposition, reason, ticket_id, duplicate_of, outgoing_id, received_at, mail_date)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: update_inbound_outcome
 UPDATE inbound SET disposition = ?, reason = ?, ticket_id = ?, duplicate_of = ?, outgoing_id = ? WHERE id = ?;
 
 -- name: inbound_by_uid
-SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
-WHERE i.mailbox = ? AND i.uidvalidity = ? AND i.uid = ?;
+WHERE i.mailbox = ? AND i.folder = ? AND i.uidvalidity = ? AND i.uid = ?;
 
 -- name: inbound_uids_in_range
-SELECT uid FROM inbound WHERE mailbox = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?;
+SELECT uid FROM inbound WHERE mailbox = ? AND folder = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?;
 
 -- name: inbound_by_id
-SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.id = ?;
 
 -- name: inbound_last_uid
-SELECT COALESCE(MAX(uid), 0) FROM inbound WHERE mailbox = ? AND uidvalidity = ?;
+SELECT COALESCE(MAX(uid), 0) FROM inbound WHERE mailbox = ? AND folder = ? AND uidvalidity = ?;
 
 -- name: inbound_by_message_id
-SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.message_id = ? AND i.message_id <> '' ORDER BY i.id LIMIT 1;
 
 -- name: inbound_by_content_hash
-SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.content_hash = ? ORDER BY i.id LIMIT 1;
 
 -- name: inbound_list
-SELECT i.id, i.mailbox, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
+SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
 FROM inbound i LEFT JOIN tickets t ON t.id = i.ticket_id
 ORDER BY i.id LIMIT ?;
 
 -- name: insert_outgoing
 INSERT INTO outgoing (ticket_id, kind, to_name, to_addr, subject, text, html, message_id, in_reply_to, refs,
-                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to, cc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+                      auto_submitted, status, next_attempt_at, created_at, queued_at, reply_to, cc, from_addr)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_outgoing_attachment
 INSERT INTO outgoing_attachments (outgoing_id, filename, content_type, size, blob_hash) VALUES (?, ?, ?, ?, ?);

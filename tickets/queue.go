@@ -18,6 +18,9 @@ type QueueFilter struct {
 	Type     string // Incident | ServiceRequest
 	Tier     int    // a tier's index; < 0 = any (tickets never sent to a tier have none)
 	Assignee string // an agent's address; "-" = nobody
+	// Mailbox and AlsoNotIn select by mailbox as ListFilter's do.
+	Mailbox   string
+	AlsoNotIn []string
 	// Overdue keeps the open tickets past a due time, as ListFilter.Overdue.
 	Overdue bool
 	Auto    bool      // only tickets answered automatically from the FAQ
@@ -79,7 +82,7 @@ func (tx *Tx) Queue(f QueueFilter) (*QueuePage, error) {
 		like = "%" + escapeLike(search) + "%"
 	}
 	assignee := strings.ToLower(strings.TrimSpace(f.Assignee))
-	args := []any{string(f.Status), f.Priority, f.Type, f.Tier, assignee, f.Overdue, fmtTime(now), f.Auto, phrase, like}
+	args := []any{string(f.Status), f.Priority, f.Type, f.Tier, assignee, f.Overdue, fmtTime(now), f.Auto, phrase, like, f.Mailbox, jsonList(f.AlsoNotIn)}
 
 	page := &QueuePage{Counts: map[Status]int{}}
 	err := tx.each("queue_counts", func(r *sql.Rows) error {
@@ -89,7 +92,7 @@ func (tx *Tx) Queue(f QueueFilter) (*QueuePage, error) {
 			return err
 		}
 		page.Counts[s] = n
-		if f.Status == "" || f.Status == s {
+		if f.Status == "" || f.Status == s || f.Status == StatusOpen && s != StatusClosed {
 			page.Total += n
 		}
 		return nil

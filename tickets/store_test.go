@@ -268,18 +268,18 @@ func TestInbound_UniquePerUIDAndKnown(t *testing.T) {
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx *Tx) error {
 		for _, uid := range []uint32{3, 5} {
-			if err := tx.RecordInbound(&Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: uid, MessageID: "m@x", Raw: []byte("raw"), Disposition: DispQuarantined, Reason: "r"}); err != nil {
+			if err := tx.RecordInbound(&Inbound{Mailbox: "support", Folder: "INBOX", UIDValidity: 7, UID: uid, MessageID: "m@x", Raw: []byte("raw"), Disposition: DispQuarantined, Reason: "r"}); err != nil {
 				return err
 			}
 		}
-		known, err := tx.KnownUIDs("INBOX", 7, []uint32{1, 3, 4, 5, 9})
+		known, err := tx.KnownUIDs("support", "INBOX", 7, []uint32{1, 3, 4, 5, 9})
 		if err != nil {
 			return err
 		}
 		if len(known) != 2 || !known[3] || !known[5] {
 			t.Errorf("known %v", known)
 		}
-		if k, _ := tx.KnownUIDs("INBOX", 8, []uint32{3}); len(k) != 0 {
+		if k, _ := tx.KnownUIDs("support", "INBOX", 8, []uint32{3}); len(k) != 0 {
 			t.Errorf("other uidvalidity known: %v", k)
 		}
 		first, err := tx.FirstInboundByMessageID("m@x")
@@ -292,10 +292,46 @@ func TestInbound_UniquePerUIDAndKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.Update(ctx, func(tx *Tx) error {
-		return tx.RecordInbound(&Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: 3, Raw: []byte("raw"), Disposition: DispDuplicate})
+		return tx.RecordInbound(&Inbound{Mailbox: "support", Folder: "INBOX", UIDValidity: 7, UID: 3, Raw: []byte("raw"), Disposition: DispDuplicate})
 	})
 	if err == nil {
 		t.Fatal("second record of the same UID was accepted")
+	}
+}
+
+// Two accounts may each have an INBOX at one UIDVALIDITY (Dovecot gives
+// INBOXes made in the same second the same one): their messages are told
+// apart by the configured mailbox, so one account's record never makes
+// the other's message "known" (filed without being fetched).
+func TestInbound_TwoMailboxesWithOneFolderAndUIDValidityKeepTheirOwnUIDs(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		for _, mb := range []string{"helpdesk", "requests"} {
+			if err := tx.RecordInbound(&Inbound{Mailbox: mb, Folder: "INBOX", UIDValidity: 1700000000, UID: 1, MessageID: mb + "@x",
+				Raw: []byte(mb), Disposition: DispNewTicket}); err != nil {
+				return fmt.Errorf("record UID 1 of %s: %w", mb, err)
+			}
+		}
+		if err := tx.RecordInbound(&Inbound{Mailbox: "helpdesk", Folder: "INBOX", UIDValidity: 1700000000, UID: 2, MessageID: "h2@x",
+			Raw: []byte("h2"), Disposition: DispNewTicket}); err != nil {
+			return err
+		}
+		if last, err := tx.LastUID("requests", "INBOX", 1700000000); err != nil || last != 1 {
+			t.Errorf("last UID of requests = %d, %v; want 1 (helpdesk's 2 is not its)", last, err)
+		}
+		if known, err := tx.KnownUIDs("requests", "INBOX", 1700000000, []uint32{1, 2}); err != nil || len(known) != 1 || !known[1] {
+			t.Errorf("known UIDs of requests = %v, %v; want only 1", known, err)
+		}
+		if in, err := tx.InboundAt("requests", "INBOX", 1700000000, 1); err != nil || in.MessageID != "requests@x" || in.Mailbox != "requests" || in.Folder != "INBOX" {
+			t.Errorf("record of requests/INBOX/1: %+v, %v", in, err)
+		}
+		if err := tx.RecordInbound(&Inbound{Folder: "INBOX", UIDValidity: 1, UID: 1, Raw: []byte("x"), Disposition: DispNewTicket}); err == nil {
+			t.Error("a record without its mailbox was accepted")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -143,6 +143,11 @@ type Ticket struct {
 	ClosedReason string `json:"closed_reason,omitempty"`
 	MergedInto   string `json:"merged_into,omitempty"`
 	MergedIntoID int64  `json:"-"`
+
+	// Mailbox is the configured mailbox the ticket belongs to: its mail
+	// goes out from that mailbox's address, and its reply tokens hold
+	// only there. DefaultMailbox for tickets from before several mailboxes.
+	Mailbox string `json:"mailbox"`
 }
 
 // slaStart is where the SLA clocks of t count from.
@@ -177,6 +182,12 @@ type NewTicket struct {
 	Urgency       string
 	LinkedTicket  int64 // 0 = none
 	Actor         string
+	// Mailbox is the configured mailbox the ticket belongs to; "" =
+	// DefaultMailbox.
+	Mailbox string
+	// Tier is the tier the ticket goes to when it first reaches people
+	// (its mailbox's default tier); 0 = the first.
+	Tier int
 	// SLA computes the due times; nil = the store's (Options.SLA), else
 	// 24x7 with DefaultTargets (resolve = ResolutionTarget).
 	SLA *SLAPolicy
@@ -201,6 +212,12 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 	if n.Language == "" {
 		n.Language = "en"
 	}
+	if n.Mailbox == "" {
+		n.Mailbox = DefaultMailbox
+	}
+	if n.Tier < 0 {
+		return nil, fmt.Errorf("tickets: negative tier %d", n.Tier)
+	}
 	var id int64
 	if err := tx.queryRow("next_ticket_id").Scan(&id); err != nil {
 		return nil, fmt.Errorf("tickets: next ticket id: %w", err)
@@ -210,6 +227,7 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		Subject: n.Subject, Requester: n.Requester, RequesterName: n.RequesterName,
 		Language: n.Language, Status: StatusNew, Impact: n.Impact, Urgency: n.Urgency,
 		Priority: Priority(n.Impact, n.Urgency), CreatedAt: tx.now, UpdatedAt: tx.now,
+		Mailbox: n.Mailbox, Tier: n.Tier,
 	}
 	policy := tx.sla
 	if n.SLA != nil {
@@ -223,7 +241,7 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 	}
 	if _, err := tx.exec("insert_ticket", t.ID, t.Ref, t.Type, t.Subject, t.Requester, t.RequesterName,
 		t.Language, t.Status, t.Impact, t.Urgency, t.Priority, linked, fmtTime(t.DueAt), fmtTime(t.CreatedAt),
-		fmtTime(t.RespondDueAt), nullTime(t.NextTimerAt)); err != nil {
+		fmtTime(t.RespondDueAt), nullTime(t.NextTimerAt), t.Mailbox, t.Tier); err != nil {
 		return nil, err
 	}
 	if err := tx.Event(t.ID, "", "ticket_created", n.Actor, map[string]any{
@@ -305,7 +323,7 @@ func scanTicket(r scanner, extra ...any) (*Ticket, error) {
 		&t.Assignee, &t.Tier, &tierSince, &firstResp, &respondDue, &resolveDue, &paused,
 		&holdSince, &respRem, &resRem, &respBr, &resBr,
 		&next, &slaStart, &earlier,
-		&t.ClosedReason, &t.MergedIntoID, &t.MergedInto}, extra...)...)
+		&t.ClosedReason, &t.MergedIntoID, &t.MergedInto, &t.Mailbox}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -31,7 +31,7 @@ type app struct {
 	// indexInUse: a running gateway holds the FAQ index; index is a
 	// temporary copy built from the database.
 	indexInUse bool
-	poller     *intake.Poller
+	pollers    []mailboxPoller // one per mailbox, the default one first
 	sender     *outbox.Sender
 	lock       *tickets.Lock // the gateway's writer lock on the store
 	// webListener, when set, is where run serves the console (the demo
@@ -206,7 +206,7 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		return nil, err
 	}
 	a.lock = lock
-	if a.poller, err = newPoller(cfg, a.desk, log.With("component", "intake")); err != nil {
+	if a.pollers, err = newPollers(cfg, a.desk, log.With("component", "intake")); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -262,6 +262,7 @@ func deskOptions(cfg *config.Config) desk.Options {
 	// Validated at load: building the policy cannot fail then.
 	policy, _ := slaPolicy(cfg.SLA)
 	return desk.Options{
+		Mailboxes:            deskMailboxes(cfg),
 		Tiers:                tiers,
 		Secret:               []byte(cfg.Desk.Secret.Reveal()),
 		PreviousSecrets:      previous,
@@ -274,7 +275,6 @@ func deskOptions(cfg *config.Config) desk.Options {
 		TierBounceWindow:     cfg.Escalation.TierBounceWindow.Duration,
 		Location:             cfg.Location(),
 		OnCall:               cfg.Escalation.OnCall,
-		SupportAddress:       cfg.Desk.SupportAddress,
 		MessageIDDomain:      cfg.Desk.MessageIDDomain,
 		Language:             cfg.Desk.Language,
 		IncidentPrefix:       cfg.Desk.ReferencePrefixIncident,
@@ -303,6 +303,26 @@ func deskOptions(cfg *config.Config) desk.Options {
 	}
 }
 
+// deskMailboxes turns the effective mailboxes into the desk's: [[mailboxes]],
+// each From its support address; or the [imap] shorthand's one, From
+// smtp.from as before (none without desk.support_address: such a desk
+// curates the FAQ and receives no mail).
+func deskMailboxes(cfg *config.Config) []desk.Mailbox {
+	var out []desk.Mailbox
+	for _, m := range cfg.EffectiveMailboxes() {
+		addr := m.BareSupportAddress()
+		if addr == "" {
+			continue // validated: only the shorthand's may be missing, outside run
+		}
+		b := desk.Mailbox{Name: m.Name, Address: addr, Language: m.Language, Type: m.DefaultType, Tier: max(cfg.TierIndex(m.DefaultTier), 0)}
+		if !cfg.Shorthand() {
+			b.From = m.SupportAddress
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // deskTiers turns [[escalation.tiers]] into the desk's tiers.
 func deskTiers(cfg *config.Config) []desk.Tier {
 	bh, _ := cfg.SLA.Hours.Parse() // validated at load
@@ -318,11 +338,16 @@ func deskTiers(cfg *config.Config) []desk.Tier {
 // the templates' options.
 func templateOptions(cfg *config.Config) templates.Options {
 	d := cfg.Desk
+	boxes := map[string]map[string]string{}
+	for _, m := range cfg.EffectiveMailboxes() {
+		boxes[m.Name] = map[string]string{"en": m.Signature.EN, "ja": m.Signature.JA}
+	}
 	return templates.Options{
-		Dir:        cfg.Templates.Dir,
-		Signatures: map[string]string{"en": d.Signature.EN, "ja": d.Signature.JA},
-		Labels:     map[string]map[string]string{"en": d.SubjectLabels.EN.ByMail(), "ja": d.SubjectLabels.JA.ByMail()},
-		Tone:       d.Tone,
+		Dir:               cfg.Templates.Dir,
+		Signatures:        map[string]string{"en": d.Signature.EN, "ja": d.Signature.JA},
+		MailboxSignatures: boxes,
+		Labels:            map[string]map[string]string{"en": d.SubjectLabels.EN.ByMail(), "ja": d.SubjectLabels.JA.ByMail()},
+		Tone:              d.Tone,
 	}
 }
 
@@ -363,21 +388,43 @@ func openTickets(cfg *config.Config, now func() time.Time, wake bool) (*tickets.
 	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now, WakeGateway: wake})
 }
 
-func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
-	opts, err := pollerOptions(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return intake.NewPoller(opts, sink, log)
+// mailboxPoller is the poller of one mailbox: its own connection, IDLE,
+// backoff and UIDVALIDITY state, handing its mail to the mailbox's inbox.
+type mailboxPoller struct {
+	name, address string
+	poller        *intake.Poller
 }
 
-func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
-	c := cfg.IMAP
+// newPollers makes one poller per mailbox, each with the mailbox's own
+// options and sink, its logs carrying the mailbox's name.
+func newPollers(cfg *config.Config, d *desk.Desk, log *slog.Logger) ([]mailboxPoller, error) {
+	var out []mailboxPoller
+	for _, m := range cfg.EffectiveMailboxes() {
+		opts, err := pollerOptions(cfg, m)
+		if err != nil {
+			return nil, err
+		}
+		sink, err := d.Inbox(m.Name)
+		if err != nil {
+			return nil, err
+		}
+		p, err := intake.NewPoller(opts, sink, log)
+		if err != nil {
+			return nil, fmt.Errorf("mailbox %s: %w", m.Name, err)
+		}
+		out = append(out, mailboxPoller{name: m.Name, address: m.Address, poller: p})
+	}
+	return out, nil
+}
+
+func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, error) {
+	c := m.IMAP
 	tlsCfg, err := c.TLSConfig()
 	if err != nil {
 		return intake.PollerOptions{}, err
 	}
 	opts := intake.PollerOptions{
+		Name:    m.Name,
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
 		Mailbox: c.Mailbox, ProcessedMailbox: c.ProcessedMailbox,
@@ -406,10 +453,16 @@ func senderOptions(cfg *config.Config, clock func() time.Time) (outbox.Options, 
 	if err != nil {
 		return outbox.Options{}, err
 	}
+	from := c.From
+	if from == "" && !cfg.Shorthand() {
+		// The From of rows that name none (queued before mailboxes had
+		// their own): the default mailbox's.
+		from = cfg.Mailboxes[0].SupportAddress
+	}
 	opts := outbox.Options{
 		Address: c.Address, Security: c.Security, TLSConfig: tlsCfg,
 		Username: c.Username, Password: c.Password.Reveal(), Auth: c.Auth,
-		From: c.From, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
+		From: from, HelloName: c.HelloName, Timeout: c.Timeout.Duration,
 		MaxAttempts: c.MaxAttempts, RetryBase: c.RetryBase.Duration, RetryMax: c.RetryMax.Duration,
 		GiveUpAfter: c.GiveUpAfter.Duration,
 		Now:         clock,

@@ -24,7 +24,11 @@ func newCheckConfigCmd(g *globals) *cobra.Command {
 		Long: `check-config loads the configuration the way run does (file, then
 MADOGUCHI_<SECTION>_<KEY> environment variables, then *_file secrets),
 checks every key, and prints the effective configuration with passwords
-and secrets masked. Comment lines then say the zone times are shown in, and
+and secrets masked. Comment lines then list the mailboxes the gateway reads
+(each [[mailboxes]] entry, or the one of [imap] named "default"), the first
+the default one: its name, support address, server and login, folder and
+what becomes of handled mail, the language, type and first tier of its
+tickets. Then they say the zone times are shown in, and
 what each SLA target and escalate_after means on the clock: how much
 business time it is and, with business hours, when it falls due for a
 ticket opened as the desk opens ("sla.P3.resolve = 1bd (9h of business
@@ -35,10 +39,10 @@ the tokens of mails sent before a rotation. It exits 2 and names each bad key (w
 was probably meant) when the configuration is invalid. A MADOGUCHI_*
 variable that names no key is warned of on standard error.
 
-With --connect it also logs in to the IMAP server (and selects the mailbox)
-and to the SMTP relay, as run would, and reports on each what worked; it
-fetches and sends nothing. It exits 3 when either did not work. Passwords
-and tokens are never printed.`,
+With --connect it also logs in to each mailbox's IMAP server (and selects
+its folder) and to the SMTP relay, as run would, and reports on each what
+worked; it fetches and sends nothing. It exits 3 when one did not work,
+naming it. Passwords and tokens are never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(g)
@@ -58,6 +62,7 @@ and tokens are never printed.`,
 				head += fmt.Sprintf("; %d environment %s on standard error", n, plural(n, "warning", "warnings"))
 			}
 			fmt.Fprintf(out, "%s\n%s", head, b)
+			fmt.Fprintf(out, "\n# %s\n", strings.Join(mailboxNotes(cfg), "\n# "))
 			fmt.Fprintf(out, "\n# times and SLA clocks\n# %s\n", strings.Join(slaNotes(cfg), "\n# "))
 			if notes := agentProofNotes(cfg, time.Now()); len(notes) > 0 {
 				fmt.Fprintf(out, "\n# agent proof\n# %s\n", strings.Join(notes, "\n# "))
@@ -68,8 +73,51 @@ and tokens are never printed.`,
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&connect, "connect", false, "also log in to the IMAP and SMTP servers and report what worked")
+	c.Flags().BoolVar(&connect, "connect", false, "also log in to each mailbox's IMAP server and to the SMTP relay and report what worked")
 	return c
+}
+
+// mailboxNotes list the mailboxes the gateway reads, the default first,
+// one line each: what a mailbox is, and what its tickets start as.
+func mailboxNotes(cfg *config.Config) []string {
+	boxes := cfg.EffectiveMailboxes()
+	head := fmt.Sprintf("mailboxes: %d, the first the default one ([imap] is not read beside them)", len(boxes))
+	if cfg.Shorthand() {
+		head = fmt.Sprintf("mailboxes: 1, from [imap] and desk.support_address, named %q", config.DefaultMailboxName)
+	}
+	notes := []string{head}
+	for _, m := range boxes {
+		addr := m.SupportAddress
+		if addr == "" {
+			addr = "(no support address)"
+		}
+		login := "no login"
+		if m.Username != "" {
+			login = m.Auth + " as " + m.Username
+		}
+		filed := `handled mail flagged \Seen`
+		if m.ProcessedMailbox != "" {
+			filed = "handled mail moved to " + m.ProcessedMailbox
+		}
+		typ := "incident (the rules may make it a service_request)"
+		if m.DefaultType == "service_request" {
+			typ = "service_request (the rules may make it an incident)"
+		}
+		line := fmt.Sprintf("%s: %s · IMAP %s (%s, %s) · folder %s, %s · language %s · new tickets: %s", m.Name, addr, orNone(m.Address), m.Security, login,
+			m.Mailbox, filed, m.Language, typ)
+		if len(cfg.Escalation.Tiers) > 0 {
+			line += ", first to tier " + cfg.Escalation.Tiers[max(cfg.TierIndex(m.DefaultTier), 0)].Name
+		}
+		notes = append(notes, line)
+	}
+	return notes
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // agentProofNotes say, with tiers configured, what proves an agent's
@@ -117,24 +165,33 @@ func checkConnections(ctx context.Context, cfg *config.Config, out io.Writer) er
 	fmt.Fprintln(out, "\n# connection checks")
 	var failed []string
 
-	imapDesc := fmt.Sprintf("IMAP %s (%s, %s as %s)", cfg.IMAP.Address, cfg.IMAP.Security, cfg.IMAP.Auth, cfg.IMAP.Username)
-	popts, err := pollerOptions(cfg)
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
-		var res intake.CheckResult
-		res, err = intake.Check(cctx, popts, nil)
-		cancel()
-		if err == nil {
-			idle := "no IDLE: polled every " + cfg.IMAP.PollInterval.String()
-			if res.IDLE {
-				idle = "IDLE"
-			}
-			fmt.Fprintf(out, "# %s: ok, logged in, mailbox %s selected (%s)\n", imapDesc, cfg.IMAP.Mailbox, idle)
+	for _, m := range cfg.EffectiveMailboxes() {
+		imapDesc := fmt.Sprintf("IMAP %s (%s, %s as %s)", m.Address, m.Security, m.Auth, m.Username)
+		if !cfg.Shorthand() {
+			imapDesc = "mailbox " + m.Name + ": " + imapDesc
 		}
-	}
-	if err != nil {
-		failed = append(failed, "IMAP")
-		fmt.Fprintf(out, "# %s: FAILED: %s\n", imapDesc, checkFailure(err))
+		popts, err := pollerOptions(cfg, m)
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+			var res intake.CheckResult
+			res, err = intake.Check(cctx, popts, nil)
+			cancel()
+			if err == nil {
+				idle := "no IDLE: polled every " + m.PollInterval.String()
+				if res.IDLE {
+					idle = "IDLE"
+				}
+				fmt.Fprintf(out, "# %s: ok, logged in, mailbox %s selected (%s)\n", imapDesc, m.Mailbox, idle)
+			}
+		}
+		if err != nil {
+			what := "IMAP"
+			if !cfg.Shorthand() {
+				what = "IMAP of mailbox " + m.Name
+			}
+			failed = append(failed, what)
+			fmt.Fprintf(out, "# %s: FAILED: %s\n", imapDesc, checkFailure(err))
+		}
 	}
 
 	smtpDesc := fmt.Sprintf("SMTP %s (%s, no login)", cfg.SMTP.Address, cfg.SMTP.Security)

@@ -24,7 +24,9 @@ func newInboundCmd(g *globals) *cobra.Command {
 		Use:   "list [--disposition D] [--limit N] [--offset N] [--json]",
 		Short: "List received messages with their dispositions, oldest first",
 		Long: `list prints every received message, oldest first: when it was received,
-its Date header, sender, subject, disposition, ticket and reason. Filters:
+its Date header, sender, subject, disposition, ticket and reason (--json:
+also the mailbox it came from, its IMAP folder, UIDVALIDITY and UID).
+Filters:
   --disposition  ` + strings.Join(dispositions, ", "),
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -73,8 +75,8 @@ its Date header, sender, subject, disposition, ticket and reason. Filters:
 With --raw it writes the message exactly as it was fetched, e.g. to look at
 a quarantined mail or to feed it to another tool. Of a mail larger than
 limits.max_message_bytes only the header was fetched, and that is what
---raw writes; the whole mail stays on the server, in the mailbox and under
-the UID the record names.`,
+--raw writes; the whole mail stays on the server, in the mailbox's folder
+and under the UID the record names.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
@@ -98,7 +100,7 @@ the UID the record names.`,
 					return writeJSON(c.OutOrStdout(), in)
 				}
 				out := c.OutOrStdout()
-				fmt.Fprintf(out, "inbound %d: %s/%d/%d, %d bytes, received %s\n", in.ID, printable(in.Mailbox), in.UIDValidity, in.UID, in.Size, when(in.ReceivedAt))
+				fmt.Fprintf(out, "inbound %d: mailbox %s, folder %s, uidvalidity %d, uid %d, %d bytes, received %s\n", in.ID, printable(in.Mailbox), printable(in.Folder), in.UIDValidity, in.UID, in.Size, when(in.ReceivedAt))
 				fmt.Fprintf(out, "Message-ID: %s\nFrom: %s\nDate: %s\nSubject: %s\n", printable(in.MessageID), printable(in.From), when(in.Date), printable(in.Subject))
 				fmt.Fprintf(out, "disposition: %s %s\n", in.Disposition, in.Ticket)
 				if in.Reason != "" {

@@ -19,19 +19,25 @@ func newRunCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [--once [--now TIMESTAMP]]",
 		Short: "Run the gateway until SIGINT/SIGTERM (or once with --once)",
-		Long: `run polls the support mailbox (IDLE where the server has it), records every
+		Long: `run polls the support mailboxes (IDLE where the server has it), records every
 mail, opens or updates tickets, and delivers the outgoing mail, until it gets
-SIGINT or SIGTERM; then it finishes the batch at hand and stops. It applies
+SIGINT or SIGTERM; then it finishes the batch at hand and stops. Each mailbox
+([[mailboxes]], or the one of [imap]) has a poller of its own, with its own
+connection, IDLE and backoff: one that fails (a refused login, a server
+down) is logged with its name and retried without stopping the others. It applies
 the due timers every minute, and delivers mail as soon as it is queued: by
 itself, or by an admin command in another process (tickets reply, outbox
 retry, faq add …), which wakes it through the pipe STORE.wake beside the
 database.
 
-With --once it fetches and handles all waiting mail, applies all due timers
-(closing resolved tickets, SLA reminders and breaches, tier escalation;
-several reminders and breaches to one address go as one digest),
-delivers the due outgoing mail, and exits 0. It exits non-zero with a clear
-message when a server cannot be reached or refuses the login (3), when the
+With --once it fetches and handles all waiting mail of every mailbox,
+applies all due timers (closing resolved tickets, SLA reminders and
+breaches, tier escalation; several reminders and breaches to one address go
+as one digest), delivers the due outgoing mail, and exits 0. A mailbox that
+cannot be read does not keep the others from being handled, nor the timers
+and the mail from going out; then it exits 3 naming that mailbox. It exits
+non-zero with a clear message when a server cannot be reached or refuses
+the login (3), when the
 configuration is bad (2), when another run holds the store (4), or when the
 store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
@@ -75,13 +81,14 @@ time. For tests and replays; never earlier than what the store holds.`,
 	return cmd
 }
 
-// runOnce is one full pass: mail in, timers, mail out. An IMAP server that
-// cannot be reached still fails the run, but only after the due timers and
-// the queued mail were handled: they do not depend on it.
+// runOnce is one full pass: mail in, timers, mail out. A mailbox whose
+// server cannot be reached still fails the run, but only after the other
+// mailboxes, the due timers and the queued mail were handled: they do not
+// depend on it.
 func (a *app) runOnce(ctx context.Context) error {
-	n, pollErr := a.poller.RunOnce(ctx)
-	if pollErr != nil && ctx.Err() != nil {
-		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
+	n, failed := a.pollAll(ctx)
+	if len(failed) > 0 && ctx.Err() != nil {
+		return a.pollErr(failed)
 	}
 	for {
 		res, err := a.desk.Tick(ctx)
@@ -117,8 +124,8 @@ func (a *app) runOnce(ctx context.Context) error {
 			break
 		}
 	}
-	if pollErr != nil {
-		return serverErr("IMAP", a.cfg.IMAP.Address, pollErr)
+	if len(failed) > 0 {
+		return a.pollErr(failed)
 	}
 	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed, "unknown", total.Unknown)
 	return nil
@@ -138,8 +145,8 @@ func (a *app) run(ctx context.Context) error {
 	}
 	sendNow, tickNow := make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	wg.Add(4)
+	errs := make(chan error, 3+len(a.pollers))
+	wg.Add(3 + len(a.pollers))
 	go func() {
 		defer wg.Done()
 		for {
@@ -168,13 +175,17 @@ func (a *app) run(ctx context.Context) error {
 			}
 		}()
 	}
-	go func() {
-		defer wg.Done()
-		if err := a.poller.Run(ctx); err != nil && ctx.Err() == nil {
-			errs <- fmt.Errorf("poller: %w", err)
-			cancel()
-		}
-	}()
+	for _, p := range a.pollers {
+		// Each mailbox's poller reconnects with its own backoff: one that
+		// fails (logged with its name) holds up none of the others.
+		go func() {
+			defer wg.Done()
+			if err := p.poller.Run(ctx); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("poller of mailbox %s: %w", p.name, err)
+				cancel()
+			}
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		if err := a.sender.Run(ctx, sendNow); err != nil && ctx.Err() == nil {
@@ -205,7 +216,10 @@ func (a *app) run(ctx context.Context) error {
 			}
 		}
 	}()
-	a.log.Info("madoguchi running", "imap", a.cfg.IMAP.Address, "mailbox", a.cfg.IMAP.Mailbox, "smtp", a.cfg.SMTP.Address)
+	for _, m := range a.cfg.EffectiveMailboxes() {
+		a.log.Info("madoguchi reads a mailbox", "mailbox", m.Name, "imap", m.Address, "folder", m.Mailbox, "support_address", m.BareSupportAddress())
+	}
+	a.log.Info("madoguchi running", "mailboxes", len(a.pollers), "smtp", a.cfg.SMTP.Address)
 	wg.Wait()
 	close(errs)
 	err = <-errs
@@ -213,6 +227,61 @@ func (a *app) run(ctx context.Context) error {
 		a.log.Info("madoguchi stopped")
 	}
 	return err
+}
+
+// pollFailure is one mailbox's failed pass.
+type pollFailure struct {
+	name, address string
+	err           error
+}
+
+// pollAll runs one pass over every mailbox, each on its own connection at
+// the same time, and returns how many mails were handled and the mailboxes
+// that failed; the others are handled whatever those do.
+func (a *app) pollAll(ctx context.Context) (int, []pollFailure) {
+	var wg sync.WaitGroup
+	counts := make([]int, len(a.pollers))
+	errs := make([]error, len(a.pollers))
+	for i, p := range a.pollers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = p.poller.RunOnce(ctx)
+		}()
+	}
+	wg.Wait()
+	n := 0
+	var failed []pollFailure
+	for i, p := range a.pollers {
+		n += counts[i]
+		if errs[i] != nil {
+			a.log.Error("mailbox not read", "mailbox", p.name, "imap", p.address, "err", errs[i])
+			failed = append(failed, pollFailure{name: p.name, address: p.address, err: errs[i]})
+		}
+	}
+	return n, failed
+}
+
+// pollErr is the error of a pass in which mailboxes failed: exit 3 when
+// every failure is a server's (unreachable, login refused), each named
+// by its mailbox when there are several; a failure of anything else
+// (the store) exits 1.
+func (a *app) pollErr(failed []pollFailure) error {
+	code := 3
+	var errs []error
+	for _, f := range failed {
+		err := serverErr("IMAP", f.address, f.err)
+		if ee, ok := err.(*exitError); ok {
+			err = ee.err
+		} else {
+			code = 1
+		}
+		if !a.cfg.Shorthand() {
+			err = fmt.Errorf("mailbox %s: %w", f.name, err)
+		}
+		errs = append(errs, err)
+	}
+	return &exitError{code: code, err: errors.Join(errs...)}
 }
 
 // nudge sets c without waiting: one pending signal is enough.

@@ -131,3 +131,47 @@ func flagError(c *cobra.Command, err error) error {
 	}
 	return usageErr("%s: %v", c.CommandPath(), err)
 }
+
+// mailboxFilter reads --mailbox of tickets list: the name of a mailbox
+// the configuration has (case ignored), as a filter. The default mailbox's
+// list takes in the tickets of a mailbox no longer configured, which it
+// answers.
+func mailboxFilter(cfg *config.Config, s string, mailbox *string, alsoNotIn *[]string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	boxes := cfg.EffectiveMailboxes()
+	var names []string
+	for _, m := range boxes {
+		names = append(names, m.Name)
+	}
+	for i, m := range boxes {
+		if !strings.EqualFold(m.Name, s) {
+			continue
+		}
+		*mailbox = m.Name
+		if i == 0 {
+			*alsoNotIn = names
+		}
+		return nil
+	}
+	msg := fmt.Sprintf("tickets list: --mailbox %s names no mailbox (mailboxes: %s)", s, strings.Join(names, ", "))
+	if near := didyoumean.Closest(s, names); near != "" {
+		msg += fmt.Sprintf("; did you mean %s?", near)
+	}
+	return usageErr("%s", msg)
+}
+
+// nameMailbox makes t's mailbox the one that answers it: its own, or the
+// default one when its own is no longer configured; gone is its own then.
+func nameMailbox(cfg *config.Config, t *tickets.Ticket) (box config.Mailbox, gone string) {
+	boxes := cfg.EffectiveMailboxes()
+	for _, m := range boxes {
+		if m.Name == t.Mailbox {
+			return m, ""
+		}
+	}
+	gone, t.Mailbox = t.Mailbox, boxes[0].Name
+	return boxes[0], gone
+}

@@ -39,10 +39,10 @@ their zone; --utc prints UTC.`,
 
 func newTicketsListCmd(g *globals) *cobra.Command {
 	f := desk.QueueFilter{Tier: -1}
-	var status, tier string
+	var status, tier, mailbox string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--overdue] [--auto] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
+		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--mailbox NAME] [--overdue] [--auto] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
 		Long: `list prints tickets, newest first (or in --order), as the console's queue
 lists them: the same read, so the two agree. Due times are in desk.timezone
@@ -55,6 +55,9 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
   --assignee   an agent's address, or the part before @ when one agent has it;
                - for nobody; an address that is no agent's and has no ticket
                is an error
+  --mailbox    the tickets of one mailbox ([[mailboxes]] name; "default" for
+               the one of [imap]); the default (first) mailbox's take in the
+               tickets of a mailbox no longer configured, which it answers
   --overdue    open tickets past a respond (before the first answer) or resolve due time
   --auto       tickets answered automatically from the FAQ
   --search     text in the subject or in any entry of the ticket (three characters
@@ -97,6 +100,9 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
 				return err
 			}
 			defer a.close()
+			if err := mailboxFilter(cfg, mailbox, &f.Mailbox, &f.AlsoNotIn); err != nil {
+				return err
+			}
 			if f.Assignee != "-" {
 				assigned := func(addr string) (bool, error) {
 					q, err := a.desk.Queue(c.Context(), desk.QueueFilter{Tier: -1, Assignee: addr, Limit: 1})
@@ -110,16 +116,27 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
 			if err != nil {
 				return err
 			}
+			for _, t := range q.Items {
+				nameMailbox(cfg, t.Ticket) // a ticket of a mailbox no longer configured is the default one's
+			}
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), q.Items)
 			}
-			tb := newTable("REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT")
+			header := []string{"REF", "STATUS", "PRIORITY", "TYPE", "TIER", "ASSIGNEE", "REQUESTER", "DUE", "SUBJECT"}
+			if !cfg.Shorthand() {
+				header = slices.Insert(header, 1, "MAILBOX")
+			}
+			tb := newTable(header...)
 			for _, t := range q.Items {
 				due := when(t.ResolveDueAt)
 				if t.Overdue {
 					due += " (overdue)"
 				}
-				tb.row(t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, due, t.Subject)
+				row := []string{t.Ref, string(t.Status), t.Priority, t.Type, t.TierName, t.Assignee, t.Requester, due, t.Subject}
+				if !cfg.Shorthand() {
+					row = slices.Insert(row, 1, t.Mailbox)
+				}
+				tb.row(row...)
 			}
 			return tb.print(c)
 		},
@@ -129,6 +146,7 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
 	c.Flags().StringVar(&f.Type, "type", "", "only tickets of this type (incident, service_request)")
 	c.Flags().StringVar(&tier, "tier", "", "only tickets with this tier (its name)")
 	c.Flags().StringVar(&f.Assignee, "assignee", "", "only tickets assigned to this agent (address, or the part before @; - for nobody)")
+	c.Flags().StringVar(&mailbox, "mailbox", "", "only tickets of this mailbox (its name)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().BoolVar(&f.Auto, "auto", false, "only tickets answered automatically from the FAQ")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
@@ -143,8 +161,10 @@ func newTicketsShowCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show REF [--json]",
 		Short: "Show a ticket with its entries, SLA times and audit trail",
-		Long: `show prints a ticket: its state, its owner (the tier it is with and that
-tier's assignee; a move to another tier unassigns it) and who resolved it,
+		Long: `show prints a ticket: the mailbox it belongs to (whose address its mail
+goes out from; the default one when its own is no longer configured), its
+state, its owner (the tier it is with and that tier's assignee; a move to
+another tier unassigns it) and who resolved it,
 SLA times and breaches (those of the targets before a reopening too), the
 mails of the ticket that bounced (to the customer or to a tier's address),
 participants, FAQ suggestions, every entry with its text, and the history:
@@ -171,6 +191,7 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 					return err
 				}
 				nameTier(a.cfg, t)
+				box, gone := nameMailbox(a.cfg, t)
 				entries, err := tx.Entries(t.ID)
 				if err != nil {
 					return err
@@ -196,7 +217,7 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 					return err
 				}
 				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces,
-					Related: related}
+					Related: related, MailboxAddress: box.BareSupportAddress(), MailboxGone: gone}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -232,6 +253,11 @@ type ticketView struct {
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
 	Bounces      []tickets.Bounce     `json:"bounces"` // the ticket's mails that bounced
 	Related      *tickets.Relations   `json:"related"`
+	// MailboxAddress is the support address of the ticket's mailbox (the
+	// one Mailbox names: its own, or the default one that answers it when
+	// its own, MailboxGone, is no longer configured).
+	MailboxAddress string `json:"mailbox_address,omitempty"`
+	MailboxGone    string `json:"mailbox_not_configured,omitempty"`
 }
 
 func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
@@ -239,6 +265,14 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 	fmt.Fprintf(out, "%s  %s\n", t.Ref, printable(t.Subject))
 	fmt.Fprintf(out, "status %s · %s · %s (impact %s, urgency %s)\n", t.Status, t.Type, t.Priority, t.Impact, t.Urgency)
 	fmt.Fprintf(out, "requester %s · language %s · created %s\n", printable(strings.TrimSpace(t.RequesterName+" <"+t.Requester+">")), t.Language, when(t.CreatedAt))
+	mb := "mailbox " + t.Mailbox
+	if v.MailboxAddress != "" {
+		mb += " (" + v.MailboxAddress + ")"
+	}
+	if v.MailboxGone != "" {
+		mb += fmt.Sprintf(" · its own, %s, is no longer configured: the default mailbox answers it", printable(v.MailboxGone))
+	}
+	fmt.Fprintln(out, mb)
 	if len(v.Participants) > 0 {
 		fmt.Fprintf(out, "participants %s\n", printable(strings.Join(v.Participants, ", ")))
 	}

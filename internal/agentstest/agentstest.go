@@ -154,7 +154,7 @@ func (d *installation) sent() sentMails {
 		if err != nil {
 			d.t.Fatal(err)
 		}
-		out = append(out, sentMail{Message: m, rcpt: strings.Join(r.To, ","), raw: string(r.Data)})
+		out = append(out, sentMail{Message: m, rcpt: strings.Join(r.To, ","), raw: string(r.Data), envelope: r.From})
 	}
 	d.seen = len(all)
 	return out
@@ -274,8 +274,9 @@ type inboundJSON struct {
 // sentMail is one mail the SMTP server accepted, read back.
 type sentMail struct {
 	*mailserver.Message
-	rcpt string // the envelope recipients, comma-separated
-	raw  string
+	rcpt     string // the envelope recipients, comma-separated
+	raw      string
+	envelope string // the envelope sender
 }
 
 type sentMails []sentMail

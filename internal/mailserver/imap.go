@@ -76,7 +76,8 @@ type IMAPServer struct {
 	notify chan struct{} // closed and replaced on every Append, to wake IDLE
 	moves  []MoveCommand
 
-	sent atomic.Int64 // bytes written to clients
+	sent   atomic.Int64 // bytes written to clients
+	refuse atomic.Bool  // RefuseLogins
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1:0. Authentication works
@@ -425,6 +426,9 @@ var (
 )
 
 func (sess *imapSession) Login(username, password string) error {
+	if sess.srv.refuse.Load() {
+		return imapserver.ErrAuthFailed
+	}
 	if err := sess.srv.user.Login(username, password); err != nil {
 		return err
 	}
@@ -487,6 +491,10 @@ func (sess *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest
 	}
 	return sess.UserSession.Move(w, numSet, dest)
 }
+
+// RefuseLogins makes every login fail as a wrong password does, from now
+// until it is called with false: an account whose password changed.
+func (s *IMAPServer) RefuseLogins(refuse bool) { s.refuse.Store(refuse) }
 
 // BytesSent is how many bytes the server has written to its clients so far
 // (before TLS), e.g. to tell whether a client fetched a message's body.
