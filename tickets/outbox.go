@@ -194,7 +194,7 @@ func jsonList(list []string) string {
 // DueOutgoing lists the pending rows whose next attempt is due, claimed or
 // not (a read; the outbox takes its rows with ClaimOutgoing).
 func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
-	rows, err := s.r.QueryContext(ctx, query("outgoing_due"), fmtTime(now), limit)
+	rows, err := s.r.QueryContext(ctx, s.text("outgoing_due"), fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("tickets: outgoing_due: %w", err)
 	}
@@ -209,13 +209,14 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 // ClaimOutgoing claims up to limit pending rows that are due at now and
 // not held by a live claim, for owner until the claim expires at until,
 // and returns them in due order. One UPDATE takes them, so two senders on
-// one store never hold the same row.
+// one store never hold the same row (on PostgreSQL with FOR UPDATE SKIP
+// LOCKED, beside the other gateways' writes rather than after them).
 func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time.Time, limit int) ([]Outgoing, error) {
 	if owner == "" {
 		return nil, errors.New("tickets: claim without an owner")
 	}
 	var out []Outgoing
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.run(ctx, txClaim, func(tx *Tx) error {
 		rows, err := tx.query("outgoing_claim", owner, fmtTime(until), fmtTime(now), limit)
 		if err != nil {
 			return err
@@ -260,7 +261,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time
 // ClaimHolders lists the owners of the claims on pending rows that are
 // still running at now.
 func (s *Store) ClaimHolders(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, query("outgoing_claim_holders"), fmtTime(now))
+	rows, err := s.r.QueryContext(ctx, s.text("outgoing_claim_holders"), fmtTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
 	}
@@ -344,7 +345,7 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 // NextDue reports when the earliest pending row is due (zero when none).
 func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	var t sql.NullString
-	if err := s.r.QueryRowContext(ctx, query("outgoing_next_due")).Scan(&t); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.text("outgoing_next_due")).Scan(&t); err != nil {
 		return time.Time{}, fmt.Errorf("tickets: outgoing_next_due: %w", err)
 	}
 	return parseTime(t.String), nil

@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 func openTest(t *testing.T) *Store {
 	t.Helper()
 	clock := t0
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return clock }})
+	s, err := OpenSource(context.Background(), testSource(t), &Options{Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +26,7 @@ func openTest(t *testing.T) *Store {
 }
 
 func TestQueries_AllParse(t *testing.T) {
+	sqliteOnly(t)
 	for name, q := range queries {
 		if q == "" {
 			t.Errorf("query %s is empty", name)
@@ -41,6 +42,7 @@ func TestQueries_AllParse(t *testing.T) {
 }
 
 func TestOpen_MigratesOnceAndRefusesNewerSchema(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "m.db")
 	s, err := Open(path, nil)
 	if err != nil {
@@ -67,6 +69,7 @@ func TestOpen_MigratesOnceAndRefusesNewerSchema(t *testing.T) {
 // An old database (frozen at schema 1, with data) upgrades in place and
 // keeps its rows.
 func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
@@ -488,6 +491,7 @@ func TestEntries_AgentSaidMatchesWordForWordWithinTheWindow(t *testing.T) {
 // their attachments through the rebuild of the entries table, and learns
 // the participants of its tickets from the To of the requester's mail.
 func TestOpen_UpgradeFromV3KeepsEntriesAndLearnsParticipants(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "v3.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
@@ -585,6 +589,7 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // from a ticket): the first wording is confirmed, the second pending, the
 // draft from the ticket needs review, and the index is made stale.
 func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := migratedUpTo(t, path, "_paraphrase_states.sql")
 	for _, q := range []string{
