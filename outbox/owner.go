@@ -19,6 +19,14 @@ type claimReleaser interface {
 	ReleaseClaims(ctx context.Context, owner string) (int, error)
 }
 
+// holderChecker is optionally implemented by a Queue too (tickets.Store
+// on PostgreSQL): whether a claim's holder is a gateway known to be gone,
+// on whichever machine it ran; known is false for an owner it cannot
+// tell of.
+type holderChecker interface {
+	ClaimHolderDead(ctx context.Context, owner string) (dead, known bool, err error)
+}
+
 // An owner is "host:pid:pidns:random": the host and the PID namespace say
 // whether pid can be checked from here; random tells apart two senders
 // of one process.
@@ -69,8 +77,18 @@ func (s *Sender) releaseDeadClaims(ctx context.Context) error {
 		s.log.Warn("cannot list the senders holding claims", "error", err)
 		return nil
 	}
+	hc, _ := s.q.(holderChecker)
 	for _, h := range holders {
-		if h == s.opts.Owner || !deadHolder(h) {
+		if h == s.opts.Owner {
+			continue
+		}
+		dead := deadHolder(h)
+		if !dead && hc != nil {
+			if d, known, err := hc.ClaimHolderDead(ctx, h); err == nil && known {
+				dead = d
+			}
+		}
+		if !dead {
 			continue
 		}
 		n, err := cr.ReleaseClaims(ctx, h)
