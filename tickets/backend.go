@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 )
 
@@ -172,4 +174,49 @@ func redactQuery(u string) string {
 		}
 	}
 	return base + "?" + strings.Join(params, "&")
+}
+
+// SchemaStatus reports the schema version of the database src names and
+// the version this program brings it to, changing nothing (a database
+// not created yet is at 0).
+func SchemaStatus(ctx context.Context, src Source) (current, latest int, err error) {
+	if src.Driver == DriverPostgres {
+		return postgresSchemaStatus(ctx, src)
+	}
+	files, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := os.Stat(src.Path); errors.Is(err, fs.ErrNotExist) {
+		return 0, len(files), nil
+	}
+	db, err := sql.Open("sqlite", "file:"+src.Path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, 0, fmt.Errorf("tickets: opening %s: %w", src.Path, err)
+	}
+	defer db.Close()
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return 0, 0, fmt.Errorf("tickets: reading schema version of %s: %w", src.Path, err)
+	}
+	return current, len(files), nil
+}
+
+// Backup writes a consistent copy of a SQLite store to path (VACUUM
+// INTO), while gateways and commands go on using it. A PostgreSQL store
+// is backed up with pg_dump.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.Driver() != DriverSQLite {
+		return errors.New("tickets: backup: a PostgreSQL store is backed up with pg_dump (README \"PostgreSQL\")")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("tickets: backup: %s exists already", path)
+	}
+	if err := makeDirs(path); err != nil {
+		return err
+	}
+	// The path is bound, not formatted in.
+	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("tickets: backup to %s: %w", path, err)
+	}
+	return os.Chmod(path, filePerm)
 }

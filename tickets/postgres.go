@@ -270,3 +270,29 @@ func (b *pgBackend) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+func postgresSchemaStatus(ctx context.Context, src Source) (current, latest int, err error) {
+	files, err := postgresMigrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	cfg, err := pgx.ParseConfig(src.DSN)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tickets: postgres dsn: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tickets: postgres %s: %w", describe(cfg), err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
+		return 0, 0, fmt.Errorf("tickets: reading schema version: %w", err)
+	}
+	if exists {
+		if err := conn.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+			return 0, 0, fmt.Errorf("tickets: reading schema version: %w", err)
+		}
+	}
+	return current, len(files), nil
+}

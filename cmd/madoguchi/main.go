@@ -85,6 +85,8 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 		newCheckConfigCmd(g),
 		newFAQCmd(g),
 		newReindexCmd(g),
+		newMigrateCmd(g),
+		newStoreCmd(g),
 		newWebCmd(g),
 		newDemoCmd(),
 	)

@@ -30,7 +30,8 @@ down) is logged with its name and retried without stopping the others. It applie
 the due timers every minute, and delivers mail as soon as it is queued: by
 itself, or by an admin command in another process (tickets reply, outbox
 retry, faq add …), which wakes it through the pipe STORE.wake beside the
-database.
+database (PostgreSQL: NOTIFY). run first brings the store's schema up to
+date (madoguchi migrate).
 
 With --once it fetches and handles all waiting mail of every mailbox,
 applies all due timers (closing resolved tickets, SLA reminders and
@@ -43,6 +44,12 @@ the login (3), when the
 configuration is bad (2), when another run holds the store (4), or when the
 store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
+
+With [store] driver = "postgres" several gateways run on one database,
+each with its own FAQ index directory: one polls each mailbox at a time
+(the others stand by and take over within seconds when it dies), one runs
+the timers, any delivers the outgoing mail (each row claimed by one), and
+an FAQ change made on one reaches the index of every other at once.
 
 With [web] listen set, run also serves the console (the queue, tickets,
 FAQ and reports in a browser) until it stops; run --once does not.
