@@ -117,7 +117,7 @@ type Sender struct {
 	client *mail.Client
 	from   *netmail.Address
 
-	rules  rules
+	rules rules
 
 	mu   sync.Mutex // one delivery pass at a time; guards held
 	held held
