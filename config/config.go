@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -37,6 +38,9 @@ type Config struct {
 	Responder  Responder  `toml:"responder"`
 	Templates  Templates  `toml:"templates"`
 	Log        Log        `toml:"log"`
+	Web        Web        `toml:"web"`
+	Webhooks   []Webhook  `toml:"webhooks"`
+	Alerts     Alerts     `toml:"alerts"`
 }
 
 // Store is where the system of record lives.
@@ -339,7 +343,8 @@ func Default() *Config {
 			ConfirmAfter:       Duration{72 * hour},
 			MaxCandidates:      5,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:    Log{Level: "info", Format: "text"},
+		Alerts: Alerts{Severity: defaultSeverity(), DefaultPriority: "P3", ServiceLabels: []string{"service", "job", "app"}},
 	}
 }
 
@@ -455,12 +460,19 @@ type secretKey struct {
 // secrets lists every secret of c, so masking, encoding and reading from
 // files treat them all alike.
 func (c *Config) secrets() []secretKey {
-	return []secretKey{
+	out := []secretKey{
 		{key: c.IMAP.key("password"), fileKey: c.IMAP.key("password_file"), value: &c.IMAP.Password, file: &c.IMAP.PasswordFile},
 		{key: c.SMTP.key("password"), fileKey: c.SMTP.key("password_file"), value: &c.SMTP.Password, file: &c.SMTP.PasswordFile},
 		{key: "desk.secret", fileKey: "desk.secret_file", value: &c.Desk.Secret, file: &c.Desk.SecretFile},
 		{key: "desk.previous_secrets", fileKey: "desk.previous_secrets_file", list: &c.Desk.PreviousSecrets, file: &c.Desk.PreviousSecretsFile},
 	}
+	for i := range c.Webhooks {
+		w, key := &c.Webhooks[i], fmt.Sprintf("webhooks[%d]", i)
+		out = append(out,
+			secretKey{key: key + ".url", fileKey: key + ".url_file", value: &w.URL, file: &w.URLFile},
+			secretKey{key: key + ".secret", fileKey: key + ".secret_file", value: &w.Secret, file: &w.SecretFile})
+	}
+	return out
 }
 
 // set reports whether the secret (or any of the list) is set.
@@ -524,6 +536,14 @@ func (c *Config) clone() *Config {
 		t := &out.Escalation.Tiers[i]
 		t.Notify, t.Agents = slices.Clone(t.Notify), slices.Clone(t.Agents)
 	}
+	out.Webhooks = slices.Clone(c.Webhooks)
+	for i := range out.Webhooks {
+		w := &out.Webhooks[i]
+		w.Events, w.Priorities = slices.Clone(w.Events), slices.Clone(w.Priorities)
+	}
+	out.Alerts.Severity = maps.Clone(c.Alerts.Severity)
+	out.Alerts.ServiceLabels = slices.Clone(c.Alerts.ServiceLabels)
+	out.Alerts.Mail = slices.Clone(c.Alerts.Mail)
 	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
 	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
 	return &out
@@ -536,12 +556,17 @@ func (c *Config) resolvePaths(baseDir string) {
 	if baseDir == "" {
 		return
 	}
-	for _, p := range []*string{
+	paths := []*string{
 		&c.Store.Path,
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
 		&c.Desk.SecretFile, &c.Desk.PreviousSecretsFile, &c.Responder.IndexPath, &c.Templates.Dir,
-	} {
+	}
+	for i := range c.Webhooks {
+		w := &c.Webhooks[i]
+		paths = append(paths, &w.URLFile, &w.SecretFile, &w.CAFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
 		}
@@ -558,7 +583,11 @@ func (c *Config) readSecretFiles() error {
 			continue
 		}
 		if s.set() {
-			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key, envName(s.key))})
+			other := s.key
+			if !strings.Contains(s.key, "[") { // an array's keys come from the file alone
+				other += " (or $" + envName(s.key) + ")"
+			}
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s; use one of them", other)})
 			continue
 		}
 		b, err := os.ReadFile(*s.file)
@@ -584,6 +613,18 @@ func (c *Config) derive() {
 				c.Desk.MessageIDDomain = a.Address[i+1:]
 			}
 		}
+	}
+	for i := range c.Webhooks {
+		c.Webhooks[i].defaults()
+	}
+	c.Web.BaseURL = strings.TrimRight(c.Web.BaseURL, "/")
+	if len(c.Alerts.Severity) > 0 {
+		// Severities are matched without case: the map is kept lower case.
+		lower := make(map[string]string, len(c.Alerts.Severity))
+		for k, v := range c.Alerts.Severity {
+			lower[strings.ToLower(strings.TrimSpace(k))] = v
+		}
+		c.Alerts.Severity = lower
 	}
 	// A username with no auth mechanism means the common case, AUTH PLAIN;
 	// resolving it here spares every caller the rule.

@@ -128,6 +128,8 @@ func (c *Config) Validate() error {
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 
+	c.validateIntegrations(v)
+
 	return v.err()
 }
 
@@ -157,6 +159,7 @@ func (c *Config) RequireRun() error {
 			}
 		}
 	}
+	c.requireIntegrations(v)
 	if d := c.Templates.Dir; d != "" {
 		if fi, err := os.Stat(d); err != nil {
 			v.errs = append(v.errs, &KeyError{Key: "templates.dir", Err: err})

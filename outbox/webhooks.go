@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -116,7 +114,7 @@ func NewWebhookSender(opts WebhookOptions, q WebhookQueue, log *slog.Logger) (*W
 	s := &WebhookSender{opts: opts, q: q, log: log.With("owner", opts.Owner), clients: map[string]*webhook.Client{},
 		rules: map[string]rules{}, held: held{}, store: rules{retryBase: 30 * time.Second, retryMax: time.Hour}}
 	for name, h := range hooks {
-		if err := CheckWebhookURL(h.URL); err != nil {
+		if err := config.CheckWebhookURL(h.URL); err != nil {
 			return nil, fmt.Errorf("outbox: webhook %s: %w", name, err)
 		}
 		h = hookDefaults(h)
@@ -145,26 +143,6 @@ func hookDefaults(h Hook) Hook {
 		h.GiveUpAfter = 24 * time.Hour
 	}
 	return h
-}
-
-// CheckWebhookURL accepts an https URL, or an http one to this machine (a
-// receiver on loopback, as in tests): an event is never sent in clear over
-// a network.
-func CheckWebhookURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("URL %s is not an absolute http(s) URL", webhook.Redact(raw))
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return nil
-	case "http":
-		if err := config.RequireLoopback(u.Hostname()); err != nil {
-			return fmt.Errorf("URL %s: plain http is allowed only to a loopback address: %w", webhook.Redact(raw), err)
-		}
-		return nil
-	}
-	return fmt.Errorf("URL %s: want https (or http to a loopback address)", webhook.Redact(raw))
 }
 
 // Close drops the senders' idle connections.
