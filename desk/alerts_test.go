@@ -75,7 +75,9 @@ func (g *gateway) alert(a AlertGroup) AlertOutcome {
 	return out
 }
 
-func (g *gateway) fixture() *fixture { return &fixture{t: g.t, desk: g.desk, store: g.store, now: *g.now} }
+func (g *gateway) fixture() *fixture {
+	return &fixture{t: g.t, desk: g.desk, store: g.store, now: *g.now}
+}
 
 func diskAlert(status string, severities ...string) AlertGroup {
 	return AlertGroup{Source: "alertmanager", Key: `{}:{alertname="DiskFull"}`, Status: status, Severities: severities,
