@@ -23,7 +23,7 @@ import (
 var hookSecret = []byte("a webhook secret of 32 bytes....")
 
 // hookReceiver is a real HTTP receiver: it verifies each request's
-// signature against its own clock, counts the events it got by ID, and
+// signature against the wall clock (now), counts the events it got by ID, and
 // answers with the next status of its script (204 once the script ends).
 type hookReceiver struct {
 	srv *httptest.Server
@@ -141,11 +141,8 @@ func (f *hookFixture) pass(t *testing.T) Result {
 }
 
 func TestWebhookSender_EachEventReachesTheReceiverOnceSignedAndIsRecordedSent(t *testing.T) {
-	c := &clock{t: start}
-	rec := newHookReceiver(t, c.Now)
+	rec := newHookReceiver(t, time.Now)
 	f := newHookFixture(t, map[string]Hook{"ops": {URL: rec.srv.URL + "/hook", Secret: hookSecret}})
-	f.clock = c
-	f.sender.opts.Now = c.Now
 	ids := f.queue(t, "ops", "evt_a", "evt_b", "evt_c")
 	if res := f.pass(t); res.Sent != 3 {
 		t.Fatalf("first pass: %+v", res)
@@ -170,10 +167,9 @@ func TestWebhookSender_EachEventReachesTheReceiverOnceSignedAndIsRecordedSent(t 
 }
 
 func TestWebhookSender_AFailingReceiverIsRetriedWithBackoffThenGivenUp(t *testing.T) {
-	c := &clock{t: start}
-	rec := newHookReceiver(t, c.Now, 500, 503, 500, 500)
+	rec := newHookReceiver(t, time.Now, 500, 503, 500, 500)
 	f := newHookFixture(t, map[string]Hook{"ops": {URL: rec.srv.URL, Secret: hookSecret, MaxAttempts: 3, RetryBase: time.Minute, RetryMax: 10 * time.Minute}})
-	f.clock, f.sender.opts.Now = c, c.Now
+	c := f.clock
 	id := f.queue(t, "ops", "evt_x")[0]
 	var waits []time.Duration
 	for range 3 {
@@ -253,7 +249,6 @@ func TestWebhookSender_NoAnswerAfterTheEventIsUnknownNeverFailed(t *testing.T) {
 func TestWebhookSender_APermanentRefusalOrAnUnknownWebhookFailsAtOnce(t *testing.T) {
 	rec := newHookReceiver(t, time.Now, 410)
 	f := newHookFixture(t, map[string]Hook{"ops": {URL: rec.srv.URL, Secret: hookSecret}})
-	f.sender.opts.Now, f.clock = time.Now, &clock{t: time.Now()}
 	gone := f.queue(t, "ops", "evt_gone")[0]
 	removed := f.queue(t, "removed", "evt_r")[0]
 	if res := f.pass(t); res.Failed != 2 {
@@ -296,8 +291,8 @@ func (q *faultyHooks) RecordWebhookAttempt(ctx context.Context, id int64, a tick
 }
 
 func TestWebhookSender_AnUnrecordedOutcomeIsHeldAndNeverSentAgain(t *testing.T) {
-	c := &clock{t: time.Now()}
-	rec := newHookReceiver(t, c.Now)
+	c := &clock{t: start}
+	rec := newHookReceiver(t, time.Now)
 	st := openStore(t, filepath.Join(t.TempDir(), "m.db"), c.Now)
 	q := &faultyHooks{Store: st}
 	s, err := NewWebhookSender(WebhookOptions{Hooks: map[string]Hook{"ops": {URL: rec.srv.URL, Secret: hookSecret}}, Now: c.Now}, q, nil)
