@@ -51,7 +51,7 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	configPath string
-	logFormat  string // --log-format: overrides log.format
+	logFormat  string    // --log-format: overrides log.format
 	utc        bool      // --utc: print times in UTC, not desk.timezone
 	stderr     io.Writer // the command's standard error, for warnings
 }
