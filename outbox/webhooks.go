@@ -186,10 +186,7 @@ func (s *WebhookSender) DeliverDue(ctx context.Context) (Result, error) {
 			break
 		}
 		row := rows[0]
-		f, cancelled := s.attempt(ctx, row, down)
-		if cancelled {
-			return res, fmt.Errorf("outbox: %w", ctx.Err()) // the claim runs out by itself
-		}
+		f := s.attempt(ctx, row, down)
 		if err := s.record(ctx, row, f, &res); err != nil {
 			return res, err
 		}
@@ -205,33 +202,37 @@ func (s *WebhookSender) DeliverDue(ctx context.Context) (Result, error) {
 }
 
 // attempt posts one claimed delivery to its webhook; nil means delivered.
-func (s *WebhookSender) attempt(ctx context.Context, row tickets.WebhookDelivery, down map[string]error) (f *failure, cancelled bool) {
+// Once claimed, a delivery is attempted and its outcome recorded whatever
+// ctx does: a shutdown stops the pass before the next claim.
+func (s *WebhookSender) attempt(ctx context.Context, row tickets.WebhookDelivery, down map[string]error) *failure {
 	h, ok := s.opts.Hooks[row.Webhook]
 	if !ok {
-		return &failure{text: fmt.Sprintf("webhook %q is not configured (any more): restore it and run `madoguchi webhooks retry`", row.Webhook)}, false
+		return &failure{text: fmt.Sprintf("webhook %q is not configured (any more): restore it and run `madoguchi webhooks retry`", row.Webhook)}
 	}
 	if err := down[row.Webhook]; err != nil {
-		return &failure{temporary: true, text: err.Error()}, false
+		return &failure{temporary: true, text: err.Error()}
 	}
+	// A request under way is not cut short by a shutdown: the receiver
+	// may act on it, so its answer is waited for (Timeout at most) and
+	// recorded, and the event is not sent again after the restart.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.Timeout+time.Second)
+	defer cancel()
 	// The signature carries the wall clock whatever the sender's clock
 	// (run --once --now): a receiver checks it against its own.
-	err := s.clients[row.Webhook].Post(ctx, webhook.Delivery{URL: h.URL, Secret: h.Secret, EventID: row.EventID,
+	err := s.clients[row.Webhook].Post(pctx, webhook.Delivery{URL: h.URL, Secret: h.Secret, EventID: row.EventID,
 		EventType: row.EventType, Body: []byte(row.Body), Now: time.Now()})
 	if err == nil {
-		return nil, false
-	}
-	if ctx.Err() != nil {
-		return nil, true
+		return nil
 	}
 	var we *webhook.Error
 	if !errors.As(err, &we) {
 		// Not the client's: retrying is the safe side; GiveUpAfter bounds it.
-		return &failure{temporary: true, counted: true, text: err.Error()}, false
+		return &failure{temporary: true, counted: true, text: err.Error()}
 	}
 	if !we.Reached {
 		down[row.Webhook] = err
 	}
-	return &failure{temporary: we.Temporary, counted: we.Reached, unknown: we.Unknown, notBefore: we.RetryAfter, text: err.Error()}, false
+	return &failure{temporary: we.Temporary, counted: we.Reached, unknown: we.Unknown, notBefore: we.RetryAfter, text: err.Error()}
 }
 
 // record decides what one attempt means for its delivery, writes it and

@@ -396,3 +396,37 @@ func TestRunWebhooks_WakesOnACommitAndStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A shutdown while a request is under way waits for its answer and
+// records it: the receiver may have acted, and must not get it again
+// after the restart.
+func TestWebhookSender_AShutdownDuringARequestRecordsItsAnswer(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		close(arrived)
+		<-release
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	f := newHookFixture(t, map[string]Hook{"ops": {URL: srv.URL}})
+	ids := f.queue(t, "ops", "evt_inflight", "evt_later")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sender.DeliverDue(ctx)
+		done <- err
+	}()
+	<-arrived
+	cancel() // SIGTERM, as the receiver works on the event
+	close(release)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("DeliverDue = %v, want the cancellation after the request under way", err)
+	}
+	if d := f.get(t, ids[0]); d.Status != tickets.OutSent {
+		t.Errorf("the event under way is %s, want sent", d.Status)
+	}
+	if d := f.get(t, ids[1]); d.Status != tickets.OutPending || d.Attempts+d.Deferrals != 0 {
+		t.Errorf("the next event was tried after the shutdown: %+v", d)
+	}
+}

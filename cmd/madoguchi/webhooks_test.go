@@ -290,3 +290,44 @@ func TestVersion_AndLogFormat(t *testing.T) {
 		t.Errorf("config and webhook disagree: %v / %v", config.WebhookEvents, webhook.Events)
 	}
 }
+
+// The systemd unit's ExecStart and the image's CMD are commands and flags
+// this binary has: a renamed flag would break them only in production.
+func TestDeploy_TheUnitAndTheImageRunCommandsOfThisBinary(t *testing.T) {
+	unit, err := os.ReadFile("../../deploy/madoguchi.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docker, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs [][]string
+	for _, line := range strings.Split(string(unit), "\n") {
+		if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			runs = append(runs, strings.Fields(rest)[1:])
+		}
+	}
+	for _, line := range strings.Split(string(docker), "\n") {
+		if rest, ok := strings.CutPrefix(line, "CMD "); ok {
+			var args []string
+			if err := json.Unmarshal([]byte(rest), &args); err != nil {
+				t.Fatalf("CMD %s: %v", rest, err)
+			}
+			runs = append(runs, args)
+		}
+	}
+	if len(runs) != 2 {
+		t.Fatalf("found %d command lines, want ExecStart and CMD", len(runs))
+	}
+	for _, args := range runs {
+		c, rest, err := newRoot().Find(args)
+		if err != nil || c.Name() != "run" {
+			t.Errorf("%q: %v, runs %q", args, err, c.Name())
+			continue
+		}
+		if err := c.ParseFlags(rest); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+}
