@@ -121,6 +121,56 @@ func (h held) recordAll(ctx context.Context, log *slog.Logger, what string, rec 
 	return nil
 }
 
+// words are what a sender's log lines and errors call its rows and what
+// became of them.
+type words struct {
+	noun                                              string // "mail", "webhook delivery"
+	sent                                              string
+	sentLevel                                         slog.Level
+	deferredOutage, deferred, unknown, failed, heldIt string
+}
+
+var (
+	mailWords = words{noun: "mail", sent: "mail sent", sentLevel: slog.LevelInfo,
+		deferredOutage: "mail deferred: the relay was not reached", deferred: "mail deferred",
+		unknown: "mail given up; the relay may have delivered it (outcome unknown)", failed: "mail failed",
+		heldIt: "outcome not recorded: held in memory, the mail is not sent again by this process"}
+	webhookWords = words{noun: "webhook delivery", sent: "webhook event delivered", sentLevel: slog.LevelInfo,
+		deferredOutage: "webhook event deferred: the receiver was not reached", deferred: "webhook event deferred",
+		unknown: "webhook event given up; the receiver may have it (outcome unknown)", failed: "webhook event failed",
+		heldIt: "outcome not recorded: held in memory, the event is not sent again by this process"}
+)
+
+// settle counts the outcome a of row id in res and logs it (rowUnknown:
+// an earlier attempt may have reached the other side); err is the store's
+// answer to recording it: an outcome it did not take is held, and the
+// error wraps ErrStore.
+func settle(log *slog.Logger, w words, id int64, a tickets.Attempt, rowUnknown bool, res *Result, h held, err error) error {
+	switch {
+	case a.Status == tickets.OutSent:
+		res.Sent++
+		log.Log(context.Background(), w.sentLevel, w.sent)
+	case a.Status == tickets.OutPending && !a.Counted:
+		res.Retried++
+		log.Warn(w.deferredOutage, "next_attempt", a.Next)
+	case a.Status == tickets.OutPending:
+		res.Retried++
+		log.Warn(w.deferred, "next_attempt", a.Next)
+	case a.Unknown || rowUnknown:
+		res.Unknown++
+		log.Error(w.unknown)
+	default:
+		res.Failed++
+		log.Error(w.failed)
+	}
+	if err != nil {
+		h[id] = a
+		log.Error(w.heldIt, "status", a.Status, "store_error", err)
+		return fmt.Errorf("%w: recording %s %d as %s: %w", ErrStore, w.noun, id, a.Status, err)
+	}
+	return nil
+}
+
 // storeTimeout bounds the recording of one outcome: the attempt has
 // happened, so a shutdown arriving now must not keep its outcome from the
 // queue, or a delivered row would be sent again.

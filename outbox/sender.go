@@ -398,32 +398,12 @@ func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliver
 		}
 	}
 	err := s.storeOutcome(ctx, row.ID, a)
-	switch {
-	case a.Status == tickets.OutSent && len(refusedCc) > 0:
-		res.Sent++
-		log.Warn("mail sent without the Cc recipients the relay refused", "cc_refused", refusedCc)
-	case a.Status == tickets.OutSent:
-		res.Sent++
-		log.Info("mail sent")
-	case a.Status == tickets.OutPending && !a.Counted:
-		res.Retried++
-		log.Warn("mail deferred: the relay was not reached", "next_attempt", a.Next)
-	case a.Status == tickets.OutPending:
-		res.Retried++
-		log.Warn("mail deferred", "next_attempt", a.Next)
-	case a.Unknown || row.OutcomeUnknown:
-		res.Unknown++
-		log.Error("mail given up; the relay may have delivered it (outcome unknown)")
-	default:
-		res.Failed++
-		log.Error("mail failed")
+	w := mailWords
+	if a.Status == tickets.OutSent && len(refusedCc) > 0 {
+		w.sent, w.sentLevel = "mail sent without the Cc recipients the relay refused", slog.LevelWarn
+		log = log.With("cc_refused", refusedCc)
 	}
-	if err != nil {
-		s.held[row.ID] = a
-		log.Error("outcome not recorded: held in memory, the mail is not sent again by this process", "status", a.Status, "store_error", err)
-		return fmt.Errorf("%w: recording mail %d as %s: %w", ErrStore, row.ID, a.Status, err)
-	}
-	return nil
+	return settle(log, w, row.ID, a, row.OutcomeUnknown, res, s.held, err)
 }
 
 // dial connects, says EHLO, does STARTTLS and AUTH as configured.

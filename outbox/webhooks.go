@@ -255,29 +255,7 @@ func (s *WebhookSender) record(ctx context.Context, row tickets.WebhookDelivery,
 		}
 	}
 	err := s.storeOutcome(ctx, row.ID, a)
-	switch {
-	case a.Status == tickets.OutSent:
-		res.Sent++
-		log.Info("webhook event delivered")
-	case a.Status == tickets.OutPending && !a.Counted:
-		res.Retried++
-		log.Warn("webhook event deferred: the receiver was not reached", "next_attempt", a.Next)
-	case a.Status == tickets.OutPending:
-		res.Retried++
-		log.Warn("webhook event deferred", "next_attempt", a.Next)
-	case a.Unknown || row.OutcomeUnknown:
-		res.Unknown++
-		log.Error("webhook event given up; the receiver may have it (outcome unknown)")
-	default:
-		res.Failed++
-		log.Error("webhook event failed")
-	}
-	if err != nil {
-		s.held[row.ID] = a
-		log.Error("outcome not recorded: held in memory, the event is not sent again by this process", "status", a.Status, "store_error", err)
-		return fmt.Errorf("%w: recording webhook delivery %d as %s: %w", ErrStore, row.ID, a.Status, err)
-	}
-	return nil
+	return settle(log, webhookWords, row.ID, a, row.OutcomeUnknown, res, s.held, err)
 }
 
 // storeOutcome writes one outcome; one the delivery no longer needs is

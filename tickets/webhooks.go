@@ -153,19 +153,15 @@ func (tx *Tx) RequeueFailedWebhooks(actor string) ([]*WebhookDelivery, error) {
 	return out, nil
 }
 
+var webhookQueue = rowQueue{what: "webhook delivery", events: "webhook", ticket: "webhook_ticket", attempt: "webhook_attempt",
+	claim: "webhook_claim", nextDue: "webhook_next_due", holders: "webhook_claim_holders", release: "webhook_release_claims"}
+
 // ClaimWebhooks claims up to limit pending deliveries that are due at now
 // and not held by a live claim, for owner until until, in due order.
 func (s *Store) ClaimWebhooks(ctx context.Context, owner string, now, until time.Time, limit int) ([]WebhookDelivery, error) {
-	if owner == "" {
-		return nil, errors.New("tickets: claim without an owner")
-	}
 	var out []WebhookDelivery
 	err := s.Update(ctx, func(tx *Tx) error {
-		rows, err := tx.query("webhook_claim", owner, fmtTime(until), fmtTime(now), limit)
-		if err != nil {
-			return err
-		}
-		ids, err := collectIDs(rows, "webhook_claim")
+		ids, err := tx.claimIDs(webhookQueue, owner, now, until, limit)
 		if err != nil {
 			return err
 		}
@@ -194,90 +190,24 @@ func (s *Store) ClaimWebhooks(ctx context.Context, owner string, now, until time
 // delivery and ends a.Owner's claim; ErrNotPending when it was recorded
 // already.
 func (s *Store) RecordWebhookAttempt(ctx context.Context, id int64, a Attempt) error {
-	counted, deferred := 0, 1
-	if a.Counted {
-		counted, deferred = 1, 0
-	}
-	kind := map[OutStatus]string{OutSent: "webhook_sent", OutPending: "webhook_retry", OutFailed: "webhook_failed"}[a.Status]
-	if kind == "" {
-		return fmt.Errorf("tickets: webhook delivery %d: cannot record status %q", id, a.Status)
-	}
-	if a.Status == OutPending && !a.Counted {
-		kind = "webhook_deferred"
-	}
-	detail := map[string]any{"counted": a.Counted}
-	if a.Unknown {
-		detail["outcome_unknown"] = true
-	}
-	if a.Error != "" {
-		detail["error"] = a.Error
-	}
-	if a.Status == OutPending {
-		detail["next"] = fmtTime(a.Next)
-	}
-	return s.Update(ctx, func(tx *Tx) error {
-		var ticketID sql.NullInt64
-		if err := tx.queryRow("webhook_ticket", id).Scan(&ticketID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("%w: webhook delivery %d", ErrNotFound, id)
-			}
-			return fmt.Errorf("tickets: webhook delivery %d: %w", id, err)
-		}
-		res, err := tx.exec("webhook_attempt", a.Status, counted, deferred, a.Unknown, fmtTime(a.Next), fmtTime(a.At),
-			a.Error, a.Owner, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("tickets: webhook_attempt: %w", err)
-		} else if n == 0 {
-			return fmt.Errorf("%w: webhook delivery %d", ErrNotPending, id)
-		}
-		return tx.Event(ticketID.Int64, fmt.Sprint(id), kind, "outbox", detail)
-	})
+	return s.recordAttempt(ctx, webhookQueue, id, a)
 }
 
 // NextWebhookDue reports when the earliest pending delivery is due (zero
 // when none).
 func (s *Store) NextWebhookDue(ctx context.Context) (time.Time, error) {
-	var t sql.NullString
-	if err := s.r.QueryRowContext(ctx, query("webhook_next_due")).Scan(&t); err != nil {
-		return time.Time{}, fmt.Errorf("tickets: webhook_next_due: %w", err)
-	}
-	return parseTime(t.String), nil
+	return s.nextDue(ctx, webhookQueue)
 }
 
 // WebhookClaimHolders lists the owners of live claims on pending deliveries.
 func (s *Store) WebhookClaimHolders(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, query("webhook_claim_holders"), fmtTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("tickets: webhook_claim_holders: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("tickets: webhook_claim_holders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.claimHolders(ctx, webhookQueue, now)
 }
 
 // ReleaseWebhookClaims ends every claim owner holds on pending deliveries,
 // for a caller that knows the holder is dead.
 func (s *Store) ReleaseWebhookClaims(ctx context.Context, owner string) (int, error) {
-	var n int64
-	err := s.Update(ctx, func(tx *Tx) error {
-		res, err := tx.exec("webhook_release_claims", owner)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return int(n), err
+	return s.releaseClaims(ctx, webhookQueue, owner)
 }
 
 // WebhookWake receives a value after a commit that queued a webhook

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -121,41 +119,7 @@ leaves them alone: name them by ID to send them again.
 Every re-queue is audited with --actor (default: the operating-system user).
 All IDs are re-queued in one transaction, or none when one cannot be.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if failed == (len(args) > 0) {
-				return usageErr("webhooks retry: give event IDs or --failed, not both")
-			}
-			if strings.TrimSpace(actor) == "" {
-				return usageErr("webhooks retry: --actor is empty")
-			}
-			ids := make([]int64, len(args))
-			for i, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return usageErr("webhooks retry: %q is not an ID (the first column of webhooks list)", a)
-				}
-				ids[i] = id
-			}
-			a, err := openStore(g)
-			if err != nil {
-				return err
-			}
-			defer a.close()
-			var done []*tickets.WebhookDelivery
-			err = a.store.Update(c.Context(), func(tx *tickets.Tx) error {
-				if failed {
-					var err error
-					done, err = tx.RequeueFailedWebhooks(actor)
-					return err
-				}
-				for _, id := range ids {
-					d, err := tx.RequeueWebhook(id, actor)
-					if err != nil {
-						return fmt.Errorf("webhooks retry: %d: %w", id, err)
-					}
-					done = append(done, d)
-				}
-				return nil
-			})
+			done, err := requeue(g, c, "webhooks retry", "event", failed, args, actor, (*tickets.Tx).RequeueFailedWebhooks, (*tickets.Tx).RequeueWebhook)
 			if err != nil {
 				return err
 			}
