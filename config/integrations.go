@@ -203,10 +203,7 @@ func defaultSeverity() map[string]string {
 	return map[string]string{"critical": "P1", "error": "P2", "warning": "P3", "info": "P4"}
 }
 
-var (
-	webhookNameRE = tierNameRE
-	labelNameRE   = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-)
+var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 func (c *Config) validateIntegrations(v *validator) {
 	if b := c.Web.BaseURL; b != "" {
@@ -218,16 +215,7 @@ func (c *Config) validateIntegrations(v *validator) {
 	seen := map[string]string{}
 	for i, w := range c.Webhooks {
 		key := fmt.Sprintf("webhooks[%d]", i)
-		switch {
-		case w.Name == "":
-			v.add(key+".name", "required")
-		case !webhookNameRE.MatchString(w.Name):
-			v.add(key+".name", "%q must be 1 to 32 letters, digits, _ or -", w.Name)
-		case seen[w.Name] != "":
-			v.add(key+".name", "%q is already the name of %s", w.Name, seen[w.Name])
-		default:
-			seen[w.Name] = key
-		}
+		v.name(key+".name", w.Name, seen, false)
 		if w.URL == "" {
 			v.add(key+".url", "required (or %s.url_file)", key)
 		} else if err := CheckWebhookURL(w.URL.Reveal()); err != nil {
@@ -274,14 +262,7 @@ func (c *Config) validateIntegrations(v *validator) {
 	names := map[string]string{}
 	for i, r := range c.Alerts.Mail {
 		key := fmt.Sprintf("alerts.mail[%d]", i)
-		switch {
-		case r.Name == "":
-			v.add(key+".name", "required")
-		case names[r.Name] != "":
-			v.add(key+".name", "%q is already the name of %s", r.Name, names[r.Name])
-		default:
-			names[r.Name] = key
-		}
+		v.name(key+".name", r.Name, names, false)
 		for _, p := range []struct{ name, re string }{{"from", r.From}, {"subject", r.Subject}, {"resolved", r.Resolved}} {
 			if _, err := regexp.Compile(p.re); err != nil {
 				v.errs = append(v.errs, &KeyError{Key: key + "." + p.name, Err: err})
