@@ -2,11 +2,9 @@ package config
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -97,23 +95,7 @@ func (w *Webhook) defaults() {
 // TLSConfig is the client TLS configuration for the receiver: the system
 // roots plus ca_file. key names the webhook in errors.
 func (w Webhook) TLSConfig(key string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if w.CAFile == "" {
-		return cfg, nil
-	}
-	pem, err := os.ReadFile(w.CAFile)
-	if err != nil {
-		return nil, &KeyError{Key: key + ".ca_file", Err: err}
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, &KeyError{Key: key + ".ca_file", Err: fmt.Errorf("%s holds no PEM certificate", w.CAFile)}
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
+	return clientTLS(key+".ca_file", w.CAFile, "")
 }
 
 // Wants reports whether the webhook takes an event of kind about a ticket

@@ -119,8 +119,11 @@ func compileAlerts(o AlertOptions) (*alertRules, error) {
 				return nil, fmt.Errorf("desk: alert mail rule %s: from: %w", m.Name, err)
 			}
 		}
-		if c.subject, err = regexp.Compile(m.Subject); err != nil || c.subject.NumSubexp() == 0 {
-			return nil, fmt.Errorf("desk: alert mail rule %s: subject %q needs a group for the key: %v", m.Name, m.Subject, err)
+		if c.subject, err = regexp.Compile(m.Subject); err != nil {
+			return nil, fmt.Errorf("desk: alert mail rule %s: subject: %w", m.Name, err)
+		}
+		if c.subject.NumSubexp() == 0 {
+			return nil, fmt.Errorf("desk: alert mail rule %s: subject %q has no group for the key", m.Name, m.Subject)
 		}
 		if m.Resolved != "" {
 			if c.resolved, err = regexp.Compile(m.Resolved); err != nil {
