@@ -204,6 +204,7 @@ func New(opts Options, deps Deps) (*Desk, error) {
 		opts.MajorWindow = DefaultMajorWindow
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	opts.Webhooks = slices.Clone(opts.Webhooks)
 	for i, w := range opts.Webhooks {
 		if w.Name == "" {
 			return nil, fmt.Errorf("desk: webhook %d has no name", i)
