@@ -6,12 +6,17 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq bench-console vet fmt clean
+.PHONY: all build image demo test fuzz e2e bench bench-e2e bench-faq bench-console vet fmt clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/madoguchi ./cmd/madoguchi
+
+# The container image (Dockerfile): a static binary on distroless, non-root.
+# Needs a container engine; README.md's Packaging section has the checks.
+image:
+	docker build --build-arg VERSION=$(VERSION) -t madoguchi:$(VERSION) .
 
 # The sample run on in-process servers; it ends by itself, its last line
 # saying where the database is (`madoguchi demo --keep-running` serves on).

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -40,6 +41,8 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Web        Web        `toml:"web"`
 	Reports    Reports    `toml:"reports"`
+	Webhooks   []Webhook  `toml:"webhooks"`
+	Alerts     Alerts     `toml:"alerts"`
 }
 
 // Store is where the system of record lives.
@@ -342,8 +345,9 @@ func Default() *Config {
 			ConfirmAfter:       Duration{72 * hour},
 			MaxCandidates:      5,
 		},
-		Log: Log{Level: "info", Format: "text"},
-		Web: Web{SessionLifetime: Duration{7 * day}},
+		Log:    Log{Level: "info", Format: "text"},
+		Web:    Web{SessionLifetime: Duration{7 * day}},
+		Alerts: Alerts{Severity: defaultSeverity(), DefaultPriority: "P3", ServiceLabels: []string{"service", "job", "app"}},
 	}
 }
 
@@ -470,6 +474,12 @@ func (c *Config) secrets() []secretKey {
 		m := &c.Mailboxes[i]
 		keys = append(keys, secretKey{key: mailboxSection(i) + ".password", fileKey: mailboxSection(i) + ".password_file", value: &m.Password, file: &m.PasswordFile})
 	}
+	for i := range c.Webhooks {
+		w, key := &c.Webhooks[i], fmt.Sprintf("webhooks[%d]", i)
+		keys = append(keys,
+			secretKey{key: key + ".url", fileKey: key + ".url_file", value: &w.URL, file: &w.URLFile},
+			secretKey{key: key + ".secret", fileKey: key + ".secret_file", value: &w.Secret, file: &w.SecretFile})
+	}
 	return keys
 }
 
@@ -535,6 +545,14 @@ func (c *Config) clone() *Config {
 		t := &out.Escalation.Tiers[i]
 		t.Notify, t.Agents = slices.Clone(t.Notify), slices.Clone(t.Agents)
 	}
+	out.Webhooks = slices.Clone(c.Webhooks)
+	for i := range out.Webhooks {
+		w := &out.Webhooks[i]
+		w.Events, w.Priorities = slices.Clone(w.Events), slices.Clone(w.Priorities)
+	}
+	out.Alerts.Severity = maps.Clone(c.Alerts.Severity)
+	out.Alerts.ServiceLabels = slices.Clone(c.Alerts.ServiceLabels)
+	out.Alerts.Mail = slices.Clone(c.Alerts.Mail)
 	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
 	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
 	out.Web.Admins = slices.Clone(c.Web.Admins)
@@ -559,6 +577,10 @@ func (c *Config) resolvePaths(baseDir string) {
 		m := &c.Mailboxes[i]
 		paths = append(paths, &m.PasswordFile, &m.TokenFile, &m.CAFile)
 	}
+	for i := range c.Webhooks {
+		w := &c.Webhooks[i]
+		paths = append(paths, &w.URLFile, &w.SecretFile, &w.CAFile)
+	}
 	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -576,7 +598,11 @@ func (c *Config) readSecretFiles() error {
 			continue
 		}
 		if s.set() {
-			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key, envName(s.key))})
+			other := s.key
+			if !strings.Contains(s.key, "[") { // an array's keys come from the file alone
+				other += " (or $" + envName(s.key) + ")"
+			}
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s; use one of them", other)})
 			continue
 		}
 		b, err := os.ReadFile(*s.file)
@@ -602,6 +628,18 @@ func (c *Config) derive() {
 				c.Desk.MessageIDDomain = a.Address[i+1:]
 			}
 		}
+	}
+	for i := range c.Webhooks {
+		c.Webhooks[i].defaults()
+	}
+	c.Web.BaseURL = strings.TrimRight(c.Web.BaseURL, "/")
+	if len(c.Alerts.Severity) > 0 {
+		// Severities are matched without case: the map is kept lower case.
+		lower := make(map[string]string, len(c.Alerts.Severity))
+		for k, v := range c.Alerts.Severity {
+			lower[strings.ToLower(strings.TrimSpace(k))] = v
+		}
+		c.Alerts.Severity = lower
 	}
 	// A username with no auth mechanism means the common case, AUTH PLAIN;
 	// resolving it here spares every caller the rule.

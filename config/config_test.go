@@ -199,7 +199,7 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 	for _, array := range []struct {
 		name   string
 		fields []field
-	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}, {"[[mailboxes]]", mailboxFields()}} {
+	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}, {"[[mailboxes]]", mailboxFields()}, {"[[webhooks]]", webhookFields()}, {"[[alerts.mail]]", alertMailFields()}} {
 		if !strings.Contains(string(data), "# "+array.name+"\n") {
 			t.Errorf("the example has no commented %s", array.name)
 		}

@@ -101,6 +101,11 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	if msg.Auto.Kind == mime.AutoBounce {
 		return d.bounce(tx, in, msg)
 	}
+	if g, ok := d.alerts.fromMail(msg); ok {
+		// Monitoring mail an [[alerts.mail]] rule reads: an alert, whatever
+		// its headers say, and never answered.
+		return d.alertMail(tx, in, msg, g)
+	}
 	t, tagNote, err := d.thread(tx, msg)
 	if err != nil {
 		return Outcome{}, err

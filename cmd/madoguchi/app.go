@@ -33,7 +33,8 @@ type app struct {
 	indexInUse bool
 	pollers    []mailboxPoller // one per mailbox, the default one first
 	sender     *outbox.Sender
-	lock       *tickets.Lock // the gateway's writer lock on the store
+	hooks      *outbox.WebhookSender // nil without [[webhooks]]
+	lock       *tickets.Lock         // the gateway's writer lock on the store
 	// webListener, when set, is where run serves the console (the demo
 	// binds one before it writes the console's address into the config).
 	webListener net.Listener
@@ -47,10 +48,18 @@ func loadConfig(g *globals) (*config.Config, error) {
 			fmt.Fprintf(g.stderr, "madoguchi: warning: %s\n", w)
 		}
 	}
+	switch g.logFormat {
+	case "", "text", "json":
+	default:
+		return nil, usageErr("--log-format %q: want text or json", g.logFormat)
+	}
 	path := config.ResolvePath(g.configPath, os.Getenv)
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
+	}
+	if g.logFormat != "" {
+		cfg.Log.Format = g.logFormat
 	}
 	if g.utc {
 		displayZone.Store(time.UTC)
@@ -214,11 +223,20 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		a.close()
 		return nil, err
 	}
+	if len(cfg.Webhooks) > 0 {
+		if a.hooks, err = newWebhookSender(cfg, a.store, log.With("component", "webhooks"), clock); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
 func (a *app) close() error {
 	var errs []error
+	if a.hooks != nil {
+		a.hooks.Close()
+	}
 	if a.index != nil {
 		errs = append(errs, a.index.Close())
 	}
@@ -288,6 +306,9 @@ func deskOptions(cfg *config.Config) desk.Options {
 		AgentErrorLimit:      errorLimit,
 		RobotReplyWithin:     robotWithin,
 		MajorWindow:          cfg.Desk.MajorWindow.Duration,
+		Webhooks:             deskWebhooks(cfg),
+		BaseURL:              cfg.Web.BaseURL,
+		Alerts:               deskAlerts(cfg.Alerts),
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
 		Admins:               cfg.Web.Admins,
@@ -471,6 +492,43 @@ func senderOptions(cfg *config.Config, clock func() time.Time) (outbox.Options, 
 		opts.Token = c.TokenFunc()
 	}
 	return opts, nil
+}
+
+// deskWebhooks are [[webhooks]] as the desk queues their events.
+func deskWebhooks(cfg *config.Config) []desk.Webhook {
+	var out []desk.Webhook
+	for _, w := range cfg.Webhooks {
+		out = append(out, desk.Webhook{Name: w.Name, Format: w.Format, Events: w.Events, Priorities: w.Priorities, IncludeSubject: w.IncludeSubject})
+	}
+	return out
+}
+
+// deskAlerts is [alerts] as the desk reads alerts.
+func deskAlerts(a config.Alerts) desk.AlertOptions {
+	o := desk.AlertOptions{Severity: a.Severity, DefaultPriority: a.DefaultPriority}
+	for _, m := range a.Mail {
+		o.Mail = append(o.Mail, desk.AlertMailRule{Name: m.Name, From: m.From, Subject: m.Subject, Resolved: m.Resolved, Severity: m.Severity, Service: m.Service})
+	}
+	return o
+}
+
+// newWebhookSender is the sender of [[webhooks]]'s events; the URLs and
+// secrets are read from the configuration here, never from the store.
+func newWebhookSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.WebhookSender, error) {
+	hooks := map[string]outbox.Hook{}
+	for i, w := range cfg.Webhooks {
+		tlsCfg, err := w.TLSConfig(fmt.Sprintf("webhooks[%d]", i))
+		if err != nil {
+			return nil, &exitError{code: 2, err: err}
+		}
+		var secret []byte
+		if w.Secret != "" {
+			secret = []byte(w.Secret.Reveal())
+		}
+		hooks[w.Name] = outbox.Hook{URL: w.URL.Reveal(), Secret: secret, TLSConfig: tlsCfg, Timeout: w.Timeout.Duration,
+			MaxAttempts: w.MaxAttempts, RetryBase: w.RetryBase.Duration, RetryMax: w.RetryMax.Duration, GiveUpAfter: w.GiveUpAfter.Duration}
+	}
+	return outbox.NewWebhookSender(outbox.WebhookOptions{Hooks: hooks, UserAgent: "madoguchi/" + version, Now: clock}, store, log)
 }
 
 func usageErr(format string, args ...any) error {

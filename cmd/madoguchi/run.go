@@ -124,10 +124,43 @@ func (a *app) runOnce(ctx context.Context) error {
 			break
 		}
 	}
+	if err := a.deliverWebhooks(ctx); err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		return a.pollErr(failed)
 	}
 	a.log.Info("run --once done", "received", n, "sent", total.Sent, "retried", total.Retried, "failed", total.Failed, "unknown", total.Unknown)
+	return nil
+}
+
+// deliverWebhooks sends the due webhook events, batch after batch, for
+// run --once. A receiver out of reach is warned of and its events stay
+// queued: webhooks never fail the run (the mail is its business).
+func (a *app) deliverWebhooks(ctx context.Context) error {
+	if a.hooks == nil {
+		return nil
+	}
+	var total outbox.Result
+	for {
+		res, err := a.hooks.DeliverDue(ctx)
+		if errors.Is(err, outbox.ErrStore) {
+			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; webhook delivery stopped after %d events sent", a.cfg.Store.Path, err, total.Sent+res.Sent)}
+		}
+		if err != nil {
+			return err
+		}
+		total.Sent, total.Retried, total.Failed, total.Unknown = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed, total.Unknown+res.Unknown
+		if res.Unreachable != nil {
+			a.log.Warn("webhook receivers out of reach; their events stay queued for the next run", "error", res.Unreachable, "queued", res.Retried)
+		}
+		if res.Sent+res.Failed+res.Unknown == 0 {
+			break // nothing more is due now (deferred events wait for their time)
+		}
+	}
+	if total.Sent+total.Retried+total.Failed+total.Unknown > 0 {
+		a.log.Info("webhooks delivered", "sent", total.Sent, "retried", total.Retried, "failed", total.Failed, "unknown", total.Unknown)
+	}
 	return nil
 }
 
@@ -143,9 +176,9 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sendNow, tickNow := make(chan struct{}, 1), make(chan struct{}, 1)
+	sendNow, tickNow, hookNow := make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, 3+len(a.pollers))
+	errs := make(chan error, 4+len(a.pollers))
 	wg.Add(3 + len(a.pollers))
 	go func() {
 		defer wg.Done()
@@ -155,12 +188,25 @@ func (a *app) run(ctx context.Context) error {
 				return
 			case <-a.desk.Wake():
 				nudge(sendNow)
+			case <-a.store.WebhookWake():
+				nudge(hookNow)
 			case <-others:
 				nudge(sendNow)
 				nudge(tickNow)
+				nudge(hookNow)
 			}
 		}
 	}()
+	if a.hooks != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.hooks.Run(ctx, hookNow); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("webhooks: %w", err)
+				cancel()
+			}
+		}()
+	}
 	if a.cfg.Web.Listen != "" || a.webListener != nil {
 		srv, ln, err := a.console()
 		if err != nil {
@@ -219,7 +265,7 @@ func (a *app) run(ctx context.Context) error {
 	for _, m := range a.cfg.EffectiveMailboxes() {
 		a.log.Info("madoguchi reads a mailbox", "mailbox", m.Name, "imap", m.Address, "folder", m.Mailbox, "support_address", m.BareSupportAddress())
 	}
-	a.log.Info("madoguchi running", "mailboxes", len(a.pollers), "smtp", a.cfg.SMTP.Address)
+	a.log.Info("madoguchi running", "mailboxes", len(a.pollers), "smtp", a.cfg.SMTP.Address, "webhooks", len(a.cfg.Webhooks))
 	wg.Wait()
 	close(errs)
 	err = <-errs
