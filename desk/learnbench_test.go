@@ -47,6 +47,7 @@ import (
 var (
 	flagSeeds  = flag.String("seeds", "1,2,3", "seeds of the learning replay's stream orders; the first is the fixed one")
 	flagReplay = flag.String("replay", "ja-tune,ja-check,en", "streams of the learning replay")
+	flagSilent = flag.Float64("silent", 0, "share of customers who never reply to an agent's answer (their wording stays pending until the quiet close)")
 )
 
 type replayQuery struct {
@@ -196,6 +197,7 @@ type replayRun struct {
 	quarters               [4]struct{ taught, never, unans tally }
 	ood                    tally
 	withheld               int // automatic answers the desk withheld from a P1/P2 ticket
+	silent                 int // customers who did not reply to an agent's answer (-silent)
 	confirmed, pending     int // paraphrases at the end
 	elapsed                time.Duration
 	p50, p99               time.Duration // of the desk's handling of the customers' first mails
@@ -263,6 +265,7 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 15))
+	silence := rand.New(rand.NewPCG(seed, 16)) // apart, so the stream and subjects stay those of the other runs
 	stream := slices.Clone(set.queries)
 	rng.Shuffle(len(stream), func(i, j int) { stream[i], stream[j] = stream[j], stream[i] })
 
@@ -270,6 +273,11 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 	taught := map[string]bool{}
 	var lat []time.Duration
 	for i, q := range stream {
+		if *flagSilent > 0 {
+			// An hour between questions: the quiet period (close_after,
+			// 72 h) confirms the silent customers' wordings 72 questions on.
+			f.tickAfter(time.Hour)
+		}
 		answers := q.answers(set.order)
 		for j := range answers {
 			answers[j] = set.prefix + answers[j]
@@ -357,12 +365,16 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 		if r.Status != tickets.StatusResolved {
 			t.Fatalf("%s: the agent's %q: %+v", q.ID, body, r)
 		}
-		// The customer thanks for the answer: the pending wording is
-		// confirmed (settleLearned).
-		f.replyTo(f.last(tk, mailResolution), set.thanks, id+"-thanks")
 		if key != "" {
 			taught[key] = true
 		}
+		if *flagSilent > 0 && silence.Float64() < *flagSilent {
+			run.silent++
+			continue
+		}
+		// The customer thanks for the answer: the pending wording is
+		// confirmed (settleLearned).
+		f.replyTo(f.last(tk, mailResolution), set.thanks, id+"-thanks")
 	}
 	run.p50, run.p99 = percentileOf(lat, 0.5), percentileOf(lat, 0.99)
 
@@ -426,6 +438,9 @@ func frac(a, b int) string {
 func replayReport(set replaySet, runs []replayRun) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n## learning replay: %s (%s), %d questions, %d FAQ entries\n%s\n", set.name, set.lang, len(set.queries), len(set.faq), set.role)
+	if *flagSilent > 0 {
+		fmt.Fprintf(&b, "%.0f%% of the customers an agent answered never reply: their wordings stay pending until the quiet close (72 h, a question an hour)\n", 100**flagSilent)
+	}
 	fmt.Fprintf(&b, "taught before: an entry that answers the question had been taught (answered with and confirmed) on an earlier question; "+
 		"auto = answered automatically, right = by an entry that answers it; top-1 = the matcher's first candidate answers it\n")
 	row := func(label string, taught, never, unans tally) string {
@@ -452,9 +467,9 @@ func replayReport(set replaySet, runs []replayRun) string {
 		fmt.Fprintln(&b, row(fmt.Sprintf("seed %d", r.seed), t, n, u))
 	}
 	fmt.Fprintln(&b, row(fmt.Sprintf("%d seeds", len(runs)), st, sn, su))
-	fmt.Fprintf(&b, "\n| seed | out-of-domain mails answered automatically (after the stream) | automatic answers withheld from P1/P2 | paraphrases confirmed / pending at the end | customer mail p50 / p99 | run |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| seed | out-of-domain mails answered automatically (after the stream) | automatic answers withheld from P1/P2 | silent customers | paraphrases confirmed / pending at the end | customer mail p50 / p99 | run |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
-		fmt.Fprintf(&b, "| %d | %d/%d | %d | %d / %d | %.1f / %.1f ms | %v |\n", r.seed, r.ood.auto, r.ood.n, r.withheld, r.confirmed, r.pending,
+		fmt.Fprintf(&b, "| %d | %d/%d | %d | %d | %d / %d | %.1f / %.1f ms | %v |\n", r.seed, r.ood.auto, r.ood.n, r.withheld, r.silent, r.confirmed, r.pending,
 			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.elapsed.Round(time.Second))
 	}
 	return b.String()

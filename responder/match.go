@@ -13,6 +13,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/madoguchi/madoguchi/lang"
 )
 
 // Matching runs in two stages. A wide disjunctive BM25 query over the
@@ -46,12 +48,18 @@ type tuning struct {
 	// near the floor) but its postings are what a large index spends its
 	// time on.
 	MaxShareA float64
+	// SynWeight is the weight of a query term's synonyms (synonyms.go)
+	// beside the term itself; 0 expands nothing.
+	SynWeight float64
 	Rerank    rerankWeights
+	// Language picks the learned evidence's weights; "" detects it from
+	// the query.
+	Language string
 }
 
 // rerankWeights combine the candidate features into the final ranking
 // score.
-type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov float64 }
+type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov, TextF1, CoreCov float64 }
 
 // minCapped keeps the share caps of tuning out of small indexes, where a
 // common term costs nothing and may still tell entries apart.
@@ -63,7 +71,28 @@ const minCapped = 100
 var defaultTuning = tuning{
 	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true,
 	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
-	Rerank: rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
+	Rerank:   rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
+	Language: lang.Japanese,
+}
+
+// englishTuning is the tuning of English mail: the field boosts were
+// fitted on the English development set, where the Japanese ones let the
+// paraphrases draw unrelated mail. An English paraphrase is a customer's
+// whole mail, full of words of their circumstances; the question is a
+// curated sentence, and the English answers name what they answer.
+var englishTuning = func() tuning {
+	t := defaultTuning
+	t.QBoost, t.PBoost, t.ABoost = 5, 1, 2
+	t.Language = lang.English
+	return t
+}()
+
+// tuningFor is the tuning of a mail in language.
+func tuningFor(language string) tuning {
+	if language == lang.English {
+		return englishTuning
+	}
+	return defaultTuning
 }
 
 // hit is a candidate with what the decision needs beyond it.
@@ -71,8 +100,13 @@ type hit struct {
 	Candidate
 	helpful, notHelpful int
 	pending             bool // the entry has pending paraphrases
-	feats               features
-	rank                float64 // re-ranking score
+	nPara               int  // confirmed paraphrases of the entry
+	// learned is the confidence of the learned evidence (learnedConfidence),
+	// 0 for an entry without confirmed paraphrases.
+	learned float64
+	qTerms  int // distinct content terms of the query
+	feats   features
+	rank    float64 // re-ranking score
 }
 
 // features describe how well one hit answers the query, in terms that mean
@@ -83,6 +117,12 @@ type features struct {
 	Cont float64 // best share of a question's (or paraphrase's) units found in the query
 	CovQ float64 // idf-weighted share of query terms found in the question or a paraphrase
 	Cov  float64 // idf-weighted share of query terms found anywhere in the entry
+	// Of the entry's texts, on analysed terms (textEvidence): the best
+	// text's and the best paraphrase's F1 with the query, and the share
+	// of the query made of the cluster's shared words, and of those words
+	// found in the query.
+	TextF1, ParaF1, CoreCov, CoreCont float64
+	Paras                             float64 // log(1 + confirmed paraphrases)
 	// Of the top hit only: the re-ranking score and its lead over the next.
 	Top    float64
 	Margin float64 // (top - next) / top, in re-ranking scores
@@ -97,16 +137,24 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	idfByField, n, err := x.fieldIDFs(ctx, qa.morph, t.Pending)
+	language := t.Language
+	if language == "" {
+		language = lang.DetectOr(q, lang.Japanese)
+	}
+	lookup := qa.morph
+	if t.SynWeight > 0 {
+		lookup = append(slices.Clone(qa.morph), qa.syns...)
+	}
+	idfByField, n, err := x.fieldIDFs(ctx, lookup, t.Pending)
 	if err != nil {
 		return nil, err
 	}
-	bq := buildQuery(qa.morph, t, idfByField, n)
+	bq := buildQuery(qa, t, idfByField, n)
 	if bq == nil {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, max(t.Fetch, x.opts.MaxCandidates), 0, false)
-	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful}
+	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful, fTerms}
 	req.IncludeLocations = true
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -119,6 +167,12 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	var idfSum float64
 	for _, v := range idf {
 		idfSum += v
+	}
+	if t.SynWeight > 0 {
+		qa.synIDF = map[string]float64{}
+		for _, s := range qa.syns {
+			qa.synIDF[s] = t.SynWeight * idf[qa.alias[s]]
+		}
 	}
 	top := res.Hits[0].Score
 	hits := make([]hit, 0, len(res.Hits))
@@ -134,6 +188,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 			helpful:    fieldInt(h.Fields, fHelpful),
 			notHelpful: fieldInt(h.Fields, fNotHelpful),
 			pending:    len(fieldStrings(h.Fields, fPending)) > 0,
+			nPara:      len(fieldStrings(h.Fields, fPara)),
 			feats:      f,
 			rank:       t.Rerank.score(f),
 		})
@@ -152,18 +207,26 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 			f.Margin = max(0, (f.Top-next)/f.Top)
 		}
 		hits[i].Confidence = confidence(*f)
+		hits[i].qTerms = len(qa.morph)
+		if hits[i].nPara > 0 {
+			f.Paras = math.Log1p(float64(hits[i].nPara))
+			hits[i].learned = learnedConfidence(*f, language)
+		}
 	}
 	return hits, nil
 }
 
 func (w rerankWeights) score(f features) float64 {
-	return w.BM*f.BM + w.Sim*f.Sim + w.Cont*f.Cont + w.CovQ*f.CovQ + w.Cov*f.Cov
+	return w.BM*f.BM + w.Sim*f.Sim + w.Cont*f.Cont + w.CovQ*f.CovQ + w.Cov*f.Cov + w.TextF1*f.TextF1 + w.CoreCov*f.CoreCov
 }
 
 // queryAnalysis is the query cut once for every use.
 type queryAnalysis struct {
 	morph    []string
-	grams    []uint64 // sorted distinct units of the similarity features
+	syns     []string           // synonyms of morph's terms not in morph
+	alias    map[string]string  // synonym -> its term of morph
+	synIDF   map[string]float64 // synonym -> the weight it stands in with
+	grams    []uint64           // sorted distinct units of the similarity features
 	analyzer *mixedAnalyzer
 }
 
@@ -194,6 +257,19 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 	}
 	qa.grams = ma.grams(q)
 	qa.analyzer = ma
+	if t.SynWeight > 0 {
+		qa.alias = map[string]string{}
+		table := synonyms()
+		for _, m := range qa.morph {
+			for _, s := range table.syn[m] {
+				if !seen[s] {
+					seen[s] = true
+					qa.syns = append(qa.syns, s)
+					qa.alias[s] = m
+				}
+			}
+		}
+	}
 	return qa, nil
 }
 
@@ -201,7 +277,7 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 // boosts, and one disjunction over the terms. Bleve's disjunction scales a
 // sum by the share of clauses that matched, so a document that covers more
 // of the query's terms wins over one that repeats a single term.
-func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n uint64) query.Query {
+func buildQuery(qa queryAnalysis, t tuning, idf map[string]map[string]float64, n uint64) query.Query {
 	type fb struct {
 		field  string
 		boost  float64
@@ -247,7 +323,8 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 	if t.Pending {
 		fields = append(fields, fb{fPending, t.PBoost, 0})
 	}
-	add(morph, fields, 1)
+	add(qa.morph, fields, 1)
+	add(qa.syns, fields, t.SynWeight)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -358,6 +435,7 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
 	}
+	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, qa.synIDF, total, pending)
 	return f
 }
 
@@ -478,7 +556,11 @@ const (
 	minSimilarity  = 0.35
 )
 
-// decide applies the bands to the ranked hits.
+// decide applies the bands to the ranked hits. An automatic answer comes
+// one of two ways: the mail says what the entry's question says (the
+// confidence, the margin and both floors above), or the entry has been
+// confirmed for other customers' wordings and the mail keeps to what they
+// said (learnedAuto). Facts about the entry stop both.
 func (x *Index) decide(hits []hit) Result {
 	if len(hits) == 0 {
 		return Result{Decision: Escalate, Reason: "no matching entry"}
@@ -488,6 +570,7 @@ func (x *Index) decide(hits []hit) Result {
 	res := Result{Candidates: make([]Candidate, n)}
 	for i := range n {
 		res.Candidates[i] = hits[i].Candidate
+		res.Candidates[i].Confidence = max(hits[i].Confidence, hits[i].learned)
 	}
 	top := hits[0]
 	margin := top.feats.Margin
@@ -502,6 +585,7 @@ func (x *Index) decide(hits []hit) Result {
 		why = fmt.Sprintf("unhelpful %d/%d", top.notHelpful, top.helpful+top.notHelpful)
 	case margin < o.MinMargin:
 		why = fmt.Sprintf("margin %.2f < %.2f", margin, o.MinMargin)
+	case x.learnedAuto(top):
 	case top.feats.Cont < minContainment:
 		why = fmt.Sprintf("mail repeats %.0f%% of the entry's question (< %.0f%%)", 100*top.feats.Cont, 100*minContainment)
 	case top.feats.Sim < minSimilarity:
@@ -512,13 +596,28 @@ func (x *Index) decide(hits []hit) Result {
 	switch {
 	case why == "":
 		res.Decision = Auto
-	case top.Confidence >= o.SuggestConfidence:
+	case res.Candidates[0].Confidence >= o.SuggestConfidence:
 		res.Decision, res.Reason = Suggest, why
 	default:
 		res.Decision, res.Reason = Escalate, why
 	}
 	return res
 }
+
+// learnedAuto tells whether the learned evidence alone sends the top hit:
+// its entry has confirmed paraphrases, their confidence reaches the
+// automatic band, the mail holds two content words or more (one word
+// says too little of what is asked), and one of the entry's texts
+// explains the mail (minTextF1). The floors on the question's wording do
+// not apply: a customer's new wording of a question others asked shares
+// the words they share, not the question's.
+func (x *Index) learnedAuto(top hit) bool {
+	return top.nPara > 0 && top.learned >= x.opts.AutoSendConfidence && top.qTerms >= 2 && top.feats.TextF1 >= minTextF1
+}
+
+// minTextF1 is the learned evidence's floor: the best text of the entry
+// must share with the mail that much of both's terms (F1 of the shares).
+const minTextF1 = 0.3
 
 func fieldString(fields map[string]any, name string) string {
 	switch v := fields[name].(type) {

@@ -148,7 +148,7 @@ var (
 
 // schemaVersion changes whenever the mapping or the analysis changes, so an
 // index written by an older binary reads as stale and is rebuilt.
-const schemaVersion = "responder/6"
+const schemaVersion = "responder/7"
 
 // Open opens the index at opts.Path, creating it when the directory does not
 // exist or is empty. A directory holding anything else than a readable index
@@ -291,6 +291,11 @@ const (
 	fHelpful    = "helpful"
 	fNotHelpful = "not_helpful"
 	fLang       = "lang"
+	// fTerms holds, stored and not searched, the analysed terms of each of
+	// the entry's texts (question, confirmed and pending paraphrases; see
+	// textTerms), so that a match can weigh each text and the cluster of
+	// them without analysing them again.
+	fTerms = "terms"
 )
 
 func buildMapping() mapping.IndexMapping {
@@ -329,6 +334,9 @@ func buildMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(fHelpful, stored())
 	dm.AddFieldMappingsAt(fNotHelpful, stored())
 	dm.AddFieldMappingsAt(fLang, stored())
+	terms := stored()
+	terms.Index = false
+	dm.AddFieldMappingsAt(fTerms, terms)
 	im.DefaultMapping = dm
 	return im
 }
@@ -353,6 +361,7 @@ func document(e Entry) map[string]any {
 		fHelpful:    fmt.Sprint(e.Helpful),
 		fNotHelpful: fmt.Sprint(e.NotHelpful),
 		fLang:       language,
+		fTerms:      textTerms(e),
 	}
 }
 
@@ -567,7 +576,8 @@ func (x *Index) Match(ctx context.Context, subject, body string) (Result, error)
 		return x.decide(nil), nil
 	}
 	q := CleanQuery(subject, body)
-	cands, err := x.search(ctx, q, defaultTuning)
+	tu := tuningFor(lang.DetectOr(q, lang.Japanese))
+	cands, err := x.search(ctx, q, tu)
 	if err != nil {
 		return Result{}, err
 	}
@@ -580,7 +590,7 @@ func (x *Index) Match(ctx context.Context, subject, body string) (Result, error)
 	// paraphrases alone, with every candidate's pending ones left out.
 	// Automatic answers are rare and pending paraphrases few, so the
 	// second query is rarely paid.
-	t := defaultTuning
+	t := tu
 	t.Pending = false
 	alone, err := x.search(ctx, q, t)
 	if err != nil {

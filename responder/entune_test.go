@@ -1,0 +1,160 @@
+//go:build faqbench
+
+package responder
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestEnglishTuning fits the English tuning on the English development
+// set (testdata/itfaq-en): first-stage field boosts by a sweep, then the
+// re-ranking weights by coordinate ascent on MRR@10, on the odd-numbered
+// queries (first contact, each query against the FAQ as it is) and on the
+// learning simulation's odd-numbered queries (against the FAQ with what
+// earlier questions taught); the even-numbered ones are printed beside
+// them, fitted on by nothing. All of it is development data. Run with
+//
+//	go test -tags faqbench -count=1 -run TestEnglishTuning -v ./responder
+func TestEnglishTuning(t *testing.T) {
+	rows, qs := loadSet(t, englishSetDir, "queries-dev.jsonl")
+	var set simSet
+	for _, s := range simSets(t) {
+		if s.name == "en" {
+			set = s
+		}
+	}
+	odd := func(id string) bool {
+		n, _ := strconv.Atoi(strings.TrimPrefix(id, "q"))
+		return n%2 == 1
+	}
+	type sample struct {
+		hits    []hit
+		answers []string
+		tune    bool
+		kind    string // first, taught, never
+	}
+	collectAll := func(tu tuning) []sample {
+		var out []sample
+		x := newRemovable(t, rows)
+		for _, q := range qs {
+			a := grade2(q)
+			if len(a) == 0 {
+				continue
+			}
+			hs, err := x.search(t.Context(), CleanQuery("", q.Text), tu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, sample{hits: hs, answers: a, tune: odd(q.ID), kind: "first"})
+		}
+		for _, seed := range []uint64{1, 2, 3} {
+			for _, r := range simulate(t, set, seed, tu) {
+				if r.kind == "taught" || r.kind == "never" {
+					out = append(out, sample{hits: r.hits, answers: r.answers, tune: odd(r.qid), kind: r.kind})
+				}
+			}
+		}
+		return out
+	}
+	eval := func(ss []sample, w rerankWeights, tune bool, kind string) (hit1, n int, mrr float64) {
+		for _, s := range ss {
+			if s.tune != tune || kind != "" && s.kind != kind {
+				continue
+			}
+			n++
+			for i, h := range rankWith(s.hits, w, confidence) {
+				if i >= 10 {
+					break
+				}
+				if slices.Contains(s.answers, h.Key) {
+					if i == 0 {
+						hit1++
+					}
+					mrr += 1 / float64(i+1)
+					break
+				}
+			}
+		}
+		return
+	}
+	row := func(b *strings.Builder, name string, ss []sample, w rerankWeights) {
+		fmt.Fprintf(b, "| %s |", name)
+		for _, tune := range []bool{true, false} {
+			for _, kind := range []string{"first", "taught", "never"} {
+				h, n, _ := eval(ss, w, tune, kind)
+				fmt.Fprintf(b, " %d/%d |", h, n)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	var b strings.Builder
+	b.WriteString("\nEnglish tuning (development data): Hit@1, first contact / taught before / never taught (learning simulation, seeds 1-3); odd-numbered queries (fitted on) | even-numbered\n")
+	b.WriteString("| variant | odd first | odd taught | odd never | even first | even taught | even never |\n|---|---|---|---|---|---|---|\n")
+	base := defaultTuning
+	variants := []struct {
+		name string
+		tu   tuning
+	}{{"default", base}}
+	for _, q := range []float64{2, 3, 5} {
+		for _, p := range []float64{1, 3} {
+			for _, a := range []float64{1, 2} {
+				tu := base
+				tu.QBoost, tu.PBoost, tu.ABoost = q, p, a
+				variants = append(variants, struct {
+					name string
+					tu   tuning
+				}{fmt.Sprintf("q%g p%g a%g", q, p, a), tu})
+			}
+		}
+	}
+	bestName, bestMRR := "", -1.0
+	var bestSamples []sample
+	for _, v := range variants {
+		ss := collectAll(v.tu)
+		row(&b, v.name, ss, v.tu.Rerank)
+		var m float64
+		for _, kind := range []string{"first", "taught", "never"} {
+			_, _, mk := eval(ss, v.tu.Rerank, true, kind)
+			m += mk
+		}
+		if m > bestMRR {
+			bestName, bestMRR, bestSamples = v.name, m, ss
+		}
+	}
+	// Coordinate ascent on the re-ranking weights of the best variant,
+	// on the odd-numbered samples.
+	score := func(w rerankWeights) float64 {
+		var m float64
+		for _, kind := range []string{"first", "taught", "never"} {
+			_, _, mk := eval(bestSamples, w, true, kind)
+			m += mk
+		}
+		return m
+	}
+	w := base.Rerank
+	best := score(w)
+	for round := 0; round < 6; round++ {
+		improved := false
+		for k := range 6 {
+			for _, step := range []float64{-0.8, -0.4, -0.2, -0.1, 0.1, 0.2, 0.4, 0.8} {
+				c := w
+				p := []*float64{&c.Sim, &c.Cont, &c.CovQ, &c.Cov, &c.TextF1, &c.CoreCov}[k]
+				*p = max(0, *p+step)
+				if m := score(c); m > best+1e-9 {
+					best, w, improved = m, c, true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	fmt.Fprintf(&b, "\nbest first stage: %s; re-ranking weights fitted on its odd-numbered samples: %+v\n", bestName, w)
+	b.WriteString("| variant | odd first | odd taught | odd never | even first | even taught | even never |\n|---|---|---|---|---|---|---|\n")
+	row(&b, bestName+" fitted", bestSamples, w)
+	t.Log(b.String())
+}
