@@ -76,34 +76,43 @@ func indexAnalyzer() (*mixedAnalyzer, error) {
 	return analyzerOne, analyzerErr
 }
 
-// textEvidence measures the query against the texts stored in fTerms
-// (pending ones only when pending says so). weight holds the query's
-// terms with their idf, total their sum.
+// textEvidence measures the query against the texts stored in fTerms, a
+// pending one's F1 taken at pending (0: left out). weight holds the
+// query's terms with their idf, total their sum; synWeight their
+// synonyms with the weight they stand in with.
 //
 //   - textF1: the best text's F1 of two shares: of the query's weight
 //     found in the text, and of the text's terms found in the query;
 //   - paraF1: the same over the paraphrases alone;
 //   - coreCov: the share of the query's weight made of the cluster's
-//     shared words (terms two or more texts hold), when there is a
-//     cluster (a paraphrase beside the question);
+//     shared words (terms two or more of the question and the confirmed
+//     paraphrases hold), when there is a cluster (a confirmed paraphrase
+//     beside the question);
 //   - coreCont: the share of the cluster's shared words, each counted as
 //     often as texts hold it, found in the query.
-func textEvidence(values []string, weight, synWeight map[string]float64, total float64, pending bool) (textF1, paraF1, coreCov, coreCont float64) {
+func textEvidence(values []string, weight, synWeight map[string]float64, total float64, pending float64) (textF1, paraF1, coreCov, coreCont float64) {
 	if total <= 0 || len(values) == 0 {
 		return 0, 0, 0, 0
 	}
 	shared := map[string]int{}
 	texts := 0
 	for _, v := range values {
-		if v == "" || v[0] == textPending && !pending {
+		if v == "" || v[0] == textPending && pending == 0 {
 			continue
 		}
-		texts++
+		// The cluster is the question and the confirmed wordings: what
+		// customers said and stood by.
+		inCluster := v[0] != textPending
+		if inCluster {
+			texts++
+		}
 		var cov float64
 		n, in := 0, 0
 		for _, t := range strings.Fields(v[1:]) {
 			n++
-			shared[t]++
+			if inCluster {
+				shared[t]++
+			}
 			if w, ok := weight[t]; ok {
 				cov += w
 				in++
@@ -118,6 +127,9 @@ func textEvidence(values []string, weight, synWeight map[string]float64, total f
 		cov = min(1, cov/total)
 		cont := float64(in) / float64(n)
 		f1 := 2 * cov * cont / (cov + cont)
+		if v[0] == textPending {
+			f1 *= pending
+		}
 		textF1 = max(textF1, f1)
 		if v[0] != textQuestion {
 			paraF1 = max(paraF1, f1)
@@ -155,8 +167,8 @@ type learnedWeights struct{ Bias, Margin, Sim, Cont, Cov, TextF1, CoreCont, Para
 // with go test -tags faqbench -count=1 -run TestLearningSimulation -v ./responder -args -learnfit
 // docs/responder.md has the figures.
 var learnedConf = map[string]learnedWeights{
-	"ja": {Bias: -4.40, Margin: 2.47, Sim: 0.80, Cont: 0.35, Cov: 1.94, TextF1: 1.91, CoreCont: 0.20, Paras: 1.01},
-	"en": {Bias: -5.17, Margin: 2.46, Cont: 3.20, Cov: 4.00, CoreCont: 0.48},
+	"ja": {Bias: -4.426, Margin: 2.445, Sim: 0.820, Cont: 0.346, Cov: 1.937, TextF1: 2.033, CoreCont: 0.195, Paras: 1.026},
+	"en": {Bias: -5.116, Margin: 2.610, Cont: 3.483, Cov: 3.821, TextF1: 0.138, CoreCont: 0.632},
 }
 
 // learnedConfidence maps the learned evidence of a hit to a probability-like

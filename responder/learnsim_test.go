@@ -100,6 +100,7 @@ type simRecord struct {
 	ev        [][]float64 // clusterEvidence of the first hits
 	query     string
 	paras     string // the top hit's confirmed paraphrases then
+	track     [2]int
 }
 
 var evNames = []string{"tBestF1", "tBestCov", "tBestCont", "pBestF1", "qF1", "coreN", "coreCont", "coreCovQ", "votes5", "votesAny", "unionCov", "nTexts"}
@@ -223,6 +224,7 @@ func simulate(t *testing.T, s simSet, seed uint64, tu tuning) []simRecord {
 	stream := slices.Clone(s.queries)
 	rng.Shuffle(len(stream), func(i, j int) { stream[i], stream[j] = stream[j], stream[i] })
 	taught := map[string]bool{}
+	track := map[string][2]int{} // per entry: top suggestions the agent took, and passed over
 	var out []simRecord
 	for i, q := range stream {
 		subject := s.subjects[rng.IntN(len(s.subjects))]
@@ -243,6 +245,16 @@ func simulate(t *testing.T, s simSet, seed uint64, tu tuning) []simRecord {
 			ev: clusterEvidence(t, x, CleanQuery(subject, q.Text), hits[:min(len(hits), 3)], entries), query: CleanQuery(subject, q.Text)})
 		if len(hits) > 0 {
 			out[len(out)-1].paras = strings.Join(entries[hits[0].Key].Paraphrases, " ‖ ")
+			out[len(out)-1].track = track[hits[0].Key]
+		}
+		if res.Decision != Escalate && len(hits) > 0 {
+			tr := track[hits[0].Key]
+			if slices.Contains(answers, hits[0].Key) {
+				tr[0]++
+			} else {
+				tr[1]++
+			}
+			track[hits[0].Key] = tr
 		}
 		if len(answers) == 0 {
 			continue
@@ -377,7 +389,7 @@ func fitLearned(t *testing.T, recs []simRecord) {
 	b.WriteString("\nthreshold sweep of the automatic band with the fitted weights (all seeds): automatic answers right/made\n")
 	b.WriteString("| threshold | set | taught before | never taught | no entry answers | out of domain | precision |\n|---|---|---|---|---|---|---|\n")
 	for _, th := range []float64{0.7, 0.75, 0.8, 0.85, 0.9} {
-		x.opts.AutoSendConfidence = th
+		x.opts.LearnedAutoConfidence = th
 		for _, set := range []string{"ja-tune", "ja-check", "en"} {
 			type cnt struct{ n, auto, right int }
 			c := map[string]*cnt{"taught": {}, "never": {}, "unans": {}, "ood": {}}
@@ -450,11 +462,11 @@ func dumpRecords(t *testing.T, path string, recs []simRecord) {
 	}
 	defer f.Close()
 	w := bufio.NewWriter(f)
-	fmt.Fprintln(w, "set\tseed\tpos\tqid\tkind\trank\tkey\tright\tdecision\tnpara\t"+strings.Join(featureNames, "\t")+"\t"+strings.Join(evNames, "\t")+"\tquery\tparas")
+	fmt.Fprintln(w, "set\tseed\tpos\tqid\tkind\trank\tkey\tright\tdecision\tnpara\tacc\trej\t"+strings.Join(featureNames, "\t")+"\t"+strings.Join(evNames, "\t")+"\tquery\tparas")
 	for _, r := range recs {
 		for i, h := range r.hits {
 			right := slices.Contains(r.answers, h.Key)
-			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%d\t%s\t%v\t%s\t%d", r.set, r.seed, r.pos, r.qid, r.kind, i, h.Key, right, r.decision, h.nPara)
+			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%d\t%s\t%v\t%s\t%d\t%d\t%d", r.set, r.seed, r.pos, r.qid, r.kind, i, h.Key, right, r.decision, h.nPara, r.track[0], r.track[1])
 			for _, v := range featureValues(h) {
 				fmt.Fprintf(w, "\t%.4f", v)
 			}
@@ -479,9 +491,9 @@ func dumpRecords(t *testing.T, path string, recs []simRecord) {
 	}
 }
 
-var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras"}
+var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras", "QSim", "QCont", "Learned"}
 
 func featureValues(h hit) []float64 {
 	f := h.feats
-	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras}
+	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras, f.QSim, f.QCont, h.learned}
 }

@@ -29,10 +29,14 @@ import (
 
 // tuning holds the knobs of query construction and re-ranking.
 type tuning struct {
-	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases (confirmed and pending), answer, tags
+	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, confirmed paraphrases, answer, tags
 	// Pending lets the pending paraphrases count (Match leaves them out
-	// to check an automatic answer).
-	Pending bool
+	// to check an automatic answer); PendingCredit is how much they count
+	// beside a confirmed one: the boost of their field, and the share of
+	// their similarity to the mail that the features see. A wording the
+	// customer confirmed says more than one an agent's #answer put there.
+	Pending       bool
+	PendingCredit float64
 	// MaxTerms bounds the distinct content words of a query: a mail's
 	// first ones carry its topic, and each is a disjunction over four
 	// fields, so a long mail would otherwise cost latency for noise.
@@ -69,7 +73,7 @@ const minCapped = 100
 // was chosen (on the tune half of the localgovfaq dev queries) and what it
 // gives.
 var defaultTuning = tuning{
-	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true,
+	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true, PendingCredit: 0.5,
 	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
 	Rerank:   rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
 	Language: lang.Japanese,
@@ -123,6 +127,8 @@ type features struct {
 	// found in the query.
 	TextF1, ParaF1, CoreCov, CoreCont float64
 	Paras                             float64 // log(1 + confirmed paraphrases)
+	// QSim and QCont are Sim and Cont with the entry's question alone.
+	QSim, QCont float64
 	// Of the top hit only: the re-ranking score and its lead over the next.
 	Top    float64
 	Margin float64 // (top - next) / top, in re-ranking scores
@@ -177,7 +183,11 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	top := res.Hits[0].Score
 	hits := make([]hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		f := featuresOf(h, top, qa, idf, idfSum, t.Pending)
+		credit := 0.0
+		if t.Pending {
+			credit = t.PendingCredit
+		}
+		f := featuresOf(h, top, qa, idf, idfSum, credit)
 		hits = append(hits, hit{
 			Candidate: Candidate{
 				Key:      h.ID,
@@ -321,7 +331,7 @@ func buildQuery(qa queryAnalysis, t tuning, idf map[string]map[string]float64, n
 	}
 	fields := []fb{{fQuestion, t.QBoost, 0}, {fPara, t.PBoost, 0}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}
 	if t.Pending {
-		fields = append(fields, fb{fPending, t.PBoost, 0})
+		fields = append(fields, fb{fPending, t.PBoost * t.PendingCredit, 0})
 	}
 	add(qa.morph, fields, 1)
 	add(qa.syns, fields, t.SynWeight)
@@ -402,13 +412,14 @@ func termIDF(terms []string, byField map[string]map[string]float64, n uint64) ma
 	return out
 }
 
-// featuresOf measures one hit; pending says whether the entry's pending
+// featuresOf measures one hit; pending is the credit of the entry's
+// pending paraphrases as wordings of its question (0: they do not count).
 // paraphrases count as wordings of its question.
-func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending bool) features {
+func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending float64) features {
 	var inQ, inAny float64
 	for _, t := range qa.morph {
 		w := idf[t]
-		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t) || pending && hasTerm(h.Locations, fPending, t)
+		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t) || pending > 0 && hasTerm(h.Locations, fPending, t)
 		if q {
 			inQ += w
 		}
@@ -424,16 +435,23 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		f.BM = h.Score / top
 	}
 	texts := append([]string{fieldString(h.Fields, fQuestion)}, fieldStrings(h.Fields, fPara)...)
-	if pending {
+	confirmed := len(texts)
+	if pending > 0 {
 		texts = append(texts, fieldStrings(h.Fields, fPending)...)
 	}
-	for _, s := range texts {
+	for i, s := range texts {
 		if s == "" {
 			continue
 		}
 		dice, cont := gramOverlap(qa.grams, qa.analyzer.grams(s))
+		if i >= confirmed {
+			dice, cont = pending*dice, pending*cont
+		}
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
+		if i == 0 {
+			f.QSim, f.QCont = dice, cont
+		}
 	}
 	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, qa.synIDF, total, pending)
 	return f
@@ -612,7 +630,7 @@ func (x *Index) decide(hits []hit) Result {
 // not apply: a customer's new wording of a question others asked shares
 // the words they share, not the question's.
 func (x *Index) learnedAuto(top hit) bool {
-	return top.nPara > 0 && top.learned >= x.opts.AutoSendConfidence && top.qTerms >= 2 && top.feats.TextF1 >= minTextF1
+	return top.nPara > 0 && top.learned >= x.opts.LearnedAutoConfidence && top.qTerms >= 2 && top.feats.TextF1 >= minTextF1
 }
 
 // minTextF1 is the learned evidence's floor: the best text of the entry

@@ -149,7 +149,7 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.Index, error) {
 	r := cfg.Responder
 	opts := responder.Options{
-		Path: path, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
+		Path: path, AutoSendConfidence: r.AutoSendConfidence, LearnedAutoConfidence: r.LearnedAutoConfidence, SuggestConfidence: r.SuggestConfidence,
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
 		LockTimeout: lockTimeout,
 	}
