@@ -97,112 +97,8 @@ type simRecord struct {
 	answers   []string
 	hits      []hit
 	decision  Decision
-	ev        [][]float64 // clusterEvidence of the first hits
 	query     string
 	paras     string // the top hit's confirmed paraphrases then
-	track     [2]int
-}
-
-var evNames = []string{"tBestF1", "tBestCov", "tBestCont", "pBestF1", "qF1", "coreN", "coreCont", "coreCovQ", "votes5", "votesAny", "unionCov", "nTexts"}
-
-// clusterEvidence measures, for each hit, the query against the entry's
-// texts (question and confirmed paraphrases) on analysed terms.
-func clusterEvidence(t *testing.T, x *Index, q string, hits []hit, entries map[string]Entry) [][]float64 {
-	qa, err := x.analyzeQuery(q, defaultTuning)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idf, n, err := x.fieldIDFs(context.Background(), qa.morph, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := termIDF(qa.morph, idf, n)
-	var wsum float64
-	qset := map[string]bool{}
-	for _, term := range qa.morph {
-		wsum += w[term]
-		qset[term] = true
-	}
-	terms := func(s string) map[string]bool {
-		out := map[string]bool{}
-		for _, tok := range qa.analyzer.Analyze([]byte(s)) {
-			out[string(tok.Term)] = true
-		}
-		return out
-	}
-	var out [][]float64
-	for _, h := range hits {
-		e := entries[h.Key]
-		texts := append([]string{e.Question}, e.Paraphrases...)
-		df := map[string]int{}
-		var best, bestCov, bestCont, pBest, qF1, votes5, votesAny float64
-		union := map[string]bool{}
-		for i, s := range texts {
-			ts := terms(s)
-			var cov float64
-			common := 0
-			for term := range ts {
-				df[term]++
-				union[term] = true
-				if qset[term] {
-					cov += w[term]
-					common++
-				}
-			}
-			if wsum > 0 {
-				cov /= wsum
-			}
-			cont := 0.0
-			if len(ts) > 0 {
-				cont = float64(common) / float64(len(ts))
-			}
-			f1 := 0.0
-			if cov+cont > 0 {
-				f1 = 2 * cov * cont / (cov + cont)
-			}
-			if f1 > best {
-				best, bestCov, bestCont = f1, cov, cont
-			}
-			if i == 0 {
-				qF1 = f1
-			} else {
-				pBest = max(pBest, f1)
-			}
-			if cov >= 0.5 {
-				votes5++
-			}
-			if common > 0 {
-				votesAny++
-			}
-		}
-		var coreN, coreIn, coreCov, unionCov float64
-		for term, c := range df {
-			if c >= 2 {
-				coreN += float64(c)
-				if qset[term] {
-					coreIn += float64(c)
-				}
-			}
-		}
-		for term := range qset {
-			if df[term] >= 2 {
-				coreCov += w[term]
-			}
-			if union[term] {
-				unionCov += w[term]
-			}
-		}
-		coreCont := 0.0
-		if coreN > 0 {
-			coreCont = coreIn / coreN
-		}
-		if wsum > 0 {
-			coreCov /= wsum
-			unionCov /= wsum
-		}
-		out = append(out, []float64{best, bestCov, bestCont, pBest, qF1, coreN, coreCont, coreCov, votes5, votesAny, unionCov, float64(len(texts))})
-	}
-	return out
 }
 
 // simulate runs one stream; learn says which paraphrases are added.
@@ -224,7 +120,6 @@ func simulate(t *testing.T, s simSet, seed uint64, tu tuning) []simRecord {
 	stream := slices.Clone(s.queries)
 	rng.Shuffle(len(stream), func(i, j int) { stream[i], stream[j] = stream[j], stream[i] })
 	taught := map[string]bool{}
-	track := map[string][2]int{} // per entry: top suggestions the agent took, and passed over
 	var out []simRecord
 	for i, q := range stream {
 		subject := s.subjects[rng.IntN(len(s.subjects))]
@@ -242,19 +137,9 @@ func simulate(t *testing.T, s simSet, seed uint64, tu tuning) []simRecord {
 		}
 		res := x.decide(hits)
 		out = append(out, simRecord{set: s.name, kind: kind, seed: seed, pos: i, qid: q.ID, answers: answers, hits: hits[:min(len(hits), 10)], decision: res.Decision,
-			ev: clusterEvidence(t, x, CleanQuery(subject, q.Text), hits[:min(len(hits), 3)], entries), query: CleanQuery(subject, q.Text)})
+			query: CleanQuery(subject, q.Text)})
 		if len(hits) > 0 {
 			out[len(out)-1].paras = strings.Join(entries[hits[0].Key].Paraphrases, " ‖ ")
-			out[len(out)-1].track = track[hits[0].Key]
-		}
-		if res.Decision != Escalate && len(hits) > 0 {
-			tr := track[hits[0].Key]
-			if slices.Contains(answers, hits[0].Key) {
-				tr[0]++
-			} else {
-				tr[1]++
-			}
-			track[hits[0].Key] = tr
 		}
 		if len(answers) == 0 {
 			continue
@@ -289,8 +174,7 @@ func simulate(t *testing.T, s simSet, seed uint64, tu tuning) []simRecord {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, simRecord{set: s.name, kind: "ood", seed: seed, pos: i, qid: "ood" + strconv.Itoa(i), hits: hits[:min(len(hits), 10)], decision: x.decide(hits).Decision,
-			ev: clusterEvidence(t, x, CleanQuery("", m), hits[:min(len(hits), 3)], entries)})
+		out = append(out, simRecord{set: s.name, kind: "ood", seed: seed, pos: i, qid: "ood" + strconv.Itoa(i), hits: hits[:min(len(hits), 10)], decision: x.decide(hits).Decision})
 	}
 	return out
 }
@@ -462,19 +346,12 @@ func dumpRecords(t *testing.T, path string, recs []simRecord) {
 	}
 	defer f.Close()
 	w := bufio.NewWriter(f)
-	fmt.Fprintln(w, "set\tseed\tpos\tqid\tkind\trank\tkey\tright\tdecision\tnpara\tacc\trej\t"+strings.Join(featureNames, "\t")+"\t"+strings.Join(evNames, "\t")+"\tquery\tparas")
+	fmt.Fprintln(w, "set\tseed\tpos\tqid\tkind\trank\tkey\tright\tdecision\tnpara\t"+strings.Join(featureNames, "\t")+"\tquery\tparas")
 	for _, r := range recs {
 		for i, h := range r.hits {
 			right := slices.Contains(r.answers, h.Key)
-			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%d\t%s\t%v\t%s\t%d\t%d\t%d", r.set, r.seed, r.pos, r.qid, r.kind, i, h.Key, right, r.decision, h.nPara, r.track[0], r.track[1])
+			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%d\t%s\t%v\t%s\t%d", r.set, r.seed, r.pos, r.qid, r.kind, i, h.Key, right, r.decision, h.nPara)
 			for _, v := range featureValues(h) {
-				fmt.Fprintf(w, "\t%.4f", v)
-			}
-			ev := make([]float64, len(evNames))
-			if i < len(r.ev) {
-				ev = r.ev[i]
-			}
-			for _, v := range ev {
 				fmt.Fprintf(w, "\t%.4f", v)
 			}
 			clean := strings.NewReplacer("\t", " ", "\n", " ")
@@ -491,9 +368,9 @@ func dumpRecords(t *testing.T, path string, recs []simRecord) {
 	}
 }
 
-var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras", "QSim", "QCont", "Learned"}
+var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras", "Learned"}
 
 func featureValues(h hit) []float64 {
 	f := h.feats
-	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras, f.QSim, f.QCont, h.learned}
+	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras, h.learned}
 }

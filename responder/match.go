@@ -127,8 +127,6 @@ type features struct {
 	// found in the query.
 	TextF1, ParaF1, CoreCov, CoreCont float64
 	Paras                             float64 // log(1 + confirmed paraphrases)
-	// QSim and QCont are Sim and Cont with the entry's question alone.
-	QSim, QCont float64
 	// Of the top hit only: the re-ranking score and its lead over the next.
 	Top    float64
 	Margin float64 // (top - next) / top, in re-ranking scores
@@ -449,9 +447,6 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		}
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
-		if i == 0 {
-			f.QSim, f.QCont = dice, cont
-		}
 	}
 	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, qa.synIDF, total, pending)
 	return f
