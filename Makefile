@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq bench-learning synonyms vet fmt clean
+.PHONY: all build demo test fuzz e2e bench bench-e2e bench-faq bench-learning vet fmt clean
 
 all: build
 
@@ -66,15 +66,6 @@ bench-faq:
 # against an older matcher. Built only with the faqbench tag.
 bench-learning:
 	$(GO) test -tags faqbench -count=1 -run 'TestLearningReplay' -v -timeout 60m ./desk
-
-# Regenerates responder/synonyms.txt.gz from Sudachi's synonym dictionary
-# (the npm package sudachi-synonyms-dictionary, Apache-2.0; its licence is
-# responder/synonyms.LICENSE), each word through the index's own analyzer.
-SUDACHI_SYNONYMS ?= sudachi-synonyms-dictionary@18.0.0
-synonyms:
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	(cd "$$tmp" && npm pack --silent $(SUDACHI_SYNONYMS) >/dev/null && tar xzf *.tgz) && \
-	$(GO) test -tags synonymsgen -count=1 -run TestGenerateSynonyms -v ./responder -args -sudachi="$$tmp/package/sudachi-synonyms-dictionary.json" -synout=synonyms.txt.gz
 
 vet:
 	$(GO) vet ./...

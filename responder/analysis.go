@@ -269,11 +269,6 @@ func morphemes(s string) []piece {
 		}
 		isNoun := pos[0] == "名詞"
 		term = foldSpelling(term, isNoun)
-		if foldVariants {
-			if v, ok := synonyms().variant[term]; ok {
-				term = v
-			}
-		}
 		p := piece{term: term, start: tok.Position, end: tok.Position + len(tok.Surface)}
 		if isNoun && prevNoun >= 0 && lastEnd == p.start {
 			// Adjacent nouns also index as one compound (認知+症 → 認知症),
@@ -328,10 +323,6 @@ var jaStopWords = map[string]struct{}{
 	"教える": {}, "知る": {}, "できる": {}, "出来る": {}, "欲しい": {}, "ほしい": {}, "わかる": {}, "分かる": {},
 	"下さる": {}, "いただける": {}, "頂く": {}, "頂ける": {}, "願う": {}, "お願い": {},
 }
-
-// foldVariants folds the spellings of one lexeme in Sudachi's synonym
-// table to one term.
-var foldVariants = false
 
 // foldSpelling maps the spelling variants of one word to one term, by rule
 // rather than by list: a word written in kana alone is folded to katakana

@@ -46,9 +46,6 @@ var (
 	flagScale = flag.Int("scale", 100000, "entries in the synthetic scale test (0 skips it)")
 	// The confidence's features, as confidence() weighs them.
 	flagFitFeatures = flag.String("fitfeatures", "Margin,Sim,Cont,CovQ,Cov", "features the -fit logistic regression uses")
-	// Experiments with Sudachi's synonym table (docs/responder.md).
-	flagSynWeight = flag.Float64("synweight", 0, "expand queries with synonyms at this weight (0: off)")
-	flagFoldVar   = flag.Bool("foldvariants", false, "fold Sudachi's spelling variants")
 )
 
 // benchDir is ../shared/bench/localgovfaq of the repository (tests run in
@@ -220,12 +217,6 @@ func TestFAQBenchReport(t *testing.T) {
 	// The collector as the gateway runs it (TuneGC), unless GOGC or
 	// GOMEMLIMIT says else.
 	defer TuneGC()()
-	if *flagSynWeight > 0 || *flagFoldVar {
-		saved, savedFold := defaultTuning, foldVariants
-		defer func() { defaultTuning, foldVariants = saved, savedFold }()
-		defaultTuning.SynWeight, foldVariants = *flagSynWeight, *flagFoldVar
-		t.Logf("experiment: synonym weight %.2f, spelling variants folded %v", *flagSynWeight, *flagFoldVar)
-	}
 	p := debug.SetGCPercent(-1) // read the setting back
 	debug.SetGCPercent(p)
 	t.Logf("GC percent %d, memory limit %d MiB (GOGC=%q, GOMEMLIMIT=%q)", p, debug.SetMemoryLimit(-1)>>20, os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT"))

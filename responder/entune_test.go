@@ -158,3 +158,109 @@ func TestEnglishTuning(t *testing.T) {
 	row(&b, bestName+" fitted", bestSamples, w)
 	t.Log(b.String())
 }
+
+// TestJapaneseRerankForLearning refits the Japanese re-ranking weights
+// with the learned evidence's features (TextF1, CoreCov) on the tune half
+// of the localgovfaq dev queries: first contact, and the learning
+// simulation's taught and never-taught questions (seeds 1-3); the check
+// half is printed beside it, fitted on by nothing. Run with
+//
+//	go test -tags faqbench -count=1 -run TestJapaneseRerankForLearning -v ./responder
+func TestJapaneseRerankForLearning(t *testing.T) {
+	rows := loadJSONL[faqRow](t, "faq.jsonl")
+	qs := loadJSONL[queryRow](t, "queries-dev.jsonl")
+	type sample struct {
+		hits    []hit
+		answers []string
+		tune    bool
+		kind    string
+	}
+	var ss []sample
+	x := newRemovable(t, rows)
+	for _, q := range qs {
+		a := grade2(q)
+		if len(a) == 0 {
+			continue
+		}
+		hs, err := x.search(t.Context(), CleanQuery("", q.Text), defaultTuning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss = append(ss, sample{hs, a, halfOf(q) == "tune", "first"})
+	}
+	for _, set := range simSets(t) {
+		if set.lang != "ja" {
+			continue
+		}
+		for _, seed := range []uint64{1, 2, 3} {
+			for _, r := range simulate(t, set, seed, defaultTuning) {
+				if r.kind == "taught" || r.kind == "never" {
+					ss = append(ss, sample{r.hits, r.answers, set.name == "ja-tune", r.kind})
+				}
+			}
+		}
+	}
+	eval := func(w rerankWeights, tune bool, kind string) (hit1, n int, mrr float64) {
+		for _, s := range ss {
+			if s.tune != tune || s.kind != kind {
+				continue
+			}
+			n++
+			for i, h := range rankWith(s.hits, w, confidence) {
+				if i >= 10 {
+					break
+				}
+				if slices.Contains(s.answers, h.Key) {
+					if i == 0 {
+						hit1++
+					}
+					mrr += 1 / float64(i+1)
+					break
+				}
+			}
+		}
+		return
+	}
+	row := func(b *strings.Builder, name string, w rerankWeights) {
+		fmt.Fprintf(b, "| %s |", name)
+		for _, tune := range []bool{true, false} {
+			for _, kind := range []string{"first", "taught", "never"} {
+				h, n, m := eval(w, tune, kind)
+				fmt.Fprintf(b, " %d/%d (MRR %.3f) |", h, n, m/float64(max(n, 1)))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	score := func(w rerankWeights) float64 {
+		var m float64
+		for _, kind := range []string{"first", "taught", "never"} {
+			_, n, mk := eval(w, true, kind)
+			m += mk / float64(max(n, 1))
+		}
+		return m
+	}
+	w := defaultTuning.Rerank
+	best := score(w)
+	for round := 0; round < 6; round++ {
+		improved := false
+		for k := range 6 {
+			for _, step := range []float64{-0.4, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.4} {
+				c := w
+				p := []*float64{&c.Sim, &c.Cont, &c.CovQ, &c.Cov, &c.TextF1, &c.CoreCov}[k]
+				*p = max(0, *p+step)
+				if m := score(c); m > best+1e-9 {
+					best, w, improved = m, c, true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\nJapanese re-ranking for learning: Hit@1 (MRR@10); tune half (fitted on) | check half\n")
+	b.WriteString("| weights | tune first | tune taught | tune never | check first | check taught | check never |\n|---|---|---|---|---|---|---|\n")
+	row(&b, fmt.Sprintf("current %+v", defaultTuning.Rerank), defaultTuning.Rerank)
+	row(&b, fmt.Sprintf("fitted %+v", w), w)
+	t.Log(b.String())
+}

@@ -78,8 +78,7 @@ func indexAnalyzer() (*mixedAnalyzer, error) {
 
 // textEvidence measures the query against the texts stored in fTerms, a
 // pending one's F1 taken at pending (0: left out). weight holds the
-// query's terms with their idf, total their sum; synWeight their
-// synonyms with the weight they stand in with.
+// query's terms with their idf, total their sum.
 //
 //   - textF1: the best text's F1 of two shares: of the query's weight
 //     found in the text, and of the text's terms found in the query;
@@ -90,7 +89,7 @@ func indexAnalyzer() (*mixedAnalyzer, error) {
 //     beside the question);
 //   - coreCont: the share of the cluster's shared words, each counted as
 //     often as texts hold it, found in the query.
-func textEvidence(values []string, weight, synWeight map[string]float64, total float64, pending float64) (textF1, paraF1, coreCov, coreCont float64) {
+func textEvidence(values []string, weight map[string]float64, total, pending float64) (textF1, paraF1, coreCov, coreCont float64) {
 	if total <= 0 || len(values) == 0 {
 		return 0, 0, 0, 0
 	}
@@ -116,15 +115,12 @@ func textEvidence(values []string, weight, synWeight map[string]float64, total f
 			if w, ok := weight[t]; ok {
 				cov += w
 				in++
-			} else if w, ok := synWeight[t]; ok {
-				cov += w
-				in++
 			}
 		}
 		if n == 0 || in == 0 {
 			continue
 		}
-		cov = min(1, cov/total)
+		cov /= total
 		cont := float64(in) / float64(n)
 		f1 := 2 * cov * cont / (cov + cont)
 		if v[0] == textPending {

@@ -176,7 +176,7 @@ func TestTextEvidence_BestTextAndSharedWords(t *testing.T) {
 		"p 戸籍 郵送",
 	}
 	weight := map[string]float64{"住民票": 2, "コンビニ": 3, "取": 1}
-	f1, para, coreCov, coreCont := textEvidence(values, weight, nil, 6, 0)
+	f1, para, coreCov, coreCont := textEvidence(values, weight, 6, 0)
 	// The third text holds all three words of the mail and nothing else.
 	if f1 != 1 || para != 1 {
 		t.Errorf("textF1 %.2f, paraF1 %.2f, want 1 and 1", f1, para)
@@ -187,12 +187,12 @@ func TestTextEvidence_BestTextAndSharedWords(t *testing.T) {
 		t.Errorf("coreCov %.2f, coreCont %.2f, want 1 and 1", coreCov, coreCont)
 	}
 	// A mail of other words: nothing.
-	f1, para, coreCov, coreCont = textEvidence(values, map[string]float64{"戸籍": 4, "郵送": 2}, nil, 6, 0)
+	f1, para, coreCov, coreCont = textEvidence(values, map[string]float64{"戸籍": 4, "郵送": 2}, 6, 0)
 	if f1 != 0 || para != 0 || coreCov != 0 || coreCont != 0 {
 		t.Errorf("pending texts left out: got %.2f %.2f %.2f %.2f, want zeros", f1, para, coreCov, coreCont)
 	}
 	// The pending text counts when pending ones do, at their credit.
-	if f1, para, _, _ = textEvidence(values, map[string]float64{"戸籍": 4, "郵送": 2}, nil, 6, 0.5); f1 != 0.5 || para != 0.5 {
+	if f1, para, _, _ = textEvidence(values, map[string]float64{"戸籍": 4, "郵送": 2}, 6, 0.5); f1 != 0.5 || para != 0.5 {
 		t.Errorf("pending texts counted at half: textF1 %.2f, paraF1 %.2f, want 0.5 and 0.5", f1, para)
 	}
 }

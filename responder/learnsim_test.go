@@ -29,8 +29,6 @@ var (
 	flagLearnSeeds = flag.String("learnseeds", "1,2,3", "seeds of the learning simulation")
 	flagLearnPB    = flag.Float64("learnpboost", 0, "paraphrase boost of the learning simulation (0: the default)")
 	flagLearnSets  = flag.String("learnsets", "ja-tune,ja-check,en", "sets of the learning simulation")
-	flagLearnSyn   = flag.Float64("learnsyn", 0, "synonym weight of the learning simulation")
-	flagLearnFold  = flag.Bool("learnfold", false, "fold Sudachi's spelling variants in the learning simulation")
 	flagLearnFit   = flag.Bool("learnfit", false, "refit the learned evidence's weights on the simulation and print the threshold sweep")
 )
 
@@ -187,8 +185,6 @@ func TestLearningSimulation(t *testing.T) {
 		n, _ := strconv.ParseUint(s, 10, 64)
 		seeds = append(seeds, n)
 	}
-	foldVariants = *flagLearnFold
-	defer func() { foldVariants = false }()
 	var all []simRecord
 	for _, s := range simSets(t) {
 		if !slices.Contains(strings.Split(*flagLearnSets, ","), s.name) {
@@ -198,7 +194,6 @@ func TestLearningSimulation(t *testing.T) {
 		if *flagLearnPB > 0 {
 			tu.PBoost = *flagLearnPB
 		}
-		tu.SynWeight = *flagLearnSyn
 		for _, seed := range seeds {
 			all = append(all, simulate(t, s, seed, tu)...)
 		}

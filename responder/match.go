@@ -52,9 +52,6 @@ type tuning struct {
 	// near the floor) but its postings are what a large index spends its
 	// time on.
 	MaxShareA float64
-	// SynWeight is the weight of a query term's synonyms (synonyms.go)
-	// beside the term itself; 0 expands nothing.
-	SynWeight float64
 	Rerank    rerankWeights
 	// Language picks the learned evidence's weights; "" detects it from
 	// the query.
@@ -145,11 +142,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if language == "" {
 		language = lang.DetectOr(q, lang.Japanese)
 	}
-	lookup := qa.morph
-	if t.SynWeight > 0 {
-		lookup = append(slices.Clone(qa.morph), qa.syns...)
-	}
-	idfByField, n, err := x.fieldIDFs(ctx, lookup, t.Pending)
+	idfByField, n, err := x.fieldIDFs(ctx, qa.morph, t.Pending)
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +164,6 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	var idfSum float64
 	for _, v := range idf {
 		idfSum += v
-	}
-	if t.SynWeight > 0 {
-		qa.synIDF = map[string]float64{}
-		for _, s := range qa.syns {
-			qa.synIDF[s] = t.SynWeight * idf[qa.alias[s]]
-		}
 	}
 	top := res.Hits[0].Score
 	hits := make([]hit, 0, len(res.Hits))
@@ -231,10 +218,7 @@ func (w rerankWeights) score(f features) float64 {
 // queryAnalysis is the query cut once for every use.
 type queryAnalysis struct {
 	morph    []string
-	syns     []string           // synonyms of morph's terms not in morph
-	alias    map[string]string  // synonym -> its term of morph
-	synIDF   map[string]float64 // synonym -> the weight it stands in with
-	grams    []uint64           // sorted distinct units of the similarity features
+	grams    []uint64 // sorted distinct units of the similarity features
 	analyzer *mixedAnalyzer
 }
 
@@ -265,19 +249,6 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 	}
 	qa.grams = ma.grams(q)
 	qa.analyzer = ma
-	if t.SynWeight > 0 {
-		qa.alias = map[string]string{}
-		table := synonyms()
-		for _, m := range qa.morph {
-			for _, s := range table.syn[m] {
-				if !seen[s] {
-					seen[s] = true
-					qa.syns = append(qa.syns, s)
-					qa.alias[s] = m
-				}
-			}
-		}
-	}
 	return qa, nil
 }
 
@@ -332,7 +303,6 @@ func buildQuery(qa queryAnalysis, t tuning, idf map[string]map[string]float64, n
 		fields = append(fields, fb{fPending, t.PBoost * t.PendingCredit, 0})
 	}
 	add(qa.morph, fields, 1)
-	add(qa.syns, fields, t.SynWeight)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -448,7 +418,7 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
 	}
-	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, qa.synIDF, total, pending)
+	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, total, pending)
 	return f
 }
 
