@@ -93,21 +93,21 @@ func textEvidence(values []string, weight map[string]float64, total, pending flo
 	if total <= 0 || len(values) == 0 {
 		return 0, 0, 0, 0
 	}
-	shared := map[string]int{}
-	texts := 0
+	// The cluster is the question and the confirmed wordings: what
+	// customers said and stood by. Most entries have none but the
+	// question, and need no count of shared words.
+	var shared map[string]int
+	if clusterSize(values) >= 2 {
+		shared = map[string]int{}
+	}
 	for _, v := range values {
 		if v == "" || v[0] == textPending && pending == 0 {
 			continue
 		}
-		// The cluster is the question and the confirmed wordings: what
-		// customers said and stood by.
-		inCluster := v[0] != textPending
-		if inCluster {
-			texts++
-		}
+		inCluster := shared != nil && v[0] != textPending
 		var cov float64
 		n, in := 0, 0
-		for _, t := range strings.Fields(v[1:]) {
+		eachTerm(v[1:], func(t string) {
 			n++
 			if inCluster {
 				shared[t]++
@@ -116,7 +116,7 @@ func textEvidence(values []string, weight map[string]float64, total, pending flo
 				cov += w
 				in++
 			}
-		}
+		})
 		if n == 0 || in == 0 {
 			continue
 		}
@@ -131,7 +131,7 @@ func textEvidence(values []string, weight map[string]float64, total, pending flo
 			paraF1 = max(paraF1, f1)
 		}
 	}
-	if texts < 2 {
+	if shared == nil {
 		return textF1, paraF1, 0, 0
 	}
 	var all, found float64
@@ -149,6 +149,34 @@ func textEvidence(values []string, weight map[string]float64, total, pending flo
 		coreCont = found / all
 	}
 	return textF1, paraF1, coreCov / total, coreCont
+}
+
+// clusterSize counts the question and the confirmed paraphrases among
+// the values of fTerms.
+func clusterSize(values []string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" && v[0] != textPending {
+			n++
+		}
+	}
+	return n
+}
+
+// eachTerm calls fn with each space-separated term of s, without
+// allocating: a match reads the terms of fifty candidates' texts.
+func eachTerm(s string, fn func(string)) {
+	for s != "" {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			fn(s)
+			return
+		}
+		if i > 0 {
+			fn(s[:i])
+		}
+		s = s[i+1:]
+	}
 }
 
 // learnedWeights are the logistic weights of the learned evidence of one
