@@ -231,18 +231,19 @@ type Limits struct {
 
 // Responder tunes the FAQ answers.
 type Responder struct {
-	Enabled            bool    `toml:"enabled"`
-	IndexPath          string  `toml:"index_path"` // after loading: never "" (defaults beside the store)
-	AutoSendConfidence float64 `toml:"auto_send_confidence"`
+	Enabled            bool     `toml:"enabled"`
+	IndexPath          string   `toml:"index_path"` // after loading: never "" (defaults beside the store)
+	AutoSendConfidence float64  `toml:"auto_send_confidence"`
+	SuggestConfidence  float64  `toml:"suggest_confidence"`
+	MinMargin          float64  `toml:"min_margin"`
+	MaxUnhelpfulRatio  float64  `toml:"max_unhelpful_ratio"`
+	MinVotes           int      `toml:"min_votes"`
+	ConfirmAfter       Duration `toml:"confirm_after"`
+	MaxCandidates      int      `toml:"max_candidates"`
+
 	// LearnedAutoConfidence is the automatic band of the evidence of an
 	// entry's confirmed paraphrases (responder.Options).
-	LearnedAutoConfidence float64  `toml:"learned_auto_confidence"`
-	SuggestConfidence     float64  `toml:"suggest_confidence"`
-	MinMargin             float64  `toml:"min_margin"`
-	MaxUnhelpfulRatio     float64  `toml:"max_unhelpful_ratio"`
-	MinVotes              int      `toml:"min_votes"`
-	ConfirmAfter          Duration `toml:"confirm_after"`
-	MaxCandidates         int      `toml:"max_candidates"`
+	LearnedAutoConfidence float64 `toml:"learned_auto_confidence"`
 }
 
 // Templates overrides the embedded mail templates.
@@ -310,14 +311,15 @@ func Default() *Config {
 			Enabled: true,
 			// The responder's calibrated defaults (responder.Default*); a
 			// test in cmd/madoguchi keeps the two in step.
-			AutoSendConfidence:    0.85,
+			AutoSendConfidence: 0.85,
+			SuggestConfidence:  0.20,
+			MinMargin:          0.10,
+			MaxUnhelpfulRatio:  0.5,
+			MinVotes:           3,
+			ConfirmAfter:       Duration{72 * hour},
+			MaxCandidates:      5,
+
 			LearnedAutoConfidence: 0.80,
-			SuggestConfidence:     0.20,
-			MinMargin:             0.10,
-			MaxUnhelpfulRatio:     0.5,
-			MinVotes:              3,
-			ConfirmAfter:          Duration{72 * hour},
-			MaxCandidates:         5,
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}

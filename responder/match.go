@@ -146,7 +146,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	bq := buildQuery(qa, t, idfByField, n)
+	bq := buildQuery(qa.morph, t, idfByField, n)
 	if bq == nil {
 		return nil, nil
 	}
@@ -256,7 +256,7 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 // boosts, and one disjunction over the terms. Bleve's disjunction scales a
 // sum by the share of clauses that matched, so a document that covers more
 // of the query's terms wins over one that repeats a single term.
-func buildQuery(qa queryAnalysis, t tuning, idf map[string]map[string]float64, n uint64) query.Query {
+func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n uint64) query.Query {
 	type fb struct {
 		field  string
 		boost  float64
@@ -302,7 +302,7 @@ func buildQuery(qa queryAnalysis, t tuning, idf map[string]map[string]float64, n
 	if t.Pending {
 		fields = append(fields, fb{fPending, t.PBoost * t.PendingCredit, 0})
 	}
-	add(qa.morph, fields, 1)
+	add(morph, fields, 1)
 	if len(outer) == 0 {
 		return nil
 	}
@@ -382,7 +382,6 @@ func termIDF(terms []string, byField map[string]map[string]float64, n uint64) ma
 
 // featuresOf measures one hit; pending is the credit of the entry's
 // pending paraphrases as wordings of its question (0: they do not count).
-// paraphrases count as wordings of its question.
 func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending float64) features {
 	var inQ, inAny float64
 	for _, t := range qa.morph {

@@ -69,12 +69,13 @@ type Options struct {
 	Path string // index directory; "" keeps the index in memory
 
 	AutoSendConfidence float64 // default DefaultAutoSendConfidence
+	SuggestConfidence  float64 // default DefaultSuggestConfidence
+	MinMargin          float64 // default DefaultMinMargin: 1 - rank2/rank1 of the re-ranking scores
+
 	// LearnedAutoConfidence is the automatic band of the learned evidence
 	// (an entry's confirmed paraphrases), default
 	// DefaultLearnedAutoConfidence.
 	LearnedAutoConfidence float64
-	SuggestConfidence     float64 // default DefaultSuggestConfidence
-	MinMargin             float64 // default DefaultMinMargin: 1 - rank2/rank1 of the re-ranking scores
 
 	MaxUnhelpfulRatio float64 // default 0.5
 	MinVotes          int     // default 3
@@ -100,16 +101,17 @@ type Options struct {
 // which data each value was chosen and what it gives.
 const (
 	DefaultAutoSendConfidence = 0.85
+	DefaultSuggestConfidence  = 0.20
+	DefaultMinMargin          = 0.10
+	DefaultMaxUnhelpfulRatio  = 0.5
+	DefaultMinVotes           = 3
+	DefaultMaxCandidates      = 5
+
 	// DefaultLearnedAutoConfidence is the lowest band where the learned
 	// evidence's automatic answers were right at least 95 % of the time
 	// on the tune half of the Japanese learning simulation, with none on
 	// mail no entry answers.
 	DefaultLearnedAutoConfidence = 0.80
-	DefaultSuggestConfidence     = 0.20
-	DefaultMinMargin             = 0.10
-	DefaultMaxUnhelpfulRatio     = 0.5
-	DefaultMinVotes              = 3
-	DefaultMaxCandidates         = 5
 )
 
 // Candidate is one matched entry.

@@ -622,12 +622,12 @@ func TestBuildQuery_CommonAnswerTermsAreCappedOnlyInLargeIndexes(t *testing.T) {
 	// Held by 40% of the answers of a large index: the answer clause goes
 	// (its postings are the cost, its idf says little); the question
 	// clause stays.
-	got := strings.Join(clauses(buildQuery(queryAnalysis{morph: terms}, defaultTuning, idfs(100000, 40000), 100000)), " ")
+	got := strings.Join(clauses(buildQuery(terms, defaultTuning, idfs(100000, 40000), 100000)), " ")
 	if strings.Contains(got, fAnswer+":申請") || !strings.Contains(got, fQuestion+":申請") || !strings.Contains(got, fAnswer+":騒音") {
 		t.Errorf("large index: clauses %s", got)
 	}
 	// The same share of a small index is kept: 40 of 100 entries.
-	got = strings.Join(clauses(buildQuery(queryAnalysis{morph: terms}, defaultTuning, idfs(100, 40), 100)), " ")
+	got = strings.Join(clauses(buildQuery(terms, defaultTuning, idfs(100, 40), 100)), " ")
 	if !strings.Contains(got, fAnswer+":申請") {
 		t.Errorf("small index: common answer term dropped: %s", got)
 	}

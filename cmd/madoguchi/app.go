@@ -149,10 +149,11 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 func openIndex(cfg *config.Config, log *slog.Logger, path string) (*responder.Index, error) {
 	r := cfg.Responder
 	opts := responder.Options{
-		Path: path, AutoSendConfidence: r.AutoSendConfidence, LearnedAutoConfidence: r.LearnedAutoConfidence, SuggestConfidence: r.SuggestConfidence,
+		Path: path, AutoSendConfidence: r.AutoSendConfidence, SuggestConfidence: r.SuggestConfidence,
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
 		LockTimeout: lockTimeout,
 	}
+	opts.LearnedAutoConfidence = r.LearnedAutoConfidence
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
 		return nil, fmt.Errorf("FAQ index %s: %w", path, err) // the cause says it is held by another process
