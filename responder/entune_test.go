@@ -31,14 +31,8 @@ func TestEnglishTuning(t *testing.T) {
 		n, _ := strconv.Atoi(strings.TrimPrefix(id, "q"))
 		return n%2 == 1
 	}
-	type sample struct {
-		hits    []hit
-		answers []string
-		tune    bool
-		kind    string // first, taught, never
-	}
-	collectAll := func(tu tuning) []sample {
-		var out []sample
+	collectAll := func(tu tuning) []rankSample {
+		var out []rankSample
 		x := newRemovable(t, rows)
 		for _, q := range qs {
 			a := grade2(q)
@@ -49,43 +43,22 @@ func TestEnglishTuning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, sample{hits: hs, answers: a, tune: odd(q.ID), kind: "first"})
+			out = append(out, rankSample{hits: hs, answers: a, tune: odd(q.ID), kind: "first"})
 		}
 		for _, seed := range []uint64{1, 2, 3} {
 			for _, r := range simulate(t, set, seed, tu) {
 				if r.kind == "taught" || r.kind == "never" {
-					out = append(out, sample{hits: r.hits, answers: r.answers, tune: odd(r.qid), kind: r.kind})
+					out = append(out, rankSample{hits: r.hits, answers: r.answers, tune: odd(r.qid), kind: r.kind})
 				}
 			}
 		}
 		return out
 	}
-	eval := func(ss []sample, w rerankWeights, tune bool, kind string) (hit1, n int, mrr float64) {
-		for _, s := range ss {
-			if s.tune != tune || kind != "" && s.kind != kind {
-				continue
-			}
-			n++
-			for i, h := range rankWith(s.hits, w, confidence) {
-				if i >= 10 {
-					break
-				}
-				if slices.Contains(s.answers, h.Key) {
-					if i == 0 {
-						hit1++
-					}
-					mrr += 1 / float64(i+1)
-					break
-				}
-			}
-		}
-		return
-	}
-	row := func(b *strings.Builder, name string, ss []sample, w rerankWeights) {
+	row := func(b *strings.Builder, name string, ss []rankSample, w rerankWeights) {
 		fmt.Fprintf(b, "| %s |", name)
 		for _, tune := range []bool{true, false} {
 			for _, kind := range []string{"first", "taught", "never"} {
-				h, n, _ := eval(ss, w, tune, kind)
+				h, n, _ := evalSamples(ss, w, tune, kind)
 				fmt.Fprintf(b, " %d/%d |", h, n)
 			}
 		}
@@ -112,13 +85,13 @@ func TestEnglishTuning(t *testing.T) {
 		}
 	}
 	bestName, bestMRR := "", -1.0
-	var bestSamples []sample
+	var bestSamples []rankSample
 	for _, v := range variants {
 		ss := collectAll(v.tu)
 		row(&b, v.name, ss, v.tu.Rerank)
 		var m float64
 		for _, kind := range []string{"first", "taught", "never"} {
-			_, _, mk := eval(ss, v.tu.Rerank, true, kind)
+			_, _, mk := evalSamples(ss, v.tu.Rerank, true, kind)
 			m += mk
 		}
 		if m > bestMRR {
@@ -130,29 +103,12 @@ func TestEnglishTuning(t *testing.T) {
 	score := func(w rerankWeights) float64 {
 		var m float64
 		for _, kind := range []string{"first", "taught", "never"} {
-			_, _, mk := eval(bestSamples, w, true, kind)
+			_, _, mk := evalSamples(bestSamples, w, true, kind)
 			m += mk
 		}
 		return m
 	}
-	w := base.Rerank
-	best := score(w)
-	for round := 0; round < 6; round++ {
-		improved := false
-		for k := range 6 {
-			for _, step := range []float64{-0.8, -0.4, -0.2, -0.1, 0.1, 0.2, 0.4, 0.8} {
-				c := w
-				p := []*float64{&c.Sim, &c.Cont, &c.CovQ, &c.Cov, &c.TextF1, &c.CoreCov}[k]
-				*p = max(0, *p+step)
-				if m := score(c); m > best+1e-9 {
-					best, w, improved = m, c, true
-				}
-			}
-		}
-		if !improved {
-			break
-		}
-	}
+	w := ascend(base.Rerank, []float64{-0.8, -0.4, -0.2, -0.1, 0.1, 0.2, 0.4, 0.8}, score)
 	fmt.Fprintf(&b, "\nbest first stage: %s; re-ranking weights fitted on its odd-numbered samples: %+v\n", bestName, w)
 	b.WriteString("| variant | odd first | odd taught | odd never | even first | even taught | even never |\n|---|---|---|---|---|---|---|\n")
 	row(&b, bestName+" fitted", bestSamples, w)
@@ -169,13 +125,7 @@ func TestEnglishTuning(t *testing.T) {
 func TestJapaneseRerankForLearning(t *testing.T) {
 	rows := loadJSONL[faqRow](t, "faq.jsonl")
 	qs := loadJSONL[queryRow](t, "queries-dev.jsonl")
-	type sample struct {
-		hits    []hit
-		answers []string
-		tune    bool
-		kind    string
-	}
-	var ss []sample
+	var ss []rankSample
 	x := newRemovable(t, rows)
 	for _, q := range qs {
 		a := grade2(q)
@@ -186,7 +136,7 @@ func TestJapaneseRerankForLearning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss = append(ss, sample{hs, a, halfOf(q) == "tune", "first"})
+		ss = append(ss, rankSample{hs, a, halfOf(q) == "tune", "first"})
 	}
 	for _, set := range simSets(t) {
 		if set.lang != "ja" {
@@ -195,37 +145,16 @@ func TestJapaneseRerankForLearning(t *testing.T) {
 		for _, seed := range []uint64{1, 2, 3} {
 			for _, r := range simulate(t, set, seed, defaultTuning) {
 				if r.kind == "taught" || r.kind == "never" {
-					ss = append(ss, sample{r.hits, r.answers, set.name == "ja-tune", r.kind})
+					ss = append(ss, rankSample{r.hits, r.answers, set.name == "ja-tune", r.kind})
 				}
 			}
 		}
-	}
-	eval := func(w rerankWeights, tune bool, kind string) (hit1, n int, mrr float64) {
-		for _, s := range ss {
-			if s.tune != tune || s.kind != kind {
-				continue
-			}
-			n++
-			for i, h := range rankWith(s.hits, w, confidence) {
-				if i >= 10 {
-					break
-				}
-				if slices.Contains(s.answers, h.Key) {
-					if i == 0 {
-						hit1++
-					}
-					mrr += 1 / float64(i+1)
-					break
-				}
-			}
-		}
-		return
 	}
 	row := func(b *strings.Builder, name string, w rerankWeights) {
 		fmt.Fprintf(b, "| %s |", name)
 		for _, tune := range []bool{true, false} {
 			for _, kind := range []string{"first", "taught", "never"} {
-				h, n, m := eval(w, tune, kind)
+				h, n, m := evalSamples(ss, w, tune, kind)
 				fmt.Fprintf(b, " %d/%d (MRR %.3f) |", h, n, m/float64(max(n, 1)))
 			}
 		}
@@ -234,17 +163,28 @@ func TestJapaneseRerankForLearning(t *testing.T) {
 	score := func(w rerankWeights) float64 {
 		var m float64
 		for _, kind := range []string{"first", "taught", "never"} {
-			_, n, mk := eval(w, true, kind)
+			_, n, mk := evalSamples(ss, w, true, kind)
 			m += mk / float64(max(n, 1))
 		}
 		return m
 	}
-	w := defaultTuning.Rerank
+	w := ascend(defaultTuning.Rerank, []float64{-0.4, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.4}, score)
+	var b strings.Builder
+	b.WriteString("\nJapanese re-ranking for learning: Hit@1 (MRR@10); tune half (fitted on) | check half\n")
+	b.WriteString("| weights | tune first | tune taught | tune never | check first | check taught | check never |\n|---|---|---|---|---|---|---|\n")
+	row(&b, fmt.Sprintf("current %+v", defaultTuning.Rerank), defaultTuning.Rerank)
+	row(&b, fmt.Sprintf("fitted %+v", w), w)
+	t.Log(b.String())
+}
+
+// ascend climbs score one re-ranking weight at a time (BM fixed at 1 as
+// the unit, every weight non-negative) until no step improves it.
+func ascend(w rerankWeights, steps []float64, score func(rerankWeights) float64) rerankWeights {
 	best := score(w)
 	for round := 0; round < 6; round++ {
 		improved := false
 		for k := range 6 {
-			for _, step := range []float64{-0.4, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.4} {
+			for _, step := range steps {
 				c := w
 				p := []*float64{&c.Sim, &c.Cont, &c.CovQ, &c.Cov, &c.TextF1, &c.CoreCov}[k]
 				*p = max(0, *p+step)
@@ -257,10 +197,39 @@ func TestJapaneseRerankForLearning(t *testing.T) {
 			break
 		}
 	}
-	var b strings.Builder
-	b.WriteString("\nJapanese re-ranking for learning: Hit@1 (MRR@10); tune half (fitted on) | check half\n")
-	b.WriteString("| weights | tune first | tune taught | tune never | check first | check taught | check never |\n|---|---|---|---|---|---|---|\n")
-	row(&b, fmt.Sprintf("current %+v", defaultTuning.Rerank), defaultTuning.Rerank)
-	row(&b, fmt.Sprintf("fitted %+v", w), w)
-	t.Log(b.String())
+	return w
+}
+
+// rankSample is one question's candidates as the first stage found them,
+// to be re-ranked offline: first contact, or a question of the learning
+// simulation (taught before, never taught), from the half fitted on or not.
+type rankSample struct {
+	hits    []hit
+	answers []string
+	tune    bool
+	kind    string // first, taught, never
+}
+
+// evalSamples re-ranks the samples of one half and kind with w and
+// returns Hit@1, their number and the sum of reciprocal ranks (top 10).
+func evalSamples(ss []rankSample, w rerankWeights, tune bool, kind string) (hit1, n int, mrr float64) {
+	for _, s := range ss {
+		if s.tune != tune || s.kind != kind {
+			continue
+		}
+		n++
+		for i, h := range rankWith(s.hits, w, confidence) {
+			if i >= 10 {
+				break
+			}
+			if slices.Contains(s.answers, h.Key) {
+				if i == 0 {
+					hit1++
+				}
+				mrr += 1 / float64(i+1)
+				break
+			}
+		}
+	}
+	return
 }
