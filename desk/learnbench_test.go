@@ -384,7 +384,7 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 		run.ood.n++
 		if oc.Status == tickets.StatusAutoAnswered {
 			run.ood.auto++
-			t.Logf("out-of-domain mail answered automatically: %q → %s", text, f.ticket(oc.Ticket).AutoAnswerKey)
+			t.Errorf("out-of-domain mail answered automatically: %q → %s", text, f.ticket(oc.Ticket).AutoAnswerKey)
 		}
 	}
 	f.update(func(tx *tickets.Tx) error {
