@@ -264,6 +264,10 @@ type Responder struct {
 	MinVotes           int      `toml:"min_votes"`
 	ConfirmAfter       Duration `toml:"confirm_after"`
 	MaxCandidates      int      `toml:"max_candidates"`
+
+	// LearnedAutoConfidence is the automatic band of the evidence of an
+	// entry's confirmed paraphrases (responder.Options).
+	LearnedAutoConfidence float64 `toml:"learned_auto_confidence"`
 }
 
 // Templates overrides the embedded mail templates.
@@ -344,6 +348,8 @@ func Default() *Config {
 			MinVotes:           3,
 			ConfirmAfter:       Duration{72 * hour},
 			MaxCandidates:      5,
+
+			LearnedAutoConfidence: 0.80,
 		},
 		Log:    Log{Level: "info", Format: "text"},
 		Web:    Web{SessionLifetime: Duration{7 * day}},

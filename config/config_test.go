@@ -116,6 +116,7 @@ func TestDefault_HasTheDocumentedValues(t *testing.T) {
 		{"limits.max_depth", d.Limits.MaxDepth, 20},
 		{"responder.enabled", d.Responder.Enabled, true},
 		{"responder.auto_send_confidence", d.Responder.AutoSendConfidence, 0.85},
+		{"responder.learned_auto_confidence", d.Responder.LearnedAutoConfidence, 0.80},
 		{"responder.suggest_confidence", d.Responder.SuggestConfidence, 0.20},
 		{"responder.min_margin", d.Responder.MinMargin, 0.10},
 		{"responder.max_unhelpful_ratio", d.Responder.MaxUnhelpfulRatio, 0.5},

@@ -109,9 +109,13 @@ func (c *Config) Validate() error {
 	v.intRange("limits.max_depth", c.Limits.MaxDepth, 1, 1000)
 
 	v.unit("responder.auto_send_confidence", c.Responder.AutoSendConfidence)
+	v.unit("responder.learned_auto_confidence", c.Responder.LearnedAutoConfidence)
 	v.unit("responder.suggest_confidence", c.Responder.SuggestConfidence)
 	if c.Responder.SuggestConfidence > c.Responder.AutoSendConfidence {
 		v.add("responder.suggest_confidence", "%g is greater than responder.auto_send_confidence (%g)", c.Responder.SuggestConfidence, c.Responder.AutoSendConfidence)
+	}
+	if c.Responder.SuggestConfidence > c.Responder.LearnedAutoConfidence {
+		v.add("responder.suggest_confidence", "%g is greater than responder.learned_auto_confidence (%g)", c.Responder.SuggestConfidence, c.Responder.LearnedAutoConfidence)
 	}
 	v.unit("responder.min_margin", c.Responder.MinMargin)
 	v.unit("responder.max_unhelpful_ratio", c.Responder.MaxUnhelpfulRatio)

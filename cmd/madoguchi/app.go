@@ -181,6 +181,7 @@ func openIndex(cfg *config.Config, log *slog.Logger, path string, wait time.Dura
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
 		LockTimeout: wait,
 	}
+	opts.LearnedAutoConfidence = r.LearnedAutoConfidence
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
 		return nil, fmt.Errorf("FAQ index %s: %w", path, err) // the cause says it is held by another process
