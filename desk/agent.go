@@ -159,6 +159,7 @@ func (d *Desk) agentToken(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message) 
 // forgedAgent records a mail that claims agent rights it does not prove.
 // It acts on nothing and its sender is sent nothing.
 func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, why string) (Outcome, error) {
+	var opened notes
 	if t == nil {
 		// Nothing to record it on that the mail could prove; it opens a
 		// ticket of its own, with nothing sent (a forger is no customer to
@@ -168,6 +169,7 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 			return Outcome{}, err
 		}
 		t = nt
+		opened.opened(t)
 	}
 	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindThirdParty, tickets.RoleStranger); err != nil {
 		return Outcome{}, err
@@ -177,7 +179,7 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 	}
 	in.TicketID = t.ID
 	return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
-		Reason: "forged agent reply refused: " + why + ": recorded, nothing relayed"}, nil
+		Reason: "forged agent reply refused: " + why + ": recorded, nothing relayed", notes: opened}, nil
 }
 
 // agentReply acts on a proven agent's reply: its commands, then its text

@@ -99,6 +99,7 @@ type Deps struct {
 	Templates *templates.Set   // required
 	Index     *responder.Index // nil = no FAQ answers: every ticket waits for an agent
 	Log       *slog.Logger     // nil = discard
+	Observer  Observer         // hears what the desk did (the metrics); nil = nobody
 }
 
 // Desk is the workflow engine. It implements intake.Sink.
@@ -109,6 +110,7 @@ type Desk struct {
 	tmpl  *templates.Set
 	index *responder.Index
 	log   *slog.Logger
+	obs   Observer
 	wake  chan struct{}
 
 	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
@@ -203,7 +205,12 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if opts.SessionLifetime <= 0 {
 		opts.SessionLifetime = 7 * 24 * time.Hour
 	}
-	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
+	obs := deps.Observer
+	if obs == nil {
+		obs = noObserver{}
+	}
+	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, obs: obs,
+		wake: make(chan struct{}, 1)}, nil
 }
 
 func limitOrDefault(n, def int) int {
@@ -248,6 +255,8 @@ type Outcome struct {
 	Ticket      string         // reference, "" when none
 	Status      tickets.Status // the ticket's status afterwards
 	Sent        []string       // kinds of mail queued
+
+	notes notes // for the observer (observer.go)
 }
 
 // Store implements intake.Sink: it parses the batch in parallel, then
@@ -299,6 +308,7 @@ func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outc
 	for i, oc := range outcomes {
 		d.log.Info("mail received", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
 			"ticket", oc.Ticket, "reason", oc.Reason, "sent", oc.Sent)
+		d.tell(mailboxName, oc)
 	}
 	if queued {
 		d.poke()
