@@ -52,14 +52,17 @@ var (
 	// ErrNoToken: no live token has the name.
 	ErrNoToken = errors.New("desk: no live API token has this name")
 	// ErrTokenName: the name cannot name a token.
-	ErrTokenName = errors.New("desk: an API token's name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	ErrTokenName = errors.New("desk: an API token's name is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 )
 
 // tokenPrefix starts every token: a secret scanner (and a person) can
 // tell one in a log or a repository.
 const tokenPrefix = "mdg_"
 
-var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// tokenName: what the audit trail can hold as an actor as it is (the
+// desk writes actors in lower case), and never an address (no '@'), so
+// it is never taken for an agent's.
+var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // reservedActors are actors of the audit trail that are not tokens.
 var reservedActors = []string{"system", "terminal"}
@@ -69,7 +72,7 @@ var reservedActors = []string{"system", "terminal"}
 // made it, for the audit trail. A live token of the same name is
 // tickets.ErrTokenNameInUse.
 func (d *Desk) CreateToken(ctx context.Context, name string, scope Scope, by string) (string, *APIToken, error) {
-	if !tokenName.MatchString(name) || slices.Contains(reservedActors, strings.ToLower(name)) {
+	if !tokenName.MatchString(name) || slices.Contains(reservedActors, name) {
 		return "", nil, fmt.Errorf("%w: %q", ErrTokenName, name)
 	}
 	if !slices.Contains(Scopes, scope) {

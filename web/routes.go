@@ -7,11 +7,20 @@ import (
 )
 
 // routes maps every page; the middleware wraps them all. A page for a new
-// role (issue 19's viewers) gets its own guard beside agent and admin; the
-// JSON API and /metrics (issue 16) mount beside these on the same mux.
+// role (issue 19's viewers) gets its own guard beside agent and admin.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.opts.Metrics != nil {
+		mux.HandleFunc("GET /metrics", s.metrics())
+	}
+	// The JSON API (api.go): bearer tokens, its own errors, no cookies.
+	mux.Handle(apiPrefix+"/", s.apiHandler())
+	// The inbound hooks go here: POST /hooks/alertmanager and POST
+	// /hooks/alert (issue 16's alert intake), each behind
+	// s.bearer(desk.ScopeAlerts, …), answering with writeJSON and
+	// s.apiFail; withCrossOrigin lets /hooks/ through already.
 	mux.Handle("GET /static/", s.static())
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/favicon.svg?v="+assetVersions["favicon.svg"], http.StatusMovedPermanently)
@@ -49,18 +58,6 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("/", s.notFound)
 	return s.withLog(s.withHeaders(s.withCrossOrigin(mux)))
-}
-
-// healthz answers whether the console can read the store.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := s.desk.Sessions(r.Context(), ""); err != nil {
-		s.log.Error("health check: the store cannot be read", "err", err)
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Write([]byte("ok\n"))
 }
 
 // static serves the embedded CSS and scripts; their links carry a hash

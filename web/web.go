@@ -43,8 +43,15 @@ type Options struct {
 	// masked (config.Config.Masked); nil shows none.
 	Settings *config.Config
 	Version  string
-	Now      func() time.Time // the rate limiters' clock; nil = time.Now
-	Log      *slog.Logger     // nil = discard
+	// Metrics serves /metrics (metrics.Metrics.Handler): on the console's
+	// listener to a token of scope metrics, on ServeOps's to anyone; nil
+	// = no /metrics.
+	Metrics http.Handler
+	// Checks are what /readyz asks beside the store: each mailbox, the
+	// relay.
+	Checks []Check
+	Now    func() time.Time // the rate limiters' clock; nil = time.Now
+	Log    *slog.Logger     // nil = discard
 }
 
 // Server is the console.
