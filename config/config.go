@@ -39,6 +39,7 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Web        Web        `toml:"web"`
 	Reports    Reports    `toml:"reports"`
+	Metrics    Metrics    `toml:"metrics"`
 }
 
 // Store is where the system of record lives.

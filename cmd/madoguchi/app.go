@@ -14,6 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/desk"
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/metrics"
 	"github.com/madoguchi/madoguchi/outbox"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
@@ -34,9 +35,18 @@ type app struct {
 	poller     *intake.Poller
 	sender     *outbox.Sender
 	lock       *tickets.Lock // the gateway's writer lock on the store
+	// metrics count what the gateway does (the desk, the poller and the
+	// sender report to them); mailbox and delivery are the poller's and
+	// the sender's observers, whose readiness /readyz asks.
+	metrics  *metrics.Metrics
+	mailbox  *metrics.Mailbox
+	delivery *metrics.Delivery
 	// webListener, when set, is where run serves the console (the demo
 	// binds one before it writes the console's address into the config).
 	webListener net.Listener
+	// opsListener, when set, is where run serves [metrics] (tests bind
+	// one on port 0).
+	opsListener net.Listener
 }
 
 // loadConfig loads the configuration; a MADOGUCHI_* variable that names no
@@ -125,6 +135,12 @@ var lockTimeout = 3 * time.Second
 // what the FAQ commands need, without the mail servers. A stale or broken
 // index is rebuilt from the database here (invariant 6).
 func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time) (*app, error) {
+	return openObservedDesk(ctx, cfg, log, use, clock, nil)
+}
+
+// openObservedDesk is openDesk with the desk reporting what it does to
+// obs (the gateway's metrics); nil = nobody.
+func openObservedDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time, obs desk.Observer) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
 	if a.tmpl, err = templates.Load(templateOptions(cfg)); err != nil {
@@ -152,7 +168,11 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 			return nil, err
 		}
 	}
-	if a.desk, err = desk.New(deskOptions(cfg), desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}); err != nil {
+	deps := desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}
+	if obs != nil {
+		deps.Observer = obs
+	}
+	if a.desk, err = desk.New(deskOptions(cfg), deps); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -200,17 +220,24 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		}
 		return nil, err
 	}
-	a, err := openDesk(ctx, cfg, log, indexOwn, clock)
+	m := metrics.New(metrics.Options{Version: version, Tiers: tierNames(cfg), Log: log.With("component", "metrics")})
+	a, err := openObservedDesk(ctx, cfg, log, indexOwn, clock, m)
 	if err != nil {
 		lock.Release()
 		return nil, err
 	}
 	a.lock = lock
-	if a.poller, err = newPoller(cfg, a.desk, log.With("component", "intake")); err != nil {
+	m.ReadGauges(a.desk)
+	a.metrics = m
+	// One mailbox today, known by the name the desk reports its mail
+	// under; several mailboxes (issue 16) give each poller its own.
+	a.mailbox = m.Mailbox(a.desk.MailboxName(), pollInterval(cfg))
+	a.delivery = m.Delivery(cfg.SMTP.RetryBase.Duration)
+	if a.poller, err = newPoller(cfg, a.desk, a.mailbox, log.With("component", "intake")); err != nil {
 		a.close()
 		return nil, err
 	}
-	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox"), clock); err != nil {
+	if a.sender, err = newSender(cfg, a.store, a.delivery, log.With("component", "outbox"), clock); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -363,12 +390,30 @@ func openTickets(cfg *config.Config, now func() time.Time, wake bool) (*tickets.
 	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now, WakeGateway: wake})
 }
 
-func newPoller(cfg *config.Config, sink intake.Sink, log *slog.Logger) (*intake.Poller, error) {
+func newPoller(cfg *config.Config, sink intake.Sink, obs intake.Observer, log *slog.Logger) (*intake.Poller, error) {
 	opts, err := pollerOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
+	opts.Observer = obs
 	return intake.NewPoller(opts, sink, log)
+}
+
+// pollInterval is the poller's period (its default when unset).
+func pollInterval(cfg *config.Config) time.Duration {
+	if d := cfg.IMAP.PollInterval.Duration; d > 0 {
+		return d
+	}
+	return time.Minute
+}
+
+// tierNames are the configured tiers' names, in order.
+func tierNames(cfg *config.Config) []string {
+	var out []string
+	for _, t := range cfg.Escalation.Tiers {
+		out = append(out, t.Name)
+	}
+	return out
 }
 
 func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
@@ -392,11 +437,12 @@ func pollerOptions(cfg *config.Config) (intake.PollerOptions, error) {
 	return opts, nil
 }
 
-func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
+func newSender(cfg *config.Config, store *tickets.Store, obs outbox.Observer, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
 	opts, err := senderOptions(cfg, clock)
 	if err != nil {
 		return nil, err
 	}
+	opts.Observer = obs
 	return outbox.New(opts, store, log)
 }
 
