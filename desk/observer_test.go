@@ -83,20 +83,32 @@ func TestObserver_HearsEveryMailAndEveryTicketOpened(t *testing.T) {
 	}
 }
 
+// injectFault makes the store fail (another connection's trigger,
+// "BEFORE INSERT ON inbound WHEN NEW.uid = 2") until heal is called.
+func injectFault(t *testing.T, f *fixture, when string) (heal func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+f.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`CREATE TRIGGER inject_fault ` + when + ` BEGIN SELECT RAISE(ABORT, 'injected fault'); END`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := db.Exec(`DROP TRIGGER inject_fault`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A batch that does not commit is not heard of: it comes again, and is
 // heard of then, once.
 func TestObserver_HearsNothingOfABatchThatDidNotCommit(t *testing.T) {
 	f := newFixture(t, nil)
 	h := listen(f)
-	db, err := sql.Open("sqlite", "file:"+f.store.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TRIGGER inject_fault BEFORE INSERT ON inbound WHEN NEW.uid = 2
-		BEGIN SELECT RAISE(ABORT, 'injected fault'); END`); err != nil {
-		t.Fatal(err)
-	}
+	heal := injectFault(t, f, "BEFORE INSERT ON inbound WHEN NEW.uid = 2")
 	batch := []intake.Fetched{
 		{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: []byte(mail("a@customer.example", "one", "x", "Message-ID: <x1@c>"))},
 		{Mailbox: "INBOX", UIDValidity: 1, UID: 2, Raw: []byte(mail("b@customer.example", "two", "y", "Message-ID: <x2@c>"))},
@@ -107,9 +119,7 @@ func TestObserver_HearsNothingOfABatchThatDidNotCommit(t *testing.T) {
 	if got := h.take(); len(got) != 0 {
 		t.Fatalf("heard of a batch that rolled back: %v", got)
 	}
-	if _, err := db.Exec(`DROP TRIGGER inject_fault`); err != nil {
-		t.Fatal(err)
-	}
+	heal()
 	if _, err := f.desk.ReceiveBatch(context.Background(), batch); err != nil {
 		t.Fatal(err)
 	}

@@ -18,19 +18,9 @@ import (
 // faqSummary is an entry as a list shows it: without its paraphrases,
 // with their number.
 type faqSummary struct {
-	Key             string    `json:"key"`
-	Question        string    `json:"question"`
-	Answer          string    `json:"answer"`
-	Tags            []string  `json:"tags"`
-	Language        string    `json:"language"`
-	Status          string    `json:"status"`
-	SourceTicket    string    `json:"source_ticket,omitempty"`
-	NeedsReview     bool      `json:"needs_review"`
-	Helpful         int       `json:"helpful"`
-	NotHelpful      int       `json:"not_helpful"`
+	*tickets.FAQ
+	Paraphrases     *struct{} `json:"paraphrases,omitempty"` // hides the entry's: a list shows their number
 	ParaphraseCount int       `json:"paraphrase_count"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 type faqList struct {
@@ -65,10 +55,8 @@ func (s *Server) apiFAQList(w http.ResponseWriter, r *http.Request) {
 		out.Counts = map[string]int{}
 	}
 	for _, row := range l.Rows {
-		e := row.FAQ
-		out.Entries = append(out.Entries, faqSummary{Key: e.Key, Question: e.Question, Answer: e.Answer, Tags: nonNilTags(e.Tags),
-			Language: e.Language, Status: e.Status, SourceTicket: e.SourceTicket, NeedsReview: e.NeedsReview, Helpful: e.Helpful,
-			NotHelpful: e.NotHelpful, ParaphraseCount: row.ParaphraseCount, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt})
+		row.Tags = nonNilTags(row.Tags)
+		out.Entries = append(out.Entries, faqSummary{FAQ: row.FAQ, ParaphraseCount: row.ParaphraseCount})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -111,28 +110,8 @@ func (s *Server) OpsHandler() http.Handler { return s.opsRoutes() }
 
 // ServeOps serves OpsHandler on ln until ctx ends ([metrics] listen).
 func (s *Server) ServeOps(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.opsRoutes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("metrics serving", "listen", ln.Addr().String())
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = srv.Shutdown(shut)
-		cancel()
-		<-errc
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := serveUntil(ctx, s.httpServer(s.opsRoutes(), 16<<10), ln); err != nil {
 		return fmt.Errorf("web: metrics listener: %w", err)
 	}
 	return nil

@@ -108,15 +108,7 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve serves on ln until ctx ends. It owns the janitor that purges dead
 // sign-in links and sessions, and waits for it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	srv := s.httpServer(s.handler, 64<<10)
 	if s.opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
 		if err != nil {
@@ -145,9 +137,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}()
+	s.log.Info("console serving", "listen", ln.Addr().String(), "url", s.opts.BaseURL)
+	err := serveUntil(ctx, srv, ln)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	s.log.Info("console stopped")
+	return nil
+}
+
+// httpServer is a server of h with the timeouts every listener of ours
+// has.
+func (s *Server) httpServer(h http.Handler, maxHeaderBytes int) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntil serves srv on ln until ctx ends, then shuts it down, giving
+// requests in flight a few seconds; a server that stopped by itself
+// returns its error.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("console serving", "listen", ln.Addr().String(), "url", s.opts.BaseURL)
 	var err error
 	select {
 	case err = <-errc:
@@ -157,11 +177,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		cancel()
 		<-errc
 	}
-	cancel()
-	wg.Wait()
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("web: %w", err)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
 	}
-	s.log.Info("console stopped")
-	return nil
+	return err
 }

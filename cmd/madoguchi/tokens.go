@@ -59,26 +59,19 @@ system user) is who made it, for the audit trail.`,
 			if err := checkActor("web token create", actor); err != nil {
 				return err
 			}
-			cfg, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer a.close()
-			secret, t, err := a.desk.CreateToken(c.Context(), args[0], desk.Scope(scope), actor)
-			switch {
-			case errors.Is(err, desk.ErrTokenName):
-				return usageErr("web token create: %v", err)
-			case errors.Is(err, tickets.ErrTokenNameInUse):
-				return &exitError{code: 1, err: fmt.Errorf("web token create: a live token is named %s: revoke it first (web token revoke %s)", args[0], args[0])}
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(c.OutOrStdout(), "API token %s (scope %s, id %s), shown this once; send it as Authorization: Bearer TOKEN:\n%s\n", t.Name, t.Scope, t.ID, secret)
-			return nil
+			return withReader(g, c, func(a *app) error {
+				secret, t, err := a.desk.CreateToken(c.Context(), args[0], desk.Scope(scope), actor)
+				switch {
+				case errors.Is(err, desk.ErrTokenName):
+					return usageErr("web token create: %v", err)
+				case errors.Is(err, tickets.ErrTokenNameInUse):
+					return &exitError{code: 1, err: fmt.Errorf("web token create: a live token is named %s: revoke it first (web token revoke %s)", args[0], args[0])}
+				case err != nil:
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "API token %s (scope %s, id %s), shown this once; send it as Authorization: Bearer TOKEN:\n%s\n", t.Name, t.Scope, t.ID, secret)
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&scope, "scope", "", "read, write, alerts or metrics (required)")
@@ -98,27 +91,20 @@ whom, when it was last used (to the minute) and when it was revoked. The
 tokens themselves are never shown: the store does not have them.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer a.close()
-			list, err := a.desk.Tokens(c.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(c.OutOrStdout(), nonNil(list))
-			}
-			tb := newTable("NAME", "SCOPE", "ID", "CREATED", "BY", "LAST USED", "REVOKED")
-			for _, t := range list {
-				tb.row(t.Name, t.Scope, t.ID, when(t.CreatedAt), t.CreatedBy, when(t.LastUsedAt), when(t.RevokedAt))
-			}
-			return tb.print(c)
+			return withReader(g, c, func(a *app) error {
+				list, err := a.desk.Tokens(c.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), nonNil(list))
+				}
+				tb := newTable("NAME", "SCOPE", "ID", "CREATED", "BY", "LAST USED", "REVOKED")
+				for _, t := range list {
+					tb.row(t.Name, t.Scope, t.ID, when(t.CreatedAt), t.CreatedBy, when(t.LastUsedAt), when(t.RevokedAt))
+				}
+				return tb.print(c)
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -139,26 +125,34 @@ new token. --actor (default: the operating-system user) is who revoked it.`,
 			if err := checkActor("web token revoke", actor); err != nil {
 				return err
 			}
-			cfg, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer a.close()
-			err = a.desk.RevokeToken(c.Context(), args[0], actor)
-			if errors.Is(err, desk.ErrNoToken) {
-				return &exitError{code: 1, err: fmt.Errorf("web token revoke: no live API token is named %s (web token list)", strings.TrimSpace(args[0]))}
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.OutOrStdout(), "API token %s revoked: its calls are refused from now on.\n", args[0])
-			return nil
+			return withReader(g, c, func(a *app) error {
+				err := a.desk.RevokeToken(c.Context(), args[0], actor)
+				if errors.Is(err, desk.ErrNoToken) {
+					return &exitError{code: 1, err: fmt.Errorf("web token revoke: no live API token is named %s (web token list)", strings.TrimSpace(args[0]))}
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "API token %s revoked: its calls are refused from now on.\n", args[0])
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&actor, "actor", defaultActor(), "who revokes it, for the audit trail; defaults to the operating-system user")
 	return c
+}
+
+// withReader runs fn with a reader of the configuration's store
+// (openReader), closed after it.
+func withReader(g *globals, c *cobra.Command, fn func(a *app) error) error {
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	a, err := openReader(cfg, newLogger(cfg.Log, c.ErrOrStderr()))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return fn(a)
 }
