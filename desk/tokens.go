@@ -23,11 +23,12 @@ import (
 // Scope is what an API token may do.
 type Scope string
 
-// Scopes. A write token reads too; alerts and metrics tokens do only
-// their one thing, so a monitoring system's credentials never read a
-// customer's mail.
+// Scopes. A write token reads too, and a read token may scrape the
+// metrics (it reads everything they count); alerts and metrics tokens do
+// only their one thing, so a monitoring system's credentials never read
+// a customer's mail.
 const (
-	ScopeRead    Scope = "read"    // tickets, the FAQ and the reports
+	ScopeRead    Scope = "read"    // tickets, the FAQ, the reports and /metrics
 	ScopeWrite   Scope = "write"   // what read does, and the actions: on tickets and FAQ entries
 	ScopeAlerts  Scope = "alerts"  // post monitoring alerts (/hooks/…), nothing else
 	ScopeMetrics Scope = "metrics" // scrape /metrics on the console's listener, nothing else
@@ -38,7 +39,13 @@ var Scopes = []Scope{ScopeRead, ScopeWrite, ScopeAlerts, ScopeMetrics}
 
 // Allows reports whether a token of scope s may do what needs scope need.
 func (s Scope) Allows(need Scope) bool {
-	return s == need || s == ScopeWrite && need == ScopeRead
+	switch need {
+	case ScopeRead:
+		return s == ScopeRead || s == ScopeWrite
+	case ScopeMetrics:
+		return s == ScopeMetrics || s == ScopeRead || s == ScopeWrite
+	}
+	return s == need
 }
 
 // APIToken is a token as the store keeps it (its secret's hash only).

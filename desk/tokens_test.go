@@ -105,8 +105,8 @@ func TestAPIToken_NamesAndScopes(t *testing.T) {
 		t.Errorf("a second live ci.deploy-1: %v", err)
 	}
 	allows := map[Scope][]Scope{
-		ScopeRead:    {ScopeRead},
-		ScopeWrite:   {ScopeRead, ScopeWrite},
+		ScopeRead:    {ScopeRead, ScopeMetrics},
+		ScopeWrite:   {ScopeRead, ScopeWrite, ScopeMetrics},
 		ScopeAlerts:  {ScopeAlerts},
 		ScopeMetrics: {ScopeMetrics},
 	}

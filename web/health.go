@@ -117,9 +117,9 @@ func (s *Server) ServeOps(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// metrics is /metrics on the console's listener: a token of scope
-// metrics, so a console open to the staff shows the gateway's figures to
-// the monitoring system only.
+// metrics is /metrics on the console's listener: a token that allows
+// desk.ScopeMetrics (metrics, read, write), so a console open to the staff
+// shows the gateway's figures to no one without one.
 func (s *Server) metrics() http.HandlerFunc {
 	return s.bearer(desk.ScopeMetrics, s.opts.Metrics.ServeHTTP)
 }

@@ -44,8 +44,8 @@ type Options struct {
 	Settings *config.Config
 	Version  string
 	// Metrics serves /metrics (metrics.Metrics.Handler): on the console's
-	// listener to a token of scope metrics, on ServeOps's to anyone; nil
-	// = no /metrics.
+	// listener to a token that allows desk.ScopeMetrics, on ServeOps's to
+	// anyone; nil = no /metrics.
 	Metrics http.Handler
 	// Checks are what /readyz asks beside the store: each mailbox, the
 	// relay.

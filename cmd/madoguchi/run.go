@@ -40,7 +40,7 @@ delivered but not recorded as sent may go out once more at the next run.
 
 With [web] listen set, run also serves the console (the queue, tickets,
 FAQ and reports in a browser), the JSON API under /api/v1/ (tokens from
-madoguchi web token create), /metrics (to a token of scope metrics),
+madoguchi web token create), /metrics (to a token of scope metrics or read),
 /healthz and /readyz until it stops; with [metrics] listen, /metrics,
 /healthz and /readyz also on a listener of their own, without a token.
 run --once serves none of them.

@@ -23,7 +23,7 @@ func newWebTokenCmd(g *globals) *cobra.Command {
 
 Each token has a name, which its calls and every change they make are
 audited under, and one scope:
-  read     read tickets, the FAQ and the reports
+  read     read tickets, the FAQ, the reports and /metrics
   write    what read does, and act: reply, note, assign, priority, type,
            hold, escalate, resolve, close, answer, cc, uncc, merge, link,
            major; draft, publish and retire FAQ entries
