@@ -43,6 +43,7 @@ type Config struct {
 	Reports    Reports    `toml:"reports"`
 	Webhooks   []Webhook  `toml:"webhooks"`
 	Alerts     Alerts     `toml:"alerts"`
+	Metrics    Metrics    `toml:"metrics"`
 }
 
 // Store is where the system of record lives.

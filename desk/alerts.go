@@ -77,13 +77,16 @@ type AlertMailRule struct {
 
 // AlertOutcome is what one notification did.
 type AlertOutcome struct {
-	Action   string         `json:"action"` // opened | appended | reopened | resolved | ignored
+	Action   string         `json:"action"` // AlertOpened | appended | reopened | resolved | ignored
 	Ticket   string         `json:"ticket,omitempty"`
 	Status   tickets.Status `json:"status,omitempty"`
 	Priority string         `json:"priority,omitempty"`
 	Reason   string         `json:"reason,omitempty"`
 	Sent     []string       `json:"sent,omitempty"` // kinds of mail queued (the tier's notice, copies)
 }
+
+// AlertOpened is the action of an alert that opened its incident.
+const AlertOpened = "opened"
 
 // alertRules are AlertOptions, compiled.
 type alertRules struct {
@@ -218,6 +221,9 @@ func (d *Desk) Alert(ctx context.Context, g AlertGroup) (AlertOutcome, error) {
 	}
 	d.log.Info("alert", "source", g.Source, "key", g.Key, "status", g.Status, "action", out.Action, "ticket", out.Ticket,
 		"priority", out.Priority, "reason", out.Reason)
+	if out.Action == AlertOpened {
+		d.obs.TicketOpened(tickets.Incident, out.Priority)
+	}
 	if len(out.Sent) > 0 {
 		d.poke()
 	}
@@ -342,7 +348,7 @@ func (d *Desk) openAlert(tx *tickets.Tx, g AlertGroup, prio string, in *tickets.
 	if err := tx.Event(t.ID, "", "alert_opened", g.From, map[string]any{"source": g.Source, "key": g.Key, "status": g.Status}); err != nil {
 		return AlertOutcome{}, err
 	}
-	return AlertOutcome{Action: "opened", Ticket: t.Ref, Status: t.Status, Priority: t.Priority, Reason: oc.Reason, Sent: oc.Sent}, nil
+	return AlertOutcome{Action: AlertOpened, Ticket: t.Ref, Status: t.Status, Priority: t.Priority, Reason: oc.Reason, Sent: oc.Sent}, nil
 }
 
 // resolveAlert resolves t because its alert is over, and tells every tier
@@ -431,5 +437,9 @@ func (d *Desk) alertMail(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	if out.Ticket != "" {
 		reason += " " + out.Ticket
 	}
-	return Outcome{Disposition: tickets.DispAutomatic, Reason: joinReason(reason, out.Reason), Ticket: out.Ticket, Status: out.Status, Sent: out.Sent}, nil
+	oc := Outcome{Disposition: tickets.DispAutomatic, Reason: joinReason(reason, out.Reason), Ticket: out.Ticket, Status: out.Status, Sent: out.Sent}
+	if out.Action == AlertOpened {
+		oc.notes.openedType, oc.notes.openedPriority = tickets.Incident, out.Priority
+	}
+	return oc, nil
 }

@@ -115,6 +115,7 @@ type Deps struct {
 	Templates *templates.Set   // required
 	Index     *responder.Index // nil = no FAQ answers: every ticket waits for an agent
 	Log       *slog.Logger     // nil = discard
+	Observer  Observer         // hears what the desk did (the metrics); nil = nobody
 }
 
 // Desk is the workflow engine. It implements intake.Sink.
@@ -125,6 +126,7 @@ type Desk struct {
 	tmpl  *templates.Set
 	index *responder.Index
 	log   *slog.Logger
+	obs   Observer
 	wake  chan struct{}
 
 	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
@@ -239,7 +241,11 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log,
+	obs := deps.Observer
+	if obs == nil {
+		obs = noObserver{}
+	}
+	d := &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, obs: obs,
 		wake: make(chan struct{}, 1), alerts: alerts}
 	// The desk hears of every change the store commits, whoever made it,
 	// and queues its webhooks' events in the change's transaction.
@@ -287,6 +293,8 @@ type Outcome struct {
 	Ticket      string         // reference, "" when none
 	Status      tickets.Status // the ticket's status afterwards
 	Sent        []string       // kinds of mail queued
+
+	notes notes // for the observer (observer.go)
 }
 
 // Store implements intake.Sink for the default mailbox: it parses the
@@ -347,6 +355,7 @@ func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fe
 	for i, oc := range outcomes {
 		d.log.Info("mail received", "mailbox", box.Name, "folder", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
 			"ticket", oc.Ticket, "reason", oc.Reason, "sent", oc.Sent)
+		d.tell(box.Name, oc)
 	}
 	if queued {
 		d.poke()

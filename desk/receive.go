@@ -389,6 +389,7 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispAutomatic, Reason: reason + "; opened " + t.Ref + " without reply", Ticket: t.Ref}
+	oc.notes.opened(t)
 	// A monitoring alert may be one more report of a major incident.
 	if _, err := d.attachToMajor(tx, t, msg, &oc); err != nil {
 		return Outcome{}, err
@@ -414,6 +415,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispNewTicket, Ticket: t.Ref}
+	oc.notes.opened(t)
 	if closed != nil {
 		oc.Reason = "reply to closed " + closed.Ref
 	}

@@ -91,6 +91,10 @@ type Options struct {
 	Owner string
 
 	Now func() time.Time // nil = time.Now
+
+	// Observer hears each attempt and each connection to the relay (the
+	// metrics, the readiness check); nil = nobody.
+	Observer Observer
 }
 
 // Result counts what one DeliverDue did.
@@ -270,6 +274,7 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			}
 			// Refused, DNS, TLS, greeting, login: the relay never saw the
 			// mail, so this does not count against MaxAttempts.
+			s.opts.Observer.Relay(false, s.now())
 			res.Unreachable = fmt.Errorf("connecting to %s: %w", s.opts.Address, err)
 			if op := (*net.OpError)(nil); errors.As(err, &op) && op.Addr != nil {
 				res.Unreachable = fmt.Errorf("connecting: %w", err) // the dial error names the address
@@ -277,6 +282,7 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}, nil
 		}
 		*conn = c
+		s.opts.Observer.Relay(true, s.now())
 	}
 	sendErr := s.client.SendWithSMTPClient(*conn, msg)
 	var se *mail.SendError
@@ -398,6 +404,7 @@ func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliver
 			log = log.With("outcome_unknown", true)
 		}
 	}
+	s.opts.Observer.Attempted(attemptResult(a, row), derr.class())
 	err := s.storeOutcome(ctx, row.ID, a)
 	w := mailWords
 	if a.Status == tickets.OutSent && len(refusedCc) > 0 {
@@ -591,6 +598,22 @@ func (e *deliveryError) Error() string {
 
 func (e *deliveryError) Unwrap() error { return e.err }
 
+// class is what kind of failure the attempt was, for the observer: ""
+// for none.
+func (e *deliveryError) class() string {
+	switch {
+	case e == nil:
+		return ""
+	case e.unknown:
+		return FailureUnknown
+	case e.temporary && !e.counted:
+		return FailureConnection
+	case e.temporary:
+		return FailureTemporary
+	}
+	return FailurePermanent
+}
+
 // IsTemporary reports whether err, as returned by the sender's delivery,
 // is worth retrying.
 func IsTemporary(err error) bool {
@@ -668,6 +691,9 @@ func serverReply(s string, code int) (string, bool) {
 }
 
 func setDefaults(o *Options) {
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
 	if o.Security == "" {
 		o.Security = config.SecurityStartTLS
 	}

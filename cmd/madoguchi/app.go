@@ -14,6 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/desk"
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/metrics"
 	"github.com/madoguchi/madoguchi/outbox"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
@@ -35,9 +36,17 @@ type app struct {
 	sender     *outbox.Sender
 	hooks      *outbox.WebhookSender // nil without [[webhooks]]
 	lock       *tickets.Lock         // the gateway's writer lock on the store
+	// metrics count what the gateway does (the desk, the pollers and the
+	// sender report to them); each poller's observer and delivery (the
+	// sender's) say whether they are ready, for /readyz.
+	metrics  *metrics.Metrics
+	delivery *metrics.Delivery
 	// webListener, when set, is where run serves the console (the demo
 	// binds one before it writes the console's address into the config).
 	webListener net.Listener
+	// opsListener, when set, is where run serves [metrics] (tests bind
+	// one on port 0).
+	opsListener net.Listener
 }
 
 // loadConfig loads the configuration; a MADOGUCHI_* variable that names no
@@ -134,6 +143,12 @@ var lockTimeout = 3 * time.Second
 // what the FAQ commands need, without the mail servers. A stale or broken
 // index is rebuilt from the database here (invariant 6).
 func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time) (*app, error) {
+	return openObservedDesk(ctx, cfg, log, use, clock, nil)
+}
+
+// openObservedDesk is openDesk with the desk reporting what it does to
+// obs (the gateway's metrics); nil = nobody.
+func openObservedDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time, obs desk.Observer) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
 	if a.tmpl, err = templates.Load(templateOptions(cfg)); err != nil {
@@ -161,7 +176,11 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 			return nil, err
 		}
 	}
-	if a.desk, err = desk.New(deskOptions(cfg), desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}); err != nil {
+	deps := desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}
+	if obs != nil {
+		deps.Observer = obs
+	}
+	if a.desk, err = desk.New(deskOptions(cfg), deps); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -210,17 +229,21 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		}
 		return nil, err
 	}
-	a, err := openDesk(ctx, cfg, log, indexOwn, clock)
+	m := metrics.New(metrics.Options{Version: version, Tiers: tierNames(cfg), Log: log.With("component", "metrics")})
+	a, err := openObservedDesk(ctx, cfg, log, indexOwn, clock, m)
 	if err != nil {
 		lock.Release()
 		return nil, err
 	}
 	a.lock = lock
-	if a.pollers, err = newPollers(cfg, a.desk, log.With("component", "intake")); err != nil {
+	m.ReadGauges(a.desk)
+	a.metrics = m
+	a.delivery = m.Delivery(cfg.SMTP.RetryBase.Duration)
+	if a.pollers, err = newPollers(cfg, a.desk, m, log.With("component", "intake")); err != nil {
 		a.close()
 		return nil, err
 	}
-	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox"), clock); err != nil {
+	if a.sender, err = newSender(cfg, a.store, a.delivery, log.With("component", "outbox"), clock); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -415,28 +438,48 @@ func openTickets(cfg *config.Config, now func() time.Time, wake bool) (*tickets.
 type mailboxPoller struct {
 	name, address string
 	poller        *intake.Poller
+	obs           *metrics.Mailbox // its metrics, and whether it polled in time
 }
 
 // newPollers makes one poller per mailbox, each with the mailbox's own
 // options and sink, its logs carrying the mailbox's name.
-func newPollers(cfg *config.Config, d *desk.Desk, log *slog.Logger) ([]mailboxPoller, error) {
+func newPollers(cfg *config.Config, d *desk.Desk, m *metrics.Metrics, log *slog.Logger) ([]mailboxPoller, error) {
 	var out []mailboxPoller
-	for _, m := range cfg.EffectiveMailboxes() {
-		opts, err := pollerOptions(cfg, m)
+	for _, mb := range cfg.EffectiveMailboxes() {
+		opts, err := pollerOptions(cfg, mb)
 		if err != nil {
 			return nil, err
 		}
-		sink, err := d.Inbox(m.Name)
+		obs := m.Mailbox(mb.Name, pollInterval(mb))
+		opts.Observer = obs
+		sink, err := d.Inbox(mb.Name)
 		if err != nil {
 			return nil, err
 		}
 		p, err := intake.NewPoller(opts, sink, log)
 		if err != nil {
-			return nil, fmt.Errorf("mailbox %s: %w", m.Name, err)
+			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
-		out = append(out, mailboxPoller{name: m.Name, address: m.Address, poller: p})
+		out = append(out, mailboxPoller{name: mb.Name, address: mb.Address, poller: p, obs: obs})
 	}
 	return out, nil
+}
+
+// pollInterval is the poller's period (its default when unset).
+func pollInterval(m config.Mailbox) time.Duration {
+	if d := m.PollInterval.Duration; d > 0 {
+		return d
+	}
+	return time.Minute
+}
+
+// tierNames are the configured tiers' names, in order.
+func tierNames(cfg *config.Config) []string {
+	var out []string
+	for _, t := range cfg.Escalation.Tiers {
+		out = append(out, t.Name)
+	}
+	return out
 }
 
 func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, error) {
@@ -461,11 +504,12 @@ func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, 
 	return opts, nil
 }
 
-func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
+func newSender(cfg *config.Config, store *tickets.Store, obs outbox.Observer, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
 	opts, err := senderOptions(cfg, clock)
 	if err != nil {
 		return nil, err
 	}
+	opts.Observer = obs
 	return outbox.New(opts, store, log)
 }
 

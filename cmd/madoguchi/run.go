@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/outbox"
+	"github.com/madoguchi/madoguchi/web"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -43,7 +45,11 @@ store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
 
 With [web] listen set, run also serves the console (the queue, tickets,
-FAQ and reports in a browser) until it stops; run --once does not.
+FAQ and reports in a browser), the JSON API under /api/v1/ (tokens from
+madoguchi web token create), /metrics (to a token of scope metrics or read),
+/healthz and /readyz until it stops; with [metrics] listen, /metrics,
+/healthz and /readyz also on a listener of their own, without a token.
+run --once serves none of them.
 
 --now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
 that instant: timers due by then fire, and what is recorded carries that
@@ -176,9 +182,21 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// [metrics] listen is bound before anything runs: a port in use fails
+	// run at once.
+	var ops *web.Server
+	var opsLn net.Listener
+	if a.cfg.Metrics.Listen != "" || a.opsListener != nil {
+		if ops, err = a.consoleServer(); err != nil {
+			return err
+		}
+		if opsLn, err = a.metricsListener(); err != nil {
+			return err
+		}
+	}
 	sendNow, tickNow, hookNow := make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, 4+len(a.pollers))
+	errs := make(chan error, 5+len(a.pollers))
 	wg.Add(3 + len(a.pollers))
 	go func() {
 		defer wg.Done()
@@ -210,6 +228,9 @@ func (a *app) run(ctx context.Context) error {
 	if a.cfg.Web.Listen != "" || a.webListener != nil {
 		srv, ln, err := a.console()
 		if err != nil {
+			if opsLn != nil {
+				opsLn.Close()
+			}
 			return err
 		}
 		wg.Add(1)
@@ -217,6 +238,16 @@ func (a *app) run(ctx context.Context) error {
 			defer wg.Done()
 			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 				errs <- fmt.Errorf("console: %w", err)
+				cancel()
+			}
+		}()
+	}
+	if ops != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ops.ServeOps(ctx, opsLn); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("metrics: %w", err)
 				cancel()
 			}
 		}()
