@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -40,6 +41,9 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Web        Web        `toml:"web"`
 	Reports    Reports    `toml:"reports"`
+	Webhooks   []Webhook  `toml:"webhooks"`
+	Alerts     Alerts     `toml:"alerts"`
+	Metrics    Metrics    `toml:"metrics"`
 }
 
 // Store is where the system of record lives: one SQLite file (the
@@ -275,6 +279,10 @@ type Responder struct {
 	MinVotes           int      `toml:"min_votes"`
 	ConfirmAfter       Duration `toml:"confirm_after"`
 	MaxCandidates      int      `toml:"max_candidates"`
+
+	// LearnedAutoConfidence is the automatic band of the evidence of an
+	// entry's confirmed paraphrases (responder.Options).
+	LearnedAutoConfidence float64 `toml:"learned_auto_confidence"`
 }
 
 // Templates overrides the embedded mail templates.
@@ -355,9 +363,12 @@ func Default() *Config {
 			MinVotes:           3,
 			ConfirmAfter:       Duration{72 * hour},
 			MaxCandidates:      5,
+
+			LearnedAutoConfidence: 0.80,
 		},
-		Log: Log{Level: "info", Format: "text"},
-		Web: Web{SessionLifetime: Duration{7 * day}},
+		Log:    Log{Level: "info", Format: "text"},
+		Web:    Web{SessionLifetime: Duration{7 * day}},
+		Alerts: Alerts{Severity: defaultSeverity(), DefaultPriority: "P3", ServiceLabels: []string{"service", "job", "app"}},
 	}
 }
 
@@ -485,6 +496,12 @@ func (c *Config) secrets() []secretKey {
 		m := &c.Mailboxes[i]
 		keys = append(keys, secretKey{key: mailboxSection(i) + ".password", fileKey: mailboxSection(i) + ".password_file", value: &m.Password, file: &m.PasswordFile})
 	}
+	for i := range c.Webhooks {
+		w, key := &c.Webhooks[i], fmt.Sprintf("webhooks[%d]", i)
+		keys = append(keys,
+			secretKey{key: key + ".url", fileKey: key + ".url_file", value: &w.URL, file: &w.URLFile},
+			secretKey{key: key + ".secret", fileKey: key + ".secret_file", value: &w.Secret, file: &w.SecretFile})
+	}
 	return keys
 }
 
@@ -550,6 +567,14 @@ func (c *Config) clone() *Config {
 		t := &out.Escalation.Tiers[i]
 		t.Notify, t.Agents = slices.Clone(t.Notify), slices.Clone(t.Agents)
 	}
+	out.Webhooks = slices.Clone(c.Webhooks)
+	for i := range out.Webhooks {
+		w := &out.Webhooks[i]
+		w.Events, w.Priorities = slices.Clone(w.Events), slices.Clone(w.Priorities)
+	}
+	out.Alerts.Severity = maps.Clone(c.Alerts.Severity)
+	out.Alerts.ServiceLabels = slices.Clone(c.Alerts.ServiceLabels)
+	out.Alerts.Mail = slices.Clone(c.Alerts.Mail)
 	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
 	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
 	out.Web.Admins = slices.Clone(c.Web.Admins)
@@ -574,6 +599,10 @@ func (c *Config) resolvePaths(baseDir string) {
 		m := &c.Mailboxes[i]
 		paths = append(paths, &m.PasswordFile, &m.TokenFile, &m.CAFile)
 	}
+	for i := range c.Webhooks {
+		w := &c.Webhooks[i]
+		paths = append(paths, &w.URLFile, &w.SecretFile, &w.CAFile)
+	}
 	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -591,7 +620,11 @@ func (c *Config) readSecretFiles() error {
 			continue
 		}
 		if s.set() {
-			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s (or $%s); use one of them", s.key, envName(s.key))})
+			other := s.key
+			if !strings.Contains(s.key, "[") { // an array's keys come from the file alone
+				other += " (or $" + envName(s.key) + ")"
+			}
+			errs = append(errs, &KeyError{Key: s.fileKey, Err: fmt.Errorf("set together with %s; use one of them", other)})
 			continue
 		}
 		b, err := os.ReadFile(*s.file)
@@ -617,6 +650,18 @@ func (c *Config) derive() {
 				c.Desk.MessageIDDomain = a.Address[i+1:]
 			}
 		}
+	}
+	for i := range c.Webhooks {
+		c.Webhooks[i].defaults()
+	}
+	c.Web.BaseURL = strings.TrimRight(c.Web.BaseURL, "/")
+	if len(c.Alerts.Severity) > 0 {
+		// Severities are matched without case: the map is kept lower case.
+		lower := make(map[string]string, len(c.Alerts.Severity))
+		for k, v := range c.Alerts.Severity {
+			lower[strings.ToLower(strings.TrimSpace(k))] = v
+		}
+		c.Alerts.Severity = lower
 	}
 	// A username with no auth mechanism means the common case, AUTH PLAIN;
 	// resolving it here spares every caller the rule.

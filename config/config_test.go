@@ -116,6 +116,7 @@ func TestDefault_HasTheDocumentedValues(t *testing.T) {
 		{"limits.max_depth", d.Limits.MaxDepth, 20},
 		{"responder.enabled", d.Responder.Enabled, true},
 		{"responder.auto_send_confidence", d.Responder.AutoSendConfidence, 0.85},
+		{"responder.learned_auto_confidence", d.Responder.LearnedAutoConfidence, 0.80},
 		{"responder.suggest_confidence", d.Responder.SuggestConfidence, 0.20},
 		{"responder.min_margin", d.Responder.MinMargin, 0.10},
 		{"responder.max_unhelpful_ratio", d.Responder.MaxUnhelpfulRatio, 0.5},
@@ -199,7 +200,7 @@ func TestExampleFile_ShowsEveryKeyWithItsDefaultAndAComment(t *testing.T) {
 	for _, array := range []struct {
 		name   string
 		fields []field
-	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}, {"[[mailboxes]]", mailboxFields()}} {
+	}{{"[[rules]]", ruleFields()}, {"[[escalation.tiers]]", tierFields()}, {"[[mailboxes]]", mailboxFields()}, {"[[webhooks]]", webhookFields()}, {"[[alerts.mail]]", alertMailFields()}} {
 		if !strings.Contains(string(data), "# "+array.name+"\n") {
 			t.Errorf("the example has no commented %s", array.name)
 		}

@@ -29,10 +29,12 @@ type field struct {
 }
 
 var (
-	sectionFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Config](), "", nil, 1) })
-	ruleFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Rule](), "", nil, 0) })
-	tierFields    = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Tier](), "", nil, 0) })
-	mailboxFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Mailbox](), "", nil, 0) })
+	sectionFields   = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Config](), "", nil, 1) })
+	ruleFields      = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Rule](), "", nil, 0) })
+	tierFields      = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Tier](), "", nil, 0) })
+	mailboxFields   = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Mailbox](), "", nil, 0) })
+	webhookFields   = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[Webhook](), "", nil, 0) })
+	alertMailFields = sync.OnceValue(func() []field { return scalarFields(reflect.TypeFor[AlertMail](), "", nil, 0) })
 	// tablePaths are the tables of the schema: every proper prefix of a
 	// key ("sla", "sla.P1"), so a misspelt table is told from a nested one.
 	tablePaths   = sync.OnceValue(func() map[string]bool { return tablesOf(sectionFields()) })
@@ -71,6 +73,14 @@ var tableArrays = map[string]func(c *Config, val any, data string) error{
 	},
 	"mailboxes": func(c *Config, val any, data string) (err error) {
 		c.Mailboxes, err = decodeTables("mailboxes", val, mailboxFields(), data, defaultMailbox)
+		return err
+	},
+	"webhooks": func(c *Config, val any, data string) (err error) {
+		c.Webhooks, err = decodeTables[Webhook]("webhooks", val, webhookFields(), data, nil)
+		return err
+	},
+	"alerts.mail": func(c *Config, val any, data string) (err error) {
+		c.Alerts.Mail, err = decodeTables[AlertMail]("alerts.mail", val, alertMailFields(), data, nil)
 		return err
 	},
 }
@@ -338,6 +348,23 @@ func setFromTOML(v reflect.Value, val any) error {
 			}
 		}
 		setStrings(v, strs)
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("unsupported field type %s", v.Type()) // a schema bug, not user input
+		}
+		table, ok := val.(map[string]any)
+		if !ok {
+			return fmt.Errorf("want a table of strings such as { critical = \"P1\" }, got %s", tomlType(val))
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(table))
+		for k, e := range table {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("%s: want a string, got %s", k, tomlType(e))
+			}
+			m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(s))
+		}
+		v.Set(m)
 	case reflect.Float64:
 		switch n := val.(type) {
 		case float64:
@@ -471,6 +498,17 @@ func setFromString(v reflect.Value, s string) error {
 			}
 		}
 		setStrings(v, strs)
+	case reflect.Map:
+		// A table from the environment: "critical=P1,warning=P3".
+		m := reflect.MakeMap(v.Type())
+		for _, e := range strings.Split(s, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(e), "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("%q is not a list of name=value pairs such as critical=P1,warning=P3", s)
+			}
+			m.SetMapIndex(reflect.ValueOf(strings.TrimSpace(k)), reflect.ValueOf(strings.TrimSpace(val)))
+		}
+		v.Set(m)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(s, 64)
 		if err != nil {

@@ -34,23 +34,31 @@ func (s Server) Host() string {
 // roots plus ca_file, and tls_server_name (else the address's host) as the
 // name to verify.
 func (s Server) TLSConfig() (*tls.Config, error) {
-	cfg := &tls.Config{ServerName: s.TLSServerName, MinVersion: tls.VersionTLS12}
-	if cfg.ServerName == "" {
-		cfg.ServerName = s.Host()
+	name := s.TLSServerName
+	if name == "" {
+		name = s.Host()
 	}
-	if s.CAFile == "" {
+	return clientTLS(s.key("ca_file"), s.CAFile, name)
+}
+
+// clientTLS is a client TLS configuration that verifies against the
+// system roots plus the PEM certificates of caFile (named key in errors),
+// and name when not "".
+func clientTLS(key, caFile, name string) (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: name, MinVersion: tls.VersionTLS12}
+	if caFile == "" {
 		return cfg, nil
 	}
-	pem, err := os.ReadFile(s.CAFile)
+	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, &KeyError{Key: s.key("ca_file"), Err: err}
+		return nil, &KeyError{Key: key, Err: err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool() // no system roots here: the private CA alone
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, &KeyError{Key: s.key("ca_file"), Err: fmt.Errorf("%s holds no PEM certificate", s.CAFile)}
+		return nil, &KeyError{Key: key, Err: fmt.Errorf("%s holds no PEM certificate", caFile)}
 	}
 	cfg.RootCAs = pool
 	return cfg, nil

@@ -109,9 +109,13 @@ func (c *Config) Validate() error {
 	v.intRange("limits.max_depth", c.Limits.MaxDepth, 1, 1000)
 
 	v.unit("responder.auto_send_confidence", c.Responder.AutoSendConfidence)
+	v.unit("responder.learned_auto_confidence", c.Responder.LearnedAutoConfidence)
 	v.unit("responder.suggest_confidence", c.Responder.SuggestConfidence)
 	if c.Responder.SuggestConfidence > c.Responder.AutoSendConfidence {
 		v.add("responder.suggest_confidence", "%g is greater than responder.auto_send_confidence (%g)", c.Responder.SuggestConfidence, c.Responder.AutoSendConfidence)
+	}
+	if c.Responder.SuggestConfidence > c.Responder.LearnedAutoConfidence {
+		v.add("responder.suggest_confidence", "%g is greater than responder.learned_auto_confidence (%g)", c.Responder.SuggestConfidence, c.Responder.LearnedAutoConfidence)
 	}
 	v.unit("responder.min_margin", c.Responder.MinMargin)
 	v.unit("responder.max_unhelpful_ratio", c.Responder.MaxUnhelpfulRatio)
@@ -123,6 +127,7 @@ func (c *Config) Validate() error {
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 
 	c.validateWeb(v)
+	c.validateIntegrations(v)
 
 	return v.err()
 }
@@ -166,6 +171,7 @@ func (c *Config) RequireRun() error {
 		}
 	}
 	c.Web.requireRun(v)
+	c.requireIntegrations(v)
 	if d := c.Templates.Dir; d != "" {
 		if fi, err := os.Stat(d); err != nil {
 			v.errs = append(v.errs, &KeyError{Key: "templates.dir", Err: err})
@@ -253,16 +259,7 @@ func (c *Config) validateTiers(v *validator, hours BusinessHours) {
 	seen := map[string]string{} // lower-case name → key of the tier that has it
 	for i, t := range c.Escalation.Tiers {
 		key := fmt.Sprintf("escalation.tiers[%d]", i)
-		switch {
-		case t.Name == "":
-			v.add(key+".name", "required")
-		case !tierNameRE.MatchString(t.Name):
-			v.add(key+".name", "%q must be 1 to 32 letters, digits, _ or -", t.Name)
-		case seen[strings.ToLower(t.Name)] != "":
-			v.add(key+".name", "%q is already the name of %s (names are compared without case)", t.Name, seen[strings.ToLower(t.Name)])
-		default:
-			seen[strings.ToLower(t.Name)] = key
-		}
+		v.name(key+".name", t.Name, seen, true)
 		for _, list := range []struct {
 			name  string
 			addrs []string
@@ -351,6 +348,27 @@ func isToken(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// name checks the name of an element of an array of tables (a tier, a
+// webhook): set, 1 to 32 letters, digits, _ or -, and not another's
+// (seen: name → key of the element that has it; fold: compared without
+// case).
+func (v *validator) name(key, name string, seen map[string]string, fold bool) {
+	id, without := name, ""
+	if fold {
+		id, without = strings.ToLower(name), " (names are compared without case)"
+	}
+	switch {
+	case name == "":
+		v.add(key, "required")
+	case !tierNameRE.MatchString(name):
+		v.add(key, "%q must be 1 to 32 letters, digits, _ or -", name)
+	case seen[id] != "":
+		v.add(key, "%q is already the name of %s%s", name, seen[id], without)
+	default:
+		seen[id] = strings.TrimSuffix(key, ".name")
+	}
 }
 
 // validator collects every problem instead of stopping at the first.

@@ -33,6 +33,16 @@ type Reports struct {
 	Digest string `toml:"digest"` // "" | "daily" | "weekly": the digest mailed to web.admins
 }
 
+// Metrics is where /metrics is served beside the console's listener
+// ([metrics]).
+type Metrics struct {
+	// Listen is host:port of a listener of its own serving /metrics,
+	// /healthz and /readyz to whoever reaches it, without a token: for a
+	// Prometheus on the operators' network. "" = none (the console's
+	// listener serves /metrics to a token of scope metrics).
+	Listen string `toml:"listen"`
+}
+
 // Digest periods.
 const (
 	DigestOff    = ""
@@ -113,6 +123,13 @@ func (c *Config) validateWeb(v *validator) {
 		v.add("web.session_lifetime", "%s is more than %s", w.SessionLifetime, Duration{maxSession})
 	}
 	v.oneOf("web.proxy_header", w.ProxyHeader, "", "X-Forwarded-For", "X-Real-IP")
+	if l := c.Metrics.Listen; l != "" {
+		if err := checkHostPort(l); err != nil {
+			v.errs = append(v.errs, &KeyError{Key: "metrics.listen", Err: err})
+		} else if l == w.Listen {
+			v.add("metrics.listen", "%q is web.listen too: give the metrics a listener of their own, or leave metrics.listen empty and scrape the console's /metrics with a token of scope metrics", l)
+		}
+	}
 	v.oneOf("reports.digest", c.Reports.Digest, DigestOff, DigestDaily, DigestWeekly)
 	if c.Reports.Digest != DigestOff && len(w.Admins) == 0 {
 		v.add("reports.digest", "%q mails the admins, but web.admins is empty", c.Reports.Digest)

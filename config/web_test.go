@@ -40,6 +40,8 @@ func TestParse_WebAndReportsBadValuesNameTheirKey(t *testing.T) {
 		{"proxy header", "[web]\nproxy_header = \"Forwarded\"", `config: web.proxy_header: "Forwarded" is not one of "", X-Forwarded-For, X-Real-IP`},
 		{"digest period", "[reports]\ndigest = \"monthly\"", `config: reports.digest: "monthly" is not one of "", daily, weekly`},
 		{"digest without admins", "[reports]\ndigest = \"weekly\"", `config: reports.digest: "weekly" mails the admins, but web.admins is empty`},
+		{"metrics listen without port", "[metrics]\nlisten = \"127.0.0.1\"", `config: metrics.listen: "127.0.0.1" is not host:port`},
+		{"metrics on the console's listener", "[web]\nlisten = \"127.0.0.1:8025\"\n[metrics]\nlisten = \"127.0.0.1:8025\"", `config: metrics.listen: "127.0.0.1:8025" is web.listen too`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -199,6 +199,7 @@ func (d *Desk) tokenOutOfPlace(tx *tickets.Tx, t *tickets.Ticket, tok replyToken
 // forgedAgent records a mail that claims agent rights it does not prove.
 // It acts on nothing and its sender is sent nothing.
 func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message, t *tickets.Ticket, why string) (Outcome, error) {
+	var opened notes
 	if t == nil {
 		// Nothing to record it on that the mail could prove; it opens a
 		// ticket of its own, with nothing sent (a forger is no customer to
@@ -208,6 +209,7 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 			return Outcome{}, err
 		}
 		t = nt
+		opened.opened(t)
 	}
 	if err := d.addInboundEntry(tx, t, in, msg, tickets.KindThirdParty, tickets.RoleStranger); err != nil {
 		return Outcome{}, err
@@ -217,7 +219,7 @@ func (d *Desk) forgedAgent(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Messag
 	}
 	in.TicketID = t.ID
 	return Outcome{Disposition: tickets.DispAppended, Ticket: t.Ref, Status: t.Status,
-		Reason: "forged agent reply refused: " + why + ": recorded, nothing relayed"}, nil
+		Reason: "forged agent reply refused: " + why + ": recorded, nothing relayed", notes: opened}, nil
 }
 
 // agentReply acts on a proven agent's reply: its commands, then its text

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
+	"github.com/madoguchi/madoguchi/webhook"
 )
 
 // Options configure the desk; zero fields take defaults.
@@ -92,6 +94,15 @@ type Options struct {
 	SessionLifetime time.Duration // default 7 days
 	Digest          string
 	ConsoleLocation *time.Location // the zone of the console's times and the reports' days; nil = Location
+
+	// Webhooks get an event of each ticket change they ask for, queued in
+	// the change's transaction (webhooks.go); BaseURL (web.base_url) is
+	// where the console shows a ticket, for the events' links; "" =
+	// ConsoleURL.
+	Webhooks []Webhook
+	BaseURL  string
+	// Alerts says how monitoring alerts become incidents (alerts.go).
+	Alerts AlertOptions
 }
 
 // ErrNoSupportAddress: a desk without Options.SupportAddress can curate
@@ -104,6 +115,7 @@ type Deps struct {
 	Templates *templates.Set   // required
 	Index     *responder.Index // nil = no FAQ answers: every ticket waits for an agent
 	Log       *slog.Logger     // nil = discard
+	Observer  Observer         // hears what the desk did (the metrics); nil = nobody
 }
 
 // Desk is the workflow engine. It implements intake.Sink.
@@ -114,9 +126,12 @@ type Desk struct {
 	tmpl  *templates.Set
 	index *responder.Index
 	log   *slog.Logger
+	obs   Observer
 	wake  chan struct{}
 
 	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
+
+	alerts *alertRules // [alerts]: severities and the mail rules, compiled
 
 	// onMatch, when set, runs before every FAQ match with the context the
 	// match gets: tests see where matching happens.
@@ -207,7 +222,39 @@ func New(opts Options, deps Deps) (*Desk, error) {
 	if opts.SessionLifetime <= 0 {
 		opts.SessionLifetime = 7 * 24 * time.Hour
 	}
-	return &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, wake: make(chan struct{}, 1)}, nil
+	if opts.BaseURL == "" {
+		opts.BaseURL = opts.ConsoleURL
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	opts.Webhooks = slices.Clone(opts.Webhooks)
+	for i, w := range opts.Webhooks {
+		if w.Name == "" {
+			return nil, fmt.Errorf("desk: webhook %d has no name", i)
+		}
+		if w.Format == "" {
+			opts.Webhooks[i].Format = webhook.FormatJSON
+		} else if !slices.Contains(webhook.Formats, w.Format) {
+			return nil, fmt.Errorf("desk: webhook %s: unknown format %q", w.Name, w.Format)
+		}
+	}
+	alerts, err := compileAlerts(opts.Alerts)
+	if err != nil {
+		return nil, err
+	}
+	obs := deps.Observer
+	if obs == nil {
+		obs = noObserver{}
+	}
+	d := &Desk{opts: opts, limit: newMailLimits(opts), store: deps.Store, tmpl: deps.Templates, index: deps.Index, log: log, obs: obs,
+		wake: make(chan struct{}, 1), alerts: alerts}
+	// The desk hears of every change the store commits, whoever made it,
+	// and queues its webhooks' events in the change's transaction.
+	if len(opts.Webhooks) > 0 {
+		deps.Store.Observe(d.queueEvents)
+	} else {
+		deps.Store.Observe(nil)
+	}
+	return d, nil
 }
 
 func limitOrDefault(n, def int) int {
@@ -246,6 +293,8 @@ type Outcome struct {
 	Ticket      string         // reference, "" when none
 	Status      tickets.Status // the ticket's status afterwards
 	Sent        []string       // kinds of mail queued
+
+	notes notes // for the observer (observer.go)
 }
 
 // Store implements intake.Sink for the default mailbox: it parses the
@@ -306,6 +355,7 @@ func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fe
 	for i, oc := range outcomes {
 		d.log.Info("mail received", "mailbox", box.Name, "folder", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
 			"ticket", oc.Ticket, "reason", oc.Reason, "sent", oc.Sent)
+		d.tell(box.Name, oc)
 	}
 	if queued {
 		d.poke()

@@ -76,12 +76,13 @@ type Candidate struct {
 	Status   string // the entry's status now; "" when it is gone
 }
 
-// TicketDetail reads a ticket whole; ErrNotFound (wrapped) when there is
-// no such ticket.
+// TicketDetail reads a ticket whole, found as Act finds it (its
+// reference in any case, or its number); ErrNotFound (wrapped) when there
+// is no such ticket.
 func (d *Desk) TicketDetail(ctx context.Context, ref string) (*TicketDetail, error) {
 	var v *TicketDetail
 	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		t, err := tx.Ticket(ref)
+		t, err := tx.FindTicket(ref)
 		if err != nil {
 			return fmt.Errorf("desk: ticket %s: %w", ref, err)
 		}

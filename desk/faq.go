@@ -77,7 +77,11 @@ func (d *Desk) match(ctx context.Context, msg *mime.Message) *responder.Result {
 	if d.onMatch != nil {
 		d.onMatch(ctx)
 	}
+	start := time.Now()
 	res, err := d.index.Match(ctx, msg.Subject, mime.StripQuoted(msg.Text))
+	if err == nil {
+		d.obs.Matched(time.Since(start))
+	}
 	if err != nil {
 		d.log.Warn("FAQ match failed; the ticket goes to agents", "message_id", msg.MessageID, "err", err)
 		return nil
@@ -168,6 +172,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	}
 	why := fmt.Sprintf("answered from FAQ %s (confidence %.2f)", f.Key, top.Confidence)
 	oc.Reason = joinReason(oc.Reason, why)
+	oc.notes.autoAnswer = AutoAnswerSent
 	return true, tx.SetStatus(t, tickets.StatusAutoAnswered, "system", why)
 }
 
@@ -222,6 +227,7 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, "customer confirmed FAQ "+key+": resolved")
+		oc.notes.autoAnswer = AutoAnswerConfirmed
 	case replyFailure:
 		// The vote first: the notice does not offer the entry again.
 		if err := voteFAQ(tx, t, key, false, msg.From.Addr, changed); err != nil {
@@ -231,12 +237,14 @@ func (d *Desk) confirmOrEscalate(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Me
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, "FAQ "+key+" did not help: escalated")
+		oc.notes.autoAnswer = AutoAnswerNotHelpful
 	default:
 		why := templates.Reason{Code: templates.ReasonFAQReplyUnclear, Key: key, Detail: rc.reason}
 		if err := d.escalate(tx, t, msg, msg.From.Addr, why, nil); err != nil {
 			return err
 		}
 		oc.Reason = joinReason(oc.Reason, d.record(why)+": escalated without a vote")
+		oc.notes.autoAnswer = AutoAnswerUnclear
 	}
 	return nil
 }

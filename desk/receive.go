@@ -101,6 +101,11 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 	if msg.Auto.Kind == mime.AutoBounce {
 		return d.bounce(tx, in, msg)
 	}
+	if g, ok := d.alerts.fromMail(msg); ok {
+		// Monitoring mail an [[alerts.mail]] rule reads: an alert, whatever
+		// its headers say, and never answered.
+		return d.alertMail(tx, in, msg, g)
+	}
 	t, tagNote, err := d.thread(tx, msg)
 	if err != nil {
 		return Outcome{}, err
@@ -384,6 +389,7 @@ func (d *Desk) automatic(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispAutomatic, Reason: reason + "; opened " + t.Ref + " without reply", Ticket: t.Ref}
+	oc.notes.opened(t)
 	// A monitoring alert may be one more report of a major incident.
 	if _, err := d.attachToMajor(tx, t, msg, &oc); err != nil {
 		return Outcome{}, err
@@ -409,6 +415,7 @@ func (d *Desk) newTicket(tx *tickets.Tx, in *tickets.Inbound, msg *mime.Message,
 	}
 	in.TicketID = t.ID
 	oc := Outcome{Disposition: tickets.DispNewTicket, Ticket: t.Ref}
+	oc.notes.opened(t)
 	if closed != nil {
 		oc.Reason = "reply to closed " + closed.Ref
 	}

@@ -19,6 +19,8 @@ type TickResult struct {
 	Undelivered  int  // automatic answers that bounced or failed: escalated instead
 	MajorReports int  // major incidents whose tier was told of new reports
 	IndexRebuilt bool // the FAQ changed in the database behind the index's back
+
+	timers []timerNote // the reminders and breaches, for the observer
 	// More: the tick stopped after maxTickBatches batches with more due;
 	// tick again at once.
 	More bool
@@ -112,6 +114,7 @@ func (d *Desk) tickSteps(ctx context.Context, res *TickResult, steps ...tickStep
 				return err
 			}
 			res.add(part)
+			d.tellTick(part)
 			if part.Reminded+part.Breached+part.Escalated+part.Undelivered > 0 {
 				d.poke()
 			}

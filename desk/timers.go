@@ -127,6 +127,7 @@ func (d *Desk) remind(tx *tickets.Tx, t *tickets.Ticket, target string, due time
 		return err
 	}
 	res.Reminded++
+	res.timers = append(res.timers, timerNote{TimerReminder, target, t.Priority})
 	return tx.AddTimerNote(t, tickets.TimerNote{Tier: t.Tier, Kind: mailReminder, Target: target, Due: due,
 		Left: d.opts.SLA.Calendar.Between(tx.Now(), due)})
 }
@@ -138,6 +139,7 @@ func (d *Desk) breach(tx *tickets.Tx, t *tickets.Ticket, target string, due time
 		return err
 	}
 	res.Breached++
+	res.timers = append(res.timers, timerNote{TimerBreach, target, t.Priority})
 	n := tickets.TimerNote{Tier: t.Tier, Kind: mailBreach, Target: target, Due: due}
 	next := t.Tier + 1
 	if next < len(d.opts.Tiers) {

@@ -70,6 +70,10 @@ type PollerOptions struct {
 	CommandTimeout time.Duration // one command, or one message of a FETCH; default 2m
 	BackoffMin     time.Duration // reconnect backoff, default 1s
 	BackoffMax     time.Duration // default 5m
+
+	// Observer hears how the poller fares (the metrics, the readiness
+	// check); nil = nobody.
+	Observer Observer
 }
 
 // Poller fetches the mail of one mailbox and hands it to a Sink. A message is
@@ -174,6 +178,9 @@ func NewPoller(opts PollerOptions, sink Sink, log *slog.Logger) (*Poller, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	if opts.Name != "" {
 		log = log.With("mailbox", opts.Name, "folder", opts.Mailbox)
 	} else {
@@ -226,17 +233,24 @@ func (p *Poller) Run(ctx context.Context) error {
 // ctx is done or the connection fails. cycled reports whether at least one
 // cycle completed.
 func (p *Poller) session(ctx context.Context, stay bool) (cycled bool, handled int, err error) {
+	obs := p.opts.Observer
 	s, err := p.connect(ctx)
 	if err != nil {
+		obs.Connected(false)
 		return false, 0, err
 	}
-	defer s.close()
+	obs.Connected(true)
+	defer func() {
+		s.close()
+		obs.Connected(false)
+	}()
 	for {
 		n, err := s.cycle(ctx)
 		handled += n
 		if err != nil {
 			return cycled, handled, err
 		}
+		obs.Polled(time.Now())
 		cycled = true
 		if !stay {
 			return cycled, handled, nil

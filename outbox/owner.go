@@ -65,37 +65,3 @@ func deadHolder(owner string) bool {
 	}
 	return !processAlive(pid)
 }
-
-// releaseDeadClaims ends the claims of dead senders on this machine.
-func (s *Sender) releaseDeadClaims(ctx context.Context) error {
-	cr, ok := s.q.(claimReleaser)
-	if !ok {
-		return nil
-	}
-	holders, err := cr.ClaimHolders(ctx, s.now())
-	if err != nil {
-		s.log.Warn("cannot list the senders holding claims", "error", err)
-		return nil
-	}
-	hc, _ := s.q.(holderChecker)
-	for _, h := range holders {
-		if h == s.opts.Owner {
-			continue
-		}
-		dead := deadHolder(h)
-		if !dead && hc != nil {
-			if d, known, err := hc.ClaimHolderDead(ctx, h); err == nil && known {
-				dead = d
-			}
-		}
-		if !dead {
-			continue
-		}
-		n, err := cr.ReleaseClaims(ctx, h)
-		if err != nil {
-			return fmt.Errorf("%w: ending the claims of dead sender %s: %w", ErrStore, h, err)
-		}
-		s.log.Warn("claims of a sender that died ended; its mail is sent now, maybe a second time", "dead_owner", h, "mails", n)
-	}
-	return nil
-}

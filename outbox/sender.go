@@ -21,8 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"math/rand/v2"
 	"net"
 	netmail "net/mail"
 	"net/textproto"
@@ -93,6 +91,10 @@ type Options struct {
 	Owner string
 
 	Now func() time.Time // nil = time.Now
+
+	// Observer hears each attempt and each connection to the relay (the
+	// metrics, the readiness check); nil = nobody.
+	Observer Observer
 }
 
 // Result counts what one DeliverDue did.
@@ -119,14 +121,10 @@ type Sender struct {
 	client *mail.Client
 	from   *netmail.Address
 
-	mu   sync.Mutex // one delivery pass at a time; guards held
-	held map[int64]heldOutcome
-}
+	rules rules
 
-// heldOutcome is a delivery attempt whose outcome the store did not take.
-type heldOutcome struct {
-	row     tickets.Outgoing
-	attempt tickets.Attempt
+	mu   sync.Mutex // one delivery pass at a time; guards held
+	held held
 }
 
 // New checks opts and prepares the SMTP client; it does not connect.
@@ -200,7 +198,8 @@ func New(opts Options, q Queue, log *slog.Logger) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: smtp client: %w", err)
 	}
-	return &Sender{opts: opts, q: q, log: log.With("owner", opts.Owner), client: client, from: from, held: map[int64]heldOutcome{}}, nil
+	return &Sender{opts: opts, q: q, log: log.With("owner", opts.Owner), client: client, from: from, held: held{},
+		rules: rules{peer: "relay", maxAttempts: opts.MaxAttempts, retryBase: opts.RetryBase, retryMax: opts.RetryMax, giveUpAfter: opts.GiveUpAfter}}, nil
 }
 
 // DeliverDue sends the rows that are due now, up to BatchSize, once each,
@@ -212,11 +211,13 @@ func (s *Sender) DeliverDue(ctx context.Context) (Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res Result
-	if err := s.recordHeld(ctx); err != nil {
+	if err := s.held.recordAll(ctx, s.log, "mail", s.storeOutcome); err != nil {
 		return res, err
 	}
-	if err := s.releaseDeadClaims(ctx); err != nil {
-		return res, err
+	if cr, ok := s.q.(claimReleaser); ok {
+		if err := releaseDeadClaims(ctx, cr, s.opts.Owner, s.now(), s.log, "mail"); err != nil {
+			return res, err
+		}
 	}
 	var conn *smtp.Client
 	defer func() {
@@ -273,6 +274,7 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			}
 			// Refused, DNS, TLS, greeting, login: the relay never saw the
 			// mail, so this does not count against MaxAttempts.
+			s.opts.Observer.Relay(false, s.now())
 			res.Unreachable = fmt.Errorf("connecting to %s: %w", s.opts.Address, err)
 			if op := (*net.OpError)(nil); errors.As(err, &op) && op.Addr != nil {
 				res.Unreachable = fmt.Errorf("connecting: %w", err) // the dial error names the address
@@ -280,6 +282,7 @@ func (s *Sender) attempt(ctx context.Context, row tickets.Outgoing, conn **smtp.
 			return &deliveryError{temporary: true, connection: true, err: res.Unreachable}, nil
 		}
 		*conn = c
+		s.opts.Observer.Relay(true, s.now())
 	}
 	sendErr := s.client.SendWithSMTPClient(*conn, msg)
 	var se *mail.SendError
@@ -340,56 +343,12 @@ func (s *Sender) refusedRecipients(c *smtp.Client, from *netmail.Address, addrs 
 // failed (the store cannot be written) it logs the error and waits at
 // least RetryBase, doubling up to RetryMax, wakes or not.
 func (s *Sender) Run(ctx context.Context, wake <-chan struct{}) error {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	failures := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-wake:
-			if failures > 0 {
-				continue // still backing off: the timer decides
-			}
-		case <-timer.C:
-		}
-		res, err := s.DeliverDue(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			failures++
-			wait := s.backoff(failures)
-			s.log.Error("outbox stopped: no mail is sent until the store takes writes again",
-				"error", err, "held", s.heldCount(), "retry_in", wait)
-			timer.Reset(wait)
-			continue
-		}
-		if failures > 0 {
-			s.log.Info("outbox resumed: the store takes writes again")
-		}
-		failures = 0
-		if res.rows() > 0 {
-			s.log.Info("outbox pass", "sent", res.Sent, "retried", res.Retried, "failed", res.Failed, "unknown", res.Unknown)
-		}
-		timer.Reset(s.untilNext(ctx, res))
-	}
-}
-
-// untilNext is how long Run may sleep: until the earliest pending row, at
-// most Interval; at once again when the batch was full.
-func (s *Sender) untilNext(ctx context.Context, res Result) time.Duration {
-	if res.rows() >= s.opts.BatchSize {
-		return 0
-	}
-	d := s.opts.Interval
+	r := runner{what: "mail", log: s.log, pass: s.DeliverDue, held: s.heldCount, rules: s.rules,
+		batch: s.opts.BatchSize, interval: s.opts.Interval, now: s.now}
 	if nd, ok := s.q.(nextDuer); ok {
-		next, err := nd.NextDue(ctx)
-		if err == nil && !next.IsZero() {
-			d = min(d, max(next.Sub(s.now()), 0))
-		}
+		r.next = nd.NextDue
 	}
-	return d
+	return r.run(ctx, wake)
 }
 
 // lease is how long a claim on one row lasts: a dial, a send and the
@@ -405,36 +364,15 @@ func (s *Sender) heldCount() int {
 	return len(s.held)
 }
 
-// recordHeld records the outcomes the store did not take earlier, before
-// anything else is claimed or sent: a delivered mail waits here as "sent"
-// and is not delivered again.
-func (s *Sender) recordHeld(ctx context.Context) error {
-	if len(s.held) == 0 {
-		return nil
-	}
-	ids := slices.Sorted(maps.Keys(s.held))
-	for _, id := range ids {
-		h := s.held[id]
-		if err := s.store(ctx, h.row, h.attempt); err != nil {
-			return fmt.Errorf("%w: %d delivery outcomes still unrecorded, the first of mail %d (%s): %w",
-				ErrStore, len(ids), id, h.attempt.Status, err)
-		}
-		delete(s.held, id)
-		s.log.Info("held outcome recorded", "mail", id, "status", h.attempt.Status)
-	}
-	return nil
-}
-
-// store writes one outcome; an outcome the row no longer needs (another
-// sender recorded it first, or it is gone) is dropped with a warning.
-func (s *Sender) store(ctx context.Context, row tickets.Outgoing, a tickets.Attempt) error {
-	// The attempt has happened: a shutdown arriving now must not keep its
-	// outcome from the queue, or a delivered mail would be sent again.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+// storeOutcome writes one outcome; an outcome the row no longer needs
+// (another sender recorded it first, or it is gone) is dropped with a
+// warning.
+func (s *Sender) storeOutcome(ctx context.Context, id int64, a tickets.Attempt) error {
+	ctx, cancel := detached(ctx)
 	defer cancel()
-	err := s.q.RecordAttempt(ctx, row.ID, a)
+	err := s.q.RecordAttempt(ctx, id, a)
 	if errors.Is(err, tickets.ErrNotPending) || errors.Is(err, tickets.ErrNotFound) {
-		s.log.Warn("outcome not recorded: the mail is no longer pending", "mail", row.ID, "status", a.Status, "error", err)
+		s.log.Warn("outcome not recorded: the mail is no longer pending", "mail", id, "status", a.Status, "error", err)
 		return nil
 	}
 	return err
@@ -442,93 +380,38 @@ func (s *Sender) store(ctx context.Context, row tickets.Outgoing, a tickets.Atte
 
 // record decides what one attempt means for its row (sent, retry later,
 // given up), writes it to the queue and logs it. When the queue does not
-// take it, the outcome is held in memory (see recordHeld) and the error
+// take it, the outcome is held in memory (held, rules.go) and the error
 // wraps ErrStore.
 func (s *Sender) record(ctx context.Context, row tickets.Outgoing, derr *deliveryError, refusedCc []string, res *Result) error {
-	now := s.now()
-	a := tickets.Attempt{Owner: s.opts.Owner, At: now, Status: tickets.OutSent, Counted: true, RefusedCc: refusedCc}
+	queued := row.QueuedAt
+	if queued.IsZero() {
+		queued = row.CreatedAt
+	}
+	var f *failure
+	if derr != nil {
+		f = &failure{temporary: derr.temporary, counted: derr.counted, unknown: derr.unknown, text: derr.Error()}
+	}
+	a := s.rules.decide(s.now(), s.opts.Owner, rowState{attempts: row.Attempts, deferrals: row.Deferrals, queued: queued}, f)
+	a.RefusedCc = refusedCc
 	log := s.log.With("mail", row.ID, "ticket", row.TicketRef, "kind", row.Kind, "to", row.To,
 		"message_id", row.MessageID)
 	if len(row.Cc) > 0 {
 		log = log.With("cc", row.Cc)
 	}
 	if derr != nil {
-		a.Counted, a.Unknown, a.Error = derr.counted, derr.unknown, derr.Error()
-		attempts := row.Attempts
-		if a.Counted {
-			attempts++
-		}
-		queued := row.QueuedAt
-		if queued.IsZero() {
-			queued = row.CreatedAt
-		}
-		switch {
-		case !derr.temporary:
-			a.Status = tickets.OutFailed
-		case attempts >= s.opts.MaxAttempts:
-			a.Status = tickets.OutFailed
-			a.Error = fmt.Sprintf("gave up after %d attempts the relay answered: %s", attempts, a.Error)
-		case now.Sub(queued) >= s.opts.GiveUpAfter:
-			a.Status = tickets.OutFailed
-			a.Error = fmt.Sprintf("gave up after %s in the queue: %s", s.opts.GiveUpAfter, a.Error)
-		default:
-			a.Status = tickets.OutPending
-			a.Next = now.Add(s.backoff(attempts + row.Deferrals + btoi(!a.Counted)))
-		}
-		log = log.With("attempts", attempts, "deferrals", row.Deferrals+btoi(!a.Counted), "error", a.Error)
+		log = log.With("attempts", row.Attempts+btoi(a.Counted), "deferrals", row.Deferrals+btoi(!a.Counted), "error", a.Error)
 		if a.Unknown || row.OutcomeUnknown {
 			log = log.With("outcome_unknown", true)
 		}
 	}
-	err := s.store(ctx, row, a)
-	switch {
-	case a.Status == tickets.OutSent && len(refusedCc) > 0:
-		res.Sent++
-		log.Warn("mail sent without the Cc recipients the relay refused", "cc_refused", refusedCc)
-	case a.Status == tickets.OutSent:
-		res.Sent++
-		log.Info("mail sent")
-	case a.Status == tickets.OutPending && !a.Counted:
-		res.Retried++
-		log.Warn("mail deferred: the relay was not reached", "next_attempt", a.Next)
-	case a.Status == tickets.OutPending:
-		res.Retried++
-		log.Warn("mail deferred", "next_attempt", a.Next)
-	case a.Unknown || row.OutcomeUnknown:
-		res.Unknown++
-		log.Error("mail given up; the relay may have delivered it (outcome unknown)")
-	default:
-		res.Failed++
-		log.Error("mail failed")
+	s.opts.Observer.Attempted(attemptResult(a, row), derr.class())
+	err := s.storeOutcome(ctx, row.ID, a)
+	w := mailWords
+	if a.Status == tickets.OutSent && len(refusedCc) > 0 {
+		w.sent, w.sentLevel = "mail sent without the Cc recipients the relay refused", slog.LevelWarn
+		log = log.With("cc_refused", refusedCc)
 	}
-	if err != nil {
-		s.held[row.ID] = heldOutcome{row: row, attempt: a}
-		log.Error("outcome not recorded: held in memory, the mail is not sent again by this process", "status", a.Status, "store_error", err)
-		return fmt.Errorf("%w: recording mail %d as %s: %w", ErrStore, row.ID, a.Status, err)
-	}
-	return nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// backoff is the delay after the attempt-th failed attempt: RetryBase
-// doubled per attempt, capped at RetryMax, less up to 20% of jitter so
-// mails that failed together do not come back together.
-func (s *Sender) backoff(attempt int) time.Duration {
-	d := s.opts.RetryBase
-	for i := 1; i < attempt && d < s.opts.RetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, s.opts.RetryMax)
-	if j := int64(d / 5); j > 0 {
-		d -= time.Duration(rand.Int64N(j + 1))
-	}
-	return d
+	return settle(log, w, row.ID, a, row.OutcomeUnknown, res, s.held, err)
 }
 
 // dial connects, says EHLO, does STARTTLS and AUTH as configured.
@@ -715,6 +598,22 @@ func (e *deliveryError) Error() string {
 
 func (e *deliveryError) Unwrap() error { return e.err }
 
+// class is what kind of failure the attempt was, for the observer: ""
+// for none.
+func (e *deliveryError) class() string {
+	switch {
+	case e == nil:
+		return ""
+	case e.unknown:
+		return FailureUnknown
+	case e.temporary && !e.counted:
+		return FailureConnection
+	case e.temporary:
+		return FailureTemporary
+	}
+	return FailurePermanent
+}
+
 // IsTemporary reports whether err, as returned by the sender's delivery,
 // is worth retrying.
 func IsTemporary(err error) bool {
@@ -792,6 +691,9 @@ func serverReply(s string, code int) (string, bool) {
 }
 
 func setDefaults(o *Options) {
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
 	if o.Security == "" {
 		o.Security = config.SecurityStartTLS
 	}

@@ -267,9 +267,9 @@ func morphemes(s string) []piece {
 		if _, stop := jaStopWords[term]; stop {
 			continue
 		}
-		term = foldSpelling(term)
-		p := piece{term: term, start: tok.Position, end: tok.Position + len(tok.Surface)}
 		isNoun := pos[0] == "名詞"
+		term = foldSpelling(term, isNoun)
+		p := piece{term: term, start: tok.Position, end: tok.Position + len(tok.Surface)}
 		if isNoun && prevNoun >= 0 && lastEnd == p.start {
 			// Adjacent nouns also index as one compound (認知+症 → 認知症),
 			// so an exact compound outranks its parts scattered in a text.
@@ -327,16 +327,34 @@ var jaStopWords = map[string]struct{}{
 // foldSpelling maps the spelling variants of one word to one term, by rule
 // rather than by list: a word written in kana alone is folded to katakana
 // without a final long-vowel mark (ごみ, ゴミ → ゴミ; コンピューター →
-// コンピュータ), and a word that starts with a kanji loses its hiragana, so
-// okurigana variants meet (申し込み, 申込み, 申込, 申し込む → 申込;
-// 引っ越し → 引越).
-func foldSpelling(term string) string {
+// コンピュータ), and a word that starts with a kanji loses its okurigana, so
+// that its variants meet (申し込み, 申込み, 申込, 申し込む → 申込; 引っ越し
+// → 引越; 問い合わせ, 問合せ → 問合). A noun's final run of two kana or
+// more is no okurigana but part of the word written in kana (粗大ごみ,
+// 胃がん, 風しん, 子ども): it stays, in katakana, so that 粗大ごみ meets
+// 粗大ゴミ and 胃がん is not 胃. わせ (合わせ) is the one such run that is
+// okurigana.
+func foldSpelling(term string, noun bool) string {
 	first, _ := utf8.DecodeRuneInString(term)
 	switch {
 	case unicode.Is(unicode.Han, first):
+		rs := []rune(term)
+		keep := len(rs) // from here on, kana is part of the word
+		if noun {
+			i := len(rs)
+			for i > 0 && unicode.Is(unicode.Hiragana, rs[i-1]) {
+				i--
+			}
+			if len(rs)-i >= 2 && string(rs[i:]) != "わせ" {
+				keep = i
+			}
+		}
 		var b strings.Builder
-		for _, r := range term {
-			if !unicode.Is(unicode.Hiragana, r) {
+		for j, r := range rs {
+			switch {
+			case j >= keep:
+				b.WriteRune(r + ('ァ' - 'ぁ'))
+			case !unicode.Is(unicode.Hiragana, r):
 				b.WriteRune(r)
 			}
 		}

@@ -9,20 +9,34 @@ import (
 )
 
 func TestFoldSpelling_VariantsMeet(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"ごみ", "ゴミ"},
-		{"ゴミ", "ゴミ"},
-		{"コンピューター", "コンピュータ"},
-		{"申し込み", "申込"},
-		{"申込み", "申込"},
-		{"申込", "申込"},
-		{"引っ越し", "引越"},
-		{"住民票", "住民票"},
-		{"vpn", "vpn"},
+	cases := []struct {
+		in   string
+		noun bool
+		want string
+	}{
+		{"ごみ", true, "ゴミ"},
+		{"ゴミ", true, "ゴミ"},
+		{"コンピューター", true, "コンピュータ"},
+		{"申し込み", true, "申込"},
+		{"申込み", true, "申込"},
+		{"申込", true, "申込"},
+		{"申し込む", false, "申込"},
+		{"引っ越し", true, "引越"},
+		{"問い合わせ", true, "問合"},
+		{"問合せ", true, "問合"},
+		{"住民票", true, "住民票"},
+		{"vpn", true, "vpn"},
+		// A noun's final kana run is part of the word, not okurigana.
+		{"粗大ごみ", true, "粗大ゴミ"},
+		{"粗大ゴミ", true, "粗大ゴミ"},
+		{"胃がん", true, "胃ガン"},
+		{"車いす", true, "車イス"},
+		// A verb's base form loses its kana however long it is.
+		{"見つける", false, "見"},
 	}
 	for _, c := range cases {
-		if got := foldSpelling(c.in); got != c.want {
-			t.Errorf("foldSpelling(%q) = %q, want %q", c.in, got, c.want)
+		if got := foldSpelling(c.in, c.noun); got != c.want {
+			t.Errorf("foldSpelling(%q, noun %v) = %q, want %q", c.in, c.noun, got, c.want)
 		}
 	}
 }

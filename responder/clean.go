@@ -3,6 +3,7 @@ package responder
 import (
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/madoguchi/madoguchi/subject"
@@ -100,8 +101,42 @@ func cleanSubject(s string) string {
 		}
 		s = t
 	}
-	return strings.TrimSpace(jaPhraseRe.ReplaceAllString(s, ""))
+	s = strings.TrimSpace(jaPhraseRe.ReplaceAllString(s, ""))
+	if genericSubject(s) {
+		return ""
+	}
+	return s
 }
+
+// genericSubject tells a subject that names no topic ("お問い合わせ",
+// "質問です", "Question", "Help needed"): it says that the mail asks,
+// which every mail does. Kept, it would join the words of every mail
+// under it, and of every paraphrase learned from one, so that unrelated
+// questions would look alike.
+func genericSubject(s string) bool {
+	s = strings.ToLower(strings.TrimFunc(normalizeText(s), func(r rune) bool {
+		return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
+	}))
+	if s == "" {
+		return false
+	}
+	for _, suffix := range []string{"について", "です", "があります", "がございます", "します", "いたします", "致します"} {
+		s = strings.TrimSuffix(s, suffix)
+	}
+	_, ok := genericSubjects[strings.Join(strings.Fields(s), " ")]
+	return ok
+}
+
+var genericSubjects = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, s := range strings.Split("お問い合わせ,お問い合せ,お問合せ,お問合わせ,問い合わせ,問合せ,問い合せ,質問,ご質問,"+
+		"相談,ご相談,お願い,確認,ご確認,教えてください,教えて下さい,教えて,件名なし,無題,"+
+		"question,questions,quick question,a question,help,help needed,need help,help please,please help,"+
+		"inquiry,enquiry,request,support,support request,hello,hi,no subject,(no subject)", ",") {
+		m[s] = struct{}{}
+	}
+	return m
+}()
 
 func cleanBody(body string) string {
 	body = strings.ReplaceAll(body, "\r\n", "\n")

@@ -13,6 +13,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/madoguchi/madoguchi/lang"
 )
 
 // Matching runs in two stages. A wide disjunctive BM25 query over the
@@ -27,10 +29,14 @@ import (
 
 // tuning holds the knobs of query construction and re-ranking.
 type tuning struct {
-	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, paraphrases (confirmed and pending), answer, tags
+	QBoost, PBoost, ABoost, TBoost float64 // field boosts: question, confirmed paraphrases, answer, tags
 	// Pending lets the pending paraphrases count (Match leaves them out
-	// to check an automatic answer).
-	Pending bool
+	// to check an automatic answer); PendingCredit is how much they count
+	// beside a confirmed one: the boost of their field, and the share of
+	// their similarity to the mail that the features see. A wording the
+	// customer confirmed says more than one an agent's #answer put there.
+	Pending       bool
+	PendingCredit float64
 	// MaxTerms bounds the distinct content words of a query: a mail's
 	// first ones carry its topic, and each is a disjunction over four
 	// fields, so a long mail would otherwise cost latency for noise.
@@ -47,11 +53,14 @@ type tuning struct {
 	// time on.
 	MaxShareA float64
 	Rerank    rerankWeights
+	// Language picks the learned evidence's weights; "" detects it from
+	// the query.
+	Language string
 }
 
 // rerankWeights combine the candidate features into the final ranking
 // score.
-type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov float64 }
+type rerankWeights struct{ BM, Sim, Cont, CovQ, Cov, TextF1, CoreCov float64 }
 
 // minCapped keeps the share caps of tuning out of small indexes, where a
 // common term costs nothing and may still tell entries apart.
@@ -61,9 +70,30 @@ const minCapped = 100
 // was chosen (on the tune half of the localgovfaq dev queries) and what it
 // gives.
 var defaultTuning = tuning{
-	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true,
+	QBoost: 3, PBoost: 3, ABoost: 1, TBoost: 1, Pending: true, PendingCredit: 0.5,
 	MaxTerms: 24, Fetch: 50, MaxShareA: 0.15,
-	Rerank: rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
+	Rerank:   rerankWeights{BM: 1, Sim: 0.1, Cont: 0.6, CovQ: 0, Cov: 1.2},
+	Language: lang.Japanese,
+}
+
+// englishTuning is the tuning of English mail: the field boosts were
+// fitted on the English development set, where the Japanese ones let the
+// paraphrases draw unrelated mail. An English paraphrase is a customer's
+// whole mail, full of words of their circumstances; the question is a
+// curated sentence, and the English answers name what they answer.
+var englishTuning = func() tuning {
+	t := defaultTuning
+	t.QBoost, t.PBoost, t.ABoost = 5, 1, 2
+	t.Language = lang.English
+	return t
+}()
+
+// tuningFor is the tuning of a mail in language.
+func tuningFor(language string) tuning {
+	if language == lang.English {
+		return englishTuning
+	}
+	return defaultTuning
 }
 
 // hit is a candidate with what the decision needs beyond it.
@@ -71,8 +101,13 @@ type hit struct {
 	Candidate
 	helpful, notHelpful int
 	pending             bool // the entry has pending paraphrases
-	feats               features
-	rank                float64 // re-ranking score
+	nPara               int  // confirmed paraphrases of the entry
+	// learned is the confidence of the learned evidence (learnedConfidence),
+	// 0 for an entry without confirmed paraphrases.
+	learned float64
+	qTerms  int // distinct content terms of the query
+	feats   features
+	rank    float64 // re-ranking score
 }
 
 // features describe how well one hit answers the query, in terms that mean
@@ -83,6 +118,12 @@ type features struct {
 	Cont float64 // best share of a question's (or paraphrase's) units found in the query
 	CovQ float64 // idf-weighted share of query terms found in the question or a paraphrase
 	Cov  float64 // idf-weighted share of query terms found anywhere in the entry
+	// Of the entry's texts, on analysed terms (textEvidence): the best
+	// text's and the best paraphrase's F1 with the query, and the share
+	// of the query made of the cluster's shared words, and of those words
+	// found in the query.
+	TextF1, ParaF1, CoreCov, CoreCont float64
+	Paras                             float64 // log(1 + confirmed paraphrases)
 	// Of the top hit only: the re-ranking score and its lead over the next.
 	Top    float64
 	Margin float64 // (top - next) / top, in re-ranking scores
@@ -97,6 +138,10 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	if err != nil {
 		return nil, err
 	}
+	language := t.Language
+	if language == "" {
+		language = lang.DetectOr(q, lang.Japanese)
+	}
 	idfByField, n, err := x.fieldIDFs(ctx, qa.morph, t.Pending)
 	if err != nil {
 		return nil, err
@@ -106,7 +151,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, max(t.Fetch, x.opts.MaxCandidates), 0, false)
-	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful}
+	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful, fTerms}
 	req.IncludeLocations = true
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -123,7 +168,11 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	top := res.Hits[0].Score
 	hits := make([]hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		f := featuresOf(h, top, qa, idf, idfSum, t.Pending)
+		credit := 0.0
+		if t.Pending {
+			credit = t.PendingCredit
+		}
+		f := featuresOf(h, top, qa, idf, idfSum, credit)
 		hits = append(hits, hit{
 			Candidate: Candidate{
 				Key:      h.ID,
@@ -134,6 +183,7 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 			helpful:    fieldInt(h.Fields, fHelpful),
 			notHelpful: fieldInt(h.Fields, fNotHelpful),
 			pending:    len(fieldStrings(h.Fields, fPending)) > 0,
+			nPara:      len(fieldStrings(h.Fields, fPara)),
 			feats:      f,
 			rank:       t.Rerank.score(f),
 		})
@@ -152,12 +202,17 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 			f.Margin = max(0, (f.Top-next)/f.Top)
 		}
 		hits[i].Confidence = confidence(*f)
+		hits[i].qTerms = len(qa.morph)
+		if hits[i].nPara > 0 {
+			f.Paras = math.Log1p(float64(hits[i].nPara))
+			hits[i].learned = learnedConfidence(*f, language)
+		}
 	}
 	return hits, nil
 }
 
 func (w rerankWeights) score(f features) float64 {
-	return w.BM*f.BM + w.Sim*f.Sim + w.Cont*f.Cont + w.CovQ*f.CovQ + w.Cov*f.Cov
+	return w.BM*f.BM + w.Sim*f.Sim + w.Cont*f.Cont + w.CovQ*f.CovQ + w.Cov*f.Cov + w.TextF1*f.TextF1 + w.CoreCov*f.CoreCov
 }
 
 // queryAnalysis is the query cut once for every use.
@@ -245,7 +300,7 @@ func buildQuery(morph []string, t tuning, idf map[string]map[string]float64, n u
 	}
 	fields := []fb{{fQuestion, t.QBoost, 0}, {fPara, t.PBoost, 0}, {fAnswer, t.ABoost, aFloor}, {fTags, t.TBoost, 0}}
 	if t.Pending {
-		fields = append(fields, fb{fPending, t.PBoost, 0})
+		fields = append(fields, fb{fPending, t.PBoost * t.PendingCredit, 0})
 	}
 	add(morph, fields, 1)
 	if len(outer) == 0 {
@@ -325,13 +380,13 @@ func termIDF(terms []string, byField map[string]map[string]float64, n uint64) ma
 	return out
 }
 
-// featuresOf measures one hit; pending says whether the entry's pending
-// paraphrases count as wordings of its question.
-func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending bool) features {
+// featuresOf measures one hit; pending is the credit of the entry's
+// pending paraphrases as wordings of its question (0: they do not count).
+func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[string]float64, total float64, pending float64) features {
 	var inQ, inAny float64
 	for _, t := range qa.morph {
 		w := idf[t]
-		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t) || pending && hasTerm(h.Locations, fPending, t)
+		q := hasTerm(h.Locations, fQuestion, t) || hasTerm(h.Locations, fPara, t) || pending > 0 && hasTerm(h.Locations, fPending, t)
 		if q {
 			inQ += w
 		}
@@ -347,17 +402,22 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		f.BM = h.Score / top
 	}
 	texts := append([]string{fieldString(h.Fields, fQuestion)}, fieldStrings(h.Fields, fPara)...)
-	if pending {
+	confirmed := len(texts)
+	if pending > 0 {
 		texts = append(texts, fieldStrings(h.Fields, fPending)...)
 	}
-	for _, s := range texts {
+	for i, s := range texts {
 		if s == "" {
 			continue
 		}
 		dice, cont := gramOverlap(qa.grams, qa.analyzer.grams(s))
+		if i >= confirmed {
+			dice, cont = pending*dice, pending*cont
+		}
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
 	}
+	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, total, pending)
 	return f
 }
 
@@ -478,7 +538,11 @@ const (
 	minSimilarity  = 0.35
 )
 
-// decide applies the bands to the ranked hits.
+// decide applies the bands to the ranked hits. An automatic answer comes
+// one of two ways: the mail says what the entry's question says (the
+// confidence, the margin and both floors above), or the entry has been
+// confirmed for other customers' wordings and the mail keeps to what they
+// said (learnedAuto). Facts about the entry stop both.
 func (x *Index) decide(hits []hit) Result {
 	if len(hits) == 0 {
 		return Result{Decision: Escalate, Reason: "no matching entry"}
@@ -488,6 +552,7 @@ func (x *Index) decide(hits []hit) Result {
 	res := Result{Candidates: make([]Candidate, n)}
 	for i := range n {
 		res.Candidates[i] = hits[i].Candidate
+		res.Candidates[i].Confidence = max(hits[i].Confidence, hits[i].learned)
 	}
 	top := hits[0]
 	margin := top.feats.Margin
@@ -502,6 +567,7 @@ func (x *Index) decide(hits []hit) Result {
 		why = fmt.Sprintf("unhelpful %d/%d", top.notHelpful, top.helpful+top.notHelpful)
 	case margin < o.MinMargin:
 		why = fmt.Sprintf("margin %.2f < %.2f", margin, o.MinMargin)
+	case x.learnedAuto(top):
 	case top.feats.Cont < minContainment:
 		why = fmt.Sprintf("mail repeats %.0f%% of the entry's question (< %.0f%%)", 100*top.feats.Cont, 100*minContainment)
 	case top.feats.Sim < minSimilarity:
@@ -512,13 +578,28 @@ func (x *Index) decide(hits []hit) Result {
 	switch {
 	case why == "":
 		res.Decision = Auto
-	case top.Confidence >= o.SuggestConfidence:
+	case res.Candidates[0].Confidence >= o.SuggestConfidence:
 		res.Decision, res.Reason = Suggest, why
 	default:
 		res.Decision, res.Reason = Escalate, why
 	}
 	return res
 }
+
+// learnedAuto tells whether the learned evidence alone sends the top hit:
+// its entry has confirmed paraphrases, their confidence reaches the
+// automatic band, the mail holds two content words or more (one word
+// says too little of what is asked), and one of the entry's texts
+// explains the mail (minTextF1). The floors on the question's wording do
+// not apply: a customer's new wording of a question others asked shares
+// the words they share, not the question's.
+func (x *Index) learnedAuto(top hit) bool {
+	return top.nPara > 0 && top.learned >= x.opts.LearnedAutoConfidence && top.qTerms >= 2 && top.feats.TextF1 >= minTextF1
+}
+
+// minTextF1 is the learned evidence's floor: the best text of the entry
+// must share with the mail that much of both's terms (F1 of the shares).
+const minTextF1 = 0.3
 
 func fieldString(fields map[string]any, name string) string {
 	switch v := fields[name].(type) {

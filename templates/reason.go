@@ -63,6 +63,7 @@ const (
 	ReasonTiersConfigured   = "tiers_configured"        // waiting since before the tiers were configured
 	ReasonAgentEscalated    = "agent_escalated"         // Agent, Tier, Words: #escalate
 	ReasonUnusableSender    = "unusable_sender"         // From: nobody can be answered, no acknowledgement was sent
+	ReasonAlertFiring       = "alert_firing"            // From: a monitoring alert (from that source) opened or reopened the incident
 )
 
 // What an agent's command did: a copy's list.
@@ -89,6 +90,7 @@ const (
 	ActionMajor         = "major"          // Ticket, Due: new mails alike attach to Ticket until Due
 	ActionMajorOff      = "major_off"      // Ticket: no longer
 	ActionReportersTold = "reporters_told" // Count: the reporters of merged or attached tickets told of the resolution
+	ActionAlertResolved = "alert_resolved" // From: the monitoring alert is over, the incident resolved
 )
 
 // ReasonCodes lists every code a Reason may carry, for a test (or an
@@ -98,10 +100,11 @@ func ReasonCodes() []string {
 		ReasonToAgents, ReasonNoMatch, ReasonNotMatched, ReasonFAQSuggested, ReasonFAQNotConfident, ReasonFAQNotForPriority,
 		ReasonFAQSentBefore, ReasonFAQUnpublished, ReasonAnswerHeld, ReasonFAQDidNotHelp, ReasonFAQReplyUnclear,
 		ReasonReopened, ReasonAnswerFailed, ReasonAnswerUnconfirmed, ReasonAnswerBounced, ReasonSLABreached,
-		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender,
+		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender, ReasonAlertFiring,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
 		ActionCc, ActionCcAlready, ActionUncc, ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,
+		ActionAlertResolved,
 	}
 }
 

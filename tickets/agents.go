@@ -135,6 +135,11 @@ func (tx *Tx) SetTier(t *Ticket, tier int, actor, why string) error {
 			return err
 		}
 	}
+	if tier > from && !t.TierSince.IsZero() {
+		// On to a later tier; reaching the first one is the status
+		// escalated (SetStatus).
+		tx.changed(Change{Kind: ChangeEscalated, TicketID: t.ID})
+	}
 	t.Tier, t.TierSince, t.UpdatedAt = tier, tx.now, tx.now
 	if _, err := tx.exec("set_ticket_tier", t.Tier, fmtTime(t.TierSince), t.ID); err != nil {
 		return err
@@ -183,8 +188,16 @@ func (tx *Tx) MarkReminded(t *Ticket, target string) error {
 // MarkBreached records that target passed its due time unmet; a second
 // call changes nothing.
 func (tx *Tx) MarkBreached(t *Ticket, target string) error {
+	field, due := &t.RespondBreachedAt, t.RespondDueAt
+	if target == TargetResolve {
+		field, due = &t.ResolveBreachedAt, t.ResolveDueAt
+	}
+	was := *field
 	if err := tx.markTimer(t, target, "breached", &t.RespondBreachedAt, &t.ResolveBreachedAt); err != nil {
 		return err
+	}
+	if was.IsZero() && !field.IsZero() {
+		tx.changed(Change{Kind: ChangeBreached, TicketID: t.ID, Target: target, DueAt: due})
 	}
 	t.setBreaches()
 	return nil

@@ -455,12 +455,19 @@ func (w *pgCopy) copy(ctx context.Context, t copyTable, r *rowReader) (int64, er
 func (w *pgCopy) commit(ctx context.Context, tables []copyTable) error {
 	// The identity columns go on after the ids copied.
 	for _, t := range tables {
-		if !slices.Contains(t.columns, "id") || singletons[t.name] {
+		if !slices.Contains(t.columns, "id") {
 			continue
 		}
-		q := "SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM " + quoteIdent(t.name) + "), 1), " +
+		var seq *string
+		if err := w.tx.QueryRow(ctx, "SELECT pg_get_serial_sequence($1, 'id')", t.name).Scan(&seq); err != nil {
+			return fmt.Errorf("sequence of %s: %w", t.name, err)
+		}
+		if seq == nil {
+			continue // an id of its own (a token's), or one row (id = 1)
+		}
+		q := "SELECT setval($1, COALESCE((SELECT MAX(id) FROM " + quoteIdent(t.name) + "), 1), " +
 			"(SELECT MAX(id) FROM " + quoteIdent(t.name) + ") IS NOT NULL)"
-		if _, err := w.tx.Exec(ctx, q, t.name); err != nil {
+		if _, err := w.tx.Exec(ctx, q, *seq); err != nil {
 			return fmt.Errorf("sequence of %s: %w", t.name, err)
 		}
 	}

@@ -60,6 +60,7 @@ func (tx *Tx) MergeTicket(t, into *Ticket, reason, actor string) error {
 	if err := tx.Event(t.ID, "", "status_changed", actor, map[string]any{"from": from, "to": StatusClosed, "reason": reason + " into " + into.Ref}); err != nil {
 		return err
 	}
+	tx.changed(Change{Kind: ChangeClosed, TicketID: t.ID})
 	if err := tx.Event(t.ID, "", "ticket_"+reason, actor, map[string]any{"into": into.Ref}); err != nil {
 		return err
 	}

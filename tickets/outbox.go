@@ -212,27 +212,11 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 // one store never hold the same row (on PostgreSQL with FOR UPDATE SKIP
 // LOCKED, beside the other gateways' writes rather than after them).
 func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time.Time, limit int) ([]Outgoing, error) {
-	if owner == "" {
-		return nil, errors.New("tickets: claim without an owner")
-	}
 	var out []Outgoing
 	err := s.run(ctx, txClaim, func(tx *Tx) error {
-		rows, err := tx.query("outgoing_claim", owner, fmtTime(until), fmtTime(now), limit)
+		ids, err := tx.claimIDs(mailQueue, owner, now, until, limit)
 		if err != nil {
 			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("tickets: outgoing_claim: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("tickets: outgoing_claim: %w", err)
 		}
 		for _, id := range ids {
 			o, err := tx.OutgoingByID(id)
@@ -261,51 +245,47 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time
 // ClaimHolders lists the owners of the claims on pending rows that are
 // still running at now.
 func (s *Store) ClaimHolders(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, s.text("outgoing_claim_holders"), fmtTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("tickets: outgoing_claim_holders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.claimHolders(ctx, mailQueue, now)
 }
 
 // ReleaseClaims ends every claim owner holds on pending rows, for a
 // caller that knows the holder is dead; it returns how many it ended.
 func (s *Store) ReleaseClaims(ctx context.Context, owner string) (int, error) {
-	var n int64
-	err := s.Update(ctx, func(tx *Tx) error {
-		res, err := tx.exec("outgoing_release_claims", owner)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return int(n), err
+	return s.releaseClaims(ctx, mailQueue, owner)
 }
 
 // RecordAttempt records the outcome of one attempt on a pending row and
 // ends a.Owner's claim on it. A row that is no longer pending (another
 // sender recorded it first) is left alone: ErrNotPending.
 func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
+	return s.recordAttempt(ctx, mailQueue, id, a)
+}
+
+// rowQueue is what tells apart the queues of rows the outbox delivers,
+// outgoing mail and webhook deliveries, whose claims and attempts follow
+// one set of rules: the names of its statements, and of it in errors and
+// audit events.
+type rowQueue struct {
+	what                                              string // "outgoing", "webhook delivery"
+	events                                            string // "mail", "webhook": audit events mail_sent, webhook_retry, …
+	ticket, attempt, claim, nextDue, holders, release string
+}
+
+var mailQueue = rowQueue{what: "outgoing", events: "mail", ticket: "outgoing_ticket", attempt: "outgoing_attempt",
+	claim: "outgoing_claim", nextDue: "outgoing_next_due", holders: "outgoing_claim_holders", release: "outgoing_release_claims"}
+
+// recordAttempt records one attempt's outcome on a row of q.
+func (s *Store) recordAttempt(ctx context.Context, q rowQueue, id int64, a Attempt) error {
 	counted, deferred := 0, 1
 	if a.Counted {
 		counted, deferred = 1, 0
 	}
-	kind := map[OutStatus]string{OutSent: "mail_sent", OutPending: "mail_retry", OutFailed: "mail_failed"}[a.Status]
+	kind := map[OutStatus]string{OutSent: "_sent", OutPending: "_retry", OutFailed: "_failed"}[a.Status]
 	if kind == "" {
-		return fmt.Errorf("tickets: outgoing %d: cannot record status %q", id, a.Status)
+		return fmt.Errorf("tickets: %s %d: cannot record status %q", q.what, id, a.Status)
 	}
 	if a.Status == OutPending && !a.Counted {
-		kind = "mail_deferred"
+		kind = "_deferred"
 	}
 	detail := map[string]any{"counted": a.Counted}
 	if a.Unknown {
@@ -322,34 +302,82 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, a Attempt) error {
 	}
 	return s.Update(ctx, func(tx *Tx) error {
 		var ticketID sql.NullInt64
-		if err := tx.queryRow("outgoing_ticket", id).Scan(&ticketID); err != nil {
+		if err := tx.queryRow(q.ticket, id).Scan(&ticketID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("%w: outgoing %d", ErrNotFound, id)
+				return fmt.Errorf("%w: %s %d", ErrNotFound, q.what, id)
 			}
-			return fmt.Errorf("tickets: outgoing %d: %w", id, err)
+			return fmt.Errorf("tickets: %s %d: %w", q.what, id, err)
 		}
-		res, err := tx.exec("outgoing_attempt", a.Status, counted, deferred, a.Unknown, fmtTime(a.Next), fmtTime(a.At),
+		res, err := tx.exec(q.attempt, a.Status, counted, deferred, a.Unknown, fmtTime(a.Next), fmtTime(a.At),
 			a.Error, a.Owner, id)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("tickets: outgoing_attempt: %w", err)
+			return fmt.Errorf("tickets: %s: %w", q.attempt, err)
 		} else if n == 0 {
-			return fmt.Errorf("%w: outgoing %d", ErrNotPending, id)
+			return fmt.Errorf("%w: %s %d", ErrNotPending, q.what, id)
 		}
-		return tx.Event(ticketID.Int64, fmt.Sprint(id), kind, "outbox", detail)
+		return tx.Event(ticketID.Int64, fmt.Sprint(id), q.events+kind, "outbox", detail)
 	})
 }
 
-// NextDue reports when the earliest pending row is due (zero when none).
-func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+// claimIDs claims up to limit due rows of q for owner until until, in one
+// statement, and returns their ids.
+func (tx *Tx) claimIDs(q rowQueue, owner string, now, until time.Time, limit int) ([]int64, error) {
+	if owner == "" {
+		return nil, errors.New("tickets: claim without an owner")
+	}
+	rows, err := tx.query(q.claim, owner, fmtTime(until), fmtTime(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	return collectIDs(rows, q.claim)
+}
+
+// nextDue reports when the earliest pending row of q is due (zero when none).
+func (s *Store) nextDue(ctx context.Context, q rowQueue) (time.Time, error) {
 	var t sql.NullString
-	if err := s.r.QueryRowContext(ctx, s.text("outgoing_next_due")).Scan(&t); err != nil {
-		return time.Time{}, fmt.Errorf("tickets: outgoing_next_due: %w", err)
+	if err := s.r.QueryRowContext(ctx, s.text(q.nextDue)).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("tickets: %s: %w", q.nextDue, err)
 	}
 	return parseTime(t.String), nil
 }
+
+// claimHolders lists the owners of the live claims on pending rows of q.
+func (s *Store) claimHolders(ctx context.Context, q rowQueue, now time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, s.text(q.holders), fmtTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("tickets: %s: %w", q.holders, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("tickets: %s: %w", q.holders, err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// releaseClaims ends every claim owner holds on pending rows of q.
+func (s *Store) releaseClaims(ctx context.Context, q rowQueue, owner string) (int, error) {
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(q.release, owner)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// NextDue reports when the earliest pending row is due (zero when none).
+func (s *Store) NextDue(ctx context.Context) (time.Time, error) { return s.nextDue(ctx, mailQueue) }
 
 // ErrNotPending: the outgoing row was sent or given up already.
 var ErrNotPending = errors.New("tickets: outgoing mail is no longer pending")

@@ -69,7 +69,7 @@ func openPostgres(ctx context.Context, src Source, opts *Options) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("tickets: postgres %s: %w", describe(cfg.ConnConfig), err)
 	}
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, webhookWake: make(chan struct{}, 1)}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
 	}

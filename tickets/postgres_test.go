@@ -70,6 +70,12 @@ func TestDialect_EveryQueryPreparesOnPostgres(t *testing.T) {
 		if _, err := conn.Prepare(context.Background(), name, texts[name]); err != nil {
 			t.Errorf("query %s does not prepare on PostgreSQL (give it a text in postgres/queries.sql): %v", name, err)
 		}
+		// A claim on a queue of rows (outgoing mail, webhooks, any to
+		// come) takes them as river does: gateways claiming at once skip
+		// each other's rows rather than wait or take them twice.
+		if strings.HasSuffix(name, "_claim") && !strings.Contains(texts[name], "FOR UPDATE SKIP LOCKED") {
+			t.Errorf("claim %s has no FOR UPDATE SKIP LOCKED on PostgreSQL", name)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -46,6 +47,9 @@ type Store struct {
 	now   func() time.Time
 	sla   SLAPolicy
 	stmts map[string]*sql.Stmt // on the writer: parsing SQL costs more than running it
+
+	observer    atomic.Pointer[Observer] // hears of each write transaction's changes (changes.go)
+	webhookWake chan struct{}            // WebhookWake
 }
 
 // Options for Open; nil means defaults.
@@ -79,7 +83,7 @@ func openSQLite(path string, opts *Options) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, now: time.Now}
+	s := &Store{path: path, now: time.Now, webhookWake: make(chan struct{}, 1)}
 	s.be = sqliteBackend{s}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
@@ -206,8 +210,20 @@ func (s *Store) run(ctx context.Context, kind txKind, fn func(*Tx) error) error 
 		sqltx.Rollback()
 		return err
 	}
+	if kind != txRead {
+		if err := s.observe(tx); err != nil {
+			sqltx.Rollback()
+			return err
+		}
+	}
 	if err := s.be.commit(ctx, sqltx, kind != txRead && s.wake); err != nil {
 		return fmt.Errorf("tickets: commit: %w", err)
+	}
+	if tx.webhooksQueued > 0 {
+		select {
+		case s.webhookWake <- struct{}{}:
+		default: // a wake is pending already
+		}
 	}
 	return nil
 }
@@ -222,6 +238,9 @@ type Tx struct {
 	sla   SLAPolicy            // the store's (Options.SLA)
 	stmts map[string]*sql.Stmt // prepared statements of a write transaction
 	saves int                  // savepoints taken, to name the next one
+
+	changes        []Change // noted for the store's observer (changes.go)
+	webhooksQueued int      // webhook deliveries queued: the commit wakes the webhook sender
 }
 
 // Try runs fn inside a savepoint of the transaction: when fn fails, all it
@@ -234,7 +253,10 @@ func (tx *Tx) Try(fn func() error) error {
 	if _, err := tx.tx.ExecContext(tx.ctx, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("tickets: savepoint: %w", err)
 	}
+	noted, queued := len(tx.changes), tx.webhooksQueued
 	if err := fn(); err != nil {
+		// What fn noted is undone with what it wrote.
+		tx.changes, tx.webhooksQueued = tx.changes[:noted], queued
 		if _, rerr := tx.tx.ExecContext(tx.ctx, "ROLLBACK TO "+name); rerr != nil {
 			return errors.Join(err, fmt.Errorf("tickets: rollback to savepoint: %w", rerr))
 		}

@@ -250,6 +250,7 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 	}); err != nil {
 		return nil, err
 	}
+	tx.changed(Change{Kind: ChangeCreated, TicketID: t.ID})
 	if n.LinkedTicket != 0 {
 		if err := tx.queryRow("ticket_ref_by_id", n.LinkedTicket).Scan(&t.LinkedTicket); err != nil {
 			return nil, fmt.Errorf("tickets: linked ticket %d: %w", n.LinkedTicket, err)
@@ -394,7 +395,16 @@ func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 	if err := tx.reschedule(t); err != nil {
 		return err
 	}
+	if kind, ok := statusChanges[to]; ok {
+		tx.changed(Change{Kind: kind, TicketID: t.ID})
+	}
 	return tx.Event(t.ID, "", "status_changed", actor, detail)
+}
+
+// statusChanges are the statuses whose reaching others may hear of.
+var statusChanges = map[Status]ChangeKind{
+	StatusEscalated: ChangeEscalated, StatusResolved: ChangeResolved, StatusClosed: ChangeClosed,
+	StatusAutoAnswered: ChangeAutoAnswered,
 }
 
 // restartSLA starts a new SLA cycle when a resolved ticket reopens: the

@@ -41,7 +41,17 @@ const (
 	agent = "alice@example.com"
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { t.Helper(); return newFixtureWith(t, fixtureConfig{}) }
+
+// fixtureConfig changes what newFixtureWith builds: the desk's
+// dependencies (an observer) and the console's options (metrics, checks,
+// a log), given the desk.
+type fixtureConfig struct {
+	deps func(*desk.Deps)
+	web  func(*Options, *desk.Desk)
+}
+
+func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 	t.Helper()
 	f := &fixture{t: t, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
@@ -71,12 +81,20 @@ func newFixture(t *testing.T) *fixture {
 	// The console's address is the test server's, known once it listens.
 	f.srv = httptest.NewUnstartedServer(nil)
 	opts.ConsoleURL = "http://" + f.srv.Listener.Addr().String()
-	if f.desk, err = desk.New(opts, desk.Deps{Store: store, Templates: tmpl, Index: index}); err != nil {
+	deps := desk.Deps{Store: store, Templates: tmpl, Index: index}
+	if cfg.deps != nil {
+		cfg.deps(&deps)
+	}
+	if f.desk, err = desk.New(opts, deps); err != nil {
 		t.Fatal(err)
 	}
 	f.store = store
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if f.web, err = New(Options{BaseURL: opts.ConsoleURL, Now: clock, Version: "test", Log: log}, f.desk); err != nil {
+	wopts := Options{BaseURL: opts.ConsoleURL, Now: clock, Version: "test", Log: log}
+	if cfg.web != nil {
+		cfg.web(&wopts, f.desk)
+	}
+	if f.web, err = New(wopts, f.desk); err != nil {
 		t.Fatal(err)
 	}
 	f.srv.Config.Handler = f.web.Handler()

@@ -4,14 +4,26 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/madoguchi/madoguchi/alerts"
+	"github.com/madoguchi/madoguchi/desk"
 )
 
 // routes maps every page; the middleware wraps them all. A page for a new
-// role (issue 19's viewers) gets its own guard beside agent and admin; the
-// JSON API and /metrics (issue 16) mount beside these on the same mux.
+// role (issue 19's viewers) gets its own guard beside agent and admin.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.opts.Metrics != nil {
+		mux.HandleFunc("GET /metrics", s.metrics())
+	}
+	// The JSON API (api.go): bearer tokens, its own errors, no cookies.
+	mux.Handle(apiPrefix+"/", s.apiHandler())
+	// The inbound hooks of monitoring systems (hooks.go): bearer tokens
+	// of scope alerts; withCrossOrigin lets /hooks/ through.
+	mux.HandleFunc("POST /hooks/alertmanager", s.bearer(desk.ScopeAlerts, s.hook(alerts.Alertmanager)))
+	mux.HandleFunc("POST /hooks/alert", s.bearer(desk.ScopeAlerts, s.hook(alerts.Generic)))
 	mux.Handle("GET /static/", s.static())
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/favicon.svg?v="+assetVersions["favicon.svg"], http.StatusMovedPermanently)
@@ -49,18 +61,6 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("/", s.notFound)
 	return s.withLog(s.withHeaders(s.withCrossOrigin(mux)))
-}
-
-// healthz answers whether the console can read the store.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := s.desk.Sessions(r.Context(), ""); err != nil {
-		s.log.Error("health check: the store cannot be read", "err", err)
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Write([]byte("ok\n"))
 }
 
 // static serves the embedded CSS and scripts; their links carry a hash

@@ -43,8 +43,19 @@ type Options struct {
 	// masked (config.Config.Masked); nil shows none.
 	Settings *config.Config
 	Version  string
-	Now      func() time.Time // the rate limiters' clock; nil = time.Now
-	Log      *slog.Logger     // nil = discard
+	// Metrics serves /metrics (metrics.Metrics.Handler): on the console's
+	// listener to a token that allows desk.ScopeMetrics, on ServeOps's to
+	// anyone; nil = no /metrics.
+	Metrics http.Handler
+	// Checks are what /readyz asks beside the store: each mailbox, the
+	// relay.
+	Checks []Check
+	// AlertServiceLabels are the labels naming an alert's service, for
+	// the inbound hooks (config: alerts.service_labels); nil = the
+	// decoders' defaults.
+	AlertServiceLabels []string
+	Now                func() time.Time // the rate limiters' clock; nil = time.Now
+	Log                *slog.Logger     // nil = discard
 }
 
 // Server is the console.
@@ -101,15 +112,7 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve serves on ln until ctx ends. It owns the janitor that purges dead
 // sign-in links and sessions, and waits for it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	srv := s.httpServer(s.handler, 64<<10)
 	if s.opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
 		if err != nil {
@@ -138,9 +141,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}()
+	s.log.Info("console serving", "listen", ln.Addr().String(), "url", s.opts.BaseURL)
+	err := serveUntil(ctx, srv, ln)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	s.log.Info("console stopped")
+	return nil
+}
+
+// httpServer is a server of h with the timeouts every listener of ours
+// has.
+func (s *Server) httpServer(h http.Handler, maxHeaderBytes int) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntil serves srv on ln until ctx ends, then shuts it down, giving
+// requests in flight a few seconds; a server that stopped by itself
+// returns its error.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("console serving", "listen", ln.Addr().String(), "url", s.opts.BaseURL)
 	var err error
 	select {
 	case err = <-errc:
@@ -150,11 +181,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		cancel()
 		<-errc
 	}
-	cancel()
-	wg.Wait()
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("web: %w", err)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
 	}
-	s.log.Info("console stopped")
-	return nil
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/desk"
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/intake/mime"
+	"github.com/madoguchi/madoguchi/metrics"
 	"github.com/madoguchi/madoguchi/outbox"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
@@ -33,13 +34,22 @@ type app struct {
 	indexInUse bool
 	pollers    []mailboxPoller // one per mailbox, the default one first
 	sender     *outbox.Sender
+	hooks      *outbox.WebhookSender // nil without [[webhooks]]
 	// gw is the gateway's place on the store: on SQLite its writer lock,
 	// on PostgreSQL its holds on mailboxes and timers beside other
 	// gateways (tickets.Gateway).
 	gw *tickets.Gateway
+	// metrics count what the gateway does (the desk, the pollers and the
+	// sender report to them); each poller's observer and delivery (the
+	// sender's) say whether they are ready, for /readyz.
+	metrics  *metrics.Metrics
+	delivery *metrics.Delivery
 	// webListener, when set, is where run serves the console (the demo
 	// binds one before it writes the console's address into the config).
 	webListener net.Listener
+	// opsListener, when set, is where run serves [metrics] (tests bind
+	// one on port 0).
+	opsListener net.Listener
 }
 
 // loadConfig loads the configuration; a MADOGUCHI_* variable that names no
@@ -50,10 +60,18 @@ func loadConfig(g *globals) (*config.Config, error) {
 			fmt.Fprintf(g.stderr, "madoguchi: warning: %s\n", w)
 		}
 	}
+	switch g.logFormat {
+	case "", "text", "json":
+	default:
+		return nil, usageErr("--log-format %q: want text or json", g.logFormat)
+	}
 	path := config.ResolvePath(g.configPath, os.Getenv)
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
+	}
+	if g.logFormat != "" {
+		cfg.Log.Format = g.logFormat
 	}
 	if g.utc {
 		displayZone.Store(time.UTC)
@@ -128,6 +146,12 @@ var lockTimeout = 3 * time.Second
 // what the FAQ commands need, without the mail servers. A stale or broken
 // index is rebuilt from the database here (invariant 6).
 func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time) (*app, error) {
+	return openObservedDesk(ctx, cfg, log, use, clock, nil)
+}
+
+// openObservedDesk is openDesk with the desk reporting what it does to
+// obs (the gateway's metrics); nil = nobody.
+func openObservedDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use indexUse, clock func() time.Time, obs desk.Observer) (*app, error) {
 	a := &app{cfg: cfg, log: log}
 	var err error
 	if a.tmpl, err = templates.Load(templateOptions(cfg)); err != nil {
@@ -155,7 +179,11 @@ func openDesk(ctx context.Context, cfg *config.Config, log *slog.Logger, use ind
 			return nil, err
 		}
 	}
-	if a.desk, err = desk.New(deskOptions(cfg), desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}); err != nil {
+	deps := desk.Deps{Store: a.store, Templates: a.tmpl, Index: a.index, Log: log.With("component", "desk")}
+	if obs != nil {
+		deps.Observer = obs
+	}
+	if a.desk, err = desk.New(deskOptions(cfg), deps); err != nil {
 		a.close()
 		return nil, err
 	}
@@ -175,6 +203,7 @@ func openIndex(cfg *config.Config, log *slog.Logger, path string, wait time.Dura
 		MinMargin: r.MinMargin, MaxUnhelpfulRatio: r.MaxUnhelpfulRatio, MinVotes: r.MinVotes, MaxCandidates: r.MaxCandidates,
 		LockTimeout: wait,
 	}
+	opts.LearnedAutoConfidence = r.LearnedAutoConfidence
 	x, err := responder.Open(opts)
 	if errors.Is(err, responder.ErrLocked) {
 		return nil, fmt.Errorf("FAQ index %s: %w", path, err) // the cause says it is held by another process
@@ -208,7 +237,8 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 			return nil, err
 		}
 	}
-	a, err := openDesk(ctx, cfg, log, indexOwn, clock)
+	m := metrics.New(metrics.Options{Version: version, Tiers: tierNames(cfg), Log: log.With("component", "metrics")})
+	a, err := openObservedDesk(ctx, cfg, log, indexOwn, clock, m)
 	if err != nil {
 		lock.Release()
 		return nil, err
@@ -219,19 +249,31 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		a.close()
 		return nil, err
 	}
-	if a.pollers, err = newPollers(cfg, a.desk, log.With("component", "intake")); err != nil {
+	m.ReadGauges(a.desk)
+	a.metrics = m
+	a.delivery = m.Delivery(cfg.SMTP.RetryBase.Duration)
+	if a.pollers, err = newPollers(cfg, a.desk, m, log.With("component", "intake")); err != nil {
 		a.close()
 		return nil, err
 	}
-	if a.sender, err = newSender(cfg, a.store, log.With("component", "outbox"), clock, a.gw.Owner()); err != nil {
+	if a.sender, err = newSender(cfg, a.store, a.delivery, log.With("component", "outbox"), clock, a.gw.Owner()); err != nil {
 		a.close()
 		return nil, err
+	}
+	if len(cfg.Webhooks) > 0 {
+		if a.hooks, err = newWebhookSender(cfg, a.store, log.With("component", "webhooks"), clock, a.gw.Owner()); err != nil {
+			a.close()
+			return nil, err
+		}
 	}
 	return a, nil
 }
 
 func (a *app) close() error {
 	var errs []error
+	if a.hooks != nil {
+		a.hooks.Close()
+	}
 	if a.index != nil {
 		errs = append(errs, a.index.Close())
 	}
@@ -303,6 +345,9 @@ func deskOptions(cfg *config.Config) desk.Options {
 		AgentErrorLimit:      errorLimit,
 		RobotReplyWithin:     robotWithin,
 		MajorWindow:          cfg.Desk.MajorWindow.Duration,
+		Webhooks:             deskWebhooks(cfg),
+		BaseURL:              cfg.Web.BaseURL,
+		Alerts:               deskAlerts(cfg.Alerts),
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
 		Admins:               cfg.Web.Admins,
@@ -427,28 +472,48 @@ func storeName(c config.Store) string {
 type mailboxPoller struct {
 	name, address string
 	poller        *intake.Poller
+	obs           *metrics.Mailbox // its metrics, and whether it polled in time
 }
 
 // newPollers makes one poller per mailbox, each with the mailbox's own
 // options and sink, its logs carrying the mailbox's name.
-func newPollers(cfg *config.Config, d *desk.Desk, log *slog.Logger) ([]mailboxPoller, error) {
+func newPollers(cfg *config.Config, d *desk.Desk, m *metrics.Metrics, log *slog.Logger) ([]mailboxPoller, error) {
 	var out []mailboxPoller
-	for _, m := range cfg.EffectiveMailboxes() {
-		opts, err := pollerOptions(cfg, m)
+	for _, mb := range cfg.EffectiveMailboxes() {
+		opts, err := pollerOptions(cfg, mb)
 		if err != nil {
 			return nil, err
 		}
-		sink, err := d.Inbox(m.Name)
+		obs := m.Mailbox(mb.Name, pollInterval(mb))
+		opts.Observer = obs
+		sink, err := d.Inbox(mb.Name)
 		if err != nil {
 			return nil, err
 		}
 		p, err := intake.NewPoller(opts, sink, log)
 		if err != nil {
-			return nil, fmt.Errorf("mailbox %s: %w", m.Name, err)
+			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)
 		}
-		out = append(out, mailboxPoller{name: m.Name, address: m.Address, poller: p})
+		out = append(out, mailboxPoller{name: mb.Name, address: mb.Address, poller: p, obs: obs})
 	}
 	return out, nil
+}
+
+// pollInterval is the poller's period (its default when unset).
+func pollInterval(m config.Mailbox) time.Duration {
+	if d := m.PollInterval.Duration; d > 0 {
+		return d
+	}
+	return time.Minute
+}
+
+// tierNames are the configured tiers' names, in order.
+func tierNames(cfg *config.Config) []string {
+	var out []string
+	for _, t := range cfg.Escalation.Tiers {
+		out = append(out, t.Name)
+	}
+	return out
 }
 
 func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, error) {
@@ -475,11 +540,12 @@ func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, 
 
 // newSender makes the outbox's sender; owner names it in its claims (""
 // = its own default).
-func newSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time, owner string) (*outbox.Sender, error) {
+func newSender(cfg *config.Config, store *tickets.Store, obs outbox.Observer, log *slog.Logger, clock func() time.Time, owner string) (*outbox.Sender, error) {
 	opts, err := senderOptions(cfg, clock)
 	if err != nil {
 		return nil, err
 	}
+	opts.Observer = obs
 	opts.Owner = owner
 	return outbox.New(opts, store, log)
 }
@@ -508,6 +574,43 @@ func senderOptions(cfg *config.Config, clock func() time.Time) (outbox.Options, 
 		opts.Token = c.TokenFunc()
 	}
 	return opts, nil
+}
+
+// deskWebhooks are [[webhooks]] as the desk queues their events.
+func deskWebhooks(cfg *config.Config) []desk.Webhook {
+	var out []desk.Webhook
+	for _, w := range cfg.Webhooks {
+		out = append(out, desk.Webhook{Name: w.Name, Format: w.Format, Events: w.Events, Priorities: w.Priorities, IncludeSubject: w.IncludeSubject})
+	}
+	return out
+}
+
+// deskAlerts is [alerts] as the desk reads alerts.
+func deskAlerts(a config.Alerts) desk.AlertOptions {
+	o := desk.AlertOptions{Severity: a.Severity, DefaultPriority: a.DefaultPriority}
+	for _, m := range a.Mail {
+		o.Mail = append(o.Mail, desk.AlertMailRule{Name: m.Name, From: m.From, Subject: m.Subject, Resolved: m.Resolved, Severity: m.Severity, Service: m.Service})
+	}
+	return o
+}
+
+// newWebhookSender is the sender of [[webhooks]]'s events; the URLs and
+// secrets are read from the configuration here, never from the store.
+func newWebhookSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time, owner string) (*outbox.WebhookSender, error) {
+	hooks := map[string]outbox.Hook{}
+	for i, w := range cfg.Webhooks {
+		tlsCfg, err := w.TLSConfig(fmt.Sprintf("webhooks[%d]", i))
+		if err != nil {
+			return nil, &exitError{code: 2, err: err}
+		}
+		var secret []byte
+		if w.Secret != "" {
+			secret = []byte(w.Secret.Reveal())
+		}
+		hooks[w.Name] = outbox.Hook{URL: w.URL.Reveal(), Secret: secret, TLSConfig: tlsCfg, Timeout: w.Timeout.Duration,
+			MaxAttempts: w.MaxAttempts, RetryBase: w.RetryBase.Duration, RetryMax: w.RetryMax.Duration, GiveUpAfter: w.GiveUpAfter.Duration}
+	}
+	return outbox.NewWebhookSender(outbox.WebhookOptions{Hooks: hooks, UserAgent: "madoguchi/" + version, Now: clock, Owner: owner}, store, log)
 }
 
 func usageErr(format string, args ...any) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/outbox"
+	"github.com/madoguchi/madoguchi/webhook"
 )
 
 func newCheckConfigCmd(g *globals) *cobra.Command {
@@ -67,6 +68,9 @@ naming it. Passwords and tokens are never printed.`,
 			fmt.Fprintf(out, "\n# times and SLA clocks\n# %s\n", strings.Join(slaNotes(cfg), "\n# "))
 			if notes := agentProofNotes(cfg, time.Now()); len(notes) > 0 {
 				fmt.Fprintf(out, "\n# agent proof\n# %s\n", strings.Join(notes, "\n# "))
+			}
+			if notes := webhookNotes(cfg); len(notes) > 0 {
+				fmt.Fprintf(out, "\n# webhooks (URLs shown to their host; secrets never)\n# %s\n", strings.Join(notes, "\n# "))
 			}
 			if connect {
 				return checkConnections(c.Context(), cfg, out)
@@ -144,6 +148,36 @@ func agentProofNotes(cfg *config.Config, now time.Time) []string {
 	}
 	if cfg.Escalation.PreviousTiersMayAct {
 		notes = append(notes, "escalation.previous_tiers_may_act: agents of a tier a ticket has left still act on it, while their tier lists them")
+	}
+	return notes
+}
+
+// webhookNotes say where each webhook's events go (scheme and host only:
+// the rest of a Slack or Teams URL is a credential), which it gets, and
+// whether they are signed.
+func webhookNotes(cfg *config.Config) []string {
+	var notes []string
+	for _, w := range cfg.Webhooks {
+		events, prios := "every event", "of every priority"
+		if len(w.Events) > 0 {
+			events = strings.Join(w.Events, ", ")
+		}
+		if len(w.Priorities) > 0 {
+			prios = "of " + strings.Join(w.Priorities, ", ")
+		}
+		signed := "unsigned"
+		if w.Secret != "" {
+			signed = "signed (X-Madoguchi-Signature)"
+		}
+		subject := "no subject"
+		if w.IncludeSubject {
+			subject = "with the subject"
+		}
+		notes = append(notes, fmt.Sprintf("%s: %s to %s, %s, %s; %s; given up after %s", w.Name, w.Format, webhook.Redact(w.URL.Reveal()),
+			events+" "+prios, signed, subject, w.GiveUpAfter))
+	}
+	if cfg.Web.BaseURL == "" && len(cfg.Webhooks) > 0 {
+		notes = append(notes, "web.base_url is not set: events carry no link to the ticket")
 	}
 	return notes
 }

@@ -51,6 +51,7 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	configPath string
+	logFormat  string    // --log-format: overrides log.format
 	utc        bool      // --utc: print times in UTC, not desk.timezone
 	stderr     io.Writer // the command's standard error, for warnings
 }
@@ -67,7 +68,7 @@ customer gets an acknowledgement, and nothing is lost or done twice.
 The configuration file is --config FILE, else $MADOGUCHI_CONFIG, else
 ./madoguchi.toml (see config.example.toml). Times are printed in
 desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
-		Version:       version,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(c *cobra.Command, _ []string) {
@@ -76,6 +77,7 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default $MADOGUCHI_CONFIG, else ./madoguchi.toml)")
 	root.PersistentFlags().BoolVar(&g.utc, "utc", false, "print times in UTC rather than desk.timezone (for scripts; --json is RFC 3339 either way)")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "log lines as text or json, overriding log.format (json for journald or a log collector)")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newRunCmd(g),
@@ -88,6 +90,9 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 		newMigrateCmd(g),
 		newStoreCmd(g),
 		newWebCmd(g),
+		newWebhooksCmd(g),
+		newAlertsCmd(g),
+		newVersionCmd(),
 		newDemoCmd(),
 	)
 	return root

@@ -262,7 +262,8 @@ func TestDemo_ShowsEveryDisposition(t *testing.T) {
 // thresholds nobody measured.
 func TestConfigDefaults_MatchResponderCalibration(t *testing.T) {
 	r := config.Default().Responder
-	if r.AutoSendConfidence != responder.DefaultAutoSendConfidence || r.SuggestConfidence != responder.DefaultSuggestConfidence ||
+	if r.AutoSendConfidence != responder.DefaultAutoSendConfidence || r.LearnedAutoConfidence != responder.DefaultLearnedAutoConfidence ||
+		r.SuggestConfidence != responder.DefaultSuggestConfidence ||
 		r.MinMargin != responder.DefaultMinMargin || r.MaxUnhelpfulRatio != responder.DefaultMaxUnhelpfulRatio ||
 		r.MinVotes != responder.DefaultMinVotes || r.MaxCandidates != responder.DefaultMaxCandidates {
 		t.Fatalf("config defaults %+v differ from the responder's calibrated defaults", r)

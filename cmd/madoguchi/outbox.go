@@ -109,41 +109,7 @@ leaves it alone: name it by ID to send it again.
 Every re-queue is audited with --actor (default: the operating-system user).
 All IDs are re-queued in one transaction, or none when one cannot be.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if failed == (len(args) > 0) {
-				return usageErr("outbox retry: give mail IDs or --failed, not both")
-			}
-			if strings.TrimSpace(actor) == "" {
-				return usageErr("outbox retry: --actor is empty")
-			}
-			ids := make([]int64, len(args))
-			for i, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return usageErr("outbox retry: %q is not a mail ID", a)
-				}
-				ids[i] = id
-			}
-			a, err := openStore(g)
-			if err != nil {
-				return err
-			}
-			defer a.close()
-			var done []*tickets.Outgoing
-			err = a.store.Update(c.Context(), func(tx *tickets.Tx) error {
-				if failed {
-					var err error
-					done, err = tx.RequeueFailed(actor)
-					return err
-				}
-				for _, id := range ids {
-					o, err := tx.Requeue(id, actor)
-					if err != nil {
-						return fmt.Errorf("outbox retry: mail %d: %w", id, err)
-					}
-					done = append(done, o)
-				}
-				return nil
-			})
+			done, err := requeue(g, c, "outbox retry", "mail", failed, args, actor, (*tickets.Tx).RequeueFailed, (*tickets.Tx).Requeue)
 			if err != nil {
 				return err
 			}
@@ -175,4 +141,56 @@ func outStatusList() string {
 		out[i] = string(s)
 	}
 	return strings.Join(out, ", ")
+}
+
+// requeue is the work of `outbox retry` and `webhooks retry`: the rows
+// named by ID in args, or with failed every failed one, re-queued in one
+// transaction (or none when one cannot be) and audited under actor. what
+// names a row in errors ("mail").
+func requeue[T any](g *globals, c *cobra.Command, name, what string, failed bool, args []string, actor string,
+	all func(*tickets.Tx, string) ([]T, error), one func(*tickets.Tx, int64, string) (T, error)) ([]T, error) {
+	if failed == (len(args) > 0) {
+		return nil, usageErr("%s: give %s IDs or --failed, not both", name, what)
+	}
+	if strings.TrimSpace(actor) == "" {
+		return nil, usageErr("%s: --actor is empty", name)
+	}
+	ids := make([]int64, len(args))
+	for i, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usageErr("%s: %q is not %s ID (the first column of the list)", name, a, article(what))
+		}
+		ids[i] = id
+	}
+	a, err := openStore(g)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	var done []T
+	err = a.store.Update(c.Context(), func(tx *tickets.Tx) error {
+		if failed {
+			var err error
+			done, err = all(tx, actor)
+			return err
+		}
+		for _, id := range ids {
+			row, err := one(tx, id, actor)
+			if err != nil {
+				return fmt.Errorf("%s: %s %d: %w", name, what, id, err)
+			}
+			done = append(done, row)
+		}
+		return nil
+	})
+	return done, err
+}
+
+// article is "a mail", "an event".
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

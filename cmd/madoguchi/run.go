@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/outbox"
 	"github.com/madoguchi/madoguchi/tickets"
+	"github.com/madoguchi/madoguchi/web"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -52,7 +54,11 @@ the timers, any delivers the outgoing mail (each row claimed by one), and
 an FAQ change made on one reaches the index of every other at once.
 
 With [web] listen set, run also serves the console (the queue, tickets,
-FAQ and reports in a browser) until it stops; run --once does not.
+FAQ and reports in a browser), the JSON API under /api/v1/ (tokens from
+madoguchi web token create), /metrics (to a token of scope metrics or read),
+/healthz and /readyz until it stops; with [metrics] listen, /metrics,
+/healthz and /readyz also on a listener of their own, without a token.
+run --once serves none of them.
 
 --now TIMESTAMP (RFC 3339, with --once) runs the whole pass as if it were
 that instant: timers due by then fire, and what is recorded carries that
@@ -124,6 +130,9 @@ func (a *app) runOnce(ctx context.Context) error {
 			break
 		}
 	}
+	if err := a.deliverWebhooks(ctx); err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		return a.pollErr(failed)
 	}
@@ -157,6 +166,36 @@ func (a *app) tickOnce(ctx context.Context) error {
 	return err
 }
 
+// deliverWebhooks sends the due webhook events, batch after batch, for
+// run --once. A receiver out of reach is warned of and its events stay
+// queued: webhooks never fail the run (the mail is its business).
+func (a *app) deliverWebhooks(ctx context.Context) error {
+	if a.hooks == nil {
+		return nil
+	}
+	var total outbox.Result
+	for {
+		res, err := a.hooks.DeliverDue(ctx)
+		if errors.Is(err, outbox.ErrStore) {
+			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; webhook delivery stopped after %d events sent", storeName(a.cfg.Store), err, total.Sent+res.Sent)}
+		}
+		if err != nil {
+			return err
+		}
+		total.Sent, total.Retried, total.Failed, total.Unknown = total.Sent+res.Sent, total.Retried+res.Retried, total.Failed+res.Failed, total.Unknown+res.Unknown
+		if res.Unreachable != nil {
+			a.log.Warn("webhook receivers out of reach; their events stay queued for the next run", "error", res.Unreachable, "queued", res.Retried)
+		}
+		if res.Sent+res.Failed+res.Unknown == 0 {
+			break // nothing more is due now (deferred events wait for their time)
+		}
+	}
+	if total.Sent+total.Retried+total.Failed+total.Unknown > 0 {
+		a.log.Info("webhooks delivered", "sent", total.Sent, "retried", total.Retried, "failed", total.Failed, "unknown", total.Unknown)
+	}
+	return nil
+}
+
 // run keeps the poller, the sender and the timers going until ctx ends;
 // each goroutine has this function as its owner and is waited for.
 // The sender is woken by the desk's commits and the timers tick every
@@ -169,9 +208,21 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sendNow, tickNow := make(chan struct{}, 1), make(chan struct{}, 1)
+	// [metrics] listen is bound before anything runs: a port in use fails
+	// run at once.
+	var ops *web.Server
+	var opsLn net.Listener
+	if a.cfg.Metrics.Listen != "" || a.opsListener != nil {
+		if ops, err = a.consoleServer(); err != nil {
+			return err
+		}
+		if opsLn, err = a.metricsListener(); err != nil {
+			return err
+		}
+	}
+	sendNow, tickNow, hookNow := make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, 3+len(a.pollers))
+	errs := make(chan error, 5+len(a.pollers))
 	wg.Add(3 + len(a.pollers))
 	if faq := a.gw.FAQChanges(); faq != nil {
 		// Another gateway (or an admin) changed the FAQ: this node's index
@@ -186,15 +237,31 @@ func (a *app) run(ctx context.Context) error {
 				return
 			case <-a.desk.Wake():
 				nudge(sendNow)
+			case <-a.store.WebhookWake():
+				nudge(hookNow)
 			case <-others:
 				nudge(sendNow)
 				nudge(tickNow)
+				nudge(hookNow)
 			}
 		}
 	}()
+	if a.hooks != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.hooks.Run(ctx, hookNow); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("webhooks: %w", err)
+				cancel()
+			}
+		}()
+	}
 	if a.cfg.Web.Listen != "" || a.webListener != nil {
 		srv, ln, err := a.console()
 		if err != nil {
+			if opsLn != nil {
+				opsLn.Close()
+			}
 			return err
 		}
 		wg.Add(1)
@@ -202,6 +269,16 @@ func (a *app) run(ctx context.Context) error {
 			defer wg.Done()
 			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 				errs <- fmt.Errorf("console: %w", err)
+				cancel()
+			}
+		}()
+	}
+	if ops != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ops.ServeOps(ctx, opsLn); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("metrics: %w", err)
 				cancel()
 			}
 		}()
@@ -265,7 +342,7 @@ func (a *app) run(ctx context.Context) error {
 	for _, m := range a.cfg.EffectiveMailboxes() {
 		a.log.Info("madoguchi reads a mailbox", "mailbox", m.Name, "imap", m.Address, "folder", m.Mailbox, "support_address", m.BareSupportAddress())
 	}
-	a.log.Info("madoguchi running", "mailboxes", len(a.pollers), "smtp", a.cfg.SMTP.Address)
+	a.log.Info("madoguchi running", "mailboxes", len(a.pollers), "smtp", a.cfg.SMTP.Address, "webhooks", len(a.cfg.Webhooks))
 	wg.Wait()
 	close(errs)
 	err = <-errs

@@ -19,16 +19,19 @@ import (
 func newWebCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "web",
-		Short: "The console: sign-in links",
+		Short: "The console: sign-in links and API tokens",
 		Long: `The console is the queue, ticket threads, FAQ curation and reports in a
 browser. madoguchi run serves it when [web] listen is set (see
-config.example.toml and the README's "Console" section).
+config.example.toml and the README's "Console" section), with the JSON
+API under /api/v1/ and /metrics beside it (the README's "JSON API" and
+"Metrics and health").
 
 People sign in with a one-time link mailed to them from the sign-in page:
 the tiers' agents as agents, the addresses in web.admins as admins. The
-first admin, who has no console yet to ask for a link in, gets one here.`,
+first admin, who has no console yet to ask for a link in, gets one here.
+Programs use bearer tokens, made, listed and revoked here.`,
 	}
-	cmd.AddCommand(newWebLinkCmd(g))
+	cmd.AddCommand(newWebLinkCmd(g), newWebTokenCmd(g))
 	return cmd
 }
 
@@ -97,13 +100,36 @@ func openReader(cfg *config.Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-// consoleServer builds the console over the app's desk.
+// consoleServer builds the console over the app's desk, with the
+// gateway's metrics and readiness checks when it has them.
 func (a *app) consoleServer() (*web.Server, error) {
-	return web.New(web.Options{
+	opts := web.Options{
 		Listen: a.cfg.Web.Listen, BaseURL: a.cfg.Web.BaseURL, TLSCert: a.cfg.Web.TLSCert, TLSKey: a.cfg.Web.TLSKey,
 		ProxyHeader: a.cfg.Web.ProxyHeader, Location: a.cfg.Location(), Settings: a.cfg.Masked(), Version: version,
-		Log: a.log.With("component", "web"),
-	}, a.desk)
+		AlertServiceLabels: a.cfg.Alerts.ServiceLabels,
+		Log:                a.log.With("component", "web"),
+	}
+	if a.metrics != nil {
+		opts.Metrics = a.metrics.Handler()
+		for _, p := range a.pollers {
+			opts.Checks = append(opts.Checks, web.Check{Name: "mailbox " + p.name, Ready: p.obs.Ready})
+		}
+		opts.Checks = append(opts.Checks, web.Check{Name: "relay", Ready: a.delivery.Ready})
+	}
+	return web.New(opts, a.desk)
+}
+
+// metricsListener binds [metrics] listen (a.metricsListener when set):
+// before anything runs, so a port in use fails run at once.
+func (a *app) metricsListener() (net.Listener, error) {
+	if a.opsListener != nil {
+		return a.opsListener, nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.Metrics.Listen)
+	if err != nil {
+		return nil, &exitError{code: 1, err: fmt.Errorf("metrics: metrics.listen %s: %w", a.cfg.Metrics.Listen, err)}
+	}
+	return ln, nil
 }
 
 // console builds the console and its listener (a.webListener when set,
