@@ -12,7 +12,7 @@ import (
 
 // testBackend is the backend the store's tests run on: TestMain runs the
 // whole suite on SQLite, then again on PostgreSQL
-// ($MADOGUCHI_STORE_TESTS=sqlite or postgres runs one of them).
+// ($TEST_STORE_BACKEND=sqlite or postgres runs one of them).
 var testBackend = DriverSQLite
 
 func TestMain(m *testing.M) {
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	only := os.Getenv("MADOGUCHI_STORE_TESTS")
+	only := os.Getenv("TEST_STORE_BACKEND")
 	code := 0
 	if only == "" || only == DriverSQLite {
 		code = m.Run()

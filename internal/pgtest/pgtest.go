@@ -1,10 +1,10 @@
 // Package pgtest gives tests a PostgreSQL database of their own on a real
-// server: the one $MADOGUCHI_TEST_POSTGRES names (CI starts one with
+// server: the one $TEST_POSTGRES names (CI starts one with
 // scripts/postgres.sh), else a throwaway cluster on loopback that the first
 // test to ask starts with scripts/postgres.sh in a temporary directory, and
 // Stop (from TestMain) stops. A test that asks where no server can be
 // started is skipped with a message saying why, unless
-// $MADOGUCHI_REQUIRE_POSTGRES is set (CI): then it fails.
+// $TEST_POSTGRES_REQUIRED is set (CI): then it fails.
 package pgtest
 
 import (
@@ -28,8 +28,8 @@ import (
 // EnvServer names a server tests may create and drop databases on (a
 // superuser's URL); EnvRequire makes a missing server a failure.
 const (
-	EnvServer  = "MADOGUCHI_TEST_POSTGRES"
-	EnvRequire = "MADOGUCHI_REQUIRE_POSTGRES"
+	EnvServer  = "TEST_POSTGRES"
+	EnvRequire = "TEST_POSTGRES_REQUIRED"
 )
 
 var (
