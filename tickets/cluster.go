@@ -212,8 +212,10 @@ func joinPostgres(ctx context.Context, b *pgBackend) (*pgCluster, error) {
 	cfg.RuntimeParams["tcp_keepalives_idle"] = "5"
 	cfg.RuntimeParams["tcp_keepalives_interval"] = "2"
 	cfg.RuntimeParams["tcp_keepalives_count"] = "3"
-	cfg.RuntimeParams["application_name"] = "madoguchi gateway"
 	host, _ := os.Hostname()
+	// Which gateway holds which lock, for a person looking at pg_locks
+	// joined with pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = fmt.Sprintf("madoguchi gateway pid %d on %s", os.Getpid(), host)
 	key := int32(rand.Uint32() & 0x7fffffff)
 	c := &pgCluster{
 		cfg: cfg, ownerKey: key,
