@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,10 +47,12 @@ const (
 	lockOwnerClass = lockClass + 2 // a live gateway, by its owner key
 )
 
-// How often the lock connection is checked, and a hold retried.
+// How often the lock connection is checked, and a hold retried; how
+// often the gateways are counted to share the mailboxes.
 var (
 	clusterCheckEvery = time.Second
 	clusterPingWithin = 2 * time.Second
+	shareEvery        = 3 * time.Second
 )
 
 // ErrHeld: another gateway holds what was asked for (Gateway.Hold without
@@ -138,9 +141,16 @@ func (g *Gateway) Release() error {
 // the timers it runs.
 type Hold struct {
 	lost    chan struct{}
+	surplus chan struct{} // closed: hand the mailbox over (ShareMailboxes)
 	release func()
 	once    sync.Once
 }
+
+// Surplus is closed when this gateway holds more mailboxes than its share
+// and this one is to be handed over: its poller stops after the batch at
+// hand and releases it, and a gateway with fewer takes it. Never on
+// SQLite.
+func (h *Hold) Surplus() <-chan struct{} { return h.surplus }
 
 // Lost is closed when the hold is lost (its connection to the database
 // failed): whatever it guarded must stop at once. Never on SQLite.
@@ -158,9 +168,24 @@ func (h *Hold) Release() {
 // HoldMailbox holds the mailbox name for this gateway's poller: one
 // gateway polls a mailbox at a time. With wait, it waits until the
 // mailbox is free (a standby), checking every second; without, a mailbox
-// another gateway holds is ErrHeld.
+// another gateway holds is ErrHeld. With ShareMailboxes set, a gateway
+// takes no more than its share of the mailboxes while others run.
 func (g *Gateway) HoldMailbox(ctx context.Context, name string, wait bool) (*Hold, error) {
 	return g.hold(ctx, lockMailboxClass, keyOf("mailbox:"+name), wait)
+}
+
+// ShareMailboxes spreads n mailboxes over the gateways running: each
+// holds at most its share, n divided by the gateways (rounded up), so
+// that gateways on several machines share the polling, and hands its
+// surplus over when more gateways join (Hold.Surplus). One gateway alone
+// polls every mailbox. Gateways count themselves by their owner locks
+// every few seconds.
+func (g *Gateway) ShareMailboxes(n int) {
+	if g.pg != nil {
+		g.pg.mu.Lock()
+		g.pg.mailboxes = n
+		g.pg.mu.Unlock()
+	}
 }
 
 // HoldTimers makes this gateway the one that runs the timers (SLA
@@ -171,7 +196,7 @@ func (g *Gateway) HoldTimers(ctx context.Context, wait bool) (*Hold, error) {
 
 func (g *Gateway) hold(ctx context.Context, class, key int32, wait bool) (*Hold, error) {
 	if g.pg == nil {
-		return &Hold{lost: make(chan struct{})}, nil
+		return &Hold{lost: make(chan struct{}), surplus: make(chan struct{})}, nil
 	}
 	return g.pg.hold(ctx, class, key, wait)
 }
@@ -196,6 +221,12 @@ type pgCluster struct {
 	mu    sync.Mutex
 	conn  *pgx.Conn // the lock connection; nil while it is down
 	holds map[[2]int32]*Hold
+	order [][2]int32 // the mailbox holds, oldest first
+	// mailboxes is how many a gateway shares with the others
+	// (ShareMailboxes; 0 = no sharing); gateways how many run, counted
+	// every shareEvery.
+	mailboxes, gateways int
+	counted             time.Time
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -266,6 +297,13 @@ func (c *pgCluster) watch(ctx context.Context) {
 		c.mu.Lock()
 		if c.conn == nil {
 			_ = c.connect(ctx) // retried at the next tick
+		} else if c.mailboxes > 0 && time.Since(c.counted) >= shareEvery {
+			// Counting the gateways proves the connection as a ping does.
+			if err := c.countLocked(ctx); err != nil && ctx.Err() == nil {
+				c.dropLocked()
+			} else {
+				c.handOverLocked()
+			}
 		} else {
 			pctx, cancel := context.WithTimeout(ctx, clusterPingWithin)
 			err := c.conn.Ping(pctx)
@@ -275,6 +313,59 @@ func (c *pgCluster) watch(ctx context.Context) {
 			}
 		}
 		c.mu.Unlock()
+	}
+}
+
+// countLocked counts the gateways running on the database: their owner
+// locks. Called with mu held.
+func (c *pgCluster) countLocked(ctx context.Context) error {
+	qctx, cancel := context.WithTimeout(ctx, clusterPingWithin)
+	defer cancel()
+	var n int
+	err := c.conn.QueryRow(qctx, `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND classid::bigint = $1 AND objsubid = 2 AND granted`, int64(lockOwnerClass)).Scan(&n)
+	if err != nil {
+		return err
+	}
+	c.gateways, c.counted = max(n, 1), time.Now()
+	return nil
+}
+
+// shareLocked is how many mailboxes this gateway may hold: all of them
+// without sharing. Called with mu held.
+func (c *pgCluster) shareLocked() int {
+	if c.mailboxes <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	g := max(c.gateways, 1)
+	return (c.mailboxes + g - 1) / g
+}
+
+// mailboxHoldsLocked lists the mailbox holds not being handed over,
+// newest first. Called with mu held.
+func (c *pgCluster) mailboxHoldsLocked() []*Hold {
+	var out []*Hold
+	for i := len(c.order) - 1; i >= 0; i-- {
+		h := c.holds[c.order[i]]
+		select {
+		case <-h.surplus:
+			continue
+		default:
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// handOverLocked marks the newest mailbox holds over this gateway's share
+// as surplus: their pollers stop and another gateway takes them. One at a
+// time, so that a gateway joining takes one before the next goes.
+// Called with mu held.
+func (c *pgCluster) handOverLocked() {
+	held := c.mailboxHoldsLocked()
+	if len(held) > c.shareLocked() {
+		close(held[0].surplus)
 	}
 }
 
@@ -291,13 +382,24 @@ func (c *pgCluster) dropLocked() {
 		close(h.lost)
 		delete(c.holds, k)
 	}
+	c.order = nil
 }
 
 func (c *pgCluster) hold(ctx context.Context, class, key int32, wait bool) (*Hold, error) {
 	k := [2]int32{class, key}
+	mailbox := class == lockMailboxClass
 	for {
 		c.mu.Lock()
-		if _, mine := c.holds[k]; !mine && c.conn != nil {
+		if c.conn != nil && mailbox && c.mailboxes > 0 && time.Since(c.counted) >= shareEvery {
+			if err := c.countLocked(ctx); err != nil && ctx.Err() == nil {
+				c.dropLocked()
+			}
+		}
+		_, mine := c.holds[k]
+		// A gateway waiting for a mailbox takes it only under its share;
+		// without waiting (run --once) it reads what is free.
+		fair := !mailbox || !wait || len(c.mailboxHoldsLocked()) < c.shareLocked()
+		if !mine && c.conn != nil && fair {
 			var got bool
 			qctx, cancel := context.WithTimeout(ctx, clusterPingWithin)
 			err := c.conn.QueryRow(qctx, "SELECT pg_try_advisory_lock($1, $2)", class, key).Scan(&got)
@@ -306,9 +408,12 @@ func (c *pgCluster) hold(ctx context.Context, class, key int32, wait bool) (*Hol
 			case err != nil && ctx.Err() == nil:
 				c.dropLocked()
 			case got:
-				h := &Hold{lost: make(chan struct{})}
+				h := &Hold{lost: make(chan struct{}), surplus: make(chan struct{})}
 				h.release = func() { c.unhold(k, h) }
 				c.holds[k] = h
+				if mailbox {
+					c.order = append(c.order, k)
+				}
 				c.mu.Unlock()
 				return h, nil
 			}
@@ -332,6 +437,9 @@ func (c *pgCluster) unhold(k [2]int32, h *Hold) {
 		return // lost already
 	}
 	delete(c.holds, k)
+	if i := slices.Index(c.order, k); i >= 0 {
+		c.order = slices.Delete(c.order, i, i+1)
+	}
 	if c.conn == nil {
 		return
 	}

@@ -3,6 +3,8 @@ package tickets
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -212,4 +214,87 @@ func TestGateway_SQLiteHasOneGatewayThatHoldsEverything(t *testing.T) {
 	if _, err := s2.JoinAsGateway(context.Background()); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second gateway on SQLite: %v, want ErrLocked", err)
 	}
+}
+
+// Three gateways share three mailboxes: the first takes all, and hands one
+// over to each gateway that joins, so the polling spreads over the
+// machines; one gateway left takes every mailbox back.
+func TestGateway_MailboxesSpreadOverTheGatewaysAndComeBackToTheLastOne(t *testing.T) {
+	postgresOnly(t)
+	defer func(d time.Duration) { shareEvery = d }(shareEvery)
+	shareEvery = 200 * time.Millisecond
+	src := testSource(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	boxes := []string{"support", "sales", "hr"}
+	type holder struct {
+		mu   sync.Mutex
+		held map[string]bool
+	}
+	// run polls every mailbox as `run` does: hold (waiting), poll until
+	// the hold is lost or surplus, release, wait again.
+	run := func(g *Gateway, h *holder) {
+		g.ShareMailboxes(len(boxes))
+		for _, box := range boxes {
+			go func() {
+				for ctx.Err() == nil {
+					hold, err := g.HoldMailbox(ctx, box, true)
+					if err != nil {
+						return
+					}
+					h.mu.Lock()
+					h.held[box] = true
+					h.mu.Unlock()
+					select {
+					case <-ctx.Done():
+					case <-hold.Surplus():
+					case <-hold.Lost():
+					}
+					h.mu.Lock()
+					delete(h.held, box)
+					h.mu.Unlock()
+					hold.Release()
+				}
+			}()
+		}
+	}
+	count := func(h *holder) int {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.held)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("not within 15 s: %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	var gws []*Gateway
+	var hs []*holder
+	for i := range 3 {
+		_, g := openGateway(t, src, nil)
+		h := &holder{held: map[string]bool{}}
+		gws, hs = append(gws, g), append(hs, h)
+		run(g, h)
+		want := []int{3, 2, 1}[i]
+		waitFor(fmt.Sprintf("%d gateways: the first holds %d", i+1, want), func() bool {
+			total := 0
+			for _, h := range hs {
+				total += count(h)
+			}
+			return count(hs[0]) == want && total == 3
+		})
+	}
+	for i, h := range hs {
+		if n := count(h); n != 1 {
+			t.Errorf("gateway %d holds %d mailboxes, want 1", i, n)
+		}
+	}
+	gws[1].Release()
+	gws[2].Release()
+	waitFor("the last gateway holds every mailbox again", func() bool { return count(hs[0]) == 3 })
 }

@@ -224,6 +224,7 @@ func (a *app) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 5+len(a.pollers))
 	wg.Add(3 + len(a.pollers))
+	a.gw.ShareMailboxes(len(a.pollers))
 	if faq := a.gw.FAQChanges(); faq != nil {
 		// Another gateway (or an admin) changed the FAQ: this node's index
 		// takes it at once, by the version number (SyncIndex).
@@ -357,14 +358,23 @@ func (a *app) run(ctx context.Context) error {
 // time, and the others stand by until it is gone (killed, cut off), then
 // one takes over and resumes from the stored UIDs. A hold lost (this
 // gateway's lock connection failed) stops the poller at once, before
-// another gateway can take the mailbox.
+// another gateway can take the mailbox. The gateways share the mailboxes
+// (tickets.Gateway.ShareMailboxes): one holding more than its share hands
+// the surplus over after the batch at hand.
 func (a *app) poll(ctx context.Context, p mailboxPoller) error {
+	standby := false
 	for {
-		h, err := a.gw.HoldMailbox(ctx, p.name, false)
-		if errors.Is(err, tickets.ErrHeld) {
-			a.log.Info("mailbox polled by another gateway; standing by", "mailbox", p.name)
-			h, err = a.gw.HoldMailbox(ctx, p.name, true)
-			if err == nil {
+		var h *tickets.Hold
+		var err error
+		if !standby {
+			h, err = a.gw.HoldMailbox(ctx, p.name, false)
+			if errors.Is(err, tickets.ErrHeld) {
+				a.log.Info("mailbox polled by another gateway; standing by", "mailbox", p.name)
+				standby = true
+			}
+		}
+		if standby {
+			if h, err = a.gw.HoldMailbox(ctx, p.name, true); err == nil {
 				a.log.Info("mailbox taken over", "mailbox", p.name)
 			}
 		}
@@ -379,6 +389,8 @@ func (a *app) poll(ctx context.Context, p mailboxPoller) error {
 			select {
 			case <-h.Lost():
 				stop()
+			case <-h.Surplus():
+				stop()
 			case <-pctx.Done():
 			}
 		}()
@@ -390,10 +402,13 @@ func (a *app) poll(ctx context.Context, p mailboxPoller) error {
 		}
 		select {
 		case <-h.Lost():
+			a.log.Warn("lost the mailbox's lock (the database connection failed): polling stopped until it is held again", "mailbox", p.name)
+		case <-h.Surplus():
+			a.log.Info("mailbox handed over to share the polling with the other gateways", "mailbox", p.name)
 		default:
 			return err
 		}
-		a.log.Warn("lost the mailbox's lock (the database connection failed): polling stopped until it is held again", "mailbox", p.name)
+		standby = true
 	}
 }
 
