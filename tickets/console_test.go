@@ -309,7 +309,7 @@ func TestOpen_UpgradeToConsoleIndexesOldText(t *testing.T) {
 		"DROP TABLE tickets_fts", "DROP TABLE entries_fts", "DROP TRIGGER tickets_fts_insert", "DROP TRIGGER tickets_fts_delete",
 		"DROP TRIGGER tickets_fts_update", "DROP TRIGGER entries_fts_insert", "DROP TRIGGER entries_fts_delete", "DROP TRIGGER entries_fts_update", "DROP TABLE web_signin_tokens", "DROP TABLE web_sessions",
 		"DROP TABLE digests", "DROP INDEX tickets_queue_due", "DROP INDEX tickets_report", "DROP INDEX tickets_respond_minutes", "DROP INDEX tickets_resolve_minutes", "DROP INDEX tickets_requester", "DROP INDEX tickets_subject",
-		"DROP INDEX tickets_auto_key", "DROP INDEX events_kind",
+		"DROP INDEX tickets_auto_key", "DROP INDEX events_kind", "DROP TABLE ratings",
 		"PRAGMA user_version = 11",
 	} {
 		if _, err := s.w.Exec(stmt); err != nil {
