@@ -7,7 +7,7 @@ import (
 )
 
 func TestRenderConsole_EveryMailInBothLanguages(t *testing.T) {
-	if got := strings.Join(ConsoleNames(), ","); got != "digest,signin_link" {
+	if got := strings.Join(ConsoleNames(), ","); got != "customer_signin,digest,signin_link" {
 		t.Fatalf("ConsoleNames() = %s", got)
 	}
 	d := ConsoleData{Address: "alice@example.com", Link: "https://desk.example.com/signin/abc", ValidMinutes: 15,

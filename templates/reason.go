@@ -63,6 +63,7 @@ const (
 	ReasonTiersConfigured   = "tiers_configured"        // waiting since before the tiers were configured
 	ReasonAgentEscalated    = "agent_escalated"         // Agent, Tier, Words: #escalate
 	ReasonUnusableSender    = "unusable_sender"         // From: nobody can be answered, no acknowledgement was sent
+	ReasonRatedBad          = "rated_bad"               // Key: the customer rated the automatic answer bad on its page
 )
 
 // What an agent's command did: a copy's list.
@@ -98,7 +99,7 @@ func ReasonCodes() []string {
 		ReasonToAgents, ReasonNoMatch, ReasonNotMatched, ReasonFAQSuggested, ReasonFAQNotConfident, ReasonFAQNotForPriority,
 		ReasonFAQSentBefore, ReasonFAQUnpublished, ReasonAnswerHeld, ReasonFAQDidNotHelp, ReasonFAQReplyUnclear,
 		ReasonReopened, ReasonAnswerFailed, ReasonAnswerUnconfirmed, ReasonAnswerBounced, ReasonSLABreached,
-		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender,
+		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender, ReasonRatedBad,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
 		ActionCc, ActionCcAlready, ActionUncc, ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,
