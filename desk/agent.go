@@ -605,6 +605,10 @@ func (d *Desk) toCustomer(tx *tickets.Tx, t *tickets.Ticket, kind, body string, 
 func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, body string, f *tickets.FAQ, atts []tickets.Attachment, reopenDays int, oc *Outcome) error {
 	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: d.opts.SupportAddress,
 		Priority: about.Priority, Text: body, ReopenDays: reopenDays, Greeted: opensWithGreeting(body)}
+	// The link is the page of the ticket the mail is about, for the
+	// addressee; a resolution of the requester's own ticket asks how it
+	// went (the reporters of merged tickets do not rate another's).
+	data.StatusLink, data.RateGood, data.RateBad = d.statusLinks(about, on.Requester, kind == mailResolution && on == about)
 	if on != about {
 		data.OldTicket, data.Reported = on.Ref, on.Subject
 	}
