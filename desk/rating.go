@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/madoguchi/madoguchi/intake/mime"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
 )
@@ -169,13 +168,8 @@ func (d *Desk) rateAutoAnswer(tx *tickets.Tx, t *tickets.Ticket, r *tickets.Rati
 	if t.Status != tickets.StatusAutoAnswered && t.Status != tickets.StatusResolved {
 		return nil // closed: nothing left to work; the admins hear of it
 	}
-	// The notice shows the comment as the customer's words.
-	words := r.Comment
-	if words == "" {
-		words = "(rated bad, without a comment)"
-	}
-	msg := &mime.Message{From: mime.Address{Addr: actor}, Text: words}
-	return d.escalate(tx, t, msg, actor, templates.Reason{Code: templates.ReasonRatedBad, Key: key}, oc)
+	// The notice quotes the comment as the words that came with the reason.
+	return d.escalate(tx, t, nil, actor, templates.Reason{Code: templates.ReasonRatedBad, Key: key, Words: r.Comment}, oc)
 }
 
 // tellBadRating mails a bad rating, with its comment, to the tier that

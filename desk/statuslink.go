@@ -93,8 +93,11 @@ func (d *Desk) statusLinks(t *tickets.Ticket, addr string, rate bool) (status, g
 // else is ErrStatusLinkInvalid, whatever was wrong: the page tells a
 // guesser nothing.
 func (d *Desk) statusClaim(tx *tickets.Tx, token string) (*tickets.Ticket, string, error) {
-	raw, err := tokenEncoding.DecodeString(strings.ToLower(token))
-	if err != nil || len(token) > 64 {
+	token = strings.ToLower(token)
+	raw, err := tokenEncoding.DecodeString(token)
+	// Only the one spelling of a token: its last letter's spare bits
+	// changed is another link, refused like any other.
+	if err != nil || len(token) > 64 || tokenEncoding.EncodeToString(raw) != token {
 		return nil, "", ErrStatusLinkInvalid
 	}
 	id, n := binary.Uvarint(raw)

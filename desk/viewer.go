@@ -47,9 +47,14 @@ func (d *Desk) forViewers(v *TicketDetail) {
 			kinds[it.Mail.ID] = it.Mail.Kind
 		}
 	}
-	v.Entries = slices.DeleteFunc(v.Entries, func(e tickets.Entry) bool {
-		return e.Kind == tickets.KindInternalNote || e.Direction == tickets.DirOut && customerMailKinds[kinds[e.OutgoingID]] == ""
-	})
+	// A new slice: the thread's items point into the old one.
+	entries := make([]tickets.Entry, 0, len(v.Entries))
+	for _, e := range v.Entries {
+		if e.Kind != tickets.KindInternalNote && (e.Direction != tickets.DirOut || customerMailKinds[kinds[e.OutgoingID]] != "") {
+			entries = append(entries, e)
+		}
+	}
+	v.Entries = entries
 	v.Candidates = slices.DeleteFunc(v.Candidates, func(c Candidate) bool { return c.Status != tickets.FAQPublished })
 	v.Suggestions = slices.DeleteFunc(v.Suggestions, func(s tickets.Suggestion) bool {
 		return !slices.ContainsFunc(v.Candidates, func(c Candidate) bool { return c.Key == s.Key })

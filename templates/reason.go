@@ -63,7 +63,7 @@ const (
 	ReasonTiersConfigured   = "tiers_configured"        // waiting since before the tiers were configured
 	ReasonAgentEscalated    = "agent_escalated"         // Agent, Tier, Words: #escalate
 	ReasonUnusableSender    = "unusable_sender"         // From: nobody can be answered, no acknowledgement was sent
-	ReasonRatedBad          = "rated_bad"               // Key: the customer rated the automatic answer bad on its page
+	ReasonRatedBad          = "rated_bad"               // Key, Words: the customer rated the automatic answer bad on its page, with their comment
 )
 
 // What an agent's command did: a copy's list.
