@@ -41,7 +41,10 @@ const (
 	agent = "alice@example.com"
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with the desk's options changed by mod.
+func newFixtureWith(t *testing.T, mod func(*desk.Options)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
@@ -52,6 +55,9 @@ func newFixture(t *testing.T) *fixture {
 			{Name: "L2", Notify: []string{"l2@example.com"}, Agents: []string{"carol@example.com"}},
 		},
 		Admins: []string{admin},
+	}
+	if mod != nil {
+		mod(&opts)
 	}
 	policy := desk.SLAPolicy(opts.SLA, opts.Tiers)
 	store, err := tickets.Open(filepath.Join(t.TempDir(), "web.db"), &tickets.Options{Now: clock, SLA: &policy})

@@ -125,8 +125,6 @@ var customerMessages = map[string][2]string{
 	"reports.satisfaction_chart": {"Ratings per month", "月別の評価"},
 	"settings.viewers":           {"Viewers", "閲覧者"},
 	"settings.viewers_see_notes": {"Viewers see internal notes", "閲覧者への内部メモの表示"},
-	"account.customer_requests":  {"Your requests", "お問い合わせ一覧"},
-	"spage.reply_closed_refused": {"This request is closed.", "このお問い合わせは完了しています。"},
 }
 
 func init() {
