@@ -181,8 +181,14 @@ func chromiumPath(t *testing.T) string {
 // newConsoleDeployment is a deployment with a tier of agents, an admin and
 // the console on a free loopback port.
 func newConsoleDeployment(t *testing.T) (*deployment, string) {
+	return newConsoleDeploymentOf(t, userConsole, "")
+}
+
+// newConsoleDeploymentOf is newConsoleDeployment on the mailbox of user,
+// with more lines of [web] (web, "" for none).
+func newConsoleDeploymentOf(t *testing.T, user, web string) (*deployment, string) {
 	t.Helper()
-	d := newDeployment(t, userConsole, imapPassword, env.imapAddr)
+	d := newDeployment(t, user, imapPassword, env.imapAddr)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +209,7 @@ agents = [%q, "bob@example.com"]
 [web]
 listen = %q
 admins = [%q]
-`, consoleAgent, addr, consoleAdmin)
+%s`, consoleAgent, addr, consoleAdmin, web)
 	f.Close()
 	return d, "http://" + addr
 }
