@@ -175,7 +175,7 @@ func customerThreadItems(tx *tickets.Tx, t *tickets.Ticket) ([]CustomerItem, err
 		case e.Direction == tickets.DirIn && e.Kind == tickets.KindCustomer && e.Role == tickets.RoleParticipant:
 			it.Kind, it.Text, it.Page = ItemParticipant, e.Text, e.InboundID == 0
 		case e.Direction == tickets.DirOut && e.OutgoingID != 0 && customerMailKinds[kinds[e.OutgoingID]] != "":
-			it.Kind, it.Text = customerMailKinds[kinds[e.OutgoingID]], stripSignature(e.Text)
+			it.Kind, it.Text = customerMailKinds[kinds[e.OutgoingID]], withoutOurLinks(maskStatusLinks(stripSignature(e.Text)))
 		default:
 			continue
 		}
@@ -186,6 +186,32 @@ func customerThreadItems(tx *tickets.Tx, t *tickets.Ticket) ([]CustomerItem, err
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// withoutOurLinks takes the status and rating links (masked) out of the
+// text of a mail we sent, each with the paragraph that introduces it (the
+// "status_link", "rate" and "rate_answer" blocks): on the page they would
+// lead where the reader is.
+func withoutOurLinks(text string) string {
+	lines := strings.Split(text, "\n")
+	drop := make([]bool, len(lines))
+	for i, l := range lines {
+		if !strings.Contains(l, StatusPath+"…") {
+			continue
+		}
+		drop[i] = true
+		for j := i - 1; j >= 0 && strings.TrimSpace(lines[j]) != "" && !drop[j]; j-- {
+			drop[j] = true
+		}
+	}
+	var out []string
+	for i, l := range lines {
+		if drop[i] || strings.TrimSpace(l) == "" && len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // promise says when the customer of t hears next, at now: by the due time

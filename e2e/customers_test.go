@@ -134,6 +134,8 @@ func TestE2E_CustomerAndViewerInChromium(t *testing.T) {
 	if got := b.text(t, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, "Not allowed") && !strings.Contains(got, "許可されていません") {
 		t.Errorf("the viewer's action: %q", got)
 	}
+	// Chromium logs the refusal; that line is the point, not a fault.
+	b.forgive("status of 403", "/tickets/"+ref+"/act/note")
 	shot("16-viewer-refused")
 
 	show := d.madoguchi("tickets", "show", ref, "--json")
@@ -160,4 +162,22 @@ func TestE2E_CustomerAndViewerInChromium(t *testing.T) {
 		t.Errorf("views audited %d, rating %+v", viewed, v.Rating)
 	}
 	b.finish(t)
+}
+
+// forgive drops the faults recorded so far that hold every one of parts:
+// what the test caused on purpose.
+func (b *browser) forgive(parts ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.faults[:0]
+	for _, f := range b.faults {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(f, p)
+		}
+		if !all {
+			kept = append(kept, f)
+		}
+	}
+	b.faults = kept
 }

@@ -79,13 +79,13 @@ func TestStatusPage_OpensItsTicketFromTheMailAndNoOther(t *testing.T) {
 	}
 	// A Japanese customer reads it in Japanese: the ticket's language.
 	for _, want := range []string{a, "プリンターが印刷できません", tr("ja", "cstatus.escalated"), "回答予定", "3階のプリンターで印刷できません。", `id="reply-form"`, `lang="ja"`,
-		"/status/…"} {
+		"受付番号：" + a} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("A's page lacks %q", want)
 		}
 	}
-	// The page's own token is in its forms; the mail it shows has it masked.
-	for _, bad := range []string{b, "SECRET-NOTE", "VPN drops", "/tickets/"} {
+	// The page's own token is in its forms; the mail it shows has no link.
+	for _, bad := range []string{b, "SECRET-NOTE", "VPN drops", "/tickets/", "/status/…", "次のページから"} {
 		if strings.Contains(res.body, bad) {
 			t.Errorf("A's page shows %q", bad)
 		}
@@ -106,8 +106,14 @@ func TestStatusPage_OpensItsTicketFromTheMailAndNoOther(t *testing.T) {
 		}
 	}
 	// The page reads the same to a signed-in agent: it is the customer's.
-	if res := f.signIn(agent).get(linkA); res.StatusCode != http.StatusOK || strings.Contains(res.body, "SECRET-NOTE") {
+	ag := f.signIn(agent)
+	if res := ag.get(linkA); res.StatusCode != http.StatusOK || strings.Contains(res.body, "SECRET-NOTE") {
 		t.Errorf("the page to an agent: %d", res.StatusCode)
+	}
+	// The console shows the acknowledgement with the link's token taken
+	// out, as text: it would lead nowhere.
+	if page := ag.get("/tickets/" + a).body; !strings.Contains(page, "/status/…") || strings.Contains(page, linkA) || strings.Contains(page, `href="`+f.srv.URL+`/status/`) {
+		t.Error("the ticket page shows the customer's link, or links its masked form")
 	}
 }
 

@@ -90,6 +90,7 @@ var customerMessages = map[string][2]string{
 	"rate.nothing_yet":   {"Nothing is recorded until you press the button.", "ボタンを押すまで、評価は記録されません。"},
 	"rate.not_now":       {"This request is being worked on again: you can rate it once it is resolved.", "このお問い合わせは現在対応中です。対応完了後にご評価いただけます。"},
 	"rate.closed":        {"This request is closed and its rating stands.", "このお問い合わせは完了しており、評価は確定しています。"},
+	"rate.change":        {"You may change your rating until the request closes:", "お問い合わせの完了までは、評価を変更いただけます。"},
 	"rate.back":          {"Back to your request", "お問い合わせへ戻る"},
 	"rate.thanks":        {"Thank you for your rating.", "ご評価ありがとうございました。"},
 	"rate.thanks_taken_over": {"Thank you. A member of our support team will take over your request.",

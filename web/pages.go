@@ -201,7 +201,13 @@ func linkify(text string) template.HTML {
 		}
 		b.WriteString(html.EscapeString(text[last:start]))
 		u := html.EscapeString(text[start:end])
-		fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer nofollow" target="_blank">%s</a>`, u, u)
+		if strings.Contains(u, "…") {
+			// A customer's status link with its token taken out leads
+			// nowhere: it stays text.
+			b.WriteString(u)
+		} else {
+			fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer nofollow" target="_blank">%s</a>`, u, u)
+		}
 		last = end
 	}
 	b.WriteString(html.EscapeString(text[last:]))
