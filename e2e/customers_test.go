@@ -140,8 +140,8 @@ func TestE2E_CustomerAndViewerInChromium(t *testing.T) {
 
 	show := d.madoguchi("tickets", "show", ref, "--json")
 	var v struct {
-		Entries []struct{ Text string } `json:"entries"`
-		Events  []struct{ Kind, Actor string } `json:"events"`
+		Entries []struct{ Text string }           `json:"entries"`
+		Events  []struct{ Kind, Actor string }    `json:"events"`
 		Rating  *struct{ Rating, Comment string } `json:"rating"`
 	}
 	if show.err != nil || json.Unmarshal([]byte(show.stdout), &v) != nil {
