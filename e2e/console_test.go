@@ -64,17 +64,7 @@ func TestE2E_ConsoleInChromium(t *testing.T) {
 
 	b := newBrowser(t, chromium)
 	b.probe(t)
-	shots := t.ArtifactDir()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot := b.shooter(t)
 
 	// Sign in by the link: it lands on the queue, empty for now.
 	b.do(t, "sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#queue")))
@@ -163,6 +153,22 @@ func TestE2E_ConsoleInChromium(t *testing.T) {
 	shot("08-queue-phone")
 
 	b.finish(t)
+}
+
+// shooter returns what saves a screenshot of the page by name to the
+// test's artifact directory.
+func (b *browser) shooter(t *testing.T) func(name string) {
+	shots := t.ArtifactDir()
+	return func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func chromiumPath(t *testing.T) string {

@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,17 +59,7 @@ func TestE2E_CustomerAndViewerInChromium(t *testing.T) {
 	link := mailTo(t, d.smtp, "sato@customer.example", regexp.MustCompile(regexp.QuoteMeta(base)+`/status/[a-z2-7]+`))[0]
 	b := newBrowser(t, chromium)
 	b.probe(t)
-	shots := t.ArtifactDir()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot := b.shooter(t)
 
 	b.do(t, "open the status link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#status")))
 	ref := b.attrs(t, "#status", "data-ref")

@@ -67,18 +67,28 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request, ticketLang
 	return v
 }
 
-// statusPage is the page a status link opens.
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+// openTicket reads the ticket of the path's status link and starts its
+// page; a link that opens nothing has been answered (false), and a
+// merged ticket's link goes to the ticket it became.
+func (s *Server) openTicket(w http.ResponseWriter, r *http.Request) (*desk.CustomerView, *view, bool) {
 	c, err := s.desk.CustomerTicket(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.failStatus(w, r, err)
-		return
+		return nil, nil, false
 	}
 	if c.MovedTo != "" {
 		seeOther(w, r, c.MovedTo)
+		return nil, nil, false
+	}
+	return c, s.customerPage(w, r, c.Language), true
+}
+
+// statusPage is the page a status link opens.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	c, v, ok := s.openTicket(w, r)
+	if !ok {
 		return
 	}
-	v := s.customerPage(w, r, c.Language)
 	switch {
 	case r.URL.Query().Get("sent") != "":
 		v.Flash = v.T("spage.sent")
@@ -120,14 +130,29 @@ func (s *Server) statusReply(w http.ResponseWriter, r *http.Request) {
 		s.failStatus(w, r, err)
 		return
 	}
-	c, err := s.desk.CustomerTicket(r.Context(), token)
+	s.statusRefused(w, r, http.StatusUnprocessableEntity, because(key, desk.MaxCustomerReply), text)
+}
+
+// refusal is the words of a refused POST: a message key and its args.
+type refusal struct {
+	key  string
+	args []any
+}
+
+// because is the refusal of key with args.
+func because(key string, args ...any) refusal { return refusal{key, args} }
+
+// statusRefused shows the status page again, saying why what the
+// customer sent was refused, with their text (a reply) to send again.
+func (s *Server) statusRefused(w http.ResponseWriter, r *http.Request, status int, why refusal, text string) {
+	c, err := s.desk.CustomerTicket(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.failStatus(w, r, err)
 		return
 	}
-	v := s.customerPage(w, r, c.Language)
-	v.Error = v.T(key, desk.MaxCustomerReply)
-	s.renderStatus(w, r, v, c, http.StatusUnprocessableEntity, text)
+	page := s.customerPage(w, r, c.Language)
+	page.Error = page.T(why.key, why.args...)
+	s.renderStatus(w, r, page, c, status, text)
 }
 
 // ratePage is the page a rating link opens: the rating it asks for,
@@ -139,16 +164,10 @@ func (s *Server) ratePage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	c, err := s.desk.CustomerTicket(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.failStatus(w, r, err)
+	c, v, ok := s.openTicket(w, r)
+	if !ok {
 		return
 	}
-	if c.MovedTo != "" {
-		seeOther(w, r, c.MovedTo)
-		return
-	}
-	v := s.customerPage(w, r, c.Language)
 	v.Title = v.T("rate.title")
 	v.Data = ratePageData{C: c, Base: desk.StatusPath + r.PathValue("token"), Choice: choice}
 	s.page(w, r, http.StatusOK, "rate", v)
@@ -181,14 +200,7 @@ func (s *Server) rate(w http.ResponseWriter, r *http.Request) {
 		s.failStatus(w, r, err)
 		return
 	}
-	c, err := s.desk.CustomerTicket(r.Context(), token)
-	if err != nil {
-		s.failStatus(w, r, err)
-		return
-	}
-	v := s.customerPage(w, r, c.Language)
-	v.Error = v.T(key)
-	s.renderStatus(w, r, v, c, http.StatusConflict, "")
+	s.statusRefused(w, r, http.StatusConflict, because(key), "")
 }
 
 // allowLink counts a POST of a status link against its limits; over them
@@ -247,19 +259,7 @@ func (s *Server) myTickets(w http.ResponseWriter, r *http.Request) {
 
 // signinConfirm spends a customer's sign-in link when they press the
 // button of the page its GET showed, and goes to their tickets.
-func (s *Server) signinConfirm(w http.ResponseWriter, r *http.Request) {
-	secret, sess, err := s.desk.SignIn(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.failLink(w, r, err)
-		return
-	}
-	s.setSessionCookie(w, secret, sess.ExpiresAt)
-	if sess.Role == desk.RoleCustomer {
-		seeOther(w, r, "/my")
-		return
-	}
-	seeOther(w, r, "/")
-}
+func (s *Server) signinConfirm(w http.ResponseWriter, r *http.Request) { s.spendLink(w, r) }
 
 // promiseWords is when the customer of c hears from us next, in lang
 // ("翌営業日中に回答予定"); "" when there is nothing to promise.

@@ -114,12 +114,22 @@ func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusOK, "signin_confirm", v)
 		return
 	}
+	s.spendLink(w, r)
+}
+
+// spendLink signs in with the link of the path, sets the session cookie
+// and goes to the queue, or a customer's own tickets.
+func (s *Server) spendLink(w http.ResponseWriter, r *http.Request) {
 	secret, sess, err := s.desk.SignIn(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.failLink(w, r, err)
 		return
 	}
 	s.setSessionCookie(w, secret, sess.ExpiresAt)
+	if !sess.Role.MayRead() {
+		seeOther(w, r, "/my")
+		return
+	}
 	seeOther(w, r, "/")
 }
 

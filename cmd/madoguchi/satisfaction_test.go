@@ -7,17 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/madoguchi/madoguchi/config"
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
@@ -25,9 +22,7 @@ import (
 // list --rating … --json` lists, `tickets show` prints a ticket's, and a
 // misspelt rating is named with the one meant.
 func TestSatisfaction_ReportAgreesWithTicketsListJSON(t *testing.T) {
-	path := writeConfig(t, consoleConfig)
-	b, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(b), "[desk]\n", "[desk]\nsecret = \"cli-test-secret-0123456789\"\n", 1)), 0o600)
+	path := consoleConfigWith(t, "secret = \"cli-test-secret-0123456789\"\n")
 	var raws []string
 	subjects := []string{"Printer jam", "VPN down for all users", "New laptop request", "Mail is slow", "URGENT: server down"}
 	for i, s := range subjects {
@@ -39,20 +34,10 @@ func TestSatisfaction_ReportAgreesWithTicketsListJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg, _ := config.Load(path)
-	a, err := openReader(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv, err := a.consoleServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
+	a, h := openConsole(t, path)
 	// Each customer rates from the link of their resolution mail.
 	links := map[string]string{}
-	err = a.store.View(context.Background(), func(tx *tickets.Tx) error {
+	err := a.store.View(context.Background(), func(tx *tickets.Tx) error {
 		list, err := tx.OutgoingList(0)
 		for _, o := range list {
 			if o.Kind == "resolution" {
