@@ -117,9 +117,10 @@ func (d *Desk) roleIn(tx *tickets.Tx, addr string) (Role, error) {
 }
 
 // RequestSignIn mails addr a sign-in link in lang, through the outbox,
-// when addr may sign in; otherwise it does nothing. It reports neither:
-// the console answers the same either way, so nobody learns from it who
-// the agents and admins are.
+// when addr may sign in — one of the desk's people, or the requester of
+// a ticket, whose link opens their own tickets; otherwise it does
+// nothing. It reports neither: the console answers the same either way,
+// so nobody learns from it who the agents and admins are, nor who wrote.
 func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if d.opts.ConsoleURL == "" {
@@ -173,7 +174,7 @@ func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 func (d *Desk) SignInLink(ctx context.Context, addr string) (string, error) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if d.RoleOf(addr) == RoleNone {
-		return "", fmt.Errorf("%w: %s is neither in web.admins nor on a tier's agents list", ErrNotAllowed, addr)
+		return "", fmt.Errorf("%w: %s is neither in web.admins nor on a tier's agents list (nor in web.viewers)", ErrNotAllowed, addr)
 	}
 	if d.opts.ConsoleURL == "" {
 		return "", ErrNoConsoleURL
