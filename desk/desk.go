@@ -89,7 +89,13 @@ type Options struct {
 	// The console (console.go): who signs in as an admin (the tiers'
 	// agents sign in as agents), where the links in mail point, how long
 	// a sign-in lasts, and the admins' digest ("" | "daily" | "weekly").
-	Admins          []string
+	Admins []string
+	// Viewers read the queue, the tickets and the reports and act on
+	// nothing: addresses, or "@domain" for everyone there (web.viewers).
+	// Their every view of a ticket is audited; internal notes and the mail
+	// to the tiers are kept from them unless ViewersSeeNotes.
+	Viewers         []string
+	ViewersSeeNotes bool
 	ConsoleURL      string
 	SessionLifetime time.Duration // default 7 days
 	Digest          string

@@ -160,6 +160,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	data := d.mailData(t, msg)
 	data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
 	data.ConfirmDays = wholeDays(d.opts.ConfirmAfter)
+	data.StatusLink, data.RateGood, data.RateBad = d.statusLinks(t, msg.From.Addr, true)
 	sent, err := d.answer(tx, t, msg, "auto_answer", "auto_answer", data, oc)
 	if err != nil || !sent {
 		if err != nil {
@@ -267,11 +268,26 @@ func (d *Desk) confirmFAQ(tx *tickets.Tx, t *tickets.Ticket, key, actor string, 
 
 // voteFAQ counts an entry helpful or not for a ticket, and records the
 // vote on the ticket's own audit trail, so a later reply can tell that the
-// ticket has voted (readFAQHistory). An entry deleted since is no error.
-// The vote settles the wordings the ticket taught the entry: helpful
-// confirms the pending ones, not helpful removes them.
+// ticket has voted (readFAQHistory). A ticket counts once, whichever way
+// its customer said it (a reply by mail, a rating on the page): the same
+// vote again counts nothing, the other one moves the ticket's vote. An
+// entry deleted since is no error. The vote settles the wordings the
+// ticket taught the entry: helpful confirms the pending ones, not helpful
+// removes them.
 func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor string, changed *faqChanges) error {
 	changed.add(key)
+	was, voted, err := ticketVote(tx, t, key)
+	if err != nil {
+		return err
+	}
+	if voted && was == helpful {
+		return nil
+	}
+	if voted {
+		if err := tx.WithdrawFAQVote(key, was, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+			return err
+		}
+	}
 	if err := tx.VoteFAQ(key, helpful, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
 		return err
 	}
@@ -288,12 +304,27 @@ func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor 
 // faqVoteEvent is the ticket event of a vote the ticket cast for its entry.
 const faqVoteEvent = "faq_vote"
 
+// ticketVote is the vote t counts for entry key now: its last one.
+func ticketVote(tx *tickets.Tx, t *tickets.Ticket, key string) (helpful, voted bool, err error) {
+	events, err := tx.Events(t.ID)
+	if err != nil {
+		return false, false, err
+	}
+	for _, e := range events {
+		var v struct{ Helpful bool }
+		if e.Kind == faqVoteEvent && e.Subject == key && json.Unmarshal(e.Detail, &v) == nil {
+			helpful, voted = v.Helpful, true
+		}
+	}
+	return helpful, voted, nil
+}
+
 // faqHistory is what a resolved ticket's audit trail says of its automatic
 // answer.
 type faqHistory struct {
 	quiet      bool // the last resolution was the quiet one: no reply within confirm_after
-	helpful    bool // the ticket has counted its entry helpful
-	notHelpful bool // ... and not helpful
+	helpful    bool // the ticket counts its entry helpful
+	notHelpful bool // ... or not helpful
 }
 
 func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
@@ -315,8 +346,8 @@ func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
 		case faqVoteEvent:
 			var v struct{ Helpful bool }
 			if e.Subject == t.AutoAnswerKey && json.Unmarshal(e.Detail, &v) == nil {
-				h.helpful = h.helpful || v.Helpful
-				h.notHelpful = h.notHelpful || !v.Helpful
+				// The vote the ticket counts now: its last (voteFAQ).
+				h.helpful, h.notHelpful = v.Helpful, !v.Helpful
 			}
 		}
 	}

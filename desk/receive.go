@@ -654,9 +654,13 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 	return tx.AddEntry(t, e, msg.From.Addr)
 }
 
+// mailData is what an automatic reply to msg on t says: the sender is the
+// ticket's requester or a participant (a stranger is sent nothing), so it
+// carries the ticket's status link for them.
 func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
 	box := d.boxOf(t)
-	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority}
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority,
+		StatusLink: d.statusURL(t.ID, msg.From.Addr)}
 }
 
 // answer queues an automatic reply to msg on ticket t, in the ticket's
