@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/madoguchi/madoguchi/intake"
@@ -91,6 +92,9 @@ type Desk struct {
 	wake  chan struct{}
 
 	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
+	// Epochs a prepared batch compares at its commit: batches committed,
+	// and FAQ index updates done.
+	commits, faqEpoch atomic.Uint64
 
 	// onMatch, when set, runs before every FAQ match with the context the
 	// match gets: tests see where matching happens.
@@ -230,13 +234,61 @@ func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
 	return err
 }
 
+// Prepare implements intake.Preparer: it parses the batch and matches
+// against the FAQ, which writes nothing, while the poller's batch before
+// may still be committing; Commit records it.
+func (d *Desk) Prepare(ctx context.Context, batch []intake.Fetched) intake.PreparedBatch {
+	return d.prepare(ctx, batch)
+}
+
 // ReceiveBatch is Store that also reports each message's outcome.
 func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
+	return d.commit(ctx, d.prepare(ctx, batch))
+}
+
+// preparedBatch is a batch parsed and matched, before its transaction.
+type preparedBatch struct {
+	d      *Desk
+	batch  []intake.Fetched
+	parsed []parsedMail
+	// What the preparation saw: the desk's batch commits and FAQ index
+	// versions (epochs) when it began. A batch prepared beside the commit
+	// of the one before is checked again against what that one changed,
+	// so it ends as it would have after it (commit).
+	commits, faq uint64
+}
+
+func (b *preparedBatch) Commit(ctx context.Context) error {
+	_, err := b.d.commit(ctx, b)
+	return err
+}
+
+func (d *Desk) prepare(ctx context.Context, batch []intake.Fetched) *preparedBatch {
+	b := &preparedBatch{d: d, batch: batch, commits: d.commits.Load(), faq: d.faqEpoch.Load()}
+	b.parsed = d.parseAll(ctx, batch)
+	return b
+}
+
+// commit records a prepared batch in one transaction, committed durably.
+func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) {
 	if d.opts.SupportAddress == "" {
 		// Without it our own mail coming back could not be told apart.
 		return nil, ErrNoSupportAddress
 	}
-	parsed := d.parseAll(ctx, batch)
+	batch, parsed := b.batch, b.parsed
+	switch {
+	case d.faqEpoch.Load() != b.faq:
+		// The FAQ index changed while the batch was matched (the batch
+		// before taught it something): match again against the new one.
+		for i := range parsed {
+			parsed[i].match = nil
+		}
+		d.matchAll(ctx, parsed)
+	case d.commits.Load() != b.commits:
+		// A reply found on an open ticket may have seen the ticket
+		// closed by the batch before since.
+		d.matchFollowUps(ctx, parsed)
+	}
 	outcomes := make([]Outcome, len(batch))
 	queued := false
 	var changed faqChanges
@@ -268,6 +320,7 @@ func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outc
 	if err != nil {
 		return nil, err
 	}
+	d.commits.Add(1)
 	d.reindex(ctx, changed)
 	for i, oc := range outcomes {
 		d.log.Info("mail received", "mailbox", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
@@ -306,6 +359,12 @@ func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMai
 	})
 	d.matchFollowUps(ctx, out)
 	return out
+}
+
+// matchAll is the matching of parseAll for mail already parsed.
+func (d *Desk) matchAll(ctx context.Context, parsed []parsedMail) {
+	d.parallel(len(parsed), func(i int) { d.matchOne(ctx, &parsed[i]) })
+	d.matchFollowUps(ctx, parsed)
 }
 
 // parallel runs f(0) … f(n-1) on the desk's workers and waits for them.

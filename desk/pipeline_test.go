@@ -1,0 +1,84 @@
+package desk
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/madoguchi/madoguchi/intake"
+	"github.com/madoguchi/madoguchi/tickets"
+)
+
+// The poller prepares (parses and matches) a batch while the batch before
+// commits. What that commit changed must count as it would have had the
+// batch been prepared after it: these tests prepare a batch, commit
+// another one, then commit the first.
+
+// prepared hands raws to Prepare under new UIDs, as the poller would.
+func (f *fixture) prepared(raws ...string) *preparedBatch {
+	f.t.Helper()
+	var batch []intake.Fetched
+	for _, r := range raws {
+		batch = append(batch, intake.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid.Add(1), Raw: []byte(r)})
+	}
+	return f.desk.Prepare(callerContext(), batch).(*preparedBatch)
+}
+
+// callerContext is the context the poller passes; watchMatches checks
+// that matching runs with it.
+func callerContext() context.Context {
+	return context.WithValue(context.Background(), ctxKey{}, "caller")
+}
+
+func (f *fixture) commitPrepared(b *preparedBatch) []Outcome {
+	f.t.Helper()
+	out, err := f.desk.commit(callerContext(), b)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+// A customer's follow-up prepared while its ticket was open, committed
+// after an agent's #close in the batch before: it opens a new ticket and
+// is answered from the FAQ, as it is when it comes after the #close.
+func TestReceiveBatch_AFollowUpPreparedBeforeItsTicketClosedIsMatchedAfterAll(t *testing.T) {
+	f := newFAQFixture(t, withTiers)
+	oc := f.one(mail("hanako@customer.example", "Toner", "Where do I get a new cartridge for the copier on floor 5?", "Message-ID: <t1@c>"))
+	if oc.Status != tickets.StatusEscalated {
+		t.Fatalf("setup %+v", oc)
+	}
+	n := f.sent(mailNotice, "l1@example.com")[0]
+	matches := f.watchMatches(t)
+	followUp := f.prepared(mail("hanako@customer.example", "Re: Toner", "How do I replace the toner in the office printer?",
+		"Message-ID: <t2@c>", "In-Reply-To: <t1@c>"))
+	if n := matches(); n != 0 {
+		t.Fatalf("a reply on an open ticket was matched %d times while prepared; want none", n)
+	}
+	if closed := f.one(agentMail("alice@example.com", n, "#close", "a1")); closed.Status != tickets.StatusClosed {
+		t.Fatalf("the batch before: %+v; want the ticket closed", closed)
+	}
+	got := f.commitPrepared(followUp)[0]
+	if got.Disposition != tickets.DispNewTicket || got.Status != tickets.StatusAutoAnswered || !strings.Contains(got.Reason, "printer-toner") {
+		t.Errorf("follow-up committed after the #close: %+v; want a new ticket answered from printer-toner", got)
+	}
+	if n := matches(); n != 1 {
+		t.Errorf("%d FAQ matches; want the one after the commit before", n)
+	}
+}
+
+// A mail prepared before the FAQ learnt its answer, committed after: it is
+// matched against the FAQ as it is at its commit.
+func TestReceiveBatch_AMailPreparedBeforeTheFAQChangedIsMatchedAgainstTheNewFAQ(t *testing.T) {
+	f := newFAQFixture(t, nil)
+	b := f.prepared(mail("ken@customer.example", "Label printer", "How do I load a new roll into the label printer?", "Message-ID: <l1@c>"))
+	entry := tickets.FAQ{Key: "label-roll", Question: "How do I load a new roll into the label printer?",
+		Answer: "Lift the lid, drop the roll in with the labels facing up, close the lid.", Language: "en", Status: tickets.FAQPublished}
+	if _, err := f.desk.PutFAQs(context.Background(), []tickets.FAQ{entry}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	got := f.commitPrepared(b)[0]
+	if got.Status != tickets.StatusAutoAnswered || !strings.Contains(got.Reason, "label-roll") {
+		t.Errorf("mail committed after the FAQ changed: %+v; want it answered from label-roll", got)
+	}
+}
