@@ -1,5 +1,16 @@
 -- Every statement of package tickets. Parameters are bound (?), never formatted in.
 
+-- name: savepoint_begin
+-- Tx.Try: one name for every savepoint (ROLLBACK TO and RELEASE take the
+-- innermost of a name), so the statements are prepared once.
+SAVEPOINT try;
+
+-- name: savepoint_rollback
+ROLLBACK TO try;
+
+-- name: savepoint_release
+RELEASE try;
+
 -- name: next_ticket_id
 SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
 

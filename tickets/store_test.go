@@ -502,6 +502,89 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 	}
 }
 
+// Savepoints share one name: a failed Try inside another undoes the inner
+// step only, and a failed outer one undoes both.
+func TestTry_NestedUndoesItsOwnStepsOnly(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		outer := tx.Try(func() error {
+			if err := tx.Event(0, "", "outer-kept", "", nil); err != nil {
+				return err
+			}
+			if err := tx.Try(func() error {
+				if err := tx.Event(0, "", "inner-undone", "", nil); err != nil {
+					return err
+				}
+				return errors.New("inner failed")
+			}); err == nil {
+				t.Error("inner Try returned nil")
+			}
+			return tx.Event(0, "", "outer-kept-after", "", nil)
+		})
+		if outer != nil {
+			return outer
+		}
+		if err := tx.Try(func() error {
+			if err := tx.Try(func() error { return tx.Event(0, "", "inner-of-failed", "", nil) }); err != nil {
+				return err
+			}
+			return errors.New("outer failed")
+		}); err == nil {
+			t.Error("failed outer Try returned nil")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventKinds(t, s); got != "outer-kept,outer-kept-after" {
+		t.Fatalf("events %s; want outer-kept,outer-kept-after", got)
+	}
+}
+
+// A write transaction is not begun with a context already done; begun, it
+// runs to its end and commits although its context ends on the way.
+func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
+	s := openTest(t)
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Update(done, func(tx *Tx) error { return tx.Event(0, "", "never", "", nil) }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update with a done context = %v; want context.Canceled", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.Event(0, "", "before", "", nil); err != nil {
+			return err
+		}
+		cancel()
+		return tx.Event(0, "", "after", "", nil)
+	})
+	if err != nil {
+		t.Fatalf("Update whose context ended while it ran: %v", err)
+	}
+	if got := eventKinds(t, s); got != "before,after" {
+		t.Fatalf("events %s; want before,after", got)
+	}
+}
+
+func eventKinds(t *testing.T, s *Store) string {
+	t.Helper()
+	rows, err := s.r.Query("SELECT kind FROM events ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var kinds []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, k)
+	}
+	return strings.Join(kinds, ",")
+}
+
 // A database frozen just before the paraphrase states, holding a wording
 // a customer confirmed (its ticket was answered automatically with that
 // entry) and one an agent's #answer kept at once, and two drafts (one
