@@ -502,6 +502,24 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 	}
 }
 
+// The writer's settings that the invariants rest on: WAL with every commit
+// fsync'd (synchronous FULL: mail is flagged on the server only after its
+// commit is on disk), foreign keys on, and savepoints' sub-journals in
+// memory (they are undone or dropped before the commit, so they need no
+// file).
+func TestOpen_TheWriterCommitsDurablyAndKeepsSavepointsInMemory(t *testing.T) {
+	s := openTest(t)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2"} {
+		var got string
+		if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", pragma, err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s on the writer; want %s", pragma, got, want)
+		}
+	}
+}
+
 // Savepoints share one name: a failed Try inside another undoes the inner
 // step only, and a failed outer one undoes both.
 func TestTry_NestedUndoesItsOwnStepsOnly(t *testing.T) {
