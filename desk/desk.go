@@ -95,6 +95,7 @@ type Desk struct {
 	// Epochs a prepared batch compares at its commit: batches committed,
 	// and FAQ index updates done.
 	commits, faqEpoch atomic.Uint64
+	derived           derivedMail // of the batch committing (derived.go)
 
 	// onMatch, when set, runs before every FAQ match with the context the
 	// match gets: tests see where matching happens.
@@ -292,6 +293,8 @@ func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) 
 	outcomes := make([]Outcome, len(batch))
 	queued := false
 	var changed faqChanges
+	d.derived.hold(parsed)
+	defer d.derived.drop(parsed)
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		queued, changed = false, faqChanges{}
 		for i := range parsed {
@@ -342,10 +345,11 @@ func (d *Desk) poke() {
 // parsedMail is a fetched message after parsing (and FAQ matching), before
 // the transaction.
 type parsedMail struct {
-	f     intake.Fetched
-	msg   *mime.Message
-	err   error
-	match *responder.Result // nil when not matched
+	f       intake.Fetched
+	msg     *mime.Message
+	err     error
+	match   *responder.Result // nil when not matched
+	derived derived
 }
 
 // parseAll parses the batch and matches against the FAQ every mail that
@@ -355,6 +359,9 @@ func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMai
 	out := make([]parsedMail, len(batch))
 	d.parallel(len(batch), func(i int) {
 		out[i] = d.parseOne(batch[i])
+		if out[i].msg != nil && out[i].err == nil {
+			out[i].derived = d.derive(out[i].msg)
+		}
 		d.matchOne(ctx, &out[i])
 	})
 	d.matchFollowUps(ctx, out)

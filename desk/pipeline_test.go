@@ -82,3 +82,28 @@ func TestReceiveBatch_AMailPreparedBeforeTheFAQChangedIsMatchedAgainstTheNewFAQ(
 		t.Errorf("mail committed after the FAQ changed: %+v; want it answered from label-roll", got)
 	}
 }
+
+// The classification and language a batch's workers worked out are what
+// its tickets get, and nothing of them is held after the commit, also
+// of a batch whose commit failed.
+func TestReceiveBatch_WhatTheWorkersWorkedOutIsUsedAndDroppedAtTheCommit(t *testing.T) {
+	f := newFixture(t, nil)
+	outs := f.deliver(mail("ken@customer.example", "URGENT: the whole office cannot print", "Since nine all users get an error.", "Message-ID: <w1@c>"),
+		mail("yamada@customer.example", "申請", "新しいノートPCの貸与を申請します。", "Message-ID: <w2@c>"))
+	if tk := f.ticket(outs[0].Ticket); tk.Type != tickets.Incident || tk.Urgency != tickets.High || tk.Impact != tickets.High || tk.Language != "en" {
+		t.Errorf("first ticket %s %s/%s %s; want an English incident, high impact and urgency", tk.Type, tk.Impact, tk.Urgency, tk.Language)
+	}
+	if tk := f.ticket(outs[1].Ticket); tk.Type != tickets.ServiceRequest || tk.Language != "ja" {
+		t.Errorf("second ticket %s %s; want a Japanese service request", tk.Type, tk.Language)
+	}
+	b := f.prepared(mail("lee@customer.example", "Printer", "It jams.", "Message-ID: <w3@c>"))
+	f.store.Close() // the commit fails
+	if _, err := f.desk.commit(callerContext(), b); err == nil {
+		t.Fatal("commit on a closed store succeeded")
+	}
+	held := 0
+	f.desk.derived.m.Range(func(any, any) bool { held++; return true })
+	if held != 0 {
+		t.Errorf("%d mails' derived values held after their batches committed", held)
+	}
+}

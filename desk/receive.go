@@ -553,7 +553,7 @@ func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Mess
 }
 
 func (d *Desk) createTicket(tx *tickets.Tx, msg *mime.Message, linked int64) (*tickets.Ticket, error) {
-	c := classify(d.opts.Rules, msg.Subject, msg.Text, msg.From.Addr)
+	c := d.classification(msg)
 	prefix := d.opts.IncidentPrefix
 	if c.Type == tickets.ServiceRequest {
 		prefix = d.opts.RequestPrefix
