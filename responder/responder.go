@@ -139,6 +139,8 @@ type Index struct {
 	mu     sync.RWMutex
 	idx    bleve.Index
 	closed bool
+
+	grams gramCache // of the entries' questions and paraphrases (match.go)
 }
 
 // Keys of internal (non-document) values stored in the index.
