@@ -62,7 +62,8 @@ import (
 //
 // MADOGUCHI_BENCH_N sets the backlog (default 10000), MADOGUCHI_BENCH_BATCH
 // imap.batch_size (default: the configuration's), MADOGUCHI_BENCH_PROFILE a
-// directory for a CPU profile of each gateway run (mode-N.pprof). The mail
+// directory for a CPU profile and the log of each gateway run (mode-N.pprof,
+// mode-N.log). The mail
 // cycles through enmime's corpus (../shared/corpus/enmime, when present)
 // and the parser's testdata, every copy with a fresh Message-ID,
 // interleaved with support mail of the usual shape (text and HTML, English
@@ -307,9 +308,10 @@ func benchIngestOnce(b *testing.B, n int, processed, faq, name string) gatewayPa
 		}
 	}
 	args := []string{"--config", config, "run", "--once"}
-	if dir := os.Getenv("MADOGUCHI_BENCH_PROFILE"); dir != "" {
+	profile := os.Getenv("MADOGUCHI_BENCH_PROFILE")
+	if profile != "" {
 		profileRun.n++
-		args = append([]string{"--cpuprofile", filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", name, profileRun.n))}, args...)
+		args = append([]string{"--cpuprofile", filepath.Join(profile, fmt.Sprintf("%s-%d.pprof", name, profileRun.n))}, args...)
 	}
 	cmd := exec.CommandContext(ctx, env.bin, args...)
 	var stderr bytes.Buffer
@@ -323,6 +325,13 @@ func benchIngestOnce(b *testing.B, n int, processed, faq, name string) gatewayPa
 	err := cmd.Wait()
 	run := gatewayPass{wall: time.Since(start), peakRSS: <-peak}
 	b.StopTimer()
+	if profile != "" {
+		// Beside the profile, the run's log (with GODEBUG=gctrace=1 set
+		// for the benchmark, the collector's lines too).
+		if werr := os.WriteFile(filepath.Join(profile, fmt.Sprintf("%s-%d.log", name, profileRun.n)), stderr.Bytes(), 0o600); werr != nil {
+			b.Fatal(werr)
+		}
+	}
 	if err != nil {
 		b.Fatalf("run --once: %v\n%s", err, tail(stderr.String(), 30))
 	}
