@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
@@ -107,7 +106,6 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, max(t.Fetch, x.opts.MaxCandidates), 0, false)
-	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful}
 	req.IncludeLocations = true
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -115,6 +113,13 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	}
 	if len(res.Hits) == 0 {
 		return nil, nil
+	}
+	for _, h := range res.Hits {
+		// The stored fields of the hits, as req.Fields would load them,
+		// from the cache of the entries (cache.go).
+		if h.Fields, err = x.stored.get(x.idx, h.ID); err != nil {
+			return nil, err
+		}
 	}
 	idf := termIDF(qa.morph, idfByField, n)
 	var idfSum float64
@@ -396,39 +401,6 @@ func (a *mixedAnalyzer) grams(s string) []uint64 {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// gramCache keeps the similarity units of the questions and paraphrases
-// that the re-ranking compares every mail with: the same texts come back
-// match after match, and cutting them again was about a seventh of the
-// cost of a match against the 1,786 localgovfaq entries (docs/intake.md).
-// A text is its own key, so nothing in it goes stale; it is bounded, and
-// emptied when full.
-type gramCache struct {
-	mu sync.Mutex
-	m  map[string][]uint64
-}
-
-// maxCachedGrams bounds gramCache: the questions and paraphrases of a
-// FAQ of several thousand entries, a few MB.
-const maxCachedGrams = 8192
-
-// get returns the units of s, cut by a (the index's analyzer) once.
-func (c *gramCache) get(a *mixedAnalyzer, s string) []uint64 {
-	c.mu.Lock()
-	g, ok := c.m[s]
-	c.mu.Unlock()
-	if ok {
-		return g
-	}
-	g = a.grams(s)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedGrams {
-		c.m = make(map[string][]uint64)
-	}
-	c.m[s] = g
-	return g
 }
 
 // wordUnit hashes a word into the upper half of the unit space, which no

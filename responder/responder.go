@@ -140,7 +140,9 @@ type Index struct {
 	idx    bleve.Index
 	closed bool
 
-	grams gramCache // of the entries' questions and paraphrases (match.go)
+	// Caches of what matching reads of the entries (cache.go).
+	grams  gramCache   // the similarity units of questions and paraphrases
+	stored storedCache // the stored fields, emptied at every change
 }
 
 // Keys of internal (non-document) values stored in the index.
@@ -386,6 +388,7 @@ func (x *Index) Rebuild(entries []Entry, fingerprint string) error {
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		_ = fresh.Close()
 		return ErrClosed
@@ -481,6 +484,7 @@ func (x *Index) Upsert(e Entry, fingerprint string) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		return ErrClosed
 	}
@@ -501,6 +505,7 @@ func (x *Index) Upsert(e Entry, fingerprint string) error {
 func (x *Index) Delete(key, fingerprint string) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		return ErrClosed
 	}

@@ -41,15 +41,43 @@ func TestMatch_CachedUnitsOfTheEntriesDecideAsFreshOnes(t *testing.T) {
 	}
 }
 
-// The cache is bounded: full, it starts again.
+// The units cache is bounded: full, it starts again.
 func TestGramCache_StaysWithinItsBound(t *testing.T) {
 	x := openSample(t, Options{})
 	a := x.idx.Mapping().AnalyzerNamed(morphAnalyzerName).(*mixedAnalyzer)
 	var c gramCache
-	for i := range maxCachedGrams + 10 {
+	for i := range maxCached + 10 {
 		c.get(a, fmt.Sprintf("question number %d", i))
 	}
-	if n := len(c.m); n > maxCachedGrams || n == 0 {
-		t.Fatalf("%d texts cached; want between 1 and %d", n, maxCachedGrams)
+	if n := len(c.m); n > maxCached || n == 0 {
+		t.Fatalf("%d texts cached; want between 1 and %d", n, maxCached)
+	}
+}
+
+// The stored fields are kept between matches, and a change to an entry
+// (its votes here) is seen by the next match.
+func TestMatch_AChangedEntryIsSeenByTheNextMatchThoughItsFieldsAreCached(t *testing.T) {
+	x := openSample(t, Options{})
+	match := func() Result {
+		t.Helper()
+		res, err := x.Match(context.Background(), "", "Wi-Fi keeps disconnecting")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := match(); res.Decision != Auto || res.Candidates[0].Key != "wifi" {
+		t.Fatalf("got %s %+v (%s), want auto wifi", res.Decision, res.Candidates, res.Reason)
+	}
+	if len(x.stored.m) == 0 {
+		t.Fatal("no stored fields cached")
+	}
+	e := sampleFAQ()[7] // wifi
+	e.Helpful, e.NotHelpful = 1, 3
+	if err := x.Upsert(e, "fp-2"); err != nil {
+		t.Fatal(err)
+	}
+	if res := match(); res.Decision == Auto || res.Reason != "unhelpful 3/4" {
+		t.Fatalf("after the votes: %s (%q); want not auto, unhelpful 3/4", res.Decision, res.Reason)
 	}
 }
