@@ -63,7 +63,10 @@ import (
 // MADOGUCHI_BENCH_N sets the backlog (default 10000), MADOGUCHI_BENCH_BATCH
 // imap.batch_size (default: the configuration's), MADOGUCHI_BENCH_PROFILE a
 // directory for a CPU profile and the log of each gateway run (mode-N.pprof,
-// mode-N.log). The mail
+// mode-N.log), MADOGUCHI_BENCH_BASE_BIN an earlier build of the binary to
+// run in every repetition too, on its own copy of the backlog, for
+// figures before and after a change taken at the same moment (base-msgs/s,
+// base-share, base-user-ms/msg, base-peak-RSS-MiB). The mail
 // cycles through enmime's corpus (../shared/corpus/enmime, when present)
 // and the parser's testdata, every copy with a fresh Message-ID,
 // interleaved with support mail of the usual shape (text and HTML, English
@@ -89,10 +92,20 @@ func BenchmarkDovecotIngest(b *testing.B) {
 			if mode.faq {
 				faq = localgovfaqFile(b)
 			}
-			for range b.N {
+			base := os.Getenv("MADOGUCHI_BENCH_BASE_BIN")
+			for i := range b.N {
 				load := testutils.LoadAverage()
 				plain := benchPlainOnce(b, len(mails), mode.processed)
-				gw := benchIngestOnce(b, len(mails), mode.processed, faq, mode.name)
+				var gw, old gatewayPass
+				if base != "" && i%2 == 1 {
+					// Every other repetition the earlier binary goes
+					// first, so neither always meets the same moment.
+					old = benchIngestOnce(b, base, len(mails), mode.processed, faq, "")
+				}
+				gw = benchIngestOnce(b, env.bin, len(mails), mode.processed, faq, mode.name)
+				if base != "" && i%2 == 0 {
+					old = benchIngestOnce(b, base, len(mails), mode.processed, faq, "")
+				}
 				n := float64(len(mails))
 				b.ReportMetric(n/gw.pass.Seconds(), "msgs/s")
 				b.ReportMetric(n/plain.Seconds(), "plain-msgs/s")
@@ -106,6 +119,14 @@ func BenchmarkDovecotIngest(b *testing.B) {
 					gw.wall, gw.user, gw.user.Seconds()*1000/n, gw.sys, float64(gw.peakRSS)/(1<<20), load, testutils.LoadAverage())
 				if mode.processed != "" {
 					b.Logf("%s: %d MOVE commands took %v", mode.name, gw.moves, gw.moving)
+				}
+				if base != "" {
+					b.ReportMetric(n/old.pass.Seconds(), "base-msgs/s")
+					b.ReportMetric(plain.Seconds()/old.pass.Seconds(), "base-share")
+					b.ReportMetric(old.user.Seconds()*1000/n, "base-user-ms/msg")
+					b.ReportMetric(float64(old.peakRSS)/(1<<20), "base-peak-RSS-MiB")
+					b.Logf("%s: base binary pass %v (%.0f msgs/s), share %.3f; user CPU %v (%.3f ms/mail), sys CPU %v, peak RSS %.0f MiB",
+						mode.name, old.pass, n/old.pass.Seconds(), plain.Seconds()/old.pass.Seconds(), old.user, old.user.Seconds()*1000/n, old.sys, float64(old.peakRSS)/(1<<20))
 				}
 			}
 		})
@@ -287,10 +308,11 @@ type gatewayPass struct {
 	moving                time.Duration
 }
 
-// benchIngestOnce copies the backlog into INBOX and runs the binary's `run
-// --once` over it with a fresh store; with faq, that FAQ file is imported
-// and indexed first (untimed).
-func benchIngestOnce(b *testing.B, n int, processed, faq, name string) gatewayPass {
+// benchIngestOnce copies the backlog into INBOX and runs bin's `run --once`
+// over it with a fresh store; with faq, that FAQ file is imported and
+// indexed first (untimed). name "" runs without a profile (an earlier
+// binary may not have --cpuprofile).
+func benchIngestOnce(b *testing.B, bin string, n int, processed, faq, name string) gatewayPass {
 	b.StopTimer()
 	client := dialIMAP(b, userBench)
 	defer client.Close()
@@ -301,7 +323,7 @@ func benchIngestOnce(b *testing.B, n int, processed, faq, name string) gatewayPa
 	defer cancel()
 	if faq != "" {
 		for _, args := range [][]string{{"faq", "import", faq}, {"reindex"}} {
-			out, err := exec.CommandContext(ctx, env.bin, append([]string{"--config", config}, args...)...).CombinedOutput()
+			out, err := exec.CommandContext(ctx, bin, append([]string{"--config", config}, args...)...).CombinedOutput()
 			if err != nil {
 				b.Fatalf("madoguchi %v: %v\n%s", args, err, out)
 			}
@@ -309,11 +331,14 @@ func benchIngestOnce(b *testing.B, n int, processed, faq, name string) gatewayPa
 	}
 	args := []string{"--config", config, "run", "--once"}
 	profile := os.Getenv("MADOGUCHI_BENCH_PROFILE")
+	if name == "" {
+		profile = ""
+	}
 	if profile != "" {
 		profileRun.n++
 		args = append([]string{"--cpuprofile", filepath.Join(profile, fmt.Sprintf("%s-%d.pprof", name, profileRun.n))}, args...)
 	}
-	cmd := exec.CommandContext(ctx, env.bin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	b.StartTimer()
