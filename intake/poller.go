@@ -481,15 +481,23 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 			if err != nil {
 				return handled, err
 			}
-			if cur != nil {
-				n, err := s.settle(cur)
-				cur, handled = nil, handled+n
-				if err != nil {
+			done := cur
+			if done != nil {
+				cur = nil
+				if err := s.committed(done); err != nil {
 					return handled, err
 				}
+				handled += len(done.uids)
 			}
 			if next != nil {
 				cur = s.commit(ctx, next)
+			}
+			if done != nil {
+				// Filed (a STORE, or a MOVE of a full group) while the
+				// next batch commits.
+				if err := s.file(done.uids); err != nil {
+					return handled, err
+				}
 			}
 		}
 	}
@@ -535,12 +543,19 @@ func (s *conn) commit(ctx context.Context, f *inflight) *inflight {
 // settle waits for the commit of f and files its mail when it committed;
 // it returns how many messages were stored.
 func (s *conn) settle(f *inflight) (int, error) {
-	o := &s.p.opts
+	if err := s.committed(f); err != nil {
+		return 0, err
+	}
+	return len(f.uids), s.file(f.uids)
+}
+
+// committed waits for the commit of f.
+func (s *conn) committed(f *inflight) error {
 	if err := <-f.done; err != nil {
-		return 0, fmt.Errorf("intake: store %d messages from %q: %w", len(f.uids), o.Mailbox, err)
+		return fmt.Errorf("intake: store %d messages from %q: %w", len(f.uids), s.p.opts.Mailbox, err)
 	}
 	s.p.log.Info("stored batch", "uidvalidity", s.uidValidity, "count", len(f.uids), "bytes", f.bytes, "uids", imap.UIDSetNum(f.uids...).String())
-	return len(f.uids), s.file(f.uids)
+	return nil
 }
 
 // file queues stored uids for filing and files every full group: \Seen at
