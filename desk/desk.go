@@ -297,7 +297,12 @@ func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) 
 	defer d.derived.drop(parsed)
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		queued, changed = false, faqChanges{}
+		ahead, err := lookAhead(tx, parsed)
+		if err != nil {
+			return fmt.Errorf("desk: looking ahead in a batch of %d: %w", len(parsed), err)
+		}
 		for i := range parsed {
+			parsed[i].ahead = ahead
 			var oc Outcome
 			err := tx.Try(func() error {
 				var err error
@@ -315,6 +320,7 @@ func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) 
 			if err != nil {
 				return fmt.Errorf("desk: message uid %d of %s: %w", batch[i].UID, batch[i].Mailbox, err)
 			}
+			ahead.done(&parsed[i])
 			outcomes[i] = oc
 			queued = queued || len(oc.Sent) > 0
 		}
@@ -350,6 +356,7 @@ type parsedMail struct {
 	err     error
 	match   *responder.Result // nil when not matched
 	derived derived
+	ahead   *lookahead // of the batch, in its transaction (nil: ask the store)
 }
 
 // parseAll parses the batch and matches against the FAQ every mail that

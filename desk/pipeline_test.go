@@ -107,3 +107,41 @@ func TestReceiveBatch_WhatTheWorkersWorkedOutIsUsedAndDroppedAtTheCommit(t *test
 		t.Errorf("%d mails' derived values held after their batches committed", held)
 	}
 }
+
+// A batch asks the store in three queries which of its UIDs and
+// Message-IDs it holds; what it hears changes no outcome: a copy of a mail
+// earlier in the same batch, of a mail recorded before, our own mail
+// coming back, and the whole batch handed over again.
+func TestReceiveBatch_TheBatchsLookAheadChangesNoOutcome(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.one(mail("ann@customer.example", "Printer", "It jams.", "Message-ID: <p1@c>"))
+	ours := f.outgoing()[0].MessageID
+	batch := []intake.Fetched{
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 100, Raw: []byte(mail("bob@customer.example", "VPN", "VPN is down.", "Message-ID: <v1@c>"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 101, Raw: []byte("Received: from relay2\r\n" + mail("bob@customer.example", "VPN", "VPN is down.", "Message-ID: <v1@c>"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 102, Raw: []byte(mail("ann@customer.example", "Printer", "It jams.", "Message-ID: <p1@c>", "X-Copy: 2"))},
+		{Mailbox: "INBOX", UIDValidity: 1, UID: 103, Raw: []byte(mail("Mail Relay <relay@customer.example>", "Returned", "It came back.", "Message-ID: <"+ours+">"))},
+	}
+	outs, err := f.desk.ReceiveBatch(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{tickets.DispNewTicket, tickets.DispDuplicate, tickets.DispDuplicate, tickets.DispOwnMail}
+	for i, oc := range outs {
+		if oc.Disposition != want[i] {
+			t.Errorf("mail %d: %+v; want %s", i, oc, want[i])
+		}
+	}
+	if outs[1].Ticket != outs[0].Ticket || outs[2].Ticket != first.Ticket || !strings.Contains(outs[3].Reason, "one of our outgoing mails") {
+		t.Errorf("outcomes %+v; want the copies on their tickets and ours named as our outgoing mail", outs)
+	}
+	again, err := f.desk.ReceiveBatch(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, oc := range again {
+		if oc.Disposition != outs[i].Disposition || oc.Ticket != outs[i].Ticket {
+			t.Errorf("mail %d handed over again: %+v; want its first record %+v", i, oc, outs[i])
+		}
+	}
+}

@@ -258,6 +258,47 @@ func TestInbound_UniquePerUIDAndKnown(t *testing.T) {
 	}
 }
 
+// The desk asks once for a batch which of its Message-IDs the store holds
+// already, in inbound records and in our outgoing mail.
+func TestInbound_MessageIDsOfABatchInOneQuery(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		for uid, id := range map[uint32]string{1: "a@x", 2: "b@x", 3: "a@x", 4: ""} {
+			if err := tx.RecordInbound(&Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: uid, MessageID: id, Raw: []byte(fmt.Sprint("raw", uid)), Disposition: DispQuarantined}); err != nil {
+				return err
+			}
+		}
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "x", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		if err := tx.QueueMail(&Outgoing{TicketID: tk.ID, Kind: "ack", To: "a@example.com", Subject: "s", Text: "t", MessageID: "ours@support.example"}); err != nil {
+			return err
+		}
+		in, err := tx.InboundMessageIDs([]string{"a@x", "c@x", "", "b@x", "ours@support.example", `"quoted"@x`})
+		if err != nil {
+			return err
+		}
+		if len(in) != 2 || !in["a@x"] || !in["b@x"] {
+			t.Errorf("inbound Message-IDs %v; want a@x and b@x", in)
+		}
+		out, err := tx.OutgoingMessageIDs([]string{"a@x", "ours@support.example"})
+		if err != nil {
+			return err
+		}
+		if len(out) != 1 || !out["ours@support.example"] {
+			t.Errorf("outgoing Message-IDs %v; want ours@support.example", out)
+		}
+		if none, err := tx.InboundMessageIDs(nil); err != nil || len(none) != 0 {
+			t.Errorf("no Message-IDs: %v, %v", none, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestOutgoing_DueRetryFailedSent(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
