@@ -44,14 +44,11 @@ func (f *fixture) commitPrepared(b *preparedBatch) []Outcome {
 // is answered from the FAQ, as it is when it comes after the #close.
 func TestReceiveBatch_AFollowUpPreparedBeforeItsTicketClosedIsMatchedAfterAll(t *testing.T) {
 	f := newFAQFixture(t, withTiers)
-	oc := f.one(mail("hanako@customer.example", "Toner", "Where do I get a new cartridge for the copier on floor 5?", "Message-ID: <t1@c>"))
-	if oc.Status != tickets.StatusEscalated {
-		t.Fatalf("setup %+v", oc)
-	}
-	n := f.sent(mailNotice, "l1@example.com")[0]
+	_, n := f.escalated("Where do I get a new cartridge for the copier on floor 5?")
+	ack := f.sent("ack", "hanako@customer.example")[0]
 	matches := f.watchMatches(t)
-	followUp := f.prepared(mail("hanako@customer.example", "Re: Toner", "How do I replace the toner in the office printer?",
-		"Message-ID: <t2@c>", "In-Reply-To: <t1@c>"))
+	followUp := f.prepared(mail("hanako@customer.example", "Re: "+ack.Subject, "How do I replace the toner in the office printer?",
+		"Message-ID: <t2@c>", "In-Reply-To: <"+ack.MessageID+">"))
 	if n := matches(); n != 0 {
 		t.Fatalf("a reply on an open ticket was matched %d times while prepared; want none", n)
 	}
