@@ -24,30 +24,44 @@ func (d *Desk) derive(msg *mime.Message) derived {
 }
 
 // derivedMail holds, while a batch commits, what its workers worked out,
-// by message; a mail not in it is worked out when asked.
-type derivedMail struct{ m sync.Map } // *mime.Message → *derived
+// by message; a mail not in it is worked out when asked. A plain map: a
+// sync.Map keeps a deleted key in its read-only half until it next
+// promotes its dirty half, and the key here is the message, whose raw
+// bytes and attachments stayed reachable with it (peak RSS +70 MB in a
+// third of the runs over ten 25 MiB mails).
+type derivedMail struct {
+	mu sync.Mutex
+	m  map[*mime.Message]*derived
+}
 
 func (x *derivedMail) hold(parsed []parsedMail) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.m == nil {
+		x.m = make(map[*mime.Message]*derived)
+	}
 	for i := range parsed {
 		if p := &parsed[i]; p.msg != nil && p.derived.ok {
-			x.m.Store(p.msg, &p.derived)
+			x.m[p.msg] = &p.derived
 		}
 	}
 }
 
 func (x *derivedMail) drop(parsed []parsedMail) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	for i := range parsed {
-		if parsed[i].msg != nil {
-			x.m.Delete(parsed[i].msg)
-		}
+		delete(x.m, parsed[i].msg)
+	}
+	if len(x.m) == 0 {
+		x.m = nil
 	}
 }
 
 func (x *derivedMail) of(msg *mime.Message) *derived {
-	if v, ok := x.m.Load(msg); ok {
-		return v.(*derived)
-	}
-	return nil
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m[msg]
 }
 
 // classification is the rules' verdict on msg.
