@@ -25,15 +25,17 @@ func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
 	p.match = d.match(ctx, p.msg)
 }
 
-// matchFollowUps matches, before the transaction too, the replies that
-// still open a ticket: those whose thread names no ticket of ours, and
-// follow-ups of a closed ticket. One read transaction finds them; the
-// state it sees may change before the batch's own (a ticket closed in
-// between): such a mail goes to a person unmatched (respond).
+// matchFollowUps matches, before the transaction too, the replies not
+// matched yet that still open a ticket: those whose thread names no ticket
+// of ours, and follow-ups of a closed ticket. One read transaction finds
+// them. A batch prepared while the one before committed is asked again
+// after that commit (Desk.commit); the state may still change within the
+// batch's own transaction (a ticket closed by a mail before it in the
+// batch): such a mail goes to a person unmatched (respond).
 func (d *Desk) matchFollowUps(ctx context.Context, parsed []parsedMail) {
 	var replies, need []int
 	for i := range parsed {
-		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) {
+		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) && parsed[i].match == nil {
 			replies = append(replies, i)
 		}
 	}
@@ -432,7 +434,13 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	// than the version the index claims.
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
-	return d.syncIndexLocked(ctx, force)
+	changed, err := d.syncIndexLocked(ctx, force)
+	if changed || err != nil {
+		// A batch matched before this may have seen the old index, or
+		// part of the new one (commit).
+		d.faqEpoch.Add(1)
+	}
+	return changed, err
 }
 
 func (d *Desk) syncIndexLocked(ctx context.Context, force bool) (bool, error) {
