@@ -578,6 +578,7 @@ func (c *Config) clone() *Config {
 	out.SLA.Hours.Weekdays = slices.Clone(c.SLA.Hours.Weekdays)
 	out.SLA.Hours.Holidays = slices.Clone(c.SLA.Hours.Holidays)
 	out.Web.Admins = slices.Clone(c.Web.Admins)
+	out.Web.Viewers = slices.Clone(c.Web.Viewers)
 	return &out
 }
 

@@ -21,6 +21,13 @@ type Web struct {
 	TLSKey          string   `toml:"tls_key"`          // PEM private key
 	Admins          []string `toml:"admins"`           // addresses that sign in as admins; agents are the tiers' agents
 	SessionLifetime Duration `toml:"session_lifetime"` // a sign-in lasts this long
+	// Viewers sign in like everyone and read the queue, the tickets and
+	// the reports, acting on nothing: addresses, or "@domain" for every
+	// address there (not its subdomains).
+	Viewers []string `toml:"viewers"`
+	// ViewersSeeNotes shows viewers the agents' internal notes and their
+	// mail to the tiers; by default they read the ticket without them.
+	ViewersSeeNotes bool `toml:"viewers_see_notes"`
 	// ProxyHeader names the header a reverse proxy puts the client's
 	// address in (X-Forwarded-For, X-Real-IP), for the per-client limits;
 	// "" takes the connection's address. Set it only behind a proxy that
@@ -115,6 +122,16 @@ func (c *Config) validateWeb(v *validator) {
 	}
 	for i, a := range w.Admins {
 		c.tierAddress(v, fmt.Sprintf("web.admins[%d]", i), a)
+	}
+	for i, a := range w.Viewers {
+		key := fmt.Sprintf("web.viewers[%d]", i)
+		if domain, ok := strings.CutPrefix(strings.TrimSpace(a), "@"); ok {
+			if domain == "" || strings.ContainsAny(domain, "@ \t<>,;") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || !strings.Contains(domain, ".") {
+				v.add(key, "%q is not \"@\" and a domain (\"@corp.example\")", a)
+			}
+			continue
+		}
+		c.tierAddress(v, key, a)
 	}
 	switch d := w.SessionLifetime.Duration; {
 	case d < 5*time.Minute:

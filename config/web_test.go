@@ -34,6 +34,10 @@ func TestParse_WebAndReportsBadValuesNameTheirKey(t *testing.T) {
 		{"base_url with a query", "[web]\nbase_url = \"https://desk.example.com/?x=1\"", `config: web.base_url: "https://desk.example.com/?x=1" must have no user, query or fragment`},
 		{"cert without key", "[web]\ntls_cert = \"cert.pem\"", `config: web.tls_key: web.tls_cert and web.tls_key go together`},
 		{"admin not an address", "[web]\nadmins = [\"boss at example.com\"]", `config: web.admins[0]: "boss at example.com" is not a mail address`},
+		{"viewer not an address", "[web]\nviewers = [\"audit at example.org\"]", `config: web.viewers[0]: "audit at example.org" is not a mail address`},
+		{"viewer domain without a dot", "[web]\nviewers = [\"@corp\"]", `config: web.viewers[0]: "@corp" is not "@" and a domain`},
+		{"viewer @ alone", "[web]\nviewers = [\"a@corp.example\", \"@\"]", `config: web.viewers[1]: "@" is not "@" and a domain`},
+		{"viewer the support address", "[desk]\nsupport_address = \"support@example.com\"\n[web]\nviewers = [\"support@example.com\"]", `config: web.viewers[0]: "support@example.com" is desk.support_address`},
 		{"session too short", "[web]\nsession_lifetime = \"1m\"", `config: web.session_lifetime: 1m is less than 5m`},
 		{"session too long", "[web]\nsession_lifetime = \"1y\"", `config: web.session_lifetime: not a duration`},
 		{"session longer than 90 days", "[web]\nsession_lifetime = \"13w\"", `config: web.session_lifetime: 13w is more than 90d`},
@@ -91,5 +95,22 @@ func TestRequireWeb_NeedsAnAddressForLinks(t *testing.T) {
 	}
 	if err := mustParse(t, "[web]\nlisten = \"127.0.0.1:8025\"").RequireWeb(); err != nil {
 		t.Errorf("RequireWeb with listen: %v", err)
+	}
+}
+
+func TestParse_WebViewersAddressesAndDomainsFromTheFileOrTheEnvironment(t *testing.T) {
+	c := mustParse(t, "[web]\nviewers = [\"audit@example.org\", \"@corp.example\"]\nviewers_see_notes = true")
+	if strings.Join(c.Web.Viewers, ",") != "audit@example.org,@corp.example" || !c.Web.ViewersSeeNotes {
+		t.Errorf("viewers %q, see notes %v", c.Web.Viewers, c.Web.ViewersSeeNotes)
+	}
+	c, err := Parse(nil, envMap(map[string]string{"MADOGUCHI_WEB_VIEWERS": "@corp.example, audit@example.org", "MADOGUCHI_WEB_VIEWERS_SEE_NOTES": "true"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Web.Viewers, ",") != "@corp.example,audit@example.org" || !c.Web.ViewersSeeNotes {
+		t.Errorf("from the environment: viewers %q, see notes %v", c.Web.Viewers, c.Web.ViewersSeeNotes)
+	}
+	if c := mustParse(t, ""); len(c.Web.Viewers) != 0 || c.Web.ViewersSeeNotes {
+		t.Errorf("defaults: viewers %q, see notes %v", c.Web.Viewers, c.Web.ViewersSeeNotes)
 	}
 }

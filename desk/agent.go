@@ -650,6 +650,10 @@ func (d *Desk) mailCustomer(tx *tickets.Tx, about, on *tickets.Ticket, kind, bod
 	box := d.boxOf(on)
 	data := templates.Data{Ticket: about.Ref, Subject: about.Subject, Name: on.RequesterName, SupportAddress: box.Address, Mailbox: box.Name,
 		Priority: about.Priority, Text: body, ReopenDays: reopenDays, Greeted: opensWithGreeting(body)}
+	// The link is the page of the ticket the mail is about, for the
+	// addressee; a resolution of the requester's own ticket asks how it
+	// went (the reporters of merged tickets do not rate another's).
+	data.StatusLink, data.RateGood, data.RateBad = d.statusLinks(about, on.Requester, kind == mailResolution && on == about)
 	if on != about {
 		data.OldTicket, data.Reported = on.Ref, on.Subject
 	}

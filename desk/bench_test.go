@@ -21,6 +21,7 @@ import (
 
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/internal/testutils"
 	"github.com/madoguchi/madoguchi/responder"
 	"github.com/madoguchi/madoguchi/templates"
 	"github.com/madoguchi/madoguchi/tickets"
@@ -174,19 +175,8 @@ func procStatus(key string) int64 {
 	if err != nil {
 		return 0
 	}
-	kb, _ := statusKB(raw, key)
+	kb, _ := testutils.StatusKB(raw, key)
 	return kb << 10
-}
-
-// statusKB reads the "Key: N kB" line of a /proc status file.
-func statusKB(status []byte, key string) (int64, bool) {
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, key); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb, err == nil
-		}
-	}
-	return 0, false
 }
 
 // BenchmarkGatewayProcess builds the madoguchi binary and runs `run
@@ -360,7 +350,7 @@ enabled = true
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	peak := watchPeakRSS(cmd.Process.Pid)
+	peak := testutils.WatchPeakRSS(cmd.Process.Pid)
 	err = cmd.Wait()
 	b.StopTimer()
 	run := gatewayRun{elapsed: time.Since(start)}
@@ -391,30 +381,6 @@ enabled = true
 		}
 	}
 	return run
-}
-
-// watchPeakRSS reads the high-water mark of a child's resident memory
-// (VmHWM, which only grows) every 10 ms until the child is gone, and
-// sends the last value read. getrusage cannot serve here: Go starts a
-// child with vfork, and Linux counts the parent's own peak into the
-// child's maxrss at exec.
-func watchPeakRSS(pid int) <-chan int64 {
-	out := make(chan int64, 1)
-	go func() {
-		var peak int64
-		path := fmt.Sprintf("/proc/%d/status", pid)
-		for {
-			raw, err := os.ReadFile(path)
-			v, ok := statusKB(raw, "VmHWM:")
-			if err != nil || !ok { // gone, or a zombie without memory
-				out <- peak
-				return
-			}
-			peak = max(peak, v<<10)
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	return out
 }
 
 // writeFAQFile writes entries as the JSONL that `faq import` reads.

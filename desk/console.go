@@ -25,12 +25,31 @@ import (
 type Role string
 
 // Roles. An admin does all an agent does, and curates the FAQ, reads the
-// reports and the settings.
+// reports and the settings. A viewer (Options.Viewers) reads the queue,
+// the tickets and the reports and does nothing; a customer (the requester
+// of a ticket, signed in by a link like everyone) sees their own tickets
+// alone (customer.go).
 const (
-	RoleNone  Role = ""
-	RoleAgent Role = "agent"
-	RoleAdmin Role = "admin"
+	RoleNone     Role = ""
+	RoleCustomer Role = "customer"
+	RoleViewer   Role = "viewer"
+	RoleAgent    Role = "agent"
+	RoleAdmin    Role = "admin"
 )
+
+// MayRead reports whether the role reads the queue and the tickets.
+func (r Role) MayRead() bool { return r == RoleViewer || r == RoleAgent || r == RoleAdmin }
+
+// MayAct reports whether the role works tickets: every action of the
+// ticket page.
+func (r Role) MayAct() bool { return r == RoleAgent || r == RoleAdmin }
+
+// MayReport reports whether the role reads the reports.
+func (r Role) MayReport() bool { return r == RoleViewer || r == RoleAdmin }
+
+// MayCurate reports whether the role curates the FAQ and reads the
+// settings.
+func (r Role) MayCurate() bool { return r == RoleAdmin }
 
 // SignInLifetime is how long a sign-in link works.
 const SignInLifetime = 15 * time.Minute
@@ -48,8 +67,10 @@ var (
 	ErrNoConsoleURL = errors.New("desk: no console address (web.base_url) for the link")
 )
 
-// RoleOf says what addr may do in the console: admins are listed in
-// Options.Admins, agents on any tier's agents list.
+// RoleOf says what addr may do in the console as the desk's own people
+// have it: admins are listed in Options.Admins, agents on any tier's
+// agents list, viewers in Options.Viewers (an address, or "@domain" for
+// everyone there). A customer's role comes from the store (roleIn).
 func (d *Desk) RoleOf(addr string) Role {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if addr == "" {
@@ -61,33 +82,74 @@ func (d *Desk) RoleOf(addr string) Role {
 	if len(d.agentTiers(addr)) > 0 {
 		return RoleAgent
 	}
+	if d.isViewer(addr) {
+		return RoleViewer
+	}
 	return RoleNone
 }
 
+// isViewer reports whether addr (lower case) is on Options.Viewers: the
+// address itself, or "@domain" of its domain (not of a subdomain).
+func (d *Desk) isViewer(addr string) bool {
+	if !usableAddress(addr) {
+		return false
+	}
+	for _, v := range d.opts.Viewers {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if strings.HasPrefix(v, "@") && strings.HasSuffix(addr, v) || v == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// roleIn is RoleOf, and for anyone else RoleCustomer when addr is the
+// requester of a ticket.
+func (d *Desk) roleIn(tx *tickets.Tx, addr string) (Role, error) {
+	if r := d.RoleOf(addr); r != RoleNone {
+		return r, nil
+	}
+	has, err := tx.HasTickets(strings.ToLower(strings.TrimSpace(addr)))
+	if err != nil || !has {
+		return RoleNone, err
+	}
+	return RoleCustomer, nil
+}
+
 // RequestSignIn mails addr a sign-in link in lang, through the outbox,
-// when addr may sign in; otherwise it does nothing. It reports neither:
-// the console answers the same either way, so nobody learns from it who
-// the agents and admins are.
+// when addr may sign in — one of the desk's people, or the requester of
+// a ticket, whose link opens their own tickets; otherwise it does
+// nothing. It reports neither: the console answers the same either way,
+// so nobody learns from it who the agents and admins are, nor who wrote.
 func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 	addr = strings.ToLower(strings.TrimSpace(addr))
-	if d.RoleOf(addr) == RoleNone {
-		d.log.Info("sign-in link refused: not an agent or admin", "addr", addr)
-		return nil
-	}
 	if d.opts.ConsoleURL == "" {
+		if d.RoleOf(addr) == RoleNone {
+			return nil
+		}
 		return ErrNoConsoleURL
 	}
 	token, hash, err := newSecret()
 	if err != nil {
 		return err
 	}
-	m, err := templates.RenderConsole(mailSignIn, lang, templates.ConsoleData{
-		Address: addr, Link: d.signInURL(token), ValidMinutes: int(SignInLifetime / time.Minute),
-	})
-	if err != nil {
-		return fmt.Errorf("desk: rendering the sign-in mail: %w", err)
-	}
+	role := RoleNone
 	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
+		var err error
+		if role, err = d.roleIn(tx, addr); err != nil || role == RoleNone {
+			return err
+		}
+		// A customer's link opens their own tickets, and says so.
+		name := mailSignIn
+		if role == RoleCustomer {
+			name = "customer_signin"
+		}
+		m, err := templates.RenderConsole(name, lang, templates.ConsoleData{
+			Address: addr, Link: d.signInURL(token), ValidMinutes: int(SignInLifetime / time.Minute),
+		})
+		if err != nil {
+			return fmt.Errorf("desk: rendering the sign-in mail: %w", err)
+		}
 		if err := tx.AddSignInToken(hash, addr, tx.Now().Add(SignInLifetime)); err != nil {
 			return err
 		}
@@ -97,7 +159,11 @@ func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 	if err != nil {
 		return fmt.Errorf("desk: sign-in link for %s: %w", addr, err)
 	}
-	d.log.Info("sign-in link mailed", "addr", addr)
+	if role == RoleNone {
+		d.log.Info("sign-in link refused: neither one of the desk's people nor a requester", "addr", addr)
+		return nil
+	}
+	d.log.Info("sign-in link mailed", "addr", addr, "role", role)
 	d.poke()
 	return nil
 }
@@ -108,7 +174,7 @@ func (d *Desk) RequestSignIn(ctx context.Context, addr, lang string) error {
 func (d *Desk) SignInLink(ctx context.Context, addr string) (string, error) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if d.RoleOf(addr) == RoleNone {
-		return "", fmt.Errorf("%w: %s is neither in web.admins nor on a tier's agents list", ErrNotAllowed, addr)
+		return "", fmt.Errorf("%w: %s is neither in web.admins nor on a tier's agents list (nor in web.viewers)", ErrNotAllowed, addr)
 	}
 	if d.opts.ConsoleURL == "" {
 		return "", ErrNoConsoleURL
@@ -161,7 +227,10 @@ func (d *Desk) SignIn(ctx context.Context, token string) (string, Session, error
 		case err != nil:
 			return err
 		}
-		s = Session{Addr: addr, Role: d.RoleOf(addr), ExpiresAt: tx.Now().Add(d.opts.SessionLifetime)}
+		s = Session{Addr: addr, ExpiresAt: tx.Now().Add(d.opts.SessionLifetime)}
+		if s.Role, err = d.roleIn(tx, addr); err != nil {
+			return err
+		}
 		if s.Role == RoleNone {
 			return fmt.Errorf("%w: %s", ErrNotAllowed, addr)
 		}
@@ -172,6 +241,27 @@ func (d *Desk) SignIn(ctx context.Context, token string) (string, Session, error
 	}
 	d.log.Info("signed in", "addr", s.Addr, "role", s.Role)
 	return secret, s, nil
+}
+
+// SignInRole says whom a sign-in link that still works would sign in,
+// without spending it: a customer's link is spent by a button on a page
+// (a mail scanner that opens every link must not use it up), the desk's
+// people's by opening it. A link used, expired or never made is
+// ErrLinkUnknown here; SignIn says which.
+func (d *Desk) SignInRole(ctx context.Context, token string) (Role, error) {
+	var r Role
+	err := d.store.View(ctx, func(tx *tickets.Tx) error {
+		addr, err := tx.PeekSignInToken(hashOf(token))
+		if errors.Is(err, tickets.ErrNotFound) {
+			return ErrLinkUnknown
+		}
+		if err != nil {
+			return err
+		}
+		r, err = d.roleIn(tx, addr)
+		return err
+	})
+	return r, err
 }
 
 // Session finds the live session of a secret (a cookie's value). The role
@@ -190,7 +280,10 @@ func (d *Desk) Session(ctx context.Context, secret string) (Session, error) {
 		if err != nil {
 			return err
 		}
-		s = Session{Addr: ts.Addr, Role: d.RoleOf(ts.Addr), ExpiresAt: ts.ExpiresAt}
+		s = Session{Addr: ts.Addr, ExpiresAt: ts.ExpiresAt}
+		if s.Role, err = d.roleIn(tx, ts.Addr); err != nil {
+			return err
+		}
 		if s.Role == RoleNone {
 			return ErrNoSession
 		}

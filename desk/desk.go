@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/madoguchi/madoguchi/intake"
@@ -89,7 +90,13 @@ type Options struct {
 	// The console (console.go): who signs in as an admin (the tiers'
 	// agents sign in as agents), where the links in mail point, how long
 	// a sign-in lasts, and the admins' digest ("" | "daily" | "weekly").
-	Admins          []string
+	Admins []string
+	// Viewers read the queue, the tickets and the reports and act on
+	// nothing: addresses, or "@domain" for everyone there (web.viewers).
+	// Their every view of a ticket is audited; internal notes and the mail
+	// to the tiers are kept from them unless ViewersSeeNotes.
+	Viewers         []string
+	ViewersSeeNotes bool
 	ConsoleURL      string
 	SessionLifetime time.Duration // default 7 days
 	Digest          string
@@ -130,6 +137,10 @@ type Desk struct {
 	wake  chan struct{}
 
 	syncMu sync.Mutex // one FAQ index update at a time (syncIndex)
+	// Epochs a prepared batch compares at its commit: batches committed,
+	// and FAQ index updates done.
+	commits, faqEpoch atomic.Uint64
+	derived           derivedMail // of the batch committing (derived.go)
 
 	alerts *alertRules // [alerts]: severities and the mail rules, compiled
 
@@ -305,27 +316,80 @@ func (d *Desk) Store(ctx context.Context, batch []intake.Fetched) error {
 	return err
 }
 
+// Prepare implements intake.Preparer for the default mailbox: it parses
+// the batch and matches against the FAQ, which writes nothing, while the
+// poller's batch before may still be committing; Commit records it.
+func (d *Desk) Prepare(ctx context.Context, batch []intake.Fetched) intake.PreparedBatch {
+	return d.prepare(ctx, d.defaultBox(), batch)
+}
+
 // ReceiveBatch is Store that also reports each message's outcome.
 func (d *Desk) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
 	if len(d.opts.Mailboxes) == 0 {
 		// Without an address our own mail coming back could not be told apart.
 		return nil, ErrNoSupportAddress
 	}
-	return d.receiveBatch(ctx, d.defaultBox(), batch)
+	return d.commit(ctx, d.prepare(ctx, d.defaultBox(), batch))
 }
 
-// receiveBatch records a batch fetched from the mailbox box.
-func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fetched) ([]Outcome, error) {
-	parsed := d.parseAll(ctx, batch)
-	for i := range parsed {
-		parsed[i].box = box
+// preparedBatch is a batch fetched from the mailbox box, parsed and
+// matched, before its transaction.
+type preparedBatch struct {
+	d      *Desk
+	box    *Mailbox
+	batch  []intake.Fetched
+	parsed []parsedMail
+	// What the preparation saw: the desk's batch commits and FAQ index
+	// versions (epochs) when it began. A batch prepared beside the commit
+	// of the one before is checked again against what that one changed,
+	// so it ends as it would have after it (commit).
+	commits, faq uint64
+}
+
+func (b *preparedBatch) Commit(ctx context.Context) error {
+	_, err := b.d.commit(ctx, b)
+	return err
+}
+
+func (d *Desk) prepare(ctx context.Context, box *Mailbox, batch []intake.Fetched) *preparedBatch {
+	b := &preparedBatch{d: d, box: box, batch: batch, commits: d.commits.Load(), faq: d.faqEpoch.Load()}
+	b.parsed = d.parseAll(ctx, box, batch)
+	return b
+}
+
+// commit records a prepared batch in one transaction, committed durably.
+func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) {
+	if len(d.opts.Mailboxes) == 0 {
+		// Without an address our own mail coming back could not be told apart.
+		return nil, ErrNoSupportAddress
+	}
+	box, batch, parsed := b.box, b.batch, b.parsed
+	switch {
+	case d.faqEpoch.Load() != b.faq:
+		// The FAQ index changed while the batch was matched (the batch
+		// before taught it something): match again against the new one.
+		for i := range parsed {
+			parsed[i].match = nil
+		}
+		d.matchAll(ctx, parsed)
+	case d.commits.Load() != b.commits:
+		// A reply found on an open ticket may have seen the ticket
+		// closed by the batch before since (of this mailbox or another).
+		d.matchFollowUps(ctx, parsed)
 	}
 	outcomes := make([]Outcome, len(batch))
 	queued := false
 	var changed faqChanges
+	d.derived.hold(parsed)
+	defer d.derived.drop(parsed)
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		queued, changed = false, faqChanges{}
+		ahead, err := lookAhead(tx, parsed)
+		if err != nil {
+			return fmt.Errorf("desk: looking ahead in a batch of %d: %w", len(parsed), err)
+		}
 		for i := range parsed {
+			parsed[i].ahead = ahead
 			var oc Outcome
 			err := tx.Try(func() error {
 				var err error
@@ -343,6 +407,7 @@ func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fe
 			if err != nil {
 				return fmt.Errorf("desk: message uid %d of %s/%s: %w", batch[i].UID, box.Name, batch[i].Mailbox, err)
 			}
+			ahead.done(&parsed[i])
 			outcomes[i] = oc
 			queued = queued || len(oc.Sent) > 0
 		}
@@ -351,6 +416,7 @@ func (d *Desk) receiveBatch(ctx context.Context, box *Mailbox, batch []intake.Fe
 	if err != nil {
 		return nil, err
 	}
+	d.commits.Add(1)
 	d.reindex(ctx, changed)
 	for i, oc := range outcomes {
 		d.log.Info("mail received", "mailbox", box.Name, "folder", batch[i].Mailbox, "uid", batch[i].UID, "disposition", oc.Disposition,
@@ -373,24 +439,37 @@ func (d *Desk) poke() {
 // parsedMail is a fetched message after parsing (and FAQ matching), before
 // the transaction.
 type parsedMail struct {
-	f     intake.Fetched
-	box   *Mailbox // the mailbox it was fetched from
-	msg   *mime.Message
-	err   error
-	match *responder.Result // nil when not matched
+	f       intake.Fetched
+	box     *Mailbox // the mailbox it was fetched from
+	msg     *mime.Message
+	err     error
+	match   *responder.Result // nil when not matched
+	derived derived
+	ahead   *lookahead // of the batch, in its transaction (nil: ask the store)
 }
 
-// parseAll parses the batch and matches against the FAQ every mail that
-// may open a ticket, in parallel, before the batch's transaction: matching
-// is the costly step and must not hold the store's writer.
-func (d *Desk) parseAll(ctx context.Context, batch []intake.Fetched) []parsedMail {
+// parseAll parses the batch fetched from box and matches against the FAQ
+// every mail that may open a ticket, in parallel, before the batch's
+// transaction: matching is the costly step and must not hold the store's
+// writer.
+func (d *Desk) parseAll(ctx context.Context, box *Mailbox, batch []intake.Fetched) []parsedMail {
 	out := make([]parsedMail, len(batch))
 	d.parallel(len(batch), func(i int) {
 		out[i] = d.parseOne(batch[i])
+		out[i].box = box
+		if out[i].msg != nil && out[i].err == nil {
+			out[i].derived = d.derive(out[i].msg, d.boxForNew(&tickets.Inbound{Mailbox: box.Name}, out[i].msg))
+		}
 		d.matchOne(ctx, &out[i])
 	})
 	d.matchFollowUps(ctx, out)
 	return out
+}
+
+// matchAll is the matching of parseAll for mail already parsed.
+func (d *Desk) matchAll(ctx context.Context, parsed []parsedMail) {
+	d.parallel(len(parsed), func(i int) { d.matchOne(ctx, &parsed[i]) })
+	d.matchFollowUps(ctx, parsed)
 }
 
 // parallel runs f(0) … f(n-1) on the desk's workers and waits for them.

@@ -27,6 +27,7 @@ type TicketDetail struct {
 	Entries      []tickets.Entry      `json:"entries"`
 	Events       []tickets.Event      `json:"events"`
 	Suggestions  []tickets.Suggestion `json:"suggestions"`
+	Rating       *tickets.Rating      `json:"rating"` // the customer's; nil when not rated
 
 	NextDue time.Time `json:"-"`
 	Overdue bool      `json:"-"`
@@ -81,43 +82,60 @@ type Candidate struct {
 // is no such ticket.
 func (d *Desk) TicketDetail(ctx context.Context, ref string) (*TicketDetail, error) {
 	var v *TicketDetail
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		t, err := tx.FindTicket(ref)
-		if err != nil {
-			return fmt.Errorf("desk: ticket %s: %w", ref, err)
-		}
-		d.nameTier(t)
-		v = &TicketDetail{Ticket: t, Now: tx.Now()}
-		v.NextDue, v.Overdue = NextDue(t, v.Now)
-		if v.Participants, err = tx.Participants(t.ID); err != nil {
-			return err
-		}
-		if v.Entries, err = tx.Entries(t.ID); err != nil {
-			return err
-		}
-		if v.Events, err = tx.Events(t.ID); err != nil {
-			return err
-		}
-		if v.Suggestions, err = tx.Suggestions(t.ID); err != nil {
-			return err
-		}
-		v.Entries, v.Events = nonNil(v.Entries), nonNil(v.Events)
-		for _, s := range v.Suggestions {
-			c := Candidate{Suggestion: s}
-			if f, err := tx.FAQ(s.Key); err == nil {
-				c.Question, c.Status = f.Question, f.Status
-			} else if !errors.Is(err, tickets.ErrNotFound) {
-				return err
-			}
-			v.Candidates = append(v.Candidates, c)
-		}
-		mails, err := tx.OutgoingList(t.ID)
-		if err != nil {
-			return err
-		}
-		v.Thread, err = thread(tx, v.Entries, v.Events, mails)
+	err := d.store.View(ctx, func(tx *tickets.Tx) (err error) {
+		v, err = d.ticketDetail(tx, ref)
 		return err
 	})
+	return v, err
+}
+
+// ticketDetail reads ticket ref whole. The texts are as the console shows
+// them: the status links in them masked (maskStatusLinks).
+func (d *Desk) ticketDetail(tx *tickets.Tx, ref string) (*TicketDetail, error) {
+	t, err := tx.FindTicket(ref)
+	if err != nil {
+		return nil, fmt.Errorf("desk: ticket %s: %w", ref, err)
+	}
+	d.nameTier(t)
+	v := &TicketDetail{Ticket: t, Now: tx.Now()}
+	v.NextDue, v.Overdue = NextDue(t, v.Now)
+	if v.Participants, err = tx.Participants(t.ID); err != nil {
+		return nil, err
+	}
+	if v.Entries, err = tx.Entries(t.ID); err != nil {
+		return nil, err
+	}
+	if v.Events, err = tx.Events(t.ID); err != nil {
+		return nil, err
+	}
+	if v.Suggestions, err = tx.Suggestions(t.ID); err != nil {
+		return nil, err
+	}
+	if v.Rating, err = tx.Rating(t.ID); err != nil {
+		return nil, err
+	}
+	d.nameRating(v.Rating)
+	v.Entries, v.Events = nonNil(v.Entries), nonNil(v.Events)
+	for i := range v.Entries {
+		v.Entries[i].Text = maskStatusLinks(v.Entries[i].Text)
+	}
+	for _, s := range v.Suggestions {
+		c := Candidate{Suggestion: s}
+		if f, err := tx.FAQ(s.Key); err == nil {
+			c.Question, c.Status = f.Question, f.Status
+		} else if !errors.Is(err, tickets.ErrNotFound) {
+			return nil, err
+		}
+		v.Candidates = append(v.Candidates, c)
+	}
+	mails, err := tx.OutgoingList(t.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mails {
+		m.Text, m.HTML = maskStatusLinks(m.Text), maskStatusLinks(m.HTML)
+	}
+	v.Thread, err = thread(tx, v.Entries, v.Events, mails)
 	return v, err
 }
 
@@ -291,7 +309,7 @@ func (d *Desk) RawMail(ctx context.Context, ref string, entryID int64) (string, 
 			if err != nil {
 				return err
 			}
-			data = queuedMail(o)
+			data = []byte(maskStatusLinks(string(queuedMail(o))))
 			return nil
 		}
 		return fmt.Errorf("desk: entry %d of %s was not a mail: %w", e.ID, t.Ref, tickets.ErrNotFound)
@@ -321,7 +339,7 @@ func (d *Desk) OutgoingMail(ctx context.Context, ref string, id int64) (string, 
 		if err != nil || o.TicketID != t.ID {
 			return fmt.Errorf("desk: %s has no mail %d: %w", t.Ref, id, tickets.ErrNotFound)
 		}
-		data = queuedMail(o)
+		data = []byte(maskStatusLinks(string(queuedMail(o))))
 		return nil
 	})
 	return fmt.Sprintf("%s-mail-%d.eml", strings.ToUpper(ref), id), data, err

@@ -110,7 +110,16 @@ func (d *Desk) digestData(ctx context.Context, first, last time.Time) (templates
 		return templates.ConsoleData{}, err
 	}
 	data := templates.ConsoleData{Period: d.opts.Digest, Created: r.Created, AutoAnswered: r.Auto.Answered,
-		AutoShare: fmt.Sprintf("%.0f%%", 100*share0(r.Auto.Answered, r.Auto.Tickets)), Helpful: r.Auto.Helpful, NotHelpful: r.Auto.NotHelpful}
+		AutoShare: fmt.Sprintf("%.0f%%", 100*share0(r.Auto.Answered, r.Auto.Tickets)), Helpful: r.Auto.Helpful, NotHelpful: r.Auto.NotHelpful,
+		RatedGood: r.Satisfaction.Good, RatedBad: r.Satisfaction.Bad, GoodShare: fmt.Sprintf("%.0f%%", 100*r.Satisfaction.GoodShare())}
+	for _, a := range r.Satisfaction.ByAnswer {
+		switch a.Group {
+		case tickets.AnswerAuto:
+			data.AutoGood, data.AutoBad = a.Good, a.Bad
+		case tickets.AnswerAgent:
+			data.AgentGood, data.AgentBad = a.Good, a.Bad
+		}
+	}
 	data.Range = first.Format(time.DateOnly)
 	if !last.Equal(first) {
 		data.Range += " – " + last.Format(time.DateOnly)

@@ -25,15 +25,17 @@ func (d *Desk) matchOne(ctx context.Context, p *parsedMail) {
 	p.match = d.match(ctx, p.msg)
 }
 
-// matchFollowUps matches, before the transaction too, the replies that
-// still open a ticket: those whose thread names no ticket of ours, and
-// follow-ups of a closed ticket. One read transaction finds them; the
-// state it sees may change before the batch's own (a ticket closed in
-// between): such a mail goes to a person unmatched (respond).
+// matchFollowUps matches, before the transaction too, the replies not
+// matched yet that still open a ticket: those whose thread names no ticket
+// of ours, and follow-ups of a closed ticket. One read transaction finds
+// them. A batch prepared while the one before committed is asked again
+// after that commit (Desk.commit); the state may still change within the
+// batch's own transaction (a ticket closed by a mail before it in the
+// batch): such a mail goes to a person unmatched (respond).
 func (d *Desk) matchFollowUps(ctx context.Context, parsed []parsedMail) {
 	var replies, need []int
 	for i := range parsed {
-		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) {
+		if d.mayOpenTicket(&parsed[i]) && isReply(parsed[i].msg) && parsed[i].match == nil {
 			replies = append(replies, i)
 		}
 	}
@@ -160,6 +162,7 @@ func (d *Desk) respond(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Message, mat
 	data := d.mailData(t, msg)
 	data.Question, data.Answer, data.FAQKey = f.Question, f.Answer, f.Key
 	data.ConfirmDays = wholeDays(d.opts.ConfirmAfter)
+	data.StatusLink, data.RateGood, data.RateBad = d.statusLinks(t, msg.From.Addr, true)
 	sent, err := d.answer(tx, t, msg, "auto_answer", "auto_answer", data, oc)
 	if err != nil || !sent {
 		if err != nil {
@@ -267,11 +270,26 @@ func (d *Desk) confirmFAQ(tx *tickets.Tx, t *tickets.Ticket, key, actor string, 
 
 // voteFAQ counts an entry helpful or not for a ticket, and records the
 // vote on the ticket's own audit trail, so a later reply can tell that the
-// ticket has voted (readFAQHistory). An entry deleted since is no error.
-// The vote settles the wordings the ticket taught the entry: helpful
-// confirms the pending ones, not helpful removes them.
+// ticket has voted (readFAQHistory). A ticket counts once, whichever way
+// its customer said it (a reply by mail, a rating on the page): the same
+// vote again counts nothing, the other one moves the ticket's vote. An
+// entry deleted since is no error. The vote settles the wordings the
+// ticket taught the entry: helpful confirms the pending ones, not helpful
+// removes them.
 func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor string, changed *faqChanges) error {
 	changed.add(key)
+	was, voted, err := ticketVote(tx, t, key)
+	if err != nil {
+		return err
+	}
+	if voted && was == helpful {
+		return nil
+	}
+	if voted {
+		if err := tx.WithdrawFAQVote(key, was, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
+			return err
+		}
+	}
 	if err := tx.VoteFAQ(key, helpful, t.ID, actor); err != nil && !errors.Is(err, tickets.ErrNotFound) {
 		return err
 	}
@@ -288,12 +306,27 @@ func voteFAQ(tx *tickets.Tx, t *tickets.Ticket, key string, helpful bool, actor 
 // faqVoteEvent is the ticket event of a vote the ticket cast for its entry.
 const faqVoteEvent = "faq_vote"
 
+// ticketVote is the vote t counts for entry key now: its last one.
+func ticketVote(tx *tickets.Tx, t *tickets.Ticket, key string) (helpful, voted bool, err error) {
+	events, err := tx.Events(t.ID)
+	if err != nil {
+		return false, false, err
+	}
+	for _, e := range events {
+		var v struct{ Helpful bool }
+		if e.Kind == faqVoteEvent && e.Subject == key && json.Unmarshal(e.Detail, &v) == nil {
+			helpful, voted = v.Helpful, true
+		}
+	}
+	return helpful, voted, nil
+}
+
 // faqHistory is what a resolved ticket's audit trail says of its automatic
 // answer.
 type faqHistory struct {
 	quiet      bool // the last resolution was the quiet one: no reply within confirm_after
-	helpful    bool // the ticket has counted its entry helpful
-	notHelpful bool // ... and not helpful
+	helpful    bool // the ticket counts its entry helpful
+	notHelpful bool // ... or not helpful
 }
 
 func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
@@ -315,8 +348,8 @@ func readFAQHistory(tx *tickets.Tx, t *tickets.Ticket) (faqHistory, error) {
 		case faqVoteEvent:
 			var v struct{ Helpful bool }
 			if e.Subject == t.AutoAnswerKey && json.Unmarshal(e.Detail, &v) == nil {
-				h.helpful = h.helpful || v.Helpful
-				h.notHelpful = h.notHelpful || !v.Helpful
+				// The vote the ticket counts now: its last (voteFAQ).
+				h.helpful, h.notHelpful = v.Helpful, !v.Helpful
 			}
 		}
 	}
@@ -401,7 +434,13 @@ func (d *Desk) syncIndex(ctx context.Context, force bool) (bool, error) {
 	// than the version the index claims.
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
-	return d.syncIndexLocked(ctx, force)
+	changed, err := d.syncIndexLocked(ctx, force)
+	if changed || err != nil {
+		// A batch matched before this may have seen the old index, or
+		// part of the new one (commit).
+		d.faqEpoch.Add(1)
+	}
+	return changed, err
 }
 
 func (d *Desk) syncIndexLocked(ctx context.Context, force bool) (bool, error) {

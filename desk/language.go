@@ -10,5 +10,12 @@ import (
 // out), and the language of the mailbox they wrote to (desk.language by
 // default) only when those decide nothing.
 func (d *Desk) language(msg *mime.Message, box *Mailbox) string {
+	if v := d.derived.of(msg); v != nil && v.box == box {
+		return v.lang
+	}
+	return d.detectLanguage(msg, box)
+}
+
+func (d *Desk) detectLanguage(msg *mime.Message, box *Mailbox) string {
 	return lang.DetectOr(msg.Subject+"\n"+mime.StripQuoted(msg.Text), box.Language)
 }

@@ -188,7 +188,10 @@ type Inbox struct {
 	box *Mailbox
 }
 
-var _ intake.Sink = (*Inbox)(nil)
+var (
+	_ intake.Sink     = (*Inbox)(nil)
+	_ intake.Preparer = (*Inbox)(nil)
+)
 
 // Inbox returns the sink of the mailbox named name.
 func (d *Desk) Inbox(name string) (*Inbox, error) {
@@ -231,7 +234,13 @@ func (in *Inbox) Store(ctx context.Context, batch []intake.Fetched) error {
 	return err
 }
 
+// Prepare implements intake.Preparer: the batch parsed and matched while
+// the one before commits (Desk.Prepare).
+func (in *Inbox) Prepare(ctx context.Context, batch []intake.Fetched) intake.PreparedBatch {
+	return in.d.prepare(ctx, in.box, batch)
+}
+
 // ReceiveBatch is Store that also reports each message's outcome.
 func (in *Inbox) ReceiveBatch(ctx context.Context, batch []intake.Fetched) ([]Outcome, error) {
-	return in.d.receiveBatch(ctx, in.box, batch)
+	return in.d.commit(ctx, in.d.prepare(ctx, in.box, batch))
 }

@@ -120,7 +120,7 @@ func (d *Desk) attachToMajor(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Messag
 		oc.Reason = joinReason(oc.Reason, "attached to major incident "+m.Ref)
 		box := d.boxOf(t) // the reporter's own ticket: the address she wrote to
 		data := templates.Data{Ticket: m.Ref, Subject: m.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name,
-			OldTicket: t.Ref, Reported: t.Subject, Priority: m.Priority}
+			OldTicket: t.Ref, Reported: t.Subject, Priority: m.Priority, StatusLink: d.statusURL(m.ID, msg.From.Addr)}
 		// The acknowledgement counts against the automatic replies to
 		// its sender, on t: a robot that writes again and again gets no
 		// more of them than of any acknowledgement, and the major

@@ -12,15 +12,16 @@ import (
 
 // QueueFilter selects and orders a page of the queue (tickets.QueueFilter:
 // status, priority, type, tier, assignee, overdue, answered automatically,
-// search, order, paging).
+// the customer's rating, search, order, paging).
 type QueueFilter = tickets.QueueFilter
 
 // QueueItem is a ticket as the queue shows it: the ticket (its JSON
 // unchanged) with the due time that counts next and whether it passed.
 type QueueItem struct {
 	*tickets.Ticket
-	NextDue time.Time `json:"next_due,omitzero"` // the respond due time until the first answer, then the resolve one; zero when closed, resolved or waiting on the customer
-	Overdue bool      `json:"overdue"`
+	NextDue time.Time       `json:"next_due,omitzero"` // the respond due time until the first answer, then the resolve one; zero when closed, resolved or waiting on the customer
+	Overdue bool            `json:"overdue"`
+	Rating  *tickets.Rating `json:"rating"` // the customer's; nil when not rated
 }
 
 // Queue is one page of the queue, with the counts per status of the whole
@@ -46,10 +47,20 @@ func (d *Desk) Queue(ctx context.Context, f QueueFilter) (*Queue, error) {
 			return err
 		}
 		q = &Queue{Counts: page.Counts, Total: page.Total, Now: now, Items: make([]QueueItem, 0, len(page.Tickets))}
+		ids := make([]int64, len(page.Tickets))
+		for i, t := range page.Tickets {
+			ids[i] = t.ID
+		}
+		ratings, err := tx.RatingsOf(ids)
+		if err != nil {
+			return err
+		}
 		for _, t := range page.Tickets {
 			d.nameTier(t)
 			due, overdue := NextDue(t, now)
-			q.Items = append(q.Items, QueueItem{Ticket: t, NextDue: due, Overdue: overdue})
+			r := ratings[t.ID]
+			d.nameRating(r)
+			q.Items = append(q.Items, QueueItem{Ticket: t, NextDue: due, Overdue: overdue, Rating: r})
 		}
 		return nil
 	})

@@ -16,11 +16,13 @@ import (
 // Every path ends in exactly one inbound record.
 func (d *Desk) receive(tx *tickets.Tx, p *parsedMail, changed *faqChanges) (Outcome, error) {
 	f := p.f
-	if prev, err := tx.InboundAt(p.box.Name, f.Mailbox, f.UIDValidity, f.UID); err == nil {
-		// Handed to us again (a retried batch): the first record stands.
-		return Outcome{Disposition: prev.Disposition, Reason: prev.Reason, Ticket: prev.Ticket}, nil
-	} else if !errors.Is(err, tickets.ErrNotFound) {
-		return Outcome{}, err
+	if p.ahead.recorded(p) {
+		if prev, err := tx.InboundAt(p.box.Name, f.Mailbox, f.UIDValidity, f.UID); err == nil {
+			// Handed to us again (a retried batch): the first record stands.
+			return Outcome{Disposition: prev.Disposition, Reason: prev.Reason, Ticket: prev.Ticket}, nil
+		} else if !errors.Is(err, tickets.ErrNotFound) {
+			return Outcome{}, err
+		}
 	}
 	in := p.inbound()
 	// Record first, so entries can point at the record; the outcome is set
@@ -73,7 +75,9 @@ func (d *Desk) quarantineFailed(tx *tickets.Tx, p *parsedMail, cause error) (Out
 func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, changed *faqChanges) (Outcome, error) {
 	msg, perr := p.msg, p.err
 	// Duplicates first: the same Message-ID, or (without one) the same bytes.
-	if prev, err := d.firstCopy(tx, in); err != nil {
+	if !p.ahead.mayBeCopy(in.MessageID) {
+		// Nothing of the batch's look-ahead holds it: no copy.
+	} else if prev, err := d.firstCopy(tx, in); err != nil {
 		return Outcome{}, err
 	} else if prev != nil {
 		in.DuplicateOf, in.TicketID = prev.ID, prev.TicketID
@@ -93,7 +97,7 @@ func (d *Desk) decide(tx *tickets.Tx, in *tickets.Inbound, p *parsedMail, change
 		}
 		return Outcome{Disposition: tickets.DispQuarantined, Reason: reason}, nil
 	}
-	if reason, own, err := d.ownMail(tx, msg); err != nil {
+	if reason, own, err := d.ownMail(tx, msg, p.ahead.mayBeOurs(msg.MessageID)); err != nil {
 		return Outcome{}, err
 	} else if own {
 		return Outcome{Disposition: tickets.DispOwnMail, Reason: reason}, nil
@@ -179,13 +183,17 @@ func (d *Desk) firstCopy(tx *tickets.Tx, in *tickets.Inbound) (*tickets.Inbound,
 	return prev, err
 }
 
-func (d *Desk) ownMail(tx *tickets.Tx, msg *mime.Message) (string, bool, error) {
+// ownMail: mayBeOurs false says that no outgoing mail has the Message-ID.
+func (d *Desk) ownMail(tx *tickets.Tx, msg *mime.Message, mayBeOurs bool) (string, bool, error) {
 	for _, b := range d.opts.Mailboxes {
 		if strings.EqualFold(msg.From.Addr, b.Address) {
 			return "From is the support address of mailbox " + b.Name, true, nil
 		}
 	}
 	if msg.MessageID == "" {
+		return "", false, nil
+	}
+	if !mayBeOurs && !d.looksLikeOurMessageID(msg.MessageID) {
 		return "", false, nil
 	}
 	if _, err := tx.OutgoingByMessageID(msg.MessageID); err == nil {
@@ -606,7 +614,7 @@ func (d *Desk) replyToResolved(tx *tickets.Tx, t *tickets.Ticket, msg *mime.Mess
 // before the rules speak, with its first tier, in its language when the
 // mail does not tell.
 func (d *Desk) createTicket(tx *tickets.Tx, box *Mailbox, msg *mime.Message, linked int64) (*tickets.Ticket, error) {
-	c := classify(d.opts.Rules, box.Type, msg.Subject, msg.Text, msg.From.Addr)
+	c := d.classification(msg, box)
 	prefix := d.opts.IncidentPrefix
 	if c.Type == tickets.ServiceRequest {
 		prefix = d.opts.RequestPrefix
@@ -654,9 +662,13 @@ func (d *Desk) addInboundEntry(tx *tickets.Tx, t *tickets.Ticket, in *tickets.In
 	return tx.AddEntry(t, e, msg.From.Addr)
 }
 
+// mailData is what an automatic reply to msg on t says: the sender is the
+// ticket's requester or a participant (a stranger is sent nothing), so it
+// carries the ticket's status link for them.
 func (d *Desk) mailData(t *tickets.Ticket, msg *mime.Message) templates.Data {
 	box := d.boxOf(t)
-	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority}
+	return templates.Data{Ticket: t.Ref, Subject: t.Subject, Name: msg.From.Name, SupportAddress: box.Address, Mailbox: box.Name, Priority: t.Priority,
+		StatusLink: d.statusURL(t.ID, msg.From.Addr)}
 }
 
 // answer queues an automatic reply to msg on ticket t, in the ticket's

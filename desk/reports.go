@@ -40,6 +40,10 @@ type Report struct {
 	TopPeople []tickets.CountRow  // busiest requesters
 	TopTopics []tickets.CountRow  // most frequent subjects
 	Targets   map[string]tickets.Targets
+
+	// Satisfaction is the customers' ratings given in the range (whenever
+	// their tickets were created).
+	Satisfaction Satisfaction
 }
 
 // AutoFigures are the automatic answers of a range.
@@ -177,7 +181,10 @@ func (d *Desk) Report(ctx context.Context, first, last time.Time) (*Report, erro
 		if r.TopPeople, err = tx.ReportTopRequesters(r.From, r.To, topN); err != nil {
 			return err
 		}
-		r.TopTopics, err = tx.ReportTopSubjects(r.From, r.To, topN)
+		if r.TopTopics, err = tx.ReportTopSubjects(r.From, r.To, topN); err != nil {
+			return err
+		}
+		r.Satisfaction, err = d.satisfactionOf(tx, r.From, r.To)
 		return err
 	})
 	if err != nil {

@@ -21,8 +21,11 @@ type Rule struct {
 	Urgency string         // high | medium | low | ""
 	// words are the built-in rules' lower-case keywords: a substring scan
 	// is an order of magnitude cheaper than a regexp of alternations, and
-	// classification runs on every mail.
+	// classification runs on every mail. ids are their numbers in scan,
+	// which finds the words of all the rules in one pass (wordscan.go).
 	words []string
+	ids   []int32
+	scan  *wordScan
 }
 
 func (r Rule) match(plain, lower string) bool {
@@ -78,6 +81,22 @@ func isWordByte(b byte) bool {
 //     impact the impact, whatever the type: "URGENT: how do I ..." stays
 //     urgent.
 func DefaultRules() []Rule {
+	rules := defaultRules()
+	var all []string
+	for i := range rules {
+		for _, w := range rules[i].words {
+			rules[i].ids = append(rules[i].ids, int32(len(all)))
+			all = append(all, w)
+		}
+	}
+	builtinScan.once.Do(func() { builtinScan.ws = newWordScan(all) })
+	for i := range rules {
+		rules[i].scan = builtinScan.ws
+	}
+	return rules
+}
+
+func defaultRules() []Rule {
 	r := func(field, words, typ, impact, urgency string) Rule {
 		return Rule{Field: field, words: strings.Split(words, "|"), Type: typ, Impact: impact, Urgency: urgency}
 	}
@@ -150,17 +169,35 @@ func classify(rules []Rule, typ, subject, body, from string) classification {
 	for i, s := range plain {
 		lower[i] = strings.ToLower(s)
 	}
+	// The words of the built-in rules found in each field, by one scan of
+	// it, when a rule asks.
+	var found [3][]bool
+	match := func(r Rule, f int) bool {
+		if r.scan == nil || r.Pattern != nil {
+			return r.match(plain[f], lower[f])
+		}
+		if found[f] == nil {
+			found[f] = make([]bool, len(r.scan.words))
+			r.scan.scan(lower[f], found[f])
+		}
+		for _, id := range r.ids {
+			if found[f][id] {
+				return true
+			}
+		}
+		return false
+	}
 	for _, r := range rules {
 		var hit bool
 		switch r.Field {
 		case "subject":
-			hit = r.match(plain[0], lower[0])
+			hit = match(r, 0)
 		case "body":
-			hit = r.match(plain[1], lower[1])
+			hit = match(r, 1)
 		case "from":
-			hit = r.match(plain[2], lower[2])
+			hit = match(r, 2)
 		default:
-			hit = r.match(plain[0], lower[0]) || r.match(plain[1], lower[1])
+			hit = match(r, 0) || match(r, 1)
 		}
 		if !hit {
 			continue

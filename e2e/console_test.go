@@ -64,17 +64,7 @@ func TestE2E_ConsoleInChromium(t *testing.T) {
 
 	b := newBrowser(t, chromium)
 	b.probe(t)
-	shots := t.ArtifactDir()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot := b.shooter(t)
 
 	// Sign in by the link: it lands on the queue, empty for now.
 	b.do(t, "sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#queue")))
@@ -165,6 +155,22 @@ func TestE2E_ConsoleInChromium(t *testing.T) {
 	b.finish(t)
 }
 
+// shooter returns what saves a screenshot of the page by name to the
+// test's artifact directory.
+func (b *browser) shooter(t *testing.T) func(name string) {
+	shots := t.ArtifactDir()
+	return func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
@@ -181,8 +187,14 @@ func chromiumPath(t *testing.T) string {
 // newConsoleDeployment is a deployment with a tier of agents, an admin and
 // the console on a free loopback port.
 func newConsoleDeployment(t *testing.T) (*deployment, string) {
+	return newConsoleDeploymentOf(t, userConsole, "")
+}
+
+// newConsoleDeploymentOf is newConsoleDeployment on the mailbox of user,
+// with more lines of [web] (web, "" for none).
+func newConsoleDeploymentOf(t *testing.T, user, web string) (*deployment, string) {
 	t.Helper()
-	d := newDeployment(t, userConsole, imapPassword, env.imapAddr)
+	d := newDeployment(t, user, imapPassword, env.imapAddr)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +215,7 @@ agents = [%q, "bob@example.com"]
 [web]
 listen = %q
 admins = [%q]
-`, consoleAgent, addr, consoleAdmin)
+%s`, consoleAgent, addr, consoleAdmin, web)
 	f.Close()
 	return d, "http://" + addr
 }

@@ -34,14 +34,13 @@ var env struct {
 const (
 	userUndisturbed = "support"
 	userRestart     = "restart"
-	userBenchSeen   = "benchseen" // BenchmarkDovecotIngest, \Seen mode
-	userBenchMove   = "benchmove" // BenchmarkDovecotIngest, processed_mailbox mode
+	userBench       = "bench" // BenchmarkDovecotIngest: the backlog, and a copy of it per pass
 	imapPassword    = "secret"
 )
 
 // dovecotUsers are the mailboxes TestMain creates; a test file with a
 // scenario of its own adds its user in an init function.
-var dovecotUsers = []string{userUndisturbed, userRestart, userBenchSeen, userBenchMove}
+var dovecotUsers = []string{userUndisturbed, userRestart, userBench}
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))

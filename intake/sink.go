@@ -34,3 +34,29 @@ type Sink interface {
 	// before it returns nil. An error means none of the batch may be flagged.
 	Store(ctx context.Context, batch []Fetched) error
 }
+
+// A Preparer is a Sink that does Store in two steps, so that the poller
+// can fetch and prepare the next batch while one commits: Prepare does the
+// work that writes nothing (parsing, FAQ matching), and may run while the
+// Commit of the batch before runs; the Commit of what it returns records
+// the batch as Store would. The poller calls Prepare on one goroutine and
+// Commit on another, one batch at a time each, and commits in the order it
+// prepared. A sink that is no Preparer has its Store called for Commit.
+type Preparer interface {
+	Prepare(ctx context.Context, batch []Fetched) PreparedBatch
+}
+
+// PreparedBatch is a batch a Preparer has prepared.
+type PreparedBatch interface {
+	// Commit records the batch durably (committed and fsync'd) before it
+	// returns nil. An error means none of the batch may be flagged.
+	Commit(ctx context.Context) error
+}
+
+// storeBatch commits a batch through Sink.Store.
+type storeBatch struct {
+	sink  Sink
+	batch []Fetched
+}
+
+func (b storeBatch) Commit(ctx context.Context) error { return b.sink.Store(ctx, b.batch) }

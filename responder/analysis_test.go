@@ -1,6 +1,7 @@
 package responder
 
 import (
+	"runtime/debug"
 	"slices"
 	"testing"
 
@@ -109,5 +110,18 @@ func TestJapaneseTokenizer_DictionaryIsSlimmed(t *testing.T) {
 	}
 	if len(lists) > 100 || rows > len(d.Contents)/2 {
 		t.Errorf("%d part-of-speech lists and %d feature lists for %d words: not shared", len(lists), rows, len(d.Contents))
+	}
+}
+
+// The dictionary loads at a pace of its own; the collector's pace is what
+// it was once it is loaded.
+func TestLoadDictionary_LeavesTheCollectorAsItWas(t *testing.T) {
+	prev := debug.SetGCPercent(123)
+	defer debug.SetGCPercent(prev)
+	if d := loadDictionary(); d == nil {
+		t.Fatal("no dictionary")
+	}
+	if got := debug.SetGCPercent(123); got != 123 {
+		t.Errorf("GC percent %d after loading; want 123", got)
 	}
 }

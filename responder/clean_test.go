@@ -1,9 +1,12 @@
 package responder
 
 import (
-	"github.com/blevesearch/bleve/v2/registry"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/registry"
 )
 
 func TestCleanQuery_RemovesBoilerplateKeepsQuestion(t *testing.T) {
@@ -123,4 +126,35 @@ func TestAnalyzer_WidthAndScriptRuns(t *testing.T) {
 func testCache(t *testing.T) *registry.Cache {
 	t.Helper()
 	return registry.NewCache()
+}
+
+// removeIfAny skips the Japanese set phrases and self-introductions only
+// where they cannot match: on every line of the English development set
+// and of mail-like Japanese text it removes what the regexps remove.
+func TestCleanQuery_SkippingLinesWithoutTheWordsChangesNothing(t *testing.T) {
+	lines := []string{
+		"いつもお世話になっております。営業部の山田です。",
+		"山田と申します。プリンターが動きません。",
+		"お疲れ様です！会議室のプロジェクターが映りません。何卒よろしくお願い申し上げます。",
+		"突然のご連絡失礼いたします。ご確認のほどよろしくお願いいたします。",
+		"総務部の佐藤です 共有フォルダーに入れません",
+		"I'm Ken from Sales. The shared drive on floor 3 disconnects every few minutes.",
+		strings.Repeat("The shared drive disconnects and Outlook asks for the password again. ", 30),
+		strings.Repeat("共有フォルダーに数分ごとに接続できなくなります。", 30),
+	}
+	raw, err := os.ReadFile("testdata/itfaq-en/queries-dev.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines = append(lines, strings.Split(string(raw), "\n")...)
+	for _, line := range lines {
+		for _, c := range []struct {
+			re    *regexp.Regexp
+			words []string
+		}{{jaPhraseRe, jaPhraseWords}, {jaSelfIntroRe, jaSelfIntroWords}} {
+			if got, want := removeIfAny(c.re, line, c.words...), c.re.ReplaceAllString(line, ""); got != want {
+				t.Errorf("removeIfAny(%s, %q) = %q; the regexp alone gives %q", c.re, line, got, want)
+			}
+		}
+	}
 }

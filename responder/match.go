@@ -151,7 +151,6 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 		return nil, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, max(t.Fetch, x.opts.MaxCandidates), 0, false)
-	req.Fields = []string{fQuestion, fPara, fPending, fStatus, fHelpful, fNotHelpful, fTerms}
 	req.IncludeLocations = true
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -159,6 +158,13 @@ func (x *Index) search(ctx context.Context, q string, t tuning) ([]hit, error) {
 	}
 	if len(res.Hits) == 0 {
 		return nil, nil
+	}
+	for _, h := range res.Hits {
+		// The stored fields of the hits, as req.Fields would load them,
+		// from the cache of the entries (cache.go).
+		if h.Fields, err = x.stored.get(x.idx, h.ID); err != nil {
+			return nil, err
+		}
 	}
 	idf := termIDF(qa.morph, idfByField, n)
 	var idfSum float64
@@ -220,6 +226,7 @@ type queryAnalysis struct {
 	morph    []string
 	grams    []uint64 // sorted distinct units of the similarity features
 	analyzer *mixedAnalyzer
+	entries  *gramCache // the units of the entries' questions and paraphrases
 }
 
 // analyzeQuery cuts the query once: its terms through the index's own
@@ -248,7 +255,7 @@ func (x *Index) analyzeQuery(q string, t tuning) (queryAnalysis, error) {
 		}
 	}
 	qa.grams = ma.grams(q)
-	qa.analyzer = ma
+	qa.analyzer, qa.entries = ma, &x.grams
 	return qa, nil
 }
 
@@ -410,7 +417,7 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		if s == "" {
 			continue
 		}
-		dice, cont := gramOverlap(qa.grams, qa.analyzer.grams(s))
+		dice, cont := gramOverlap(qa.grams, qa.entries.get(qa.analyzer, s))
 		if i >= confirmed {
 			dice, cont = pending*dice, pending*cont
 		}

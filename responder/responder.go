@@ -150,6 +150,10 @@ type Index struct {
 	mu     sync.RWMutex
 	idx    bleve.Index
 	closed bool
+
+	// Caches of what matching reads of the entries (cache.go).
+	grams  gramCache   // the similarity units of questions and paraphrases
+	stored storedCache // the stored fields, emptied at every change
 }
 
 // Keys of internal (non-document) values stored in the index.
@@ -407,6 +411,7 @@ func (x *Index) Rebuild(entries []Entry, fingerprint string) error {
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		_ = fresh.Close()
 		return ErrClosed
@@ -502,6 +507,7 @@ func (x *Index) Upsert(e Entry, fingerprint string) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		return ErrClosed
 	}
@@ -522,6 +528,7 @@ func (x *Index) Upsert(e Entry, fingerprint string) error {
 func (x *Index) Delete(key, fingerprint string) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.stored.reset()
 	if x.closed {
 		return ErrClosed
 	}

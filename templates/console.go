@@ -35,6 +35,12 @@ type ConsoleData struct {
 	Helpful      int    // customers' verdicts on automatic answers
 	NotHelpful   int
 	Gaps         []string // recurring incidents no entry answers, one line each
+	// The customers' ratings given in the period: in all (GoodShare of
+	// them good, "83%"), of automatic answers and of agents' answers.
+	RatedGood, RatedBad int
+	GoodShare           string
+	AutoGood, AutoBad   int
+	AgentGood, AgentBad int
 }
 
 // consoleMails are the parsed console mails, name → lang → template. They

@@ -7,12 +7,13 @@ import (
 )
 
 func TestRenderConsole_EveryMailInBothLanguages(t *testing.T) {
-	if got := strings.Join(ConsoleNames(), ","); got != "digest,signin_link" {
+	if got := strings.Join(ConsoleNames(), ","); got != "customer_signin,digest,signin_link" {
 		t.Fatalf("ConsoleNames() = %s", got)
 	}
 	d := ConsoleData{Address: "alice@example.com", Link: "https://desk.example.com/signin/abc", ValidMinutes: 15,
 		Period: "weekly", Range: "2026-11-30 – 2026-12-06", Created: 42, Open: 7, Breaches: 2, AutoAnswered: 10, AutoShare: "24%",
-		Helpful: 6, NotHelpful: 1, Gaps: []string{"VPN drops (3 tickets: INC-1001, INC-1004, INC-1009)"}}
+		Helpful: 6, NotHelpful: 1, Gaps: []string{"VPN drops (3 tickets: INC-1001, INC-1004, INC-1009)"},
+		RatedGood: 5, RatedBad: 1, GoodShare: "83%", AutoGood: 2, AgentGood: 3, AgentBad: 1}
 	for _, name := range ConsoleNames() {
 		for _, lang := range []string{"en", "ja"} {
 			m, err := RenderConsole(name, lang, d)
@@ -28,8 +29,15 @@ func TestRenderConsole_EveryMailInBothLanguages(t *testing.T) {
 			}
 		}
 	}
+	if m, _ := RenderConsole("digest", "ja", d); !strings.Contains(m.Text, "良かった 5件、良くなかった 1件（良かった 83%）") {
+		t.Errorf("the Japanese digest lacks the satisfaction:\n%s", m.Text)
+	}
+	if m, _ := RenderConsole("digest", "en", ConsoleData{Period: "daily"}); !strings.Contains(m.Text, "Satisfaction:             no ratings") {
+		t.Errorf("a digest without ratings:\n%s", m.Text)
+	}
 	m, _ := RenderConsole("digest", "en", d)
-	for _, want := range []string{"New tickets:              42", "Open at the end:          7", "SLA breaches:             2", "10 (24% of new tickets)", "6 helpful, 1 not helpful", "  - VPN drops"} {
+	for _, want := range []string{"New tickets:              42", "Open at the end:          7", "SLA breaches:             2", "10 (24% of new tickets)", "6 helpful, 1 not helpful", "  - VPN drops",
+		"Satisfaction:             5 good, 1 bad (83% good)", "automatic answers:      2 good, 0 bad", "agents' answers:        3 good, 1 bad"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, m.Text)
 		}

@@ -64,6 +64,7 @@ const (
 	ReasonAgentEscalated    = "agent_escalated"         // Agent, Tier, Words: #escalate
 	ReasonUnusableSender    = "unusable_sender"         // From: nobody can be answered, no acknowledgement was sent
 	ReasonAlertFiring       = "alert_firing"            // From: a monitoring alert (from that source) opened or reopened the incident
+	ReasonRatedBad          = "rated_bad"               // Key, Words: the customer rated the automatic answer bad on its page, with their comment
 )
 
 // What an agent's command did: a copy's list.
@@ -100,7 +101,7 @@ func ReasonCodes() []string {
 		ReasonToAgents, ReasonNoMatch, ReasonNotMatched, ReasonFAQSuggested, ReasonFAQNotConfident, ReasonFAQNotForPriority,
 		ReasonFAQSentBefore, ReasonFAQUnpublished, ReasonAnswerHeld, ReasonFAQDidNotHelp, ReasonFAQReplyUnclear,
 		ReasonReopened, ReasonAnswerFailed, ReasonAnswerUnconfirmed, ReasonAnswerBounced, ReasonSLABreached,
-		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender, ReasonAlertFiring,
+		ReasonUnanswered, ReasonTiersConfigured, ReasonAgentEscalated, ReasonUnusableSender, ReasonAlertFiring, ReasonRatedBad,
 		ActionTake, ActionAssign, ActionPriority, ActionType, ActionAnswer, ActionResolve, ActionFAQDraft,
 		ActionNotRelayed, ActionClose, ActionHold, ActionEscalate, ActionNote,
 		ActionCc, ActionCcAlready, ActionUncc, ActionLink, ActionLinkedAlready, ActionMerge, ActionMergeTold, ActionMajor, ActionMajorOff, ActionReportersTold,

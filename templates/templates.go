@@ -59,6 +59,7 @@
 //	merged                                        the customer of a ticket merged into another, once
 //	major_ack                                     a new mail's sender, attached to a major incident
 //	major_reports                                 the tier: the reports attached to a major incident since the last list
+//	rating_bad                                    the tier that resolved a ticket, and the admins: its customer rated it bad
 package templates
 
 import (
@@ -182,6 +183,17 @@ type Data struct {
 	// of their own ("伊藤様", "お疲れ様です", "Hi Ken,"), so the mail's greeting
 	// steps back to a one-line header: nobody is greeted twice.
 	Greeted bool
+
+	// Every mail to a customer: the page of the ticket for this addressee,
+	// signed for them (the "status_link" block); "" = none (no console
+	// address or no secret).
+	StatusLink string
+	// resolution, auto_answer: the links that rate the answer good or
+	// bad, each opening a page whose button records it ("rate",
+	// "rate_answer"); "" = none.
+	RateGood, RateBad string
+	// rating_bad: the ticket's page in the console; "" = no console.
+	ConsoleLink string
 
 	Attachments []AttachmentInfo // notice, forward: the attachments of the mail
 	Suggestions []SuggestionInfo // notice: the responder's candidates, best first, none the customer turned down
@@ -498,7 +510,8 @@ func (d Data) clean() Data {
 	for _, p := range []*string{&d.Ticket, &d.OldTicket, &d.Name, &d.SupportAddress, &d.Question, &d.FAQKey,
 		&d.Priority, &d.Status, &d.Type, &d.Tier, &d.Assignee, &d.Requester, &d.RespondDue, &d.ResolveDue,
 		&d.Agent, &d.From, &d.FromRole, &d.ReplyAddress, &d.Target, &d.Due, &d.TimeLeft, &d.NextTier,
-		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic, &d.BouncedTier, &d.Every, &d.Until} {
+		&d.BounceRecipient, &d.BounceStatus, &d.BounceDiagnostic, &d.BouncedTier, &d.Every, &d.Until,
+		&d.StatusLink, &d.RateGood, &d.RateBad, &d.ConsoleLink} {
 		*p = OneLine(*p)
 	}
 	// A customer's subject or name may be any length; a relay drops a mail

@@ -52,7 +52,7 @@ func labelled(name, lang, tag, topic string) string {
 func TestRender_EveryNameInBothLanguages(t *testing.T) {
 	s := mustNew(t, "")
 	want := []string{"ack", "auto_answer", "bounce_notice", "breach", "command_error", "copy", "digest", "forward",
-		"major_ack", "major_reports", "merged", "new_after_closed", "notice", "relay", "reminder", "reopened", "resolution", "tier_bounce", "tier_moved"}
+		"major_ack", "major_reports", "merged", "new_after_closed", "notice", "rating_bad", "relay", "reminder", "reopened", "resolution", "tier_bounce", "tier_moved"}
 	if got := strings.Join(s.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("Names() = %s, want %s", got, strings.Join(want, ","))
 	}

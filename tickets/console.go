@@ -91,6 +91,21 @@ func (tx *Tx) UseSignInToken(hash string) (string, error) {
 	return "", ErrSignInExpired
 }
 
+// PeekSignInToken says whom a sign-in token that still works was made
+// for, without spending it; one used, expired or never made is
+// ErrNotFound.
+func (tx *Tx) PeekSignInToken(hash string) (string, error) {
+	var addr string
+	err := tx.queryRow("signin_token_peek", hash, fmtTime(tx.now)).Scan(&addr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("tickets: reading sign-in token: %w", err)
+	}
+	return addr, nil
+}
+
 // Session is a signed-in person's session.
 type Session struct {
 	Addr      string

@@ -14,6 +14,10 @@ UPDATE web_signin_tokens SET used_at = ?2
 WHERE token_hash = ?1 AND used_at = '' AND expires_at > ?2
 RETURNING addr;
 
+-- name: signin_token_peek
+-- Whom a live link is for, without spending it.
+SELECT addr FROM web_signin_tokens WHERE token_hash = ?1 AND used_at = '' AND expires_at > ?2;
+
 -- name: signin_token_state
 SELECT used_at, expires_at FROM web_signin_tokens WHERE token_hash = ?;
 
@@ -52,8 +56,10 @@ INSERT INTO digests (period, sent_at) VALUES (?, ?) ON CONFLICT (period) DO NOTH
 -- any, '-' = nobody), ?6 overdue only, ?7 now, ?8 answered automatically
 -- only, ?9 an FTS5 phrase ('' = none), ?10 a LIKE pattern for searches too
 -- short for the trigram index ('' = none), ?11 mailbox ('' = any), ?12 a
--- JSON list of mailboxes whose tickets ?11 takes in too (ListFilter.AlsoNotIn). Overdue is tickets_filtered's
--- rule: a ticket on hold counts as of when it was put on hold.
+-- JSON list of mailboxes whose tickets ?11 takes in too (ListFilter.AlsoNotIn),
+-- ?13 the customer's rating ('good', 'bad', 'any' = rated, 'none' = not
+-- rated, '' = either). Overdue is tickets_filtered's rule: a ticket on hold
+-- counts as of when it was put on hold.
     (?1 = '' OR t.status = ?1 OR (?1 = 'open' AND t.status <> 'closed'))
 AND (?2 = '' OR t.priority = ?2)
 AND (?3 = '' OR t.type = ?3)
@@ -73,12 +79,16 @@ AND (?10 = '' OR t.subject LIKE ?10 ESCAPE '\'
      OR EXISTS (SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.text LIKE ?10 ESCAPE '\'))
 AND (?11 = '' OR t.mailbox = ?11
      OR (?12 <> '[]' AND t.mailbox NOT IN (SELECT value FROM json_each(?12))))
+AND (?13 = '' OR CASE ?13
+        WHEN 'none' THEN NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id)
+        WHEN 'any' THEN EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id)
+        ELSE EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id AND r.rating = ?13) END)
 
 -- name: frag_queue_ids
 SELECT t.id FROM tickets t
 WHERE /*where*/
 ORDER BY /*order*/
-LIMIT ?13 OFFSET ?14
+LIMIT ?14 OFFSET ?15
 
 -- name: frag_queue_order_due
 -- The expression of the tickets_queue_due index (migration 008), word for
@@ -170,9 +180,13 @@ WHERE resolved_at <> '' AND created_at >= ?1 AND created_at < ?2
 GROUP BY 2, 3;
 
 -- name: report_votes
--- The customers' verdicts on automatic answers cast in [?1, ?2).
-SELECT (SELECT count(*) FROM events WHERE kind = 'faq_voted' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 1),
-       (SELECT count(*) FROM events WHERE kind = 'faq_voted' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 0);
+-- The customers' verdicts on automatic answers cast in [?1, ?2), less
+-- those taken back in it (a customer who rated the answer again the
+-- other way: a ticket counts once).
+SELECT (SELECT count(*) FROM events WHERE kind = 'faq_voted' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 1)
+     - (SELECT count(*) FROM events WHERE kind = 'faq_vote_withdrawn' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 1),
+       (SELECT count(*) FROM events WHERE kind = 'faq_voted' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 0)
+     - (SELECT count(*) FROM events WHERE kind = 'faq_vote_withdrawn' AND created_at >= ?1 AND created_at < ?2 AND json_extract(detail, '$.helpful') = 0);
 
 -- name: report_backlog
 -- The tickets open at ?1 (created before it, not resolved or closed by
@@ -195,8 +209,10 @@ GROUP BY 1, 2 ORDER BY 1, 2;
 -- The FAQ entries that answered most tickets created in [?1, ?2), with the
 -- votes each got in that time (tickets_auto_key: in key order, no sort).
 SELECT k, n,
-       (SELECT count(*) FROM events e WHERE e.kind = 'faq_voted' AND e.subject_key = k AND e.created_at >= ?1 AND e.created_at < ?2 AND json_extract(e.detail, '$.helpful') = 1),
+       (SELECT count(*) FROM events e WHERE e.kind = 'faq_voted' AND e.subject_key = k AND e.created_at >= ?1 AND e.created_at < ?2 AND json_extract(e.detail, '$.helpful') = 1)
+     - (SELECT count(*) FROM events e WHERE e.kind = 'faq_vote_withdrawn' AND e.subject_key = k AND e.created_at >= ?1 AND e.created_at < ?2 AND json_extract(e.detail, '$.helpful') = 1),
        (SELECT count(*) FROM events e WHERE e.kind = 'faq_voted' AND e.subject_key = k AND e.created_at >= ?1 AND e.created_at < ?2 AND json_extract(e.detail, '$.helpful') = 0)
+     - (SELECT count(*) FROM events e WHERE e.kind = 'faq_vote_withdrawn' AND e.subject_key = k AND e.created_at >= ?1 AND e.created_at < ?2 AND json_extract(e.detail, '$.helpful') = 0)
 FROM (SELECT auto_answer_key AS k, count(*) AS n FROM tickets
       WHERE auto_answer_key <> '' AND created_at >= ?1 AND created_at < ?2
       GROUP BY auto_answer_key ORDER BY n DESC, k LIMIT ?3);

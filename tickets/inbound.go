@@ -2,6 +2,7 @@ package tickets
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -121,6 +122,41 @@ func (tx *Tx) KnownUIDs(mailbox, folder string, uidValidity uint32, uids []uint3
 		}
 	}
 	return known, rows.Err()
+}
+
+// InboundMessageIDs reports which of ids an inbound record holds: the
+// desk asks once for a batch instead of once a mail.
+func (tx *Tx) InboundMessageIDs(ids []string) (map[string]bool, error) {
+	return tx.messageIDsIn("inbound_message_ids_in", ids)
+}
+
+// OutgoingMessageIDs reports which of ids are those of our outgoing mails.
+func (tx *Tx) OutgoingMessageIDs(ids []string) (map[string]bool, error) {
+	return tx.messageIDsIn("outgoing_message_ids_in", ids)
+}
+
+func (tx *Tx) messageIDsIn(query string, ids []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	if len(ids) == 0 {
+		return found, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("tickets: %s: %w", query, err)
+	}
+	rows, err := tx.query(query, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("tickets: %s: %w", query, err)
+		}
+		found[id] = true
+	}
+	return found, rows.Err()
 }
 
 // LastUID is the highest UID recorded for mailbox/folder/uidvalidity, 0

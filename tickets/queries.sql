@@ -1,5 +1,16 @@
 -- Every statement of package tickets. Parameters are bound (?), never formatted in.
 
+-- name: savepoint_begin
+-- Tx.Try: one name for every savepoint (ROLLBACK TO and RELEASE take the
+-- innermost of a name), so the statements are prepared once.
+SAVEPOINT try;
+
+-- name: savepoint_rollback
+ROLLBACK TO try;
+
+-- name: savepoint_release
+RELEASE try;
+
 -- name: next_ticket_id
 SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;
 
@@ -209,6 +220,10 @@ WHERE i.mailbox = ? AND i.folder = ? AND i.uidvalidity = ? AND i.uid = ?;
 -- name: inbound_uids_in_range
 SELECT uid FROM inbound WHERE mailbox = ? AND folder = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?;
 
+-- name: inbound_message_ids_in
+-- ?1 a JSON array of Message-IDs: those an inbound record holds.
+SELECT DISTINCT message_id FROM inbound WHERE message_id <> '' AND message_id IN (SELECT value FROM json_each(?1));
+
 -- name: inbound_by_id
 SELECT i.id, i.mailbox, i.folder, i.uidvalidity, i.uid, i.message_id, i.content_hash, i.raw_hash, i.size, i.from_addr, i.subject,
        i.disposition, i.reason, i.ticket_id, t.ref, i.duplicate_of, i.outgoing_id, i.received_at, i.mail_date
@@ -248,6 +263,10 @@ INSERT INTO outgoing_attachments (outgoing_id, filename, content_type, size, blo
 SELECT a.filename, a.content_type, a.size, a.blob_hash, b.data
 FROM outgoing_attachments a JOIN blobs b ON b.hash = a.blob_hash
 WHERE a.outgoing_id = ? ORDER BY a.id;
+
+-- name: outgoing_message_ids_in
+-- ?1 a JSON array of Message-IDs: those of our outgoing mails.
+SELECT message_id FROM outgoing WHERE message_id IN (SELECT value FROM json_each(?1));
 
 -- name: outgoing_by_message_id
 SELECT * FROM outgoing_rows WHERE message_id = ?;

@@ -23,12 +23,15 @@ type QueueFilter struct {
 	AlsoNotIn []string
 	// Overdue keeps the open tickets past a due time, as ListFilter.Overdue.
 	Overdue bool
-	Auto    bool      // only tickets answered automatically from the FAQ
-	Search  string    // text in the subject or any entry (case ignored)
-	Now     time.Time // zero = the transaction's time
-	Order   string    // one of QueueOrders; "" = "due"
-	Limit   int       // <= 0 = no limit
-	Offset  int
+	Auto    bool   // only tickets answered automatically from the FAQ
+	Search  string // text in the subject or any entry (case ignored)
+	// Rating keeps the tickets a customer rated so: RatingGood, RatingBad,
+	// RatingAny (rated at all) or RatingNone (not rated); "" = any ticket.
+	Rating string
+	Now    time.Time // zero = the transaction's time
+	Order  string    // one of QueueOrders; "" = "due"
+	Limit  int       // <= 0 = no limit
+	Offset int
 }
 
 // QueuePage is one page of the queue, with the counts per status of the
@@ -62,6 +65,11 @@ func (tx *Tx) Queue(f QueueFilter) (*QueuePage, error) {
 	if !slices.Contains(queueOrders, f.Order) {
 		return nil, fmt.Errorf("tickets: unknown order %q (want one of %s)", f.Order, strings.Join(queueOrders, ", "))
 	}
+	switch f.Rating {
+	case "", RatingGood, RatingBad, RatingAny, RatingNone:
+	default:
+		return nil, fmt.Errorf("tickets: unknown rating %q (want %s, %s, %s or %s)", f.Rating, RatingGood, RatingBad, RatingAny, RatingNone)
+	}
 	if f.Offset < 0 {
 		return nil, fmt.Errorf("tickets: negative offset %d", f.Offset)
 	}
@@ -82,7 +90,7 @@ func (tx *Tx) Queue(f QueueFilter) (*QueuePage, error) {
 		like = "%" + escapeLike(search) + "%"
 	}
 	assignee := strings.ToLower(strings.TrimSpace(f.Assignee))
-	args := []any{string(f.Status), f.Priority, f.Type, f.Tier, assignee, f.Overdue, fmtTime(now), f.Auto, phrase, like, f.Mailbox, jsonList(f.AlsoNotIn)}
+	args := []any{string(f.Status), f.Priority, f.Type, f.Tier, assignee, f.Overdue, fmtTime(now), f.Auto, phrase, like, f.Mailbox, jsonList(f.AlsoNotIn), f.Rating}
 
 	page := &QueuePage{Counts: map[Status]int{}}
 	err := tx.each("queue_counts", func(r *sql.Rows) error {

@@ -161,9 +161,16 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
+// dsn sets the connection's pragmas. temp_store(MEMORY): every mail of a
+// batch is handled inside a savepoint (Tx.Try), and SQLite keeps the
+// original of each page a savepoint changes in a sub-journal, by default
+// a temporary file written a page per system call; that was most of the
+// writes of a batch (docs/intake.md). In memory it costs what the pages of
+// one mail's savepoint take. The database file and its WAL are written
+// and fsync'd as before.
 func dsn(path, txlock string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
@@ -187,8 +194,23 @@ func (s *Store) Path() string { return s.path }
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
-// Update runs fn in one write transaction and commits it durably.
+// Update runs fn in one write transaction and commits it durably. On
+// SQLite a transaction begun runs to its end: a ctx done before it begins fails it,
+// one done while it runs does not interrupt its statements (fn may still
+// look at ctx and give up). The driver watches a cancellable context on a
+// goroutine of its own for every statement, which cost more than most of
+// our statements themselves (docs/intake.md); a write transaction is
+// short, and finishing it is what a shutdown wants anyway.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("tickets: begin: %w", err)
+	}
+	if s.be.driver() == DriverSQLite {
+		// PostgreSQL keeps the cancel: a statement over a cut network
+		// connection would otherwise hold a shutdown forever, and a
+		// transaction cancelled there is rolled back whole.
+		ctx = context.WithoutCancel(ctx)
+	}
 	return s.run(ctx, txWrite, fn)
 }
 
@@ -237,7 +259,6 @@ type Tx struct {
 	now   time.Time
 	sla   SLAPolicy            // the store's (Options.SLA)
 	stmts map[string]*sql.Stmt // prepared statements of a write transaction
-	saves int                  // savepoints taken, to name the next one
 
 	changes        []Change // noted for the store's observer (changes.go)
 	webhooksQueued int      // webhook deliveries queued: the commit wakes the webhook sender
@@ -246,29 +267,27 @@ type Tx struct {
 // Try runs fn inside a savepoint of the transaction: when fn fails, all it
 // wrote is undone and the transaction goes on without it. One message of a
 // batch whose handling fails this way cannot take the batch down with it.
+// Every savepoint has one name: SQLite's ROLLBACK TO and RELEASE take the
+// innermost of that name, so Try nests, and the three statements are
+// prepared once (savepoint_*).
 func (tx *Tx) Try(fn func() error) error {
-	tx.saves++
-	name := fmt.Sprintf("try%d", tx.saves)
-	// Savepoint names are our own identifiers: nothing to bind.
-	if _, err := tx.tx.ExecContext(tx.ctx, "SAVEPOINT "+name); err != nil {
-		return fmt.Errorf("tickets: savepoint: %w", err)
+	if _, err := tx.exec("savepoint_begin"); err != nil {
+		return err
 	}
 	noted, queued := len(tx.changes), tx.webhooksQueued
 	if err := fn(); err != nil {
 		// What fn noted is undone with what it wrote.
 		tx.changes, tx.webhooksQueued = tx.changes[:noted], queued
-		if _, rerr := tx.tx.ExecContext(tx.ctx, "ROLLBACK TO "+name); rerr != nil {
-			return errors.Join(err, fmt.Errorf("tickets: rollback to savepoint: %w", rerr))
+		if _, rerr := tx.exec("savepoint_rollback"); rerr != nil {
+			return errors.Join(err, rerr)
 		}
-		if _, rerr := tx.tx.ExecContext(tx.ctx, "RELEASE "+name); rerr != nil {
-			return errors.Join(err, fmt.Errorf("tickets: release savepoint: %w", rerr))
+		if _, rerr := tx.exec("savepoint_release"); rerr != nil {
+			return errors.Join(err, rerr)
 		}
 		return err
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, "RELEASE "+name); err != nil {
-		return fmt.Errorf("tickets: release savepoint: %w", err)
-	}
-	return nil
+	_, err := tx.exec("savepoint_release")
+	return err
 }
 
 // Now is the transaction's time: every row written in it carries it.

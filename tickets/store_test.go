@@ -583,6 +583,107 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 	}
 }
 
+// The writer's settings that the invariants rest on: WAL with every commit
+// fsync'd (synchronous FULL: mail is flagged on the server only after its
+// commit is on disk), foreign keys on, and savepoints' sub-journals in
+// memory (they are undone or dropped before the commit, so they need no
+// file).
+func TestOpen_TheWriterCommitsDurablyAndKeepsSavepointsInMemory(t *testing.T) {
+	s := openTest(t)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2"} {
+		var got string
+		if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", pragma, err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s on the writer; want %s", pragma, got, want)
+		}
+	}
+}
+
+// Savepoints share one name: a failed Try inside another undoes the inner
+// step only, and a failed outer one undoes both.
+func TestTry_NestedUndoesItsOwnStepsOnly(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		outer := tx.Try(func() error {
+			if err := tx.Event(0, "", "outer-kept", "", nil); err != nil {
+				return err
+			}
+			if err := tx.Try(func() error {
+				if err := tx.Event(0, "", "inner-undone", "", nil); err != nil {
+					return err
+				}
+				return errors.New("inner failed")
+			}); err == nil {
+				t.Error("inner Try returned nil")
+			}
+			return tx.Event(0, "", "outer-kept-after", "", nil)
+		})
+		if outer != nil {
+			return outer
+		}
+		if err := tx.Try(func() error {
+			if err := tx.Try(func() error { return tx.Event(0, "", "inner-of-failed", "", nil) }); err != nil {
+				return err
+			}
+			return errors.New("outer failed")
+		}); err == nil {
+			t.Error("failed outer Try returned nil")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventKinds(t, s); got != "outer-kept,outer-kept-after" {
+		t.Fatalf("events %s; want outer-kept,outer-kept-after", got)
+	}
+}
+
+// A write transaction is not begun with a context already done; begun, it
+// runs to its end and commits although its context ends on the way.
+func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
+	s := openTest(t)
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Update(done, func(tx *Tx) error { return tx.Event(0, "", "never", "", nil) }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update with a done context = %v; want context.Canceled", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.Event(0, "", "before", "", nil); err != nil {
+			return err
+		}
+		cancel()
+		return tx.Event(0, "", "after", "", nil)
+	})
+	if err != nil {
+		t.Fatalf("Update whose context ended while it ran: %v", err)
+	}
+	if got := eventKinds(t, s); got != "before,after" {
+		t.Fatalf("events %s; want before,after", got)
+	}
+}
+
+func eventKinds(t *testing.T, s *Store) string {
+	t.Helper()
+	rows, err := s.r.Query("SELECT kind FROM events ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var kinds []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, k)
+	}
+	return strings.Join(kinds, ",")
+}
+
 // A database frozen just before the paraphrase states, holding a wording
 // a customer confirmed (its ticket was answered automatically with that
 // entry) and one an agent's #answer kept at once, and two drafts (one
@@ -641,6 +742,47 @@ func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *
 		}
 		if v == before {
 			t.Errorf("FAQ version %d unchanged: the index would not learn the states", v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The desk asks once for a batch which of its Message-IDs the store holds
+// already, in inbound records and in our outgoing mail.
+func TestInbound_MessageIDsOfABatchInOneQuery(t *testing.T) {
+	s := openTest(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		for uid, id := range map[uint32]string{1: "a@x", 2: "b@x", 3: "a@x", 4: ""} {
+			if err := tx.RecordInbound(&Inbound{Mailbox: DefaultMailbox, Folder: "INBOX", UIDValidity: 7, UID: uid, MessageID: id, Raw: []byte(fmt.Sprint("raw", uid)), Disposition: DispQuarantined}); err != nil {
+				return err
+			}
+		}
+		tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "x", Requester: "a@example.com"})
+		if err != nil {
+			return err
+		}
+		if err := tx.QueueMail(&Outgoing{TicketID: tk.ID, Kind: "ack", To: "a@example.com", Subject: "s", Text: "t", MessageID: "ours@support.example"}); err != nil {
+			return err
+		}
+		in, err := tx.InboundMessageIDs([]string{"a@x", "c@x", "", "b@x", "ours@support.example", `"quoted"@x`})
+		if err != nil {
+			return err
+		}
+		if len(in) != 2 || !in["a@x"] || !in["b@x"] {
+			t.Errorf("inbound Message-IDs %v; want a@x and b@x", in)
+		}
+		out, err := tx.OutgoingMessageIDs([]string{"a@x", "ours@support.example"})
+		if err != nil {
+			return err
+		}
+		if len(out) != 1 || !out["ours@support.example"] {
+			t.Errorf("outgoing Message-IDs %v; want ours@support.example", out)
+		}
+		if none, err := tx.InboundMessageIDs(nil); err != nil || len(none) != 0 {
+			t.Errorf("no Message-IDs: %v, %v", none, err)
 		}
 		return nil
 	})

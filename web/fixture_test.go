@@ -43,10 +43,11 @@ const (
 
 func newFixture(t *testing.T) *fixture { t.Helper(); return newFixtureWith(t, fixtureConfig{}) }
 
-// fixtureConfig changes what newFixtureWith builds: the desk's
-// dependencies (an observer) and the console's options (metrics, checks,
-// a log), given the desk.
+// fixtureConfig changes what newFixtureWith builds: the desk's options
+// (viewers, say) and dependencies (an observer), and the console's options
+// (metrics, checks, a log), given the desk.
 type fixtureConfig struct {
+	opts func(*desk.Options)
 	deps func(*desk.Deps)
 	web  func(*Options, *desk.Desk)
 }
@@ -62,6 +63,9 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 			{Name: "L2", Notify: []string{"l2@example.com"}, Agents: []string{"carol@example.com"}},
 		},
 		Admins: []string{admin},
+	}
+	if cfg.opts != nil {
+		cfg.opts(&opts)
 	}
 	policy := desk.SLAPolicy(opts.SLA, opts.Tiers)
 	store, err := tickets.Open(filepath.Join(t.TempDir(), "web.db"), &tickets.Options{Now: clock, SLA: &policy})

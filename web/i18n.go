@@ -79,7 +79,7 @@ var messages = map[string][2]string{
 	"optional":     {"optional", "任意"},
 
 	"signin.title":       {"Sign in", "サインイン"},
-	"signin.intro":       {"Agents and admins sign in with a link mailed to them. Type your address:", "担当者と管理者は、メールで届くリンクでサインインします。メールアドレスを入力してください。"},
+	"signin.intro":       {"The desk's people, and customers who want to see their requests, sign in with a link mailed to them. Type your address:", "サポート窓口の担当者、またお問い合わせの状況をご覧になりたいお客様は、メールで届くリンクでサインインします。メールアドレスを入力してください。"},
 	"signin.address":     {"Mail address", "メールアドレス"},
 	"signin.send":        {"Mail me a sign-in link", "サインイン用リンクを送る"},
 	"signin.sent":        {"If this address may sign in, a link is on its way to it. It works once, for %d minutes.", "このアドレスでサインインできる場合は、リンクをお送りしました。リンクは一度だけ、%d分間有効です。"},

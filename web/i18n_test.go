@@ -55,7 +55,13 @@ func TestMessages_EveryKeyInBothLanguages(t *testing.T) {
 	// The keys the pages make from a value: "status." + a status, ...
 	dynamic := map[string][]string{
 		"status.": statusNames(), "type.": {tickets.Incident, tickets.ServiceRequest}, "level.": {"high", "medium", "low"},
-		"target.": {tickets.TargetRespond, tickets.TargetResolve}, "role.": {string(desk.RoleAgent), string(desk.RoleAdmin)},
+		"target.":  {tickets.TargetRespond, tickets.TargetResolve},
+		"role.":    {string(desk.RoleAgent), string(desk.RoleAdmin), string(desk.RoleViewer), string(desk.RoleCustomer)},
+		"cstatus.": statusNames(), "rating.": {tickets.RatingGood, tickets.RatingBad, tickets.RatingAny, tickets.RatingNone},
+		"answer.": {tickets.AnswerAuto, tickets.AnswerAgent},
+		"item.":   {desk.ItemCustomer, desk.ItemParticipant, desk.ItemReply, desk.ItemAuto, desk.ItemAutoAnswer},
+		"promise.": {"respond.today", "respond.next_business_day", "respond.by", "respond.soon", "resolve.today", "resolve.next_business_day",
+			"resolve.by", "resolve.soon", "waiting", "auto_answered", "resolved"},
 		"order.": tickets.QueueOrders(), "faqstatus.": faqStatuses, "language.": faqLanguages,
 		"decision.": {"auto", "suggest", "escalate"}, "faq.do_": {"publish", "retire", "draft"},
 		"delivery.": {"pending", "sent", "failed", "unknown"},

@@ -122,10 +122,13 @@ func (s *Server) session(r *http.Request) (*desk.Session, error) {
 	return &sess, nil
 }
 
-// signedIn serves h to a signed-in person of at least role (roleRank):
-// anyone else is sent to sign in (a page) or refused (401 for a POST or
-// a fragment); a signed-in person of a lower role is refused with 403.
-func (s *Server) signedIn(role desk.Role, h http.HandlerFunc) http.HandlerFunc {
+// signedIn serves h to a signed-in person whose role may (one of
+// desk.Role's May… rules): anyone else is sent to sign in (a page) or
+// refused (401 for a POST or a fragment); a signed-in person whose role
+// may not is refused with a 403 page saying why (refusal, a message key).
+// A customer who opens the console's front page goes to their own
+// tickets instead.
+func (s *Server) signedIn(may func(desk.Role) bool, refusal string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.session(r)
 		if err != nil {
@@ -144,24 +147,42 @@ func (s *Server) signedIn(role desk.Role, h http.HandlerFunc) http.HandlerFunc {
 			seeOther(w, r, "/signin")
 			return
 		}
-		if roleRank[sess.Role] < roleRank[role] {
-			r = r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
-			s.fail(w, r, http.StatusForbidden, "error.forbidden", "error.admins_only")
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
+		if !may(sess.Role) {
+			if sess.Role == desk.RoleCustomer && r.Method == http.MethodGet && r.URL.Path == "/" {
+				seeOther(w, r, "/my")
+				return
+			}
+			if sess.Role == desk.RoleCustomer {
+				refusal = "error.staff_only"
+			}
+			s.log.Info("refused by role", "route", r.Pattern, "role", sess.Role, "addr", sess.Addr)
+			s.fail(w, r, http.StatusForbidden, "error.forbidden", refusal)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey, sess)))
+		h(w, r)
 	}
 }
 
-// roleRank orders the roles: a page open to a role is open to every role
-// ranked above it. A new role (issue 19's viewers) takes its place here.
-var roleRank = map[desk.Role]int{desk.RoleAgent: 1, desk.RoleAdmin: 2}
+// The guards of the pages, by what the role may (desk.Role).
+func (s *Server) reader(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(desk.Role.MayRead, "error.staff_only", h)
+}
+func (s *Server) agent(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(desk.Role.MayAct, "error.read_only", h)
+}
+func (s *Server) reporter(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(desk.Role.MayReport, "error.reports_only", h)
+}
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(desk.Role.MayCurate, "error.admins_only", h)
+}
 
-// agent guards a page every signed-in person may use.
-func (s *Server) agent(h http.HandlerFunc) http.HandlerFunc { return s.signedIn(desk.RoleAgent, h) }
-
-// admin guards a page only admins may use.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc { return s.signedIn(desk.RoleAdmin, h) }
+// anyone guards what every signed-in person uses: their account, signing
+// out, a customer's own tickets.
+func (s *Server) anyone(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(func(r desk.Role) bool { return r != desk.RoleNone }, "error.forbidden", h)
+}
 
 // clientOf is the address the per-client limits count by: the
 // connection's, or the one a trusted proxy put in Options.ProxyHeader

@@ -71,6 +71,9 @@ var funcs = template.FuncMap{
 	"size": func(n int64) string { return templates.FormatSize(n) },
 	"add":  func(a, b int) int { return a + b },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"sat": func(v *view, title, kind string, rows []desk.SatisfactionRow) satTable {
+		return satTable{V: v, Title: title, Kind: kind, Rows: rows}
+	},
 }
 
 // parsePages parses the layout with each page.
@@ -101,17 +104,18 @@ func parsePages() (map[string]*template.Template, error) {
 // view is what every page's template gets: the page's own data and the
 // reader's language, session and zone.
 type view struct {
-	Lang    string
-	Session *desk.Session
-	Title   string
-	Section string // the navigation entry of the page
-	Back    string // the page's path and query: where the language switch returns
-	Flash   string // what was just done, in the reader's language
-	Error   string // what went wrong, in the reader's language
-	Version string
-	Data    any
-	loc     *time.Location
-	now     time.Time
+	Lang     string
+	Session  *desk.Session
+	Title    string
+	Section  string // the navigation entry of the page
+	Back     string // the page's path and query: where the language switch returns
+	Customer bool   // a customer's page: the desk's name, no console navigation
+	Flash    string // what was just done, in the reader's language
+	Error    string // what went wrong, in the reader's language
+	Version  string
+	Data     any
+	loc      *time.Location
+	now      time.Time
 }
 
 // T is the reader's words for key (see messages), with args formatted in.
@@ -122,6 +126,13 @@ func (v *view) Is(section string) bool { return v.Section == section }
 
 // Admin reports whether the reader is an admin.
 func (v *view) Admin() bool { return v.Session != nil && v.Session.Role == desk.RoleAdmin }
+
+// Staff reports whether the reader is one of the desk's people (reads the
+// queue); a customer signed in is not.
+func (v *view) Staff() bool { return v.Session != nil && v.Session.Role.MayRead() }
+
+// Reports reports whether the reader may open the reports.
+func (v *view) Reports() bool { return v.Session != nil && v.Session.Role.MayReport() }
 
 // Zone names the time zone the page shows times in.
 func (v *view) Zone() string { return v.loc.String() }
@@ -190,7 +201,13 @@ func linkify(text string) template.HTML {
 		}
 		b.WriteString(html.EscapeString(text[last:start]))
 		u := html.EscapeString(text[start:end])
-		fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer nofollow" target="_blank">%s</a>`, u, u)
+		if strings.Contains(u, "…") {
+			// A customer's status link with its token taken out leads
+			// nowhere: it stays text.
+			b.WriteString(u)
+		} else {
+			fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer nofollow" target="_blank">%s</a>`, u, u)
+		}
 		last = end
 	}
 	b.WriteString(html.EscapeString(text[last:]))

@@ -16,14 +16,14 @@ const pageSize = 50
 
 // queueForm is the queue's filters as the query string has them.
 type queueForm struct {
-	Q, Status, Priority, Type, Tier, Assignee, Order string
-	Overdue, Auto                                    bool
-	Page                                             int
+	Q, Status, Priority, Type, Tier, Assignee, Order, Rating string
+	Overdue, Auto                                            bool
+	Page                                                     int
 }
 
 func readQueueForm(q url.Values) queueForm {
 	f := queueForm{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Priority: q.Get("priority"), Type: q.Get("type"),
-		Tier: q.Get("tier"), Assignee: strings.TrimSpace(q.Get("assignee")), Order: q.Get("order"),
+		Tier: q.Get("tier"), Assignee: strings.TrimSpace(q.Get("assignee")), Order: q.Get("order"), Rating: q.Get("rating"),
 		Overdue: q.Get("overdue") != "", Auto: q.Get("auto") != ""}
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	if f.Page < 1 {
@@ -38,7 +38,7 @@ func readQueueForm(q url.Values) queueForm {
 // values writes the form back as a query string (empty fields left out).
 func (f queueForm) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": f.Q, "status": f.Status, "priority": f.Priority, "type": f.Type, "tier": f.Tier, "assignee": f.Assignee} {
+	for k, s := range map[string]string{"q": f.Q, "status": f.Status, "priority": f.Priority, "type": f.Type, "tier": f.Tier, "assignee": f.Assignee, "rating": f.Rating} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -65,20 +65,24 @@ func (f queueForm) url(path string) string {
 	return path
 }
 
+// ratingFilters are the queue's choices of the customers' rating.
+var ratingFilters = []string{tickets.RatingGood, tickets.RatingBad, tickets.RatingAny, tickets.RatingNone}
+
 // valid reports whether every choice of the form is one the queue offers.
 func (f queueForm) valid() bool {
 	_, tierErr := strconv.Atoi(f.Tier)
 	return (f.Status == "" || slices.Contains(tickets.Statuses, tickets.Status(f.Status))) &&
 		(f.Priority == "" || slices.Contains(tickets.Priorities, f.Priority)) &&
 		(f.Type == "" || f.Type == tickets.Incident || f.Type == tickets.ServiceRequest) &&
-		(f.Tier == "" || tierErr == nil) && slices.Contains(tickets.QueueOrders(), f.Order) && f.Page < 1e6
+		(f.Tier == "" || tierErr == nil) && slices.Contains(tickets.QueueOrders(), f.Order) && f.Page < 1e6 &&
+		(f.Rating == "" || slices.Contains(ratingFilters, f.Rating))
 }
 
 // filter turns the form into the desk's filter; a value the desk does not
 // know is refused there, with its name.
 func (f queueForm) filter(me string) desk.QueueFilter {
 	qf := desk.QueueFilter{Status: tickets.Status(f.Status), Priority: f.Priority, Type: f.Type, Tier: -1, Assignee: f.Assignee,
-		Overdue: f.Overdue, Auto: f.Auto, Search: f.Q, Order: f.Order, Limit: pageSize, Offset: (f.Page - 1) * pageSize}
+		Overdue: f.Overdue, Auto: f.Auto, Search: f.Q, Order: f.Order, Rating: f.Rating, Limit: pageSize, Offset: (f.Page - 1) * pageSize}
 	if n, err := strconv.Atoi(f.Tier); err == nil && n >= 0 {
 		qf.Tier = n
 	}
@@ -97,6 +101,7 @@ type queuePage struct {
 	Tiers      []string
 	Agents     []string
 	Orders     []string
+	Ratings    []string
 	All        int // tickets over all statuses
 	Page       int
 	Pages      int
@@ -154,7 +159,7 @@ func (s *Server) queueView(w http.ResponseWriter, r *http.Request) (*view, bool)
 	}
 	p := queuePage{Form: form, Queue: q, Statuses: statusNames(), Priorities: tickets.Priorities,
 		Types: []string{tickets.Incident, tickets.ServiceRequest}, Tiers: s.desk.TierNames(), Agents: s.desk.Agents(),
-		Orders: tickets.QueueOrders(), Page: form.Page, Pages: max(1, (q.Total+pageSize-1)/pageSize)}
+		Orders: tickets.QueueOrders(), Ratings: ratingFilters, Page: form.Page, Pages: max(1, (q.Total+pageSize-1)/pageSize)}
 	for _, n := range q.Counts {
 		p.All += n
 	}

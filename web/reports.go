@@ -14,7 +14,7 @@ import (
 	"github.com/madoguchi/madoguchi/tickets"
 )
 
-// This file is the reports page (admins): charts drawn by Chart.js from
+// This file is the reports page (admins and viewers): charts drawn by Chart.js from
 // the figures the desk computes, any range of days, and a CSV file of each
 // section with the same figures.
 
@@ -30,12 +30,36 @@ type preset struct{ Label, URL string }
 // reportCharts are the Chart.js configurations, as JSON for the canvases'
 // data-chart attribute (app.js draws them; no script is inline).
 type reportCharts struct {
-	VolumeType, VolumePriority, Times, Compliance, Auto, Backlog string
+	VolumeType, VolumePriority, Times, Compliance, Auto, Backlog, Satisfaction string
 }
 
 // CSV is the address of a section's CSV file for the same range.
 func (p reportsPage) CSV(section string) string {
 	return "/reports/" + section + ".csv?" + url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+}
+
+// satTable is one table of the satisfaction section: its rows, by what
+// they group (kind), in the reader's words.
+type satTable struct {
+	V     *view
+	Title string
+	Kind  string // answer, tier, agent, priority, type, month
+	Rows  []desk.SatisfactionRow
+}
+
+// Label is a row's group as the reader reads it.
+func (t satTable) Label(group string) string {
+	switch {
+	case t.Kind == "answer":
+		return t.V.T("answer." + group)
+	case t.Kind == "type":
+		return t.V.T("type." + group)
+	case t.Kind == "tier" && group == "":
+		return t.V.T("reports.no_tier")
+	case t.Kind == "agent" && group == "":
+		return t.V.T("reports.no_agent")
+	}
+	return group
 }
 
 // reportRange reads the range of the query (default: the last 30 days).
@@ -213,6 +237,15 @@ func charts(r *desk.Report, v *view) reportCharts {
 		backlog.Data.Datasets = append(backlog.Data.Datasets, dataset{Label: p, Data: ints(r.Backlog[p]), BackgroundColor: palette[i]})
 	}
 	c.Backlog = backlog.String()
+
+	sat := chart{Type: "bar", Options: options(true, v.T("reports.satisfaction_chart"))}
+	good, bad := dataset{Label: v.T("reports.good"), BackgroundColor: palette[3]}, dataset{Label: v.T("reports.bad"), BackgroundColor: palette[0]}
+	for _, m := range r.Satisfaction.ByMonth {
+		sat.Data.Labels = append(sat.Data.Labels, m.Group)
+		good.Data, bad.Data = append(good.Data, float64(m.Good)), append(bad.Data, float64(m.Bad))
+	}
+	sat.Data.Datasets = []dataset{good, bad}
+	c.Satisfaction = sat.String()
 	return c
 }
 
@@ -326,6 +359,23 @@ var csvSections = map[string]func(*desk.Report) [][]string{
 		for _, f := range r.TopFAQ {
 			rows = append(rows, []string{f.Key, itoa(f.Answered), itoa(f.Helpful), itoa(f.NotHelpful)})
 		}
+		return rows
+	},
+	"satisfaction": func(r *desk.Report) [][]string {
+		rows := [][]string{{"group", "name", "good", "bad", "good_share"}}
+		add := func(group string, list []desk.SatisfactionRow) {
+			for _, g := range list {
+				rows = append(rows, []string{group, g.Group, itoa(g.Good), itoa(g.Bad), strconv.FormatFloat(g.GoodShare(), 'f', 4, 64)})
+			}
+		}
+		s := r.Satisfaction
+		add("all", []desk.SatisfactionRow{{Group: "", Good: s.Good, Bad: s.Bad}})
+		add("month", s.ByMonth)
+		add("answer", s.ByAnswer)
+		add("tier", s.ByTier)
+		add("agent", s.ByAgent)
+		add("priority", s.ByPriority)
+		add("type", s.ByType)
 		return rows
 	},
 	"top-requesters": func(r *desk.Report) [][]string { return counts("requester", r.TopPeople) },

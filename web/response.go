@@ -61,13 +61,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 type errorPage struct {
 	Title, Message string
 	SignIn         bool // offer a new sign-in link
+	Customer       bool // a customer's page: no way back to the queue
 }
 
 // fail answers with an error page in the reader's language.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, titleKey, messageKey string, args ...any) {
 	v := s.view(r, "")
 	v.Title = v.T(titleKey)
-	v.Data = errorPage{Title: v.T(titleKey), Message: v.T(messageKey, args...)}
+	customer := strings.HasPrefix(r.URL.Path, desk.StatusPath) || v.Session != nil && !v.Session.Role.MayRead()
+	v.Customer = customer
+	v.Data = errorPage{Title: v.T(titleKey), Message: v.T(messageKey, args...), Customer: customer}
 	s.page(w, r, status, "error", v)
 }
 
@@ -79,6 +82,8 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, tickets.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.not_found", "error.not_found_text")
+	case errors.Is(err, desk.ErrNotForViewers):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden", "error.read_only")
 	case errors.As(err, &ae):
 		s.fail(w, r, http.StatusUnprocessableEntity, "error.refused", "error.refused_text", strings.Join(ae.Errors, "; "))
 	case r.Context().Err() != nil:

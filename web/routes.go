@@ -9,8 +9,11 @@ import (
 	"github.com/madoguchi/madoguchi/desk"
 )
 
-// routes maps every page; the middleware wraps them all. A page for a new
-// role (issue 19's viewers) gets its own guard beside agent and admin.
+// routes maps every page; the middleware wraps them all. Each page's
+// guard says what its role may (middleware.go): read (viewers, agents,
+// admins), act (agents, admins), report (viewers, admins), curate
+// (admins); the customers' pages are customerRoutes'. The JSON API and
+// /metrics (issue 16) mount beside these on the same mux.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -32,17 +35,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signinRequest)
 	mux.HandleFunc("GET /signin/{token}", s.signinLink)
-	mux.HandleFunc("POST /signout", s.agent(s.signout))
-	mux.HandleFunc("POST /signout/all", s.agent(s.signoutAll))
+	mux.HandleFunc("POST /signout", s.anyone(s.signout))
+	mux.HandleFunc("POST /signout/all", s.anyone(s.signoutAll))
 	mux.HandleFunc("POST /lang", s.setLang)
-	mux.HandleFunc("GET /account", s.agent(s.account))
+	mux.HandleFunc("GET /account", s.anyone(s.account))
 
-	mux.HandleFunc("GET /{$}", s.agent(s.queue))
-	mux.HandleFunc("GET /queue/live", s.agent(s.queueLive))
-	mux.HandleFunc("GET /tickets/{ref}", s.agent(s.ticket))
+	mux.HandleFunc("GET /{$}", s.reader(s.queue))
+	mux.HandleFunc("GET /queue/live", s.reader(s.queueLive))
+	mux.HandleFunc("GET /tickets/{ref}", s.reader(s.ticket))
 	mux.HandleFunc("POST /tickets/{ref}/act/{action}", s.agent(s.act))
 	mux.HandleFunc("POST /tickets/{ref}/promote", s.agent(s.promote))
-	mux.HandleFunc("GET /tickets/{ref}/attachments/{n}", s.agent(s.attachment))
+	mux.HandleFunc("GET /tickets/{ref}/attachments/{n}", s.reader(s.attachment))
 	mux.HandleFunc("GET /tickets/{ref}/entries/{id}/raw", s.agent(s.rawEntry))
 	mux.HandleFunc("GET /tickets/{ref}/mails/{id}/raw", s.agent(s.rawMail))
 
@@ -55,9 +58,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /faq/entries/{key}", s.admin(s.faqEdit))
 	mux.HandleFunc("POST /faq/entries/{key}/{move}", s.admin(s.faqMove))
 
-	mux.HandleFunc("GET /reports", s.admin(s.reports))
-	mux.HandleFunc("GET /reports/{name}", s.admin(s.reportCSV))
+	mux.HandleFunc("GET /reports", s.reporter(s.reports))
+	mux.HandleFunc("GET /reports/{name}", s.reporter(s.reportCSV))
 	mux.HandleFunc("GET /settings", s.admin(s.settings))
+
+	s.customerRoutes(mux)
 
 	mux.HandleFunc("/", s.notFound)
 	return s.withLog(s.withHeaders(s.withCrossOrigin(mux)))

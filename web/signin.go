@@ -50,7 +50,11 @@ type signinPage struct {
 // signinForm asks for an address.
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	if sess, _ := s.session(r); sess != nil {
-		seeOther(w, r, "/")
+		to := "/"
+		if !sess.Role.MayRead() {
+			to = "/my"
+		}
+		seeOther(w, r, to)
 		return
 	}
 	v := s.view(r, "")
@@ -101,29 +105,54 @@ func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	// A customer's link is spent by a button (signinConfirm): their mail
+	// passes scanners that open every link.
+	if role, err := s.desk.SignInRole(r.Context(), r.PathValue("token")); err == nil && role == desk.RoleCustomer {
+		v := s.view(r, "")
+		v.Customer, v.Title = true, v.T("signin.title")
+		w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+		s.page(w, r, http.StatusOK, "signin_confirm", v)
+		return
+	}
+	s.spendLink(w, r)
+}
+
+// spendLink signs in with the link of the path, sets the session cookie
+// and goes to the queue, or a customer's own tickets.
+func (s *Server) spendLink(w http.ResponseWriter, r *http.Request) {
 	secret, sess, err := s.desk.SignIn(r.Context(), r.PathValue("token"))
 	if err != nil {
-		v := s.view(r, "")
-		page := errorPage{SignIn: true}
-		status := http.StatusGone
-		switch {
-		case errors.Is(err, desk.ErrLinkUsed):
-			page.Title, page.Message = v.T("link.used"), v.T("link.used_text")
-		case errors.Is(err, desk.ErrLinkExpired):
-			page.Title, page.Message = v.T("link.expired"), v.T("link.expired_text", int(desk.SignInLifetime/time.Minute))
-		case errors.Is(err, desk.ErrLinkUnknown), errors.Is(err, desk.ErrNotAllowed):
-			status = http.StatusNotFound
-			page.Title, page.Message = v.T("link.invalid"), v.T("link.invalid_text")
-		default:
-			s.failErr(w, r, err)
-			return
-		}
-		v.Title, v.Data = page.Title, page
-		s.page(w, r, status, "error", v)
+		s.failLink(w, r, err)
 		return
 	}
 	s.setSessionCookie(w, secret, sess.ExpiresAt)
+	if !sess.Role.MayRead() {
+		seeOther(w, r, "/my")
+		return
+	}
 	seeOther(w, r, "/")
+}
+
+// failLink answers a sign-in link that signs nobody in: used, expired,
+// or not valid, each saying so and offering a new one.
+func (s *Server) failLink(w http.ResponseWriter, r *http.Request, err error) {
+	v := s.view(r, "")
+	page := errorPage{SignIn: true}
+	status := http.StatusGone
+	switch {
+	case errors.Is(err, desk.ErrLinkUsed):
+		page.Title, page.Message = v.T("link.used"), v.T("link.used_text")
+	case errors.Is(err, desk.ErrLinkExpired):
+		page.Title, page.Message = v.T("link.expired"), v.T("link.expired_text", int(desk.SignInLifetime/time.Minute))
+	case errors.Is(err, desk.ErrLinkUnknown), errors.Is(err, desk.ErrNotAllowed):
+		status = http.StatusNotFound
+		page.Title, page.Message = v.T("link.invalid"), v.T("link.invalid_text")
+	default:
+		s.failErr(w, r, err)
+		return
+	}
+	v.Title, v.Data = page.Title, page
+	s.page(w, r, status, "error", v)
 }
 
 // signout ends this browser's session.

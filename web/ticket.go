@@ -18,6 +18,7 @@ type ticketPage struct {
 	Actions    []actionView
 	CanPromote bool
 	DefaultKey string
+	ReadOnly   bool // a viewer's: no actions, no raw mail
 }
 
 // First is the number of an entry's first attachment across the ticket.
@@ -42,17 +43,29 @@ func inlineImage(contentType string) bool {
 	return false
 }
 
-// ticket is the ticket page: the thread, the clocks, the actions.
+// ticket is the ticket page: the thread, the clocks, the actions. A
+// viewer reads it without the actions (and, by the desk, without the
+// agents' notes), and the desk records the view.
 func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
-	d, err := s.desk.TicketDetail(r.Context(), r.PathValue("ref"))
+	sess := sessionOf(r)
+	var d *desk.TicketDetail
+	var err error
+	if sess.Role.MayAct() {
+		d, err = s.desk.TicketDetail(r.Context(), r.PathValue("ref"))
+	} else {
+		d, err = s.desk.ViewTicket(r.Context(), r.PathValue("ref"), sess.Addr)
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	v := s.view(r, "queue")
 	v.Title = d.Ref + " " + d.Subject
-	v.Data = ticketPage{D: d, Actions: s.actionViews(d, v.Lang),
-		CanPromote: d.Status == tickets.StatusResolved || d.Status == tickets.StatusClosed, DefaultKey: strings.ToLower(d.Ref)}
+	p := ticketPage{D: d, DefaultKey: strings.ToLower(d.Ref), ReadOnly: !sess.Role.MayAct()}
+	if !p.ReadOnly {
+		p.Actions, p.CanPromote = s.actionViews(d, v.Lang), d.Status == tickets.StatusResolved || d.Status == tickets.StatusClosed
+	}
+	v.Data = p
 	if done := r.URL.Query().Get("done"); actionNamed(done) != nil {
 		v.Flash = v.T("ticket.done", v.T("action."+done))
 	}
@@ -121,7 +134,13 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	a, data, err := s.desk.Attachment(r.Context(), r.PathValue("ref"), n)
+	var a tickets.Attachment
+	var data []byte
+	if sess := sessionOf(r); sess.Role.MayAct() {
+		a, data, err = s.desk.Attachment(r.Context(), r.PathValue("ref"), n)
+	} else {
+		a, data, err = s.desk.ViewAttachment(r.Context(), r.PathValue("ref"), n, sess.Addr)
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return

@@ -351,6 +351,8 @@ func deskOptions(cfg *config.Config) desk.Options {
 		CloseAfter:           cfg.Desk.CloseAfter.Duration,
 		ConfirmAfter:         cfg.Responder.ConfirmAfter.Duration,
 		Admins:               cfg.Web.Admins,
+		Viewers:              cfg.Web.Viewers,
+		ViewersSeeNotes:      cfg.Web.ViewersSeeNotes,
 		ConsoleURL:           cfg.Web.BaseURL,
 		SessionLifetime:      cfg.Web.SessionLifetime.Duration,
 		Digest:               cfg.Reports.Digest,

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,7 @@ func main() {
 	defer stop()
 	root := newRoot()
 	err := root.ExecuteContext(ctx)
+	stopProfile()
 	if err == nil {
 		return
 	}
@@ -53,7 +55,29 @@ type globals struct {
 	configPath string
 	logFormat  string    // --log-format: overrides log.format
 	utc        bool      // --utc: print times in UTC, not desk.timezone
+	cpuProfile string    // hidden --cpuprofile: the benchmarks' profiles of the binary
 	stderr     io.Writer // the command's standard error, for warnings
+}
+
+// stopProfile ends the CPU profile --cpuprofile started, if any.
+var stopProfile = func() {}
+
+// startProfile writes a CPU profile of the whole command to path, so a
+// benchmark can profile the binary as it runs (docs/intake.md).
+func startProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	stopProfile = func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+	return nil
 }
 
 func newRoot() *cobra.Command {
@@ -71,14 +95,20 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(c *cobra.Command, _ []string) {
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
 			g.stderr = c.ErrOrStderr()
+			if g.cpuProfile != "" {
+				return startProfile(g.cpuProfile)
+			}
+			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (default $MADOGUCHI_CONFIG, else ./madoguchi.toml)")
 	root.PersistentFlags().BoolVar(&g.utc, "utc", false, "print times in UTC rather than desk.timezone (for scripts; --json is RFC 3339 either way)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "log lines as text or json, overriding log.format (json for journald or a log collector)")
 	root.SetFlagErrorFunc(flagError)
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		newRunCmd(g),
 		newTicketsCmd(g),

@@ -59,6 +59,21 @@ func statusFilter(s string) (tickets.Status, error) {
 	return "", usageErr("%s", msg)
 }
 
+// ratingFilter reads --rating: a rating, any (rated) or none (not
+// rated), any case; a misspelt one is named with the one probably meant.
+func ratingFilter(s string) (string, error) {
+	names := []string{tickets.RatingGood, tickets.RatingBad, tickets.RatingAny, tickets.RatingNone}
+	r := strings.ToLower(strings.TrimSpace(s))
+	if r == "" || slices.Contains(names, r) {
+		return r, nil
+	}
+	msg := fmt.Sprintf("tickets list: unknown rating %q (%s)", s, strings.Join(names, ", "))
+	if near := didyoumean.Closest(r, names); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	return "", usageErr("%s", msg)
+}
+
 // agentFilter reads --assignee: an address on a tier's agents list, or
 // the local part of exactly one ("alice"). An address no tier lists is
 // taken as it is when tickets are assigned to it (an agent who left a

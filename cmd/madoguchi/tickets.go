@@ -42,7 +42,7 @@ func newTicketsListCmd(g *globals) *cobra.Command {
 	var status, tier, mailbox string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--mailbox NAME] [--overdue] [--auto] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
+		Use:   "list [--status S] [--priority P] [--type T] [--tier NAME] [--assignee A] [--mailbox NAME] [--overdue] [--auto] [--rating R] [--search TEXT] [--order O] [--limit N] [--offset N] [--json]",
 		Short: "List tickets, newest first",
 		Long: `list prints tickets, newest first (or in --order), as the console's queue
 lists them: the same read, so the two agree. Due times are in desk.timezone
@@ -60,6 +60,8 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
                tickets of a mailbox no longer configured, which it answers
   --overdue    open tickets past a respond (before the first answer) or resolve due time
   --auto       tickets answered automatically from the FAQ
+  --rating     the customer's rating: good, bad, any (rated at all) or none
+               (not rated); JSON shows each ticket's rating (null when none)
   --search     text in the subject or in any entry of the ticket (three characters
                or more go through the full-text index; case is ignored)
   --order      newest (default), oldest, due (the next due time, overdue first),
@@ -74,6 +76,9 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
 			f.Priority = strings.ToUpper(f.Priority)
 			if f.Priority != "" && !validPriority(f.Priority) {
 				return usageErr("unknown priority %q (P1 … P5)", f.Priority)
+			}
+			if f.Rating, err = ratingFilter(f.Rating); err != nil {
+				return err
 			}
 			if f.Type != "" && f.Type != tickets.Incident && f.Type != tickets.ServiceRequest {
 				return usageErr("unknown type %q (incident, service_request)", f.Type)
@@ -149,6 +154,7 @@ lists them: the same read, so the two agree. Due times are in desk.timezone
 	c.Flags().StringVar(&mailbox, "mailbox", "", "only tickets of this mailbox (its name)")
 	c.Flags().BoolVar(&f.Overdue, "overdue", false, "only open tickets past a due time")
 	c.Flags().BoolVar(&f.Auto, "auto", false, "only tickets answered automatically from the FAQ")
+	c.Flags().StringVar(&f.Rating, "rating", "", "only tickets the customer rated so: good, bad, any (rated) or none (not rated)")
 	c.Flags().StringVar(&f.Search, "search", "", "only tickets whose subject or text holds this")
 	c.Flags().StringVar(&f.Order, "order", "newest", "newest, oldest, due, updated or priority")
 	addPaging(c, &f.Limit, &f.Offset)
@@ -167,6 +173,8 @@ state, its owner (the tier it is with and that tier's assignee; a move to
 another tier unassigns it) and who resolved it,
 SLA times and breaches (those of the targets before a reopening too), the
 mails of the ticket that bounced (to the customer or to a tier's address),
+the customer's rating (good or bad, of the automatic answer or the agents'
+one, with their comment),
 participants, FAQ suggestions, every entry with its text, and the history:
 every audit event, who did what and when. Its relations too: the ticket it
 was merged into, or the major incident it was attached to; the tickets
@@ -216,8 +224,15 @@ INC-1006 too, and says so). Times are in desk.timezone and say their zone
 				if err != nil {
 					return err
 				}
+				rating, err := tx.Rating(t.ID)
+				if err != nil {
+					return err
+				}
+				if rating != nil && rating.Tier >= 0 && rating.Tier < len(a.cfg.Escalation.Tiers) {
+					rating.TierName = a.cfg.Escalation.Tiers[rating.Tier].Name
+				}
 				view := ticketView{Ticket: t, Participants: parts, Entries: nonNil(entries), Events: nonNil(events), Suggestions: sugg, Bounces: bounces,
-					Related: related, MailboxAddress: box.BareSupportAddress(), MailboxGone: gone}
+					Related: related, MailboxAddress: box.BareSupportAddress(), MailboxGone: gone, Rating: rating}
 				if showJSON {
 					return writeJSON(c.OutOrStdout(), view)
 				}
@@ -256,8 +271,9 @@ type ticketView struct {
 	// MailboxAddress is the support address of the ticket's mailbox (the
 	// one Mailbox names: its own, or the default one that answers it when
 	// its own, MailboxGone, is no longer configured).
-	MailboxAddress string `json:"mailbox_address,omitempty"`
-	MailboxGone    string `json:"mailbox_not_configured,omitempty"`
+	MailboxAddress string          `json:"mailbox_address,omitempty"`
+	MailboxGone    string          `json:"mailbox_not_configured,omitempty"`
+	Rating         *tickets.Rating `json:"rating"` // the customer's; null when not rated
 }
 
 func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
@@ -290,6 +306,18 @@ func printTicket(out io.Writer, cfg *config.Config, v ticketView) error {
 	printRelations(out, t, v.Related)
 	if t.AutoAnswerKey != "" {
 		fmt.Fprintf(out, "answered automatically from FAQ %s at %s\n", t.AutoAnswerKey, when(t.AutoAnswerAt))
+	}
+	if r := v.Rating; r != nil {
+		what := "the agents' answer"
+		if r.Answer == tickets.AnswerAuto {
+			what = "the automatic answer (FAQ " + r.FAQKey + ")"
+		}
+		fmt.Fprintf(out, "rated %s by %s at %s: %s\n", r.Rating, printable(r.By), when(r.RatedAt), what)
+		for _, line := range strings.Split(strings.TrimSpace(printable(r.Comment)), "\n") {
+			if line != "" {
+				fmt.Fprintf(out, "   %s\n", line)
+			}
+		}
 	}
 	if len(v.Suggestions) > 0 {
 		fmt.Fprintf(out, "FAQ suggestions:")

@@ -27,9 +27,11 @@ API under /api/v1/ and /metrics beside it (the README's "JSON API" and
 "Metrics and health").
 
 People sign in with a one-time link mailed to them from the sign-in page:
-the tiers' agents as agents, the addresses in web.admins as admins. The
-first admin, who has no console yet to ask for a link in, gets one here.
-Programs use bearer tokens, made, listed and revoked here.`,
+the tiers' agents as agents, the addresses in web.admins as admins, those
+in web.viewers as viewers (read only), and requesters as customers, who
+see their own requests. The first admin, who has no console yet to ask
+for a link in, gets one here. Programs use bearer tokens, made, listed and
+revoked here.`,
 	}
 	cmd.AddCommand(newWebLinkCmd(g), newWebTokenCmd(g))
 	return cmd
@@ -39,12 +41,13 @@ func newWebLinkCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "link ADDRESS",
 		Short: "Print a one-time sign-in link to the console for ADDRESS",
-		Long: `link makes a sign-in link for ADDRESS (an address in web.admins, or on a
-tier's agents list) and prints it: the last line of the output is the URL
-alone. The link works once, within 15 minutes, and opens a session of
-web.session_lifetime. Its secret is stored only as a hash; anyone who
-reads the link can sign in with it, so pass it on as you would a password.
-It points at web.base_url (or web.listen), which must be set.`,
+		Long: `link makes a sign-in link for ADDRESS (an address in web.admins or
+web.viewers, or on a tier's agents list) and prints it: the last line of
+the output is the URL alone. The link works once, within 15 minutes, and
+opens a session of web.session_lifetime. Its secret is stored only as a
+hash; anyone who reads the link can sign in with it, so pass it on as you
+would a password. It points at web.base_url (or web.listen), which must
+be set.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := loadConfig(g)

@@ -127,9 +127,7 @@ func waitHealthy(t *testing.T, base string, done chan error) {
 // The reports count what `tickets list --json` lists: the same tickets
 // per day, per type and priority, the same backlog.
 func TestReports_AgreeWithTicketsListJSON(t *testing.T) {
-	path := writeConfig(t, consoleConfig)
-	b, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(b), "[desk]\n", "[desk]\nsecret = \"cli-test-secret-0123456789\"\ntimezone = \"Asia/Tokyo\"\n", 1)), 0o600)
+	path := consoleConfigWith(t, "secret = \"cli-test-secret-0123456789\"\ntimezone = \"Asia/Tokyo\"\n")
 	var raws []string
 	for i, s := range []string{"Printer jam", "VPN down for all users", "New laptop request", "Mail is slow", "URGENT: server down"} {
 		raws = append(raws, fmt.Sprintf("From: c%d@customer.example\r\nTo: support@example.com\r\nSubject: %s\r\nMessage-ID: <agree%d@c>\r\n\r\n%s\r\n", i, s, i, s))
@@ -168,20 +166,10 @@ func TestReports_AgreeWithTicketsListJSON(t *testing.T) {
 		}
 	}
 
-	cfg, _ := config.Load(path)
-	a, err := openReader(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv, err := a.consoleServer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, h := openConsole(t, path)
 	link, _ := a.desk.SignInLink(context.Background(), "boss@example.com")
 	// In-process: sign in with the link, then read with the cookie.
 	jar, _ := cookiejar.New(nil)
-	h := srv.Handler()
 	if res := doRequest(h, jar, "GET", strings.TrimPrefix(link, "http://127.0.0.1:8025")); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", res.StatusCode)
 	}
@@ -219,6 +207,37 @@ func TestReports_AgreeWithTicketsListJSON(t *testing.T) {
 	if n != open {
 		t.Errorf("backlog %d, tickets list says %d open", n, open)
 	}
+}
+
+// consoleConfigWith writes consoleConfig with more lines of [desk].
+func consoleConfigWith(t *testing.T, desk string) string {
+	t.Helper()
+	path := writeConfig(t, consoleConfig)
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, []byte(strings.Replace(string(b), "[desk]\n", "[desk]\n"+desk, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// openConsole opens the configuration at path for reading, with its
+// console's handler to serve requests in-process.
+func openConsole(t *testing.T, path string) (*app, http.Handler) {
+	t.Helper()
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openReader(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.close() })
+	srv, err := a.consoleServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, srv.Handler()
 }
 
 // doRequest serves one request in-process with the cookies of jar.
