@@ -589,6 +589,7 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // memory (they are undone or dropped before the commit, so they need no
 // file).
 func TestOpen_TheWriterCommitsDurablyAndKeepsSavepointsInMemory(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2"} {
 		var got string
@@ -642,7 +643,9 @@ func TestTry_NestedUndoesItsOwnStepsOnly(t *testing.T) {
 }
 
 // A write transaction is not begun with a context already done; begun, it
-// runs to its end and commits although its context ends on the way.
+// runs to its end and commits although its context ends on the way. On
+// PostgreSQL, whose statements cross a network, the cancel is kept: the
+// transaction is rolled back whole, never half written.
 func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
 	s := openTest(t)
 	done, cancel := context.WithCancel(context.Background())
@@ -658,6 +661,15 @@ func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
 		cancel()
 		return tx.Event(0, "", "after", "", nil)
 	})
+	if testBackend == DriverPostgres {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Update whose context ended while it ran on PostgreSQL = %v; want context.Canceled", err)
+		}
+		if got := eventKinds(t, s); got != "" {
+			t.Fatalf("events %q after a cancelled transaction; want none", got)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Update whose context ended while it ran: %v", err)
 	}

@@ -143,6 +143,10 @@ AND (?10 = '' OR t.subject ILIKE ?10 ESCAPE '\'
      OR EXISTS (SELECT 1 FROM entries e WHERE e.ticket_id = t.id AND e.text ILIKE ?10 ESCAPE '\'))
 AND (?11 = '' OR t.mailbox = ?11
      OR (?12 <> '[]' AND t.mailbox NOT IN (SELECT jsonb_array_elements_text(?12::jsonb))))
+AND (?13::text = '' OR CASE ?13::text
+        WHEN 'none' THEN NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id)
+        WHEN 'any' THEN EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id)
+        ELSE EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id AND r.rating = ?13::text) END)
 
 -- name: tickets_by_ids
 SELECT * FROM ticket_rows WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint);
@@ -257,3 +261,23 @@ UPDATE webhook_deliveries SET
     claimed_by = CASE WHEN claimed_by = $8 THEN '' ELSE claimed_by END,
     claim_expires = CASE WHEN claimed_by = $8 THEN '' ELSE claim_expires END
 WHERE id = $9 AND status = 'pending';
+
+-- queries.sql
+
+-- name: inbound_message_ids_in
+SELECT DISTINCT message_id FROM inbound WHERE message_id <> '' AND message_id IN (SELECT jsonb_array_elements_text($1::jsonb));
+
+-- name: outgoing_message_ids_in
+SELECT message_id FROM outgoing WHERE message_id IN (SELECT jsonb_array_elements_text($1::jsonb));
+
+-- ratings.sql
+
+-- name: ratings_of_tickets
+SELECT ticket_id, rating, comment, rated_by, answer, faq_key, tier, agent, priority, type, first_rated_at, rated_at
+FROM ratings WHERE ticket_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint);
+
+-- name: faq_unvote_helpful
+UPDATE faq_entries SET helpful = GREATEST(helpful - 1, 0), updated_at = $1 WHERE key = $2;
+
+-- name: faq_unvote_not_helpful
+UPDATE faq_entries SET not_helpful = GREATEST(not_helpful - 1, 0), updated_at = $1 WHERE key = $2;
