@@ -103,6 +103,52 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 	}
 }
 
+// A database at each past version of SQLite's schema (its migrations up
+// to there, frozen in migrations/), holding a ticket as version 1 wrote
+// it, upgrades to the present, keeps the ticket and takes a new one
+// (TestOpen_PostgresUpgradesFromEveryPastVersion is PostgreSQL's).
+func TestOpen_SQLiteUpgradesFromEveryPastVersion(t *testing.T) {
+	sqliteOnly(t)
+	files := mustGlob(t)
+	for n := 0; n < len(files); n++ {
+		t.Run(fmt.Sprintf("from_v%d", n), func(t *testing.T) {
+			db, path := atVersion(t, n)
+			if n >= 1 {
+				if _, err := db.Exec(`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
+					VALUES (1, 'INC-1001', 'incident', 'old', 'a@example.com', 'new', 'medium', 'medium', 'P3', '', '', '')`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := upgrade(t, db, path)
+			if v, _ := s.SchemaVersion(context.Background()); v != len(files) {
+				t.Errorf("schema version %d, want %d", v, len(files))
+			}
+			err := s.Update(context.Background(), func(tx *Tx) error {
+				if n >= 1 {
+					old, err := tx.Ticket("inc-1001")
+					if err != nil {
+						return err
+					}
+					if old.Subject != "old" {
+						t.Errorf("subject %q after the upgrade, want old", old.Subject)
+					}
+				}
+				tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "new", Requester: "b@example.com", Prefix: "INC"})
+				if err != nil {
+					return err
+				}
+				if n >= 1 && tk.Ref == "INC-1001" {
+					t.Errorf("a new ticket took the old one's reference %s", tk.Ref)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 // atVersion is a new database file with the first n migrations applied,
 // for a test to write rows into as an old version of the program did.
 func atVersion(t *testing.T, n int) (*sql.DB, string) {
