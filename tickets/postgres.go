@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -53,7 +57,11 @@ func openPostgres(ctx context.Context, src Source, opts *Options) (*Store, error
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pgxpool.ParseConfig(src.DSN)
+	dsn, err := verifiedDSN(src.DSN)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message hides the password already; ours never names the DSN.
 		return nil, fmt.Errorf("tickets: postgres dsn: %w", err)
@@ -276,7 +284,11 @@ func postgresSchemaStatus(ctx context.Context, src Source) (current, latest int,
 	if err != nil {
 		return 0, 0, err
 	}
-	cfg, err := pgx.ParseConfig(src.DSN)
+	dsn, err := verifiedDSN(src.DSN)
+	if err != nil {
+		return 0, 0, err
+	}
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return 0, 0, fmt.Errorf("tickets: postgres dsn: %w", err)
 	}
@@ -295,4 +307,64 @@ func postgresSchemaStatus(ctx context.Context, src Source) (current, latest int,
 		}
 	}
 	return current, len(files), nil
+}
+
+// ErrUnverifiedTLS: a DSN that names a server beyond this machine asks
+// for a connection that does not verify the server's certificate.
+var ErrUnverifiedTLS = errors.New("tickets: postgres dsn: the connection to a server beyond this machine must verify its certificate")
+
+// verifiedDSN makes TLS verification the default, as it is for IMAP and
+// SMTP: libpq's (and pgx's) default sslmode is "prefer", which takes any
+// certificate and falls back to plain text. A DSN without sslmode that
+// names a host beyond loopback (or a Unix socket) gets
+// sslmode=verify-full; one that asks for less (disable, allow, prefer,
+// require) there is refused. $PGSSLMODE counts as the DSN's own.
+// sslrootcert in the DSN names a private CA.
+func verifiedDSN(dsn string) (string, error) {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "", fmt.Errorf("tickets: postgres dsn: %w", err)
+	}
+	local := localHost(cfg.Host)
+	for _, f := range cfg.Fallbacks {
+		local = local && localHost(f.Host)
+	}
+	if local {
+		return dsn, nil
+	}
+	mode := os.Getenv("PGSSLMODE")
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if m := u.Query().Get("sslmode"); m != "" {
+			mode = m
+		}
+		if mode == "" {
+			q := u.Query()
+			q.Set("sslmode", "verify-full")
+			u.RawQuery = q.Encode()
+			return u.String(), nil
+		}
+	} else {
+		for _, field := range strings.Fields(dsn) {
+			if k, v, ok := strings.Cut(field, "="); ok && strings.TrimSpace(k) == "sslmode" {
+				mode = strings.Trim(v, "'")
+			}
+		}
+		if mode == "" {
+			return dsn + " sslmode=verify-full", nil
+		}
+	}
+	switch mode {
+	case "verify-full", "verify-ca":
+		return dsn, nil
+	}
+	return "", fmt.Errorf("%w: sslmode=%s on %s (use verify-full, with sslrootcert= for a private CA; a plain connection only to a loopback address or a Unix socket)", ErrUnverifiedTLS, mode, cfg.Host)
+}
+
+// localHost: a loopback address, "localhost" or a Unix socket directory.
+func localHost(h string) bool {
+	if strings.HasPrefix(h, "/") || h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
 }

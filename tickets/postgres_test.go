@@ -407,3 +407,44 @@ func TestRedactDSN_HidesThePasswordWhereverItIs(t *testing.T) {
 }
 
 var _ = pgtest.DSN
+
+// TLS verification is the default for a database beyond this machine, as
+// for the mail servers: a DSN without sslmode gets verify-full there, one
+// that asks for less is refused without showing its password, and a
+// loopback address or a Unix socket is left as it is.
+func TestVerifiedDSN_VerifiesBeyondLoopbackByDefault(t *testing.T) {
+	t.Setenv("PGSSLMODE", "")
+	cases := []struct {
+		dsn, want string
+		refused   bool
+	}{
+		{dsn: "postgres://desk:s3cret@db.example.com:5432/desk", want: "postgres://desk:s3cret@db.example.com:5432/desk?sslmode=verify-full"},
+		{dsn: "postgres://desk:s3cret@db.example.com/desk?application_name=x", want: "postgres://desk:s3cret@db.example.com/desk?application_name=x&sslmode=verify-full"},
+		{dsn: "host=db.example.com user=desk password=s3cret", want: "host=db.example.com user=desk password=s3cret sslmode=verify-full"},
+		{dsn: "postgres://desk:s3cret@db.example.com/desk?sslmode=verify-ca", want: "postgres://desk:s3cret@db.example.com/desk?sslmode=verify-ca"},
+		{dsn: "postgres://desk:s3cret@db.example.com/desk?sslmode=require", refused: true},
+		{dsn: "host=db.example.com user=desk password=s3cret sslmode=disable", refused: true},
+		{dsn: "postgres://desk:s3cret@127.0.0.1:5432/desk?sslmode=disable", want: "postgres://desk:s3cret@127.0.0.1:5432/desk?sslmode=disable"},
+		{dsn: "postgres://desk@[::1]/desk", want: "postgres://desk@[::1]/desk"},
+		{dsn: "host=/var/run/postgresql user=desk", want: "host=/var/run/postgresql user=desk"},
+		{dsn: "postgres://desk@localhost/desk", want: "postgres://desk@localhost/desk"},
+	}
+	for _, c := range cases {
+		got, err := verifiedDSN(c.dsn)
+		if c.refused {
+			if !errors.Is(err, ErrUnverifiedTLS) {
+				t.Errorf("verifiedDSN(%s) = %q, %v; want ErrUnverifiedTLS", RedactDSN(c.dsn), got, err)
+			} else if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the refusal shows the password: %v", err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("verifiedDSN(%s) = %q, %v; want %q", RedactDSN(c.dsn), got, err, c.want)
+		}
+	}
+	t.Setenv("PGSSLMODE", "disable")
+	if _, err := verifiedDSN("postgres://desk@db.example.com/desk"); !errors.Is(err, ErrUnverifiedTLS) {
+		t.Errorf("$PGSSLMODE=disable to a remote server: %v; want ErrUnverifiedTLS", err)
+	}
+}
