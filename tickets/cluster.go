@@ -391,8 +391,15 @@ func (c *pgCluster) hold(ctx context.Context, class, key int32, wait bool) (*Hol
 	for {
 		c.mu.Lock()
 		if c.conn != nil && mailbox && c.mailboxes > 0 && time.Since(c.counted) >= shareEvery {
+			// A count here is the period's count: the hand-over that
+			// watch does after its own count is due now too, or a
+			// gateway with a standby poller (which waits here every
+			// clusterCheckEvery) would count before watch every time and
+			// never hand its surplus over.
 			if err := c.countLocked(ctx); err != nil && ctx.Err() == nil {
 				c.dropLocked()
+			} else {
+				c.handOverLocked()
 			}
 		}
 		_, mine := c.holds[k]

@@ -218,11 +218,14 @@ func TestGateway_SQLiteHasOneGatewayThatHoldsEverything(t *testing.T) {
 
 // Three gateways share three mailboxes: the first takes all, and hands one
 // over to each gateway that joins, so the polling spreads over the
-// machines; one gateway left takes every mailbox back.
+// machines; one gateway left takes every mailbox back. The periods keep
+// their production ratio (a count every third check): a gateway's own
+// standby pollers count the gateways as they wait, and the hand-over must
+// not depend on which of them counts first.
 func TestGateway_MailboxesSpreadOverTheGatewaysAndComeBackToTheLastOne(t *testing.T) {
 	postgresOnly(t)
-	defer func(d time.Duration) { shareEvery = d }(shareEvery)
-	shareEvery = 200 * time.Millisecond
+	defer func(check, share time.Duration) { clusterCheckEvery, shareEvery = check, share }(clusterCheckEvery, shareEvery)
+	clusterCheckEvery, shareEvery = 100*time.Millisecond, 300*time.Millisecond
 	src := testSource(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -265,10 +268,13 @@ func TestGateway_MailboxesSpreadOverTheGatewaysAndComeBackToTheLastOne(t *testin
 	}
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		// Ten periods of counting: each step takes one count and a
+		// waiting gateway's next try.
+		within := 10 * shareEvery
+		deadline := time.Now().Add(within)
 		for !ok() {
 			if time.Now().After(deadline) {
-				t.Fatalf("not within 15 s: %s", what)
+				t.Fatalf("not within %v: %s", within, what)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
