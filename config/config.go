@@ -46,10 +46,24 @@ type Config struct {
 	Metrics    Metrics    `toml:"metrics"`
 }
 
-// Store is where the system of record lives.
+// Store is where the system of record lives: one SQLite file (the
+// default), or a PostgreSQL database that several gateways share.
 type Store struct {
-	Path string `toml:"path"` // SQLite file; the FAQ index lives beside it
+	Driver string `toml:"driver"` // StoreSQLite | StorePostgres
+	Path   string `toml:"path"`   // SQLite file; the FAQ index lives beside it (with postgres too)
+	// DSN is PostgreSQL's connection string (postgres://user:password@host/db
+	// or key=value), a secret for its password: from dsn, dsn_file or
+	// $MADOGUCHI_STORE_DSN.
+	DSN      Secret `toml:"dsn"`
+	DSNFile  string `toml:"dsn_file"`
+	MaxConns int    `toml:"max_conns"` // PostgreSQL: the connection pool's size per gateway
 }
+
+// Store drivers.
+const (
+	StoreSQLite   = "sqlite"
+	StorePostgres = "postgres"
+)
 
 // Security values for [Server.Security].
 const (
@@ -293,7 +307,7 @@ const (
 // derived values (index path, Message-ID domain) are filled in.
 func Default() *Config {
 	return &Config{
-		Store: Store{Path: "data/madoguchi.db"},
+		Store: Store{Driver: StoreSQLite, Path: "data/madoguchi.db", MaxConns: 10},
 		IMAP: IMAP{
 			Server:       Server{Security: SecurityTLS, Auth: AuthLogin, section: "imap"},
 			Mailbox:      "INBOX",
@@ -475,6 +489,7 @@ func (c *Config) secrets() []secretKey {
 		{key: c.IMAP.key("password"), fileKey: c.IMAP.key("password_file"), value: &c.IMAP.Password, file: &c.IMAP.PasswordFile},
 		{key: c.SMTP.key("password"), fileKey: c.SMTP.key("password_file"), value: &c.SMTP.Password, file: &c.SMTP.PasswordFile},
 		{key: "desk.secret", fileKey: "desk.secret_file", value: &c.Desk.Secret, file: &c.Desk.SecretFile},
+		{key: "store.dsn", fileKey: "store.dsn_file", value: &c.Store.DSN, file: &c.Store.DSNFile},
 		{key: "desk.previous_secrets", fileKey: "desk.previous_secrets_file", list: &c.Desk.PreviousSecrets, file: &c.Desk.PreviousSecretsFile},
 	}
 	for i := range c.Mailboxes {
@@ -575,7 +590,7 @@ func (c *Config) resolvePaths(baseDir string) {
 		return
 	}
 	paths := []*string{
-		&c.Store.Path,
+		&c.Store.Path, &c.Store.DSNFile,
 		&c.IMAP.PasswordFile, &c.IMAP.TokenFile, &c.IMAP.CAFile,
 		&c.SMTP.PasswordFile, &c.SMTP.TokenFile, &c.SMTP.CAFile,
 		&c.Desk.SecretFile, &c.Desk.PreviousSecretsFile, &c.Responder.IndexPath, &c.Templates.Dir,

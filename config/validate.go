@@ -22,7 +22,7 @@ import (
 func (c *Config) Validate() error {
 	v := &validator{}
 
-	v.required("store.path", c.Store.Path)
+	c.Store.validate(v)
 
 	c.IMAP.validate(v)
 	c.validateMailboxes(v)
@@ -477,4 +477,26 @@ func validDomain(d string) bool {
 		}
 	}
 	return true
+}
+
+// validate checks [store]: the driver, and what it needs.
+func (s Store) validate(v *validator) {
+	v.oneOf("store.driver", s.Driver, StoreSQLite, StorePostgres)
+	switch s.Driver {
+	case StoreSQLite:
+		v.required("store.path", s.Path)
+		if s.DSN != "" {
+			v.add("store.dsn", "is for driver = %q; store.driver is %q", StorePostgres, StoreSQLite)
+		}
+	case StorePostgres:
+		dsn := s.DSN.Reveal()
+		switch {
+		case dsn == "":
+			v.add("store.dsn", "is required with driver = %q (or store.dsn_file, or $MADOGUCHI_STORE_DSN): e.g. postgres://madoguchi@db.example.com/madoguchi", StorePostgres)
+		case !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.Contains(dsn, "="):
+			// Never the value itself: it may hold the password.
+			v.add("store.dsn", "is neither a postgres:// URL nor key=value settings")
+		}
+		v.intRange("store.max_conns", s.MaxConns, 1, 1000)
+	}
 }

@@ -79,25 +79,29 @@ const (
 )
 
 // newCorpus generates the corpus for seed; the same seed gives the same bytes.
-func newCorpus(seed uint64) *corpus {
+func newCorpus(seed uint64) *corpus { return newCorpusOf(seed, 1) }
+
+// newCorpusOf generates scale times the 200-mail mix in one corpus
+// (scale 5: 1,000 mails), every sender and Message-ID unique.
+func newCorpusOf(seed uint64, scale int) *corpus {
 	r := rand.New(rand.NewPCG(seed, 0x6d61646f))
 	g := &generator{r: r, base: time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("JST", 9*3600))}
 	c := &corpus{}
 
 	// Independent mails first, shuffled; then each dependent mail (reply,
 	// duplicate) is inserted at a random place after the mail it depends on.
-	independent := corpusSize - corpusReplies - corpusReReplies - corpusDuplicates
+	independent := scale * (corpusSize - corpusReplies - corpusReReplies - corpusDuplicates)
 	var order []kind
-	for range corpusOutOfOffic {
+	for range scale * corpusOutOfOffic {
 		order = append(order, kindOutOfOffice)
 	}
-	for range corpusList {
+	for range scale * corpusList {
 		order = append(order, kindList)
 	}
-	for range corpusBounces {
+	for range scale * corpusBounces {
 		order = append(order, kindBounce)
 	}
-	for range corpusOwn {
+	for range scale * corpusOwn {
 		order = append(order, kindOwn)
 	}
 	for len(order) < independent {
@@ -129,17 +133,17 @@ func newCorpus(seed uint64) *corpus {
 		}
 	}
 	replied := map[string]bool{}
-	for range corpusReplies {
+	for range scale * corpusReplies {
 		p := pick(kindNew, replied)
 		insertAfter(p, g.reply(c.Mails[p], c.chain(p)))
 	}
 	rereplied := map[string]bool{}
-	for range corpusReReplies {
+	for range scale * corpusReReplies {
 		p := pick(kindReply, rereplied)
 		insertAfter(p, g.reply(c.Mails[p], c.chain(p)))
 	}
 	duplicated := map[string]bool{}
-	for range corpusDuplicates {
+	for range scale * corpusDuplicates {
 		p := pick(kindNew, duplicated)
 		dup := c.Mails[p]
 		dup.Kind = kindDuplicate

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/madoguchi/madoguchi/internal/mailserver"
+	"github.com/madoguchi/madoguchi/internal/pgtest"
 )
 
 // env is what TestMain sets up once for every test: the binary and one
@@ -52,6 +53,9 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	// The PostgreSQL the cluster scenarios use ($TEST_POSTGRES, else a
+	// throwaway cluster started on first use) is stopped at the end.
+	defer pgtest.Stop()
 	// Dovecot's mail processes run as the dovecot user and must reach the
 	// maildirs under tmp.
 	if err := os.Chmod(tmp, 0o755); err != nil {

@@ -19,6 +19,14 @@ type claimReleaser interface {
 	ReleaseClaims(ctx context.Context, owner string) (int, error)
 }
 
+// holderChecker is optionally implemented by a Queue too (tickets.Store
+// on PostgreSQL): whether a claim's holder is a gateway known to be gone,
+// on whichever machine it ran; known is false for an owner it cannot
+// tell of.
+type holderChecker interface {
+	ClaimHolderDead(ctx context.Context, owner string) (dead, known bool, err error)
+}
+
 // An owner is "host:pid:pidns:random": the host and the PID namespace say
 // whether pid can be checked from here; random tells apart two senders
 // of one process.

@@ -252,16 +252,29 @@ func (r runner) untilNext(ctx context.Context, res Result) time.Duration {
 	return d
 }
 
-// releaseDeadClaims ends the claims of dead senders on this machine, so a
-// gateway restarted after a crash sends at once what the dead one held.
+// releaseDeadClaims ends the claims of dead senders on this machine (and,
+// on PostgreSQL, of gateways known gone on any machine), so a gateway
+// restarted after a crash, or another one, sends at once what the dead one
+// held.
 func releaseDeadClaims(ctx context.Context, cr claimReleaser, self string, now time.Time, log *slog.Logger, what string) error {
 	holders, err := cr.ClaimHolders(ctx, now)
 	if err != nil {
 		log.Warn("cannot list the senders holding claims", "error", err)
 		return nil
 	}
+	hc, _ := cr.(holderChecker)
 	for _, h := range holders {
-		if h == self || !deadHolder(h) {
+		if h == self {
+			continue
+		}
+		dead := deadHolder(h)
+		if !dead && hc != nil {
+			// A gateway of another machine, known gone (PostgreSQL).
+			if d, known, err := hc.ClaimHolderDead(ctx, h); err == nil && known {
+				dead = d
+			}
+		}
+		if !dead {
 			continue
 		}
 		n, err := cr.ReleaseClaims(ctx, h)

@@ -46,6 +46,12 @@ func (w webhookClaims) ClaimHolders(ctx context.Context, now time.Time) ([]strin
 func (w webhookClaims) ReleaseClaims(ctx context.Context, owner string) (int, error) {
 	return w.q.ReleaseWebhookClaims(ctx, owner)
 }
+func (w webhookClaims) ClaimHolderDead(ctx context.Context, owner string) (dead, known bool, err error) {
+	if hc, ok := w.q.(holderChecker); ok {
+		return hc.ClaimHolderDead(ctx, owner)
+	}
+	return false, false, nil
+}
 
 // Hook is one webhook ([[webhooks]]) as the sender delivers to it. Zero
 // values mean the documented defaults.

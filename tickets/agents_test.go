@@ -20,7 +20,7 @@ type clockStore struct {
 func openClock(t *testing.T, start time.Time, sla *SLAPolicy) *clockStore {
 	t.Helper()
 	cs := &clockStore{now: start}
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return cs.now }, SLA: sla})
+	s, err := OpenSource(context.Background(), testSource(t), &Options{Now: func() time.Time { return cs.now }, SLA: sla})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -747,6 +747,7 @@ func TestListTickets_Filters(t *testing.T) {
 // due time from the default target of their priority, and read back with
 // the new fields empty.
 func TestOpen_UpgradeFromV4AddsTheSLAColumns(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "v4.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {

@@ -142,6 +142,7 @@ func TestGauges_OpenTicketsByStatusAndTierOutgoingAndOldestPending(t *testing.T)
 // The open tickets are read from their partial index, never by a scan
 // of every ticket: closed tickets grow without bound.
 func TestGauges_OpenTicketsReadFromTheirIndex(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t)
 	rows, err := s.r.Query("EXPLAIN QUERY PLAN " + query("gauge_open_tickets"))
 	if err != nil {

@@ -289,6 +289,7 @@ func TestQueue_OrdersFiltersAndCounts(t *testing.T) {
 // A database from before the console (version 7) upgrades with its old
 // tickets searchable.
 func TestOpen_UpgradeToConsoleIndexesOldText(t *testing.T) {
+	sqliteOnly(t)
 	// A database of the version before the console's migration, with a
 	// ticket and its customer's mail written as that version did.
 	before := slices.IndexFunc(mustGlob(t), func(name string) bool { return strings.HasSuffix(name, "_console.sql") })

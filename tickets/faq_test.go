@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 // faqEventDetails reads a FAQ entry's audit events straight from the table.
 func faqEventDetails(t *testing.T, s *Store, key string) []string {
 	t.Helper()
-	rows, err := s.w.Query(`SELECT kind, actor, detail FROM events WHERE subject_key = ? AND ticket_id IS NULL ORDER BY id`, key)
+	rows, err := s.r.Query(sqlFor(s, `SELECT kind, actor, detail FROM events WHERE subject_key = ? AND ticket_id IS NULL ORDER BY id`), key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +427,7 @@ func TestSetFAQStatus_RefusesToPublishAnEntryThatNeedsReview(t *testing.T) {
 // subject and text of its customer's first mail.
 func TestResolvedWithoutFAQAnswer_NewestFirstWithinTheWindowAndLimit(t *testing.T) {
 	now := t0
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return now }})
+	s, err := OpenSource(context.Background(), testSource(t), &Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

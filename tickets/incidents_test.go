@@ -286,6 +286,7 @@ func TestResolvedIncidents_WindowLimitAndWhatAnsweredThem(t *testing.T) {
 // A version 9 database upgrades in place: its tickets read as closed for
 // no special reason and merged into nothing.
 func TestOpen_UpgradeFromV9ReadsEveryTicketAsMergedIntoNothing(t *testing.T) {
+	sqliteOnly(t)
 	db, path := atVersion(t, 9)
 	if _, err := db.Exec(`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at, closed_at) VALUES
 		(1, 'INC-1001', 'incident', 'closed before', 'a@example.com', 'closed', 'medium', 'medium', 'P3', '2026-11-26T09:00:00.000000Z',

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAcquireLock_SecondHolderIsRefusedWithPathAndPID(t *testing.T) {
+	sqliteOnly(t)
 	db := filepath.Join(t.TempDir(), "m.db")
 	l, err := AcquireLock(db)
 	if err != nil {
@@ -39,6 +40,7 @@ func TestAcquireLock_SecondHolderIsRefusedWithPathAndPID(t *testing.T) {
 }
 
 func TestOpen_StoreFilesArePrivateWhateverTheUmask(t *testing.T) {
+	sqliteOnly(t)
 	for _, umask := range []int{0o022, 0o000} {
 		old := syscall.Umask(umask)
 		dir := filepath.Join(t.TempDir(), "data", "sub")

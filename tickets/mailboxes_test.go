@@ -13,6 +13,7 @@ import (
 // one the [imap] shorthand names, and mail queued before goes out from
 // smtp.from as it would have.
 func TestOpen_UpgradeKeepsAOneMailboxDatabaseAsTheDefaultMailboxs(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := migratedUpTo(t, path, "_mailboxes.sql")
 	for _, q := range []string{

@@ -194,7 +194,7 @@ func jsonList(list []string) string {
 // DueOutgoing lists the pending rows whose next attempt is due, claimed or
 // not (a read; the outbox takes its rows with ClaimOutgoing).
 func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
-	rows, err := s.r.QueryContext(ctx, query("outgoing_due"), fmtTime(now), limit)
+	rows, err := s.r.QueryContext(ctx, s.text("outgoing_due"), fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("tickets: outgoing_due: %w", err)
 	}
@@ -209,10 +209,11 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 // ClaimOutgoing claims up to limit pending rows that are due at now and
 // not held by a live claim, for owner until the claim expires at until,
 // and returns them in due order. One UPDATE takes them, so two senders on
-// one store never hold the same row.
+// one store never hold the same row (on PostgreSQL with FOR UPDATE SKIP
+// LOCKED, beside the other gateways' writes rather than after them).
 func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now, until time.Time, limit int) ([]Outgoing, error) {
 	var out []Outgoing
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.run(ctx, txClaim, func(tx *Tx) error {
 		ids, err := tx.claimIDs(mailQueue, owner, now, until, limit)
 		if err != nil {
 			return err
@@ -337,7 +338,7 @@ func (tx *Tx) claimIDs(q rowQueue, owner string, now, until time.Time, limit int
 // nextDue reports when the earliest pending row of q is due (zero when none).
 func (s *Store) nextDue(ctx context.Context, q rowQueue) (time.Time, error) {
 	var t sql.NullString
-	if err := s.r.QueryRowContext(ctx, query(q.nextDue)).Scan(&t); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.text(q.nextDue)).Scan(&t); err != nil {
 		return time.Time{}, fmt.Errorf("tickets: %s: %w", q.nextDue, err)
 	}
 	return parseTime(t.String), nil
@@ -345,7 +346,7 @@ func (s *Store) nextDue(ctx context.Context, q rowQueue) (time.Time, error) {
 
 // claimHolders lists the owners of the live claims on pending rows of q.
 func (s *Store) claimHolders(ctx context.Context, q rowQueue, now time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, query(q.holders), fmtTime(now))
+	rows, err := s.r.QueryContext(ctx, s.text(q.holders), fmtTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %s: %w", q.holders, err)
 	}

@@ -48,9 +48,9 @@ func outgoing(t *testing.T, s *Store, id int64) *Outgoing {
 // Two stores on one file stand for two processes: claiming from both at
 // once, every row goes to exactly one of them.
 func TestClaimOutgoing_TwoStoresNeverHoldOneRow(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.db")
+	src := testSource(t)
 	open := func() *Store {
-		s, err := Open(path, &Options{Now: func() time.Time { return t0 }})
+		s, err := OpenSource(context.Background(), src, &Options{Now: func() time.Time { return t0 }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +194,7 @@ func TestRecordAttempt_UnknownOutcomeIsNeverPlainFailed(t *testing.T) {
 
 func TestRequeue_GivenUpRowsComeBackAudited(t *testing.T) {
 	clock := t0
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return clock }})
+	s, err := OpenSource(context.Background(), testSource(t), &Options{Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +250,7 @@ func TestRequeue_GivenUpRowsComeBackAudited(t *testing.T) {
 // A database at schema 3 with outgoing rows upgrades: the rows keep their
 // state and their give-up clock starts at their creation.
 func TestOpen_UpgradesOutgoingRowsFromSchema3(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "v3.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {

@@ -88,6 +88,7 @@ func TestQueueMail_KeepsTheCcList(t *testing.T) {
 // A store from before the Cc list upgrades with its participants and its
 // queued mail as they were: nobody dropped, no Cc.
 func TestOpen_UpgradeKeepsParticipantsAndQueuedMailWithoutCc(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := migratedUpTo(t, path, "_cc_participants.sql")
 	for _, q := range []string{

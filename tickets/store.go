@@ -1,6 +1,7 @@
 // Package tickets is the system of record: tickets and their entries,
-// inbound records, outgoing mail rows, FAQ entries and audit events in one
-// SQLite file, with ITIL statuses, transitions, priorities and SLA due times.
+// inbound records, outgoing mail rows, FAQ entries and audit events, with
+// ITIL statuses, transitions, priorities and SLA due times, in one SQLite
+// file or in a PostgreSQL database that several gateways share (backend.go).
 // It knows nothing of IMAP, SMTP or Bleve.
 package tickets
 
@@ -33,12 +34,14 @@ var (
 	ErrTooNew            = errors.New("tickets: database is newer than this program")
 )
 
-// Store is the SQLite system of record. One connection writes (SQLite has
-// one writer anyway, and a single connection keeps BEGIN IMMEDIATE from
-// queueing on busy_timeout); reads go through a small pool.
+// Store is the system of record. On SQLite one connection writes (SQLite
+// has one writer anyway, and a single connection keeps BEGIN IMMEDIATE
+// from queueing on busy_timeout); reads go through a small pool. On
+// PostgreSQL w and r are one pool (postgres.go).
 type Store struct {
 	path  string
-	wake  bool // Options.WakeGateway
+	be    backend // what differs between SQLite and PostgreSQL (backend.go)
+	wake  bool    // Options.WakeGateway
 	w     *sql.DB
 	r     *sql.DB
 	now   func() time.Time
@@ -62,10 +65,15 @@ type Options struct {
 	WakeGateway bool
 }
 
-// Open opens (creating when missing) the database at path and brings its
-// schema up to date. Every commit is fsync'd (synchronous=FULL in WAL mode):
-// a message is flagged on the server only after its commit is on disk.
+// Open opens (creating when missing) the SQLite database at path and
+// brings its schema up to date (OpenSource names a PostgreSQL database).
+// Every commit is fsync'd (synchronous=FULL in WAL mode): a message is
+// flagged on the server only after its commit is on disk.
 func Open(path string, opts *Options) (*Store, error) {
+	return OpenSource(context.Background(), Source{Path: path}, opts)
+}
+
+func openSQLite(path string, opts *Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("tickets: empty database path")
 	}
@@ -76,6 +84,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, now: time.Now, webhookWake: make(chan struct{}, 1)}
+	s.be = sqliteBackend{s}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
 	}
@@ -173,20 +182,20 @@ func (s *Store) Close() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return s.be.close()
 }
 
 // SLA is the store's SLA policy (Options.SLA).
 func (s *Store) SLA() SLAPolicy { return s.sla }
 
-// Path is the database file.
+// Path is the database file; "" on PostgreSQL.
 func (s *Store) Path() string { return s.path }
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
-// Update runs fn in one write transaction and commits it durably. A
-// transaction begun runs to its end: a ctx done before it begins fails it,
+// Update runs fn in one write transaction and commits it durably. On
+// SQLite a transaction begun runs to its end: a ctx done before it begins fails it,
 // one done while it runs does not interrupt its statements (fn may still
 // look at ctx and give up). The driver watches a cancellable context on a
 // goroutine of its own for every statement, which cost more than most of
@@ -196,38 +205,41 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
-	return s.run(context.WithoutCancel(ctx), s.w, fn)
+	if s.be.driver() == DriverSQLite {
+		// PostgreSQL keeps the cancel: a statement over a cut network
+		// connection would otherwise hold a shutdown forever, and a
+		// transaction cancelled there is rolled back whole.
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.run(ctx, txWrite, fn)
 }
 
 // View runs fn in a read transaction.
 func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
-	return s.run(ctx, s.r, fn)
+	return s.run(ctx, txRead, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
-	sqltx, err := db.BeginTx(ctx, nil)
+func (s *Store) run(ctx context.Context, kind txKind, fn func(*Tx) error) error {
+	sqltx, err := s.be.begin(ctx, kind)
 	if err != nil {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
-	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now(), sla: s.sla}
-	if db == s.w {
+	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now(), sla: s.sla, be: s.be}
+	if kind != txRead {
 		tx.stmts = s.stmts
 	}
 	if err := fn(tx); err != nil {
 		sqltx.Rollback()
 		return err
 	}
-	if db == s.w {
+	if kind != txRead {
 		if err := s.observe(tx); err != nil {
 			sqltx.Rollback()
 			return err
 		}
 	}
-	if err := sqltx.Commit(); err != nil {
+	if err := s.be.commit(ctx, sqltx, kind != txRead && s.wake); err != nil {
 		return fmt.Errorf("tickets: commit: %w", err)
-	}
-	if db == s.w && s.wake {
-		Wake(s.path)
 	}
 	if tx.webhooksQueued > 0 {
 		select {
@@ -242,6 +254,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
 // ticket change and the mail it causes commit together.
 type Tx struct {
 	tx    *sql.Tx
+	be    backend
 	ctx   context.Context
 	now   time.Time
 	sla   SLAPolicy            // the store's (Options.SLA)
@@ -295,7 +308,7 @@ func (tx *Tx) exec(name string, args ...any) (sql.Result, error) {
 	if st := tx.stmt(name); st != nil {
 		res, err = st.ExecContext(tx.ctx, args...)
 	} else {
-		res, err = tx.tx.ExecContext(tx.ctx, query(name), args...)
+		res, err = tx.tx.ExecContext(tx.ctx, tx.be.text(name), tx.be.args(args)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %s: %w", name, err)
@@ -303,19 +316,16 @@ func (tx *Tx) exec(name string, args ...any) (sql.Result, error) {
 	return res, nil
 }
 
+// insert runs an INSERT of one row and returns the row's id.
 func (tx *Tx) insert(name string, args ...any) (int64, error) {
-	res, err := tx.exec(name, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	return tx.be.insert(tx, name, args)
 }
 
 func (tx *Tx) queryRow(name string, args ...any) *sql.Row {
 	if st := tx.stmt(name); st != nil {
 		return st.QueryRowContext(tx.ctx, args...)
 	}
-	return tx.tx.QueryRowContext(tx.ctx, query(name), args...)
+	return tx.tx.QueryRowContext(tx.ctx, tx.be.text(name), tx.be.args(args)...)
 }
 
 func (tx *Tx) query(name string, args ...any) (*sql.Rows, error) {
@@ -324,7 +334,7 @@ func (tx *Tx) query(name string, args ...any) (*sql.Rows, error) {
 	if st := tx.stmt(name); st != nil {
 		rows, err = st.QueryContext(tx.ctx, args...)
 	} else {
-		rows, err = tx.tx.QueryContext(tx.ctx, query(name), args...)
+		rows, err = tx.tx.QueryContext(tx.ctx, tx.be.text(name), tx.be.args(args)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %s: %w", name, err)
@@ -397,11 +407,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// SchemaVersion reports PRAGMA user_version.
+// SchemaVersion reports the version of the database's schema: SQLite's
+// PRAGMA user_version, the last migration PostgreSQL recorded. Each
+// backend numbers its own migrations.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
+	return s.be.schemaVersion(ctx)
 }
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"

@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 func openTest(t *testing.T) *Store {
 	t.Helper()
 	clock := t0
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), &Options{Now: func() time.Time { return clock }})
+	s, err := OpenSource(context.Background(), testSource(t), &Options{Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +26,7 @@ func openTest(t *testing.T) *Store {
 }
 
 func TestQueries_AllParse(t *testing.T) {
+	sqliteOnly(t)
 	for name, q := range queries {
 		if q == "" {
 			t.Errorf("query %s is empty", name)
@@ -41,6 +42,7 @@ func TestQueries_AllParse(t *testing.T) {
 }
 
 func TestOpen_MigratesOnceAndRefusesNewerSchema(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "m.db")
 	s, err := Open(path, nil)
 	if err != nil {
@@ -67,6 +69,7 @@ func TestOpen_MigratesOnceAndRefusesNewerSchema(t *testing.T) {
 // An old database (frozen at schema 1, with data) upgrades in place and
 // keeps its rows.
 func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
@@ -97,6 +100,52 @@ func TestOpen_UpgradesFrozenV1Database(t *testing.T) {
 	}
 	if v, _ := s.SchemaVersion(context.Background()); v != len(mustGlob(t)) {
 		t.Errorf("schema version %d, want %d", v, len(mustGlob(t)))
+	}
+}
+
+// A database at each past version of SQLite's schema (its migrations up
+// to there, frozen in migrations/), holding a ticket as version 1 wrote
+// it, upgrades to the present, keeps the ticket and takes a new one
+// (TestOpen_PostgresUpgradesFromEveryPastVersion is PostgreSQL's).
+func TestOpen_SQLiteUpgradesFromEveryPastVersion(t *testing.T) {
+	sqliteOnly(t)
+	files := mustGlob(t)
+	for n := 0; n < len(files); n++ {
+		t.Run(fmt.Sprintf("from_v%d", n), func(t *testing.T) {
+			db, path := atVersion(t, n)
+			if n >= 1 {
+				if _, err := db.Exec(`INSERT INTO tickets (id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at)
+					VALUES (1, 'INC-1001', 'incident', 'old', 'a@example.com', 'new', 'medium', 'medium', 'P3', '', '', '')`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := upgrade(t, db, path)
+			if v, _ := s.SchemaVersion(context.Background()); v != len(files) {
+				t.Errorf("schema version %d, want %d", v, len(files))
+			}
+			err := s.Update(context.Background(), func(tx *Tx) error {
+				if n >= 1 {
+					old, err := tx.Ticket("inc-1001")
+					if err != nil {
+						return err
+					}
+					if old.Subject != "old" {
+						t.Errorf("subject %q after the upgrade, want old", old.Subject)
+					}
+				}
+				tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: "new", Requester: "b@example.com", Prefix: "INC"})
+				if err != nil {
+					return err
+				}
+				if n >= 1 && tk.Ref == "INC-1001" {
+					t.Errorf("a new ticket took the old one's reference %s", tk.Ref)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -488,6 +537,7 @@ func TestEntries_AgentSaidMatchesWordForWordWithinTheWindow(t *testing.T) {
 // their attachments through the rebuild of the entries table, and learns
 // the participants of its tickets from the To of the requester's mail.
 func TestOpen_UpgradeFromV3KeepsEntriesAndLearnsParticipants(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "v3.db")
 	db, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
@@ -585,6 +635,7 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // memory (they are undone or dropped before the commit, so they need no
 // file).
 func TestOpen_TheWriterCommitsDurablyAndKeepsSavepointsInMemory(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2"} {
 		var got string
@@ -638,7 +689,9 @@ func TestTry_NestedUndoesItsOwnStepsOnly(t *testing.T) {
 }
 
 // A write transaction is not begun with a context already done; begun, it
-// runs to its end and commits although its context ends on the way.
+// runs to its end and commits although its context ends on the way. On
+// PostgreSQL, whose statements cross a network, the cancel is kept: the
+// transaction is rolled back whole, never half written.
 func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
 	s := openTest(t)
 	done, cancel := context.WithCancel(context.Background())
@@ -654,6 +707,15 @@ func TestUpdate_ATransactionBegunRunsToItsEndWhenItsContextEnds(t *testing.T) {
 		cancel()
 		return tx.Event(0, "", "after", "", nil)
 	})
+	if testBackend == DriverPostgres {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Update whose context ended while it ran on PostgreSQL = %v; want context.Canceled", err)
+		}
+		if got := eventKinds(t, s); got != "" {
+			t.Fatalf("events %q after a cancelled transaction; want none", got)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Update whose context ended while it ran: %v", err)
 	}
@@ -686,6 +748,7 @@ func eventKinds(t *testing.T, s *Store) string {
 // from a ticket): the first wording is confirmed, the second pending, the
 // draft from the ticket needs review, and the index is made stale.
 func TestOpen_UpgradesParaphrasesToStatesAndDraftsFromTicketsToNeedingReview(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := migratedUpTo(t, path, "_paraphrase_states.sql")
 	for _, q := range []string{

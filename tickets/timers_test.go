@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 // The tick's query reads the due tickets through the partial index on
 // next_timer_at: a backlog of tickets with no timer left costs it nothing.
 func TestDueTimers_ReadThroughTheNextTimerIndex(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t)
 	rows, err := s.r.Query("EXPLAIN QUERY PLAN "+query("due_timers"), fmtTime(t0), 500)
 	if err != nil {
@@ -87,10 +87,10 @@ func TestSetStatus_ReopeningStartsANewSLACycle(t *testing.T) {
 // recomputes every ticket's next timer once; SyncTimers with the same
 // policy again does nothing.
 func TestSyncTimers_APolicyChangeRecomputesEveryTimer(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.db")
+	src := testSource(t)
 	now := t0
 	open := func(p SLAPolicy) *Store {
-		s, err := Open(path, &Options{Now: func() time.Time { return now }, SLA: &p})
+		s, err := OpenSource(context.Background(), src, &Options{Now: func() time.Time { return now }, SLA: &p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,6 +142,7 @@ func TestSyncTimers_APolicyChangeRecomputesEveryTimer(t *testing.T) {
 // it), one with none left gets none; the first SyncTimers computes the
 // exact instants with the store's policy.
 func TestOpen_UpgradeFromV7FindsEveryTicketThatMayHaveATimer(t *testing.T) {
+	sqliteOnly(t)
 	db, path := atVersion(t, 7)
 	const cols = `(id, ref, type, subject, requester, status, impact, urgency, priority, due_at, created_at, updated_at,
 		tier, tier_since, first_response_at, respond_due_at, resolve_due_at, respond_breached_at, resolve_breached_at)`

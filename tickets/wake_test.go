@@ -12,6 +12,7 @@ import (
 // wakes the gateway that holds the lock at once: it need not wait for its
 // next tick to send what was queued.
 func TestWake_AWriteByAnotherProcessWakesTheGateway(t *testing.T) {
+	sqliteOnly(t)
 	db := filepath.Join(t.TempDir(), "m.db")
 	gateway, err := AcquireLock(db)
 	if err != nil {
@@ -48,6 +49,7 @@ func TestWake_AWriteByAnotherProcessWakesTheGateway(t *testing.T) {
 // Without a gateway a wake goes nowhere and never waits: no pipe, or a
 // pipe nobody reads (a gateway that has stopped, or was killed).
 func TestWake_WithoutAGatewayNothingWaits(t *testing.T) {
+	sqliteOnly(t)
 	db := filepath.Join(t.TempDir(), "m.db")
 	Wake(db) // no pipe yet
 	l, err := AcquireLock(db)

@@ -157,10 +157,11 @@ var webhookQueue = rowQueue{what: "webhook delivery", events: "webhook", ticket:
 	claim: "webhook_claim", nextDue: "webhook_next_due", holders: "webhook_claim_holders", release: "webhook_release_claims"}
 
 // ClaimWebhooks claims up to limit pending deliveries that are due at now
-// and not held by a live claim, for owner until until, in due order.
+// and not held by a live claim, for owner until until, in due order (on
+// PostgreSQL with FOR UPDATE SKIP LOCKED, as ClaimOutgoing).
 func (s *Store) ClaimWebhooks(ctx context.Context, owner string, now, until time.Time, limit int) ([]WebhookDelivery, error) {
 	var out []WebhookDelivery
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.run(ctx, txClaim, func(tx *Tx) error {
 		ids, err := tx.claimIDs(webhookQueue, owner, now, until, limit)
 		if err != nil {
 			return err

@@ -35,7 +35,10 @@ type app struct {
 	pollers    []mailboxPoller // one per mailbox, the default one first
 	sender     *outbox.Sender
 	hooks      *outbox.WebhookSender // nil without [[webhooks]]
-	lock       *tickets.Lock         // the gateway's writer lock on the store
+	// gw is the gateway's place on the store: on SQLite its writer lock,
+	// on PostgreSQL its holds on mailboxes and timers beside other
+	// gateways (tickets.Gateway).
+	gw *tickets.Gateway
 	// metrics count what the gateway does (the desk, the pollers and the
 	// sender report to them); each poller's observer and delivery (the
 	// sender's) say whether they are ready, for /readyz.
@@ -220,14 +223,19 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 	if err := cfg.RequireRun(); err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
-	// One gateway per store: a second one would deliver the same rows and
-	// answer the same mail. The lock is taken before anything is opened.
-	lock, err := tickets.AcquireLock(cfg.Store.Path)
-	if err != nil {
-		if errors.Is(err, tickets.ErrLocked) {
-			return nil, &exitError{code: 4, err: err}
+	// One gateway per SQLite store: a second one would deliver the same
+	// rows and answer the same mail. The lock is taken before anything is
+	// opened. On PostgreSQL gateways run side by side, each polling the
+	// mailboxes it holds (run.go).
+	var lock *tickets.Lock
+	if cfg.Store.Driver != config.StorePostgres {
+		var err error
+		if lock, err = tickets.AcquireLock(cfg.Store.Path); err != nil {
+			if errors.Is(err, tickets.ErrLocked) {
+				return nil, &exitError{code: 4, err: err}
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	m := metrics.New(metrics.Options{Version: version, Tiers: tierNames(cfg), Log: log.With("component", "metrics")})
 	a, err := openObservedDesk(ctx, cfg, log, indexOwn, clock, m)
@@ -235,7 +243,12 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		lock.Release()
 		return nil, err
 	}
-	a.lock = lock
+	if lock != nil {
+		a.gw = lock.Gateway()
+	} else if a.gw, err = a.store.JoinAsGateway(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
 	m.ReadGauges(a.desk)
 	a.metrics = m
 	a.delivery = m.Delivery(cfg.SMTP.RetryBase.Duration)
@@ -243,12 +256,12 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		a.close()
 		return nil, err
 	}
-	if a.sender, err = newSender(cfg, a.store, a.delivery, log.With("component", "outbox"), clock); err != nil {
+	if a.sender, err = newSender(cfg, a.store, a.delivery, log.With("component", "outbox"), clock, a.gw.Owner()); err != nil {
 		a.close()
 		return nil, err
 	}
 	if len(cfg.Webhooks) > 0 {
-		if a.hooks, err = newWebhookSender(cfg, a.store, log.With("component", "webhooks"), clock); err != nil {
+		if a.hooks, err = newWebhookSender(cfg, a.store, log.With("component", "webhooks"), clock, a.gw.Owner()); err != nil {
 			a.close()
 			return nil, err
 		}
@@ -267,7 +280,9 @@ func (a *app) close() error {
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
-	errs = append(errs, a.lock.Release())
+	if a.gw != nil {
+		errs = append(errs, a.gw.Release())
+	}
 	return errors.Join(errs...)
 }
 
@@ -432,7 +447,26 @@ func openTickets(cfg *config.Config, now func() time.Time, wake bool) (*tickets.
 		return nil, &exitError{code: 2, err: err}
 	}
 	policy = desk.SLAPolicy(policy, deskTiers(cfg))
-	return tickets.Open(cfg.Store.Path, &tickets.Options{SLA: &policy, Now: now, WakeGateway: wake})
+	s, err := tickets.OpenSource(context.Background(), storeSource(cfg.Store), &tickets.Options{SLA: &policy, Now: now, WakeGateway: wake})
+	if err != nil && cfg.Store.Driver == config.StorePostgres {
+		// Whatever the cause says, never the password.
+		return nil, fmt.Errorf("store %s: %w", storeName(cfg.Store), err)
+	}
+	return s, err
+}
+
+// storeSource names the database of [store].
+func storeSource(c config.Store) tickets.Source {
+	return tickets.Source{Driver: c.Driver, Path: c.Path, DSN: c.DSN.Reveal(), MaxConns: c.MaxConns}
+}
+
+// storeName names the database of [store] for people: the SQLite file, or
+// PostgreSQL's DSN without its password.
+func storeName(c config.Store) string {
+	if c.Driver == config.StorePostgres {
+		return "postgres " + tickets.RedactDSN(c.DSN.Reveal())
+	}
+	return c.Path
 }
 
 // mailboxPoller is the poller of one mailbox: its own connection, IDLE,
@@ -506,12 +540,15 @@ func pollerOptions(cfg *config.Config, m config.Mailbox) (intake.PollerOptions, 
 	return opts, nil
 }
 
-func newSender(cfg *config.Config, store *tickets.Store, obs outbox.Observer, log *slog.Logger, clock func() time.Time) (*outbox.Sender, error) {
+// newSender makes the outbox's sender; owner names it in its claims (""
+// = its own default).
+func newSender(cfg *config.Config, store *tickets.Store, obs outbox.Observer, log *slog.Logger, clock func() time.Time, owner string) (*outbox.Sender, error) {
 	opts, err := senderOptions(cfg, clock)
 	if err != nil {
 		return nil, err
 	}
 	opts.Observer = obs
+	opts.Owner = owner
 	return outbox.New(opts, store, log)
 }
 
@@ -561,7 +598,7 @@ func deskAlerts(a config.Alerts) desk.AlertOptions {
 
 // newWebhookSender is the sender of [[webhooks]]'s events; the URLs and
 // secrets are read from the configuration here, never from the store.
-func newWebhookSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time) (*outbox.WebhookSender, error) {
+func newWebhookSender(cfg *config.Config, store *tickets.Store, log *slog.Logger, clock func() time.Time, owner string) (*outbox.WebhookSender, error) {
 	hooks := map[string]outbox.Hook{}
 	for i, w := range cfg.Webhooks {
 		tlsCfg, err := w.TLSConfig(fmt.Sprintf("webhooks[%d]", i))
@@ -575,7 +612,7 @@ func newWebhookSender(cfg *config.Config, store *tickets.Store, log *slog.Logger
 		hooks[w.Name] = outbox.Hook{URL: w.URL.Reveal(), Secret: secret, TLSConfig: tlsCfg, Timeout: w.Timeout.Duration,
 			MaxAttempts: w.MaxAttempts, RetryBase: w.RetryBase.Duration, RetryMax: w.RetryMax.Duration, GiveUpAfter: w.GiveUpAfter.Duration}
 	}
-	return outbox.NewWebhookSender(outbox.WebhookOptions{Hooks: hooks, UserAgent: "madoguchi/" + version, Now: clock}, store, log)
+	return outbox.NewWebhookSender(outbox.WebhookOptions{Hooks: hooks, UserAgent: "madoguchi/" + version, Now: clock, Owner: owner}, store, log)
 }
 
 func usageErr(format string, args ...any) error {

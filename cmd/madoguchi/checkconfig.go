@@ -63,6 +63,7 @@ naming it. Passwords and tokens are never printed.`,
 				head += fmt.Sprintf("; %d environment %s on standard error", n, plural(n, "warning", "warnings"))
 			}
 			fmt.Fprintf(out, "%s\n%s", head, b)
+			fmt.Fprintf(out, "\n# store: %s\n", storeNote(cfg.Store))
 			fmt.Fprintf(out, "\n# %s\n", strings.Join(mailboxNotes(cfg), "\n# "))
 			fmt.Fprintf(out, "\n# times and SLA clocks\n# %s\n", strings.Join(slaNotes(cfg), "\n# "))
 			if notes := agentProofNotes(cfg, time.Now()); len(notes) > 0 {
@@ -269,4 +270,14 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// storeNote says where the desk is kept and what that means for the
+// gateways; a DSN is shown without its password.
+func storeNote(c config.Store) string {
+	if c.Driver == config.StorePostgres {
+		return fmt.Sprintf("%s (pool of %d connections per gateway; several gateways may run on it, each with its own responder.index_path)",
+			storeName(c), c.MaxConns)
+	}
+	return fmt.Sprintf("SQLite %s (one gateway at a time)", c.Path)
 }

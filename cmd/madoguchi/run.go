@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/madoguchi/madoguchi/intake"
 	"github.com/madoguchi/madoguchi/outbox"
+	"github.com/madoguchi/madoguchi/tickets"
 	"github.com/madoguchi/madoguchi/web"
 )
 
@@ -30,7 +32,8 @@ down) is logged with its name and retried without stopping the others. It applie
 the due timers every minute, and delivers mail as soon as it is queued: by
 itself, or by an admin command in another process (tickets reply, outbox
 retry, faq add …), which wakes it through the pipe STORE.wake beside the
-database.
+database (PostgreSQL: NOTIFY). run first brings the store's schema up to
+date (madoguchi migrate).
 
 With --once it fetches and handles all waiting mail of every mailbox,
 applies all due timers (closing resolved tickets, SLA reminders and
@@ -43,6 +46,12 @@ the login (3), when the
 configuration is bad (2), when another run holds the store (4), or when the
 store cannot be written (1): then delivery stops at once, and a mail
 delivered but not recorded as sent may go out once more at the next run.
+
+With [store] driver = "postgres" several gateways run on one database,
+each with its own FAQ index directory: one polls each mailbox at a time
+(the others stand by and take over within seconds when it dies), one runs
+the timers, any delivers the outgoing mail (each row claimed by one), and
+an FAQ change made on one reaches the index of every other at once.
 
 With [web] listen set, run also serves the console (the queue, tickets,
 FAQ and reports in a browser), the JSON API under /api/v1/ (tokens from
@@ -96,16 +105,7 @@ func (a *app) runOnce(ctx context.Context) error {
 	if len(failed) > 0 && ctx.Err() != nil {
 		return a.pollErr(failed)
 	}
-	for {
-		res, err := a.desk.Tick(ctx)
-		if err != nil {
-			return err
-		}
-		if !res.More {
-			break
-		}
-	}
-	if _, err := a.desk.SendDigest(ctx); err != nil {
+	if err := a.tickOnce(ctx); err != nil {
 		return err
 	}
 	// Deliver batch after batch until a pass leaves nothing due now.
@@ -114,7 +114,7 @@ func (a *app) runOnce(ctx context.Context) error {
 		res, err := a.sender.DeliverDue(ctx)
 		if errors.Is(err, outbox.ErrStore) {
 			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; delivery stopped after %d mails sent",
-				a.cfg.Store.Path, err, total.Sent+res.Sent)}
+				storeName(a.cfg.Store), err, total.Sent+res.Sent)}
 		}
 		if err != nil {
 			return serverErr("SMTP", a.cfg.SMTP.Address, err)
@@ -140,6 +140,32 @@ func (a *app) runOnce(ctx context.Context) error {
 	return nil
 }
 
+// tickOnce applies every due timer and sends the digest, unless another
+// gateway runs the timers (PostgreSQL).
+func (a *app) tickOnce(ctx context.Context) error {
+	h, err := a.gw.HoldTimers(ctx, false)
+	if errors.Is(err, tickets.ErrHeld) {
+		a.log.Info("another gateway runs the timers; not applied")
+		_, err := a.desk.SyncIndex(ctx)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	defer h.Release()
+	for {
+		res, err := a.desk.Tick(ctx)
+		if err != nil {
+			return err
+		}
+		if !res.More {
+			break
+		}
+	}
+	_, err = a.desk.SendDigest(ctx)
+	return err
+}
+
 // deliverWebhooks sends the due webhook events, batch after batch, for
 // run --once. A receiver out of reach is warned of and its events stay
 // queued: webhooks never fail the run (the mail is its business).
@@ -151,7 +177,7 @@ func (a *app) deliverWebhooks(ctx context.Context) error {
 	for {
 		res, err := a.hooks.DeliverDue(ctx)
 		if errors.Is(err, outbox.ErrStore) {
-			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; webhook delivery stopped after %d events sent", a.cfg.Store.Path, err, total.Sent+res.Sent)}
+			return &exitError{code: 1, err: fmt.Errorf("store %s: %w; webhook delivery stopped after %d events sent", storeName(a.cfg.Store), err, total.Sent+res.Sent)}
 		}
 		if err != nil {
 			return err
@@ -178,7 +204,7 @@ func (a *app) deliverWebhooks(ctx context.Context) error {
 func (a *app) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	others, err := a.lock.Wakes()
+	others, err := a.gw.Wakes()
 	if err != nil {
 		return err
 	}
@@ -198,6 +224,12 @@ func (a *app) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 5+len(a.pollers))
 	wg.Add(3 + len(a.pollers))
+	a.gw.ShareMailboxes(len(a.pollers))
+	if faq := a.gw.FAQChanges(); faq != nil {
+		// Another gateway (or an admin) changed the FAQ: this node's index
+		// takes it at once, by the version number (SyncIndex).
+		wg.Go(func() { a.followFAQ(ctx, faq) })
+	}
 	go func() {
 		defer wg.Done()
 		for {
@@ -257,7 +289,7 @@ func (a *app) run(ctx context.Context) error {
 		// fails (logged with its name) holds up none of the others.
 		go func() {
 			defer wg.Done()
-			if err := p.poller.Run(ctx); err != nil && ctx.Err() == nil {
+			if err := a.poll(ctx, p); err != nil && ctx.Err() == nil {
 				errs <- fmt.Errorf("poller of mailbox %s: %w", p.name, err)
 				cancel()
 			}
@@ -270,11 +302,26 @@ func (a *app) run(ctx context.Context) error {
 			cancel()
 		}
 	}()
+	timers := a.holdTimers(ctx, &wg)
 	go func() {
 		defer wg.Done()
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
+			if !timers.Load() {
+				// Another gateway runs the timers; this one keeps its FAQ
+				// index current all the same.
+				if _, err := a.desk.SyncIndex(ctx); err != nil && ctx.Err() == nil {
+					a.log.Error("FAQ index sync failed", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				case <-tickNow:
+				}
+				continue
+			}
 			res, err := a.desk.Tick(ctx)
 			if err != nil && ctx.Err() == nil {
 				a.log.Error("tick failed", "err", err)
@@ -306,6 +353,118 @@ func (a *app) run(ctx context.Context) error {
 	return err
 }
 
+// poll runs a mailbox's poller while this gateway holds the mailbox. On
+// SQLite it always does; on PostgreSQL one gateway polls a mailbox at a
+// time, and the others stand by until it is gone (killed, cut off), then
+// one takes over and resumes from the stored UIDs. A hold lost (this
+// gateway's lock connection failed) stops the poller at once, before
+// another gateway can take the mailbox. The gateways share the mailboxes
+// (tickets.Gateway.ShareMailboxes): one holding more than its share hands
+// the surplus over after the batch at hand.
+func (a *app) poll(ctx context.Context, p mailboxPoller) error {
+	standby := false
+	for {
+		var h *tickets.Hold
+		var err error
+		if !standby {
+			h, err = a.gw.HoldMailbox(ctx, p.name, false)
+			if errors.Is(err, tickets.ErrHeld) {
+				a.log.Info("mailbox polled by another gateway; standing by", "mailbox", p.name)
+				standby = true
+			}
+		}
+		if standby {
+			if h, err = a.gw.HoldMailbox(ctx, p.name, true); err == nil {
+				a.log.Info("mailbox taken over", "mailbox", p.name)
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		pctx, stop := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-h.Lost():
+				stop()
+			case <-h.Surplus():
+				stop()
+			case <-pctx.Done():
+			}
+		}()
+		err = p.poller.Run(pctx)
+		stop()
+		h.Release()
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case <-h.Lost():
+			a.log.Warn("lost the mailbox's lock (the database connection failed): polling stopped until it is held again", "mailbox", p.name)
+		case <-h.Surplus():
+			a.log.Info("mailbox handed over to share the polling with the other gateways", "mailbox", p.name)
+		default:
+			return err
+		}
+		standby = true
+	}
+}
+
+// holdTimers keeps trying to be the gateway that runs the timers (once
+// cluster-wide on PostgreSQL; always the one on SQLite) and reports
+// whether it is.
+func (a *app) holdTimers(ctx context.Context, wg *sync.WaitGroup) *atomic.Bool {
+	var held atomic.Bool
+	h, err := a.gw.HoldTimers(ctx, false)
+	if err == nil {
+		held.Store(true)
+	}
+	wg.Go(func() {
+		for {
+			if h == nil {
+				var err error
+				if h, err = a.gw.HoldTimers(ctx, true); err != nil {
+					return // ctx ended
+				}
+				held.Store(true)
+				a.log.Info("this gateway runs the timers now")
+			}
+			select {
+			case <-ctx.Done():
+				held.Store(false)
+				h.Release()
+				return
+			case <-h.Lost():
+				a.log.Warn("lost the timers' lock (the database connection failed)")
+			}
+			held.Store(false)
+			h.Release()
+			h = nil
+		}
+	})
+	return &held
+}
+
+// followFAQ brings this gateway's FAQ index up to date whenever the FAQ
+// changed in the database (PostgreSQL's notification).
+func (a *app) followFAQ(ctx context.Context, changed <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		rebuilt, err := a.desk.SyncIndex(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("FAQ index sync failed", "err", err)
+		} else if rebuilt {
+			a.log.Info("FAQ index brought up to date with the database")
+		}
+	}
+}
+
 // pollFailure is one mailbox's failed pass.
 type pollFailure struct {
 	name, address string
@@ -323,6 +482,17 @@ func (a *app) pollAll(ctx context.Context) (int, []pollFailure) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A mailbox another gateway polls is its to read.
+			h, err := a.gw.HoldMailbox(ctx, p.name, false)
+			if errors.Is(err, tickets.ErrHeld) {
+				a.log.Info("mailbox polled by another gateway; not read", "mailbox", p.name)
+				return
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer h.Release()
 			counts[i], errs[i] = p.poller.RunOnce(ctx)
 		}()
 	}
