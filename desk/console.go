@@ -217,15 +217,8 @@ func (d *Desk) SignIn(ctx context.Context, token string) (string, Session, error
 	var s Session
 	err = d.store.Update(ctx, func(tx *tickets.Tx) error {
 		addr, err := tx.UseSignInToken(hashOf(token))
-		switch {
-		case errors.Is(err, tickets.ErrSignInUsed):
-			return ErrLinkUsed
-		case errors.Is(err, tickets.ErrSignInExpired):
-			return ErrLinkExpired
-		case errors.Is(err, tickets.ErrNotFound):
-			return ErrLinkUnknown
-		case err != nil:
-			return err
+		if err != nil {
+			return linkError(err)
 		}
 		s = Session{Addr: addr, ExpiresAt: tx.Now().Add(d.opts.SessionLifetime)}
 		if s.Role, err = d.roleIn(tx, addr); err != nil {
@@ -243,25 +236,43 @@ func (d *Desk) SignIn(ctx context.Context, token string) (string, Session, error
 	return secret, s, nil
 }
 
-// SignInRole says whom a sign-in link that still works would sign in,
-// without spending it: a customer's link is spent by a button on a page
-// (a mail scanner that opens every link must not use it up), the desk's
-// people's by opening it. A link used, expired or never made is
-// ErrLinkUnknown here; SignIn says which.
-func (d *Desk) SignInRole(ctx context.Context, token string) (Role, error) {
-	var r Role
-	err := d.store.View(ctx, func(tx *tickets.Tx) error {
-		addr, err := tx.PeekSignInToken(hashOf(token))
-		if errors.Is(err, tickets.ErrNotFound) {
-			return ErrLinkUnknown
+// PeekSignIn says whom a sign-in link would sign in, and as what,
+// without spending it. The console shows a link's page by it and only
+// the page's button spends the link (SignIn): mail scanners (Safe Links,
+// Proofpoint, Mimecast) open every link of a mail, the desk's people's as
+// much as the customers'. A link that would not sign in is refused as
+// SignIn refuses it, so its page can say why at once.
+func (d *Desk) PeekSignIn(ctx context.Context, token string) (addr string, role Role, err error) {
+	err = d.store.View(ctx, func(tx *tickets.Tx) error {
+		if addr, err = tx.PeekSignInToken(hashOf(token)); err != nil {
+			return linkError(err)
 		}
-		if err != nil {
+		if role, err = d.roleIn(tx, addr); err != nil {
 			return err
 		}
-		r, err = d.roleIn(tx, addr)
-		return err
+		if role == RoleNone {
+			return fmt.Errorf("%w: %s", ErrNotAllowed, addr)
+		}
+		return nil
 	})
-	return r, err
+	if err != nil {
+		return "", RoleNone, err
+	}
+	return addr, role, nil
+}
+
+// linkError is the desk's word for the store's refusal of a sign-in
+// token.
+func linkError(err error) error {
+	switch {
+	case errors.Is(err, tickets.ErrSignInUsed):
+		return ErrLinkUsed
+	case errors.Is(err, tickets.ErrSignInExpired):
+		return ErrLinkExpired
+	case errors.Is(err, tickets.ErrNotFound):
+		return ErrLinkUnknown
+	}
+	return err
 }
 
 // Session finds the live session of a secret (a cookie's value). The role

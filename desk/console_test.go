@@ -119,6 +119,44 @@ func TestSignIn_OnceWithinFifteenMinutesAndTheSessionUntilSignOut(t *testing.T) 
 	}
 }
 
+// Peeking at a link, as the console's page of a link does for every GET
+// (a mail scanner's among them), spends nothing: the link still signs in
+// afterwards. A link that would not sign in is refused for the reason
+// SignIn would give.
+func TestPeekSignIn_SpendsNothingAndRefusesAsSignInWould(t *testing.T) {
+	f := newFixture(t, withConsole)
+	ctx := context.Background()
+	link, err := f.desk.SignInLink(ctx, "Alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := link[strings.LastIndexByte(link, '/')+1:]
+	for range 3 {
+		if addr, r, err := f.desk.PeekSignIn(ctx, token); err != nil || addr != "alice@example.com" || r != RoleAgent {
+			t.Fatalf("PeekSignIn = %s %s %v", addr, r, err)
+		}
+	}
+	if _, s, err := f.desk.SignIn(ctx, token); err != nil || s.Addr != "alice@example.com" {
+		t.Fatalf("SignIn after peeking = %+v, %v", s, err)
+	}
+	if _, _, err := f.desk.PeekSignIn(ctx, token); !errors.Is(err, ErrLinkUsed) {
+		t.Errorf("peek of a used link: %v, want ErrLinkUsed", err)
+	}
+	if _, _, err := f.desk.PeekSignIn(ctx, token+"x"); !errors.Is(err, ErrLinkUnknown) {
+		t.Errorf("peek of a made-up link: %v, want ErrLinkUnknown", err)
+	}
+	bob, _ := f.desk.SignInLink(ctx, "bob@example.com")
+	f.desk.opts.Tiers[0].Agents = []string{"alice@example.com"} // bob left the team before he opened it
+	if _, _, err := f.desk.PeekSignIn(ctx, bob[strings.LastIndexByte(bob, '/')+1:]); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("peek of the link of one who left: %v, want ErrNotAllowed", err)
+	}
+	late, _ := f.desk.SignInLink(ctx, "alice@example.com")
+	f.now = f.now.Add(SignInLifetime)
+	if _, _, err := f.desk.PeekSignIn(ctx, late[strings.LastIndexByte(late, '/')+1:]); !errors.Is(err, ErrLinkExpired) {
+		t.Errorf("peek of a link after 15 minutes: %v, want ErrLinkExpired", err)
+	}
+}
+
 func TestSession_EndsWhenTheAddressLosesItsRoleOrTime(t *testing.T) {
 	f := newFixture(t, withConsole)
 	ctx := context.Background()

@@ -302,8 +302,8 @@ func TestMyTickets_ARequesterSignsInByLinkAndSeesTheirOwnOnly(t *testing.T) {
 		t.Fatalf("sign-in mails %+v", mails)
 	}
 	token := f.signInToken("hanako@customer.example")
-	if r, err := f.desk.SignInRole(ctx, token); err != nil || r != RoleCustomer {
-		t.Fatalf("SignInRole: %s %v", r, err)
+	if addr, r, err := f.desk.PeekSignIn(ctx, token); err != nil || r != RoleCustomer || addr != "hanako@customer.example" {
+		t.Fatalf("PeekSignIn: %s %s %v", addr, r, err)
 	}
 	_, s, err := f.desk.SignIn(ctx, token)
 	if err != nil || s.Role != RoleCustomer || s.Role.MayRead() || s.Role.MayReport() {

@@ -104,7 +104,8 @@ func TestE2E_CustomerAndViewerInChromium(t *testing.T) {
 	if r.err != nil || !strings.HasPrefix(lines[len(lines)-1], base+"/signin/") {
 		t.Fatalf("web link for the viewer: %s\n%s", r, r.stdout)
 	}
-	b.do(t, "viewer signs in", chromedp.Navigate(lines[len(lines)-1]), chromedp.WaitVisible(chromedp.CSS("#queue")))
+	b.do(t, "viewer signs in", chromedp.Navigate(lines[len(lines)-1]), chromedp.WaitVisible(chromedp.CSS("#signin-confirm")),
+		chromedp.Click(chromedp.CSS("#signin-confirm")), chromedp.WaitVisible(chromedp.CSS("#queue")))
 	b.do(t, "viewer opens the ticket", chromedp.Navigate(base+"/tickets/"+ref), chromedp.WaitVisible(chromedp.CSS("#read-only")))
 	if n := b.count(t, `#actions, form[action*="/act/"], a.raw`); n != 0 {
 		t.Errorf("%d actions or raw links on the viewer's ticket page", n)

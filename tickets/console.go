@@ -78,32 +78,39 @@ func (tx *Tx) UseSignInToken(hash string) (string, error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("tickets: using sign-in token: %w", err)
 	}
-	var used, expires string
-	err = tx.queryRow("signin_token_state", hash).Scan(&used, &expires)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", ErrNotFound
-	case err != nil:
-		return "", fmt.Errorf("tickets: reading sign-in token: %w", err)
-	case used != "":
-		return "", ErrSignInUsed
-	}
-	return "", ErrSignInExpired
+	return "", tx.deadSignInToken(hash)
 }
 
 // PeekSignInToken says whom a sign-in token that still works was made
-// for, without spending it; one used, expired or never made is
-// ErrNotFound.
+// for, without spending it: the console shows a link's page by it, and
+// only the page's button spends the link. A token used, expired or never
+// made is refused as UseSignInToken refuses it, so the page can say which.
 func (tx *Tx) PeekSignInToken(hash string) (string, error) {
 	var addr string
 	err := tx.queryRow("signin_token_peek", hash, fmtTime(tx.now)).Scan(&addr)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+	if err == nil {
+		return addr, nil
 	}
-	if err != nil {
+	if !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("tickets: reading sign-in token: %w", err)
 	}
-	return addr, nil
+	return "", tx.deadSignInToken(hash)
+}
+
+// deadSignInToken says why a token signs nobody in: ErrSignInUsed,
+// ErrSignInExpired or ErrNotFound.
+func (tx *Tx) deadSignInToken(hash string) error {
+	var used, expires string
+	err := tx.queryRow("signin_token_state", hash).Scan(&used, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case err != nil:
+		return fmt.Errorf("tickets: reading sign-in token: %w", err)
+	case used != "":
+		return ErrSignInUsed
+	}
+	return ErrSignInExpired
 }
 
 // Session is a signed-in person's session.

@@ -37,6 +37,39 @@ func TestUseSignInToken_OnceWithinItsTime(t *testing.T) {
 	}
 }
 
+// Peeking at a token spends nothing, however often, and refuses a dead
+// one for the reason UseSignInToken gives.
+func TestPeekSignInToken_SpendsNothingAndSaysWhyADeadOneIsDead(t *testing.T) {
+	s := openClock(t, t0, nil)
+	s.update(t, func(tx *Tx) error {
+		if err := tx.AddSignInToken("h1", "Alice@Example.com", t0.Add(15*time.Minute)); err != nil {
+			return err
+		}
+		return tx.AddSignInToken("h2", "bob@example.com", t0.Add(15*time.Minute))
+	})
+	peek := func(hash string) (string, error) {
+		var addr string
+		err := s.View(context.Background(), func(tx *Tx) (err error) { addr, err = tx.PeekSignInToken(hash); return err })
+		return addr, err
+	}
+	for range 2 {
+		if addr, err := peek("h1"); err != nil || addr != "alice@example.com" {
+			t.Fatalf("peek = %q, %v; want alice@example.com", addr, err)
+		}
+	}
+	s.update(t, func(tx *Tx) error { _, err := tx.UseSignInToken("h1"); return err })
+	if _, err := peek("h1"); !errors.Is(err, ErrSignInUsed) {
+		t.Errorf("peek of a used token = %v, want ErrSignInUsed", err)
+	}
+	if _, err := peek("nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("peek of an unknown token = %v, want ErrNotFound", err)
+	}
+	s.now = t0.Add(15 * time.Minute)
+	if _, err := peek("h2"); !errors.Is(err, ErrSignInExpired) {
+		t.Errorf("peek of a token at its expiry = %v, want ErrSignInExpired", err)
+	}
+}
+
 func TestSession_LiveUntilExpiryOrDeletion(t *testing.T) {
 	s := openClock(t, t0, nil)
 	s.update(t, func(tx *Tx) error {

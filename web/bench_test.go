@@ -211,7 +211,7 @@ func benchConsole(b *testing.B) (http.Handler, *http.Cookie) {
 		b.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", strings.TrimPrefix(link, "http://console.test"), nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", strings.TrimPrefix(link, "http://console.test"), nil))
 	cookies := rec.Result().Cookies()
 	if len(cookies) != 1 {
 		b.Fatalf("sign in: %d, cookies %v", rec.Code, cookies)

@@ -29,9 +29,6 @@ const (
 
 // customerRoutes maps the customers' pages.
 func (s *Server) customerRoutes(mux *http.ServeMux) {
-	// A customer's sign-in link is spent by the button of the page its
-	// GET shows (signinLink).
-	mux.HandleFunc("POST /signin/{token}", s.signinConfirm)
 	mux.HandleFunc("GET /my", s.anyone(s.myTickets))
 	mux.HandleFunc("GET /status/{token}", s.statusPage)
 	mux.HandleFunc("POST /status/{token}/reply", s.statusReply)
@@ -256,10 +253,6 @@ func (s *Server) myTickets(w http.ResponseWriter, r *http.Request) {
 	v.Title, v.Data = v.T("my.title"), myTicketsPage{Tickets: list}
 	s.page(w, r, http.StatusOK, "my", v)
 }
-
-// signinConfirm spends a customer's sign-in link when they press the
-// button of the page its GET showed, and goes to their tickets.
-func (s *Server) signinConfirm(w http.ResponseWriter, r *http.Request) { s.spendLink(w, r) }
 
 // promiseWords is when the customer of c hears from us next, in lang
 // ("翌営業日中に回答予定"); "" when there is nothing to promise.

@@ -142,7 +142,7 @@ func (f *fixture) browser() *browser {
 }
 
 // signIn gives a browser a session of addr, through a link as `web link`
-// makes it.
+// makes it: open it, press the button of its page.
 func (f *fixture) signIn(addr string) *browser {
 	f.t.Helper()
 	b := f.browser()
@@ -150,9 +150,13 @@ func (f *fixture) signIn(addr string) *browser {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	res := b.get(strings.TrimPrefix(link, f.srv.URL))
+	path := strings.TrimPrefix(link, f.srv.URL)
+	if res := b.get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="signin-confirm"`) {
+		f.t.Fatalf("sign-in link's page: %d\n%s", res.StatusCode, res.body)
+	}
+	res := b.post(path, nil)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
-		f.t.Fatalf("sign-in link: %d %s", res.StatusCode, res.Header.Get("Location"))
+		f.t.Fatalf("sign-in button: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	return b
 }

@@ -93,6 +93,12 @@ var messages = map[string][2]string{
 	"link.invalid":       {"This link is not valid", "このリンクは無効です"},
 	"link.invalid_text":  {"Ask for a new sign-in link.", "新しいサインイン用リンクを依頼してください。"},
 
+	// The page of a link of the desk's people (a customer's is in
+	// i18n_customer.go).
+	"signin.staff_as":      {"This link signs in to the console as", "このリンクでコンソールにサインインするアドレス："},
+	"signin.staff_next":    {"Press the button to sign in; the queue opens next.", "ボタンを押すとサインインし、チケット一覧を開きます。"},
+	"signin.staff_confirm": {"Sign in", "サインイン"},
+
 	"account.title":       {"Your account", "アカウント"},
 	"account.address":     {"Signed in as", "サインイン中のアドレス"},
 	"account.role":        {"Role", "役割"},

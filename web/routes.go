@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /signin", s.signinForm)
 	mux.HandleFunc("POST /signin", s.signinRequest)
 	mux.HandleFunc("GET /signin/{token}", s.signinLink)
+	mux.HandleFunc("POST /signin/{token}", s.signinConfirm)
 	mux.HandleFunc("POST /signout", s.anyone(s.signout))
 	mux.HandleFunc("POST /signout/all", s.anyone(s.signoutAll))
 	mux.HandleFunc("POST /lang", s.setLang)

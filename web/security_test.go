@@ -98,11 +98,10 @@ func TestSignInLink_WorksOnceAndSaysSoAfter(t *testing.T) {
 	}
 	path := strings.TrimPrefix(link, f.srv.URL)
 	b := f.browser()
-	head, _ := http.NewRequest("HEAD", f.srv.URL+path, nil)
-	if res := b.do(head); res.StatusCode != http.StatusOK || res.Header.Get("Set-Cookie") != "" {
-		t.Fatalf("HEAD of the link: %d %v", res.StatusCode, res.Header)
+	if res := b.get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="signin-confirm"`) {
+		t.Fatalf("the link's page: %d\n%s", res.StatusCode, res.body)
 	}
-	res := b.get(path)
+	res := b.post(path, nil)
 	cookie := res.Header.Get("Set-Cookie")
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
 		t.Fatalf("first use: %d, Set-Cookie %q", res.StatusCode, cookie)
@@ -110,12 +109,17 @@ func TestSignInLink_WorksOnceAndSaysSoAfter(t *testing.T) {
 	if res := b.get("/"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="queue"`) {
 		t.Fatalf("the queue after signing in: %d", res.StatusCode)
 	}
-	again := f.browser().get(path)
-	if again.StatusCode != http.StatusGone || !strings.Contains(again.body, "used already") || !strings.Contains(again.body, `href="/signin"`) {
-		t.Errorf("second use: %d\n%s", again.StatusCode, again.body)
+	// Used, the link says so at its GET already, and its button too.
+	for _, again := range []response{f.browser().get(path), f.browser().post(path, nil)} {
+		if again.StatusCode != http.StatusGone || !strings.Contains(again.body, "used already") || !strings.Contains(again.body, `href="/signin"`) {
+			t.Errorf("second use (%s): %d\n%s", again.Request.Method, again.StatusCode, again.body)
+		}
+		if strings.Contains(again.Header.Get("Set-Cookie"), "madoguchi=") {
+			t.Errorf("a used link set a session cookie (%s)", again.Request.Method)
+		}
 	}
-	if strings.Contains(again.Header.Get("Set-Cookie"), "madoguchi=") {
-		t.Error("a used link set a session cookie")
+	if res := f.browser().get("/signin/" + strings.Repeat("x", 43)); res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "not valid") {
+		t.Errorf("a made-up link: %d\n%s", res.StatusCode, res.body)
 	}
 	// An expired link says so, in Japanese for a Japanese browser.
 	link, _ = f.desk.SignInLink(t.Context(), agent)
@@ -125,6 +129,55 @@ func TestSignInLink_WorksOnceAndSaysSoAfter(t *testing.T) {
 	late := f.browser().get(strings.TrimPrefix(link, f.srv.URL), "Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5")
 	if late.StatusCode != http.StatusGone || !strings.Contains(late.body, "有効期限切れ") {
 		t.Errorf("expired link: %d\n%s", late.StatusCode, late.body)
+	}
+}
+
+// Mail scanners (Defender Safe Links, Proofpoint, Mimecast) open every
+// link of a mail, by GET and HEAD, before its reader does, and staff's
+// mail passes them as a customer's does: none of that spends a link or
+// sets a cookie. The page says whom the link signs in and where it goes,
+// in the console's own layout, and its button signs in afterwards.
+func TestSignInLink_AScannersGetAndHeadSpendNothingTheButtonSignsIn(t *testing.T) {
+	f := newFixtureWith(t, fixtureConfig{opts: withViewer})
+	for _, addr := range []string{agent, admin, viewer} {
+		link, err := f.desk.SignInLink(t.Context(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := strings.TrimPrefix(link, f.srv.URL)
+		scanner := f.browser()
+		for range 2 {
+			for _, method := range []string{"GET", "HEAD"} {
+				req, _ := http.NewRequest(method, f.srv.URL+path, nil)
+				res := scanner.do(req)
+				if res.StatusCode != http.StatusOK || res.Header.Get("Set-Cookie") != "" {
+					t.Fatalf("%s: a scanner's %s: %d, Set-Cookie %q", addr, method, res.StatusCode, res.Header.Get("Set-Cookie"))
+				}
+			}
+		}
+		if res := scanner.get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/signin" {
+			t.Errorf("%s: the scanner is signed in after GETs: %d %s", addr, res.StatusCode, res.Header.Get("Location"))
+		}
+		b := f.browser()
+		page := b.get(path)
+		if page.StatusCode != http.StatusOK || page.Header.Get("Set-Cookie") != "" || !strings.Contains(page.body, `id="signin-addr">`+addr+`<`) ||
+			!strings.Contains(page.body, "the queue opens next") || !strings.Contains(page.body, `<a class="brand" href="/">`) ||
+			!strings.Contains(page.body, `<form method="post" action="`+path+`"`) {
+			t.Fatalf("%s: the link's page: %d\n%s", addr, page.StatusCode, page.body)
+		}
+		if res := b.get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/signin" {
+			t.Errorf("%s: a GET of the link signed in: %d %s", addr, res.StatusCode, res.Header.Get("Location"))
+		}
+		if res := b.post(path, nil, "Sec-Fetch-Site", "cross-site"); res.StatusCode != http.StatusForbidden || res.Header.Get("Set-Cookie") != "" {
+			t.Fatalf("%s: a cross-site press of the button: %d", addr, res.StatusCode)
+		}
+		res := b.post(path, nil)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" || !strings.Contains(res.Header.Get("Set-Cookie"), "madoguchi=") {
+			t.Fatalf("%s: the button: %d %s, Set-Cookie %q", addr, res.StatusCode, res.Header.Get("Location"), res.Header.Get("Set-Cookie"))
+		}
+		if res := b.get("/"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="queue"`) {
+			t.Errorf("%s: the queue after the button: %d", addr, res.StatusCode)
+		}
 	}
 }
 
@@ -248,7 +301,7 @@ func TestSession_CookieIsSecureBehindTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	link, _ := f.desk.SignInLink(t.Context(), agent)
-	req, _ := http.NewRequest("GET", strings.TrimPrefix(link, f.srv.URL), nil)
+	req, _ := http.NewRequest("POST", strings.TrimPrefix(link, f.srv.URL), nil)
 	rec := newRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	c := rec.Header().Get("Set-Cookie")

@@ -12,8 +12,8 @@ import (
 )
 
 // This file is signing in and out: an address asks for a link, the link
-// (mailed, or printed by `madoguchi web link`) opens a session, a cookie
-// carries it.
+// (mailed, or printed by `madoguchi web link`) opens a page whose button
+// opens a session, a cookie carries it.
 
 // Sign-in limits: per address asked for (known or not alike, so the
 // limit tells nothing) and per client.
@@ -95,31 +95,35 @@ func (s *Server) signinRequest(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "signin", v)
 }
 
-// signinLink spends a link's token, sets the session cookie and goes to
-// the queue (or the page the reader was sent to sign in from). A used or
-// expired link says so and offers a new one.
-func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodHead {
-		// A link checker's HEAD must not spend the link: only a GET
-		// signs in.
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	// A customer's link is spent by a button (signinConfirm): their mail
-	// passes scanners that open every link.
-	if role, err := s.desk.SignInRole(r.Context(), r.PathValue("token")); err == nil && role == desk.RoleCustomer {
-		v := s.view(r, "")
-		v.Customer, v.Title = true, v.T("signin.title")
-		w.Header().Set("X-Robots-Tag", "noindex, nofollow")
-		s.page(w, r, http.StatusOK, "signin_confirm", v)
-		return
-	}
-	s.spendLink(w, r)
+// signinConfirmPage is the data of a sign-in link's page.
+type signinConfirmPage struct {
+	Addr string // whom its button signs in
 }
 
-// spendLink signs in with the link of the path, sets the session cookie
-// and goes to the queue, or a customer's own tickets.
-func (s *Server) spendLink(w http.ResponseWriter, r *http.Request) {
+// signinLink shows a sign-in link's page: whom it signs in, where it
+// goes next, and the button that signs in (signinConfirm). Its GET (and
+// HEAD) spends nothing: mail scanners (Defender Safe Links, Proofpoint,
+// Mimecast) open every link of a mail, the desk's people's as much as the
+// customers', and would use the link up before its reader clicks it. A
+// link that would not sign in says so at once and offers a new one.
+func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) {
+	addr, role, err := s.desk.PeekSignIn(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.failLink(w, r, err)
+		return
+	}
+	v := s.view(r, "")
+	v.Customer = role == desk.RoleCustomer
+	v.Title, v.Data = v.T("signin.title"), signinConfirmPage{Addr: addr}
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	s.page(w, r, http.StatusOK, "signin_confirm", v)
+}
+
+// signinConfirm spends a sign-in link when its reader presses the button
+// of the page its GET showed (a POST, so the cross-origin rule holds
+// another site off it), sets the session cookie and goes to the queue, or
+// a customer's own tickets.
+func (s *Server) signinConfirm(w http.ResponseWriter, r *http.Request) {
 	secret, sess, err := s.desk.SignIn(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.failLink(w, r, err)

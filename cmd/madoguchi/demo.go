@@ -222,8 +222,8 @@ func (d *demo) serve(ctx context.Context, confPath, consoleURL string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nThe console (queue, tickets, FAQ, reports) signs you in as the admin %s with this link, once, within 15 minutes\n"+
-		"(later: madoguchi --config %s web link %s):\n  %s\n"+
+	fmt.Fprintf(out, "\nThe console (queue, tickets, FAQ, reports): open this link and press Sign in to sign in as the admin %s,\n"+
+		"once, within 15 minutes (later: madoguchi --config %s web link %s):\n  %s\n"+
 		"Console at %s/ on loopback until Ctrl-C stops the demo.\n", demoAdmin, confPath, demoAdmin, link, consoleURL)
 	// The demo's SMTP server plays the whole mail system: mail for the
 	// support address goes into its mailbox, the rest is shown.

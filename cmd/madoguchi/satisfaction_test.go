@@ -89,7 +89,7 @@ func TestSatisfaction_ReportAgreesWithTicketsListJSON(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	link, _ := a.desk.SignInLink(context.Background(), "boss@example.com")
-	doRequest(h, jar, "GET", strings.TrimPrefix(link, "http://127.0.0.1:8025"))
+	doRequest(h, jar, "POST", strings.TrimPrefix(link, "http://127.0.0.1:8025"))
 	res := doRequest(h, jar, "GET", "/reports/satisfaction.csv")
 	body, _ := io.ReadAll(res.Body)
 	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()

@@ -43,8 +43,9 @@ func newWebLinkCmd(g *globals) *cobra.Command {
 		Short: "Print a one-time sign-in link to the console for ADDRESS",
 		Long: `link makes a sign-in link for ADDRESS (an address in web.admins or
 web.viewers, or on a tier's agents list) and prints it: the last line of
-the output is the URL alone. The link works once, within 15 minutes, and
-opens a session of web.session_lifetime. Its secret is stored only as a
+the output is the URL alone. Opening it shows a page whose button signs
+in (mail scanners that open every link spend nothing); it works once,
+within 15 minutes, and opens a session of web.session_lifetime. Its secret is stored only as a
 hash; anyone who reads the link can sign in with it, so pass it on as you
 would a password. It points at web.base_url (or web.listen), which must
 be set.`,

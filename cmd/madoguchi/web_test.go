@@ -84,8 +84,16 @@ func TestRun_ServesTheConsoleUntilItStops(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="signin-confirm"`) || res.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("opening the link: %d\n%s", res.StatusCode, body)
+	}
+	if res, err = client.Post(link, "application/x-www-form-urlencoded", nil); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="queue"`) || res.Header.Get("Content-Security-Policy") == "" {
-		t.Fatalf("following the link: %d\n%s", res.StatusCode, body)
+		t.Fatalf("the link's button: %d\n%s", res.StatusCode, body)
 	}
 	cancel()
 	select {
@@ -168,9 +176,10 @@ func TestReports_AgreeWithTicketsListJSON(t *testing.T) {
 
 	a, h := openConsole(t, path)
 	link, _ := a.desk.SignInLink(context.Background(), "boss@example.com")
-	// In-process: sign in with the link, then read with the cookie.
+	// In-process: sign in with the link's button, then read with the
+	// cookie.
 	jar, _ := cookiejar.New(nil)
-	if res := doRequest(h, jar, "GET", strings.TrimPrefix(link, "http://127.0.0.1:8025")); res.StatusCode != http.StatusSeeOther {
+	if res := doRequest(h, jar, "POST", strings.TrimPrefix(link, "http://127.0.0.1:8025")); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", res.StatusCode)
 	}
 	get := func(path string) string {
@@ -345,12 +354,22 @@ func TestDemo_ServesTheConsoleWithASignInLink(t *testing.T) {
 		}
 	}
 	waitHealthy(t, m[2], done)
+	// The link opens a page whose button signs in, as a browser shows it.
 	jar, _ := cookiejar.New(nil)
-	res, err := (&http.Client{Jar: jar}).Get(m[1])
+	client := &http.Client{Jar: jar}
+	res, err := client.Get(m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="signin-confirm"`) || !strings.Contains(string(body), "admin@demo.example") {
+		t.Fatalf("the demo's sign-in link: %d\n%s", res.StatusCode, body)
+	}
+	if res, err = client.Post(m[1], "application/x-www-form-urlencoded", nil); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-ref="INC-1003"`) || !strings.Contains(string(body), "admin@demo.example") {
 		t.Errorf("the demo's console after signing in: %d\n%s", res.StatusCode, body)
