@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ func (s *Server) apiHandler() http.Handler {
 const (
 	codeUnauthorized      = "unauthorized"       // 401: no bearer token
 	codeInvalidToken      = "invalid_token"      // 401: malformed, unknown or revoked
+	codeTooMany           = "too_many_requests"  // 429: too many calls with tokens that are not valid
 	codeInsufficientScope = "insufficient_scope" // 403: the token's scope does not allow it
 	codeNotFound          = "not_found"          // 404
 	codeMethodNotAllowed  = "method_not_allowed" // 405
@@ -184,8 +186,19 @@ func (s *Server) bearer(need desk.Scope, h http.HandlerFunc) http.HandlerFunc {
 			s.apiFail(w, r, http.StatusUnauthorized, codeUnauthorized, "this needs an API token: Authorization: Bearer TOKEN (madoguchi web token create)")
 			return
 		}
+		// A client that keeps trying tokens that are not valid is stopped
+		// for a while before its next one is even looked up: a token's
+		// 128 random bits are not guessed, but a script stuck on a revoked
+		// token would fill the log and the store's reads.
+		badKey := "badtoken " + s.clientOf(r)
+		if over, wait := s.limits.over(badKey, limitBadTokens, limitPeriod); over {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			s.apiFail(w, r, http.StatusTooManyRequests, codeTooMany, fmt.Sprintf("too many calls with tokens that are not valid from this client; try again in %d minutes", int(wait/time.Minute)+1))
+			return
+		}
 		tok, err := s.desk.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if errors.Is(err, desk.ErrBadToken) {
+			s.limits.allow(badKey, limitBadTokens, limitPeriod)
 			s.log.Warn("API call with a token that is not valid", "method", r.Method, "path", r.URL.Path, "client", s.clientOf(r))
 			w.Header().Set("WWW-Authenticate", bearerRealm+`, error="invalid_token"`)
 			s.apiFail(w, r, http.StatusUnauthorized, codeInvalidToken, "the API token is not valid (unknown, revoked or mistyped)")
@@ -210,6 +223,10 @@ func (s *Server) bearer(need desk.Scope, h http.HandlerFunc) http.HandlerFunc {
 		s.log.Log(r.Context(), level, "API call", "token", tok.Name, "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
 	}
 }
+
+// limitBadTokens is how many calls with a token that is not valid a
+// client may make in limitPeriod before its calls are refused (429).
+const limitBadTokens = 20
 
 // maxBody bounds a request's JSON: a reply's text and a FAQ entry fit
 // with room to spare.

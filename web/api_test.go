@@ -230,6 +230,30 @@ func TestAPI_WithoutAValidTokenNothingIsServed(t *testing.T) {
 	}
 }
 
+// A client that keeps calling with tokens that are not valid is refused
+// for the rest of the period (429 with Retry-After), before its tokens
+// are looked up: its good token too, until the period ends.
+func TestAPI_ManyBadTokensFromOneClientAreStoppedForAWhile(t *testing.T) {
+	f := newFixture(t)
+	good := f.client("ci", desk.ScopeRead)
+	bad := &apiClient{f: f, token: good.token + "x"}
+	for i := 1; i <= limitBadTokens; i++ {
+		bad.get("/api/v1/tickets").refuses(t, fmt.Sprintf("bad token %d", i), http.StatusUnauthorized, codeInvalidToken)
+	}
+	res := bad.get("/api/v1/tickets")
+	res.refuses(t, "one bad token too many", http.StatusTooManyRequests, codeTooMany)
+	if res.header.Get("Retry-After") == "" {
+		t.Error("a 429 without Retry-After")
+	}
+	good.get("/api/v1/tickets").refuses(t, "the good token from the stopped client", http.StatusTooManyRequests, codeTooMany)
+	f.mu.Lock()
+	f.now = f.now.Add(limitPeriod)
+	f.mu.Unlock()
+	if res := good.get("/api/v1/tickets"); res.status != http.StatusOK {
+		t.Errorf("the good token after the period: %d %s", res.status, res.body)
+	}
+}
+
 // The list takes the filters of `tickets list` and lists what the
 // desk's queue does; one ticket reads whole; resolving goes through the
 // desk under the token's name and mails the customer.

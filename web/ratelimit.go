@@ -49,3 +49,16 @@ func (l *limiter) allow(key string, max int, period time.Duration) (bool, time.D
 	}
 	return true, 0
 }
+
+// over reports whether key has used up max in the current period, without
+// counting a request, and if so when it may try again.
+func (l *limiter) over(key string, max int, period time.Duration) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w := l.counts[key]
+	if w == nil || now.Sub(w.start) >= period || w.n < max {
+		return false, 0
+	}
+	return true, w.start.Add(period).Sub(now)
+}
