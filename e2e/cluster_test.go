@@ -119,7 +119,7 @@ level = "info"
 }
 
 // start starts the node's `run`, its log appended to its file.
-func (n *clusterNode) start(t *testing.T) {
+func (n *clusterNode) start(t testing.TB) {
 	t.Helper()
 	n.mu.Lock()
 	defer n.mu.Unlock()

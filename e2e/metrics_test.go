@@ -29,7 +29,7 @@ const userMetrics = "metrics"
 func init() { dovecotUsers = append(dovecotUsers, userMetrics) }
 
 // freeAddr is a loopback address nothing listens on yet.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

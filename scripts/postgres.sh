@@ -2,8 +2,9 @@
 # Starts and stops a throwaway PostgreSQL cluster on 127.0.0.1 for the tests
 # (make test, make e2e) and the benchmarks. Everything lives under DIR: the
 # data directory, the socket, the log. fsync is off: a test cluster that a
-# crash may lose starts in about a second. The system's clusters
-# (/etc/postgresql, pg_ctlcluster) are never read or touched.
+# crash may lose starts in about a second (POSTGRES_DURABLE=1 keeps it on).
+# The system's clusters (/etc/postgresql, pg_ctlcluster) are never read or
+# touched.
 #
 #   scripts/postgres.sh start DIR [PORT]   prints the DSN when it accepts
 #   scripts/postgres.sh stop DIR
@@ -12,6 +13,10 @@
 #   POSTGRES_PORT   fixed port (same as the PORT argument); default: a free one
 #   PG_BIN          directory of initdb and pg_ctl; default: Debian's newest
 #                   /usr/lib/postgresql/*/bin, else the PATH
+#   POSTGRES_DURABLE  1: keep PostgreSQL's defaults (fsync, synchronous_commit,
+#                   full_page_writes on), as a production server runs, for
+#                   benchmarks that compare with SQLite's fsync'd commits
+#                   (make bench-postgres)
 #
 # PostgreSQL refuses to run as root: as root (CI) the cluster runs as the
 # postgres user, and DIR and every directory above it must be traversable
@@ -78,12 +83,13 @@ start() {
 		as "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
 			>"$dir/initdb.log" 2>&1 || { tail -n 20 "$dir/initdb.log" >&2; die "initdb failed (log: $dir/initdb.log)"; }
 	fi
-	local fixed=$port tries=0
+	local fixed=$port tries=0 fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "${POSTGRES_DURABLE:-}" = 1 ] && fast=""
 	while :; do
 		tries=$((tries + 1))
 		[ -n "$fixed" ] || port=$(free_port)
 		if as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=200" \
 			start >/dev/null 2>&1; then
 			echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 			return 0
