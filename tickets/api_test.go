@@ -144,7 +144,27 @@ func TestGauges_OpenTicketsByStatusAndTierOutgoingAndOldestPending(t *testing.T)
 func TestGauges_OpenTicketsReadFromTheirIndex(t *testing.T) {
 	sqliteOnly(t)
 	s := openTest(t)
-	rows, err := s.r.Query("EXPLAIN QUERY PLAN " + query("gauge_open_tickets"))
+	if p := explain(t, s, query("gauge_open_tickets")); !strings.Contains(p, "tickets_open_by_tier") {
+		t.Errorf("plan %q does not use tickets_open_by_tier", p)
+	}
+}
+
+// The robot check's look-up of the last mail sent to an address reads
+// the newest row of outgoing_to_sent, not every mail the address was sent
+// in the window: a storm from one address would make it grow with the
+// storm.
+func TestLastSentTo_ReadsTheNewestRowOfItsIndex(t *testing.T) {
+	sqliteOnly(t)
+	s := openTest(t)
+	if p := explain(t, s, query("last_sent_to"), "a@example.com", "2026-12-01T00:00:00Z"); !strings.Contains(p, "outgoing_to_sent") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("plan %q does not read outgoing_to_sent in its order", p)
+	}
+}
+
+// explain is SQLite's plan of q with args, its steps joined by "; ".
+func explain(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.r.Query("EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +178,10 @@ func TestGauges_OpenTicketsReadFromTheirIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if p := strings.Join(plan, "; "); !strings.Contains(p, "tickets_open_by_tier") {
-		t.Errorf("plan %q does not use tickets_open_by_tier", p)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return strings.Join(plan, "; ")
 }
 
 func TestProbe_WritesItsOneRow(t *testing.T) {

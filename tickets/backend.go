@@ -108,7 +108,10 @@ func (b sqliteBackend) begin(ctx context.Context, kind txKind) (*sql.Tx, error) 
 	return b.s.w.BeginTx(ctx, nil)
 }
 
-func (b sqliteBackend) commit(_ context.Context, tx *sql.Tx, wake bool) error {
+func (b sqliteBackend) commit(ctx context.Context, tx *sql.Tx, wake bool) error {
+	if err := drainSearch(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -219,4 +222,32 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("tickets: backup to %s: %w", path, err)
 	}
 	return os.Chmod(path, filePerm)
+}
+
+// drainSearch indexes, for the console's search, the tickets and entries
+// the transaction inserted (noted in search_fts_pending by the insert
+// triggers, migration 018), and empties the note: once, just before the
+// commit, outside every savepoint. FTS5 flushes its pending terms at each
+// SAVEPOINT of a transaction that wrote to it, so indexing each mail
+// inside its own savepoint made a segment a mail and the merges after
+// them. A transaction that inserted neither costs one look-up.
+func drainSearch(ctx context.Context, tx *sql.Tx) error {
+	var any int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&any)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("tickets: search index: %w", err)
+	}
+	for _, q := range []string{
+		"INSERT INTO tickets_fts(rowid, subject) SELECT t.id, t.subject FROM search_fts_pending p JOIN tickets t ON t.id = p.id WHERE p.kind = 'ticket'",
+		"INSERT INTO entries_fts(rowid, text) SELECT e.id, e.text FROM search_fts_pending p JOIN entries e ON e.id = p.id WHERE p.kind = 'entry'",
+		"DELETE FROM search_fts_pending",
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("tickets: search index: %w", err)
+		}
+	}
+	return nil
 }

@@ -509,8 +509,12 @@ func (w *sqliteCopy) copy(ctx context.Context, t copyTable, r *rowReader) (int64
 	return n, r.err
 }
 
-func (w *sqliteCopy) commit(context.Context, []copyTable) error {
+func (w *sqliteCopy) commit(ctx context.Context, _ []copyTable) error {
 	w.done = true
+	if err := drainSearch(ctx, w.tx); err != nil {
+		_ = w.tx.Rollback()
+		return err
+	}
 	return w.tx.Commit()
 }
 

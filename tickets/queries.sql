@@ -361,7 +361,13 @@ SELECT COUNT(*) FROM (SELECT 1 FROM outgoing
                       WHERE ticket_id = ? AND created_at >= ? AND kind IN (SELECT value FROM json_each(?)) LIMIT ?);
 
 -- name: last_sent_to
-SELECT COALESCE(MAX(sent_at), '') FROM outgoing WHERE to_addr = ? AND created_at >= ? AND sent_at <> '';
+-- Newest first through outgoing_to_sent: the first row sent that was
+-- queued in the window is the answer (a mail is sent after it is queued).
+-- Named, as the planner without statistics would take outgoing_to's range
+-- of the window and sort it.
+SELECT COALESCE((SELECT sent_at FROM outgoing INDEXED BY outgoing_to_sent
+                 WHERE to_addr = ?1 AND sent_at <> '' AND created_at >= ?2
+                 ORDER BY sent_at DESC LIMIT 1), '');
 
 -- name: tickets_resolved_before
 SELECT * FROM ticket_rows t

@@ -281,3 +281,8 @@ UPDATE faq_entries SET helpful = GREATEST(helpful - 1, 0), updated_at = $1 WHERE
 
 -- name: faq_unvote_not_helpful
 UPDATE faq_entries SET not_helpful = GREATEST(not_helpful - 1, 0), updated_at = $1 WHERE key = $2;
+
+-- name: last_sent_to
+-- queries.sql's without SQLite's INDEXED BY.
+SELECT COALESCE((SELECT sent_at FROM outgoing WHERE to_addr = $1 AND sent_at <> '' AND created_at >= $2
+                 ORDER BY sent_at DESC LIMIT 1), '');
