@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -77,16 +76,7 @@ func openPostgres(ctx context.Context, src Source, opts *Options) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("tickets: postgres %s: %w", describe(cfg.ConnConfig), err)
 	}
-	s := &Store{now: time.Now, webhookWake: make(chan struct{}, 1)}
-	if opts != nil && opts.Now != nil {
-		s.now = opts.Now
-	}
-	if opts != nil && opts.SLA != nil {
-		s.sla = *opts.SLA
-	}
-	if opts != nil {
-		s.wake = opts.WakeGateway
-	}
+	s := newStore("", opts)
 	b := &pgBackend{s: s, pool: pool, db: stdlib.OpenDBFromPool(pool), texts: texts}
 	s.be, s.w, s.r = b, b.db, b.db
 	if err := b.migrate(ctx); err != nil {

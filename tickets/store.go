@@ -83,17 +83,8 @@ func openSQLite(path string, opts *Options) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, now: time.Now, webhookWake: make(chan struct{}, 1)}
+	s := newStore(path, opts)
 	s.be = sqliteBackend{s}
-	if opts != nil && opts.Now != nil {
-		s.now = opts.Now
-	}
-	if opts != nil && opts.SLA != nil {
-		s.sla = *opts.SLA
-	}
-	if opts != nil {
-		s.wake = opts.WakeGateway
-	}
 	var err error
 	if s.w, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
 		return nil, fmt.Errorf("tickets: opening %s: %w", path, err)
@@ -432,4 +423,20 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// newStore is a store of either backend with opts applied, before its
+// connections are opened.
+func newStore(path string, opts *Options) *Store {
+	s := &Store{path: path, now: time.Now, webhookWake: make(chan struct{}, 1)}
+	if opts != nil {
+		if opts.Now != nil {
+			s.now = opts.Now
+		}
+		if opts.SLA != nil {
+			s.sla = *opts.SLA
+		}
+		s.wake = opts.WakeGateway
+	}
+	return s
 }
