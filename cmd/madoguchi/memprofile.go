@@ -20,7 +20,9 @@ var stopMemProfile = func() {}
 // profile taken each time the heap's objects grow 5% beyond their largest so
 // far; at exit it writes the last one to path, with the largest heap seen
 // and the runtime's memory classes at that moment in a sibling file
-// (path + ".txt"). The profile's inuse figures are those of the collection
+// (path + ".txt"), and the process's largest VmRSS split between what Go's
+// runtime has mapped and the rest (SQLite's C heap, which modernc.org/libc
+// maps outside Go's heap, and the binary's pages). The profile's inuse figures are those of the collection
 // before that moment: the live heap near the peak, for the benchmarks
 // (docs/intake.md). Hidden, like --cpuprofile.
 func startMemProfile(path string) {
