@@ -336,7 +336,8 @@ func benchIngestOnce(b *testing.B, bin string, n int, processed, faq, name strin
 	}
 	if profile != "" {
 		profileRun.n++
-		args = append([]string{"--cpuprofile", filepath.Join(profile, fmt.Sprintf("%s-%d.pprof", name, profileRun.n))}, args...)
+		args = append([]string{"--cpuprofile", filepath.Join(profile, fmt.Sprintf("%s-%d.pprof", name, profileRun.n)),
+			"--memprofile", filepath.Join(profile, fmt.Sprintf("%s-%d.heap", name, profileRun.n))}, args...)
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer

@@ -61,7 +61,7 @@ var consoleMails = func() map[string]map[string]*mailTemplate {
 		if !ok {
 			panic("templates: console mail " + f + " is not NAME.LANG.txt")
 		}
-		mt, err := parseMail(base, lang, map[string]source{base: {path: "embedded " + f, data: b}})
+		mt, err := parseMail(base, lang, map[string]source{base: {path: "embedded " + f, data: b}}, textBases{})
 		if err != nil {
 			panic(err)
 		}

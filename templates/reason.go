@@ -128,10 +128,10 @@ func (s *Set) Reason(lang string, r Reason) (string, error) {
 // parseReasons parses, for every language the set has mails in, the
 // "reason" block of its partials, and renders every code with it once, so
 // an override that breaks the block fails at start-up, not in a mail.
-func parseReasons(files map[string]source, langs []string) (map[string]*template.Template, error) {
+func parseReasons(files map[string]source, langs []string, bases textBases) (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
 	for _, lang := range langs {
-		t, err := parseText("reason."+lang, `{{template "reason" .}}`, "reason block ("+lang+")", partials(files, lang, ".txt"), lang)
+		t, err := bases.parse("reason."+lang, `{{template "reason" .}}`, "reason block ("+lang+")", files, lang)
 		if err != nil {
 			return nil, err
 		}

@@ -232,6 +232,32 @@ func TestNew_OverrideDirWins(t *testing.T) {
 	}
 }
 
+// The partials are parsed once per language and every mail template is
+// parsed into a clone of them: a block one mail's body redefines stays in
+// that body (its subject is parsed apart, as before), and the other mails
+// keep the partial's.
+func TestNew_ABlockRedefinedInOneMailStaysInIt(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "ack.en.txt", "Subject: {{template \"greeting\" .}}\n\n{{define \"greeting\"}}Howdy{{end}}{{template \"greeting\" .}}\n")
+	s := mustNew(t, dir)
+	m, err := s.Render("ack", "en", sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Hello Hanako Yamada," || m.Text != "Howdy\n" {
+		t.Errorf("the mail's own block not used: %+v", m)
+	}
+	for _, name := range []string{"reopened", "resolution"} {
+		m, err := s.Render(name, "en", sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(m.Text, "Howdy") || !strings.Contains(m.Text, "Hello") {
+			t.Errorf("%s took another mail's block: %q", name, m.Text)
+		}
+	}
+}
+
 func TestNew_BrokenOverrideNamesTheFile(t *testing.T) {
 	cases := map[string]string{
 		"reopened.ja.txt": "Subject: [{{.Ticket}}] x\n\n{{if .Name}}unclosed\n",

@@ -39,6 +39,7 @@ func main() {
 	root := newRoot()
 	err := root.ExecuteContext(ctx)
 	stopProfile()
+	stopMemProfile()
 	if err == nil {
 		return
 	}
@@ -56,6 +57,7 @@ type globals struct {
 	logFormat  string    // --log-format: overrides log.format
 	utc        bool      // --utc: print times in UTC, not desk.timezone
 	cpuProfile string    // hidden --cpuprofile: the benchmarks' profiles of the binary
+	memProfile string    // hidden --memprofile: the live heap at the command's largest
 	stderr     io.Writer // the command's standard error, for warnings
 }
 
@@ -97,6 +99,9 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
 			g.stderr = c.ErrOrStderr()
+			if g.memProfile != "" {
+				startMemProfile(g.memProfile)
+			}
 			if g.cpuProfile != "" {
 				return startProfile(g.cpuProfile)
 			}
@@ -109,6 +114,8 @@ desk.timezone with their zone (2026-12-01 18:00 JST), or in UTC with --utc.`,
 	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write a heap profile of the command at its largest heap to this file")
+	root.PersistentFlags().MarkHidden("memprofile")
 	root.AddCommand(
 		newRunCmd(g),
 		newTicketsCmd(g),
