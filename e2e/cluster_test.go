@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -269,7 +270,21 @@ func TestE2E_ThreeGatewaysOnOnePostgresSurviveKillNine(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Logf("all %d acknowledgements sent %v after the start", want, time.Since(start).Round(time.Second))
-	time.Sleep(3 * time.Second) // nothing more may come
+	// Once no outgoing row is pending, no sender holds one to send again:
+	// what the relay has then is all there will be.
+	for pending := -1; pending != 0; {
+		r := c.admin.madoguchi("outbox", "list", "--status", "pending", "--json")
+		var rows []json.RawMessage
+		if r.err != nil || json.Unmarshal([]byte(r.stdout), &rows) != nil {
+			t.Fatalf("outbox list --status pending: %s", r)
+		}
+		if pending = len(rows); pending > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d outgoing rows still pending 5 minutes after the last kill", pending)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
 	for _, n := range c.nodes[1:] {
 		n.stop(syscall.SIGTERM)
 	}
@@ -316,11 +331,10 @@ func TestE2E_ThreeGatewaysOnOnePostgresSurviveKillNine(t *testing.T) {
 	api("/api/v1/faq", fmt.Sprintf(`{"key":"vpn-tokyo","question":"How do I connect to the Tokyo office VPN from home?","answer":%q,"language":"en"}`, answer))
 	api("/api/v1/faq/vpn-tokyo/publish", `{}`)
 	c.nodes[0].stop(syscall.SIGTERM)
-	for _, n := range c.nodes[1:] {
-		n.start(t)
-	}
-	time.Sleep(2 * time.Second)
 	before := len(c.smtp.Received())
+	for _, n := range c.nodes[1:] {
+		n.start(t) // each reads the mailbox at start, whenever the mail lands
+	}
 	q := []byte("From: Hanako <hanako@customer.example>\r\nTo: support@example.com\r\nSubject: VPN from home\r\n" +
 		"Message-ID: <faq-cluster-1@customer.example>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: text/plain; charset=us-ascii\r\n\r\nHow do I connect to the Tokyo office VPN from home?\r\n")

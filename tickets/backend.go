@@ -232,8 +232,8 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // inside its own savepoint made a segment a mail and the merges after
 // them. A transaction that inserted neither costs one look-up.
 func drainSearch(ctx context.Context, tx *sql.Tx) error {
-	var any int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&any)
+	var one int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
