@@ -183,7 +183,7 @@ func eachTerm(s string, fn func(string)) {
 // language: how likely an entry with confirmed paraphrases answers the
 // mail, from how the mail compares with its texts and its cluster. Every
 // weight is non-negative, so more evidence never lowers the confidence.
-type learnedWeights struct{ Bias, Margin, Sim, Cont, Cov, TextF1, CoreCont, Paras, KanjiSim float64 }
+type learnedWeights struct{ Bias, Margin, Sim, Cont, Cov, TextF1, CoreCont, Paras float64 }
 
 // learnedConf holds the weights per language, fitted on the learning
 // simulation (learnsim_test.go: the tune half of the localgovfaq dev
@@ -191,7 +191,7 @@ type learnedWeights struct{ Bias, Margin, Sim, Cont, Cov, TextF1, CoreCont, Para
 // with go test -tags faqbench -count=1 -run TestLearningSimulation -v ./responder -args -learnfit
 // docs/responder.md has the figures.
 var learnedConf = map[string]learnedWeights{
-	"ja": {Bias: -4.431, Margin: 2.437, Sim: 0.800, Cont: 0.340, Cov: 1.930, TextF1: 1.989, CoreCont: 0.187, Paras: 1.030, KanjiSim: 0.084},
+	"ja": {Bias: -4.426, Margin: 2.445, Sim: 0.820, Cont: 0.346, Cov: 1.937, TextF1: 2.033, CoreCont: 0.195, Paras: 1.026},
 	"en": {Bias: -5.116, Margin: 2.610, Cont: 3.483, Cov: 3.821, TextF1: 0.138, CoreCont: 0.632},
 }
 
@@ -202,6 +202,6 @@ func learnedConfidence(f features, language string) float64 {
 	if !ok {
 		w = learnedConf["ja"]
 	}
-	z := w.Bias + w.Margin*f.Margin + w.Sim*f.Sim + w.Cont*f.Cont + w.Cov*f.Cov + w.TextF1*f.TextF1 + w.CoreCont*f.CoreCont + w.Paras*f.Paras + w.KanjiSim*f.KanjiSim
+	z := w.Bias + w.Margin*f.Margin + w.Sim*f.Sim + w.Cont*f.Cont + w.Cov*f.Cov + w.TextF1*f.TextF1 + w.CoreCont*f.CoreCont + w.Paras*f.Paras
 	return 1 / (1 + math.Exp(-z))
 }

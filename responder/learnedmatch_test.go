@@ -2,7 +2,6 @@ package responder
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,29 +194,5 @@ func TestTextEvidence_BestTextAndSharedWords(t *testing.T) {
 	// The pending text counts when pending ones do, at their credit.
 	if f1, para, _, _ = textEvidence(values, map[string]float64{"戸籍": 4, "郵送": 2}, 6, 0.5); f1 != 0.5 || para != 0.5 {
 		t.Errorf("pending texts counted at half: textF1 %.2f, paraF1 %.2f, want 0.5 and 0.5", f1, para)
-	}
-}
-
-// KanjiSim compares what two Japanese wordings are about: their kanji and
-// katakana bigrams, whatever kana ends their words or joins them.
-func TestKanjiOverlap_CountsKanjiAndKatakanaBigramsOnly(t *testing.T) {
-	a, err := indexAnalyzer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		x, y string
-		want float64
-	}{
-		{"住民票をとりたい", "住民票がほしいです", 1},   // 住民, 民票 both; the kana differ
-		{"粗大ごみを出したい", "粗大ゴミの出し方", 0.5}, // 粗大 shared; 大ゴ, ゴミ not
-		{"犬の登録について", "図書館カードの作り方", 0},
-		{"ごみをだしたい", "ごみのだしかた", 0},                      // kana alone say nothing here
-		{"VPN cannot connect", "VPN connect fails", 0}, // English words are not bigrams
-	} {
-		got := kanjiOverlap(a.grams(c.x), a.grams(c.y))
-		if math.Abs(got-c.want) > 1e-9 {
-			t.Errorf("kanjiOverlap(%q, %q) = %.3f, want %.3f", c.x, c.y, got, c.want)
-		}
 	}
 }

@@ -242,7 +242,7 @@ func TestLearningSimulation(t *testing.T) {
 // automatic answer) gives with the fitted weights.
 func fitLearned(t *testing.T, recs []simRecord) {
 	vec := func(f features) []float64 {
-		return []float64{1, f.Margin, f.Sim, f.Cont, f.Cov, f.TextF1, f.CoreCont, f.Paras, f.KanjiSim}
+		return []float64{1, f.Margin, f.Sim, f.Cont, f.Cov, f.TextF1, f.CoreCont, f.Paras}
 	}
 	fitted := map[string]learnedWeights{}
 	for _, c := range []struct{ lang, set string }{{"ja", "ja-tune"}, {"en", "en"}} {
@@ -256,7 +256,7 @@ func fitLearned(t *testing.T, recs []simRecord) {
 			ys = append(ys, boolF(slices.Contains(r.answers, r.hits[0].Key)))
 		}
 		w := fitLogistic(xs, ys)
-		lw := learnedWeights{Bias: w[0], Margin: w[1], Sim: w[2], Cont: w[3], Cov: w[4], TextF1: w[5], CoreCont: w[6], Paras: w[7], KanjiSim: w[8]}
+		lw := learnedWeights{Bias: w[0], Margin: w[1], Sim: w[2], Cont: w[3], Cov: w[4], TextF1: w[5], CoreCont: w[6], Paras: w[7]}
 		fitted[c.lang] = lw
 		t.Logf("learned weights %s (fitted on %d top hits of %s with confirmed paraphrases): %+v", c.lang, len(xs), c.set, lw)
 	}
@@ -363,9 +363,9 @@ func dumpRecords(t *testing.T, path string, recs []simRecord) {
 	}
 }
 
-var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras", "Learned", "QTerms", "KanjiSim"}
+var featureNames = []string{"BM", "Sim", "Cont", "CovQ", "Cov", "Top", "Margin", "Conf", "TextF1", "ParaF1", "CoreCov", "CoreCont", "Paras", "Learned"}
 
 func featureValues(h hit) []float64 {
 	f := h.feats
-	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras, h.learned, float64(h.qTerms), f.KanjiSim}
+	return []float64{f.BM, f.Sim, f.Cont, f.CovQ, f.Cov, f.Top, f.Margin, h.Confidence, f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont, f.Paras, h.learned}
 }

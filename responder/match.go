@@ -124,9 +124,6 @@ type features struct {
 	// found in the query.
 	TextF1, ParaF1, CoreCov, CoreCont float64
 	Paras                             float64 // log(1 + confirmed paraphrases)
-	// KanjiSim is Sim on the kanji and katakana bigrams alone: the
-	// content of a Japanese wording, without its kana endings.
-	KanjiSim float64
 	// Of the top hit only: the re-ranking score and its lead over the next.
 	Top    float64
 	Margin float64 // (top - next) / top, in re-ranking scores
@@ -426,11 +423,6 @@ func featuresOf(h *search.DocumentMatch, top float64, qa queryAnalysis, idf map[
 		}
 		f.Sim = max(f.Sim, dice)
 		f.Cont = max(f.Cont, cont)
-		k := kanjiOverlap(qa.grams, qa.entries.get(qa.analyzer, s))
-		if i >= confirmed {
-			k *= pending
-		}
-		f.KanjiSim = max(f.KanjiSim, k)
 	}
 	f.TextF1, f.ParaF1, f.CoreCov, f.CoreCont = textEvidence(fieldStrings(h.Fields, fTerms), idf, total, pending)
 	return f
@@ -503,55 +495,6 @@ func gramOverlap(a, b []uint64) (dice, contB float64) {
 		}
 	}
 	return 2 * float64(common) / float64(len(a)+len(b)), float64(common) / float64(len(b))
-}
-
-// kanjiOverlap is the Dice coefficient of two sorted gram sets counted
-// on the bigrams of two kanji or katakana characters only (粗大 of
-// 粗大ごみ, not 大ご or ごみ): what a Japanese wording is about, whatever
-// kana ends its words.
-func kanjiOverlap(a, b []uint64) float64 {
-	common, na, nb := 0, 0, 0
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			if isKanjiGram(a[i]) {
-				na++
-			}
-			i++
-		case i == len(a) || b[j] < a[i]:
-			if isKanjiGram(b[j]) {
-				nb++
-			}
-			j++
-		default:
-			if isKanjiGram(a[i]) {
-				na++
-				nb++
-				common++
-			}
-			i++
-			j++
-		}
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return 2 * float64(common) / float64(na+nb)
-}
-
-// isKanjiGram tells whether a unit of grams is a bigram of two kanji or
-// katakana characters (a word unit, or one character alone, is not).
-func isKanjiGram(g uint64) bool {
-	if g>>63 != 0 {
-		return false
-	}
-	r1, r2 := rune(g>>32), rune(g&0xffffffff)
-	return r1 != 0 && isKanjiRune(r1) && isKanjiRune(r2)
-}
-
-func isKanjiRune(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Katakana, r) || r == 'ー' || r == '々'
 }
 
 func hasTerm(loc search.FieldTermLocationMap, field, term string) bool {
