@@ -332,12 +332,12 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 		case right:
 			// The customer thanks: the entry is counted helpful and the
 			// wording kept, confirmed.
-			f.replyTo(f.last(tk, mailAutoAnswer), set.thanks, id+"-thanks")
+			f.replyTo(f.lastFor(tk, mailAutoAnswer), set.thanks, id+"-thanks")
 			taught[tk.AutoAnswerKey] = true
 			continue
 		case auto:
 			// The customer says it did not help: the desk escalates.
-			if r := f.replyTo(f.last(tk, mailAutoAnswer), set.problem, id+"-problem"); r.Status != tickets.StatusEscalated {
+			if r := f.replyTo(f.lastFor(tk, mailAutoAnswer), set.problem, id+"-problem"); r.Status != tickets.StatusEscalated {
 				t.Fatalf("%s: problem report on a wrong automatic answer: %+v", q.ID, r)
 			}
 		case oc.Status != tickets.StatusEscalated:
@@ -361,7 +361,7 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 			}
 			body = "#answer " + key + "\n#resolve"
 		}
-		r := f.one(agentMail("alice@example.com", f.last(tk, mailNotice), body, id+"-agent"))
+		r := f.one(agentMail("alice@example.com", f.lastFor(tk, mailNotice), body, id+"-agent"))
 		if r.Status != tickets.StatusResolved {
 			t.Fatalf("%s: the agent's %q: %+v", q.ID, body, r)
 		}
@@ -374,7 +374,7 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 		}
 		// The customer thanks for the answer: the pending wording is
 		// confirmed (settleLearned).
-		f.replyTo(f.last(tk, mailResolution), set.thanks, id+"-thanks")
+		f.replyTo(f.lastFor(tk, mailResolution), set.thanks, id+"-thanks")
 	}
 	run.p50, run.p99 = percentileOf(lat, 0.5), percentileOf(lat, 0.99)
 
@@ -399,8 +399,9 @@ func replay(t *testing.T, set replaySet, seed uint64) replayRun {
 	return run
 }
 
-// last is the newest mail of kind on the ticket.
-func (f *fixture) last(tk *tickets.Ticket, kind string) *tickets.Outgoing {
+// lastFor is the newest mail of kind on the ticket (notices_test.go has a
+// last of its own, by address).
+func (f *fixture) lastFor(tk *tickets.Ticket, kind string) *tickets.Outgoing {
 	f.t.Helper()
 	var found *tickets.Outgoing
 	f.update(func(tx *tickets.Tx) error {
