@@ -266,6 +266,9 @@ type Tx struct {
 	// would write the same value (Touch). Forgotten when a savepoint is
 	// rolled back.
 	updatedNow map[int64]bool
+	// noOpenMajors: OpenMajors found none in this transaction, and it has
+	// declared none since.
+	noOpenMajors bool
 }
 
 // IndexSearchLater lets the commit leave the console's search index of

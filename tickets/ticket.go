@@ -372,6 +372,11 @@ func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 		return fmt.Errorf("%w: %s from %s to %s", ErrInvalidTransition, t.Ref, t.Status, to)
 	}
 	from := t.Status
+	if from == StatusResolved || from == StatusClosed {
+		// A major incident's ticket reopened is one new mail may attach
+		// to again (OpenMajors).
+		tx.noOpenMajors = false
+	}
 	t.Status, t.UpdatedAt = to, tx.now
 	switch to {
 	case StatusResolved:
