@@ -281,6 +281,9 @@ func limitOrDefault(n, def int) int {
 // Wake is signalled after a commit that queued outgoing mail.
 func (d *Desk) Wake() <-chan struct{} { return d.wake }
 
+// PassDone implements intake.PassEnder as Inbox.PassDone does.
+func (d *Desk) PassDone(ctx context.Context) error { return d.store.IndexSearch(ctx) }
+
 // Known implements intake.Sink for the default mailbox (Inbox for any).
 func (d *Desk) Known(ctx context.Context, folder string, uidValidity uint32, uids []uint32) (map[uint32]bool, error) {
 	if len(d.opts.Mailboxes) == 0 {
@@ -384,6 +387,9 @@ func (d *Desk) commit(ctx context.Context, b *preparedBatch) ([]Outcome, error) 
 	defer d.derived.drop(parsed)
 	err := d.store.Update(ctx, func(tx *tickets.Tx) error {
 		queued, changed = false, faqChanges{}
+		// A backlog's search index is written in large pieces, and the
+		// rest when the pass is done (Inbox.PassDone).
+		tx.IndexSearchLater()
 		ahead, err := lookAhead(tx, parsed)
 		if err != nil {
 			return fmt.Errorf("desk: looking ahead in a batch of %d: %w", len(parsed), err)

@@ -234,6 +234,12 @@ func (in *Inbox) Store(ctx context.Context, batch []intake.Fetched) error {
 	return err
 }
 
+// PassDone implements intake.PassEnder: the console's search indexes what
+// the pass's batches left for later (tickets.Tx.IndexSearchLater).
+func (in *Inbox) PassDone(ctx context.Context) error {
+	return in.d.store.IndexSearch(ctx)
+}
+
 // Prepare implements intake.Preparer: the batch parsed and matched while
 // the one before commits (Desk.Prepare).
 func (in *Inbox) Prepare(ctx context.Context, batch []intake.Fetched) intake.PreparedBatch {

@@ -422,6 +422,11 @@ func (s *conn) cycle(ctx context.Context) (handled int, err error) {
 		}
 		if handled > 0 {
 			s.p.log.Info("mailbox pass done", "uidvalidity", s.uidValidity, "handled", handled, "took", time.Since(start), "err", err)
+			if pe, ok := s.p.sink.(PassEnder); ok {
+				if perr := pe.PassDone(ctx); perr != nil {
+					s.p.log.Warn("after the pass", "err", perr)
+				}
+			}
 		}
 	}()
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}

@@ -1065,3 +1065,42 @@ func markSeenByPerson(t *testing.T, s *mailserver.IMAPServer, uid uint32) {
 		t.Fatal(err)
 	}
 }
+
+// passEndingSink is a recordingSink that is an intake.PassEnder.
+type passEndingSink struct {
+	*recordingSink
+	ends     int
+	seenThen []uint32 // the \Seen UIDs when PassDone was called last
+	seen     func() []uint32
+}
+
+func (s *passEndingSink) PassDone(context.Context) error {
+	s.ends++
+	s.seenThen = s.seen()
+	return nil
+}
+
+// A sink that is a PassEnder hears of a pass that stored mail once every
+// batch of it was stored and filed; a pass that found nothing tells it
+// nothing.
+func TestRunOnce_APassEnderHearsOfAPassAfterItsMailIsFiled(t *testing.T) {
+	s := startPollerServer(t, mailserver.IMAPOptions{})
+	appendMails(t, s, "INBOX", 1, 5)
+	sink := &passEndingSink{recordingSink: newRecordingSink(), seen: func() []uint32 { return seenUIDs(t, s, "INBOX") }}
+	p := newTestPoller(t, s, sink, func(o *PollerOptions) { o.BatchSize = 2 })
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 5 {
+		t.Fatalf("RunOnce = %d, %v; want 5, nil", n, err)
+	}
+	if sink.ends != 1 {
+		t.Fatalf("PassDone called %d times after a pass of 5 mails; want 1", sink.ends)
+	}
+	if !slices.Equal(sink.seenThen, []uint32{1, 2, 3, 4, 5}) {
+		t.Fatalf("\\Seen when PassDone was called: %v; want all five filed first", sink.seenThen)
+	}
+	if n, err := p.RunOnce(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second RunOnce = %d, %v; want 0, nil", n, err)
+	}
+	if sink.ends != 1 {
+		t.Fatalf("PassDone called %d times in all after an empty pass; want still 1", sink.ends)
+	}
+}

@@ -35,6 +35,14 @@ type Sink interface {
 	Store(ctx context.Context, batch []Fetched) error
 }
 
+// A PassEnder is a Sink that hears when a pass that stored mail is done:
+// every batch committed and filed. It may then do what it left for later
+// while mail kept coming (the desk indexes the console's search). Its
+// error is logged; the mail is stored and filed already.
+type PassEnder interface {
+	PassDone(ctx context.Context) error
+}
+
 // A Preparer is a Sink that does Store in two steps, so that the poller
 // can fetch and prepare the next batch while one commits: Prepare does the
 // work that writes nothing (parsing, FAQ matching), and may run while the

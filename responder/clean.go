@@ -37,7 +37,6 @@ var (
 	// ("This is urgent." and "I'm stuck." stay: they are the problem.)
 	jaSelfIntroRe = regexp.MustCompile(`(?:^|[。！!\s])\s*(?:[^。！!？?\n]{0,30}?の)?[^。！!？?\n、の]{1,12}(?:と申します)[。、！!]?|^\s*[^。！!？?\n、をにがはで]{0,20}(?:部|課|室|係|会社|センター|グループ|チーム|店)の[^。！!？?\n、をにがはでとのもかし]{1,8}です(?:[。！!]|\s|$)`)
 	enSelfIntroRe = regexp.MustCompile(`^\s*(?:[Mm]y name is [\p{L}'-]+(?: [\p{L}'-]+){0,2}|[Tt]his is \p{Lu}[\p{L}'-]*(?: \p{Lu}[\p{L}'-]*){0,2})(?: from [\p{L}&' -]{1,40}?)?[.,!]\s*`)
-	spaceRe       = regexp.MustCompile(`[ \t\x{3000}]+`)
 	// A sentence ends at Japanese or Latin end punctuation or a line break;
 	// a Latin full stop only before white space (not in "v1.2" or "e.g").
 	// The line break after an end mark belongs to its sentence: sentences
@@ -141,7 +140,12 @@ var genericSubjects = func() map[string]struct{} {
 func cleanBody(body string) string {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	var kept []string
+	size := 0 // of kept joined by line breaks
 	for _, line := range strings.Split(body, "\n") {
+		if size >= 4*maxScanRunes {
+			// dedupeSentences reads no further than this.
+			break
+		}
 		trimmed := strings.TrimSpace(line)
 		if sigSepRe.MatchString(trimmed) || disclaimRe.MatchString(trimmed) || signOffRe.MatchString(trimmed) {
 			// Everything from here on is signature, disclaimer or courtesy.
@@ -157,12 +161,48 @@ func cleanBody(body string) string {
 		trimmed = removeIfAny(jaPhraseRe, trimmed, jaPhraseWords...)
 		trimmed = removeIfAny(jaSelfIntroRe, trimmed, jaSelfIntroWords...)
 		trimmed = enSelfIntroRe.ReplaceAllString(trimmed, "")
-		trimmed = strings.TrimSpace(spaceRe.ReplaceAllString(trimmed, " "))
+		trimmed = strings.TrimSpace(collapseSpaces(trimmed))
 		if trimmed != "" {
 			kept = append(kept, trimmed)
+			size += len(trimmed) + 1
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+// collapseSpaces makes every run of spaces, tabs and ideographic spaces
+// (U+3000) one space: what a regexp did at a tenth of the gateway's
+// matching time. A line with none to collapse is returned as it is.
+func collapseSpaces(s string) string {
+	isSpace := func(r rune) bool { return r == ' ' || r == '\t' || r == '\u3000' }
+	clean := true
+	prev := false
+	for _, r := range s {
+		sp := isSpace(r)
+		if sp && (prev || r != ' ') {
+			clean = false
+			break
+		}
+		prev = sp
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	prev = false
+	for _, r := range s {
+		if isSpace(r) {
+			if !prev {
+				b.WriteByte(' ')
+			}
+			prev = true
+			continue
+		}
+		prev = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Every match of jaPhraseRe holds one of jaPhraseWords, every match of

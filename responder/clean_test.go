@@ -1,6 +1,7 @@
 package responder
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -156,5 +157,42 @@ func TestCleanQuery_SkippingLinesWithoutTheWordsChangesNothing(t *testing.T) {
 				t.Errorf("removeIfAny(%s, %q) = %q; the regexp alone gives %q", c.re, line, got, want)
 			}
 		}
+	}
+}
+
+// collapseSpaces does what the regexp [ \t\x{3000}]+ → " " did.
+func TestCollapseSpaces_IsTheRegexpsReplacement(t *testing.T) {
+	re := regexp.MustCompile(`[ \t\x{3000}]+`)
+	for _, s := range []string{
+		"", " ", "a", "a b", "a  b", "a\tb", "a \t b", "プリンター\u3000が　　動かない", "\u3000", "  lead", "trail \t",
+		"one two three", "x\u3000", "日本語 と English\t\tmixed",
+	} {
+		if got, want := collapseSpaces(s), re.ReplaceAllString(s, " "); got != want {
+			t.Errorf("collapseSpaces(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// A body far longer than dedupeSentences reads is cleaned no further, and
+// the query is the one the whole body gives.
+func TestCleanQuery_ALongBodyGivesTheQueryOfTheWholeBody(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("The VPN drops every hour since the update.\n")
+	for i := 0; b.Len() < 40000; i++ {
+		fmt.Fprintf(&b, "log line %d: connection reset by peer at gateway 10.0.0.%d\n", i, i%250)
+		if i == 200 {
+			// Far into the mail, within what dedupeSentences reads: a
+			// question sentence, which shorten keeps.
+			b.WriteString("Why would the gateway reset every client at once?\n")
+		}
+	}
+	long := b.String()
+	if i := strings.Index(long, "Why would"); i < 10000 || i > 4*maxScanRunes-1000 {
+		t.Fatalf("the question is at byte %d", i)
+	}
+	got := CleanQuery("VPN drops", long)
+	want := shorten(dedupeSentences("VPN drops\n"+strings.TrimSpace(strings.Join(strings.Split(long, "\n"), "\n"))), maxQueryRunes)
+	if got != want || !strings.Contains(got, "Why would") {
+		t.Fatalf("CleanQuery of a 40 KB body:\n%q\nwant\n%q", got, want)
 	}
 }

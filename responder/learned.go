@@ -51,7 +51,7 @@ func CleanLearned(text string) string {
 			trimmed = re.ReplaceAllString(trimmed, "")
 		}
 		trimmed = dropJapaneseNames(trimmed)
-		trimmed = strings.TrimSpace(spaceRe.ReplaceAllString(trimmed, " "))
+		trimmed = strings.TrimSpace(collapseSpaces(trimmed))
 		if trimmed == "" || punctOnlyRe.MatchString(trimmed) {
 			continue
 		}

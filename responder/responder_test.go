@@ -672,3 +672,28 @@ func TestMatch_ShortTitleFoundInsideAnotherQuestionIsNotAuto(t *testing.T) {
 		t.Fatalf("入館証: got %+v, want badge first", res.Candidates)
 	}
 }
+
+// Warm loads the Japanese dictionary in the background for an index with
+// entries, and has nothing to load for an empty one (a new installation
+// keeps its memory).
+func TestWarm_LoadsTheDictionaryOnlyForAnIndexWithEntries(t *testing.T) {
+	x, err := Open(Options{Path: filepath.Join(t.TempDir(), "faq.bleve")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if done := x.Warm(); done != nil {
+		t.Fatal("Warm of an empty index started a load")
+	}
+	if err := x.Rebuild([]Entry{{Key: "k", Question: "印刷できません", Answer: "プリンターを再起動してください。", Status: StatusPublished}}, "fp1"); err != nil {
+		t.Fatal(err)
+	}
+	done := x.Warm()
+	if done == nil {
+		t.Fatal("Warm of an index with an entry started no load")
+	}
+	<-done
+	if tok, err := japaneseTokenizer(); tok == nil || err != nil {
+		t.Fatalf("after Warm: tokenizer %v, %v", tok, err)
+	}
+}

@@ -84,8 +84,10 @@ type backend interface {
 	// args are the values to bind, as this backend's driver takes them.
 	args(args []any) []any
 	begin(ctx context.Context, kind txKind) (*sql.Tx, error)
-	// commit commits; wake: tell a running gateway (Options.WakeGateway).
-	commit(ctx context.Context, tx *sql.Tx, wake bool) error
+	// commit commits; wake: tell a running gateway (Options.WakeGateway);
+	// later: the transaction asked to leave the search index to a later
+	// commit (Tx.IndexSearchLater).
+	commit(ctx context.Context, tx *sql.Tx, wake, later bool) error
 	// insert runs the INSERT name of one row and returns its id.
 	insert(tx *Tx, name string, args []any) (int64, error)
 	schemaVersion(ctx context.Context) (int, error)
@@ -108,8 +110,8 @@ func (b sqliteBackend) begin(ctx context.Context, kind txKind) (*sql.Tx, error) 
 	return b.s.w.BeginTx(ctx, nil)
 }
 
-func (b sqliteBackend) commit(ctx context.Context, tx *sql.Tx, wake bool) error {
-	if err := drainSearch(ctx, tx); err != nil {
+func (b sqliteBackend) commit(ctx context.Context, tx *sql.Tx, wake, later bool) error {
+	if err := drainSearch(ctx, tx, later); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -225,13 +227,35 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 }
 
 // drainSearch indexes, for the console's search, the tickets and entries
-// the transaction inserted (noted in search_fts_pending by the insert
-// triggers, migration 018), and empties the note: once, just before the
-// commit, outside every savepoint. FTS5 flushes its pending terms at each
-// SAVEPOINT of a transaction that wrote to it, so indexing each mail
-// inside its own savepoint made a segment a mail and the merges after
-// them. A transaction that inserted neither costs one look-up.
-func drainSearch(ctx context.Context, tx *sql.Tx) error {
+// noted in search_fts_pending by the insert triggers (migration 018), and
+// empties the note: just before a commit, outside every savepoint. FTS5
+// flushes its pending terms at each SAVEPOINT of a transaction that wrote
+// to it, so indexing each mail inside its own savepoint made a segment a
+// mail and the merges after them. A transaction that inserted neither
+// costs one look-up.
+//
+// later (an intake batch's commit, Tx.IndexSearchLater) leaves the notes
+// for a later commit until searchDrainRows of them wait: indexing a
+// backlog in thousands rather than a hundred at a time costs a fraction
+// of the writer's time, and the poller indexes what is left once its pass
+// is done (Store.IndexSearch). A search meanwhile reads the noted rows
+// with LIKE (console.sql's queue_where), so it finds them all the same.
+// searchDrainRows is how many noted rows an intake batch's commit leaves
+// for later at most (about 10,000 mails: a ticket and an entry each). A
+// variable for the tests.
+var searchDrainRows = 20000
+
+func drainSearch(ctx context.Context, tx *sql.Tx, later bool) error {
+	if later {
+		var n int
+		err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM search_fts_pending LIMIT ?)", searchDrainRows).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("tickets: search index: %w", err)
+		}
+		if n < searchDrainRows {
+			return nil
+		}
+	}
 	var one int
 	err := tx.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -462,3 +462,160 @@ func TestSearch_ABatchIsIndexedAtItsCommitWithoutWhatItsSavepointsUndid(t *testi
 		}
 	}
 }
+
+// An intake batch leaves the search index of its rows for later
+// (IndexSearchLater): a search finds them meanwhile, an entry changed or a
+// ticket deleted before they are indexed is found as it is then, the
+// commit that finds searchDrainRows noted indexes them all, and
+// IndexSearch indexes the rest, leaving an index whose integrity check
+// passes.
+func TestSearch_RowsLeftForLaterAreFoundAndIndexedAtTheBoundOrWhenThePassEnds(t *testing.T) {
+	sqliteOnly(t)
+	defer func(n int) { searchDrainRows = n }(searchDrainRows)
+	searchDrainRows = 6 // three tickets with an entry each
+	s := openClock(t, t0, nil)
+	pending := func() int {
+		t.Helper()
+		var n int
+		if err := s.r.QueryRow("SELECT count(*) FROM search_fts_pending").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	indexed := func() int {
+		t.Helper()
+		var n int
+		if err := s.r.QueryRow("SELECT count(*) FROM tickets_fts WHERE tickets_fts MATCH '\"printer\"'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	search := func(q string) string {
+		t.Helper()
+		var got []string
+		err := s.View(context.Background(), func(tx *Tx) error {
+			page, err := tx.Queue(QueueFilter{Search: q, Tier: -1, Order: "newest"})
+			for _, tk := range page.Tickets {
+				got = append(got, tk.Ref)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, " ")
+	}
+	batch := func(subjects ...string) {
+		t.Helper()
+		s.update(t, func(tx *Tx) error {
+			tx.IndexSearchLater()
+			for _, subject := range subjects {
+				tk, err := tx.CreateTicket(NewTicket{Type: Incident, Subject: subject, Requester: "ann@example.com", Prefix: "INC"})
+				if err != nil {
+					return err
+				}
+				if err := tx.AddEntry(tk, &Entry{Kind: KindCustomer, Direction: "in", Text: "body: " + subject + " 100%_done"}, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	batch("printer on 2F offline", "Printer toner low")
+	if got := pending(); got != 4 {
+		t.Fatalf("after a batch of two under the bound: %d rows noted, want 4", got)
+	}
+	if got := indexed(); got != 0 {
+		t.Fatalf("after a batch of two under the bound: %d tickets indexed, want 0", got)
+	}
+	if got := search("printer"); got != "INC-1002 INC-1001" {
+		t.Errorf("search printer before the index: %q, want both tickets (LIKE ignores ASCII case)", got)
+	}
+	if got := search("100%_done"); got != "INC-1002 INC-1001" {
+		t.Errorf("search of a text with LIKE's wildcards: %q, want both tickets", got)
+	}
+	if got := search("10x%_done"); got != "" {
+		t.Errorf("search 10x%%_done: %q, want none (%% and _ are literal)", got)
+	}
+	// A change of a noted entry is searched as it is now.
+	if _, err := s.w.Exec("UPDATE entries SET text = 'body: scanner' WHERE ticket_id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("body: printer on"); got != "" {
+		t.Errorf("search of an entry's old text: %q, want none", got)
+	}
+	if got := search("body: scanner"); got != "INC-1001" {
+		t.Errorf("search of an entry's new text: %q, want INC-1001", got)
+	}
+
+	if got := pending(); got != 4 {
+		t.Fatalf("after searches: %d rows noted, want 4 (a read indexes nothing)", got)
+	}
+	batch("printer jams")
+	if got := pending(); got != 0 {
+		t.Fatalf("after the batch that reached the bound: %d rows noted, want 0", got)
+	}
+	if got := indexed(); got != 3 {
+		t.Fatalf("after the batch that reached the bound: %d tickets indexed, want 3", got)
+	}
+	batch("printer drivers")
+	if err := s.IndexSearch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); got != 0 {
+		t.Fatalf("after IndexSearch: %d rows noted, want 0", got)
+	}
+	if got := search("printer"); got != "INC-1004 INC-1003 INC-1002 INC-1001" {
+		t.Errorf("search printer after the index: %q, want all four", got)
+	}
+	if got := search("body: printer on"); got != "" {
+		t.Errorf("search of an entry's old text after the index: %q, want none", got)
+	}
+	for _, table := range []string{"tickets_fts", "entries_fts"} {
+		if _, err := s.w.Exec("INSERT INTO " + table + "(" + table + ", rank) VALUES ('integrity-check', 1)"); err != nil {
+			t.Errorf("%s integrity-check: %v", table, err)
+		}
+	}
+	// Nothing noted: IndexSearch writes nothing.
+	if err := s.IndexSearch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Touch writes nothing for a ticket whose row the transaction already
+// wrote with the same instant, but a savepoint rolled back takes that
+// knowledge with it: the touch after it is written.
+func TestTouch_AfterARolledBackSavepointIsWritten(t *testing.T) {
+	s := openClock(t, t0, nil)
+	var tk *Ticket
+	s.update(t, func(tx *Tx) error {
+		var err error
+		tk, err = tx.CreateTicket(NewTicket{Type: Incident, Subject: "printer", Requester: "ann@example.com"})
+		return err
+	})
+	s.now = t0.Add(time.Hour)
+	s.update(t, func(tx *Tx) error {
+		err := tx.Try(func() error {
+			if err := tx.SetStatus(tk, StatusEscalated, "system", "test"); err != nil {
+				return err
+			}
+			return errors.New("this mail fails")
+		})
+		if err == nil {
+			t.Fatal("Try returned nil for a failing fn")
+		}
+		tk.Status = StatusNew // as the row is again
+		return tx.Touch(tk)
+	})
+	var got *Ticket
+	if err := s.View(context.Background(), func(tx *Tx) error {
+		var err error
+		got, err = tx.TicketByID(tk.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(time.Hour); !got.UpdatedAt.Equal(want) {
+		t.Fatalf("updated_at %s after the touch; want %s", got.UpdatedAt, want)
+	}
+}

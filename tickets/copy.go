@@ -511,7 +511,7 @@ func (w *sqliteCopy) copy(ctx context.Context, t copyTable, r *rowReader) (int64
 
 func (w *sqliteCopy) commit(ctx context.Context, _ []copyTable) error {
 	w.done = true
-	if err := drainSearch(ctx, w.tx); err != nil {
+	if err := drainSearch(ctx, w.tx, false); err != nil {
 		_ = w.tx.Rollback()
 		return err
 	}

@@ -265,6 +265,7 @@ func (tx *Tx) Major(ticketID int64) (*Major, error) {
 // DeclareMajor makes t a major incident until until (again, when it was
 // one before: a new window), audited.
 func (tx *Tx) DeclareMajor(t *Ticket, until time.Time, actor string) error {
+	tx.noOpenMajors = false
 	if _, err := tx.exec("upsert_major", t.ID, actor, fmtTime(tx.now), fmtTime(until)); err != nil {
 		return err
 	}
@@ -293,6 +294,9 @@ type OpenMajor struct {
 // OpenMajors lists the major incidents new mail may attach to now, the
 // newest first, at most limit.
 func (tx *Tx) OpenMajors(limit int) ([]OpenMajor, error) {
+	if tx.noOpenMajors {
+		return nil, nil
+	}
 	rows, err := tx.query("open_majors", fmtTime(tx.now), limit)
 	if err != nil {
 		return nil, err
@@ -307,7 +311,13 @@ func (tx *Tx) OpenMajors(limit int) ([]OpenMajor, error) {
 		}
 		out = append(out, OpenMajor{Ticket: t, Until: parseTime(until)})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// None now stays none for this transaction (its instant is fixed)
+	// until it declares one: every other change only ends them.
+	tx.noOpenMajors = len(out) == 0
+	return out, nil
 }
 
 // Report is a ticket attached to a major incident, as the tier is told.

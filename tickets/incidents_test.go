@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -314,4 +316,45 @@ func TestOpen_UpgradeFromV9ReadsEveryTicketAsMergedIntoNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A transaction remembers that no major incident is open, for the many
+// mails of a batch, but forgets it when it declares one or reopens the
+// ticket of one.
+func TestOpenMajors_NoneIsRememberedUntilOneIsDeclaredOrReopened(t *testing.T) {
+	cs := openClock(t, t0, nil)
+	var resolved *Ticket
+	cs.update(t, func(tx *Tx) error {
+		resolved = create(t, tx, NewTicket{Subject: "VPN down"})
+		if err := tx.DeclareMajor(resolved, t0.Add(4*time.Hour), "alice@example.com"); err != nil {
+			return err
+		}
+		return tx.SetStatus(resolved, StatusResolved, "alice@example.com", "fixed")
+	})
+	// Each step asks OpenMajors and wants n of them.
+	expect := func(tx *Tx, when string, want int) error {
+		list, err := tx.OpenMajors(10)
+		if err != nil {
+			return err
+		}
+		if len(list) != want {
+			return fmt.Errorf("open majors %s: %d, want %d", when, len(list), want)
+		}
+		return nil
+	}
+	cs.update(t, func(tx *Tx) error {
+		return errors.Join(
+			expect(tx, "with the only one resolved", 0),
+			expect(tx, "asked again", 0),
+			tx.SetStatus(resolved, StatusInProgress, "ann@example.com", "not fixed"),
+			expect(tx, "after its ticket reopened in the same transaction", 1),
+			tx.SetStatus(resolved, StatusResolved, "alice@example.com", "fixed now"))
+	})
+	cs.update(t, func(tx *Tx) error {
+		m := create(t, tx, NewTicket{Subject: "mail down"})
+		return errors.Join(
+			expect(tx, "with none open", 0),
+			tx.DeclareMajor(m, t0.Add(4*time.Hour), "alice@example.com"),
+			expect(tx, "after one was declared in the same transaction", 1))
+	})
 }

@@ -163,7 +163,7 @@ func (b *pgBackend) begin(ctx context.Context, kind txKind) (*sql.Tx, error) {
 	return tx, nil
 }
 
-func (b *pgBackend) commit(ctx context.Context, tx *sql.Tx, wake bool) error {
+func (b *pgBackend) commit(ctx context.Context, tx *sql.Tx, wake, _ bool) error {
 	if wake {
 		// Delivered at the commit, to every gateway listening (cluster.go).
 		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, '')", channelWake); err != nil {

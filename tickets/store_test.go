@@ -633,11 +633,11 @@ func TestTry_UndoesWhatAFailedStepWroteAndKeepsTheRest(t *testing.T) {
 // fsync'd (synchronous FULL: mail is flagged on the server only after its
 // commit is on disk), foreign keys on, and savepoints' sub-journals in
 // memory (they are undone or dropped before the commit, so they need no
-// file).
+// file); the WAL checkpointed every 4,000 pages.
 func TestOpen_TheWriterCommitsDurablyAndKeepsSavepointsInMemory(t *testing.T) {
 	sqliteOnly(t)
 	s := openTest(t)
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "temp_store": "2", "wal_autocheckpoint": "4000"} {
 		var got string
 		if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
 			t.Fatalf("PRAGMA %s: %v", pragma, err)

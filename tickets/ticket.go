@@ -244,6 +244,7 @@ func (tx *Tx) CreateTicket(n NewTicket) (*Ticket, error) {
 		fmtTime(t.RespondDueAt), nullTime(t.NextTimerAt), t.Mailbox, t.Tier); err != nil {
 		return nil, err
 	}
+	tx.wroteUpdatedNow(t)
 	if err := tx.Event(t.ID, "", "ticket_created", n.Actor, map[string]any{
 		"ref": t.Ref, "type": t.Type, "impact": t.Impact, "urgency": t.Urgency, "priority": t.Priority, "linked": n.LinkedTicket,
 		"respond_due_at": fmtTime(t.RespondDueAt), "resolve_due_at": fmtTime(t.ResolveDueAt),
@@ -371,6 +372,11 @@ func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 		return fmt.Errorf("%w: %s from %s to %s", ErrInvalidTransition, t.Ref, t.Status, to)
 	}
 	from := t.Status
+	if from == StatusResolved || from == StatusClosed {
+		// A major incident's ticket reopened is one new mail may attach
+		// to again (OpenMajors).
+		tx.noOpenMajors = false
+	}
 	t.Status, t.UpdatedAt = to, tx.now
 	switch to {
 	case StatusResolved:
@@ -383,6 +389,7 @@ func (tx *Tx) SetStatus(t *Ticket, to Status, actor, reason string) error {
 	if _, err := tx.exec("update_ticket_status", t.Status, fmtTime(t.UpdatedAt), fmtTime(t.ResolvedAt), fmtTime(t.ClosedAt), t.ID); err != nil {
 		return err
 	}
+	tx.wroteUpdatedNow(t)
 	detail := map[string]any{"from": from, "to": to, "reason": reason}
 	if err := tx.holdClock(t, from, to, detail); err != nil {
 		return err
@@ -467,8 +474,14 @@ func (tx *Tx) holdClock(t *Ticket, from, to Status, detail map[string]any) error
 // Touch marks a ticket updated now.
 func (tx *Tx) Touch(t *Ticket) error {
 	t.UpdatedAt = tx.now
-	_, err := tx.exec("touch_ticket", fmtTime(t.UpdatedAt), t.ID)
-	return err
+	if tx.updatedNow[t.ID] {
+		return nil // written so already in this transaction
+	}
+	if _, err := tx.exec("touch_ticket", fmtTime(t.UpdatedAt), t.ID); err != nil {
+		return err
+	}
+	tx.wroteUpdatedNow(t)
+	return nil
 }
 
 // Event writes an audit event. detail is encoded as JSON.

@@ -243,6 +243,9 @@ func openGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, cloc
 		lock.Release()
 		return nil, err
 	}
+	if a.index != nil {
+		a.index.Warm()
+	}
 	if lock != nil {
 		a.gw = lock.Gateway()
 	} else if a.gw, err = a.store.JoinAsGateway(ctx); err != nil {
