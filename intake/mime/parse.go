@@ -837,7 +837,16 @@ func htmlMetaCharset(b []byte) string {
 	if len(b) > 2048 {
 		b = b[:2048]
 	}
-	i := bytes.Index(bytes.ToLower(b), []byte("charset="))
+	// ASCII letters lowered byte for byte: bytes.ToLower turns a byte of
+	// invalid UTF-8 into three, and the index would not be b's.
+	lower := make([]byte, len(b))
+	for j, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[j] = c
+	}
+	i := bytes.Index(lower, []byte("charset="))
 	if i < 0 {
 		return ""
 	}

@@ -681,3 +681,25 @@ func TestDecodeBase64_LargeDataDecodesExactly(t *testing.T) {
 		}
 	}
 }
+
+// An HTML body's <meta charset> is found however its letters are cased,
+// and a byte of invalid UTF-8 before it does not shift where it is read
+// (bytes.ToLower made such a byte three, and the slice ran off the end:
+// a fuzzer's find).
+func TestHTMLMetaCharset_InvalidUTF8BeforeItShiftsNothing(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{`<meta charset="Shift_JIS">`, "Shift_JIS"},
+		{"\xb2<META CHARSET=euc-jp>", "euc-jp"},
+		{"\xb2\xb3\xb4ChArset=", ""},
+		{"\xb2ChArset=iso-2022-jp;", "iso-2022-jp"},
+		{"no meta here", ""},
+	} {
+		if got := htmlMetaCharset([]byte(c.body)); got != c.want {
+			t.Errorf("htmlMetaCharset(%q) = %q, want %q", c.body, got, c.want)
+		}
+	}
+	m, err := Parse([]byte("Content-Type: text/html\n\n\xb2ChArset="), Limits{})
+	if err != nil || m == nil {
+		t.Fatalf("Parse of an HTML body with a stray byte before charset=: %v", err)
+	}
+}
