@@ -224,6 +224,11 @@ func (s *Store) run(ctx context.Context, kind txKind, fn func(*Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
+	// A panic (or a test's t.Fatal) inside fn must not leave the
+	// transaction open: on SQLite it holds the one writer connection, and
+	// every later write would wait for it for ever (net/http recovers a
+	// handler's panic and serves on). After a commit this does nothing.
+	defer sqltx.Rollback()
 	tx := &Tx{tx: sqltx, ctx: ctx, now: s.Now(), sla: s.sla, be: s.be}
 	if kind != txRead {
 		tx.stmts = s.stmts

@@ -848,3 +848,58 @@ func TestInbound_MessageIDsOfABatchInOneQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A panic inside a transaction's fn, recovered further up (as net/http
+// recovers a handler's), leaves no transaction open: the next write goes
+// through instead of waiting for the writer connection for ever, and what
+// the panicking fn wrote is not kept.
+func TestUpdate_APanicInsideLeavesNoTransactionOpen(t *testing.T) {
+	s := openTest(t)
+	var tk *Ticket
+	if err := s.Update(context.Background(), func(tx *Tx) (err error) {
+		tk, err = tx.CreateTicket(NewTicket{Type: Incident, Subject: "printer", Requester: "ann@example.com"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		_ = s.Update(context.Background(), func(tx *Tx) error {
+			if err := tx.Event(tk.ID, "", "before-the-panic", "", nil); err != nil {
+				return err
+			}
+			panic("a bug in a handler")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(context.Background(), func(tx *Tx) error {
+			return tx.Event(tk.ID, "", "after-the-panic", "", nil)
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the write after the panic: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the write after the panic still waits after 30 s: the panicked transaction holds the writer")
+	}
+	var kinds []string
+	if err := s.View(context.Background(), func(tx *Tx) error {
+		evs, err := tx.Events(tk.ID)
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(kinds, " ") != "ticket_created after-the-panic" {
+		t.Fatalf("events %v; want ticket_created after-the-panic", kinds)
+	}
+}
