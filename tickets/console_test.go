@@ -521,56 +521,45 @@ func TestSearch_RowsLeftForLaterAreFoundAndIndexedAtTheBoundOrWhenThePassEnds(t 
 			return nil
 		})
 	}
+	// state checks the rows noted and the tickets indexed after a step.
+	state := func(after string, wantNoted, wantIndexed int) {
+		t.Helper()
+		if got := pending(); got != wantNoted {
+			t.Fatalf("after %s: %d rows noted, want %d", after, got, wantNoted)
+		}
+		if got := indexed(); got != wantIndexed {
+			t.Fatalf("after %s: %d tickets indexed, want %d", after, got, wantIndexed)
+		}
+	}
+	// finds checks searches: each text and the tickets it finds, newest first.
+	finds := func(when string, cases ...[2]string) {
+		t.Helper()
+		for _, c := range cases {
+			if got := search(c[0]); got != c[1] {
+				t.Errorf("%s: search %q found %q, want %q", when, c[0], got, c[1])
+			}
+		}
+	}
 	batch("printer on 2F offline", "Printer toner low")
-	if got := pending(); got != 4 {
-		t.Fatalf("after a batch of two under the bound: %d rows noted, want 4", got)
-	}
-	if got := indexed(); got != 0 {
-		t.Fatalf("after a batch of two under the bound: %d tickets indexed, want 0", got)
-	}
-	if got := search("printer"); got != "INC-1002 INC-1001" {
-		t.Errorf("search printer before the index: %q, want both tickets (LIKE ignores ASCII case)", got)
-	}
-	if got := search("100%_done"); got != "INC-1002 INC-1001" {
-		t.Errorf("search of a text with LIKE's wildcards: %q, want both tickets", got)
-	}
-	if got := search("10x%_done"); got != "" {
-		t.Errorf("search 10x%%_done: %q, want none (%% and _ are literal)", got)
-	}
+	state("a batch of two under the bound", 4, 0)
+	finds("before the index",
+		[2]string{"printer", "INC-1002 INC-1001"},   // LIKE ignores ASCII case, as the trigram index does
+		[2]string{"100%_done", "INC-1002 INC-1001"}, // LIKE's wildcards in the text
+		[2]string{"10x%_done", ""})                  // are literal in the search
 	// A change of a noted entry is searched as it is now.
 	if _, err := s.w.Exec("UPDATE entries SET text = 'body: scanner' WHERE ticket_id = 1"); err != nil {
 		t.Fatal(err)
 	}
-	if got := search("body: printer on"); got != "" {
-		t.Errorf("search of an entry's old text: %q, want none", got)
-	}
-	if got := search("body: scanner"); got != "INC-1001" {
-		t.Errorf("search of an entry's new text: %q, want INC-1001", got)
-	}
-
-	if got := pending(); got != 4 {
-		t.Fatalf("after searches: %d rows noted, want 4 (a read indexes nothing)", got)
-	}
+	finds("after an entry changed", [2]string{"body: printer on", ""}, [2]string{"body: scanner", "INC-1001"})
+	state("searches (a read indexes nothing)", 4, 0)
 	batch("printer jams")
-	if got := pending(); got != 0 {
-		t.Fatalf("after the batch that reached the bound: %d rows noted, want 0", got)
-	}
-	if got := indexed(); got != 3 {
-		t.Fatalf("after the batch that reached the bound: %d tickets indexed, want 3", got)
-	}
+	state("the batch that reached the bound", 0, 3)
 	batch("printer drivers")
 	if err := s.IndexSearch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := pending(); got != 0 {
-		t.Fatalf("after IndexSearch: %d rows noted, want 0", got)
-	}
-	if got := search("printer"); got != "INC-1004 INC-1003 INC-1002 INC-1001" {
-		t.Errorf("search printer after the index: %q, want all four", got)
-	}
-	if got := search("body: printer on"); got != "" {
-		t.Errorf("search of an entry's old text after the index: %q, want none", got)
-	}
+	state("IndexSearch", 0, 4)
+	finds("after the index", [2]string{"printer", "INC-1004 INC-1003 INC-1002 INC-1001"}, [2]string{"body: printer on", ""})
 	for _, table := range []string{"tickets_fts", "entries_fts"} {
 		if _, err := s.w.Exec("INSERT INTO " + table + "(" + table + ", rank) VALUES ('integrity-check', 1)"); err != nil {
 			t.Errorf("%s integrity-check: %v", table, err)
