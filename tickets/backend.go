@@ -226,6 +226,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return os.Chmod(path, filePerm)
 }
 
+// searchDrainRows is how many noted rows an intake batch's commit leaves
+// for later at most (about 10,000 mails: a ticket and an entry each). A
+// variable for the tests.
+var searchDrainRows = 20000
+
 // drainSearch indexes, for the console's search, the tickets and entries
 // noted in search_fts_pending by the insert triggers (migration 018), and
 // empties the note: just before a commit, outside every savepoint. FTS5
@@ -235,16 +240,12 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // costs one look-up.
 //
 // later (an intake batch's commit, Tx.IndexSearchLater) leaves the notes
-// for a later commit until searchDrainRows of them wait: indexing a
-// backlog in thousands rather than a hundred at a time costs a fraction
-// of the writer's time, and the poller indexes what is left once its pass
-// is done (Store.IndexSearch). A search meanwhile reads the noted rows
-// with LIKE (console.sql's queue_where), so it finds them all the same.
-// searchDrainRows is how many noted rows an intake batch's commit leaves
-// for later at most (about 10,000 mails: a ticket and an entry each). A
-// variable for the tests.
-var searchDrainRows = 20000
-
+// for a later commit until searchDrainRows of them wait. Indexing in
+// larger pieces costs about as much a row; what the pass gains is that
+// the work waits until the backlog is in: the poller indexes what is left
+// once its pass is done (Store.IndexSearch). A search meanwhile reads the
+// noted rows with LIKE (console.sql's queue_where), so it finds them all
+// the same.
 func drainSearch(ctx context.Context, tx *sql.Tx, later bool) error {
 	if later {
 		var n int
@@ -255,14 +256,8 @@ func drainSearch(ctx context.Context, tx *sql.Tx, later bool) error {
 		if n < searchDrainRows {
 			return nil
 		}
-	}
-	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("tickets: search index: %w", err)
+	} else if noted, err := searchNoted(ctx, tx); err != nil || !noted {
+		return err
 	}
 	for _, q := range []string{
 		"INSERT INTO tickets_fts(rowid, subject) SELECT t.id, t.subject FROM search_fts_pending p JOIN tickets t ON t.id = p.id WHERE p.kind = 'ticket'",
@@ -274,4 +269,19 @@ func drainSearch(ctx context.Context, tx *sql.Tx, later bool) error {
 		}
 	}
 	return nil
+}
+
+// searchNoted says whether any row waits in search_fts_pending.
+func searchNoted(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("tickets: search index: %w", err)
+	}
+	return true, nil
 }

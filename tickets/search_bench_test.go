@@ -13,9 +13,9 @@ import (
 // rows wait for the index (IndexSearchLater): 10,000 tickets with an entry
 // of ~3 KB each, all noted, against the same rows indexed.
 func BenchmarkSearchPending(b *testing.B) {
-	if testing.Short() {
-		b.Skip("short")
-	}
+	// The store's tests run twice (TestMain), the second time on
+	// PostgreSQL; this measures SQLite's FTS5 once.
+	sqliteOnly(b)
 	for _, indexed := range []bool{false, true} {
 		b.Run(fmt.Sprintf("indexed=%v", indexed), func(b *testing.B) {
 			defer func(n int) { searchDrainRows = n }(searchDrainRows)

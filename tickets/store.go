@@ -234,14 +234,7 @@ func (s *Store) run(ctx context.Context, kind txKind, fn func(*Tx) error) error 
 		tx.stmts = s.stmts
 	}
 	if err := fn(tx); err != nil {
-		sqltx.Rollback()
 		return err
-	}
-	if kind != txRead {
-		if err := s.observe(tx); err != nil {
-			sqltx.Rollback()
-			return err
-		}
 	}
 	if kind == txRead {
 		// Nothing to index, nobody to wake.
@@ -249,6 +242,9 @@ func (s *Store) run(ctx context.Context, kind txKind, fn func(*Tx) error) error 
 			return fmt.Errorf("tickets: commit: %w", err)
 		}
 		return nil
+	}
+	if err := s.observe(tx); err != nil {
+		return err
 	}
 	if err := s.be.commit(ctx, sqltx, s.wake, tx.searchLater); err != nil {
 		return fmt.Errorf("tickets: commit: %w", err)
@@ -287,8 +283,9 @@ type Tx struct {
 
 // IndexSearchLater lets the commit leave the console's search index of
 // the rows this transaction inserted to a later commit, up to a bound
-// (drainSearch): an intake batch's, so that a backlog is indexed in large
-// pieces. Searches find such rows all the same; IndexSearch indexes them.
+// (drainSearch): an intake batch's, so that a backlog's indexing waits
+// until the backlog is in. Searches find such rows all the same;
+// IndexSearch indexes them.
 func (tx *Tx) IndexSearchLater() { tx.searchLater = true }
 
 // IndexSearch indexes for the console's search what intake batches left
@@ -298,13 +295,8 @@ func (s *Store) IndexSearch(ctx context.Context) error {
 	if s.be.driver() != DriverSQLite {
 		return nil
 	}
-	var one int
-	err := s.r.QueryRowContext(ctx, "SELECT 1 FROM search_fts_pending LIMIT 1").Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("tickets: search index: %w", err)
+	if noted, err := searchNoted(ctx, s.r); err != nil || !noted {
+		return err
 	}
 	// An empty transaction: its commit indexes what is noted. It wakes
 	// nobody: nothing a gateway acts on changed.
@@ -313,8 +305,8 @@ func (s *Store) IndexSearch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("tickets: begin: %w", err)
 	}
+	defer sqltx.Rollback() // after the commit: nothing
 	if err := s.be.commit(ctx, sqltx, false, false); err != nil {
-		sqltx.Rollback()
 		return fmt.Errorf("tickets: commit: %w", err)
 	}
 	return nil
