@@ -71,6 +71,9 @@ func buildPostgresQueries() (map[string]string, error) {
 		}
 		out[name] = pq
 	}
+	for _, n := range webhookMirrors {
+		out["webhook_"+n] = webhookText(out["outgoing_"+n])
+	}
 	if len(overrides) > 0 {
 		names := make([]string, 0, len(overrides))
 		for name := range overrides {

@@ -7,7 +7,9 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,6 +29,31 @@ func init() {
 		}
 		queries[name] = q
 	}
+	for _, n := range webhookMirrors {
+		addQuery("webhook_"+n, webhookText(query("outgoing_"+n)))
+	}
+}
+
+// webhookMirrors are the statements of the webhook queue that are the
+// outgoing mail's on the other table: claims, attempts, the next due time,
+// the given-up rows. One text serves both queues in each dialect
+// (buildPostgresQueries derives PostgreSQL's the same way), so the two
+// queues cannot drift apart.
+var webhookMirrors = []string{"claim", "next_due", "claim_holders", "release_claims", "ticket", "attempt", "failed_ids"}
+
+// outgoingTable is the outgoing mail's table named in a statement's SQL.
+var outgoingTable = regexp.MustCompile(`\boutgoing\b`)
+
+// webhookText is an outgoing mail's statement on webhook_deliveries; its
+// comments are left as they are.
+func webhookText(q string) string {
+	lines := strings.Split(q, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			lines[i] = outgoingTable.ReplaceAllString(l, "webhook_deliveries")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // WebhookDelivery is one event queued for one webhook.

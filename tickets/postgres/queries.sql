@@ -238,32 +238,6 @@ SELECT min(subject), count(*) AS n FROM tickets
 WHERE created_at >= $1 AND created_at < $2
 GROUP BY lower(subject) ORDER BY n DESC, 1 LIMIT NULLIF($3, -1);
 
--- webhooks.sql
-
--- name: webhook_claim
--- As outgoing_claim: FOR UPDATE SKIP LOCKED.
-UPDATE webhook_deliveries SET claimed_by = $1, claim_expires = $2
-WHERE id IN (SELECT id FROM webhook_deliveries
-             WHERE status = 'pending' AND next_attempt_at <= $3 AND (claimed_by = '' OR claim_expires <= $3)
-             ORDER BY next_attempt_at, id LIMIT $4
-             FOR UPDATE SKIP LOCKED)
-RETURNING id;
-
--- name: webhook_attempt
-UPDATE webhook_deliveries SET
-    status = $1,
-    attempts = attempts + $2,
-    deferrals = deferrals + $3,
-    outcome_unknown = GREATEST(outcome_unknown, $4),
-    next_attempt_at = CASE WHEN $1 = 'pending' THEN $5 ELSE next_attempt_at END,
-    sent_at = CASE WHEN $1 = 'sent' THEN $6 ELSE sent_at END,
-    last_error = $7,
-    claimed_by = CASE WHEN claimed_by = $8 THEN '' ELSE claimed_by END,
-    claim_expires = CASE WHEN claimed_by = $8 THEN '' ELSE claim_expires END
-WHERE id = $9 AND status = 'pending';
-
--- queries.sql
-
 -- name: inbound_message_ids_in
 SELECT DISTINCT message_id FROM inbound WHERE message_id <> '' AND message_id IN (SELECT jsonb_array_elements_text($1::jsonb));
 
